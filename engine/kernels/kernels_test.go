@@ -1,0 +1,235 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+// withGuard returns a slice of n values followed by guard NaNs, so a kernel
+// that writes past its dimensions shows up.
+func withGuard(vals []float32, guard int) []float32 {
+	s := make([]float32, len(vals)+guard)
+	copy(s, vals)
+	for i := len(vals); i < len(s); i++ {
+		s[i] = float32(math.NaN())
+	}
+	return s
+}
+
+type product struct {
+	name        string
+	fast, naive func(c, a, b []float32, m, k, n int)
+}
+
+var products = []product{
+	{"NN", MatMul, MatMulNaive},
+	{"TN", MatMulTN, MatMulTNNaive},
+	{"NT", MatMulNT, MatMulNTNaive},
+}
+
+// TestMatMulConformance compares each blocked product with its naive
+// reference on shapes that hit the 4×4 tiles and every edge case.
+func TestMatMulConformance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	sizes := []int{0, 1, 3, 4, 5, 7, 8, 13, 16}
+	for _, p := range products {
+		for _, m := range sizes {
+			for _, k := range sizes {
+				for _, n := range sizes {
+					a := randSlice(rng, m*k)
+					b := randSlice(rng, k*n)
+					c0 := randSlice(rng, m*n)
+					want := append([]float32(nil), c0...)
+					p.naive(want, a, b, m, k, n)
+					got := withGuard(c0, 5)
+					aCopy := append([]float32(nil), a...)
+					bCopy := append([]float32(nil), b...)
+					p.fast(got, a, b, m, k, n)
+					for i := range want {
+						if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+							t.Fatalf("%s m=%d k=%d n=%d: C[%d] = %v, want %v", p.name, m, k, n, i, got[i], want[i])
+						}
+					}
+					for i := m * n; i < len(got); i++ {
+						if !math.IsNaN(float64(got[i])) {
+							t.Fatalf("%s m=%d k=%d n=%d: wrote past C at %d", p.name, m, k, n, i)
+						}
+					}
+					for i := range a {
+						if a[i] != aCopy[i] {
+							t.Fatalf("%s: A modified at %d", p.name, i)
+						}
+					}
+					for i := range b {
+						if b[i] != bCopy[i] {
+							t.Fatalf("%s: B modified at %d", p.name, i)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestMatMulTransposes checks that the three products agree with one another
+// when the operands are transposed explicitly, so the naive references cannot
+// share one wrong index convention.
+func TestMatMulTransposes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	m, k, n := 5, 6, 7
+	a := randSlice(rng, m*k)
+	b := randSlice(rng, k*n)
+	at := make([]float32, k*m)
+	bt := make([]float32, n*k)
+	for i := 0; i < m; i++ {
+		for p := 0; p < k; p++ {
+			at[p*m+i] = a[i*k+p]
+		}
+	}
+	for p := 0; p < k; p++ {
+		for j := 0; j < n; j++ {
+			bt[j*k+p] = b[p*n+j]
+		}
+	}
+	want := make([]float32, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for p := 0; p < k; p++ {
+				s += float64(a[i*k+p]) * float64(b[p*n+j])
+			}
+			want[i*n+j] = float32(s)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		run  func(c []float32)
+	}{
+		{"NN", func(c []float32) { MatMul(c, a, b, m, k, n) }},
+		{"TN", func(c []float32) { MatMulTN(c, at, b, m, k, n) }},
+		{"NT", func(c []float32) { MatMulNT(c, a, bt, m, k, n) }},
+	} {
+		c := make([]float32, m*n)
+		tc.run(c)
+		for i := range c {
+			if math.Abs(float64(c[i]-want[i])) > 1e-4 {
+				t.Fatalf("%s: C[%d] = %v, want %v", tc.name, i, c[i], want[i])
+			}
+		}
+	}
+}
+
+func TestMatMulPanicsOnShortBuffers(t *testing.T) {
+	defer func() {
+		if r := recover(); r != errShortB {
+			t.Fatalf("recover() = %v, want %q", r, errShortB)
+		}
+	}()
+	MatMul(make([]float32, 4), make([]float32, 4), make([]float32, 3), 2, 2, 2)
+}
+
+// directConv is a plain reference convolution of one image by one filter
+// bank, used to check that im2col + MatMul computes a convolution.
+func directConv(img, w []float32, oc int, g ConvGeom) []float32 {
+	out := make([]float32, oc*g.OH*g.OW)
+	for o := 0; o < oc; o++ {
+		for oi := 0; oi < g.OH; oi++ {
+			for oj := 0; oj < g.OW; oj++ {
+				var s float32
+				for c := 0; c < g.C; c++ {
+					for ki := 0; ki < g.KH; ki++ {
+						for kj := 0; kj < g.KW; kj++ {
+							ii, jj := oi*g.Stride-g.Pad+ki, oj*g.Stride-g.Pad+kj
+							if ii >= 0 && ii < g.H && jj >= 0 && jj < g.W {
+								s += w[((o*g.C+c)*g.KH+ki)*g.KW+kj] * img[(c*g.H+ii)*g.W+jj]
+							}
+						}
+					}
+				}
+				out[(o*g.OH+oi)*g.OW+oj] = s
+			}
+		}
+	}
+	return out
+}
+
+func TestIm2ColConvolution(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct{ c, h, w, k, s, p int }{
+		{1, 5, 5, 3, 1, 1}, {3, 7, 6, 3, 2, 1}, {2, 8, 8, 1, 1, 0}, {2, 9, 7, 5, 2, 2}, {4, 6, 6, 2, 2, 0},
+	} {
+		g := NewConvGeom(tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p)
+		oc := 3
+		img := randSlice(rng, tc.c*tc.h*tc.w)
+		w := randSlice(rng, oc*g.Rows())
+		col := make([]float32, g.Rows()*g.Cols())
+		Im2Col(col, img, g)
+		got := make([]float32, oc*g.Cols())
+		MatMul(got, w, col, oc, g.Rows(), g.Cols())
+		want := directConv(img, w, oc, g)
+		for i := range want {
+			if math.Abs(float64(got[i]-want[i])) > 1e-4 {
+				t.Fatalf("%+v: out[%d] = %v, want %v", tc, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestCol2ImAdjoint checks ⟨Im2Col(x), y⟩ = ⟨x, Col2Im(y)⟩, which is what makes
+// Col2Im the correct backward of Im2Col.
+func TestCol2ImAdjoint(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	g := NewConvGeom(3, 7, 9, 3, 3, 2, 1)
+	x := randSlice(rng, g.C*g.H*g.W)
+	y := randSlice(rng, g.Rows()*g.Cols())
+	col := make([]float32, len(y))
+	Im2Col(col, x, g)
+	img := make([]float32, len(x))
+	Col2Im(img, y, g)
+	var lhs, rhs float64
+	for i := range y {
+		lhs += float64(col[i]) * float64(y[i])
+	}
+	for i := range x {
+		rhs += float64(x[i]) * float64(img[i])
+	}
+	if math.Abs(lhs-rhs) > 1e-3*(1+math.Abs(lhs)) {
+		t.Fatalf("⟨Im2Col x, y⟩ = %v, ⟨x, Col2Im y⟩ = %v", lhs, rhs)
+	}
+}
+
+func benchmarkProduct(b *testing.B, f func(c, a, bb []float32, m, k, n int), m, k, n int) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	a := randSlice(rng, m*k)
+	bb := randSlice(rng, k*n)
+	c := make([]float32, m*n)
+	b.ReportAllocs()
+	b.SetBytes(int64(4 * (m*k + k*n + m*n)))
+	b.ResetTimer()
+	for b.Loop() {
+		f(c, a, bb, m, k, n)
+	}
+	b.ReportMetric(2*float64(m*k*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkMatMul compares the blocked kernels with the naive references on a
+// square product and on the shapes a 3×3 convolution at 64×64 produces.
+func BenchmarkMatMul(b *testing.B) {
+	shapes := []struct{ m, k, n int }{{256, 256, 256}, {32, 144, 4096}, {64, 288, 1024}}
+	for _, s := range shapes {
+		for _, p := range products {
+			b.Run(fmt.Sprintf("%s/%dx%dx%d/blocked", p.name, s.m, s.k, s.n), func(b *testing.B) { benchmarkProduct(b, p.fast, s.m, s.k, s.n) })
+			b.Run(fmt.Sprintf("%s/%dx%dx%d/naive", p.name, s.m, s.k, s.n), func(b *testing.B) { benchmarkProduct(b, p.naive, s.m, s.k, s.n) })
+		}
+	}
+}
