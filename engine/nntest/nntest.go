@@ -1,0 +1,80 @@
+// Package nntest holds helpers shared by the engine's gradient tests: central
+// finite differences and tensor comparisons that report the worst element
+// (in the spirit of llm.c's check_tensor).
+package nntest
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// NumGrad returns the central finite-difference gradient of f with respect to
+// every element of x: (f(x+εeᵢ) − f(x−εeᵢ)) / 2ε. x is restored afterwards.
+func NumGrad(f func() float64, x []float32, eps float64) []float64 {
+	g := make([]float64, len(x))
+	for i := range x {
+		orig := x[i]
+		x[i] = orig + float32(eps)
+		plus := f()
+		x[i] = orig - float32(eps)
+		minus := f()
+		x[i] = orig
+		// Divide by the step actually taken in float32.
+		step := float64(orig+float32(eps)) - float64(orig-float32(eps))
+		g[i] = (plus - minus) / step
+	}
+	return g
+}
+
+// Rand returns n standard normal values from rng.
+func Rand(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+// RelErr returns ‖got − want‖ / max(‖want‖, floor), the largest absolute
+// difference and its index.
+func RelErr(got []float32, want []float64, floor float64) (rel, maxAbs float64, at int) {
+	var diff, norm float64
+	at = -1
+	for i := range want {
+		d := float64(got[i]) - want[i]
+		diff += d * d
+		norm += want[i] * want[i]
+		if a := math.Abs(d); a > maxAbs || math.IsNaN(d) {
+			maxAbs, at = a, i
+		}
+	}
+	return math.Sqrt(diff) / math.Max(math.Sqrt(norm), floor), maxAbs, at
+}
+
+// Check fails t when got and want differ by more than tol in relative norm
+// (‖got−want‖/‖want‖, with ‖want‖ floored at 0.1 so that a gradient that is
+// truly zero is compared in absolute terms, where float32 finite differences
+// leave noise of about 1e-4), reporting the worst element. It also fails on a length mismatch or when want is all zeros while
+// got is not (a vanished gradient must not pass by accident).
+func Check(t testing.TB, name string, got []float32, want []float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d values, want %d", name, len(got), len(want))
+		return
+	}
+	rel, maxAbs, at := RelErr(got, want, 0.1)
+	if rel > tol || math.IsNaN(rel) {
+		t.Errorf("%s: relative error %.3g > %.3g; worst at %d: got %.6g want %.6g (|diff| %.3g)",
+			name, rel, tol, at, got[at], want[at], maxAbs)
+	}
+}
+
+// Dot returns Σ a·b in float64.
+func Dot(a []float32, b []float32) float64 {
+	var s float64
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
+	}
+	return s
+}
