@@ -11,7 +11,7 @@ import "saliencyexplorer/engine/kernels"
 // Each image is unrolled with im2col into a (C·KH·KW)×(OH·OW) matrix, so the
 // forward is one matrix product per image. The column buffer is rebuilt in
 // the backward rather than stored for the whole batch, trading a cheap copy
-// for N times less memory.
+// for N times less memory. Buffers are allocated on first use.
 type Conv2D struct {
 	g      kernels.ConvGeom
 	oc     int
@@ -33,8 +33,6 @@ func NewConv2D(in Shape, oc, k, stride, pad int) *Conv2D {
 		oc:     oc,
 		weight: Param{Name: "weight", Shape: []int{oc, in.C, k, k}, Trainable: true, init: initHe},
 		bias:   Param{Name: "bias", Shape: []int{oc}, Trainable: true, init: initZero},
-		col:    make([]float32, g.Rows()*g.Cols()),
-		dcol:   make([]float32, g.Rows()*g.Cols()),
 	}
 }
 
@@ -53,6 +51,7 @@ func (l *Conv2D) outSize() int { return l.oc * l.g.OH * l.g.OW }
 // convForward computes y = W * x (+ bias if bias != nil) for n images.
 func (l *Conv2D) convForward(y, x, bias []float32, n int) {
 	in, out, P := l.inSize(), l.outSize(), l.g.Cols()
+	l.col = grow(l.col, l.g.Rows()*P)
 	for b := 0; b < n; b++ {
 		yb := y[b*out : (b+1)*out]
 		if bias != nil {
@@ -75,6 +74,8 @@ func (l *Conv2D) convForward(y, x, bias []float32, n int) {
 // (if db != nil) db += Σ dy.
 func (l *Conv2D) convBackward(dx, dw, db, dy, x []float32, n int) {
 	in, out, P := l.inSize(), l.outSize(), l.g.Cols()
+	l.col = grow(l.col, l.g.Rows()*P)
+	l.dcol = grow(l.dcol, l.g.Rows()*P)
 	for b := 0; b < n; b++ {
 		dyb := dy[b*out : (b+1)*out]
 		if db != nil {

@@ -38,8 +38,9 @@ const (
 	maxSide        = 4096
 	maxKernel      = 15
 	maxClasses     = 1000
-	maxParams      = 64 << 20
-	maxActivations = 64 << 20
+	maxParams      = 16 << 20 // 64 MB of float32 weights
+	maxActivations = 16 << 20 // values in one layer's output or im2col buffer, per example
+	maxTotalActs   = 64 << 20 // values in all layers' outputs together, per example
 )
 
 // SpecError reports an invalid architecture description.
@@ -69,9 +70,11 @@ func (s *Spec) Validate() error {
 	if len(s.Layers) == 0 {
 		return &SpecError{Msg: "no layers"}
 	}
-	count := 0
-	var params int
-	out, err := validateLayers(s.Layers, in, "layers", 0, &count, &params)
+	if in.Size() > maxActivations {
+		return &SpecError{Msg: fmt.Sprintf("input shape %v too large", in)}
+	}
+	count, params, acts := 0, 0, 0
+	out, err := validateLayers(s.Layers, in, "layers", 0, &count, &params, &acts)
 	if err != nil {
 		return err
 	}
@@ -82,7 +85,7 @@ func (s *Spec) Validate() error {
 	return nil
 }
 
-func validateLayers(ls []LayerSpec, in Shape, path string, depth int, count, params *int) (Shape, error) {
+func validateLayers(ls []LayerSpec, in Shape, path string, depth int, count, params, acts *int) (Shape, error) {
 	if depth > maxDepth {
 		return in, &SpecError{Path: path, Msg: "residual blocks nested too deeply"}
 	}
@@ -92,7 +95,7 @@ func validateLayers(ls []LayerSpec, in Shape, path string, depth int, count, par
 		if *count > maxLayers {
 			return in, &SpecError{Path: p, Msg: fmt.Sprintf("more than %d layers", maxLayers)}
 		}
-		out, n, err := validateLayer(ls, in, p, depth, count, params)
+		out, n, err := validateLayer(ls, in, p, depth, count, params, acts)
 		if err != nil {
 			return in, err
 		}
@@ -102,6 +105,13 @@ func validateLayers(ls []LayerSpec, in Shape, path string, depth int, count, par
 		}
 		if out.Size() > maxActivations {
 			return in, &SpecError{Path: p, Msg: fmt.Sprintf("activation %v too large", out)}
+		}
+		if ls.Type == "conv" && in.C*ls.Kernel*ls.Kernel*out.H*out.W > maxActivations {
+			return in, &SpecError{Path: p, Msg: fmt.Sprintf("convolution of %v by %d×%d needs too large an im2col buffer", in, ls.Kernel, ls.Kernel)}
+		}
+		*acts += out.Size()
+		if *acts > maxTotalActs {
+			return in, &SpecError{Path: p, Msg: "activations of all layers together too large"}
 		}
 		in = out
 	}
@@ -126,7 +136,7 @@ func window(in Shape, k, stride, pad int) (oh, ow int, err error) {
 	return (in.H+2*pad-k)/stride + 1, (in.W+2*pad-k)/stride + 1, nil
 }
 
-func validateLayer(s LayerSpec, in Shape, path string, depth int, count, params *int) (Shape, int, error) {
+func validateLayer(s LayerSpec, in Shape, path string, depth int, count, params, acts *int) (Shape, int, error) {
 	bad := func(format string, a ...any) (Shape, int, error) {
 		return in, 0, &SpecError{Path: path, Msg: fmt.Sprintf(format, a...)}
 	}
@@ -171,11 +181,11 @@ func validateLayer(s LayerSpec, in Shape, path string, depth int, count, params 
 		if len(s.Body) == 0 {
 			return bad("residual block with an empty body")
 		}
-		body, err := validateLayers(s.Body, in, path+".body", depth+1, count, params)
+		body, err := validateLayers(s.Body, in, path+".body", depth+1, count, params, acts)
 		if err != nil {
 			return in, 0, err
 		}
-		sc, err := validateLayers(s.Shortcut, in, path+".shortcut", depth+1, count, params)
+		sc, err := validateLayers(s.Shortcut, in, path+".shortcut", depth+1, count, params, acts)
 		if err != nil {
 			return in, 0, err
 		}

@@ -1,0 +1,72 @@
+package model
+
+import "saliencyexplorer/engine/nn"
+
+// SmallCNN returns the default small convolutional network: three 3×3
+// convolution + ReLU stages with 2×2 max pooling between them, global average
+// pooling and a linear classifier. widths gives the filters per stage.
+func SmallCNN(name string, in nn.Shape, classes []string, widths [3]int) nn.Spec {
+	return nn.Spec{
+		Name: name, Input: in, Classes: classes,
+		Layers: []nn.LayerSpec{
+			{Type: "conv", Out: widths[0], Kernel: 3, Pad: 1},
+			{Type: "relu"},
+			{Type: "maxpool", Kernel: 2},
+			{Type: "conv", Out: widths[1], Kernel: 3, Pad: 1},
+			{Type: "relu"},
+			{Type: "maxpool", Kernel: 2},
+			{Type: "conv", Out: widths[2], Kernel: 3, Pad: 1},
+			{Type: "relu"},
+			{Type: "gap"},
+			{Type: "linear", Out: len(classes)},
+		},
+	}
+}
+
+// CrossesCNN is the small CNN for the 1×28×28 Crosses data set (8, 16, 32
+// filters; about 6k parameters).
+func CrossesCNN() nn.Spec {
+	return SmallCNN("crosses-cnn", nn.Shape{C: 1, H: 28, W: 28}, []string{"one cross", "two crosses"}, [3]int{8, 16, 32})
+}
+
+// CNN64 is the small CNN at 64×64 (16, 32, 64 filters), the network the
+// performance comparison uses.
+func CNN64(classes []string) nn.Spec {
+	return SmallCNN("cnn64", nn.Shape{C: 1, H: 64, W: 64}, classes, [3]int{16, 32, 64})
+}
+
+// ResNet returns a small ResNet-style network: a 3×3 stem with BatchNorm,
+// then residual blocks (conv-BN-ReLU-conv-BN plus a shortcut, 1×1 strided
+// projection where the shape changes) at widths w, 2w and 4w, global average
+// pooling and a linear classifier.
+func ResNet(name string, in nn.Shape, classes []string, w int) nn.Spec {
+	block := func(out, stride int, project bool) []nn.LayerSpec {
+		body := []nn.LayerSpec{
+			{Type: "conv", Out: out, Kernel: 3, Stride: stride, Pad: 1},
+			{Type: "batchnorm"},
+			{Type: "relu"},
+			{Type: "conv", Out: out, Kernel: 3, Pad: 1},
+			{Type: "batchnorm"},
+		}
+		var shortcut []nn.LayerSpec
+		if project {
+			shortcut = []nn.LayerSpec{{Type: "conv", Out: out, Kernel: 1, Stride: stride}, {Type: "batchnorm"}}
+		}
+		return []nn.LayerSpec{{Type: "residual", Body: body, Shortcut: shortcut}, {Type: "relu"}}
+	}
+	layers := []nn.LayerSpec{
+		{Type: "conv", Out: w, Kernel: 3, Pad: 1},
+		{Type: "batchnorm"},
+		{Type: "relu"},
+	}
+	layers = append(layers, block(w, 1, false)...)
+	layers = append(layers, block(2*w, 2, true)...)
+	layers = append(layers, block(4*w, 2, true)...)
+	layers = append(layers, nn.LayerSpec{Type: "gap"}, nn.LayerSpec{Type: "linear", Out: len(classes)})
+	return nn.Spec{Name: name, Input: in, Classes: classes, Layers: layers}
+}
+
+// ResNet64 is the ResNet-style network at 1×64×64 with width 8.
+func ResNet64(classes []string) nn.Spec {
+	return ResNet("resnet64", nn.Shape{C: 1, H: 64, W: 64}, classes, 8)
+}

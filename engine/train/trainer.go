@@ -1,0 +1,314 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/metrics"
+	"saliencyexplorer/engine/nn"
+)
+
+// Config sets up a Trainer. Zero values take the defaults noted.
+type Config struct {
+	Method      Method
+	Lambda      float64 // penalty weight λ (ignored by baseline, masked, shuffle)
+	Optimizer   string  // "adam" (default) or "sgd"
+	LR          float64 // learning rate (default 1e-3)
+	Momentum    float64 // SGD momentum (default 0.9)
+	WeightDecay float64
+	BatchSize   int    // default 32
+	Epochs      int    // default 10
+	Patience    int    // stop after this many epochs without a lower validation loss; 0 never stops early
+	Seed        uint64 // batch order and shuffles
+}
+
+func (c *Config) applyDefaults() error {
+	if c.Method == "" {
+		c.Method = Baseline
+	}
+	if _, err := ParseMethod(string(c.Method)); err != nil {
+		return err
+	}
+	if c.LR == 0 {
+		c.LR = 1e-3
+	}
+	if c.Momentum == 0 {
+		c.Momentum = 0.9
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 32
+	}
+	if c.Epochs == 0 {
+		c.Epochs = 10
+	}
+	switch {
+	case !(c.LR > 0) || math.IsInf(c.LR, 0) || c.LR > 10:
+		return fmt.Errorf("train: learning rate %v out of range (0, 10]", c.LR)
+	case c.BatchSize < 1 || c.BatchSize > 4096:
+		return fmt.Errorf("train: batch size %d out of range 1..4096", c.BatchSize)
+	case c.Epochs < 1 || c.Epochs > 10000:
+		return fmt.Errorf("train: %d epochs out of range 1..10000", c.Epochs)
+	case c.Patience < 0:
+		return fmt.Errorf("train: patience %d is negative", c.Patience)
+	case c.WeightDecay < 0 || math.IsNaN(c.WeightDecay):
+		return fmt.Errorf("train: weight decay %v is negative", c.WeightDecay)
+	}
+	return nil
+}
+
+// Eval is a network's performance on a labelled set.
+type Eval struct {
+	Loss     float64 // mean cross-entropy
+	Accuracy float64
+	AUC      float64 // ROC AUC (one-vs-rest macro for more than two classes); NaN if a class is absent
+}
+
+// StepInfo reports one Step.
+type StepInfo struct {
+	Epoch, Batch, Batches int // 1-based epoch and batch within it
+	Terms
+	EpochEnd *EpochInfo // non-nil after the last batch of an epoch
+}
+
+// EpochInfo summarizes an epoch.
+type EpochInfo struct {
+	Epoch     int
+	TrainLoss float64 // mean loss over the epoch's batches
+	Valid     Eval
+	Best      bool // the validation loss is the lowest so far; these weights are kept
+	Stopped   bool // early stopping ended training after this epoch
+}
+
+// ErrDiverged is returned (wrapped) by Step when the loss or gradient stops
+// being finite. The network keeps the weights from before that step.
+var ErrDiverged = errors.New("train: loss diverged")
+
+// Trainer runs a Config on a network one batch at a time.
+type Trainer struct {
+	net   *nn.Network
+	train *data.Set
+	valid *data.Set
+	cfg   Config
+	obj   *Objective
+	opt   Optimizer
+	rng   *rand.Rand
+
+	order       []int
+	epoch, pos  int
+	epochLoss   float64
+	epochSteps  int
+	bestLoss    float64
+	bestParams  []float32
+	bestState   []float32
+	sinceBest   int
+	done        bool
+	batch       Batch
+	prevParams  []float32
+	batchLabels []int
+}
+
+// NewTrainer prepares training of net on train, validated on valid after
+// every epoch. The sets must match the network's input shape and classes.
+func NewTrainer(net *nn.Network, train, valid *data.Set, cfg Config) (*Trainer, error) {
+	if err := cfg.applyDefaults(); err != nil {
+		return nil, err
+	}
+	for _, s := range []*data.Set{train, valid} {
+		if err := checkSet(net, s); err != nil {
+			return nil, err
+		}
+	}
+	if train.Len() == 0 {
+		return nil, errors.New("train: the training set is empty")
+	}
+	obj, err := NewObjective(cfg.Method, cfg.Lambda, cfg.Seed+1)
+	if err != nil {
+		return nil, err
+	}
+	opt, err := NewOptimizer(cfg.Optimizer, cfg.LR, cfg.Momentum, cfg.WeightDecay)
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer{
+		net: net, train: train, valid: valid, cfg: cfg, obj: obj, opt: opt,
+		rng:        rand.New(rand.NewPCG(cfg.Seed, 0x74726e)),
+		order:      make([]int, train.Len()),
+		bestLoss:   math.Inf(1),
+		bestParams: append([]float32(nil), net.Params...),
+		bestState:  append([]float32(nil), net.State...),
+		prevParams: make([]float32, len(net.Params)),
+	}
+	t.startEpoch()
+	return t, nil
+}
+
+// checkSet verifies that s fits net: input shape, class count, labels.
+func checkSet(net *nn.Network, s *data.Set) error {
+	if s == nil {
+		return errors.New("train: missing data set")
+	}
+	in := net.Input()
+	if s.C != in.C || s.H != in.H || s.W != in.W {
+		return fmt.Errorf("train: set %q has images of %d×%d×%d but the model takes %v", s.Name, s.C, s.H, s.W, in)
+	}
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	for i, y := range s.Labels {
+		if y < 0 || y >= net.Classes() {
+			return fmt.Errorf("train: set %q image %d has label %d; the model has %d classes", s.Name, i, y, net.Classes())
+		}
+	}
+	return nil
+}
+
+func (t *Trainer) startEpoch() {
+	t.epoch++
+	t.pos = 0
+	t.epochLoss, t.epochSteps = 0, 0
+	for i := range t.order {
+		t.order[i] = i
+	}
+	t.rng.Shuffle(len(t.order), func(i, j int) { t.order[i], t.order[j] = t.order[j], t.order[i] })
+}
+
+// Batches returns the number of batches per epoch.
+func (t *Trainer) Batches() int { return (len(t.order) + t.cfg.BatchSize - 1) / t.cfg.BatchSize }
+
+// Config returns the configuration with defaults applied.
+func (t *Trainer) Config() Config { return t.cfg }
+
+// Done reports whether training has finished (all epochs run, stopped
+// early, or diverged).
+func (t *Trainer) Done() bool { return t.done }
+
+// fillBatch copies the next batch of the epoch's order into t.batch.
+func (t *Trainer) fillBatch() {
+	s := t.train
+	end := min(t.pos+t.cfg.BatchSize, len(t.order))
+	idx := t.order[t.pos:end]
+	n, sz, hw := len(idx), s.C*s.H*s.W, s.H*s.W
+	b := &t.batch
+	b.N = n
+	b.X = grow(b.X, n*sz)
+	b.Masks = grow(b.Masks, n*hw)
+	if cap(t.batchLabels) < n {
+		t.batchLabels = make([]int, n)
+	}
+	b.Labels = t.batchLabels[:n]
+	for i, j := range idx {
+		copy(b.X[i*sz:(i+1)*sz], s.Image(j))
+		copy(b.Masks[i*hw:(i+1)*hw], s.TrainMask(j))
+		b.Labels[i] = s.Labels[j]
+	}
+	t.pos = end
+}
+
+func finite(xs []float32) bool {
+	for _, v := range xs {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// Step trains on one batch. After the epoch's last batch it evaluates on
+// the validation set, keeps the best weights and decides on early stopping.
+// If the loss or gradient is not finite it leaves the weights as they were
+// before the step, marks training done and returns an error wrapping
+// ErrDiverged.
+func (t *Trainer) Step() (StepInfo, error) {
+	if t.done {
+		return StepInfo{}, errors.New("train: training has finished")
+	}
+	t.fillBatch()
+	t.net.ZeroGrad()
+	terms := t.obj.Compute(t.net, t.batch)
+	info := StepInfo{Epoch: t.epoch, Batch: (t.pos + t.cfg.BatchSize - 1) / t.cfg.BatchSize, Batches: t.Batches(), Terms: terms}
+	if math.IsNaN(terms.Loss) || math.IsInf(terms.Loss, 0) || !finite(t.net.Grads) {
+		t.done = true
+		return info, fmt.Errorf("%w at epoch %d batch %d (loss %v); the weights from before this step are kept — try a smaller learning rate or λ", ErrDiverged, info.Epoch, info.Batch, terms.Loss)
+	}
+	copy(t.prevParams, t.net.Params)
+	t.opt.Update(t.net.Params, t.net.Grads)
+	if !finite(t.net.Params) {
+		copy(t.net.Params, t.prevParams)
+		t.done = true
+		return info, fmt.Errorf("%w at epoch %d batch %d: the update produced non-finite weights; the previous weights are kept", ErrDiverged, info.Epoch, info.Batch)
+	}
+	t.epochLoss += terms.Loss
+	t.epochSteps++
+	if t.pos < len(t.order) {
+		return info, nil
+	}
+	info.EpochEnd = t.endEpoch()
+	return info, nil
+}
+
+func (t *Trainer) endEpoch() *EpochInfo {
+	e := &EpochInfo{Epoch: t.epoch, TrainLoss: t.epochLoss / float64(t.epochSteps)}
+	e.Valid = Evaluate(t.net, t.valid, t.cfg.BatchSize)
+	if e.Valid.Loss < t.bestLoss {
+		t.bestLoss = e.Valid.Loss
+		copy(t.bestParams, t.net.Params)
+		copy(t.bestState, t.net.State)
+		t.sinceBest = 0
+		e.Best = true
+	} else {
+		t.sinceBest++
+	}
+	switch {
+	case t.cfg.Patience > 0 && t.sinceBest >= t.cfg.Patience:
+		e.Stopped = true
+		t.done = true
+	case t.epoch >= t.cfg.Epochs:
+		t.done = true
+	default:
+		t.startEpoch()
+	}
+	return e
+}
+
+// Finish restores the weights with the lowest validation loss seen (the
+// checkpoint selection of METHODS.md), if any epoch has ended.
+func (t *Trainer) Finish() {
+	if math.IsInf(t.bestLoss, 1) {
+		return
+	}
+	copy(t.net.Params, t.bestParams)
+	copy(t.net.State, t.bestState)
+}
+
+// Evaluate returns the network's mean cross-entropy, accuracy and ROC AUC on
+// set, in inference mode, in batches of at most batch examples.
+func Evaluate(net *nn.Network, set *data.Set, batch int) Eval {
+	n, k := set.Len(), net.Classes()
+	if n == 0 {
+		return Eval{Loss: math.NaN(), Accuracy: math.NaN(), AUC: math.NaN()}
+	}
+	if batch < 1 {
+		batch = 32
+	}
+	probs := make([]float32, n*k)
+	df := make([]float32, batch*k)
+	sz := set.C * set.H * set.W
+	var loss float64
+	for lo := 0; lo < n; lo += batch {
+		hi := min(lo+batch, n)
+		f := net.Forward(set.Images[lo*sz:hi*sz], hi-lo, false)
+		p := probs[lo*k : hi*k]
+		softmaxRows(p, f, hi-lo, k)
+		loss += crossEntropy(df[:(hi-lo)*k], p, f, set.Labels[lo:hi], hi-lo, k) * float64(hi-lo)
+	}
+	pred := make([]int, n)
+	metrics.ArgmaxRows(probs, n, k, pred)
+	auc, err := metrics.MacroAUC(probs, n, k, set.Labels)
+	if err != nil {
+		auc = math.NaN()
+	}
+	return Eval{Loss: loss / float64(n), Accuracy: metrics.Accuracy(pred, set.Labels), AUC: auc}
+}
