@@ -1,0 +1,212 @@
+package imageio
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+)
+
+// Limits on the images Decode accepts.
+const (
+	MaxBytes = 40 << 20 // encoded file size
+	MaxSide  = 8192     // width and height, in pixels
+)
+
+// FormatError reports bytes that are not a readable PNG or JPEG image.
+type FormatError struct{ Msg string }
+
+func (e *FormatError) Error() string { return "imageio: " + e.Msg }
+
+// UnsupportedError reports an image format other than PNG and JPEG, or a
+// target shape Decode cannot produce.
+type UnsupportedError struct{ Msg string }
+
+func (e *UnsupportedError) Error() string { return "imageio: unsupported: " + e.Msg }
+
+// LimitError reports an image larger than MaxBytes or MaxSide.
+type LimitError struct{ Msg string }
+
+func (e *LimitError) Error() string { return "imageio: too large: " + e.Msg }
+
+// Image is a decoded image resized to the model input.
+type Image struct {
+	Format        string    // "png" or "jpeg"
+	Width, Height int       // original size in pixels
+	Color         bool      // the original has colour (not grey-scale)
+	C, H, W       int       // shape of Pix
+	Pix           []float32 // C×H×W, values in [0, 1]
+}
+
+// Config reads the format and size of an encoded image without decoding its
+// pixels, and checks them against the limits.
+func Config(b []byte) (format string, width, height int, err error) {
+	if len(b) == 0 {
+		return "", 0, 0, &FormatError{Msg: "the file is empty"}
+	}
+	if len(b) > MaxBytes {
+		return "", 0, 0, &LimitError{Msg: fmt.Sprintf("the file has %.1f MB; the limit is %d MB", float64(len(b))/(1<<20), MaxBytes>>20)}
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return "", 0, 0, wrapDecodeError(err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return format, 0, 0, &FormatError{Msg: fmt.Sprintf("the %s image has an empty size %d×%d", format, cfg.Width, cfg.Height)}
+	}
+	if cfg.Width > MaxSide || cfg.Height > MaxSide {
+		return format, cfg.Width, cfg.Height, &LimitError{Msg: fmt.Sprintf("the image is %d×%d pixels; the limit is %d×%d", cfg.Width, cfg.Height, MaxSide, MaxSide)}
+	}
+	return format, cfg.Width, cfg.Height, nil
+}
+
+// wrapDecodeError turns an error from the image packages into a FormatError
+// or UnsupportedError with a message for the user.
+func wrapDecodeError(err error) error {
+	switch {
+	case errors.Is(err, image.ErrFormat):
+		return &UnsupportedError{Msg: "not a PNG or JPEG image"}
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return &FormatError{Msg: "the file ends too early (truncated or damaged)"}
+	}
+	var pu png.UnsupportedError
+	var ju jpeg.UnsupportedError
+	if errors.As(err, &pu) || errors.As(err, &ju) {
+		return &UnsupportedError{Msg: "this kind of " + err.Error()}
+	}
+	msg := err.Error()
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	return &FormatError{Msg: "the image is damaged: " + msg}
+}
+
+// Decode decodes a PNG or JPEG image and resizes it by area averaging to
+// c×h×w, with c = 1 (grey, ITU-R BT.601 luma) or c = 3 (RGB). Transparent
+// pixels are composited over black. It returns an error, and no image, if
+// the bytes are not a readable PNG or JPEG, exceed MaxBytes or MaxSide, or
+// the target shape is not supported.
+func Decode(b []byte, c, h, w int) (Image, error) {
+	if c != 1 && c != 3 {
+		return Image{}, &UnsupportedError{Msg: fmt.Sprintf("models with %d input channels (want 1 or 3)", c)}
+	}
+	if h <= 0 || w <= 0 || h > MaxSide || w > MaxSide {
+		return Image{}, &UnsupportedError{Msg: fmt.Sprintf("a model input of %d×%d pixels", w, h)}
+	}
+	format, width, height, err := Config(b)
+	if err != nil {
+		return Image{}, err
+	}
+	src, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return Image{}, wrapDecodeError(err)
+	}
+	r := src.Bounds()
+	if r.Dx() != width || r.Dy() != height {
+		return Image{}, &FormatError{Msg: "the image size in the header does not match its data"}
+	}
+	im := Image{Format: format, Width: width, Height: height, Color: hasColor(src), C: c, H: h, W: w}
+	im.Pix = make([]float32, c*h*w)
+	resizeArea(im.Pix, c, h, w, src)
+	return im, nil
+}
+
+// hasColor reports whether src's colour model can hold colours other than
+// grey.
+func hasColor(src image.Image) bool {
+	switch src.ColorModel() {
+	case color.GrayModel, color.Gray16Model:
+		return false
+	}
+	return true
+}
+
+// resizeArea writes src, resized to h×w by area averaging, into dst
+// (c×h×w). Each output pixel is the mean of the source pixels it covers,
+// weighted by the covered fraction, so downscaling does not alias and
+// upscaling repeats pixels.
+func resizeArea(dst []float32, c, h, w int, src image.Image) {
+	b := src.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	// Convert the source once to a float plane per channel.
+	planes := make([]float32, c*sw*sh)
+	for y := range sh {
+		for x := range sw {
+			rf, gf, bf := pixel(src, b.Min.X+x, b.Min.Y+y)
+			if c == 1 {
+				planes[y*sw+x] = 0.299*rf + 0.587*gf + 0.114*bf
+			} else {
+				planes[y*sw+x] = rf
+				planes[sw*sh+y*sw+x] = gf
+				planes[2*sw*sh+y*sw+x] = bf
+			}
+		}
+	}
+	xs := spans(sw, w)
+	ys := spans(sh, h)
+	for ch := range c {
+		plane := planes[ch*sw*sh : (ch+1)*sw*sh]
+		out := dst[ch*h*w : (ch+1)*h*w]
+		for oy, sy := range ys {
+			for ox, sx := range xs {
+				var sum, area float64
+				for _, ty := range sy {
+					row := plane[ty.i*sw:]
+					for _, tx := range sx {
+						wt := ty.w * tx.w
+						sum += wt * float64(row[tx.i])
+						area += wt
+					}
+				}
+				v := float32(sum / area)
+				out[oy*w+ox] = min(max(v, 0), 1)
+			}
+		}
+	}
+}
+
+// pixel returns the colour at (x, y) in [0, 1], composited over black, with
+// fast paths for the image types the PNG and JPEG decoders return most.
+func pixel(src image.Image, x, y int) (r, g, b float32) {
+	switch im := src.(type) {
+	case *image.Gray:
+		v := float32(im.Pix[im.PixOffset(x, y)]) / 255
+		return v, v, v
+	case *image.RGBA:
+		p := im.Pix[im.PixOffset(x, y):]
+		return float32(p[0]) / 255, float32(p[1]) / 255, float32(p[2]) / 255
+	case *image.NRGBA:
+		p := im.Pix[im.PixOffset(x, y):]
+		a := float32(p[3]) / (255 * 255)
+		return float32(p[0]) * a, float32(p[1]) * a, float32(p[2]) * a
+	}
+	r16, g16, b16, _ := src.At(x, y).RGBA() // premultiplied: over black
+	return float32(r16) / 0xffff, float32(g16) / 0xffff, float32(b16) / 0xffff
+}
+
+// tap is a source index and the length of its overlap with an output cell.
+type tap struct {
+	i int
+	w float64
+}
+
+// spans maps each of m output cells over n source cells to the source cells
+// it overlaps and the overlap lengths (in source units).
+func spans(n, m int) [][]tap {
+	out := make([][]tap, m)
+	scale := float64(n) / float64(m)
+	for o := range m {
+		lo, hi := float64(o)*scale, float64(o+1)*scale
+		for i := int(lo); i < n && float64(i) < hi; i++ {
+			w := min(hi, float64(i+1)) - max(lo, float64(i))
+			if w > 1e-9 {
+				out[o] = append(out[o], tap{i, w})
+			}
+		}
+	}
+	return out
+}
