@@ -1,0 +1,180 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/png"
+	"math"
+	"testing"
+
+	"saliencyexplorer/wasm/protocol"
+)
+
+func starter(t *testing.T) *Host {
+	t.Helper()
+	h := New()
+	if h.Ready() {
+		t.Fatal("a new Host is ready")
+	}
+	calls := 0
+	if err := h.Starter(context.Background(), 1, func(done, total int) error { calls++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !h.Ready() || calls == 0 {
+		t.Fatalf("Ready = %v after Starter, %d progress calls", h.Ready(), calls)
+	}
+	return h
+}
+
+func TestHostEndToEnd(t *testing.T) {
+	h := starter(t)
+	info := h.Info()
+	if info.C != 1 || info.H != 28 || len(info.Classes) != 2 || info.Source != "starter" {
+		t.Errorf("Info = %+v", info)
+	}
+	samples, bufs, err := h.Samples(6)
+	if err != nil || len(samples) != 6 || len(bufs) != 12 {
+		t.Fatalf("Samples: %d samples, %d buffers, %v", len(samples), len(bufs), err)
+	}
+	// Decoding a sample's PNG gives back the test image.
+	dec, x, err := h.Decode(bufs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dec.Width != 28 || dec.Height != 28 || len(x) != 28*28 {
+		t.Fatalf("Decode = %+v, %d values", dec, len(x))
+	}
+	for i, v := range x {
+		if v != h.sets.Test.Image(0)[i] {
+			t.Fatalf("decoded sample differs at %d", i)
+		}
+	}
+	probs, err := h.Predict(x, []string{protocol.Original, protocol.Tuned})
+	if err != nil || len(probs) != 2 || math.Abs(probs[0][0]+probs[0][1]-1) > 1e-6 {
+		t.Fatalf("Predict = %v, %v", probs, err)
+	}
+	for _, m := range []string{"gradient", "gradxinput", "smoothgrad", "integrated", "gradcam", "occlusion"} {
+		s, mi, err := h.Saliency(context.Background(), x, protocol.SaliencyRequest{Method: m, Class: 1}, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		if len(s) != 28*28 || mi.H != 28 || !(mi.Max >= mi.Min) {
+			t.Errorf("%s: %d values, %+v", m, len(s), mi)
+		}
+	}
+	// Cancelling stops a slow map.
+	ctx, cancel := context.WithCancel(context.Background())
+	_, _, err = h.Saliency(ctx, x, protocol.SaliencyRequest{Method: "smoothgrad", Samples: 200}, func(done, total int) { cancel() })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled SmoothGrad returned %v", err)
+	}
+	if _, _, err := h.Saliency(context.Background(), x, protocol.SaliencyRequest{Method: "nope"}, nil); err == nil {
+		t.Errorf("unknown method accepted")
+	}
+	if _, err := h.Predict(x[:10], nil); err == nil {
+		t.Errorf("short input accepted")
+	}
+
+	// A short RRR run with one user example.
+	mask := make([]float32, 28*28)
+	copy(mask, h.sets.Test.Mask(0))
+	err = h.StartTraining(protocol.TrainRequest{Method: "rrr", Lambda: 10, LR: 1e-3, Epochs: 1, MaxSteps: 3, Labels: []int{h.sets.Test.Labels[0]}}, x, mask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last protocol.TrainUpdate
+	for h.Training() {
+		last, err = h.Step()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if last.State != protocol.StateDone || last.Steps != 3 || last.EpochEnd == nil || math.IsNaN(last.EpochEnd.TestAUC) {
+		t.Errorf("last update %+v %+v", last, last.EpochEnd)
+	}
+	if !h.Info().HasTuned {
+		t.Errorf("no tuned model after training")
+	}
+	arch, weights, err := h.Export(protocol.Tuned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2 := New()
+	if err := h2.Load(arch, weights, ManifestEntry{}, "file"); err != nil {
+		t.Fatal(err)
+	}
+	p2, _ := h2.Predict(x, nil)
+	p1, _ := h.Predict(x, []string{protocol.Tuned})
+	if math.Abs(p1[0][0]-p2[0][0]) > 1e-6 {
+		t.Errorf("exported model predicts %v, tuned predicts %v", p2, p1)
+	}
+	if err := h2.Load(arch, weights[:len(weights)/2], ManifestEntry{}, "file"); err == nil {
+		t.Errorf("truncated weights accepted")
+	}
+}
+
+func TestStartTrainingErrors(t *testing.T) {
+	h := New()
+	if err := h.StartTraining(protocol.TrainRequest{Method: "rrr", Epochs: 1}, nil, nil); err == nil {
+		t.Errorf("training without a model accepted")
+	}
+	h = starter(t)
+	bad := []protocol.TrainRequest{
+		{Method: "magic", Epochs: 1},
+		{Method: "rrr", Epochs: 0},
+		{Method: "rrr", Epochs: 1, Lambda: math.NaN()},
+		{Method: "rrr", Epochs: 1, Labels: []int{0}},
+		{Method: "rrr", Epochs: 1, Labels: []int{5}},
+	}
+	for _, req := range bad {
+		var x, m []float32
+		if len(req.Labels) > 0 {
+			x, m = make([]float32, 784), make([]float32, 784)
+			if req.Labels[0] == 0 {
+				x = x[:3]
+			}
+		}
+		if err := h.StartTraining(req, x, m); err == nil {
+			t.Errorf("StartTraining(%+v) succeeded", req)
+		}
+	}
+	h.StartTraining(protocol.TrainRequest{Method: "baseline", Epochs: 1}, nil, nil)
+	h.Step()
+	if u := h.StopTraining(); u.State != protocol.StateStopped || h.Training() {
+		t.Errorf("StopTraining = %+v, Training = %v", u, h.Training())
+	}
+}
+
+func TestDecodeUserImage(t *testing.T) {
+	h := starter(t)
+	big := image.NewGray(image.Rect(0, 0, 300, 200))
+	var buf bytes.Buffer
+	png.Encode(&buf, big)
+	dec, x, err := h.Decode(buf.Bytes())
+	if err != nil || dec.Width != 300 || len(x) != 784 {
+		t.Fatalf("Decode = %+v, %d, %v", dec, len(x), err)
+	}
+	if _, _, err := h.Decode([]byte("not an image")); err == nil {
+		t.Errorf("Decode accepted text")
+	}
+}
+
+func TestParseManifest(t *testing.T) {
+	good := []string{
+		`[{"name":"a","arch":"a.json","weights":"a.safetensors"}]`,
+		`{"models":[{"name":"a","arch":"a.json","weights":"a.safetensors","test":{"auc":0.9}}]}`,
+	}
+	for _, s := range good {
+		if _, err := ParseManifest([]byte(s)); err != nil {
+			t.Errorf("ParseManifest(%s): %v", s, err)
+		}
+	}
+	bad := []string{`[]`, `{`, `[{"name":"a"}]`, `[{"arch":"../x.json","weights":"w"}]`, `[{"arch":"http://x/a","weights":"w"}]`}
+	for _, s := range bad {
+		if _, err := ParseManifest([]byte(s)); err == nil {
+			t.Errorf("ParseManifest(%s) succeeded", s)
+		}
+	}
+}

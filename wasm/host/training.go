@@ -1,0 +1,168 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/metrics"
+	"saliencyexplorer/engine/train"
+	"saliencyexplorer/wasm/protocol"
+)
+
+// agree returns the top-k IoU of map s against mask m.
+func agree(s, m []float32) (float64, bool) {
+	a, ok := metrics.Agree(s, m)
+	return a.IoU, ok
+}
+
+// StartTraining starts a fine-tuning run. The training set is the built-in
+// training split (if the model has one) plus the user's examples: images
+// N×C×H×W, masks N×H×W and labels. Validation uses the built-in validation
+// split, or the user's examples when there is no built-in set.
+func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32) error {
+	if h.orig == nil {
+		return errors.New("the model is not loaded yet")
+	}
+	method, err := train.ParseMethod(req.Method)
+	if err != nil {
+		return err
+	}
+	if req.Epochs < 1 || req.Epochs > maxEpochs {
+		return fmt.Errorf("epochs must be between 1 and %d", maxEpochs)
+	}
+	if !(req.Lambda >= 0) || math.IsInf(req.Lambda, 0) {
+		return errors.New("λ must be a non-negative number")
+	}
+	user, err := h.userSet(req.Labels, images, masks)
+	if err != nil {
+		return err
+	}
+	var trainSet, validSet, testSet *data.Set
+	switch {
+	case h.sets != nil:
+		trainSet, validSet, testSet = h.sets.Train, h.sets.Valid, h.sets.Test
+		if user.Len() > 0 {
+			trainSet = concat(trainSet, user)
+		}
+	case user.Len() > 0:
+		trainSet, validSet = user, user
+	default:
+		return errors.New("there is nothing to train on: this model has no built-in data set; add your own labelled images with masks first")
+	}
+	if h.tuned == nil || req.Restart {
+		h.tuned = h.orig.Clone()
+	}
+	cfg := train.Config{Method: method, Lambda: req.Lambda, LR: req.LR, BatchSize: req.BatchSize, Epochs: req.Epochs, Seed: req.Seed + 1}
+	tr, err := train.NewTrainer(h.tuned, trainSet, validSet, cfg)
+	if err != nil {
+		return err
+	}
+	h.run = &run{req: req, tr: tr, net: h.tuned, epochs: req.Epochs, valid: validSet, test: testSet}
+	return nil
+}
+
+// userSet builds a data set from the user's examples, validating them.
+func (h *Host) userSet(labels []int, images, masks []float32) (*data.Set, error) {
+	in := h.orig.Input()
+	n := len(labels)
+	if n > maxUserExamples {
+		return nil, fmt.Errorf("at most %d of your own images can be used", maxUserExamples)
+	}
+	s := &data.Set{Name: "your images", C: in.C, H: in.H, W: in.W, ClassNames: h.orig.Spec.Classes, Labels: labels}
+	if len(images) != n*in.Size() || len(masks) != n*in.H*in.W {
+		return nil, fmt.Errorf("your images do not match the model input %d×%d×%d", in.C, in.H, in.W)
+	}
+	s.Images = images
+	s.Masks = make([]float32, len(masks))
+	for i, v := range masks {
+		if v > 0.5 {
+			s.Masks[i] = 1
+		}
+	}
+	s.TrainMasks = s.Masks
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// concat returns a new set with the examples of a then b.
+func concat(a, b *data.Set) *data.Set {
+	return &data.Set{
+		Name: a.Name + "+" + b.Name, C: a.C, H: a.H, W: a.W, ClassNames: a.ClassNames,
+		Images:     append(append([]float32{}, a.Images...), b.Images...),
+		Masks:      append(append([]float32{}, a.Masks...), b.Masks...),
+		TrainMasks: append(append([]float32{}, a.TrainMasks...), b.TrainMasks...),
+		Labels:     append(append([]int{}, a.Labels...), b.Labels...),
+	}
+}
+
+// Training reports whether a run is in progress.
+func (h *Host) Training() bool { return h.run != nil && !h.run.finished }
+
+// Step runs one batch of the current run and reports it. After the last
+// batch (all epochs, early stopping, or TrainRequest.MaxSteps) the best
+// weights are restored and the update's State is StateDone.
+func (h *Host) Step() (protocol.TrainUpdate, error) {
+	r := h.run
+	if r == nil || r.finished {
+		return protocol.TrainUpdate{}, errors.New("no training is running")
+	}
+	info, err := r.tr.Step()
+	if err != nil {
+		r.finished = true
+		r.tr.Finish()
+		return protocol.TrainUpdate{State: protocol.StateFailed, Message: err.Error()}, err
+	}
+	r.steps++
+	u := protocol.TrainUpdate{
+		State: protocol.StateRunning, Epoch: info.Epoch, Epochs: r.epochs, Batch: info.Batch, Batches: info.Batches,
+		Steps: r.steps, Loss: info.Loss, CE: info.CE, Penalty: info.Penalty,
+	}
+	if e := info.EpochEnd; e != nil {
+		u.EpochEnd = h.report(e.Epoch, e.TrainLoss, e.Valid, e.Best)
+	}
+	if r.req.MaxSteps > 0 && r.steps >= r.req.MaxSteps && !r.tr.Done() && u.EpochEnd == nil {
+		// A trial run: evaluate where it stopped.
+		ev := train.Evaluate(r.net, r.valid, 64)
+		u.EpochEnd = h.report(info.Epoch, info.Loss, ev, false)
+		r.finished = true
+	}
+	if r.tr.Done() || r.finished {
+		r.finished = true
+		if r.tr.Done() {
+			r.tr.Finish()
+		}
+		u.State = protocol.StateDone
+	}
+	return u, nil
+}
+
+// report builds a chart point, adding test scores and the mean IoU.
+func (h *Host) report(epoch int, trainLoss float64, valid train.Eval, best bool) *protocol.EpochReport {
+	r := h.run
+	rep := &protocol.EpochReport{
+		Epoch: epoch, TrainLoss: trainLoss, ValidLoss: valid.Loss, ValidAcc: valid.Accuracy, ValidAUC: valid.AUC,
+		TestAcc: math.NaN(), TestAUC: math.NaN(), MeanIoU: math.NaN(), Best: best,
+	}
+	if r.test != nil {
+		ev := train.Evaluate(r.net, r.test, 64)
+		rep.TestAcc, rep.TestAUC = ev.Accuracy, ev.AUC
+		rep.MeanIoU = meanIoU(r.net, r.test)
+	}
+	return rep
+}
+
+// StopTraining ends the run at once, keeping the best weights seen so far
+// (or the current ones if no epoch has ended).
+func (h *Host) StopTraining() protocol.TrainUpdate {
+	r := h.run
+	if r == nil || r.finished {
+		return protocol.TrainUpdate{State: protocol.StateStopped}
+	}
+	r.finished = true
+	r.tr.Finish()
+	return protocol.TrainUpdate{State: protocol.StateStopped, Steps: r.steps, Epochs: r.epochs}
+}
