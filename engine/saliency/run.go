@@ -1,0 +1,99 @@
+package saliency
+
+import (
+	"context"
+	"fmt"
+
+	"saliencyexplorer/engine/nn"
+)
+
+// run is one validated Attribute call: its arguments and the batch buffers
+// its passes share. Shapes, with S = C·H·W the size of one image and K the
+// number of classes:
+//
+//	x        S        the image being explained (the caller's; read only)
+//	xs       B×S      the inputs of one batch, B ≤ Options.Batch
+//	dlogits  B×K      one-hot at the class in every row
+type run struct {
+	ctx     context.Context
+	net     *nn.Network
+	x       []float32
+	m       Method
+	opt     Options
+	in      nn.Shape
+	size, k int
+
+	xs, dlogits []float32
+}
+
+func newRun(ctx context.Context, net *nn.Network, x []float32, m Method, opt Options) *run {
+	in := net.Input()
+	return &run{ctx: ctx, net: net, x: x, m: m, opt: opt, in: in, size: in.Size(), k: net.Classes()}
+}
+
+// sweep evaluates total examples in batches. fill(i, xi) writes example i's
+// input into xi (S values); after the batch's forward pass (and, if
+// backward, its backward pass with dlogits one-hot at the class), use(i,
+// logits, dx) receives example i's K logits and its input gradient ∂f_c/∂x
+// (nil without backward), both owned by the network and valid only during
+// the call. Examples reach use in order. The context is checked before each
+// batch, and Progress is called after it.
+func (r *run) sweep(total int, backward bool, fill func(i int, xi []float32), use func(i int, logits, dx []float32)) error {
+	b := min(r.opt.Batch, total, max(1, maxBatchValues/r.size))
+	if len(r.xs) < b*r.size {
+		r.xs = make([]float32, b*r.size)
+	}
+	if backward && len(r.dlogits) < b*r.k {
+		r.dlogits = make([]float32, b*r.k)
+		for j := 0; j < b; j++ {
+			r.dlogits[j*r.k+r.opt.Class] = 1
+		}
+	}
+	S, K := r.size, r.k
+	for start := 0; start < total; start += b {
+		if err := r.ctx.Err(); err != nil {
+			return fmt.Errorf("saliency: %s stopped after %d of %d examples: %w", r.m.Label(), start, total, err)
+		}
+		n := min(b, total-start)
+		xs := r.xs[:n*S]
+		for j := 0; j < n; j++ {
+			fill(start+j, xs[j*S:(j+1)*S])
+		}
+		logits := r.net.Forward(xs, n, false)
+		var dx []float32
+		if backward {
+			dx = r.net.Backward(r.dlogits[:n*K], false)
+		}
+		for j := 0; j < n; j++ {
+			var g []float32
+			if dx != nil {
+				g = dx[j*S : (j+1)*S]
+			}
+			use(start+j, logits[j*K:(j+1)*K], g)
+		}
+		if r.opt.Progress != nil {
+			r.opt.Progress(start+n, total)
+		}
+	}
+	return nil
+}
+
+// copyX is a fill function that feeds the image itself.
+func (r *run) copyX(_ int, xi []float32) { copy(xi, r.x) }
+
+// gradient returns ∂f_c/∂x, or x ⊙ ∂f_c/∂x with times.
+func (r *run) gradient(times bool) ([]float32, error) {
+	out := make([]float32, r.size)
+	err := r.sweep(1, true, r.copyX, func(_ int, _, dx []float32) {
+		copy(out, dx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if times {
+		for i, v := range r.x {
+			out[i] *= v
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,315 @@
+package saliency
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"saliencyexplorer/engine/nn"
+)
+
+// Method names an attribution method. Its value is stable and may be stored
+// in settings or sent between the UI and the engine worker.
+type Method string
+
+// The attribution methods; see the package documentation.
+const (
+	Gradient            Method = "gradient"
+	GradientXInput      Method = "gradxinput"
+	SmoothGrad          Method = "smoothgrad"
+	IntegratedGradients Method = "integrated"
+	GradCAM             Method = "gradcam"
+	Occlusion           Method = "occlusion"
+)
+
+// Methods returns every method in the order a menu should list them: the
+// plain gradient first, then its refinements, then the two methods that do
+// not differentiate with respect to the input.
+func Methods() []Method {
+	return []Method{Gradient, GradientXInput, SmoothGrad, IntegratedGradients, GradCAM, Occlusion}
+}
+
+// Label returns the method's human-readable name, such as "Input gradient",
+// or the raw string for an unknown method.
+func (m Method) Label() string {
+	switch m {
+	case Gradient:
+		return "Input gradient"
+	case GradientXInput:
+		return "Gradient × input"
+	case SmoothGrad:
+		return "SmoothGrad"
+	case IntegratedGradients:
+		return "Integrated Gradients"
+	case GradCAM:
+		return "Grad-CAM"
+	case Occlusion:
+		return "Occlusion"
+	}
+	return string(m)
+}
+
+func (m Method) known() bool {
+	switch m {
+	case Gradient, GradientXInput, SmoothGrad, IntegratedGradients, GradCAM, Occlusion:
+		return true
+	}
+	return false
+}
+
+// Integrated Gradients baselines (Options.Baseline).
+const (
+	BaselineZeros   = "zeros"   // x′ = 0
+	BaselineBlurred = "blurred" // x′ = x blurred per channel with σ = BlurredBaselineSigma
+)
+
+// Defaults applied to zero-valued Options fields, and limits on the rest.
+const (
+	DefaultSamples = 25   // SmoothGrad samples
+	DefaultNoise   = 0.15 // SmoothGrad noise σ over the input's range
+	DefaultSteps   = 32   // Integrated Gradients steps
+	DefaultBatch   = 32   // examples per forward pass
+
+	// NoNoise as Options.Noise asks SmoothGrad for σ = 0 (zero means the
+	// default), which makes it equal to the plain gradient.
+	NoNoise = -1.0
+
+	// BlurredBaselineSigma is the Gaussian σ, in pixels, of the blurred
+	// Integrated Gradients baseline: large enough to erase strokes a few
+	// pixels wide while keeping the image's coarse brightness.
+	BlurredBaselineSigma = 5.0
+
+	// MaxExamples bounds Samples, Steps and Batch, and the number of
+	// occlusion windows is bounded by MaxWindows.
+	MaxExamples = 4096
+	MaxWindows  = 1 << 16
+
+	maxNoise = 10  // σ of ten ranges already drowns any image
+	maxBlur  = 256 // pixels
+
+	// maxBatchValues caps a batch's input at 16 Mi floats (64 MiB),
+	// whatever Options.Batch says, so a large image cannot make one batch
+	// allocate without bound.
+	maxBatchValues = 1 << 24
+)
+
+// Options configures Attribute and Map. Zero values select the defaults, so
+// Options{Class: c} is a complete request.
+type Options struct {
+	Class int // class c whose logit f_c is explained, 0 ≤ c < Classes()
+
+	// Blur is the σ, in pixels, of the Gaussian blur Map applies to the
+	// final map (0: none). METHODS suggests σ = 1 for the input gradient.
+	// Attribute ignores it.
+	Blur float64
+
+	Samples int     // SmoothGrad samples (0: DefaultSamples)
+	Noise   float64 // SmoothGrad σ as a fraction of max(x) − min(x) (0: DefaultNoise; negative, e.g. NoNoise: none)
+	Seed    uint64  // SmoothGrad noise seed
+
+	Steps    int    // Integrated Gradients steps (0: DefaultSteps)
+	Baseline string // Integrated Gradients baseline: BaselineZeros ("" too) or BaselineBlurred
+
+	// Occlusion slides a Window×Window square moved by Stride pixels, with
+	// one more row and column of windows flush with the bottom and right
+	// edges when the stride does not land there, so every pixel is covered.
+	// The window is filled with Fill in every channel. Window 0 selects
+	// max(2, round(min(H, W)/7)), at most min(H, W); Stride 0 selects
+	// max(1, Window/2).
+	Window, Stride int
+	Fill           float32
+
+	// Batch is the most examples per forward pass (0: DefaultBatch). It is
+	// lowered further if a batch's input would exceed 16 Mi values.
+	Batch int
+
+	// Progress, if non-nil, is called after every batch with the number of
+	// examples run so far and the total the call will run: 1 for Gradient,
+	// GradientXInput and GradCAM, Samples, Steps, or the number of occlusion
+	// windows plus one for the unoccluded image.
+	Progress func(done, total int)
+}
+
+// ArgError reports an invalid argument to Attribute or Map: a class out of
+// range, an image of the wrong size or with non-finite values, an unknown
+// method, or an option outside its range.
+type ArgError struct {
+	Arg string // "class", "x", "method", "Steps", ...
+	Msg string
+}
+
+func (e *ArgError) Error() string { return "saliency: invalid " + e.Arg + ": " + e.Msg }
+
+var _ error = (*ArgError)(nil)
+
+func argErr(arg, format string, a ...any) error {
+	return &ArgError{Arg: arg, Msg: fmt.Sprintf(format, a...)}
+}
+
+// resolve validates every argument of a call and returns the options with
+// defaults applied. It is the one place where defaults and limits live.
+func resolve(net *nn.Network, x []float32, m Method, opt Options) (Options, error) {
+	if !m.known() {
+		return opt, argErr("method", "unknown method %q", string(m))
+	}
+	if net == nil {
+		return opt, argErr("network", "nil network")
+	}
+	in := net.Input()
+	if k := net.Classes(); opt.Class < 0 || opt.Class >= k {
+		return opt, argErr("class", "class %d out of range 0..%d", opt.Class, k-1)
+	}
+	if len(x) != in.Size() {
+		return opt, argErr("x", "image has %d values, want %v = %d", len(x), in, in.Size())
+	}
+	for i, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return opt, argErr("x", "value %v at index %d", v, i)
+		}
+	}
+	if !(opt.Blur >= 0 && opt.Blur <= maxBlur) {
+		return opt, argErr("Blur", "σ %v not in [0, %d]", opt.Blur, maxBlur)
+	}
+	if opt.Batch == 0 {
+		opt.Batch = DefaultBatch
+	}
+	if opt.Batch < 1 || opt.Batch > MaxExamples {
+		return opt, argErr("Batch", "%d not in 1..%d", opt.Batch, MaxExamples)
+	}
+	switch m {
+	case SmoothGrad:
+		if opt.Samples == 0 {
+			opt.Samples = DefaultSamples
+		}
+		if opt.Samples < 1 || opt.Samples > MaxExamples {
+			return opt, argErr("Samples", "%d not in 1..%d", opt.Samples, MaxExamples)
+		}
+		switch {
+		case opt.Noise == 0:
+			opt.Noise = DefaultNoise
+		case opt.Noise < 0:
+			opt.Noise = 0
+		}
+		if !(opt.Noise <= maxNoise) { // also rejects NaN
+			return opt, argErr("Noise", "%v not in [0, %d]", opt.Noise, maxNoise)
+		}
+	case IntegratedGradients:
+		if opt.Steps == 0 {
+			opt.Steps = DefaultSteps
+		}
+		if opt.Steps < 1 || opt.Steps > MaxExamples {
+			return opt, argErr("Steps", "%d not in 1..%d", opt.Steps, MaxExamples)
+		}
+		switch opt.Baseline {
+		case "":
+			opt.Baseline = BaselineZeros
+		case BaselineZeros, BaselineBlurred:
+		default:
+			return opt, argErr("Baseline", "unknown baseline %q; want %q or %q", opt.Baseline, BaselineZeros, BaselineBlurred)
+		}
+	case GradCAM:
+		if net.LastSpatialLayer() < 0 {
+			return opt, argErr("method", "Grad-CAM needs a layer with a spatial output larger than 1×1, and network %q has none", net.Spec.Name)
+		}
+	case Occlusion:
+		side := min(in.H, in.W)
+		if opt.Window == 0 {
+			opt.Window = min(side, max(2, int(math.Round(float64(side)/7))))
+		}
+		if opt.Window < 1 || opt.Window > side {
+			return opt, argErr("Window", "%d not in 1..%d (the image is %d×%d)", opt.Window, side, in.H, in.W)
+		}
+		if opt.Stride == 0 {
+			opt.Stride = max(1, opt.Window/2)
+		}
+		if opt.Stride < 1 || opt.Stride > opt.Window {
+			return opt, argErr("Stride", "%d not in 1..%d (the window)", opt.Stride, opt.Window)
+		}
+		if f := float64(opt.Fill); math.IsNaN(f) || math.IsInf(f, 0) {
+			return opt, argErr("Fill", "%v is not finite", opt.Fill)
+		}
+		if n := windowCount(in.H, opt.Window, opt.Stride) * windowCount(in.W, opt.Window, opt.Stride); n > MaxWindows {
+			return opt, argErr("Window", "%d×%d windows with stride %d make %d occlusions, more than %d", opt.Window, opt.Window, opt.Stride, n, MaxWindows)
+		}
+	}
+	return opt, nil
+}
+
+// Attribute returns method m's raw attribution of logit f_c, c = opt.Class,
+// for the single image x (C×H×W, the network's input shape):
+//
+//	Gradient             C×H×W  ∂f_c/∂x
+//	GradientXInput       C×H×W  x ⊙ ∂f_c/∂x
+//	SmoothGrad           C×H×W  mean over samples of ∂f_c/∂x at x + ε, ε ~ N(0, σ²)
+//	IntegratedGradients  C×H×W  (x − x′) ⊙ mean_k ∂f_c/∂x at x′ + α_k(x − x′), α_k = (k+½)/m
+//	GradCAM              H×W    ReLU(Σ_k α_k A^k) upsampled bilinearly, α_k = mean of ∂f_c/∂A^k
+//	Occlusion            H×W    mean, over the windows covering a pixel, of f_c(x) − f_c(x occluded)
+//
+// The gradient results are signed; Integrated Gradients satisfies
+// Σ attribution ≈ f_c(x) − f_c(x′). It returns an *ArgError for invalid
+// arguments, and an error wrapping ctx.Err() if ctx is cancelled between
+// batches; no result comes back with an error. x is not modified.
+func Attribute(ctx context.Context, net *nn.Network, x []float32, m Method, opt Options) ([]float32, error) {
+	opt, err := resolve(net, x, m, opt)
+	if err != nil {
+		return nil, err
+	}
+	r := newRun(ctx, net, x, m, opt)
+	var out []float32
+	switch m {
+	case Gradient, GradientXInput:
+		out, err = r.gradient(m == GradientXInput)
+	case SmoothGrad:
+		out, err = r.smoothGrad()
+	case IntegratedGradients:
+		out, err = r.integratedGradients()
+	case GradCAM:
+		out, err = r.gradCAM()
+	case Occlusion:
+		out, err = r.occlusion()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Map returns the H×W heat map for method m: Attribute's result reduced over
+// channels by the maximum absolute value for the gradient methods (so the
+// input gradient's map is |∂f_c/∂x|), or as it is for Grad-CAM and
+// occlusion, then blurred with σ = opt.Blur pixels if that is positive. It
+// returns the same errors as Attribute.
+func Map(ctx context.Context, net *nn.Network, x []float32, m Method, opt Options) ([]float32, error) {
+	a, err := Attribute(ctx, net, x, m, opt)
+	if err != nil {
+		return nil, err
+	}
+	in := net.Input()
+	hw := in.H * in.W
+	out := a
+	if m != GradCAM && m != Occlusion {
+		out = make([]float32, hw)
+		reduceMaxAbs(out, a, in.C, hw)
+	}
+	if opt.Blur > 0 {
+		Blur(out, out, in.H, in.W, opt.Blur)
+	}
+	return out, nil
+}
+
+// reduceMaxAbs writes dst[p] = max_c |src[c·HW + p]| for src C×HW.
+func reduceMaxAbs(dst, src []float32, c, hw int) {
+	for p := range dst {
+		dst[p] = 0
+	}
+	for ch := 0; ch < c; ch++ {
+		for p, v := range src[ch*hw : (ch+1)*hw] {
+			if v < 0 {
+				v = -v
+			}
+			if v > dst[p] {
+				dst[p] = v
+			}
+		}
+	}
+}
