@@ -78,3 +78,49 @@ func Dot(a []float32, b []float32) float64 {
 	}
 	return s
 }
+
+// NumGradSmooth is NumGrad for piecewise-smooth functions (ReLU, max pool,
+// |·|). Besides the central difference it compares the forward and backward
+// one-sided differences; where they disagree by more than tol (relative to
+// the larger, with an absolute floor of atol) the function has a kink within
+// ε of x and ok[i] is false, so the caller can leave that element out of the
+// comparison rather than compare against a meaningless value.
+func NumGradSmooth(f func() float64, x []float32, eps, tol, atol float64) (g []float64, ok []bool) {
+	g = make([]float64, len(x))
+	ok = make([]bool, len(x))
+	f0 := f()
+	for i := range x {
+		orig := x[i]
+		x[i] = orig + float32(eps)
+		plus := f()
+		x[i] = orig - float32(eps)
+		minus := f()
+		x[i] = orig
+		hp := float64(orig+float32(eps)) - float64(orig)
+		hm := float64(orig) - float64(orig-float32(eps))
+		fwd, bwd := (plus-f0)/hp, (f0-minus)/hm
+		g[i] = (plus - minus) / (hp + hm)
+		ok[i] = math.Abs(fwd-bwd) <= tol*math.Max(math.Abs(fwd), math.Abs(bwd))+atol
+	}
+	return g, ok
+}
+
+// CheckWhere is Check restricted to the elements where ok is true. It fails
+// if fewer than minFrac of the elements are kept, so a check cannot pass by
+// leaving everything out.
+func CheckWhere(t testing.TB, name string, got []float32, want []float64, ok []bool, tol, minFrac float64) {
+	t.Helper()
+	var g []float32
+	var w []float64
+	for i, keep := range ok {
+		if keep {
+			g = append(g, got[i])
+			w = append(w, want[i])
+		}
+	}
+	if float64(len(g)) < minFrac*float64(len(ok)) {
+		t.Errorf("%s: only %d of %d elements are away from kinks; want at least %.0f%%", name, len(g), len(ok), 100*minFrac)
+		return
+	}
+	Check(t, name, g, w, tol)
+}

@@ -1,0 +1,279 @@
+// Package lab runs the generalization experiment of METHODS.md: train a
+// network with each objective on a data set whose training split carries a
+// shortcut, select the checkpoint by validation loss, and measure test ROC
+// AUC, accuracy and saliency agreement on the split where the shortcut is
+// reversed, over several seeds.
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/metrics"
+	"saliencyexplorer/engine/model"
+	"saliencyexplorer/engine/nn"
+	"saliencyexplorer/engine/saliency"
+	"saliencyexplorer/engine/train"
+)
+
+// Dataset builds a data set's splits for a seed and names the network that
+// learns it.
+type Dataset struct {
+	Name string
+	// Splits returns the train, valid and test splits for seed.
+	Splits func(seed int64) (data.Splits, error)
+	// Spec is the network trained on it.
+	Spec func() nn.Spec
+	// Positive reports whether an image of class y counts for the saliency
+	// averages ("test images whose class is positive").
+	Positive func(y int) bool
+	// Defaults for this data set.
+	Epochs    int
+	LR        float64
+	BatchSize int
+	Lambda    map[train.Method]float64
+}
+
+// Datasets returns the built-in data sets by name.
+func Datasets() map[string]Dataset {
+	return map[string]Dataset{
+		"crosses": {
+			Name: "crosses",
+			Splits: func(seed int64) (data.Splits, error) {
+				return data.Crosses(data.DefaultCrosses(seed))
+			},
+			Spec:      model.CrossesCNN,
+			Positive:  func(y int) bool { return y == 1 },
+			Epochs:    15,
+			LR:        3e-3,
+			BatchSize: 32,
+			Lambda: map[train.Method]float64{
+				train.ActDiff: 1, train.GradMask: 1, train.RRR: 10,
+			},
+		},
+	}
+}
+
+// Config chooses what to run. Zero values take the data set's defaults.
+type Config struct {
+	Dataset   string
+	Methods   []train.Method
+	Seeds     int
+	Epochs    int
+	Lambda    float64 // if > 0, overrides every method's default λ
+	LR        float64
+	BatchSize int
+	IGSteps   int // Integrated Gradients steps for the IoU column (default 32)
+}
+
+// Run is one trained model's results.
+type Run struct {
+	Method    train.Method `json:"method"`
+	Seed      int          `json:"seed"`
+	Lambda    float64      `json:"lambda"`
+	Epochs    int          `json:"epochs"`     // epochs run
+	BestEpoch int          `json:"best_epoch"` // checkpoint kept (lowest validation loss)
+	TrainAcc  float64      `json:"train_accuracy"`
+	ValidAUC  float64      `json:"valid_auc"`
+	TestAUC   float64      `json:"test_auc"`
+	TestAcc   float64      `json:"test_accuracy"`
+	IoUGrad   float64      `json:"iou_gradient"`
+	IoUIG     float64      `json:"iou_integrated_gradients"`
+	Diverged  string       `json:"diverged,omitempty"`
+}
+
+// Summary is the mean and standard deviation over seeds of one method.
+type Summary struct {
+	Method              train.Method `json:"method"`
+	Lambda              float64      `json:"lambda"`
+	Seeds               int          `json:"seeds"`
+	TestAUC, TestAUCStd float64
+	TestAcc, TestAccStd float64
+	TrainAcc            float64
+	IoUGrad, IoUGradStd float64
+	IoUIG, IoUIGStd     float64
+}
+
+// Result is a whole lab run.
+type Result struct {
+	Dataset   string    `json:"dataset"`
+	Config    Config    `json:"config"`
+	Runs      []Run     `json:"runs"`
+	Summaries []Summary `json:"summaries"`
+}
+
+// Execute runs every method for every seed and summarizes. Progress lines go
+// to log (which may be nil).
+func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
+	ds, ok := Datasets()[cfg.Dataset]
+	if !ok {
+		return nil, fmt.Errorf("lab: unknown data set %q", cfg.Dataset)
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	if len(cfg.Methods) == 0 {
+		cfg.Methods = train.Methods()
+	}
+	if cfg.Seeds <= 0 {
+		cfg.Seeds = 3
+	}
+	if cfg.Epochs <= 0 {
+		cfg.Epochs = ds.Epochs
+	}
+	if cfg.LR <= 0 {
+		cfg.LR = ds.LR
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = ds.BatchSize
+	}
+	if cfg.IGSteps <= 0 {
+		cfg.IGSteps = 32
+	}
+	res := &Result{Dataset: ds.Name, Config: cfg}
+	for _, m := range cfg.Methods {
+		lam := ds.Lambda[m]
+		if cfg.Lambda > 0 {
+			lam = cfg.Lambda
+		}
+		var runs []Run
+		for seed := 0; seed < cfg.Seeds; seed++ {
+			r, err := runOne(ctx, ds, cfg, m, lam, seed)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(log, "%s seed %d: test AUC %.3f, acc %.3f, IoU grad %.3f, IoU IG %.3f (train acc %.3f, best epoch %d)\n",
+				m, seed, r.TestAUC, r.TestAcc, r.IoUGrad, r.IoUIG, r.TrainAcc, r.BestEpoch)
+			runs = append(runs, r)
+		}
+		res.Runs = append(res.Runs, runs...)
+		res.Summaries = append(res.Summaries, summarize(m, lam, runs))
+	}
+	return res, nil
+}
+
+func runOne(ctx context.Context, ds Dataset, cfg Config, m train.Method, lam float64, seed int) (Run, error) {
+	r := Run{Method: m, Seed: seed, Lambda: lam}
+	splits, err := ds.Splits(int64(seed))
+	if err != nil {
+		return r, fmt.Errorf("lab: %s splits: %w", ds.Name, err)
+	}
+	net, err := nn.New(ds.Spec(), uint64(seed)+1)
+	if err != nil {
+		return r, fmt.Errorf("lab: %w", err)
+	}
+	tr, err := train.NewTrainer(net, splits.Train, splits.Valid, train.Config{
+		Method: m, Lambda: lam, LR: cfg.LR, BatchSize: cfg.BatchSize, Epochs: cfg.Epochs, Seed: uint64(seed),
+	})
+	if err != nil {
+		return r, fmt.Errorf("lab: %w", err)
+	}
+	for !tr.Done() {
+		if err := ctx.Err(); err != nil {
+			return r, err
+		}
+		info, err := tr.Step()
+		if err != nil {
+			r.Diverged = err.Error()
+			break
+		}
+		if e := info.EpochEnd; e != nil {
+			r.Epochs = e.Epoch
+			if e.Best {
+				r.BestEpoch = e.Epoch
+			}
+		}
+	}
+	tr.Finish()
+	r.TrainAcc = train.Evaluate(net, splits.Train, 64).Accuracy
+	r.ValidAUC = train.Evaluate(net, splits.Valid, 64).AUC
+	test := train.Evaluate(net, splits.Test, 64)
+	r.TestAUC, r.TestAcc = test.AUC, test.Accuracy
+	r.IoUGrad, err = meanIoU(ctx, net, splits.Test, ds.Positive, saliency.Gradient, saliency.Options{})
+	if err != nil {
+		return r, err
+	}
+	r.IoUIG, err = meanIoU(ctx, net, splits.Test, ds.Positive, saliency.IntegratedGradients, saliency.Options{Steps: cfg.IGSteps})
+	return r, err
+}
+
+// MeanIoU returns the mean top-k IoU between method m's saliency for each
+// image's own class and its mask, over the images of set whose class is
+// positive and whose mask is non-empty.
+func MeanIoU(ctx context.Context, net *nn.Network, set *data.Set, positive func(int) bool, m saliency.Method, opt saliency.Options) (float64, error) {
+	return meanIoU(ctx, net, set, positive, m, opt)
+}
+
+func meanIoU(ctx context.Context, net *nn.Network, set *data.Set, positive func(int) bool, m saliency.Method, opt saliency.Options) (float64, error) {
+	var sum float64
+	var n int
+	for i := 0; i < set.Len(); i++ {
+		y := set.Labels[i]
+		if !positive(y) {
+			continue
+		}
+		opt.Class = y
+		s, err := saliency.Map(ctx, net, set.Image(i), m, opt)
+		if err != nil {
+			return 0, fmt.Errorf("lab: saliency %s on image %d: %w", m, i, err)
+		}
+		a, ok := metrics.Agree(s, set.Mask(i))
+		if !ok {
+			continue
+		}
+		sum += a.IoU
+		n++
+	}
+	if n == 0 {
+		return math.NaN(), nil
+	}
+	return sum / float64(n), nil
+}
+
+func meanStd(xs []float64) (mean, std float64) {
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	for _, x := range xs {
+		std += (x - mean) * (x - mean)
+	}
+	if len(xs) > 1 {
+		std = math.Sqrt(std / float64(len(xs)-1))
+	}
+	return mean, std
+}
+
+func summarize(m train.Method, lam float64, runs []Run) Summary {
+	col := func(f func(Run) float64) []float64 {
+		out := make([]float64, len(runs))
+		for i, r := range runs {
+			out[i] = f(r)
+		}
+		return out
+	}
+	s := Summary{Method: m, Lambda: lam, Seeds: len(runs)}
+	s.TestAUC, s.TestAUCStd = meanStd(col(func(r Run) float64 { return r.TestAUC }))
+	s.TestAcc, s.TestAccStd = meanStd(col(func(r Run) float64 { return r.TestAcc }))
+	s.TrainAcc, _ = meanStd(col(func(r Run) float64 { return r.TrainAcc }))
+	s.IoUGrad, s.IoUGradStd = meanStd(col(func(r Run) float64 { return r.IoUGrad }))
+	s.IoUIG, s.IoUIGStd = meanStd(col(func(r Run) float64 { return r.IoUIG }))
+	return s
+}
+
+// Markdown renders the summaries as a table, one row per method.
+func (r *Result) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### %s (%d seeds, %d epochs)\n\n", r.Dataset, r.Config.Seeds, r.Config.Epochs)
+	b.WriteString("| method | λ | test AUC | test accuracy | train accuracy | IoU (input gradient) | IoU (Integrated Gradients) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Summaries {
+		fmt.Fprintf(&b, "| %s | %g | %.3f ± %.3f | %.3f ± %.3f | %.3f | %.3f ± %.3f | %.3f ± %.3f |\n",
+			s.Method, s.Lambda, s.TestAUC, s.TestAUCStd, s.TestAcc, s.TestAccStd, s.TrainAcc, s.IoUGrad, s.IoUGradStd, s.IoUIG, s.IoUIGStd)
+	}
+	return b.String()
+}
