@@ -72,30 +72,35 @@ type Config struct {
 
 // Run is one trained model's results.
 type Run struct {
-	Method    train.Method `json:"method"`
-	Seed      int          `json:"seed"`
-	Lambda    float64      `json:"lambda"`
-	Epochs    int          `json:"epochs"`     // epochs run
-	BestEpoch int          `json:"best_epoch"` // checkpoint kept (lowest validation loss)
-	TrainAcc  float64      `json:"train_accuracy"`
-	ValidAUC  float64      `json:"valid_auc"`
-	TestAUC   float64      `json:"test_auc"`
-	TestAcc   float64      `json:"test_accuracy"`
-	IoUGrad   float64      `json:"iou_gradient"`
-	IoUIG     float64      `json:"iou_integrated_gradients"`
-	Diverged  string       `json:"diverged,omitempty"`
+	Method     train.Method `json:"method"`
+	Seed       int          `json:"seed"`
+	Lambda     float64      `json:"lambda"`
+	Epochs     int          `json:"epochs"`               // epochs run
+	BestEpoch  int          `json:"best_epoch"`           // checkpoint kept (lowest validation loss)
+	TrainAcc   float64      `json:"train_accuracy"`       // of the selected checkpoint
+	FinalTrain float64      `json:"final_train_accuracy"` // after the last epoch, before checkpoint selection
+	ValidAUC   float64      `json:"valid_auc"`
+	TestAUC    float64      `json:"test_auc"`
+	TestAcc    float64      `json:"test_accuracy"`
+	// LastTestAUC is the test AUC of the last epoch's weights, to show what
+	// checkpoint selection changed.
+	LastTestAUC float64 `json:"last_epoch_test_auc"`
+	IoUGrad     float64 `json:"iou_gradient"`
+	IoUIG       float64 `json:"iou_integrated_gradients"`
+	Diverged    string  `json:"diverged,omitempty"`
 }
 
 // Summary is the mean and standard deviation over seeds of one method.
 type Summary struct {
-	Method              train.Method `json:"method"`
-	Lambda              float64      `json:"lambda"`
-	Seeds               int          `json:"seeds"`
-	TestAUC, TestAUCStd float64
-	TestAcc, TestAccStd float64
-	TrainAcc            float64
-	IoUGrad, IoUGradStd float64
-	IoUIG, IoUIGStd     float64
+	Method               train.Method `json:"method"`
+	Lambda               float64      `json:"lambda"`
+	Seeds                int          `json:"seeds"`
+	TestAUC, TestAUCStd  float64
+	TestAcc, TestAccStd  float64
+	TrainAcc, FinalTrain float64
+	LastTestAUC          float64
+	IoUGrad, IoUGradStd  float64
+	IoUIG, IoUIGStd      float64
 }
 
 // Result is a whole lab run.
@@ -188,6 +193,8 @@ func runOne(ctx context.Context, ds Dataset, cfg Config, m train.Method, lam flo
 			}
 		}
 	}
+	r.FinalTrain = train.Evaluate(net, splits.Train, 64).Accuracy
+	r.LastTestAUC = train.Evaluate(net, splits.Test, 64).AUC
 	tr.Finish()
 	r.TrainAcc = train.Evaluate(net, splits.Train, 64).Accuracy
 	r.ValidAUC = train.Evaluate(net, splits.Valid, 64).AUC
@@ -260,6 +267,8 @@ func summarize(m train.Method, lam float64, runs []Run) Summary {
 	s.TestAUC, s.TestAUCStd = meanStd(col(func(r Run) float64 { return r.TestAUC }))
 	s.TestAcc, s.TestAccStd = meanStd(col(func(r Run) float64 { return r.TestAcc }))
 	s.TrainAcc, _ = meanStd(col(func(r Run) float64 { return r.TrainAcc }))
+	s.FinalTrain, _ = meanStd(col(func(r Run) float64 { return r.FinalTrain }))
+	s.LastTestAUC, _ = meanStd(col(func(r Run) float64 { return r.LastTestAUC }))
 	s.IoUGrad, s.IoUGradStd = meanStd(col(func(r Run) float64 { return r.IoUGrad }))
 	s.IoUIG, s.IoUIGStd = meanStd(col(func(r Run) float64 { return r.IoUIG }))
 	return s
@@ -269,11 +278,12 @@ func summarize(m train.Method, lam float64, runs []Run) Summary {
 func (r *Result) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s (%d seeds, %d epochs)\n\n", r.Dataset, r.Config.Seeds, r.Config.Epochs)
-	b.WriteString("| method | λ | test AUC | test accuracy | train accuracy | IoU (input gradient) | IoU (Integrated Gradients) |\n")
-	b.WriteString("|---|---|---|---|---|---|---|\n")
+	b.WriteString("Test metrics are for the checkpoint with the lowest validation loss; the last two columns show the last epoch's weights.\n\n")
+	b.WriteString("| method | λ | test AUC | test accuracy | IoU (input gradient) | IoU (Integrated Gradients) | train accuracy (selected / last) | test AUC (last epoch) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Summaries {
-		fmt.Fprintf(&b, "| %s | %g | %.3f ± %.3f | %.3f ± %.3f | %.3f | %.3f ± %.3f | %.3f ± %.3f |\n",
-			s.Method, s.Lambda, s.TestAUC, s.TestAUCStd, s.TestAcc, s.TestAccStd, s.TrainAcc, s.IoUGrad, s.IoUGradStd, s.IoUIG, s.IoUIGStd)
+		fmt.Fprintf(&b, "| %s | %g | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f / %.3f | %.3f |\n",
+			s.Method, s.Lambda, s.TestAUC, s.TestAUCStd, s.TestAcc, s.TestAccStd, s.IoUGrad, s.IoUGradStd, s.IoUIG, s.IoUIGStd, s.TrainAcc, s.FinalTrain, s.LastTestAUC)
 	}
 	return b.String()
 }
