@@ -52,7 +52,7 @@ func Datasets() map[string]Dataset {
 			LR:        3e-3,
 			BatchSize: 32,
 			Lambda: map[train.Method]float64{
-				train.ActDiff: 1, train.GradMask: 1, train.RRR: 10,
+				train.ActDiff: 1, train.GradMask: 0.003, train.RRR: 10,
 			},
 		},
 	}
