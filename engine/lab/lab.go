@@ -36,6 +36,9 @@ type Dataset struct {
 	LR        float64
 	BatchSize int
 	Lambda    map[train.Method]float64
+	// Showcase is the mask method whose model ships beside the baseline's
+	// (`make models`): the one that generalizes best here.
+	Showcase train.Method
 }
 
 // Datasets returns the built-in data sets by name.
@@ -54,6 +57,7 @@ func Datasets() map[string]Dataset {
 			Lambda: map[train.Method]float64{
 				train.ActDiff: 1, train.GradMask: 0.003, train.RRR: 10,
 			},
+			Showcase: train.Masked,
 		},
 	}
 }
