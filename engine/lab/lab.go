@@ -62,6 +62,39 @@ func Datasets() map[string]Dataset {
 	}
 }
 
+// withDefaults fills cfg's zero values from the data set's defaults.
+func (ds Dataset) withDefaults(cfg Config) Config {
+	cfg.Dataset = ds.Name
+	if len(cfg.Methods) == 0 {
+		cfg.Methods = train.Methods()
+	}
+	if cfg.Seeds <= 0 {
+		cfg.Seeds = 3
+	}
+	if cfg.Epochs <= 0 {
+		cfg.Epochs = ds.Epochs
+	}
+	if cfg.LR <= 0 {
+		cfg.LR = ds.LR
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = ds.BatchSize
+	}
+	if cfg.IGSteps <= 0 {
+		cfg.IGSteps = 32
+	}
+	return cfg
+}
+
+// LambdaFor returns the penalty weight for method m: cfg.Lambda if set,
+// else the data set's default.
+func (ds Dataset) LambdaFor(m train.Method, cfg Config) float64 {
+	if cfg.Lambda > 0 {
+		return cfg.Lambda
+	}
+	return ds.Lambda[m]
+}
+
 // Config chooses what to run. Zero values take the data set's defaults.
 type Config struct {
 	Dataset   string
@@ -125,30 +158,10 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	if len(cfg.Methods) == 0 {
-		cfg.Methods = train.Methods()
-	}
-	if cfg.Seeds <= 0 {
-		cfg.Seeds = 3
-	}
-	if cfg.Epochs <= 0 {
-		cfg.Epochs = ds.Epochs
-	}
-	if cfg.LR <= 0 {
-		cfg.LR = ds.LR
-	}
-	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = ds.BatchSize
-	}
-	if cfg.IGSteps <= 0 {
-		cfg.IGSteps = 32
-	}
+	cfg = ds.withDefaults(cfg)
 	res := &Result{Dataset: ds.Name, Config: cfg}
 	for _, m := range cfg.Methods {
-		lam := ds.Lambda[m]
-		if cfg.Lambda > 0 {
-			lam = cfg.Lambda
-		}
+		lam := ds.LambdaFor(m, cfg)
 		var runs []Run
 		for seed := 0; seed < cfg.Seeds; seed++ {
 			r, err := runOne(ctx, ds, cfg, m, lam, seed)
@@ -165,38 +178,55 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 	return res, nil
 }
 
+// Fit trains a fresh network of ds's architecture (initialized from seed)
+// with method m and penalty weight lam on splits, calling onEpoch (if not
+// nil) after every epoch. It returns the network holding its last epoch's
+// weights and the trainer, whose Finish restores the checkpoint with the
+// lowest validation loss. A diverged run stops early and is reported in
+// diverged, not as an error.
+func Fit(ctx context.Context, ds Dataset, splits data.Splits, cfg Config, m train.Method, lam float64, seed int, onEpoch func(*train.EpochInfo)) (net *nn.Network, tr *train.Trainer, diverged string, err error) {
+	cfg = ds.withDefaults(cfg)
+	net, err = nn.New(ds.Spec(), uint64(seed)+1)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("lab: %w", err)
+	}
+	tr, err = train.NewTrainer(net, splits.Train, splits.Valid, train.Config{
+		Method: m, Lambda: lam, LR: cfg.LR, BatchSize: cfg.BatchSize, Epochs: cfg.Epochs, Seed: uint64(seed),
+	})
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("lab: %w", err)
+	}
+	for !tr.Done() {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, "", err
+		}
+		info, err := tr.Step()
+		if err != nil {
+			return net, tr, err.Error(), nil
+		}
+		if info.EpochEnd != nil && onEpoch != nil {
+			onEpoch(info.EpochEnd)
+		}
+	}
+	return net, tr, "", nil
+}
+
 func runOne(ctx context.Context, ds Dataset, cfg Config, m train.Method, lam float64, seed int) (Run, error) {
 	r := Run{Method: m, Seed: seed, Lambda: lam}
 	splits, err := ds.Splits(int64(seed))
 	if err != nil {
 		return r, fmt.Errorf("lab: %s splits: %w", ds.Name, err)
 	}
-	net, err := nn.New(ds.Spec(), uint64(seed)+1)
-	if err != nil {
-		return r, fmt.Errorf("lab: %w", err)
-	}
-	tr, err := train.NewTrainer(net, splits.Train, splits.Valid, train.Config{
-		Method: m, Lambda: lam, LR: cfg.LR, BatchSize: cfg.BatchSize, Epochs: cfg.Epochs, Seed: uint64(seed),
+	net, tr, diverged, err := Fit(ctx, ds, splits, cfg, m, lam, seed, func(e *train.EpochInfo) {
+		r.Epochs = e.Epoch
+		if e.Best {
+			r.BestEpoch = e.Epoch
+		}
 	})
 	if err != nil {
-		return r, fmt.Errorf("lab: %w", err)
+		return r, err
 	}
-	for !tr.Done() {
-		if err := ctx.Err(); err != nil {
-			return r, err
-		}
-		info, err := tr.Step()
-		if err != nil {
-			r.Diverged = err.Error()
-			break
-		}
-		if e := info.EpochEnd; e != nil {
-			r.Epochs = e.Epoch
-			if e.Best {
-				r.BestEpoch = e.Epoch
-			}
-		}
-	}
+	r.Diverged = diverged
 	r.FinalTrain = train.Evaluate(net, splits.Train, 64).Accuracy
 	r.LastTestAUC = train.Evaluate(net, splits.Test, 64).AUC
 	tr.Finish()
