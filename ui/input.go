@@ -1,0 +1,249 @@
+package ui
+
+import (
+	"math"
+	"strings"
+
+	js "github.com/vugu/vugu/js"
+)
+
+// installHandlers wires the keyboard, drag-and-drop, window resizing and
+// the pointer on the main pane. These run outside vugu's event system, so
+// painting does not re-render the page on every pointer move; they lock the
+// event environment only when they change state that the page shows.
+func (a *App) installHandlers() {
+	doc := document()
+	on := func(target js.Value, typ string, passive bool, f func(e js.Value)) {
+		fn := js.FuncOf(func(_ js.Value, args []js.Value) interface{} {
+			f(args[0])
+			return nil
+		})
+		opts := global().Get("Object").New()
+		opts.Set("passive", passive)
+		target.Call("addEventListener", typ, fn.Value, opts)
+	}
+	on(doc, "keydown", false, a.onKeyDown)
+	on(doc, "keyup", true, func(e js.Value) {
+		if e.Get("code").String() == "Space" {
+			a.spaceDown = false
+		}
+	})
+	on(global(), "resize", true, func(js.Value) { a.surf.Layout() })
+	on(doc, "dragover", false, func(e js.Value) {
+		e.Call("preventDefault")
+		doc.Get("body").Get("classList").Call("add", "dragging")
+	})
+	on(doc, "dragleave", true, func(e js.Value) {
+		if !e.Get("relatedTarget").Truthy() {
+			doc.Get("body").Get("classList").Call("remove", "dragging")
+		}
+	})
+	on(doc, "drop", false, func(e js.Value) {
+		e.Call("preventDefault")
+		doc.Get("body").Get("classList").Call("remove", "dragging")
+		files := e.Get("dataTransfer").Get("files")
+		a.locked(func() { a.OpenFiles(files) })
+	})
+
+	box := a.surf.MainBox()
+	on(box, "pointerdown", false, a.onPointerDown)
+	on(box, "pointermove", true, a.onPointerMove)
+	on(box, "pointerup", true, a.onPointerUp)
+	on(box, "pointercancel", true, a.onPointerUp)
+	on(box, "pointerleave", true, func(js.Value) { a.surf.ShowCursor(0, 0, 0, false) })
+	on(box, "contextmenu", false, func(e js.Value) { e.Call("preventDefault") })
+	on(box, "wheel", false, func(e js.Value) {
+		e.Call("preventDefault")
+		if a.Pic == nil {
+			return
+		}
+		r := box.Call("getBoundingClientRect")
+		f := math.Exp(-e.Get("deltaY").Float() * 0.0015)
+		a.surf.ZoomAt(f, e.Get("clientX").Float()-r.Get("left").Float(), e.Get("clientY").Float()-r.Get("top").Float())
+		a.locked(func() {})
+	})
+}
+
+// OpenFiles opens what the user dropped or picked: a model (an
+// architecture .json with its .safetensors weights) or an image.
+func (a *App) OpenFiles(files js.Value) {
+	n := files.Length()
+	if n == 0 {
+		return
+	}
+	var arch, weights js.Value
+	for i := range n {
+		f := files.Index(i)
+		name := strings.ToLower(f.Get("name").String())
+		switch {
+		case strings.HasSuffix(name, ".json"):
+			arch = f
+		case strings.HasSuffix(name, ".safetensors"):
+			weights = f
+		}
+	}
+	if arch.Truthy() || weights.Truthy() {
+		a.LoadModelFiles(arch, weights)
+		return
+	}
+	a.OpenFile(files.Index(0))
+}
+
+// typing reports whether a key event goes to a text field.
+func typing(e js.Value) bool {
+	t := e.Get("target")
+	if !t.Truthy() || !t.Get("tagName").Truthy() {
+		return false
+	}
+	switch t.Get("tagName").String() {
+	case "TEXTAREA", "SELECT":
+		return true
+	case "INPUT":
+		switch t.Get("type").String() {
+		case "range", "checkbox", "radio", "button", "file":
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// onKeyDown implements the keyboard shortcuts (listed in the help panel).
+func (a *App) onKeyDown(e js.Value) {
+	key := e.Get("key").String()
+	ctrl := e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool()
+	if key == "Escape" {
+		a.locked(func() { a.CancelMaps(); a.Error = "" })
+		return
+	}
+	if typing(e) {
+		return
+	}
+	if e.Get("code").String() == "Space" {
+		a.spaceDown = true
+		tag := e.Get("target").Get("tagName").String()
+		if tag != "BUTTON" && tag != "INPUT" {
+			e.Call("preventDefault")
+		}
+		return
+	}
+	handled := true
+	a.locked(func() {
+		switch {
+		case ctrl && (key == "z" || key == "Z") && !e.Get("shiftKey").Bool():
+			a.Undo()
+		case ctrl && (key == "y" || key == "Y" || ((key == "z" || key == "Z") && e.Get("shiftKey").Bool())):
+			a.Redo()
+		case ctrl:
+			handled = false
+		case key == "[":
+			a.SetBrush(a.Brush / 1.25)
+		case key == "]":
+			a.SetBrush(a.Brush * 1.25)
+		case key == "b" || key == "B":
+			a.Tool = ToolBrush
+		case key == "e" || key == "E":
+			a.Tool = ToolEraser
+		case key == "h" || key == "H":
+			a.Tool = ToolPan
+		case key == "r" || key == "R" || key == "0":
+			a.surf.ResetView()
+		case key == "+" || key == "=":
+			a.ZoomBy(1.25)
+		case key == "-" || key == "_":
+			a.ZoomBy(1 / 1.25)
+		case key == "m" || key == "M":
+			a.ShowMask = !a.ShowMask
+			a.applyStyles()
+		case key == "s" || key == "S":
+			a.ShowHeat = !a.ShowHeat
+			a.applyStyles()
+		case key == "c" || key == "C":
+			if a.CompareMode == CompareOff {
+				mode := CompareMethod
+				if a.HasTuned {
+					mode = CompareBeforeAfter
+				}
+				a.SetCompare(mode)
+			} else {
+				a.SetCompare(CompareOff)
+			}
+		default:
+			handled = false
+		}
+	})
+	if handled {
+		e.Call("preventDefault")
+	}
+}
+
+// ZoomBy zooms about the centre of the view.
+func (a *App) ZoomBy(f float64) {
+	box := a.surf.MainBox()
+	a.surf.ZoomAt(f, box.Get("clientWidth").Float()/2, box.Get("clientHeight").Float()/2)
+}
+
+// ZoomPercent is the zoom shown in the toolbar.
+func (a *App) ZoomPercent() string {
+	if a.surf == nil {
+		return "100 %"
+	}
+	return itoa(int(a.surf.Zoom*100+0.5)) + " %"
+}
+
+func (a *App) onPointerDown(e js.Value) {
+	if a.Pic == nil {
+		return
+	}
+	button := e.Get("button").Int()
+	x, y := e.Get("clientX").Float(), e.Get("clientY").Float()
+	box := a.surf.MainBox()
+	box.Call("setPointerCapture", e.Get("pointerId"))
+	if button == 1 || button == 2 || a.Tool == ToolPan || a.spaceDown {
+		a.panning = true
+		a.lastX, a.lastY = x, y
+		box.Get("classList").Call("add", "panning")
+		e.Call("preventDefault")
+		return
+	}
+	if button != 0 {
+		return
+	}
+	e.Call("preventDefault")
+	a.stroking = true
+	a.surf.PushUndo()
+	rx, ry, per := a.surf.toRaster(x, y)
+	a.surf.Stroke(rx, ry, rx, ry, a.Brush*per, a.Tool == ToolEraser)
+	a.lastX, a.lastY = rx, ry
+}
+
+func (a *App) onPointerMove(e js.Value) {
+	x, y := e.Get("clientX").Float(), e.Get("clientY").Float()
+	switch {
+	case a.panning:
+		a.surf.Pan(x-a.lastX, y-a.lastY)
+		a.lastX, a.lastY = x, y
+		return
+	case a.Pic != nil && (a.Tool == ToolBrush || a.Tool == ToolEraser) && !a.spaceDown:
+		a.surf.ShowCursor(x, y, a.Brush, a.Tool == ToolEraser)
+	default:
+		a.surf.ShowCursor(0, 0, 0, false)
+	}
+	if a.stroking {
+		rx, ry, per := a.surf.toRaster(x, y)
+		a.surf.Stroke(a.lastX, a.lastY, rx, ry, a.Brush*per, a.Tool == ToolEraser)
+		a.lastX, a.lastY = rx, ry
+	}
+}
+
+func (a *App) onPointerUp(e js.Value) {
+	if a.panning {
+		a.panning = false
+		a.surf.MainBox().Get("classList").Call("remove", "panning")
+		return
+	}
+	if a.stroking {
+		a.stroking = false
+		a.locked(a.maskChanged)
+	}
+}

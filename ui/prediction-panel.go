@@ -1,0 +1,42 @@
+package ui
+
+import "strconv"
+
+// PredictionPanel shows the class probabilities of the original model and,
+// after fine-tuning, of the fine-tuned one.
+type PredictionPanel struct {
+	App *App
+}
+
+// P returns p[i], or 0.
+func (c *PredictionPanel) P(p []float64, i int) float64 {
+	if i < len(p) {
+		return p[i]
+	}
+	return 0
+}
+
+// ModelShort names the k-th probability row.
+func (c *PredictionPanel) ModelShort(k int) string {
+	if k == 0 {
+		return "before"
+	}
+	return "after"
+}
+
+// RowClass marks the predicted class.
+func (c *PredictionPanel) RowClass(i int) string {
+	if c.App.PredictedClass() == i {
+		return "prob-row predicted"
+	}
+	return "prob-row"
+}
+
+// Atoi parses a select's value, -1 if invalid.
+func (c *PredictionPanel) Atoi(s string) int {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return v
+}

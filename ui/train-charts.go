@@ -1,0 +1,6 @@
+package ui
+
+// TrainCharts shows one chart per training measure, one point per epoch.
+type TrainCharts struct {
+	App *App
+}

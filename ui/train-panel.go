@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"math"
+	"strconv"
+
+	"saliencyexplorer/wasm/protocol"
+)
+
+// TrainPanel sets up, starts, pauses and stops fine-tuning.
+type TrainPanel struct {
+	App *App
+}
+
+// Rates lists the learning rates offered.
+func (c *TrainPanel) Rates() []string { return []string{"0.0001", "0.0003", "0.001", "0.003", "0.01"} }
+
+// IsLR reports whether s is the current learning rate.
+func (c *TrainPanel) IsLR(s string) bool {
+	v, _ := strconv.ParseFloat(s, 64)
+	return math.Abs(v-c.App.LR) < 1e-12
+}
+
+// SetLR sets the learning rate.
+func (c *TrainPanel) SetLR(s string) {
+	if v, err := strconv.ParseFloat(s, 64); err == nil && v > 0 && v <= 1 {
+		c.App.LR = v
+	}
+}
+
+// SetLambda sets λ, rejecting negative or non-numeric values.
+func (c *TrainPanel) SetLambda(s string) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(v >= 0) || math.IsInf(v, 0) || v > 1e6 {
+		c.App.Error = "λ must be a number between 0 and 1 000 000."
+		return
+	}
+	c.App.Lambda = v
+}
+
+// SetEpochs sets the number of epochs (1 to 200).
+func (c *TrainPanel) SetEpochs(s string) {
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 1 || v > 200 {
+		c.App.Error = "Epochs must be a whole number from 1 to 200."
+		return
+	}
+	c.App.Epochs = v
+}
+
+// PauseLabel is the pause button's text.
+func (c *TrainPanel) PauseLabel() string {
+	if c.App.TrainState == protocol.StatePaused {
+		return "▶ Resume"
+	}
+	return "❚❚ Pause"
+}
+
+// Status is the status line.
+func (c *TrainPanel) Status() string {
+	if c.App.TrainState == "" {
+		return "Not started."
+	}
+	return c.App.TrainMsg
+}

@@ -1,0 +1,418 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"saliencyexplorer/wasm/host"
+	"saliencyexplorer/wasm/protocol"
+)
+
+// starterEpochs is how long the in-browser starter model trains when the
+// site ships no model.
+const starterEpochs = 2
+
+// samples is the number of built-in sample images sent to the page.
+const samples = 12
+
+// message is a request with its binary buffers.
+type message struct {
+	h    *protocol.Header
+	bufs [][]byte
+}
+
+type worker struct {
+	host    *host.Host
+	in      chan message
+	cancels map[int]context.CancelFunc
+	trainID int
+	paused  bool
+
+	self     js.Value
+	u8       js.Value
+	array    js.Value
+	yieldCh  chan struct{}
+	yieldOut js.Value
+}
+
+func main() {
+	w := &worker{
+		host:    host.New(),
+		in:      make(chan message, 1024),
+		cancels: make(map[int]context.CancelFunc),
+		self:    js.Global(),
+		u8:      js.Global().Get("Uint8Array"),
+		array:   js.Global().Get("Array"),
+		yieldCh: make(chan struct{}, 1),
+	}
+	// A MessageChannel gives a zero-delay macrotask: posting to one port
+	// and waiting for the other lets the event loop deliver the page's
+	// messages (setTimeout would be clamped to 4 ms when nested).
+	mc := js.Global().Get("MessageChannel").New()
+	mc.Get("port1").Set("onmessage", js.FuncOf(func(js.Value, []js.Value) any {
+		select {
+		case w.yieldCh <- struct{}{}:
+		default:
+		}
+		return nil
+	}))
+	w.yieldOut = mc.Get("port2")
+	w.self.Set("onmessage", js.FuncOf(w.onMessage))
+	w.self.Call("postMessage", map[string]any{"h": `{"id":0,"kind":"log","text":"engine started"}`, "b": w.array.New()})
+	w.loop()
+}
+
+// yield lets the JavaScript event loop run once.
+func (w *worker) yield() {
+	w.yieldOut.Call("postMessage", 0)
+	<-w.yieldCh
+}
+
+// onMessage runs on the event loop for every message from the page. It
+// handles control messages at once and queues the rest for loop.
+func (w *worker) onMessage(_ js.Value, args []js.Value) any {
+	data := args[0].Get("data")
+	h, err := protocol.Unmarshal([]byte(data.Get("h").String()))
+	if err != nil {
+		w.post(&protocol.Header{Kind: protocol.Failed, Error: err.Error()}, nil)
+		return nil
+	}
+	switch h.Kind {
+	case protocol.Cancel:
+		if cancel, ok := w.cancels[h.Target]; ok {
+			cancel()
+		}
+		if h.Target == w.trainID && w.host.Training() {
+			u := w.host.StopTraining()
+			w.paused = false
+			w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &u}, nil)
+		}
+		return nil
+	case protocol.Pause, protocol.Resume:
+		if w.host.Training() {
+			w.paused = h.Kind == protocol.Pause
+			state := protocol.StateRunning
+			if w.paused {
+				state = protocol.StatePaused
+			}
+			w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: state}}, nil)
+		}
+		if h.Kind == protocol.Resume {
+			w.queue(message{h: &protocol.Header{Kind: protocol.Resume}})
+		}
+		return nil
+	}
+	var bufs [][]byte
+	if b := data.Get("b"); b.Truthy() {
+		for i := range b.Length() {
+			u := w.u8.New(b.Index(i))
+			buf := make([]byte, u.Length())
+			js.CopyBytesToGo(buf, u)
+			bufs = append(bufs, buf)
+		}
+	}
+	w.queue(message{h: h, bufs: bufs})
+	return nil
+}
+
+func (w *worker) queue(m message) {
+	select {
+	case w.in <- m:
+	default:
+		w.post(&protocol.Header{ID: m.h.ID, Kind: protocol.Failed, Error: "the engine is busy; try again"}, nil)
+	}
+}
+
+// post sends a message to the page, transferring the buffers.
+func (w *worker) post(h *protocol.Header, bufs [][]byte) {
+	b, err := protocol.Marshal(h)
+	if err != nil {
+		b = []byte(fmt.Sprintf(`{"id":%d,"kind":"error","error":"internal error encoding a reply"}`, h.ID))
+	}
+	list := w.array.New()
+	for _, buf := range bufs {
+		u := w.u8.New(len(buf))
+		js.CopyBytesToJS(u, buf)
+		list.Call("push", u.Get("buffer"))
+	}
+	w.self.Call("postMessage", map[string]any{"h": string(b), "b": list}, list)
+}
+
+func (w *worker) fail(id int, err error) {
+	w.post(&protocol.Header{ID: id, Kind: protocol.Failed, Error: userMessage(err)}, nil)
+}
+
+// userMessage strips Go package prefixes from an error for display.
+func userMessage(err error) string {
+	msg := err.Error()
+	for _, p := range []string{"imageio: ", "saliency: ", "train: ", "host: ", "protocol: ", "nn: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return msg
+}
+
+// loop handles queued requests, and runs training batches while no request
+// is waiting.
+func (w *worker) loop() {
+	for {
+		if w.host.Training() && !w.paused {
+			select {
+			case m := <-w.in:
+				w.handle(m)
+			default:
+				w.trainStep()
+				w.yield()
+			}
+			continue
+		}
+		w.handle(<-w.in)
+	}
+}
+
+func (w *worker) trainStep() {
+	u, err := w.host.Step()
+	w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &u}, nil)
+	if err != nil {
+		w.fail(w.trainID, err)
+	}
+}
+
+func (w *worker) handle(m message) {
+	h := m.h
+	switch h.Kind {
+	case protocol.Resume:
+		// Only wakes the loop.
+	case protocol.Init:
+		w.init(h.ID)
+	case protocol.LoadModel:
+		if len(m.bufs) != 2 {
+			w.fail(h.ID, errors.New("a model needs two files: the architecture (.json) and the weights (.safetensors)"))
+			return
+		}
+		if err := w.host.Load(m.bufs[0], m.bufs[1], host.ManifestEntry{}, "file"); err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+		w.ready(h.ID)
+	case protocol.Decode:
+		if len(m.bufs) != 1 {
+			w.fail(h.ID, errors.New("no file"))
+			return
+		}
+		dec, x, err := w.host.Decode(m.bufs[0])
+		if err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Decoded: &dec}, [][]byte{protocol.FloatBytes(x)})
+	case protocol.Predict:
+		x, err := w.input(m)
+		if err == nil {
+			var models []string
+			if h.Predict != nil {
+				models = h.Predict.Models
+			}
+			var probs [][]float64
+			probs, err = w.host.Predict(x, models)
+			if err == nil {
+				w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Probs: probs}, nil)
+				return
+			}
+		}
+		w.fail(h.ID, err)
+	case protocol.Saliency:
+		w.saliency(m)
+	case protocol.Train:
+		w.train(m)
+	case protocol.Export:
+		which := protocol.Tuned
+		if h.Export != nil {
+			which = h.Export.Model
+		}
+		arch, weights, err := w.host.Export(which)
+		if err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result}, [][]byte{arch, weights})
+	default:
+		w.fail(h.ID, fmt.Errorf("unknown request %q", h.Kind))
+	}
+}
+
+func (w *worker) input(m message) ([]float32, error) {
+	if len(m.bufs) != 1 {
+		return nil, errors.New("no image")
+	}
+	return protocol.Floats(m.bufs[0], -1)
+}
+
+// init loads the first model of models/manifest.json, or trains the starter
+// model when the site ships none.
+func (w *worker) init(id int) {
+	if !w.host.Ready() {
+		if err := w.loadShipped(); err != nil {
+			w.post(&protocol.Header{ID: id, Kind: protocol.Log, Text: "No trained model ships with this site (" + userMessage(err) + "); training a starter model in your browser."}, nil)
+			ctx, cancel := context.WithCancel(context.Background())
+			w.cancels[id] = cancel
+			err = w.host.Starter(ctx, starterEpochs, func(done, total int) error {
+				w.post(&protocol.Header{ID: id, Kind: protocol.Progress, Done: done, Total: total}, nil)
+				w.yield()
+				return nil
+			})
+			delete(w.cancels, id)
+			if err != nil {
+				w.fail(id, err)
+				return
+			}
+		}
+	}
+	w.ready(id)
+}
+
+func (w *worker) ready(id int) {
+	samples, bufs, err := w.host.Samples(samples)
+	if err != nil {
+		w.fail(id, err)
+		return
+	}
+	info := w.host.Info()
+	w.post(&protocol.Header{ID: id, Kind: protocol.Ready, Model: &info, Samples: samples}, bufs)
+}
+
+// await blocks until the promise settles and returns its value or error.
+// It must not be called from a JavaScript callback.
+func await(p js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	var ok, bad js.Func
+	ok = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- result{v: args[0]}
+		return nil
+	})
+	bad = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- result{err: errors.New(args[0].Call("toString").String())}
+		return nil
+	})
+	defer ok.Release()
+	defer bad.Release()
+	p.Call("then", ok, bad)
+	r := <-ch
+	return r.v, r.err
+}
+
+// fetch GETs a file of the site, relative to the worker script, with the
+// browser's fetch (net/http would add megabytes to the binary).
+func fetch(name string) ([]byte, error) {
+	resp, err := await(js.Global().Call("fetch", name))
+	if err != nil {
+		return nil, err
+	}
+	if !resp.Get("ok").Bool() {
+		return nil, fmt.Errorf("%s: HTTP %d", name, resp.Get("status").Int())
+	}
+	ab, err := await(resp.Call("arrayBuffer"))
+	if err != nil {
+		return nil, err
+	}
+	u := js.Global().Get("Uint8Array").New(ab)
+	b := make([]byte, u.Length())
+	js.CopyBytesToGo(b, u)
+	return b, nil
+}
+
+func (w *worker) loadShipped() error {
+	b, err := fetch("models/manifest.json")
+	if err != nil {
+		return err
+	}
+	list, err := host.ParseManifest(b)
+	if err != nil {
+		return err
+	}
+	e := list[0]
+	arch, err := fetch("models/" + e.Arch)
+	if err != nil {
+		return err
+	}
+	weights, err := fetch("models/" + e.Weights)
+	if err != nil {
+		return err
+	}
+	return w.host.Load(arch, weights, e, "shipped")
+}
+
+func (w *worker) saliency(m message) {
+	h := m.h
+	x, err := w.input(m)
+	if err != nil || h.Saliency == nil {
+		w.fail(h.ID, errors.Join(err, errors.New("bad saliency request")))
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancels[h.ID] = cancel
+	defer func() { cancel(); delete(w.cancels, h.ID) }()
+	start := time.Now()
+	last := start
+	s, info, err := w.host.Saliency(ctx, x, *h.Saliency, func(done, total int) {
+		if done < total && time.Since(last) > 50*time.Millisecond {
+			last = time.Now()
+			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Progress, Done: done, Total: total}, nil)
+		}
+		w.yield()
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			err = errors.New("cancelled")
+		}
+		w.fail(h.ID, err)
+		return
+	}
+	info.Millis = float64(time.Since(start).Microseconds()) / 1000
+	w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Map: &info}, [][]byte{protocol.FloatBytes(s)})
+}
+
+func (w *worker) train(m message) {
+	h := m.h
+	if h.Train == nil {
+		w.fail(h.ID, errors.New("bad training request"))
+		return
+	}
+	if w.host.Training() {
+		u := w.host.StopTraining()
+		w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &u}, nil)
+	}
+	var images, masks []float32
+	if len(h.Train.Labels) > 0 {
+		if len(m.bufs) != 2 {
+			w.fail(h.ID, errors.New("your examples are missing their images or masks"))
+			return
+		}
+		var err1, err2 error
+		images, err1 = protocol.Floats(m.bufs[0], -1)
+		masks, err2 = protocol.Floats(m.bufs[1], -1)
+		if err := errors.Join(err1, err2); err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+	}
+	if err := w.host.StartTraining(*h.Train, images, masks); err != nil {
+		w.fail(h.ID, err)
+		return
+	}
+	w.trainID = h.ID
+	w.paused = false
+	w.post(&protocol.Header{ID: h.ID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StateRunning, Epochs: h.Train.Epochs}}, nil)
+}
