@@ -18,6 +18,8 @@ import (
 	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/saliency"
 	"saliencyexplorer/engine/train"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // Dataset builds a data set's splits for a seed and names the network that
@@ -275,18 +277,13 @@ func meanIoU(ctx context.Context, net *nn.Network, set *data.Set, positive func(
 	return sum / float64(n), nil
 }
 
+// meanStd returns the mean and the sample standard deviation (0 for a single
+// seed).
 func meanStd(xs []float64) (mean, std float64) {
-	for _, x := range xs {
-		mean += x
+	if len(xs) < 2 {
+		return stat.Mean(xs, nil), 0
 	}
-	mean /= float64(len(xs))
-	for _, x := range xs {
-		std += (x - mean) * (x - mean)
-	}
-	if len(xs) > 1 {
-		std = math.Sqrt(std / float64(len(xs)-1))
-	}
-	return mean, std
+	return stat.MeanStdDev(xs, nil)
 }
 
 func summarize(m train.Method, lam float64, runs []Run) Summary {
