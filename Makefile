@@ -19,7 +19,7 @@ test: build
 	$(MAKE) vet test-native test-wasm
 
 vet:
-	gofmt -l . | (! grep .) || (echo "gofmt needed on the files above"; exit 1)
+	gofmt -l $$(git ls-files '*.go') | (! grep .) || (echo "gofmt needed on the files above"; exit 1)
 	$(GO) vet ./...
 
 # Native tests of every package (the lab training test included). The decoy
