@@ -14,6 +14,7 @@
 //     given. Dimension mismatches are programmer errors and panic with a
 //     "data: " message; bad configurations and inconsistent sets return
 //     errors.
-//   - Nothing here uses the OS or syscall/js, so the package builds for
-//     js/wasm.
+//   - Nothing here uses syscall/js, so the package builds for js/wasm. Only
+//     Decoy reads files, through io/fs (an fs.FS can replace the operating
+//     system's files).
 package data

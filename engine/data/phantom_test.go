@@ -15,10 +15,14 @@ func mustPhantom(t *testing.T, cfg PhantomConfig) (Splits, [3][]phantomInfo) {
 	return sp, info
 }
 
-// smallPhantom is a quick configuration for the structural tests.
+// smallPhantom is a quick configuration for the structural tests (smaller
+// still with -short, which the wasm suite uses).
 func smallPhantom(seed int64) PhantomConfig {
 	cfg := DefaultPhantom(seed)
 	cfg.NTrain, cfg.NValid, cfg.NTest = 120, 60, 60
+	if testing.Short() {
+		cfg.NTrain, cfg.NValid, cfg.NTest = 60, 30, 30
+	}
 	return cfg
 }
 
@@ -65,7 +69,7 @@ func TestPhantomDefaults(t *testing.T) {
 func TestPhantomSizesAndBalance(t *testing.T) {
 	cfg := smallPhantom(3)
 	cfg.Size = 48
-	cfg.NTest = 61
+	cfg.NTrain, cfg.NValid, cfg.NTest = 120, 60, 61
 	sp, _ := mustPhantom(t, cfg)
 	for _, tc := range []struct {
 		s *Set
