@@ -44,8 +44,9 @@ const (
 // SampleItem is a built-in example image.
 type SampleItem struct {
 	protocol.Sample
-	URL string // blob URL of its PNG
-	png []byte
+	URL  string // blob URL of its PNG
+	png  []byte
+	mask []byte // reference mask PNG
 }
 
 // UserImage is an image the user opened, kept (at model resolution) so it
@@ -153,7 +154,7 @@ func NewApp() *App {
 		Method: "gradient", Class: -1, Opacity: 0.7, Cmap: Inferno, ShowHeat: true,
 		CompareMode: CompareOff, CompareMethod: "gradcam",
 		Tool: ToolBrush, Brush: 24, FillOpacity: 0.35, OutlineOpacity: 0.9, ShowMask: true,
-		TrainMethod: "rrr", Lambda: 10, LR: 1e-3, Epochs: 3,
+		TrainMethod: "masked", Lambda: 10, LR: 3e-3, Epochs: 3,
 		userBytes: make(map[string][]byte),
 	}
 }
@@ -241,7 +242,11 @@ func (a *App) modelReady(r Reply) {
 		}
 		png := r.Bufs[2*i]
 		url := global().Get("URL").Call("createObjectURL", newBlob(png, "image/png")).String()
-		a.Samples = append(a.Samples, &SampleItem{Sample: s, URL: url, png: png})
+		item := &SampleItem{Sample: s, URL: url, png: png}
+		if 2*i+1 < len(r.Bufs) {
+			item.mask = r.Bufs[2*i+1]
+		}
+		a.Samples = append(a.Samples, item)
 	}
 	if a.Class >= len(a.Model.Classes) {
 		a.Class = -1
@@ -749,6 +754,37 @@ func (a *App) SetBrush(d float64) {
 	a.Brush = min(max(d, 2), 300)
 }
 
+// ReferenceMask returns the reference mask of the current picture if it is
+// a built-in sample (the data set's own annotation), or nil.
+func (a *App) ReferenceMask() []byte {
+	if a.Pic == nil || !a.Pic.Sample {
+		return nil
+	}
+	for _, s := range a.Samples {
+		if s.Key == a.Pic.Key {
+			return s.mask
+		}
+	}
+	return nil
+}
+
+// UseReferenceMask replaces the mask with the sample's reference mask
+// (undoable).
+func (a *App) UseReferenceMask() {
+	b := a.ReferenceMask()
+	if b == nil {
+		return
+	}
+	alpha, err := DecodeMaskPNG(b, a.surf.RW, a.surf.RH)
+	if err != nil {
+		a.Error = "Could not read the reference mask: " + err.Error()
+		return
+	}
+	a.surf.PushUndo()
+	a.surf.SetMaskAlpha(alpha)
+	a.maskChanged()
+}
+
 // ExportMask downloads the mask as a PNG at the image's size.
 func (a *App) ExportMask() {
 	if a.Pic == nil {
@@ -794,6 +830,9 @@ func (a *App) ImportMask(f js.Value) {
 
 func baseName(name string) string {
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	if name == "." || name == "/" {
+		name = ""
+	}
 	if i := strings.LastIndexByte(name, '.'); i > 0 {
 		name = name[:i]
 	}

@@ -1,6 +1,9 @@
 package ui
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // LineChart draws the values of a training measure per epoch as inline SVG.
 type LineChart struct {
@@ -24,7 +27,7 @@ func (c *LineChart) Path(s Series) string { return c.geom().linePath(s.Values) }
 // YLabel labels the fraction f of the vertical axis.
 func (c *LineChart) YLabel(f float64) string {
 	g := c.geom()
-	return fmt.Sprintf("%.2g", g.YMin+f*(g.YMax-g.YMin))
+	return fmt.Sprintf("%.3g", g.YMin+f*(g.YMax-g.YMin))
 }
 
 // XLabel labels the horizontal axis.
@@ -34,4 +37,25 @@ func (c *LineChart) XLabel() string {
 		return "epoch"
 	}
 	return fmt.Sprintf("epoch %d", n)
+}
+
+// Point is a marker of one value.
+type Point struct {
+	Key, Class string
+	X, Y       string
+}
+
+// Points returns a marker per finite value, so that a single epoch shows.
+func (c *LineChart) Points() []Point {
+	g := c.geom()
+	var out []Point
+	for _, s := range c.Series() {
+		for i, v := range s.Values {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+				continue
+			}
+			out = append(out, Point{Key: s.Name + itoa(i), Class: s.Class, X: fmtF(g.x(i + 1)), Y: fmtF(g.y(v))})
+		}
+	}
+	return out
 }

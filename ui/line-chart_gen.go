@@ -116,6 +116,19 @@ func (c *LineChart) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			}
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 			vgparent.AppendChild(vgn)
+			for _, p := range c.Points() {
+				var vgiterkey interface{} = p.Key
+				_ = vgiterkey
+				p := p
+				_ = p
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "circle", Attr: []vugu.VGAttribute{{Namespace: "", Key: "r", Val: "2.6"}}}
+				vgparent.AppendChild(vgn)
+				vgn.AddAttrInterface("class", "dot "+p.Class)
+				vgn.AddAttrInterface("cx", p.X)
+				vgn.AddAttrInterface("cy", p.Y)
+			}
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+			vgparent.AppendChild(vgn)
 			if len(c.App.History) == 0 {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "empty"}, vugu.VGAttribute{Namespace: "", Key: "x", Val: "133"}, vugu.VGAttribute{Namespace: "", Key: "y", Val: "50"}, vugu.VGAttribute{Namespace: "", Key: "text-anchor", Val: "middle"}}}
 				vgparent.AppendChild(vgn)

@@ -20,6 +20,18 @@ var TrainMethods = []struct{ ID, Label, Help string }{
 	{"rrr", "Right for the Right Reasons", "Penalises squared input gradient outside the mask (λ)."},
 }
 
+// defaultLambda is a starting λ per method on the built-in Crosses set (the
+// lab's defaults, engine/lab); methods without a penalty ignore it.
+var defaultLambda = map[string]float64{"actdiff": 1, "gradmask": 0.003, "rrr": 10}
+
+// SetTrainMethod selects a fine-tuning method and its usual λ.
+func (a *App) SetTrainMethod(m string) {
+	a.TrainMethod = m
+	if l, ok := defaultLambda[m]; ok {
+		a.Lambda = l
+	}
+}
+
 // TrainHelp returns the explanation of the selected method.
 func (a *App) TrainHelp() string {
 	for _, m := range TrainMethods {

@@ -26,7 +26,7 @@ func (e *FormatError) Error() string { return "imageio: " + e.Msg }
 // target shape Decode cannot produce.
 type UnsupportedError struct{ Msg string }
 
-func (e *UnsupportedError) Error() string { return "imageio: unsupported: " + e.Msg }
+func (e *UnsupportedError) Error() string { return "imageio: unsupported image: " + e.Msg }
 
 // LimitError reports an image larger than MaxBytes or MaxSide.
 type LimitError struct{ Msg string }
@@ -76,7 +76,7 @@ func wrapDecodeError(err error) error {
 	var pu png.UnsupportedError
 	var ju jpeg.UnsupportedError
 	if errors.As(err, &pu) || errors.As(err, &ju) {
-		return &UnsupportedError{Msg: "this kind of " + err.Error()}
+		return &UnsupportedError{Msg: err.Error()}
 	}
 	msg := err.Error()
 	if len(msg) > 200 {

@@ -17,10 +17,11 @@ import (
 )
 
 // engineReady waits for the worker to load its model.
-func engineReady(t *testing.T, ctx context.Context) {
+func engineReady(t *testing.T, ctx context.Context, rec *recorder) {
 	t.Helper()
 	if err := waitJS(ctx, `document.body.dataset.engine === "ready" || document.body.dataset.engine === "failed"`, 120*time.Second); err != nil {
-		t.Fatalf("engine: %v", err)
+		errs, _ := rec.snapshot()
+		t.Fatalf("engine: %v; page: %.300s; console: %q", err, text(ctx, "body"), errs)
 	}
 	if state, _ := eval[string](ctx, `document.body.dataset.engine`); state != "ready" {
 		t.Fatalf("engine state %q: %s", state, text(ctx, "[data-testid=error]"))
@@ -147,7 +148,7 @@ func TestApp(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
 		t.Fatal(err)
 	}
-	engineReady(t, ctx)
+	engineReady(t, ctx, rec)
 	t.Logf("engine ready after %v", time.Since(start).Round(time.Millisecond))
 
 	// A sample gives a prediction and a non-empty saliency map.
@@ -169,7 +170,7 @@ func TestApp(t *testing.T) {
 	if got := text(ctx, ".pic-name"); got != title {
 		t.Errorf("after a corrupt file the picture is %q, want %q still", got, title)
 	}
-	title = clickSample(t, ctx, 3)
+	title = clickSample(t, ctx, 4)
 	saliencyShown(t, ctx, title)
 
 	// A brush stroke changes the mask canvas and the metrics.
@@ -185,7 +186,21 @@ func TestApp(t *testing.T) {
 	if metricsAfter == metricsBefore {
 		t.Errorf("metrics did not change after painting: %q", metricsAfter)
 	}
-	t.Logf("metrics: %s", metricsAfter)
+	t.Logf("metrics after a stroke: %s", metricsAfter)
+	// Undo removes the stroke; the sample's reference mask replaces it.
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("z", chromedp.KeyModifiers(chromedp.ModifierCtrl))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(ctx, alphaCount("mask-canvas")+` === 0`, 10*time.Second); err != nil {
+		t.Errorf("Ctrl+Z did not undo the stroke: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("[data-testid=reference-mask]"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(ctx, alphaCount("mask-canvas")+` > 0 && document.querySelector('[data-testid=metric-iou]')`, 10*time.Second); err != nil {
+		t.Fatalf("reference mask: %v", err)
+	}
+	t.Logf("metrics with the reference mask: %s", text(ctx, "[data-testid=metrics]"))
 
 	// A short fine-tuning run updates the charts and the status while the
 	// page keeps answering input.
@@ -232,7 +247,7 @@ func TestApp(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
 		t.Fatal(err)
 	}
-	engineReady(t, ctx)
+	engineReady(t, ctx, rec)
 	saliencyShown(t, ctx, title)
 	if err := waitJS(ctx, alphaCount("mask-canvas")+` > 0`, 10*time.Second); err != nil {
 		t.Errorf("the mask did not survive a reload: %v", err)

@@ -161,6 +161,7 @@ func browser(t testing.TB, timeout time.Duration) (context.Context, *recorder) {
 	tctx, tcancel := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() { tcancel(); cancel(); acancel() })
 	for _, err := range []error{
+		chromedp.Do(tctx, chromedp.EmulateViewport(1440, 900)),
 		call(tctx, network.Enable, network.EnableParams{}),
 		call(tctx, runtime.Enable, cdp.Empty{}),
 		call(tctx, cdplog.Enable, cdp.Empty{}),
