@@ -37,46 +37,95 @@ var products = []product{
 	{"NT", MatMulNT, MatMulNTNaive},
 }
 
-// TestMatMulConformance compares each blocked product with its naive
-// reference on shapes that hit the 4×4 tiles and every edge case.
+// withTile returns the packed product with register tile t, so both tiles
+// are tested on every GOARCH (each build uses only one by default).
+func withTile(t tile, transA, transB bool) func(c, a, b []float32, m, k, n int) {
+	return func(c, a, b []float32, m, k, n int) {
+		checkDims(c, a, b, m, k, n)
+		gemm(c, a, b, m, k, n, transA, transB, t)
+	}
+}
+
+// tiledProducts are the three products with each register tile.
+var tiledProducts = []product{
+	{"NN/4x3", withTile(tile4x3, false, false), MatMulNaive},
+	{"TN/4x3", withTile(tile4x3, true, false), MatMulTNNaive},
+	{"NT/4x3", withTile(tile4x3, false, true), MatMulNTNaive},
+	{"NN/4x2", withTile(tile4x2, false, false), MatMulNaive},
+	{"TN/4x2", withTile(tile4x2, true, false), MatMulTNNaive},
+	{"NT/4x2", withTile(tile4x2, false, true), MatMulNTNaive},
+}
+
+// checkProduct runs p.fast and p.naive on random operands of the given shape
+// and fails on the first differing element. The operands are followed by NaN
+// guards, so a kernel that reads past A or B, or writes past C, shows up; it
+// also checks that A and B come back unchanged.
+func checkProduct(t *testing.T, rng *rand.Rand, p product, m, k, n int) {
+	t.Helper()
+	const guard = 7
+	a := withGuard(randSlice(rng, m*k), guard)
+	b := withGuard(randSlice(rng, k*n), guard)
+	c0 := randSlice(rng, m*n)
+	want := append([]float32(nil), c0...)
+	p.naive(want, a[:m*k], b[:k*n], m, k, n)
+	got := withGuard(c0, guard)
+	aCopy := append([]float32(nil), a...)
+	bCopy := append([]float32(nil), b...)
+	p.fast(got, a, b, m, k, n)
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-4*(1+math.Abs(float64(want[i])))*math.Sqrt(float64(k+1))) {
+			t.Fatalf("%s m=%d k=%d n=%d: C[%d] = %v, want %v (first bad index)", p.name, m, k, n, i, got[i], want[i])
+		}
+	}
+	for i := m * n; i < len(got); i++ {
+		if !math.IsNaN(float64(got[i])) {
+			t.Fatalf("%s m=%d k=%d n=%d: wrote past C at %d", p.name, m, k, n, i)
+		}
+	}
+	for i := range a {
+		if a[i] != aCopy[i] && !(math.IsNaN(float64(a[i])) && math.IsNaN(float64(aCopy[i]))) {
+			t.Fatalf("%s: A modified at %d", p.name, i)
+		}
+	}
+	for i := range b {
+		if b[i] != bCopy[i] && !(math.IsNaN(float64(b[i])) && math.IsNaN(float64(bCopy[i]))) {
+			t.Fatalf("%s: B modified at %d", p.name, i)
+		}
+	}
+}
+
+// TestMatMulConformance compares each blocked product, with the default tile
+// and with every tile, against its naive reference on shapes that hit full
+// tiles and every edge case.
 func TestMatMulConformance(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	sizes := []int{0, 1, 3, 4, 5, 7, 8, 13, 16}
-	for _, p := range products {
+	sizes := []int{0, 1, 2, 3, 4, 5, 7, 8, 13, 16}
+	for _, p := range append(append([]product(nil), products...), tiledProducts...) {
 		for _, m := range sizes {
 			for _, k := range sizes {
 				for _, n := range sizes {
-					a := randSlice(rng, m*k)
-					b := randSlice(rng, k*n)
-					c0 := randSlice(rng, m*n)
-					want := append([]float32(nil), c0...)
-					p.naive(want, a, b, m, k, n)
-					got := withGuard(c0, 5)
-					aCopy := append([]float32(nil), a...)
-					bCopy := append([]float32(nil), b...)
-					p.fast(got, a, b, m, k, n)
-					for i := range want {
-						if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
-							t.Fatalf("%s m=%d k=%d n=%d: C[%d] = %v, want %v", p.name, m, k, n, i, got[i], want[i])
-						}
-					}
-					for i := m * n; i < len(got); i++ {
-						if !math.IsNaN(float64(got[i])) {
-							t.Fatalf("%s m=%d k=%d n=%d: wrote past C at %d", p.name, m, k, n, i)
-						}
-					}
-					for i := range a {
-						if a[i] != aCopy[i] {
-							t.Fatalf("%s: A modified at %d", p.name, i)
-						}
-					}
-					for i := range b {
-						if b[i] != bCopy[i] {
-							t.Fatalf("%s: B modified at %d", p.name, i)
-						}
-					}
+					checkProduct(t, rng, p, m, k, n)
 				}
 			}
+		}
+	}
+}
+
+// TestMatMulBlocks covers shapes larger than one cache block in M and K
+// (mcBlock, kcBlock), with ragged edges, and the convolution shapes the
+// networks use.
+func TestMatMulBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	shapes := []struct{ m, k, n int }{
+		{mcBlock + 5, kcBlock + 3, 11}, {2*mcBlock + 1, 7, 5}, {3, 2*kcBlock + 1, 4},
+		{16, 9, 4096 / 8}, {32, 144, 67}, {9, 16, 300}, {64, 288, 49}, {2, 64, 2},
+	}
+	if testing.Short() {
+		shapes = shapes[:4]
+	}
+	for _, p := range append(append([]product(nil), products...), tiledProducts...) {
+		for _, s := range shapes {
+			checkProduct(t, rng, p, s.m, s.k, s.n)
 		}
 	}
 }
@@ -230,6 +279,18 @@ func BenchmarkMatMul(b *testing.B) {
 		for _, p := range products {
 			b.Run(fmt.Sprintf("%s/%dx%dx%d/blocked", p.name, s.m, s.k, s.n), func(b *testing.B) { benchmarkProduct(b, p.fast, s.m, s.k, s.n) })
 			b.Run(fmt.Sprintf("%s/%dx%dx%d/naive", p.name, s.m, s.k, s.n), func(b *testing.B) { benchmarkProduct(b, p.naive, s.m, s.k, s.n) })
+		}
+	}
+}
+
+// BenchmarkMatMulTiles compares the register tiles on the layer shapes of
+// the 64×64 networks (forward A·B, backward Aᵀ·B and A·Bᵀ): the numbers
+// behind defaultTile's choice per GOARCH.
+func BenchmarkMatMulTiles(b *testing.B) {
+	shapes := []struct{ m, k, n int }{{16, 9, 4096}, {32, 144, 1024}, {64, 288, 256}, {256, 256, 256}}
+	for _, s := range shapes {
+		for _, p := range tiledProducts {
+			b.Run(fmt.Sprintf("%s/%dx%dx%d", p.name, s.m, s.k, s.n), func(b *testing.B) { benchmarkProduct(b, p.fast, s.m, s.k, s.n) })
 		}
 	}
 }
