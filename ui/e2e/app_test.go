@@ -4,6 +4,9 @@ package e2e
 
 import (
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +18,31 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 )
+
+// writeCrossesPNG writes a w×h grey PNG with two bright crosses.
+func writeCrossesPNG(t *testing.T, path string, w, h int) {
+	t.Helper()
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range g.Pix {
+		g.Pix[i] = 20
+	}
+	for _, c := range [][2]int{{w / 3, h / 3}, {2 * w / 3, 2 * h / 3}} {
+		for d := -h / 12; d <= h/12; d++ {
+			for k := -h / 60; k <= h/60; k++ {
+				g.SetGray(c[0]+d, c[1]+k, color.Gray{255})
+				g.SetGray(c[0]+k, c[1]+d, color.Gray{255})
+			}
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, g); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // engineReady waits for the worker to load its model.
 func engineReady(t *testing.T, ctx context.Context, rec *recorder) {
@@ -141,7 +169,7 @@ func setField(t *testing.T, ctx context.Context, testid, value string) {
 // short fine-tuning run with the page answering input, a reload that keeps
 // the mask, and checks of the console and the network log.
 func TestApp(t *testing.T) {
-	origin := serveSite(t)
+	origin, srvLog := serveSiteLogged(t)
 	ctx, rec := browser(t, 170*time.Second)
 
 	start := time.Now()
@@ -170,6 +198,21 @@ func TestApp(t *testing.T) {
 	if got := text(ctx, ".pic-name"); got != title {
 		t.Errorf("after a corrupt file the picture is %q, want %q still", got, title)
 	}
+	// A large image of the user's is shown at full size and analysed at the
+	// model's input size; it joins "Your images".
+	photo := filepath.Join(t.TempDir(), "two-crosses-photo.png")
+	writeCrossesPNG(t, photo, 840, 560)
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("[data-testid=file-input]"), []string{photo})); err != nil {
+		t.Fatal(err)
+	}
+	saliencyShown(t, ctx, "two-crosses-photo.png")
+	if w, _ := eval[int](ctx, `document.querySelector('.layer-image').width`); w != 840 {
+		t.Errorf("the image canvas is %d pixels wide, want the file's 840", w)
+	}
+	if err := waitJS(ctx, `[...document.querySelectorAll('.user-name')].some(e => e.textContent === 'two-crosses-photo.png')`, 5*time.Second); err != nil {
+		t.Errorf("the image is not listed under Your images: %v", err)
+	}
+
 	title = clickSample(t, ctx, 4)
 	saliencyShown(t, ctx, title)
 
@@ -278,9 +321,16 @@ func TestApp(t *testing.T) {
 		}
 		seen[u.Path] = true
 	}
-	for _, p := range []string{"/", "/app.wasm", "/worker.js", "/worker.wasm"} {
+	// The server's log also shows the worker's requests.
+	for _, r := range srvLog.list() {
+		if r.Method != "GET" {
+			t.Errorf("the server received %s %s; only GET is expected", r.Method, r.URL)
+		}
+		seen[r.URL] = true
+	}
+	for _, p := range []string{"/", "/app.wasm", "/worker.js", "/worker.wasm", "/models/manifest.json"} {
 		if !seen[p] {
-			t.Logf("note: request for %s not seen in the network log", p)
+			t.Errorf("no request for %s", p)
 		}
 	}
 }

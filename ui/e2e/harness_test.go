@@ -4,9 +4,10 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,9 +56,37 @@ func chromiumPath(t testing.TB) string {
 	return ""
 }
 
+// served records the requests the server answered, including those of the
+// engine worker, which the page's DevTools network log does not show.
+type served struct {
+	mu   sync.Mutex
+	reqs []request
+}
+
+func (s *served) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.reqs = append(s.reqs, request{Method: r.Method, URL: r.URL.Path})
+		s.mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *served) list() []request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]request(nil), s.reqs...)
+}
+
 // serveSite serves the built site with the real handler and returns its
 // origin, e.g. "http://127.0.0.1:41234".
 func serveSite(t testing.TB) string {
+	origin, _ := serveSiteLogged(t)
+	return origin
+}
+
+// serveSiteLogged is serveSite that also returns the server's request log.
+func serveSiteLogged(t testing.TB) (string, *served) {
 	t.Helper()
 	if _, err := os.Stat(filepath.Join(siteDir, "app.wasm")); err != nil {
 		unavailable(t, "the site is not built (run `make build` or `make test-e2e`)")
@@ -66,16 +95,17 @@ func serveSite(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	log := &served{}
+	srv := &http.Server{Handler: log.wrap(server.NewHandler(os.DirFS(siteDir), server.Options{})), ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, ln, os.DirFS(siteDir), io.Discard) }()
+	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		srv.Close()
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			t.Errorf("server: %v", err)
 		}
 	})
-	return "http://" + ln.Addr().String()
+	return "http://" + ln.Addr().String(), log
 }
 
 // request is one network request the page made.
