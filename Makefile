@@ -32,7 +32,7 @@ test-native: data
 # code that ships to the browser is the code that is tested. -short skips the
 # multi-minute training runs, which the native suite covers.
 test-wasm:
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -short -exec="$(WASM_EXEC)" ./engine/...
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -short -exec="$(WASM_EXEC)" ./engine/... ./wasm/protocol ./wasm/host ./ui
 
 # Train every method on Crosses for 3 seeds and print the markdown table.
 lab:
