@@ -1,3 +1,5 @@
+//go:build js && wasm
+
 // Command worker is the Saliency Explorer engine: Go compiled to
 // WebAssembly and run in a dedicated Web Worker (see assets/worker.js), so
 // that computing saliency maps and fine-tuning never block the page.
