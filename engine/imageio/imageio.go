@@ -149,23 +149,7 @@ func resizeArea(dst []float32, c, h, w int, src image.Image) {
 	xs := spans(sw, w)
 	ys := spans(sh, h)
 	for ch := range c {
-		plane := planes[ch*sw*sh : (ch+1)*sw*sh]
-		out := dst[ch*h*w : (ch+1)*h*w]
-		for oy, sy := range ys {
-			for ox, sx := range xs {
-				var sum, area float64
-				for _, ty := range sy {
-					row := plane[ty.i*sw:]
-					for _, tx := range sx {
-						wt := ty.w * tx.w
-						sum += wt * float64(row[tx.i])
-						area += wt
-					}
-				}
-				v := float32(sum / area)
-				out[oy*w+ox] = min(max(v, 0), 1)
-			}
-		}
+		resizePlane(dst[ch*h*w:(ch+1)*h*w], w, planes[ch*sw*sh:(ch+1)*sw*sh], sw, xs, ys)
 	}
 }
 

@@ -219,3 +219,43 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestResizePlanes checks that ResizePlanes agrees with Decode on the same
+// pixels and converts channels like it.
+func TestResizePlanes(t *testing.T) {
+	const sw, sh = 7, 5
+	g := image.NewGray(image.Rect(0, 0, sw, sh))
+	src := make([]float32, sw*sh)
+	for i := range g.Pix {
+		g.Pix[i] = uint8(37 * i)
+		src[i] = float32(g.Pix[i]) / 255
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []int{1, 3} {
+		want, err := Decode(buf.Bytes(), c, 3, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]float32, c*3*4)
+		if err := ResizePlanes(got, c, 3, 4, src, 1, sh, sw); err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if d := got[i] - want.Pix[i]; d > 1e-6 || d < -1e-6 {
+				t.Fatalf("c=%d: value %d is %v, Decode gives %v", c, i, got[i], want.Pix[i])
+			}
+		}
+	}
+	// Colour to grey uses luma.
+	rgb := []float32{1, 0, 0}
+	out := make([]float32, 1)
+	if err := ResizePlanes(out, 1, 1, 1, rgb, 3, 1, 1); err != nil || out[0] < 0.298 || out[0] > 0.3 {
+		t.Errorf("red to grey = %v, %v; want 0.299", out[0], err)
+	}
+	if err := ResizePlanes(out, 2, 1, 1, rgb, 3, 1, 1); err == nil {
+		t.Errorf("2 channels accepted")
+	}
+}

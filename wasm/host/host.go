@@ -10,24 +10,17 @@ package host
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"saliencyexplorer/engine/data"
-	"saliencyexplorer/engine/imageio"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/saliency"
 	"saliencyexplorer/engine/train"
 	"saliencyexplorer/wasm/protocol"
 )
-
-// CrossesSeed is the seed of the built-in Crosses splits the worker uses
-// for samples, fine-tuning and evaluation.
-const CrossesSeed = 1
 
 // Limits on requests from the page.
 const (
@@ -36,14 +29,26 @@ const (
 	iouImages       = 64 // test images in the mean-IoU chart
 )
 
-// Host is the engine worker's state.
+// Host is the engine worker's state: the catalog of shipped models, every
+// model loaded so far (each with its fine-tuned copy), the data sets read
+// or generated so far, and the current model.
 type Host struct {
-	orig  *nn.Network
-	tuned *nn.Network // nil until a fine-tuning run has started
-	info  protocol.ModelInfo
-	sets  *data.Splits // nil when the model's data set is not built in
+	cat   *Catalog
+	slots map[string]*slot
+	order []string // slot keys in loading order
+	cur   *slot
+	sets  map[string]*dataset
 
 	run *run
+}
+
+// slot is one loaded model with its fine-tuned copy.
+type slot struct {
+	orig  *nn.Network
+	tuned *nn.Network // nil until a fine-tuning run has started
+	// tunedWith is the objective of the last run, for exported metadata.
+	tunedWith string
+	info      protocol.ModelInfo
 }
 
 // run is a fine-tuning run in progress.
@@ -51,6 +56,7 @@ type run struct {
 	req      protocol.TrainRequest
 	tr       *train.Trainer
 	net      *nn.Network
+	slot     *slot
 	steps    int
 	epochs   int
 	valid    *data.Set
@@ -61,58 +67,17 @@ type run struct {
 // New returns a Host with no model.
 func New() *Host { return &Host{} }
 
-// ManifestEntry is one model listed in assets/models/manifest.json. File
-// names are relative to the manifest.
-type ManifestEntry struct {
-	Name    string   `json:"name"`
-	Dataset string   `json:"dataset"`
-	Method  string   `json:"method"`
-	Arch    string   `json:"arch"`
-	Weights string   `json:"weights"`
-	Classes []string `json:"classes,omitempty"`
-	Test    struct {
-		AUC      float64 `json:"auc"`
-		Accuracy float64 `json:"accuracy"`
-		IoU      float64 `json:"iou"`
-	} `json:"test"`
-}
+// SetCatalog records the site's catalog of models and galleries.
+func (h *Host) SetCatalog(c *Catalog) { h.cat = c }
 
-// ParseManifest reads a model manifest: either a list of entries or an
-// object with a "models" list. It returns the entries in file order.
-func ParseManifest(b []byte) ([]ManifestEntry, error) {
-	var list []ManifestEntry
-	if err := json.Unmarshal(b, &list); err == nil {
-		return checkManifest(list)
-	}
-	var obj struct {
-		Models []ManifestEntry `json:"models"`
-	}
-	if err := json.Unmarshal(b, &obj); err != nil {
-		return nil, fmt.Errorf("host: reading the model manifest: %w", err)
-	}
-	return checkManifest(obj.Models)
-}
+// Catalog returns the site's catalog, or nil.
+func (h *Host) Catalog() *Catalog { return h.cat }
 
-func checkManifest(list []ManifestEntry) ([]ManifestEntry, error) {
-	if len(list) == 0 {
-		return nil, errors.New("host: the model manifest lists no models")
-	}
-	for i, e := range list {
-		if e.Arch == "" || e.Weights == "" {
-			return nil, fmt.Errorf("host: model manifest entry %d (%q) names no arch or weights file", i, e.Name)
-		}
-		for _, f := range []string{e.Arch, e.Weights} {
-			if strings.Contains(f, "..") || strings.HasPrefix(f, "/") || strings.Contains(f, "://") {
-				return nil, fmt.Errorf("host: model manifest entry %q: bad file name %q", e.Name, f)
-			}
-		}
-	}
-	return list, nil
-}
-
-// Load installs a model from its files. entry describes it (its Name,
-// Dataset, Method and test scores are shown to the user); source is
-// "shipped" or "file". The fine-tuned copy and any training run are dropped.
+// Load installs a model from its files and makes it current. entry
+// describes it (its Name, Dataset, Method and test scores are shown to the
+// user); source is "shipped" or "file". A shipped model's key is its
+// manifest name; a model from files replaces the previous one from files.
+// A training run in progress is stopped.
 func (h *Host) Load(arch, weights []byte, entry ManifestEntry, source string) error {
 	net, err := model.Load(arch, weights)
 	if err != nil {
@@ -127,51 +92,126 @@ func (h *Host) Load(arch, weights []byte, entry ManifestEntry, source string) er
 			entry.Method = a.Meta["method"]
 		}
 	}
-	h.install(net, entry, source)
+	key := entry.Name
+	if source != "shipped" {
+		key = protocol.UserModelKey
+	}
+	h.install(key, net, entry, source)
 	return nil
 }
 
-func (h *Host) install(net *nn.Network, entry ManifestEntry, source string) {
-	h.orig, h.tuned, h.run = net, nil, nil
+// install makes net the current model under key.
+func (h *Host) install(key string, net *nn.Network, entry ManifestEntry, source string) {
+	h.StopTraining()
 	in := net.Input()
-	h.info = protocol.ModelInfo{
-		Name: entry.Name, Dataset: entry.Dataset, Method: entry.Method,
+	if entry.Dataset == "" {
+		entry.Dataset = guessDataset(in.C, in.H, in.W, net.Spec.Classes)
+	}
+	s := &slot{orig: net, info: protocol.ModelInfo{
+		Key: key, Name: entry.Name, Dataset: entry.Dataset, Method: entry.Method,
 		C: in.C, H: in.H, W: in.W, Classes: net.Spec.Classes, Params: len(net.Params),
-		TestAUC: entry.Test.AUC, TestAcc: entry.Test.Accuracy, TestIoU: entry.Test.IoU,
+		TestAUC: entry.Test.AUC, TestAcc: entry.Test.Accuracy, TestIoU: entry.Test.IoU, Lambda: entry.Lambda,
 		Source: source,
+	}}
+	if source == "shipped" {
+		s.info.ScoreSet = "the test split where the shortcut is reversed"
 	}
-	h.sets = builtinSets(net)
-	if h.sets != nil && h.info.Dataset == "" {
-		h.info.Dataset = "crosses"
+	if h.slots == nil {
+		h.slots = map[string]*slot{}
 	}
-	if h.sets != nil && source != "shipped" {
-		ev := train.Evaluate(net, h.sets.Test, 64)
-		h.info.TestAUC, h.info.TestAcc = ev.AUC, ev.Accuracy
-		h.info.TestIoU = meanIoU(net, h.sets.Test)
+	if _, ok := h.slots[key]; !ok {
+		h.order = append(h.order, key)
+	}
+	h.slots[key] = s
+	h.cur = s
+	if source != "shipped" {
+		h.score(s)
 	}
 }
 
-// builtinSets returns the built-in data set matching the network's input
-// and classes, or nil.
-func builtinSets(net *nn.Network) *data.Splits {
-	in := net.Input()
-	if in.C != 1 || in.H != 28 || in.W != 28 || net.Classes() != len(data.CrossesClassNames) {
-		return nil
+// score measures a model loaded from files (or trained at start-up) on the
+// data it can be tested on without waiting: the generated test split if
+// it is there, else the Crosses split (cheap to draw), else the gallery.
+func (h *Host) score(s *slot) {
+	s.info.TestAUC, s.info.TestAcc, s.info.TestIoU, s.info.ScoreSet = math.NaN(), math.NaN(), math.NaN(), ""
+	ds := h.datasetFor(s.info.Dataset)
+	var set *data.Set
+	switch {
+	case ds.splits != nil:
+		set, s.info.ScoreSet = ds.splits.Test, "the test split where the shortcut is reversed"
+	case ds.name == "crosses":
+		if sp, err := h.splits(); err == nil && sp != nil {
+			set, s.info.ScoreSet = sp.Test, "the test split where the shortcut is reversed"
+		}
+	case ds.gallery != nil:
+		set, s.info.ScoreSet = ds.gallery, fmt.Sprintf("the %d sample images", ds.gallery.Len())
 	}
-	sp, err := data.Crosses(data.DefaultCrosses(CrossesSeed))
-	if err != nil {
-		return nil
+	if set == nil {
+		return
 	}
-	return &sp
+	ev := train.Evaluate(s.orig, set, 64)
+	s.info.TestAUC, s.info.TestAcc = ev.AUC, ev.Accuracy
+	s.info.TestIoU = meanIoU(s.orig, set)
+}
+
+// Activate makes the already loaded model key current and reports whether
+// there was one. A training run in progress is stopped.
+func (h *Host) Activate(key string) bool {
+	s, ok := h.slots[key]
+	if !ok {
+		return false
+	}
+	if s != h.cur {
+		h.StopTraining()
+		h.cur = s
+	}
+	return true
+}
+
+// Models lists the models the page can switch to: every shipped model,
+// then the starter model and the model loaded from files, if any.
+func (h *Host) Models() []protocol.ModelInfo {
+	var out []protocol.ModelInfo
+	if h.cat != nil {
+		for _, e := range h.cat.Models {
+			if s, ok := h.slots[e.Name]; ok {
+				out = append(out, s.Info())
+				continue
+			}
+			m := protocol.ModelInfo{
+				Key: e.Name, Name: e.Name, Dataset: e.Dataset, Method: e.Method, Classes: e.Classes,
+				TestAUC: e.Test.AUC, TestAcc: e.Test.Accuracy, TestIoU: e.Test.IoU, Lambda: e.Lambda,
+				ScoreSet: "the test split where the shortcut is reversed", Source: "shipped",
+			}
+			if len(e.Input) == 3 {
+				m.C, m.H, m.W = e.Input[0], e.Input[1], e.Input[2]
+			}
+			out = append(out, m)
+		}
+	}
+	for _, key := range []string{protocol.StarterKey, protocol.UserModelKey} {
+		if s, ok := h.slots[key]; ok {
+			out = append(out, s.Info())
+		}
+	}
+	return out
 }
 
 // Ready reports whether a model is loaded.
-func (h *Host) Ready() bool { return h.orig != nil }
+func (h *Host) Ready() bool { return h.cur != nil }
 
-// Info describes the loaded model.
+// Info describes the current model.
 func (h *Host) Info() protocol.ModelInfo {
-	i := h.info
-	i.HasTuned = h.tuned != nil
+	if h.cur == nil {
+		return protocol.ModelInfo{}
+	}
+	return h.cur.Info()
+}
+
+// Info describes the slot's model.
+func (s *slot) Info() protocol.ModelInfo {
+	i := s.info
+	i.HasTuned = s.tuned != nil
 	return i
 }
 
@@ -185,7 +225,7 @@ func (h *Host) Starter(ctx context.Context, epochs int, progress func(done, tota
 	if err != nil {
 		return err
 	}
-	sp, err := data.Crosses(data.DefaultCrosses(CrossesSeed))
+	sp, err := data.Crosses(data.DefaultCrosses(TrainSeed))
 	if err != nil {
 		return err
 	}
@@ -208,76 +248,33 @@ func (h *Host) Starter(ctx context.Context, epochs int, progress func(done, tota
 		}
 	}
 	tr.Finish()
-	h.install(net, ManifestEntry{Name: "Crosses CNN (starter)", Dataset: "crosses", Method: "baseline"}, "starter")
+	h.install(protocol.StarterKey, net, ManifestEntry{Name: "Crosses CNN (starter)", Dataset: "crosses", Method: "baseline"}, "starter")
 	return nil
-}
-
-// Samples returns the first n images of the built-in test split: their
-// descriptions, and for each its PNG and its reference mask as a PNG.
-func (h *Host) Samples(n int) ([]protocol.Sample, [][]byte, error) {
-	if h.sets == nil {
-		return nil, nil, nil
-	}
-	s := h.sets.Test
-	n = min(n, s.Len())
-	var out []protocol.Sample
-	var bufs [][]byte
-	maskSet := &data.Set{Name: s.Name + "/masks", C: 1, H: s.H, W: s.W, ClassNames: s.ClassNames, Images: s.Masks, Labels: s.Labels}
-	for i := range n {
-		img, err := s.PNG(i)
-		if err != nil {
-			return nil, nil, err
-		}
-		m, err := maskSet.PNG(i)
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, protocol.Sample{
-			Key:   fmt.Sprintf("crosses-test-%d", i),
-			Label: s.Labels[i],
-			Title: fmt.Sprintf("Test image %d (%s)", i+1, s.ClassNames[s.Labels[i]]),
-		})
-		bufs = append(bufs, img, m)
-	}
-	return out, bufs, nil
-}
-
-// Decode decodes an image file to the model's input.
-func (h *Host) Decode(b []byte) (protocol.Decoded, []float32, error) {
-	if h.orig == nil {
-		return protocol.Decoded{}, nil, errors.New("the model is not loaded yet")
-	}
-	in := h.orig.Input()
-	im, err := imageio.Decode(b, in.C, in.H, in.W)
-	if err != nil {
-		return protocol.Decoded{}, nil, err
-	}
-	return protocol.Decoded{Format: im.Format, Width: im.Width, Height: im.Height, Color: im.Color}, im.Pix, nil
 }
 
 // network returns the model a request names.
 func (h *Host) network(which string) (*nn.Network, error) {
-	if h.orig == nil {
+	if h.cur == nil {
 		return nil, errors.New("the model is not loaded yet")
 	}
 	switch which {
 	case protocol.Original, "":
-		return h.orig, nil
+		return h.cur.orig, nil
 	case protocol.Tuned:
-		if h.tuned != nil {
-			return h.tuned, nil
+		if h.cur.tuned != nil {
+			return h.cur.tuned, nil
 		}
-		return h.orig, nil
+		return h.cur.orig, nil
 	}
 	return nil, fmt.Errorf("unknown model %q", which)
 }
 
 // checkInput validates an input image against the model.
 func (h *Host) checkInput(x []float32) error {
-	if h.orig == nil {
+	if h.cur == nil {
 		return errors.New("the model is not loaded yet")
 	}
-	if n := h.orig.Input().Size(); len(x) != n {
+	if n := h.cur.orig.Input().Size(); len(x) != n {
 		return fmt.Errorf("the image has %d values; the model needs %d", len(x), n)
 	}
 	for _, v := range x {
@@ -334,7 +331,7 @@ func (h *Host) Saliency(ctx context.Context, x []float32, req protocol.SaliencyR
 	if err != nil {
 		return nil, protocol.MapInfo{}, err
 	}
-	if h.run != nil && net == h.tuned {
+	if h.Training() && net == h.run.net {
 		// The trainer's network holds a batch's buffers; explain a copy.
 		net = net.Clone()
 	}
@@ -387,10 +384,11 @@ func (h *Host) Export(which string) (arch, weights []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	meta := map[string]string{"dataset": h.info.Dataset, "method": h.info.Method, "exported_by": "Saliency Explorer"}
-	if which == protocol.Tuned && h.tuned != nil && h.run != nil {
-		meta["method"] = h.run.req.Method
-		meta["fine_tuned_from"] = h.info.Name
+	s := h.cur
+	meta := map[string]string{"dataset": s.info.Dataset, "method": s.info.Method, "exported_by": "Saliency Explorer"}
+	if which == protocol.Tuned && s.tuned != nil {
+		meta["method"] = s.tunedWith
+		meta["fine_tuned_from"] = s.info.Name
 	}
 	return model.Save(net, meta)
 }

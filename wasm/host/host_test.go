@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/png"
 	"math"
+	"strings"
 	"testing"
 
 	"saliencyexplorer/wasm/protocol"
@@ -39,15 +40,22 @@ func TestHostEndToEnd(t *testing.T) {
 		t.Fatalf("Samples: %d samples, %d buffers, %v", len(samples), len(bufs), err)
 	}
 	// Decoding a sample's PNG gives back the test image.
-	dec, x, err := h.Decode(bufs[0])
+	dec, x, disp, err := h.Decode(bufs[0], protocol.DecodeRequest{Name: "sample.png"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if disp != nil {
+		t.Errorf("a PNG came back with display pixels")
 	}
 	if dec.Width != 28 || dec.Height != 28 || len(x) != 28*28 {
 		t.Fatalf("Decode = %+v, %d values", dec, len(x))
 	}
+	sp, err := h.splits()
+	if err != nil || sp == nil {
+		t.Fatalf("splits: %v, %v", sp, err)
+	}
 	for i, v := range x {
-		if v != h.sets.Test.Image(0)[i] {
+		if v != sp.Test.Image(0)[i] {
 			t.Fatalf("decoded sample differs at %d", i)
 		}
 	}
@@ -79,8 +87,8 @@ func TestHostEndToEnd(t *testing.T) {
 
 	// A short RRR run with one user example.
 	mask := make([]float32, 28*28)
-	copy(mask, h.sets.Test.Mask(0))
-	err = h.StartTraining(protocol.TrainRequest{Method: "rrr", Lambda: 10, LR: 1e-3, Epochs: 1, MaxSteps: 3, Labels: []int{h.sets.Test.Labels[0]}}, x, mask)
+	copy(mask, sp.Test.Mask(0))
+	err = h.StartTraining(protocol.TrainRequest{Method: "rrr", Lambda: 10, LR: 1e-3, Epochs: 1, MaxSteps: 3, Labels: []int{sp.Test.Labels[0]}}, x, mask)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,12 +160,12 @@ func TestDecodeUserImage(t *testing.T) {
 	big := image.NewGray(image.Rect(0, 0, 300, 200))
 	var buf bytes.Buffer
 	png.Encode(&buf, big)
-	dec, x, err := h.Decode(buf.Bytes())
+	dec, x, _, err := h.Decode(buf.Bytes(), protocol.DecodeRequest{Name: "big.png"})
 	if err != nil || dec.Width != 300 || len(x) != 784 {
 		t.Fatalf("Decode = %+v, %d, %v", dec, len(x), err)
 	}
-	if _, _, err := h.Decode([]byte("not an image")); err == nil {
-		t.Errorf("Decode accepted text")
+	if _, _, _, err := h.Decode([]byte("not an image"), protocol.DecodeRequest{Name: "notes.txt"}); err == nil || !strings.Contains(err.Error(), "DICOM") {
+		t.Errorf("Decode of text: %v; want an error naming the formats", err)
 	}
 }
 
@@ -165,16 +173,50 @@ func TestParseManifest(t *testing.T) {
 	good := []string{
 		`[{"name":"a","arch":"a.json","weights":"a.safetensors"}]`,
 		`{"models":[{"name":"a","arch":"a.json","weights":"a.safetensors","test":{"auc":0.9}}]}`,
+		`{"models":[{"name":"a","dataset":"crosses","arch":"a.json","weights":"a.safetensors","input":[1,28,28]}],"galleries":[{"dataset":"crosses","file":"crosses-samples.safetensors","count":24}]}`,
 	}
 	for _, s := range good {
 		if _, err := ParseManifest([]byte(s)); err != nil {
 			t.Errorf("ParseManifest(%s): %v", s, err)
 		}
 	}
-	bad := []string{`[]`, `{`, `[{"name":"a"}]`, `[{"arch":"../x.json","weights":"w"}]`, `[{"arch":"http://x/a","weights":"w"}]`}
+	bad := []string{`[]`, `{`, `[{"name":"a"}]`, `[{"arch":"../x.json","weights":"w"}]`, `[{"arch":"http://x/a","weights":"w"}]`,
+		`[{"name":"a","arch":"a","weights":"w"},{"name":"a","arch":"b","weights":"w"}]`,
+		`{"models":[{"name":"a","arch":"a","weights":"w"}],"galleries":[{"dataset":"x","file":"../g"}]}`}
 	for _, s := range bad {
 		if _, err := ParseManifest([]byte(s)); err == nil {
 			t.Errorf("ParseManifest(%s) succeeded", s)
 		}
+	}
+}
+
+func TestCatalogChoices(t *testing.T) {
+	c, err := ParseManifest([]byte(`{"models":[
+		{"name":"crosses-baseline","dataset":"crosses","method":"baseline","arch":"a","weights":"a"},
+		{"name":"crosses-masked","dataset":"crosses","method":"masked","arch":"b","weights":"b"},
+		{"name":"phantom-rrr","dataset":"phantom","method":"rrr","arch":"c","weights":"c"},
+		{"name":"phantom-baseline","dataset":"phantom","method":"baseline","arch":"d","weights":"d"},
+		{"name":"decoy-mnist-rrr","dataset":"decoy-mnist","method":"rrr","arch":"e","weights":"e"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := c.Default(); d.Name != "phantom-baseline" {
+		t.Errorf("Default = %q, want phantom-baseline", d.Name)
+	}
+	for ds, want := range map[string]string{"crosses": "crosses-baseline", "phantom": "phantom-baseline", "decoy-mnist": "decoy-mnist-rrr"} {
+		if e, ok := c.Baseline(ds); !ok || e.Name != want {
+			t.Errorf("Baseline(%s) = %q, %v; want %q", ds, e.Name, ok, want)
+		}
+	}
+	if _, ok := c.Baseline("nope"); ok {
+		t.Errorf("Baseline of an unknown data set found one")
+	}
+	if got := strings.Join(c.Datasets(), ","); got != "crosses,phantom,decoy-mnist" {
+		t.Errorf("Datasets = %s", got)
+	}
+	// Without a Phantom model, the first baseline.
+	c2, _ := ParseManifest([]byte(`[{"name":"x-masked","dataset":"x","method":"masked","arch":"a","weights":"a"},{"name":"y-baseline","dataset":"y","method":"baseline","arch":"b","weights":"b"}]`))
+	if d := c2.Default(); d.Name != "y-baseline" {
+		t.Errorf("Default without phantom = %q", d.Name)
 	}
 }

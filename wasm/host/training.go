@@ -17,12 +17,14 @@ func agree(s, m []float32) (float64, bool) {
 	return a.IoU, ok
 }
 
-// StartTraining starts a fine-tuning run. The training set is the built-in
-// training split (if the model has one) plus the user's examples: images
-// N×C×H×W, masks N×H×W and labels. Validation uses the built-in validation
-// split, or the user's examples when there is no built-in set.
+// StartTraining starts a fine-tuning run of the current model. It trains
+// on the data set's training split (generated in the browser for Crosses
+// and Phantom; see NeedsGeneration), or, for data sets the browser cannot
+// generate, on half of the shipped gallery (the other half validates and
+// tests), plus the user's examples: images N×C×H×W, masks N×H×W and labels.
+// With neither, the user's examples are also the validation set.
 func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32) error {
-	if h.orig == nil {
+	if h.cur == nil {
 		return errors.New("the model is not loaded yet")
 	}
 	method, err := train.ParseMethod(req.Method)
@@ -39,38 +41,49 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32)
 	if err != nil {
 		return err
 	}
-	var trainSet, validSet, testSet *data.Set
-	switch {
-	case h.sets != nil:
-		trainSet, validSet, testSet = h.sets.Train, h.sets.Valid, h.sets.Test
-		if user.Len() > 0 {
-			trainSet = concat(trainSet, user)
-		}
-	case user.Len() > 0:
-		trainSet, validSet = user, user
-	default:
-		return errors.New("there is nothing to train on: this model has no built-in data set; add your own labelled images with masks first")
-	}
-	if h.tuned == nil || req.Restart {
-		h.tuned = h.orig.Clone()
-	}
-	cfg := train.Config{Method: method, Lambda: req.Lambda, LR: req.LR, BatchSize: req.BatchSize, Epochs: req.Epochs, Seed: req.Seed + 1}
-	tr, err := train.NewTrainer(h.tuned, trainSet, validSet, cfg)
+	sp, err := h.splits()
 	if err != nil {
 		return err
 	}
-	h.run = &run{req: req, tr: tr, net: h.tuned, epochs: req.Epochs, valid: validSet, test: testSet}
+	ds := h.datasetFor(h.cur.info.Dataset)
+	var trainSet, validSet, testSet *data.Set
+	switch {
+	case sp != nil:
+		trainSet, validSet, testSet = sp.Train, sp.Valid, sp.Test
+	case ds.gallery != nil:
+		trainSet, validSet = halves(ds.gallery)
+		testSet = validSet
+	case user.Len() > 0:
+		trainSet, validSet = user, user
+	default:
+		return errors.New("there is nothing to train on: this model's data set is not available in the browser; add your own labelled images with masks first")
+	}
+	if user.Len() > 0 && trainSet != user {
+		trainSet = concat(trainSet, user)
+	}
+	h.StopTraining()
+	s := h.cur
+	if s.tuned == nil || req.Restart {
+		s.tuned = s.orig.Clone()
+	}
+	cfg := train.Config{Method: method, Lambda: req.Lambda, LR: req.LR, BatchSize: req.BatchSize, Epochs: req.Epochs, Seed: req.Seed + 1}
+	tr, err := train.NewTrainer(s.tuned, trainSet, validSet, cfg)
+	if err != nil {
+		return err
+	}
+	s.tunedWith = req.Method
+	h.run = &run{req: req, tr: tr, net: s.tuned, slot: s, epochs: req.Epochs, valid: validSet, test: testSet}
 	return nil
 }
 
 // userSet builds a data set from the user's examples, validating them.
 func (h *Host) userSet(labels []int, images, masks []float32) (*data.Set, error) {
-	in := h.orig.Input()
+	in := h.cur.orig.Input()
 	n := len(labels)
 	if n > maxUserExamples {
 		return nil, fmt.Errorf("at most %d of your own images can be used", maxUserExamples)
 	}
-	s := &data.Set{Name: "your images", C: in.C, H: in.H, W: in.W, ClassNames: h.orig.Spec.Classes, Labels: labels}
+	s := &data.Set{Name: "your images", C: in.C, H: in.H, W: in.W, ClassNames: h.cur.orig.Spec.Classes, Labels: labels}
 	if len(images) != n*in.Size() || len(masks) != n*in.H*in.W {
 		return nil, fmt.Errorf("your images do not match the model input %d×%d×%d", in.C, in.H, in.W)
 	}

@@ -25,11 +25,18 @@ type Kind string
 
 // Requests from the page to the worker.
 const (
-	// Init asks the worker to load its model and built-in samples. Buffers:
-	// none, or [arch, weights] of a model to load instead of the shipped one.
+	// Init asks the worker to load the site's model catalog and a model
+	// (Select.Model if set and shipped, else the default: the Phantom
+	// baseline, else the first model listed). Reply: Ready.
 	Init Kind = "init"
-	// Decode asks for an image file to be decoded to model input.
-	// Buffers: [file bytes]. Reply: Decoded, buffers [input float32].
+	// Select switches to another model of the catalog (SelectRequest).
+	// Reply: Ready. Fine-tuned copies are kept per model, so switching
+	// back restores them.
+	Select Kind = "select"
+	// Decode asks for an image file (PNG, JPEG or DICOM) to be decoded to
+	// model input (DecodeRequest). Buffers: [file bytes]. Reply: Decoded,
+	// buffers [input float32] for PNG and JPEG, which the page displays
+	// itself, or [input float32, display pixels] for DICOM (see Decoded).
 	Decode Kind = "decode"
 	// Predict asks for class probabilities. Buffers: [input float32].
 	// Reply: Probs (one per model in Predict.Models order... see PredictRequest).
@@ -56,7 +63,7 @@ const (
 
 // Replies from the worker to the page.
 const (
-	Ready    Kind = "ready"    // reply to Init and LoadModel: Model, Samples
+	Ready    Kind = "ready"    // reply to Init, Select and LoadModel: Model, Models, Dataset, Samples
 	Result   Kind = "result"   // a request's result
 	Progress Kind = "progress" // Done of Total units of a request's work
 	Failed   Kind = "error"    // a request failed: Error
@@ -79,7 +86,11 @@ type Header struct {
 	Text   string `json:"text,omitempty"`   // Log
 
 	Model    *ModelInfo       `json:"model,omitempty"`
+	Models   []ModelInfo      `json:"models,omitempty"`  // Ready: every model the page can switch to
+	Dataset  *DatasetInfo     `json:"dataset,omitempty"` // Ready: the current model's data set
 	Samples  []Sample         `json:"samples,omitempty"`
+	Select   *SelectRequest   `json:"select,omitempty"`
+	DecodeRq *DecodeRequest   `json:"decodeRequest,omitempty"`
 	Decoded  *Decoded         `json:"decoded,omitempty"`
 	Predict  *PredictRequest  `json:"predict,omitempty"`
 	Probs    [][]float64      `json:"probs,omitempty"`
@@ -92,21 +103,60 @@ type Header struct {
 	Export   *ExportRequest   `json:"export,omitempty"`
 }
 
-// ModelInfo describes the loaded model.
+// ModelInfo describes a model: the loaded one (Header.Model) or one the
+// page can switch to (Header.Models).
 type ModelInfo struct {
-	Name     string   `json:"name"`
-	Dataset  string   `json:"dataset"`
-	Method   string   `json:"method"` // how it was trained
-	C        int      `json:"c"`
-	H        int      `json:"h"`
-	W        int      `json:"w"`
-	Classes  []string `json:"classes"`
-	Params   int      `json:"params"`
-	TestAUC  float64  `json:"testAUC"`
-	TestAcc  float64  `json:"testAccuracy"`
-	TestIoU  float64  `json:"testIoU"`
-	Source   string   `json:"source"` // "shipped", "starter" (trained in the browser) or "file"
-	HasTuned bool     `json:"hasTuned"`
+	// Key selects the model in a SelectRequest: the manifest name of a
+	// shipped model, UserModelKey for the model the user loaded from files,
+	// StarterKey for the model trained at start-up.
+	Key     string   `json:"key"`
+	Name    string   `json:"name"`
+	Dataset string   `json:"dataset"`
+	Method  string   `json:"method"` // how it was trained
+	C       int      `json:"c"`
+	H       int      `json:"h"`
+	W       int      `json:"w"`
+	Classes []string `json:"classes"`
+	Params  int      `json:"params"`
+	TestAUC float64  `json:"testAUC"`
+	TestAcc float64  `json:"testAccuracy"`
+	TestIoU float64  `json:"testIoU"`
+	Lambda  float64  `json:"lambda,omitempty"` // penalty weight it was trained with
+	// ScoreSet says where the test scores come from, e.g. "the shipped
+	// test split" or "24 sample images"; empty if there are none.
+	ScoreSet string `json:"scoreSet,omitempty"`
+	Source   string `json:"source"` // "shipped", "starter" (trained in the browser) or "file"
+	HasTuned bool   `json:"hasTuned"`
+}
+
+// Keys of models that are not in the site's manifest.
+const (
+	UserModelKey = "file"    // the model loaded from the user's files
+	StarterKey   = "starter" // trained in the browser when the site ships none
+)
+
+// SelectRequest names the model to switch to (ModelInfo.Key), or a data
+// set whose baseline model to switch to.
+type SelectRequest struct {
+	Model   string `json:"model,omitempty"`
+	Dataset string `json:"dataset,omitempty"`
+}
+
+// DatasetInfo describes the current model's data set: where its samples
+// come from and what fine-tuning trains on.
+type DatasetInfo struct {
+	Name  string `json:"name"`  // e.g. "phantom"
+	Title string `json:"title"` // e.g. "Phantom chest films"
+	// Samples is "gallery" (the shipped sample file), "generated" (drawn
+	// in the browser) or "" (none).
+	Samples string `json:"samples"`
+	// Generated reports whether the browser can generate the training
+	// split; if not, fine-tuning uses part of the gallery.
+	Generated bool `json:"generated"`
+	// Train says in plain words what fine-tuning trains on.
+	Train string `json:"train"`
+	// LR is a suggested fine-tuning learning rate for this data set.
+	LR float64 `json:"lr,omitempty"`
 }
 
 // Sample is a built-in example image. Its PNG, reference mask (PNG, white
@@ -118,12 +168,34 @@ type Sample struct {
 	Title string `json:"title"`
 }
 
-// Decoded describes a decoded user image.
+// DecodeRequest describes the file of a Decode request.
+type DecodeRequest struct {
+	Name string `json:"name"` // file name (its extension helps recognize DICOM)
+	// Window, if set, re-windows a grey-scale DICOM image with Center and
+	// Width (modality units) instead of the file's own window.
+	Window bool    `json:"window,omitempty"`
+	Center float64 `json:"center,omitempty"`
+	Width  float64 `json:"width,omitempty"`
+}
+
+// Decoded describes a decoded image file.
 type Decoded struct {
-	Format string `json:"format"`
+	Format string `json:"format"` // "png", "jpeg" or "dicom"
 	Width  int    `json:"width"`
 	Height int    `json:"height"`
 	Color  bool   `json:"color"`
+	// DICOM only. The reply's second buffer holds the display pixels,
+	// Height×Width bytes (grey) or Height×Width×4 (RGBA, colour images).
+	Modality       string  `json:"modality,omitempty"`
+	Photometric    string  `json:"photometric,omitempty"`
+	Frames         int     `json:"frames,omitempty"`
+	WindowCenter   float64 `json:"windowCenter,omitempty"`
+	WindowWidth    float64 `json:"windowWidth,omitempty"`
+	WindowFromFile bool    `json:"windowFromFile,omitempty"`
+	// DefaultCenter and DefaultWidth are the window Decode chose before any
+	// override (the file's, or the image's range), for a reset button.
+	DefaultCenter float64 `json:"defaultCenter,omitempty"`
+	DefaultWidth  float64 `json:"defaultWidth,omitempty"`
 }
 
 // PredictRequest asks for predictions by one or more models.
@@ -243,10 +315,18 @@ func finite(v *float64) {
 }
 
 func sanitize(h *Header) {
-	if m := h.Model; m != nil {
-		finite(&m.TestAUC)
-		finite(&m.TestAcc)
-		finite(&m.TestIoU)
+	for _, m := range append([]*ModelInfo{h.Model}, modelPtrs(h.Models)...) {
+		if m != nil {
+			finite(&m.TestAUC)
+			finite(&m.TestAcc)
+			finite(&m.TestIoU)
+			finite(&m.Lambda)
+		}
+	}
+	if d := h.Decoded; d != nil {
+		for _, v := range []*float64{&d.WindowCenter, &d.WindowWidth, &d.DefaultCenter, &d.DefaultWidth} {
+			finite(v)
+		}
 	}
 	for _, p := range h.Probs {
 		for i := range p {
@@ -267,6 +347,14 @@ func sanitize(h *Header) {
 			}
 		}
 	}
+}
+
+func modelPtrs(ms []ModelInfo) []*ModelInfo {
+	p := make([]*ModelInfo, len(ms))
+	for i := range ms {
+		p[i] = &ms[i]
+	}
+	return p
 }
 
 // FloatBytes returns x as little-endian float32 bytes.
@@ -293,4 +381,27 @@ func Floats(b []byte, want int) ([]float32, error) {
 		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return x, nil
+}
+
+// RealIndex is samples/index.json in the built site: the real images
+// (DICOM, PNG, JPEG) the app offers beside the data sets' samples, written
+// by ../sampleindex at build time.
+type RealIndex struct {
+	Images []RealImage `json:"images"`
+}
+
+// RealImage is one file of the RealIndex. Paths are relative to the index.
+type RealImage struct {
+	File      string `json:"file"`              // e.g. "dicom/CT_small.dcm"
+	Title     string `json:"title"`             // e.g. "CT small"
+	Format    string `json:"format"`            // "dicom", "png" or "jpeg"
+	Bytes     int    `json:"bytes"`             // file size
+	Supported bool   `json:"supported"`         // the app can decode it
+	Problem   string `json:"problem,omitempty"` // why not, if not
+	Width     int    `json:"width,omitempty"`
+	Height    int    `json:"height,omitempty"`
+	Modality  string `json:"modality,omitempty"` // DICOM modality, e.g. "CT"
+	Thumb     string `json:"thumb,omitempty"`    // thumbnail PNG, if decodable
+	About     string `json:"about,omitempty"`    // what the image shows (SOURCES.md)
+	Source    string `json:"source,omitempty"`   // package and licence (SOURCES.md)
 }

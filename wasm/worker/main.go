@@ -18,8 +18,8 @@ import (
 // site ships no model.
 const starterEpochs = 2
 
-// samples is the number of built-in sample images sent to the page.
-const samples = 12
+// samples is the most sample images sent to the page.
+const samples = 48
 
 // message is a request with its binary buffers.
 type message struct {
@@ -151,7 +151,7 @@ func (w *worker) fail(id int, err error) {
 // userMessage strips Go package prefixes from an error for display.
 func userMessage(err error) string {
 	msg := err.Error()
-	for _, p := range []string{"imageio: ", "saliency: ", "train: ", "host: ", "protocol: ", "nn: "} {
+	for _, p := range []string{"imageio: ", "dicomio: ", "saliency: ", "train: ", "host: ", "protocol: ", "nn: ", "data: ", "model: "} {
 		msg = strings.ReplaceAll(msg, p, "")
 	}
 	if msg != "" {
@@ -192,28 +192,49 @@ func (w *worker) handle(m message) {
 	case protocol.Resume:
 		// Only wakes the loop.
 	case protocol.Init:
-		w.init(h.ID)
+		w.init(h.ID, h.Select)
+	case protocol.Select:
+		if h.Select == nil {
+			w.fail(h.ID, errors.New("bad select request"))
+			return
+		}
+		w.stopRun()
+		if err := w.selectModel(h.ID, *h.Select); err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+		w.ready(h.ID)
 	case protocol.LoadModel:
 		if len(m.bufs) != 2 {
 			w.fail(h.ID, errors.New("a model needs two files: the architecture (.json) and the weights (.safetensors)"))
 			return
 		}
+		w.stopRun()
 		if err := w.host.Load(m.bufs[0], m.bufs[1], host.ManifestEntry{}, "file"); err != nil {
 			w.fail(h.ID, err)
 			return
 		}
+		w.loadGallery(h.ID)
 		w.ready(h.ID)
 	case protocol.Decode:
 		if len(m.bufs) != 1 {
 			w.fail(h.ID, errors.New("no file"))
 			return
 		}
-		dec, x, err := w.host.Decode(m.bufs[0])
+		var req protocol.DecodeRequest
+		if h.DecodeRq != nil {
+			req = *h.DecodeRq
+		}
+		dec, x, disp, err := w.host.Decode(m.bufs[0], req)
 		if err != nil {
 			w.fail(h.ID, err)
 			return
 		}
-		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Decoded: &dec}, [][]byte{protocol.FloatBytes(x)})
+		bufs := [][]byte{protocol.FloatBytes(x)}
+		if disp != nil {
+			bufs = append(bufs, disp)
+		}
+		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Decoded: &dec}, bufs)
 	case protocol.Predict:
 		x, err := w.input(m)
 		if err == nil {
@@ -256,11 +277,23 @@ func (w *worker) input(m message) ([]float32, error) {
 	return protocol.Floats(m.bufs[0], -1)
 }
 
-// init loads the first model of models/manifest.json, or trains the starter
-// model when the site ships none.
-func (w *worker) init(id int) {
+// init reads the site's model catalog and loads the requested model (if
+// shipped) or the default one, or trains the starter model when the site
+// ships none.
+func (w *worker) init(id int, sel *protocol.SelectRequest) {
 	if !w.host.Ready() {
-		if err := w.loadShipped(); err != nil {
+		err := w.loadCatalog()
+		if err == nil {
+			var req protocol.SelectRequest
+			if sel != nil {
+				req = *sel
+			}
+			if _, ok := w.host.Catalog().Model(req.Model); !ok {
+				req = protocol.SelectRequest{Model: w.host.Catalog().Default().Name}
+			}
+			err = w.selectModel(id, req)
+		}
+		if err != nil {
 			w.post(&protocol.Header{ID: id, Kind: protocol.Log, Text: "No trained model ships with this site (" + userMessage(err) + "); training a starter model in your browser."}, nil)
 			ctx, cancel := context.WithCancel(context.Background())
 			w.cancels[id] = cancel
@@ -279,14 +312,28 @@ func (w *worker) init(id int) {
 	w.ready(id)
 }
 
+// stopRun ends a training run before the model changes, telling the page.
+func (w *worker) stopRun() {
+	if w.host.Training() {
+		u := w.host.StopTraining()
+		w.paused = false
+		w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &u}, nil)
+	}
+}
+
 func (w *worker) ready(id int) {
+	if need, title := w.host.NeedsGeneration(true); need {
+		w.post(&protocol.Header{ID: id, Kind: protocol.Log, Text: "Generating the " + title + " samples in your browser…"}, nil)
+		w.yield()
+	}
 	samples, bufs, err := w.host.Samples(samples)
 	if err != nil {
 		w.fail(id, err)
 		return
 	}
 	info := w.host.Info()
-	w.post(&protocol.Header{ID: id, Kind: protocol.Ready, Model: &info, Samples: samples}, bufs)
+	ds := w.host.DatasetInfo()
+	w.post(&protocol.Header{ID: id, Kind: protocol.Ready, Model: &info, Models: w.host.Models(), Dataset: &ds, Samples: samples}, bufs)
 }
 
 // await blocks until the promise settles and returns its value or error.
@@ -333,25 +380,78 @@ func fetch(name string) ([]byte, error) {
 	return b, nil
 }
 
-func (w *worker) loadShipped() error {
+// loadCatalog reads models/manifest.json.
+func (w *worker) loadCatalog() error {
 	b, err := fetch("models/manifest.json")
 	if err != nil {
 		return err
 	}
-	list, err := host.ParseManifest(b)
+	cat, err := host.ParseManifest(b)
 	if err != nil {
 		return err
 	}
-	e := list[0]
-	arch, err := fetch("models/" + e.Arch)
-	if err != nil {
-		return err
+	w.host.SetCatalog(cat)
+	return nil
+}
+
+// selectModel makes a model of the catalog current (fetching its files the
+// first time) and reads its data set's gallery if needed. A request naming
+// a data set selects that data set's baseline model.
+func (w *worker) selectModel(id int, req protocol.SelectRequest) error {
+	key := req.Model
+	cat := w.host.Catalog()
+	if key == "" && req.Dataset != "" {
+		if cat == nil {
+			return fmt.Errorf("no model of the %s data set ships with this site", req.Dataset)
+		}
+		e, ok := cat.Baseline(req.Dataset)
+		if !ok {
+			return fmt.Errorf("no model of the %s data set ships with this site", req.Dataset)
+		}
+		key = e.Name
 	}
-	weights, err := fetch("models/" + e.Weights)
-	if err != nil {
-		return err
+	if !w.host.Activate(key) {
+		if cat == nil {
+			return fmt.Errorf("unknown model %q", key)
+		}
+		e, ok := cat.Model(key)
+		if !ok {
+			return fmt.Errorf("unknown model %q", key)
+		}
+		w.post(&protocol.Header{ID: id, Kind: protocol.Log, Text: "Loading the model " + e.Name + "…"}, nil)
+		arch, err := fetch("models/" + e.Arch)
+		if err != nil {
+			return err
+		}
+		weights, err := fetch("models/" + e.Weights)
+		if err != nil {
+			return err
+		}
+		if err := w.host.Load(arch, weights, e, "shipped"); err != nil {
+			return err
+		}
 	}
-	return w.host.Load(arch, weights, e, "shipped")
+	w.loadGallery(id)
+	return nil
+}
+
+// loadGallery fetches the current data set's sample file if the catalog
+// lists one not read yet. Failing that, samples are generated (Crosses,
+// Phantom) or absent; the page is told why.
+func (w *worker) loadGallery(id int) {
+	file, ok := w.host.NeedsGallery()
+	if !ok {
+		return
+	}
+	b, err := fetch("models/" + file)
+	if err != nil {
+		w.host.GalleryFailed(err)
+	} else {
+		err = w.host.AddGallery(b)
+	}
+	if err != nil {
+		w.post(&protocol.Header{ID: id, Kind: protocol.Log, Text: "The sample file " + file + " could not be read (" + userMessage(err) + ")."}, nil)
+	}
 }
 
 func (w *worker) saliency(m message) {
@@ -390,10 +490,7 @@ func (w *worker) train(m message) {
 		w.fail(h.ID, errors.New("bad training request"))
 		return
 	}
-	if w.host.Training() {
-		u := w.host.StopTraining()
-		w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &u}, nil)
-	}
+	w.stopRun()
 	var images, masks []float32
 	if len(h.Train.Labels) > 0 {
 		if len(m.bufs) != 2 {
@@ -407,6 +504,11 @@ func (w *worker) train(m message) {
 			w.fail(h.ID, err)
 			return
 		}
+	}
+	if need, title := w.host.NeedsGeneration(false); need {
+		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StateRunning, Epochs: h.Train.Epochs,
+			Message: "Generating the " + title + " training set in your browser (a few seconds)…"}}, nil)
+		w.yield()
 	}
 	if err := w.host.StartTraining(*h.Train, images, masks); err != nil {
 		w.fail(h.ID, err)

@@ -1,0 +1,287 @@
+package host
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+
+	"saliencyexplorer/engine/data"
+	"saliencyexplorer/wasm/protocol"
+)
+
+// TrainSeed is the seed of the splits the worker generates for fine-tuning
+// and its charts. The shipped models were trained on seed 0 (engine/cmd/models),
+// so seed 1 gives fresh images drawn from the same distribution.
+const TrainSeed = 1
+
+// maxSamples bounds the samples sent to the page.
+const maxSamples = 48
+
+// generator describes a data set the browser can draw itself. The values
+// mirror engine/lab's defaults (a test checks them); the worker does not
+// import engine/lab, which would bring gonum into the wasm binary.
+type generator struct {
+	title  string
+	noun   string // what one sample is called
+	lr     float64
+	splits func(seed int64) (data.Splits, error)
+	// fits reports whether a network of this input shape and classes
+	// belongs to the data set (for models loaded from files without a
+	// data set name).
+	fits func(c, h, w int, classes []string) bool
+}
+
+// generators are the data sets the worker can generate.
+var generators = map[string]generator{
+	"crosses": {
+		title: "Crosses", noun: "Test image", lr: 3e-3,
+		splits: func(seed int64) (data.Splits, error) { return data.Crosses(data.DefaultCrosses(seed)) },
+		fits: func(c, h, w int, classes []string) bool {
+			return c == 1 && h == 28 && w == 28 && len(classes) == len(data.CrossesClassNames) && !slices.Equal(classes, data.PhantomClassNames)
+		},
+	},
+	"phantom": {
+		title: "Phantom chest films", noun: "Film", lr: 2e-3,
+		splits: func(seed int64) (data.Splits, error) { return data.Phantom(data.DefaultPhantom(seed)) },
+		fits: func(c, h, w int, classes []string) bool {
+			return c == 1 && h == 64 && w == 64 && slices.Equal(classes, data.PhantomClassNames)
+		},
+	},
+}
+
+// titles names the data sets without a generator in the browser.
+var titles = map[string]string{
+	"decoy-mnist":   "Decoy MNIST",
+	"decoy-fashion": "Decoy Fashion-MNIST",
+	"mnist":         "Decoy MNIST",
+	"fashion":       "Decoy Fashion-MNIST",
+}
+
+// DatasetTitle returns a data set's name for people.
+func DatasetTitle(name string) string {
+	if g, ok := generators[name]; ok {
+		return g.title
+	}
+	if t, ok := titles[name]; ok {
+		return t
+	}
+	if name == "" {
+		return "your model's data"
+	}
+	return name
+}
+
+// dataset is what the worker holds of one data set: its shipped gallery
+// and, once generated, its splits.
+type dataset struct {
+	name    string
+	gallery *data.Set
+	splits  *data.Splits
+	// galleryErr is why the gallery could not be read, if it could not.
+	galleryErr error
+}
+
+// datasetFor returns (creating it) the record of a data set.
+func (h *Host) datasetFor(name string) *dataset {
+	if h.sets == nil {
+		h.sets = map[string]*dataset{}
+	}
+	d, ok := h.sets[name]
+	if !ok {
+		d = &dataset{name: name}
+		h.sets[name] = d
+	}
+	return d
+}
+
+// guessDataset names the built-in data set a network of this shape and
+// these classes belongs to, or "".
+func guessDataset(c, hh, w int, classes []string) string {
+	for _, name := range []string{"crosses", "phantom"} {
+		if generators[name].fits(c, hh, w, classes) {
+			return name
+		}
+	}
+	return ""
+}
+
+// NeedsGallery returns the gallery file of the current data set if the
+// catalog lists one that has not been read yet.
+func (h *Host) NeedsGallery() (file string, ok bool) {
+	if h.cur == nil || h.cat == nil {
+		return "", false
+	}
+	ds := h.datasetFor(h.cur.info.Dataset)
+	if ds.gallery != nil || ds.galleryErr != nil {
+		return "", false
+	}
+	g, ok := h.cat.Gallery(ds.name)
+	return g.File, ok
+}
+
+// AddGallery reads the current data set's gallery file (see
+// data.DecodeGallery). On an error the data set falls back to generated
+// samples, if it has a generator; the error is returned for the log.
+func (h *Host) AddGallery(b []byte) error {
+	if h.cur == nil {
+		return fmt.Errorf("host: no model")
+	}
+	ds := h.datasetFor(h.cur.info.Dataset)
+	s, err := data.DecodeGallery(b)
+	if err == nil {
+		in := h.cur.orig.Input()
+		if s.C != in.C || s.H != in.H || s.W != in.W || len(s.ClassNames) != h.cur.orig.Classes() {
+			err = fmt.Errorf("host: the %s gallery holds %d×%d×%d images of %d classes; the model takes %d×%d×%d and %d classes",
+				ds.name, s.C, s.H, s.W, len(s.ClassNames), in.C, in.H, in.W, h.cur.orig.Classes())
+		}
+	}
+	if err != nil {
+		ds.galleryErr = err
+		return err
+	}
+	ds.gallery = s
+	return nil
+}
+
+// GalleryFailed records that the gallery file could not be fetched.
+func (h *Host) GalleryFailed(err error) {
+	if h.cur != nil {
+		h.datasetFor(h.cur.info.Dataset).galleryErr = err
+	}
+}
+
+// NeedsGeneration reports whether the current data set's splits must be
+// generated before training or before showing samples (generation takes
+// seconds for Phantom in the browser, so the worker says so first), and
+// the data set's title.
+func (h *Host) NeedsGeneration(forSamples bool) (bool, string) {
+	if h.cur == nil {
+		return false, ""
+	}
+	ds := h.datasetFor(h.cur.info.Dataset)
+	g, ok := generators[ds.name]
+	if !ok || ds.splits != nil {
+		return false, ""
+	}
+	if forSamples && ds.gallery != nil {
+		return false, ""
+	}
+	return true, g.title
+}
+
+// splits returns the generated splits of the current data set, generating
+// them on first use; nil if the data set has no generator.
+func (h *Host) splits() (*data.Splits, error) {
+	ds := h.datasetFor(h.cur.info.Dataset)
+	if ds.splits != nil {
+		return ds.splits, nil
+	}
+	g, ok := generators[ds.name]
+	if !ok {
+		return nil, nil
+	}
+	sp, err := g.splits(TrainSeed)
+	if err != nil {
+		return nil, err
+	}
+	in := h.cur.orig.Input()
+	if sp.Train.C != in.C || sp.Train.H != in.H || sp.Train.W != in.W || len(sp.Train.ClassNames) != h.cur.orig.Classes() {
+		return nil, fmt.Errorf("host: the model's input %d×%d×%d does not match the %s data set", in.C, in.H, in.W, g.title)
+	}
+	ds.splits = &sp
+	return ds.splits, nil
+}
+
+// DatasetInfo describes the current data set.
+func (h *Host) DatasetInfo() protocol.DatasetInfo {
+	if h.cur == nil {
+		return protocol.DatasetInfo{}
+	}
+	ds := h.datasetFor(h.cur.info.Dataset)
+	g, gen := generators[ds.name]
+	info := protocol.DatasetInfo{Name: ds.name, Title: DatasetTitle(ds.name), Generated: gen, LR: 3e-3}
+	switch {
+	case ds.gallery != nil:
+		info.Samples = "gallery"
+	case gen:
+		info.Samples = "generated"
+	}
+	switch {
+	case gen:
+		info.LR = g.lr
+		info.Train = fmt.Sprintf("the %s training split, generated in your browser", g.title)
+	case ds.gallery != nil:
+		tr, _ := halves(ds.gallery)
+		info.Train = fmt.Sprintf("%d of the %d shipped %s samples (this data set cannot be generated in the browser; the other half is held out for the charts)",
+			tr.Len(), ds.gallery.Len(), DatasetTitle(ds.name))
+	default:
+		info.Train = "your own labelled images with masks only (this model's data set is not available in the browser)"
+	}
+	return info
+}
+
+// halves splits a gallery into a training half (even positions) and a
+// held-out half (odd positions); both keep every class when the gallery
+// alternates or groups classes in runs of even length.
+func halves(s *data.Set) (train, held *data.Set) {
+	var a, b []int
+	for i := range s.Len() {
+		if i%2 == 0 {
+			a = append(a, i)
+		} else {
+			b = append(b, i)
+		}
+	}
+	return s.Subset(a), s.Subset(b)
+}
+
+// sampleKey names an image by its content, so a mask painted on a sample
+// stays with that image even if the gallery is regenerated or reordered.
+func sampleKey(dataset string, x []float32) string {
+	sum := sha256.Sum256(protocol.FloatBytes(x))
+	return dataset + "-" + hex.EncodeToString(sum[:6])
+}
+
+// Samples returns up to n images of the current data set (its gallery, or
+// else its generated test split): their descriptions, and for each its PNG
+// and its reference mask as a PNG.
+func (h *Host) Samples(n int) ([]protocol.Sample, [][]byte, error) {
+	if h.cur == nil {
+		return nil, nil, nil
+	}
+	ds := h.datasetFor(h.cur.info.Dataset)
+	s := ds.gallery
+	if s == nil {
+		sp, err := h.splits()
+		if err != nil || sp == nil {
+			return nil, nil, err
+		}
+		s = sp.Test
+	}
+	noun := "Sample"
+	if g, ok := generators[ds.name]; ok {
+		noun = g.noun
+	}
+	n = min(n, s.Len(), maxSamples)
+	var out []protocol.Sample
+	var bufs [][]byte
+	maskSet := &data.Set{Name: s.Name + "/masks", C: 1, H: s.H, W: s.W, ClassNames: s.ClassNames, Images: s.Masks, Labels: s.Labels}
+	for i := range n {
+		img, err := s.PNG(i)
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := maskSet.PNG(i)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, protocol.Sample{
+			Key:   sampleKey(ds.name, s.Image(i)),
+			Label: s.Labels[i],
+			Title: fmt.Sprintf("%s %d (%s)", noun, i+1, s.ClassNames[s.Labels[i]]),
+		})
+		bufs = append(bufs, img, m)
+	}
+	return out, bufs, nil
+}
