@@ -65,7 +65,9 @@ data:
 #
 # build: vugugen → the two wasm binaries (UI and engine worker) → the static
 # files, wasm_exec.js and vugu's renderer helper into server/site (embedded by
-# the server at compile time) → gzip -k siblings → bin/explorer-server.
+# the server at compile time), the shipped models, the real sample images of
+# assets/samples with their index and thumbnails (wasm/sampleindex) → gzip -k
+# siblings → bin/explorer-server.
 # Everything written here is git-ignored.
 
 SITE       := server/site
@@ -92,7 +94,8 @@ site: generate clean-site
 	mkdir -p $(SITE)/models
 	if [ -f assets/models/manifest.json ]; then cp -R assets/models/. $(SITE)/models/; \
 	else echo '{"models":[]}' > $(SITE)/models/manifest.json; fi
-	find $(SITE) -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.json' -o -name '*.svg' -o -name '*.safetensors' \) -exec gzip -9 -k -f {} +
+	$(GO) run ./wasm/sampleindex -in assets/samples -out $(SITE)/samples
+	find $(SITE) -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.json' -o -name '*.svg' -o -name '*.safetensors' -o -name '*.dcm' \) -exec gzip -9 -k -f {} +
 
 build: site
 	$(GO) build -o bin/explorer-server ./server/cmd/explorer-server

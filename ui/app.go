@@ -21,7 +21,8 @@ import (
 // storagePrefix, so "Clear my data" can remove it all.
 const (
 	storagePrefix = "se.v1."
-	keyLast       = storagePrefix + "last"
+	keyLast       = storagePrefix + "last." // + data set: the image last viewed with it
+	keyModel      = storagePrefix + "model" // the model last used
 	keyImages     = storagePrefix + "images"
 	keyMaskPrefix = storagePrefix + "mask."
 	keySettings   = storagePrefix + "settings"
@@ -49,27 +50,20 @@ type SampleItem struct {
 	mask []byte // reference mask PNG
 }
 
-// UserImage is an image the user opened, kept (at model resolution) so it
-// can be reopened after a reload and used for fine-tuning.
-type UserImage struct {
-	Key    string `json:"key"`
-	Name   string `json:"name"`
-	Label  int    `json:"label"` // -1: not labelled
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
-	Input  string `json:"input"` // base64 little-endian float32, C×H×W at model resolution
-	Thumb  string `json:"-"`     // data URL
-	HasMsk bool   `json:"-"`
-}
-
 // Picture is the image being viewed.
 type Picture struct {
 	Key, Name     string
-	Sample        bool
-	Label         int // true label, -1 if unknown
-	Width, Height int // original size
+	Sample        bool   // a sample of the current data set
+	Dataset       string // the data set of a sample
+	Real          bool   // one of the site's real images (samples/index.json)
+	Label         int    // true label, -1 if unknown
+	Width, Height int    // original size
 	Input         []float32
 	Format        string
+	// Dicom describes a DICOM file (modality, window); nil for others.
+	Dicom *protocol.Decoded
+	// C, H, W is the shape Input was decoded for.
+	C, H, W int
 }
 
 // heatState is one pane's saliency map.
@@ -94,14 +88,28 @@ type App struct {
 	eng  *Engine
 	surf *Surface
 
-	EngineState   string // "starting", "preparing", "ready", "failed"
-	EngineMsg     string
-	EngineDone    int
-	EngineTotal   int
-	Model         protocol.ModelInfo
-	Samples       []*SampleItem
-	UserImages    []*UserImage
-	userBytes     map[string][]byte
+	EngineState string // "starting", "preparing", "ready", "failed"
+	EngineMsg   string
+	EngineDone  int
+	EngineTotal int
+	Model       protocol.ModelInfo
+	Models      []protocol.ModelInfo // every model the picker offers
+	Dataset     protocol.DatasetInfo
+	PickerOpen  bool
+	Switching   string // the model being loaded, "" if none
+	Samples     []*SampleItem
+	Real        []*RealItem
+	RealMsg     string // why the real images are missing, if they are
+	UserImages  []*UserImage
+	userBytes   map[string][]byte // file bytes of opened images, by picture key
+	memos       map[string]*modelMemo
+	// unsaved holds masks (PNG) the browser refused to store, by picture
+	// key, so they are not lost while the page is open.
+	unsaved     map[string][]byte
+	StorageWarn string
+	// windows holds the DICOM window (centre, width) the user chose, by
+	// picture key.
+	windows       map[string][2]float64
 	Pic           *Picture
 	Opening       string
 	openSeq       int
@@ -155,7 +163,7 @@ func NewApp() *App {
 		CompareMode: CompareOff, CompareMethod: "gradcam",
 		Tool: ToolBrush, Brush: 24, FillOpacity: 0.35, OutlineOpacity: 0.9, ShowMask: true,
 		TrainMethod: "masked", Lambda: 10, LR: 3e-3, Epochs: 3,
-		userBytes: make(map[string][]byte),
+		userBytes: make(map[string][]byte), memos: make(map[string]*modelMemo), unsaved: make(map[string][]byte),
 	}
 }
 
@@ -173,8 +181,13 @@ func (a *App) Start(env vugu.EventEnv) {
 	a.applyStyles()
 	a.installHandlers()
 	a.loadUserImages()
+	a.loadRealImages()
 	a.eng = NewEngine(env, "worker.js", a.onOther)
-	a.eng.Send(&protocol.Header{Kind: protocol.Init}, nil, a.onInit)
+	init := &protocol.Header{Kind: protocol.Init}
+	if m, ok := storageGet(keyModel); ok && m != "" {
+		init.Select = &protocol.SelectRequest{Model: m}
+	}
+	a.eng.Send(init, nil, a.onInit)
 }
 
 // locked runs f with the event environment locked and requests a render.
@@ -205,7 +218,9 @@ func (a *App) onOther(r Reply) {
 func (a *App) onInit(r Reply) {
 	switch r.Kind {
 	case protocol.Log:
-		a.EngineState = "preparing"
+		if a.EngineState != "ready" {
+			a.EngineState = "preparing"
+		}
 		a.EngineMsg = r.Text
 	case protocol.Progress:
 		a.EngineState = "preparing"
@@ -231,7 +246,14 @@ func (a *App) modelReady(r Reply) {
 	if r.Model != nil {
 		a.Model = *r.Model
 	}
+	if r.Models != nil {
+		a.Models = r.Models
+	}
+	if r.Dataset != nil {
+		a.Dataset = *r.Dataset
+	}
 	a.HasTuned = a.Model.HasTuned
+	storageSet(keyModel, a.Model.Key)
 	for _, s := range a.Samples {
 		global().Get("URL").Call("revokeObjectURL", s.URL)
 	}
@@ -253,10 +275,10 @@ func (a *App) modelReady(r Reply) {
 	}
 }
 
-// restoreLast reopens the image viewed before the page was reloaded, or
-// the first sample.
+// restoreLast reopens the image last viewed with the current data set, or
+// its first sample of the positive (last) class, or its first sample.
 func (a *App) restoreLast() {
-	last, _ := storageGet(keyLast)
+	last, _ := storageGet(keyLast + a.Model.Dataset)
 	for _, s := range a.Samples {
 		if s.Key == last {
 			a.OpenSample(s)
@@ -269,9 +291,29 @@ func (a *App) restoreLast() {
 			return
 		}
 	}
-	if len(a.Samples) > 0 {
-		a.OpenSample(a.Samples[0])
+	for _, r := range a.Real {
+		if r.Key == last {
+			a.OpenReal(r)
+			return
+		}
 	}
+	if s := a.DefaultSample(); s != nil {
+		a.OpenSample(s)
+	}
+}
+
+// DefaultSample is the sample shown first: the first one of the positive
+// class (cardiomegaly, two crosses), else the first.
+func (a *App) DefaultSample() *SampleItem {
+	for _, s := range a.Samples {
+		if s.Label == len(a.Model.Classes)-1 {
+			return s
+		}
+	}
+	if len(a.Samples) > 0 {
+		return a.Samples[0]
+	}
+	return nil
 }
 
 // ClassName returns the name of class i.
@@ -286,32 +328,33 @@ func (a *App) ClassName(i int) string {
 
 // OpenSample shows a built-in sample.
 func (a *App) OpenSample(s *SampleItem) {
-	a.openBytes(s.Title, s.Key, s.png, true, s.Label)
+	a.openBytes(&Picture{Name: s.Title, Key: s.Key, Sample: true, Dataset: a.Model.Dataset, Label: s.Label}, s.png)
 }
 
 // OpenUserImage reopens one of the user's images: in full resolution if its
 // file is still in memory, otherwise at model resolution.
 func (a *App) OpenUserImage(u *UserImage) {
+	label := u.Label(a.Model.Classes)
 	if b, ok := a.userBytes[u.Key]; ok {
-		a.openBytes(u.Name, u.Key, b, false, u.Label)
+		a.openBytes(&Picture{Name: u.Name, Key: u.Key, Label: label}, b)
 		return
 	}
-	x, err := decodeFloats(u.Input)
-	in := a.Model
-	if err != nil || len(x) != in.C*in.H*in.W {
-		a.Error = "“" + u.Name + "” was stored for a different model; open the file again."
+	m := a.Model
+	x, ok := u.Input(m.C, m.H, m.W)
+	if !ok {
+		a.Error = "“" + u.Name + "” was stored for a model of another input size; open the file again to use it with " + m.Name + "."
 		return
 	}
 	a.openSeq++
-	a.showPicture(&Picture{Key: u.Key, Name: u.Name, Label: u.Label, Width: u.Width, Height: u.Height, Input: x, Format: "stored"}, js.Undefined())
+	a.showPicture(&Picture{Key: u.Key, Name: u.Name, Label: label, Width: u.Width, Height: u.Height, Input: x, Format: "stored", C: m.C, H: m.H, W: m.W}, js.Undefined())
 }
 
 // OpenFile reads a File chosen or dropped by the user and opens it.
 func (a *App) OpenFile(f js.Value) {
 	name := f.Get("name").String()
 	size := f.Get("size").Float()
-	if size > 40<<20 {
-		a.Error = fmt.Sprintf("Could not open “%s”: the file has %.0f MB; the limit is 40 MB.", name, size/(1<<20))
+	if size > 64<<20 {
+		a.Error = fmt.Sprintf("Could not open “%s”: the file has %.0f MB; the limit is 64 MB.", name, size/(1<<20))
 		return
 	}
 	a.Opening = name
@@ -329,43 +372,66 @@ func (a *App) OpenFile(f js.Value) {
 			label := -1
 			for _, u := range a.UserImages {
 				if u.Key == key {
-					label = u.Label
+					label = u.Label(a.Model.Classes)
 				}
 			}
-			a.openBytes(name, key, b, false, label)
+			a.openBytes(&Picture{Name: name, Key: key, Label: label}, b)
 		})
 	}()
 }
 
-// openBytes decodes an image (PNG or JPEG) in the engine and shows it. The
-// current image stays on screen if the file cannot be read.
-func (a *App) openBytes(name, key string, b []byte, sample bool, label int) {
-	if a.EngineState != "ready" {
-		a.Error = "The engine is still starting; try again in a moment."
+// openBytes decodes an image file (PNG, JPEG or DICOM) in the engine and
+// shows it as pic (whose Key, Name and kind are set). The current image
+// stays on screen if the file cannot be read.
+func (a *App) openBytes(pic *Picture, b []byte) {
+	if a.EngineState != "ready" || a.Switching != "" {
+		a.Error = "The engine is still loading; try again in a moment."
 		return
 	}
 	a.openSeq++
 	seq := a.openSeq
-	a.Opening = name
-	a.eng.Send(&protocol.Header{Kind: protocol.Decode}, [][]byte{b}, func(r Reply) {
+	a.Opening = pic.Name
+	m := a.Model
+	a.eng.Send(&protocol.Header{Kind: protocol.Decode, DecodeRq: a.decodeRequest(pic)}, [][]byte{b}, func(r Reply) {
 		if seq != a.openSeq {
 			return
 		}
 		if r.Kind == protocol.Failed {
 			a.Opening = ""
-			a.Error = "Could not open “" + name + "”: " + r.Error + ". The app keeps the current image; try a PNG or JPEG file."
+			a.Error = "Could not open “" + pic.Name + "”: " + strings.TrimSuffix(r.Error, ".") + ". The app keeps the current image; PNG, JPEG and uncompressed or RLE DICOM files open."
 			return
 		}
-		if r.Kind != protocol.Result || r.Decoded == nil || len(r.Bufs) != 1 {
+		if r.Kind != protocol.Result || r.Decoded == nil || len(r.Bufs) < 1 {
 			return
 		}
-		x, err := protocol.Floats(r.Bufs[0], a.Model.C*a.Model.H*a.Model.W)
+		x, err := protocol.Floats(r.Bufs[0], m.C*m.H*m.W)
 		if err != nil {
 			a.Opening = ""
-			a.Error = "Could not open “" + name + "”: " + err.Error()
+			a.Error = "Could not open “" + pic.Name + "”: " + err.Error()
 			return
 		}
-		pic := &Picture{Key: key, Name: name, Sample: sample, Label: label, Width: r.Decoded.Width, Height: r.Decoded.Height, Input: x, Format: r.Decoded.Format}
+		pic.Width, pic.Height, pic.Input, pic.Format = r.Decoded.Width, r.Decoded.Height, x, r.Decoded.Format
+		pic.C, pic.H, pic.W = m.C, m.H, m.W
+		keep := func() {
+			if !pic.Sample {
+				a.userBytes[pic.Key] = b
+			}
+			if !pic.Sample && !pic.Real {
+				a.rememberUserImage(pic)
+			}
+		}
+		if r.Decoded.Format == "dicom" {
+			d := *r.Decoded
+			pic.Dicom = &d
+			if len(r.Bufs) < 2 {
+				a.Opening = ""
+				a.Error = "Could not open “" + pic.Name + "”: the engine sent no pixels."
+				return
+			}
+			keep()
+			a.showPicture(pic, displayCanvas(r.Bufs[1], d.Width, d.Height, d.Color))
+			return
+		}
 		// Let the browser decode the file for display at full resolution.
 		go func() {
 			bmp, err := await(global().Call("createImageBitmap", newBlob(b, "image/"+pic.Format)))
@@ -376,35 +442,68 @@ func (a *App) openBytes(name, key string, b []byte, sample bool, label int) {
 				if err != nil {
 					bmp = js.Undefined() // shown from the model input instead
 				}
-				if !sample {
-					a.userBytes[key] = b
-					a.rememberUserImage(pic)
-				}
+				keep()
 				a.showPicture(pic, bmp)
 			})
 		}()
 	})
 }
 
-// inputCanvas renders the model input as a canvas (for images whose file
-// is not available).
-func (a *App) inputCanvas(x []float32) js.Value {
-	m := a.Model
-	c := newCanvas(m.W, m.H, "")
-	rgba := make([]byte, 4*m.W*m.H)
-	hw := m.W * m.H
+// decodeRequest describes pic's file to the engine, with the window the
+// user chose for a DICOM image.
+func (a *App) decodeRequest(pic *Picture) *protocol.DecodeRequest {
+	req := &protocol.DecodeRequest{Name: pic.Name}
+	if pic.Real {
+		for _, r := range a.Real {
+			if r.Key == pic.Key {
+				req.Name = r.File
+			}
+		}
+	}
+	if w, ok := a.windows[pic.Key]; ok {
+		req.Window, req.Center, req.Width = true, w[0], w[1]
+	}
+	return req
+}
+
+// displayCanvas draws DICOM display pixels (grey bytes, or RGBA for colour)
+// into a new canvas.
+func displayCanvas(pix []byte, w, h int, color bool) js.Value {
+	c := newCanvas(w, h, "")
+	rgba := pix
+	if !color {
+		rgba = make([]byte, 4*w*h)
+		for i, v := range pix[:min(len(pix), w*h)] {
+			rgba[4*i], rgba[4*i+1], rgba[4*i+2], rgba[4*i+3] = v, v, v, 255
+		}
+	}
+	if len(rgba) == 4*w*h {
+		putRGBA(c.Call("getContext", "2d"), rgba, w, h)
+	}
+	return c
+}
+
+// inputCanvas renders a model input (c×h×w, c = 1 or 3) as a canvas, for
+// images whose file is not available and for thumbnails.
+func inputCanvas(x []float32, c, h, w int) js.Value {
+	cv := newCanvas(w, h, "")
+	rgba := make([]byte, 4*w*h)
+	hw := w * h
+	if len(x) < c*hw {
+		return cv
+	}
 	for i := range hw {
 		for ch := range 3 {
 			v := x[i]
-			if m.C == 3 {
+			if c == 3 {
 				v = x[ch*hw+i]
 			}
 			rgba[4*i+ch] = uint8(min(max(v, 0), 1)*255 + 0.5)
 		}
 		rgba[4*i+3] = 255
 	}
-	putRGBA(c.Call("getContext", "2d"), rgba, m.W, m.H)
-	return c
+	putRGBA(cv.Call("getContext", "2d"), rgba, w, h)
+	return cv
 }
 
 // showPicture makes pic the current image and starts its analysis.
@@ -415,14 +514,14 @@ func (a *App) showPicture(pic *Picture, bmp js.Value) {
 	src := bmp
 	w, h := pic.Width, pic.Height
 	if !src.Truthy() {
-		src = a.inputCanvas(pic.Input)
+		src = inputCanvas(pic.Input, pic.C, pic.H, pic.W)
 	}
 	a.surf.SetImage(src, w, h)
 	a.Main, a.Cmp = heatState{}, heatState{}
 	a.Probs = nil
 	a.restoreMask()
 	a.applyStyles()
-	storageSet(keyLast, pic.Key)
+	storageSet(keyLast+a.Model.Dataset, pic.Key)
 	a.analyze()
 }
 
@@ -480,7 +579,7 @@ func (a *App) ExplainedClass() int {
 
 // analyze requests predictions, then the saliency maps.
 func (a *App) analyze() {
-	if a.Pic == nil || a.EngineState != "ready" {
+	if a.Pic == nil || a.EngineState != "ready" || a.Switching != "" {
 		return
 	}
 	pic := a.Pic
@@ -680,37 +779,73 @@ func (a *App) maskChanged() {
 	a.saveMask(alpha)
 }
 
+// saveMask stores the current picture's mask. If the browser refuses (a
+// full quota, or storage disabled), the mask is kept in memory for this
+// page and the user is told to export it.
 func (a *App) saveMask(alpha []byte) {
 	key := keyMaskPrefix + a.Pic.Key
 	if MaskEmpty(alpha) {
 		storageRemove(key)
+		delete(a.unsaved, a.Pic.Key)
+		a.storageRecovered()
 		return
 	}
 	b, err := EncodeMaskPNG(alpha, a.surf.RW, a.surf.RH, a.Pic.Width, a.Pic.Height)
 	if err != nil {
+		a.Error = "Could not encode the mask: " + err.Error()
 		return
 	}
-	if !storageSet(key, base64.StdEncoding.EncodeToString(b)) {
-		a.Notice = "The browser's storage is full: this mask will not survive a reload. Export it as PNG to keep it."
+	if err := storageSet(key, base64.StdEncoding.EncodeToString(b)); err != nil {
+		a.unsaved[a.Pic.Key] = b
+		a.storageFailed(err)
+		return
 	}
+	delete(a.unsaved, a.Pic.Key)
+	a.storageRecovered()
+}
+
+// storageFailed tells the user that masks could not be saved.
+func (a *App) storageFailed(err error) {
+	n := len(a.unsaved)
+	what := "Your mask could not be saved"
+	if n > 1 {
+		what = fmt.Sprintf("%d of your masks could not be saved", n)
+	}
+	a.StorageWarn = what + ": " + err.Error() + " — export them (Export mask, or Export all masks) to keep them. They stay in this page until you close or reload it."
+}
+
+// storageRecovered clears the warning once every mask is stored.
+func (a *App) storageRecovered() {
+	if len(a.unsaved) == 0 {
+		a.StorageWarn = ""
+	}
+}
+
+// storedMask returns the mask PNG of a picture key: unsaved in memory, or
+// stored in the browser.
+func (a *App) storedMask(key string) ([]byte, bool) {
+	if b, ok := a.unsaved[key]; ok {
+		return b, true
+	}
+	s, ok := storageGet(keyMaskPrefix + key)
+	if !ok {
+		return nil, false
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	return b, err == nil
 }
 
 // restoreMask loads the stored mask of the current picture.
 func (a *App) restoreMask() {
 	a.MaskModel = make([]float32, a.Model.W*a.Model.H)
 	a.MaskArea = 0
-	s, ok := storageGet(keyMaskPrefix + a.Pic.Key)
+	b, ok := a.storedMask(a.Pic.Key)
 	if !ok {
 		a.surf.DrawOutline(make([]byte, a.surf.RW*a.surf.RH))
 		return
 	}
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err == nil {
-		var alpha []byte
-		alpha, err = DecodeMaskPNG(b, a.surf.RW, a.surf.RH)
-		if err == nil {
-			a.surf.SetMaskAlpha(alpha)
-		}
+	if alpha, err := DecodeMaskPNG(b, a.surf.RW, a.surf.RH); err == nil {
+		a.surf.SetMaskAlpha(alpha)
 	}
 	a.maskChanged()
 }
@@ -852,40 +987,35 @@ func baseName(name string) string {
 
 // --- The user's images ---
 
-func encodeFloats(x []float32) string {
-	return base64.StdEncoding.EncodeToString(protocol.FloatBytes(x))
-}
-
-func decodeFloats(s string) ([]float32, error) {
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, err
-	}
-	return protocol.Floats(b, -1)
-}
-
 // rememberUserImage adds or refreshes a user image in the stored list.
 func (a *App) rememberUserImage(p *Picture) {
-	for _, u := range a.UserImages {
-		if u.Key == p.Key {
-			return
+	var u *UserImage
+	for _, v := range a.UserImages {
+		if v.Key == p.Key {
+			u = v
 		}
 	}
-	u := &UserImage{Key: p.Key, Name: p.Name, Label: p.Label, Width: p.Width, Height: p.Height, Input: encodeFloats(p.Input)}
-	u.Thumb = a.thumb(p.Input)
-	a.UserImages = append([]*UserImage{u}, a.UserImages...)
+	if u == nil {
+		u = &UserImage{Key: p.Key, Name: p.Name, Width: p.Width, Height: p.Height}
+		u.SetLabel(a.Model.Classes, p.Label)
+		u.Thumb = a.thumb(p.Input, p.C, p.H, p.W)
+		a.UserImages = append([]*UserImage{u}, a.UserImages...)
+	} else if _, ok := u.Input(p.C, p.H, p.W); ok {
+		return
+	}
+	u.SetInput(p.C, p.H, p.W, p.Input)
 	a.saveUserImages()
 }
 
-func (a *App) thumb(x []float32) string {
-	c := a.inputCanvas(x)
-	return c.Call("toDataURL", "image/png").String()
+func (a *App) thumb(x []float32, c, h, w int) string {
+	cv := inputCanvas(x, c, h, w)
+	return cv.Call("toDataURL", "image/png").String()
 }
 
 func (a *App) saveUserImages() {
 	b, _ := json.Marshal(a.UserImages)
-	if !storageSet(keyImages, string(b)) {
-		a.Notice = "The browser's storage is full: your image list will not survive a reload."
+	if err := storageSet(keyImages, string(b)); err != nil {
+		a.Notice = "Your list of images could not be saved (" + err.Error() + "): it will not survive a reload. Your masks are saved separately."
 	}
 }
 
@@ -898,17 +1028,20 @@ func (a *App) loadUserImages() {
 	if json.Unmarshal([]byte(s), &list) != nil {
 		return
 	}
+	for _, u := range list {
+		u.migrate()
+	}
 	a.UserImages = list
 }
 
-// thumbs fills in thumbnails of stored user images (needs the model shape).
+// thumbs fills in thumbnails of stored user images.
 func (a *App) thumbs() {
 	for _, u := range a.UserImages {
 		if u.Thumb != "" {
 			continue
 		}
-		if x, err := decodeFloats(u.Input); err == nil && len(x) == a.Model.C*a.Model.H*a.Model.W {
-			u.Thumb = a.thumb(x)
+		if x, c, h, w, ok := u.AnyInput(); ok {
+			u.Thumb = a.thumb(x, c, h, w)
 		}
 	}
 }
@@ -916,7 +1049,7 @@ func (a *App) thumbs() {
 // CurrentUserImage returns the stored record of the current picture, if it
 // is one of the user's images.
 func (a *App) CurrentUserImage() *UserImage {
-	if a.Pic == nil || a.Pic.Sample {
+	if a.Pic == nil || a.Pic.Sample || a.Pic.Real {
 		return nil
 	}
 	for _, u := range a.UserImages {
@@ -933,8 +1066,8 @@ func (a *App) SetLabel(l int) {
 	if u == nil {
 		return
 	}
-	u.Label = l
-	a.Pic.Label = l
+	u.SetLabel(a.Model.Classes, l)
+	a.Pic.Label = u.Label(a.Model.Classes)
 	a.saveUserImages()
 }
 
@@ -946,7 +1079,9 @@ func (a *App) RemoveUserImage(u *UserImage) {
 		}
 	}
 	delete(a.userBytes, u.Key)
+	delete(a.unsaved, u.Key)
 	storageRemove(keyMaskPrefix + u.Key)
+	a.storageRecovered()
 	a.saveUserImages()
 }
 
@@ -957,6 +1092,8 @@ func (a *App) ClearData() {
 	}
 	a.UserImages = nil
 	a.userBytes = make(map[string][]byte)
+	a.unsaved = make(map[string][]byte)
+	a.StorageWarn = ""
 	if a.Pic != nil {
 		a.surf.undo, a.surf.redo = nil, nil
 		a.surf.ClearMask()
@@ -965,31 +1102,29 @@ func (a *App) ClearData() {
 	a.Notice = "Your labels, masks and images were removed from this browser."
 }
 
-// TrainingExamples returns the user's labelled images with a mask, as the
-// training request's labels and buffers.
+// TrainingExamples returns the user's images labelled for the current
+// model's classes, with a mask and an input of its shape, as the training
+// request's labels and buffers.
 func (a *App) TrainingExamples() (labels []int, images, masks []float32) {
 	m := a.Model
 	for _, u := range a.UserImages {
-		if u.Label < 0 || u.Label >= len(m.Classes) {
+		l := u.Label(m.Classes)
+		if l < 0 {
 			continue
 		}
-		x, err := decodeFloats(u.Input)
-		if err != nil || len(x) != m.C*m.H*m.W {
-			continue
-		}
-		s, ok := storageGet(keyMaskPrefix + u.Key)
+		x, ok := u.Input(m.C, m.H, m.W)
 		if !ok {
 			continue
 		}
-		b, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
+		b, ok := a.storedMask(u.Key)
+		if !ok {
 			continue
 		}
 		alpha, err := DecodeMaskPNG(b, u.Width, u.Height)
 		if err != nil || MaskEmpty(alpha) {
 			continue
 		}
-		labels = append(labels, u.Label)
+		labels = append(labels, l)
 		images = append(images, x...)
 		masks = append(masks, DownsampleMask(alpha, u.Width, u.Height, m.W, m.H)...)
 	}
@@ -998,12 +1133,17 @@ func (a *App) TrainingExamples() (labels []int, images, masks []float32) {
 
 // UsableUserImages counts the user's images that fine-tuning will use.
 func (a *App) UsableUserImages() int {
+	m := a.Model
 	n := 0
 	for _, u := range a.UserImages {
-		if u.Label >= 0 {
-			if _, ok := storageGet(keyMaskPrefix + u.Key); ok {
-				n++
-			}
+		if u.Label(m.Classes) < 0 {
+			continue
+		}
+		if _, ok := u.Input(m.C, m.H, m.W); !ok {
+			continue
+		}
+		if _, ok := a.storedMask(u.Key); ok {
+			n++
 		}
 	}
 	return n

@@ -38,40 +38,19 @@ func (c *App) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 			vgparent.AppendChild(vgn)
 			if c.EngineState == "ready" {
-				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "model-chip"}}}
-				vgparent.AppendChild(vgn)
-				vgn.AddAttrInterface("title", c.ModelTitle())
 				{
-					vgparent := vgn
-					_ = vgparent
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
-					vgparent.AppendChild(vgn)
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "chip-label"}}}
-					vgparent.AppendChild(vgn)
-					vgn.SetInnerHTML(vugu.HTML("Model"))
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
-					vgparent.AppendChild(vgn)
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "chip-name"}}}
-					vgparent.AppendChild(vgn)
-					vgn.SetInnerHTML(c.Model.Name)
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
-					vgparent.AppendChild(vgn)
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "chip-meta"}}}
-					vgparent.AppendChild(vgn)
-					vgn.SetInnerHTML(c.ModelMeta())
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
-					vgparent.AppendChild(vgn)
-					if c.HasTuned {
-						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "chip-tuned"}}}
-						vgparent.AppendChild(vgn)
-						{
-							vgparent := vgn
-							_ = vgparent
-							vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "fine-tuned"}
-							vgparent.AppendChild(vgn)
-						}
+					vgcompKey := vugu.MakeCompKey(0x9438BE9691F10806^vgin.CurrentPositionHash(), vgiterkey)
+					// ask BuildEnv for prior instance of this specific component
+					vgcomp, _ := vgin.BuildEnv.CachedComponent(vgcompKey).(*ModelPicker)
+					if vgcomp == nil {
+						// create new one if needed
+						vgcomp = new(ModelPicker)
+						vgin.BuildEnv.WireComponent(vgcomp)
 					}
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+					vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
+					vgcomp.App = c
+					vgout.Components = append(vgout.Components, vgcomp)
+					vgn = &vugu.VGNode{Component: vgcomp}
 					vgparent.AppendChild(vgn)
 				}
 			}
@@ -188,6 +167,53 @@ func (c *App) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 					EventType: "click",
 					Func:      func(event vugu.DOMEvent) { c.Error = "" },
+					// TODO: implement capture, etc. mostly need to decide syntax
+				})
+				{
+					vgparent := vgn
+					_ = vgparent
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "×"}
+					vgparent.AppendChild(vgn)
+				}
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
+				vgparent.AppendChild(vgn)
+			}
+		}
+		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
+		vgparent.AppendChild(vgn)
+		if c.StorageWarn != "" {
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "banner banner-warn"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "storage-warning"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "alert"}}}
+			vgparent.AppendChild(vgn)
+			{
+				vgparent := vgn
+				_ = vgparent
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+				vgparent.AppendChild(vgn)
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute(nil)}
+				vgparent.AppendChild(vgn)
+				vgn.SetInnerHTML(c.StorageWarn)
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+				vgparent.AppendChild(vgn)
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "btn btn-small"}}}
+				vgparent.AppendChild(vgn)
+				vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
+					EventType: "click",
+					Func:      func(event vugu.DOMEvent) { c.ExportAllMasks() },
+					// TODO: implement capture, etc. mostly need to decide syntax
+				})
+				{
+					vgparent := vgn
+					_ = vgparent
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "Export all masks"}
+					vgparent.AppendChild(vgn)
+				}
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+				vgparent.AppendChild(vgn)
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "banner-close"}, vugu.VGAttribute{Namespace: "", Key: "aria-label", Val: "Dismiss"}}}
+				vgparent.AppendChild(vgn)
+				vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
+					EventType: "click",
+					Func:      func(event vugu.DOMEvent) { c.StorageWarn = "" },
 					// TODO: implement capture, etc. mostly need to decide syntax
 				})
 				{
@@ -412,7 +438,7 @@ func (c *App) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		vgparent.AppendChild(vgn)
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "footer", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "footer"}}}
 		vgparent.AppendChild(vgn)
-		vgn.SetInnerHTML(vugu.HTML("\n        Everything runs in this browser tab: your images and masks are never uploaded.\n        Shortcuts: \x3Ckbd\x3EB\x3C/kbd\x3E brush · \x3Ckbd\x3EE\x3C/kbd\x3E eraser · \x3Ckbd\x3EH\x3C/kbd\x3E pan (or hold \x3Ckbd\x3ESpace\x3C/kbd\x3E, or drag with the right button) · \x3Ckbd\x3E[\x3C/kbd\x3E \x3Ckbd\x3E]\x3C/kbd\x3E brush size · \x3Ckbd\x3ECtrl\x3C/kbd\x3E+\x3Ckbd\x3EZ\x3C/kbd\x3E / \x3Ckbd\x3ECtrl\x3C/kbd\x3E+\x3Ckbd\x3EY\x3C/kbd\x3E undo / redo · wheel or \x3Ckbd\x3E+\x3C/kbd\x3E \x3Ckbd\x3E−\x3C/kbd\x3E zoom · \x3Ckbd\x3ER\x3C/kbd\x3E reset view · \x3Ckbd\x3EM\x3C/kbd\x3E mask · \x3Ckbd\x3ES\x3C/kbd\x3E heat map · \x3Ckbd\x3EC\x3C/kbd\x3E compare · \x3Ckbd\x3EEsc\x3C/kbd\x3E cancel.\n    "))
+		vgn.SetInnerHTML(vugu.HTML("\n        Everything runs in this browser tab: your images and masks are never uploaded.\n        Shortcuts: \x3Ckbd\x3EB\x3C/kbd\x3E brush · \x3Ckbd\x3EE\x3C/kbd\x3E eraser · \x3Ckbd\x3EH\x3C/kbd\x3E pan (or hold \x3Ckbd\x3ESpace\x3C/kbd\x3E, or drag with the right button) · \x3Ckbd\x3E[\x3C/kbd\x3E \x3Ckbd\x3E]\x3C/kbd\x3E brush size · \x3Ckbd\x3ECtrl\x3C/kbd\x3E+\x3Ckbd\x3EZ\x3C/kbd\x3E / \x3Ckbd\x3ECtrl\x3C/kbd\x3E+\x3Ckbd\x3EY\x3C/kbd\x3E undo / redo · wheel or \x3Ckbd\x3E+\x3C/kbd\x3E \x3Ckbd\x3E−\x3C/kbd\x3E zoom · \x3Ckbd\x3ER\x3C/kbd\x3E reset view · \x3Ckbd\x3EM\x3C/kbd\x3E mask · \x3Ckbd\x3ES\x3C/kbd\x3E heat map · \x3Ckbd\x3EC\x3C/kbd\x3E compare · \x3Ckbd\x3EEsc\x3C/kbd\x3E cancel or close.\n    "))
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n"}
 		vgparent.AppendChild(vgn)
 	}

@@ -24,10 +24,11 @@ func (c *Gallery) UserClass(key string) string {
 
 // LabelText describes a user image's label.
 func (c *Gallery) LabelText(u *UserImage) string {
-	if u.Label < 0 {
+	l := u.Label(c.App.Model.Classes)
+	if l < 0 {
 		return "no label"
 	}
-	return c.App.ClassName(u.Label)
+	return c.App.ClassName(l)
 }
 
 // BeforeBuild fills in thumbnails once the model shape is known.
@@ -35,4 +36,43 @@ func (c *Gallery) BeforeBuild() {
 	if c.App.EngineState == "ready" {
 		c.App.thumbs()
 	}
+}
+
+// DatasetClass marks the current data set's button.
+func (c *Gallery) DatasetClass(d string) string {
+	if d == c.App.Model.Dataset {
+		return "seg-btn active"
+	}
+	return "seg-btn"
+}
+
+// DatasetNote says where the samples come from and what switching does.
+func (c *Gallery) DatasetNote() string {
+	a := c.App
+	if a.Switching != "" {
+		return a.Switching
+	}
+	var s string
+	switch a.Dataset.Samples {
+	case "gallery":
+		s = "Samples from the shipped test images, where the shortcut is reversed."
+	case "generated":
+		s = "Samples generated in your browser (the shortcut is reversed)."
+	}
+	if len(a.Datasets()) > 1 {
+		s += " Switching data set switches to its baseline model."
+	}
+	return s
+}
+
+// RealClass marks the real image being viewed and those that cannot open.
+func (c *Gallery) RealClass(r *RealItem) string {
+	cls := "thumb"
+	if !r.Supported {
+		cls += " unsupported"
+	}
+	if c.App.Pic != nil && c.App.Pic.Key == r.Key {
+		cls += " active"
+	}
+	return cls
 }

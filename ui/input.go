@@ -113,7 +113,14 @@ func (a *App) onKeyDown(e js.Value) {
 	key := e.Get("key").String()
 	ctrl := e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool()
 	if key == "Escape" {
-		a.locked(func() { a.CancelMaps(); a.Error = "" })
+		a.locked(func() {
+			if a.PickerOpen {
+				a.PickerOpen = false
+				return
+			}
+			a.CancelMaps()
+			a.Error = ""
+		})
 		return
 	}
 	if typing(e) {

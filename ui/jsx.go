@@ -3,6 +3,8 @@ package ui
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"strings"
 
 	js "github.com/vugu/vugu/js"
 )
@@ -151,20 +153,39 @@ func storageGet(key string) (string, bool) {
 	return v.String(), true
 }
 
-// storageSet stores a value, returning false if the browser refused (for
-// example when the quota is exceeded).
-func storageSet(key, val string) (ok bool) {
+// errStorageOff is returned when the page has no localStorage (disabled
+// by the browser's settings or a private mode).
+var errStorageOff = errors.New("the browser's storage is turned off")
+
+// errStorageFull is returned when the storage quota is used up.
+var errStorageFull = errors.New("the browser's storage is full")
+
+// storageSet stores a value. It returns errStorageFull when the browser
+// refuses because its quota is used up, or another error saying why.
+func storageSet(key, val string) (err error) {
 	s := storage()
 	if !s.Truthy() {
-		return false
+		return errStorageOff
 	}
 	defer func() {
-		if recover() != nil {
-			ok = false
+		if r := recover(); r != nil {
+			err = storageError(r)
 		}
 	}()
 	s.Call("setItem", key, val)
-	return true
+	return nil
+}
+
+// storageError turns what setItem threw into an error for the user.
+func storageError(r any) error {
+	msg := fmt.Sprint(r)
+	if e, ok := r.(error); ok {
+		msg = e.Error()
+	}
+	if strings.Contains(strings.ToLower(msg), "quota") {
+		return errStorageFull
+	}
+	return fmt.Errorf("the browser refused to store it (%s)", strings.TrimPrefix(msg, "JavaScript error: "))
 }
 
 func storageRemove(key string) {

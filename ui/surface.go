@@ -412,3 +412,19 @@ func (s *Surface) ShowCursor(cx, cy, diameter float64, erase bool) {
 
 // ImageCanvas returns the main image canvas (the full display raster).
 func (s *Surface) ImageCanvas() js.Value { return s.main.img }
+
+// ReplaceImage redraws the image layers from src (for example after a DICOM
+// window change) without touching the mask, the heat maps or the view. It
+// reports false, doing nothing, if the raster for a w×h image differs from
+// the current one; call SetImage then.
+func (s *Surface) ReplaceImage(src js.Value, w, h int) bool {
+	rw, rh := rasterSize(w, h)
+	if rw != s.RW || rh != s.RH || s.RW == 0 {
+		return false
+	}
+	s.imgCtx.Call("clearRect", 0, 0, s.RW, s.RH)
+	s.imgCtx.Call("drawImage", src, 0, 0, s.RW, s.RH)
+	cctx := s.cmp.img.Call("getContext", "2d")
+	cctx.Call("drawImage", s.main.img, 0, 0)
+	return true
+}

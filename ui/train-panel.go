@@ -63,3 +63,11 @@ func (c *TrainPanel) Status() string {
 	}
 	return c.App.TrainMsg
 }
+
+// TrainData says what fine-tuning trains on.
+func (c *TrainPanel) TrainData() string {
+	if t := c.App.Dataset.Train; t != "" {
+		return t
+	}
+	return "the built-in training set"
+}

@@ -98,7 +98,10 @@ func (a *App) onTrain(r Reply) {
 		return
 	case protocol.StateRunning:
 		a.TrainState = u.State
-		if u.Batches == 0 { // start or resume notice
+		if u.Batches == 0 { // start, resume or preparation notice
+			if u.Message != "" {
+				a.TrainMsg = u.Message
+			}
 			return
 		}
 	}
@@ -231,6 +234,9 @@ func (a *App) LoadModelFiles(arch, weights js.Value) {
 		a.Error = "Stop fine-tuning before loading another model."
 		return
 	}
+	if a.Switching != "" {
+		return
+	}
 	go func() {
 		ab, err1 := readFile(arch)
 		wb, err2 := readFile(weights)
@@ -239,27 +245,23 @@ func (a *App) LoadModelFiles(arch, weights js.Value) {
 				a.Error = "Could not read the model files."
 				return
 			}
-			a.Notice = "Loading the model…"
+			a.remember()
+			delete(a.memos, protocol.UserModelKey)
+			a.CancelMaps()
+			a.Switching = "Loading your model…"
+			prev := a.Model
 			a.eng.Send(&protocol.Header{Kind: protocol.LoadModel}, [][]byte{ab, wb}, func(r Reply) {
-				if r.Kind == protocol.Failed {
-					a.Notice = ""
+				switch r.Kind {
+				case protocol.Log:
+					a.Switching = r.Text
+				case protocol.Failed:
+					a.Switching = ""
 					a.Error = "Could not load the model: " + strings.TrimSuffix(r.Error, ".")
-					return
-				}
-				if r.Kind != protocol.Ready {
-					return
-				}
-				a.modelReady(r)
-				a.HasTuned = false
-				a.History = nil
-				a.TrainState = ""
-				a.TrainMsg = ""
-				a.Notice = "Loaded the model “" + a.Model.Name + "”."
-				if a.Pic != nil && len(a.Pic.Input) == a.Model.C*a.Model.H*a.Model.W {
-					a.showPicture(a.Pic, a.surf.ImageCanvas())
-				} else {
-					a.Pic = nil
-					a.restoreLast()
+				case protocol.Ready:
+					a.Switching = ""
+					a.modelReady(r)
+					a.afterSwitch(prev)
+					a.Notice = "Loaded your model “" + a.Model.Name + "” (" + a.ModelMeta() + ")."
 				}
 			})
 		})

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -164,13 +165,99 @@ func setField(t *testing.T, ctx context.Context, testid, value string) {
 	}
 }
 
-// TestApp walks through the issue's scenario in one browser session: load,
-// sample and saliency, a corrupt file, a brush stroke and the metrics, a
-// short fine-tuning run with the page answering input, a reload that keeps
-// the mask, and checks of the console and the network log.
+// chipName returns the model named in the header's chip.
+func chipName(ctx context.Context) string { return text(ctx, "[data-testid=model-name]") }
+
+// activeSample returns the title of the highlighted sample in the gallery.
+func activeSample(ctx context.Context) string {
+	s, _ := eval[string](ctx, `(() => { const b = document.querySelector('[data-testid=sample-gallery] .thumb.active'); return b ? b.title : ""; })()`)
+	return s
+}
+
+// pickModel opens the model menu and chooses the model with the given key,
+// then waits until the chip names it and its saliency map is shown.
+func pickModel(t *testing.T, ctx context.Context, key string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("[data-testid=model-chip]"))); err != nil {
+		t.Fatal(err)
+	}
+	sel := `[data-testid=model-option][data-key="` + key + `"]`
+	if err := waitJS(ctx, `document.querySelector(`+jsString(sel)+`)`, 5*time.Second); err != nil {
+		t.Fatalf("model menu: %v (menu: %q)", err, text(ctx, "[data-testid=model-menu]"))
+	}
+	t.Logf("model menu: %s", text(ctx, "[data-testid=model-menu]"))
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(ctx, `document.querySelector('[data-testid=model-name]').textContent === `+jsString(key)+` && !document.querySelector('[data-testid=model-chip] .spinner')`, 60*time.Second); err != nil {
+		t.Fatalf("switching to %s: %v (chip %q, error %q)", key, err, chipName(ctx), text(ctx, "[data-testid=error]"))
+	}
+}
+
+// pickDataset switches data set with the gallery's switcher and waits for
+// its samples and a saliency map.
+func pickDataset(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	sel := `[data-testid=dataset-switcher] button[data-dataset="` + name + `"]`
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+		t.Fatalf("data set button %s: %v", name, err)
+	}
+	if err := waitJS(ctx, `document.querySelector('[data-testid=sample-gallery]').dataset.dataset === `+jsString(name)+
+		` && document.querySelectorAll('[data-testid=sample-gallery] .thumb').length > 0 && document.querySelector('[data-testid=sample-gallery] .thumb.active')`, 60*time.Second); err != nil {
+		t.Fatalf("switching to data set %s: %v (error %q)", name, err, text(ctx, "[data-testid=error]"))
+	}
+	saliencyShown(t, ctx, activeSample(ctx))
+}
+
+// options returns the model keys the menu offers, by data set.
+func options(ctx context.Context) (keys []string, datasets []string) {
+	keys, _ = eval[[]string](ctx, `(() => { const b = document.querySelector('[data-testid=model-chip]'); b.click();
+		const k = [...document.querySelectorAll('[data-testid=model-option]')].map(e => e.dataset.key); b.click(); return k; })()`)
+	datasets, _ = eval[[]string](ctx, `[...document.querySelectorAll('[data-testid=dataset-switcher] button')].map(e => e.dataset.dataset)`)
+	return keys, datasets
+}
+
+// canvasLit is a JavaScript expression counting the pixels of the main
+// image canvas that are not black.
+const canvasLit = `(() => { const c = document.querySelector('.pane-main .layer-image'); if (!c || !c.width) return 0;
+	const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+	for (let i = 0; i < d.length; i += 4) if (d[i] + d[i+1] + d[i+2] > 30) n++; return n; })()`
+
+// paintBox strokes the brush across a box given in fractions of the mask
+// canvas (x0, y0, x1, y1), in rows.
+func paintBox(t *testing.T, ctx context.Context, fx0, fy0, fx1, fy1 float64) {
+	t.Helper()
+	x, y, w, h, err := nodeBox(ctx, "[data-testid=mask-canvas]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []chromedp.Action[chromedp.Void]
+	for r := 0; r < 4; r++ {
+		fy := fy0 + (fy1-fy0)*(float64(r)+0.5)/4
+		steps = append(steps,
+			chromedp.MouseEvent(chromedp.MouseMoved, x+w*fx0, y+h*fy),
+			chromedp.MouseEvent(chromedp.MousePressed, x+w*fx0, y+h*fy, chromedp.ButtonLeft, func(p *input.DispatchMouseEventParams) { p.Buttons = 1; p.ClickCount = 1 }))
+		for i := 1; i <= 8; i++ {
+			fx := fx0 + (fx1-fx0)*float64(i)/8
+			steps = append(steps, chromedp.MouseEvent(chromedp.MouseMoved, x+w*fx, y+h*fy, func(p *input.DispatchMouseEventParams) { p.Buttons = 1 }))
+		}
+		steps = append(steps, chromedp.MouseEvent(chromedp.MouseReleased, x+w*fx1, y+h*fy, chromedp.ButtonLeft, func(p *input.DispatchMouseEventParams) { p.ClickCount = 1 }))
+	}
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestApp walks through the issue's scenario in one browser session: the
+// first load (the Phantom baseline with a film and its map), a corrupt
+// file, a user image, painting and the metrics, a full storage quota,
+// switching models and data sets, a short fine-tuning run with the page
+// answering input, before/after across switches, a reload that keeps the
+// mask, DICOM files (a shipped sample, a corrupt one, an unsupported one),
+// and checks of the console and the network log.
 func TestApp(t *testing.T) {
 	origin, srvLog := serveSiteLogged(t)
-	ctx, rec := browser(t, 170*time.Second)
+	ctx, rec := browser(t, 240*time.Second)
 
 	start := time.Now()
 	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
@@ -178,10 +265,28 @@ func TestApp(t *testing.T) {
 	}
 	engineReady(t, ctx, rec)
 	t.Logf("engine ready after %v", time.Since(start).Round(time.Millisecond))
+	keys, datasets := options(ctx)
+	t.Logf("models %v, data sets %v", keys, datasets)
+	hasPhantom := slices.Contains(keys, "phantom-baseline")
 
-	// A sample gives a prediction and a non-empty saliency map.
-	title := clickSample(t, ctx, 1)
-	saliencyShown(t, ctx, title)
+	// The first view: the Phantom baseline (or the first model), a sample
+	// of its data set selected, its saliency map drawn.
+	if err := waitJS(ctx, `document.querySelector('[data-testid=sample-gallery] .thumb.active')`, 30*time.Second); err != nil {
+		t.Fatalf("no sample selected on first load: %v", err)
+	}
+	first := activeSample(ctx)
+	saliencyShown(t, ctx, first)
+	if hasPhantom {
+		if got := chipName(ctx); got != "phantom-baseline" {
+			t.Errorf("the model chip names %q on first load, want phantom-baseline", got)
+		}
+		if ds, _ := eval[string](ctx, `document.querySelector('[data-testid=sample-gallery]').dataset.dataset`); ds != "phantom" {
+			t.Errorf("the gallery shows data set %q on first load, want phantom", ds)
+		}
+	} else {
+		t.Logf("no phantom-baseline in the manifest; the first model %q is shown", chipName(ctx))
+	}
+	t.Logf("first view: %s with %q", chipName(ctx), first)
 
 	// A corrupt file shows an error; the image stays, and the app still works.
 	bad := filepath.Join(t.TempDir(), "broken-scan.png")
@@ -195,8 +300,8 @@ func TestApp(t *testing.T) {
 		t.Fatalf("no error message for a corrupt file: %v", err)
 	}
 	t.Logf("corrupt file: %s", text(ctx, "[data-testid=error]"))
-	if got := text(ctx, ".pic-name"); got != title {
-		t.Errorf("after a corrupt file the picture is %q, want %q still", got, title)
+	if got := text(ctx, ".pic-name"); got != first {
+		t.Errorf("after a corrupt file the picture is %q, want %q still", got, first)
 	}
 	// A large image of the user's is shown at full size and analysed at the
 	// model's input size; it joins "Your images".
@@ -213,7 +318,7 @@ func TestApp(t *testing.T) {
 		t.Errorf("the image is not listed under Your images: %v", err)
 	}
 
-	title = clickSample(t, ctx, 4)
+	title := clickSample(t, ctx, 4)
 	saliencyShown(t, ctx, title)
 
 	// A brush stroke changes the mask canvas and the metrics.
@@ -230,13 +335,16 @@ func TestApp(t *testing.T) {
 		t.Errorf("metrics did not change after painting: %q", metricsAfter)
 	}
 	t.Logf("metrics after a stroke: %s", metricsAfter)
-	// Undo removes the stroke; the sample's reference mask replaces it.
+	// Undo removes the stroke.
 	if err := chromedp.Do(ctx, chromedp.KeyEvent("z", chromedp.KeyModifiers(chromedp.ModifierCtrl))); err != nil {
 		t.Fatal(err)
 	}
 	if err := waitJS(ctx, alphaCount("mask-canvas")+` === 0`, 10*time.Second); err != nil {
 		t.Errorf("Ctrl+Z did not undo the stroke: %v", err)
 	}
+	// The sample's reference mask (the data set's own annotation) shows
+	// where to paint: take its bounding box, undo it and paint that box by
+	// hand, as a user would.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("[data-testid=reference-mask]"))); err != nil {
 		t.Fatal(err)
 	}
@@ -244,9 +352,125 @@ func TestApp(t *testing.T) {
 		t.Fatalf("reference mask: %v", err)
 	}
 	t.Logf("metrics with the reference mask: %s", text(ctx, "[data-testid=metrics]"))
+	type bbox struct{ X0, Y0, X1, Y1 float64 }
+	bb, err := eval[bbox](ctx, `(() => { const c = document.querySelector('[data-testid=mask-canvas]'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+		let x0 = c.width, y0 = c.height, x1 = 0, y1 = 0;
+		for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) if (d[4*(y*c.width+x)+3] > 0) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+		return {X0: x0/c.width, Y0: y0/c.height, X1: (x1+1)/c.width, Y1: (y1+1)/c.height}; })()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("z", chromedp.KeyModifiers(chromedp.ModifierCtrl))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(ctx, alphaCount("mask-canvas")+` === 0`, 10*time.Second); err != nil {
+		t.Errorf("Ctrl+Z did not undo the reference mask: %v", err)
+	}
+	mx, my := (bb.X1-bb.X0)*0.18, (bb.Y1-bb.Y0)*0.18
+	paintBox(t, ctx, bb.X0+mx, bb.Y0+my, bb.X1-mx, bb.Y1-my)
+	if err := waitJS(ctx, alphaCount("mask-canvas")+` > 0 && document.querySelector('[data-testid=metric-iou]')`, 10*time.Second); err != nil {
+		t.Fatalf("painting the heart: %v", err)
+	}
+	t.Logf("metrics with a painted mask: %s", text(ctx, "[data-testid=metrics]"))
+	shot := os.Getenv("SE_SCREENSHOT")
+	if shot == "" {
+		shot = "testdata/out/screenshot.png"
+	} else if !filepath.IsAbs(shot) {
+		shot = filepath.Join("../..", shot)
+	}
+	screenshot(t, ctx, shot)
+
+	// A full storage quota: the mask cannot be saved, and the page says so.
+	if _, err := eval[bool](ctx, `(window.__seSet = Storage.prototype.setItem, Storage.prototype.setItem = function(k, v) {
+		if (k.includes('.mask.')) throw new DOMException("Setting the value of '" + k + "' exceeded the quota.", 'QuotaExceededError');
+		return window.__seSet.call(this, k, v); }, true)`); err != nil {
+		t.Fatal(err)
+	}
+	stroke(t, ctx)
+	if err := waitJS(ctx, `document.querySelector('[data-testid=storage-warning]') && /could not be saved/.test(document.querySelector('[data-testid=storage-warning]').textContent)`, 10*time.Second); err != nil {
+		t.Errorf("no warning when the storage is full: %v", err)
+	}
+	t.Logf("storage full: %s", text(ctx, "[data-testid=storage-warning]"))
+	if _, err := eval[bool](ctx, `(Storage.prototype.setItem = window.__seSet, true)`); err != nil {
+		t.Fatal(err)
+	}
+	// Undoing the stroke saves the painted mask again, and the warning goes.
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("z", chromedp.KeyModifiers(chromedp.ModifierCtrl))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(ctx, `!document.querySelector('[data-testid=storage-warning]')`, 10*time.Second); err != nil {
+		t.Errorf("the storage warning stayed after a successful save: %v", err)
+	}
+
+	// Another model of the same data set (or any other) changes the
+	// prediction panel; the image and its mask stay.
+	current := chipName(ctx)
+	other := ""
+	for _, k := range keys {
+		if k != current && strings.SplitN(k, "-", 2)[0] == strings.SplitN(current, "-", 2)[0] {
+			other = k
+			break
+		}
+	}
+	if other == "" {
+		for _, k := range keys {
+			if k != current {
+				other = k
+				break
+			}
+		}
+	}
+	if other != "" {
+		predBefore := text(ctx, "[data-testid=prediction]")
+		pickModel(t, ctx, other)
+		if err := waitJS(ctx, `document.querySelectorAll('[data-testid=prediction] .prob-row').length >= 2 && document.querySelector('[data-testid=prediction-model]').textContent.includes(`+jsString(other)+`)`, 60*time.Second); err != nil {
+			t.Fatalf("prediction after switching to %s: %v", other, err)
+		}
+		saliencyShown(t, ctx, text(ctx, ".pic-name"))
+		predAfter := text(ctx, "[data-testid=prediction]")
+		if predAfter == predBefore {
+			t.Errorf("the prediction panel did not change with the model: %q", predAfter)
+		}
+		t.Logf("prediction by %s: %s → by %s: %s", current, predBefore, other, predAfter)
+		if n, _ := eval[int](ctx, alphaCount("mask-canvas")); n == 0 && text(ctx, ".pic-name") == title {
+			t.Errorf("the painted mask was lost when switching models")
+		}
+	}
+
+	// The data set switcher changes the gallery; fine-tuning runs on the
+	// new data set (Crosses if it ships, being the quickest).
+	trainDS := ""
+	if slices.Contains(datasets, "crosses") && len(datasets) > 1 {
+		trainDS = "crosses"
+		gallery := func() string {
+			g, _ := eval[string](ctx, `[...document.querySelectorAll('[data-testid=sample-gallery] .thumb')].map(e => e.dataset.key).join()`)
+			return g
+		}
+		from, _ := eval[string](ctx, `document.querySelector('[data-testid=sample-gallery]').dataset.dataset`)
+		to := "crosses"
+		if from == "crosses" {
+			to = datasets[0]
+			if to == "crosses" {
+				to = datasets[1]
+			}
+		}
+		before := gallery()
+		pickDataset(t, ctx, to)
+		after := gallery()
+		if after == before || !strings.HasPrefix(after, to+"-") {
+			t.Errorf("the gallery did not change from %s to %s: %.60s", from, to, after)
+		}
+		if got := chipName(ctx); !strings.HasPrefix(got, to+"-") {
+			t.Errorf("after switching to %s the model is %q", to, got)
+		}
+		if to != "crosses" {
+			pickDataset(t, ctx, "crosses")
+		}
+	}
 
 	// A short fine-tuning run updates the charts and the status while the
 	// page keeps answering input.
+	trained := chipName(ctx)
 	setField(t, ctx, "train-epochs", "1")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("[data-testid=train-start]"))); err != nil {
 		t.Fatal(err)
@@ -267,24 +491,45 @@ func TestApp(t *testing.T) {
 	if err := waitJS(ctx, `document.querySelector('[data-testid=train-status]').dataset.state === 'done'`, 120*time.Second); err != nil {
 		t.Fatalf("training did not finish: %v (status %q)", err, text(ctx, "[data-testid=train-status]"))
 	}
-	t.Logf("training: %s", text(ctx, "[data-testid=train-status]"))
-	for _, kind := range []string{"loss", "accuracy", "auc", "iou"} {
-		expr := `(() => { const c = document.querySelector('.chart[data-kind=` + kind + `]'); return c && +c.dataset.points >= 1 && [...c.querySelectorAll('path.line')].some(p => (p.getAttribute('d') || '').startsWith('M')); })()`
-		if err := waitJS(ctx, expr, 10*time.Second); err != nil {
-			t.Errorf("chart %s not drawn: %v", kind, err)
+	t.Logf("training %s: %s", trained, text(ctx, "[data-testid=train-status]"))
+	checkCharts := func() {
+		t.Helper()
+		for _, kind := range []string{"loss", "accuracy", "auc", "iou"} {
+			expr := `(() => { const c = document.querySelector('.chart[data-kind=` + kind + `]'); return c && +c.dataset.points >= 1 && [...c.querySelectorAll('path.line')].some(p => (p.getAttribute('d') || '').startsWith('M')); })()`
+			if err := waitJS(ctx, expr, 10*time.Second); err != nil {
+				t.Errorf("chart %s not drawn: %v", kind, err)
+			}
 		}
 	}
+	checkCharts()
 	// Before/after maps side by side.
-	if err := waitJS(ctx, alphaCount("compare-canvas")+` > 0 && !document.querySelector('.viewer-busy')`, 30*time.Second); err != nil {
+	compareShown := alphaCount("compare-canvas") + ` > 0 && !document.querySelector('.viewer-busy') && document.querySelector('.pane-compare').style.display !== 'none'`
+	if err := waitJS(ctx, compareShown, 30*time.Second); err != nil {
 		t.Errorf("before/after view: %v", err)
 	}
-	shot := os.Getenv("SE_SCREENSHOT")
-	if shot == "" {
-		shot = "testdata/out/screenshot.png"
-	} else if !filepath.IsAbs(shot) {
-		shot = filepath.Join("../..", shot)
+
+	// Back on the Phantom data set: that model was not fine-tuned, so the
+	// before/after view is off and the charts are empty; the painted film
+	// comes back with its mask. Returning to the fine-tuned model restores
+	// its before/after view and charts.
+	if trainDS != "" && hasPhantom {
+		pickDataset(t, ctx, "phantom")
+		if err := waitJS(ctx, `document.querySelector('.pane-compare').style.display === 'none' && document.querySelector('.chart[data-kind=loss]').dataset.points === '0' && !document.querySelector('[data-testid=model-chip] .chip-tuned')`, 10*time.Second); err != nil {
+			t.Errorf("the Phantom model shows another model's fine-tuning: %v", err)
+		}
+		pickModel(t, ctx, trained)
+		if err := waitJS(ctx, `document.querySelector('[data-testid=model-chip] .chip-tuned')`, 10*time.Second); err != nil {
+			t.Errorf("the fine-tuned %s lost its fine-tuning after a switch: %v", trained, err)
+		}
+		checkCharts()
+		if err := waitJS(ctx, compareShown, 30*time.Second); err != nil {
+			t.Errorf("before/after view after switching back: %v", err)
+		}
+		pickDataset(t, ctx, "phantom")
+		if got := text(ctx, ".pic-name"); got != title {
+			t.Errorf("back on Phantom the picture is %q, want the painted %q", got, title)
+		}
 	}
-	screenshot(t, ctx, shot)
 
 	// After a reload the painted mask is still there.
 	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
@@ -295,6 +540,57 @@ func TestApp(t *testing.T) {
 	if err := waitJS(ctx, alphaCount("mask-canvas")+` > 0`, 10*time.Second); err != nil {
 		t.Errorf("the mask did not survive a reload: %v", err)
 	}
+
+	// A shipped DICOM sample opens: an image, its size and window.
+	if err := waitJS(ctx, `document.querySelector('[data-testid=real-gallery] button[data-file="dicom/CT_small.dcm"]')`, 10*time.Second); err != nil {
+		t.Fatalf("no real images listed: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=real-gallery] button[data-file="dicom/CT_small.dcm"]`))); err != nil {
+		t.Fatal(err)
+	}
+	saliencyShown(t, ctx, "CT small")
+	info := text(ctx, "[data-testid=image-info]")
+	if !strings.Contains(info, "128×128") || !strings.Contains(info, "DICOM CT") {
+		t.Errorf("image info for the CT sample: %q", info)
+	}
+	if n, _ := eval[int](ctx, canvasLit); n < 1000 {
+		t.Errorf("the CT image canvas has %d lit pixels", n)
+	}
+	t.Logf("DICOM sample: %s", info)
+	// A narrower window changes the image and the info line.
+	litBefore, _ := eval[int](ctx, canvasLit)
+	setField(t, ctx, "window-width", "100")
+	if err := waitJS(ctx, `document.querySelector('[data-testid=image-info]').textContent.includes('/ 100')`, 10*time.Second); err != nil {
+		t.Errorf("window change: %v (info %q)", err, text(ctx, "[data-testid=image-info]"))
+	}
+	saliencyShown(t, ctx, "CT small")
+	if litAfter, _ := eval[int](ctx, canvasLit); litAfter == litBefore {
+		t.Errorf("the window change did not change the image (%d lit pixels)", litAfter)
+	}
+	// A corrupt DICOM file and an unsupported one show errors; the CT stays.
+	corrupt := filepath.Join(t.TempDir(), "corrupt-study.dcm")
+	if err := os.WriteFile(corrupt, append(make([]byte, 128), []byte("DICM\x02\x00\x10\x00UI\xff\xffgarbage")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("[data-testid=file-input]"), []string{corrupt})); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(ctx, `document.querySelector('[data-testid=error]') && document.querySelector('[data-testid=error]').textContent.includes('corrupt-study.dcm')`, 20*time.Second); err != nil {
+		t.Fatalf("no error message for a corrupt DICOM file: %v", err)
+	}
+	t.Logf("corrupt DICOM: %s", text(ctx, "[data-testid=error]"))
+	if got := text(ctx, ".pic-name"); got != "CT small" {
+		t.Errorf("after a corrupt DICOM file the picture is %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=real-gallery] button[data-file="dicom/JPEG2000.dcm"]`))); err == nil {
+		if err := waitJS(ctx, `document.querySelector('[data-testid=error]') && document.querySelector('[data-testid=error]').textContent.includes('JPEG 2000')`, 20*time.Second); err != nil {
+			t.Errorf("no clear error for a JPEG 2000 file: %v (%q)", err, text(ctx, "[data-testid=error]"))
+		}
+		t.Logf("unsupported DICOM: %s", text(ctx, "[data-testid=error]"))
+	}
+	// The app keeps working.
+	title = clickSample(t, ctx, 0)
+	saliencyShown(t, ctx, title)
 
 	// No console errors; no request but GETs to the origin.
 	errs, reqs := rec.snapshot()
@@ -328,7 +624,7 @@ func TestApp(t *testing.T) {
 		}
 		seen[r.URL] = true
 	}
-	for _, p := range []string{"/", "/app.wasm", "/worker.js", "/worker.wasm", "/models/manifest.json"} {
+	for _, p := range []string{"/", "/app.wasm", "/worker.js", "/worker.wasm", "/models/manifest.json", "/samples/index.json", "/samples/dicom/CT_small.dcm"} {
 		if !seen[p] {
 			t.Errorf("no request for %s", p)
 		}

@@ -1,0 +1,71 @@
+package ui
+
+import "saliencyexplorer/wasm/protocol"
+
+// ModelPicker is the header's model chip: it names the current model and
+// opens a menu of every shipped model (grouped by data set, with their test
+// AUC and saliency IoU) and the model the user loaded, if any.
+type ModelPicker struct {
+	App *App
+}
+
+// ModelGroup is one data set's models in the menu.
+type ModelGroup struct {
+	Dataset, Title string
+	Models         []protocol.ModelInfo
+}
+
+// Toggle opens or closes the menu.
+func (c *ModelPicker) Toggle() {
+	if c.App.EngineState != "ready" {
+		return
+	}
+	c.App.PickerOpen = !c.App.PickerOpen
+}
+
+// Groups returns the models by data set: shipped models in manifest order,
+// then the user's own under "Your models".
+func (c *ModelPicker) Groups() []ModelGroup {
+	return groupModels(c.App.Models)
+}
+
+// groupModels groups models by data set, keeping their order; models not
+// shipped with the site go last, in their own group.
+func groupModels(models []protocol.ModelInfo) []ModelGroup {
+	var groups []ModelGroup
+	idx := map[string]int{}
+	var own []protocol.ModelInfo
+	for _, m := range models {
+		if m.Source != "shipped" {
+			own = append(own, m)
+			continue
+		}
+		i, ok := idx[m.Dataset]
+		if !ok {
+			i = len(groups)
+			idx[m.Dataset] = i
+			groups = append(groups, ModelGroup{Dataset: m.Dataset, Title: DatasetTitle(m.Dataset)})
+		}
+		groups[i].Models = append(groups[i].Models, m)
+	}
+	if len(own) > 0 {
+		groups = append(groups, ModelGroup{Dataset: "~own", Title: "Your loaded model", Models: own})
+	}
+	return groups
+}
+
+// RowClass marks the current model.
+func (c *ModelPicker) RowClass(m protocol.ModelInfo) string {
+	if m.Key == c.App.Model.Key {
+		return "picker-opt current"
+	}
+	return "picker-opt"
+}
+
+// ScoreSet says what a model's scores were measured on.
+func (c *ModelPicker) ScoreSet(m protocol.ModelInfo) string {
+	if m.ScoreSet == "" {
+		return "nothing yet (no test data in the browser)"
+	}
+	return m.ScoreSet
+}
