@@ -43,10 +43,15 @@ func main() {
 
 func kernel(b *bytes.Buffer, mr, nr int) {
 	name := fmt.Sprintf("micro%dx%d", mr, nr)
-	fmt.Fprintf(b, "// %s adds to the %d×%d block of c (row stride ldc) the product of a packed\n", name, mr, nr)
-	fmt.Fprintf(b, "// A panel (%d values per step) and a packed B panel (%d values per step), over\n", mr, nr)
-	fmt.Fprintf(b, "// min(len(ap)/%d, len(bp)/%d) steps.\n", mr, nr)
-	fmt.Fprintf(b, "func %s(c []float32, ldc int, ap, bp []float32) {\n", name)
+	fmt.Fprintf(b, "// %s adds to c (row stride ldc) the products of one packed A panel\n", name)
+	fmt.Fprintf(b, "// (%d values per step, kc steps) with each of the given packed B panels (%d\n", mr, nr)
+	fmt.Fprintf(b, "// values per step, kc steps each, one after another): panel q gives the\n")
+	fmt.Fprintf(b, "// %d×%d block of c at column %d·q. One call covers a row of tiles, so the\n", mr, nr, nr)
+	fmt.Fprintf(b, "// cost of a call is shared by all of them.\n")
+	fmt.Fprintf(b, "func %s(c []float32, ldc int, ap, bp []float32, kc int) {\n", name)
+	fmt.Fprintf(b, "ap = ap[:%d*kc]\n", mr)
+	fmt.Fprintf(b, "for q := 0; (q+1)*%d*kc <= len(bp); q++ {\n", nr)
+	fmt.Fprintf(b, "pa, pb := ap, bp[q*%d*kc:(q+1)*%d*kc]\n", nr, nr)
 	for i := 0; i < mr; i++ {
 		var names []string
 		for j := 0; j < nr; j++ {
@@ -55,8 +60,8 @@ func kernel(b *bytes.Buffer, mr, nr int) {
 		fmt.Fprintf(b, "var %s float32\n", strings.Join(names, ", "))
 	}
 	loop := func(steps int) {
-		fmt.Fprintf(b, "for len(ap) >= %d && len(bp) >= %d {\n", mr*steps, nr*steps)
-		fmt.Fprintf(b, "a, b := ap[:%d:%d], bp[:%d:%d]\n", mr*steps, mr*steps, nr*steps, nr*steps)
+		fmt.Fprintf(b, "for len(pa) >= %d && len(pb) >= %d {\n", mr*steps, nr*steps)
+		fmt.Fprintf(b, "a, b := pa[:%d:%d], pb[:%d:%d]\n", mr*steps, mr*steps, nr*steps, nr*steps)
 		for s := 0; s < steps; s++ {
 			var bn, bv []string
 			for j := 0; j < nr; j++ {
@@ -75,15 +80,15 @@ func kernel(b *bytes.Buffer, mr, nr int) {
 				}
 			}
 		}
-		fmt.Fprintf(b, "ap, bp = ap[%d:], bp[%d:]\n}\n", mr*steps, nr*steps)
+		fmt.Fprintf(b, "pa, pb = pa[%d:], pb[%d:]\n}\n", mr*steps, nr*steps)
 	}
 	loop(unroll)
 	loop(1)
 	for i := 0; i < mr; i++ {
-		fmt.Fprintf(b, "c%d := c[%d*ldc : %d*ldc+%d : %d*ldc+%d]\n", i, i, i, nr, i, nr)
+		fmt.Fprintf(b, "c%d := c[%d*ldc+q*%d : %d*ldc+q*%d+%d : %d*ldc+q*%d+%d]\n", i, i, nr, i, nr, nr, i, nr, nr)
 		for j := 0; j < nr; j++ {
 			fmt.Fprintf(b, "c%d[%d] += c%d%d\n", i, j, i, j)
 		}
 	}
-	b.WriteString("}\n\n")
+	b.WriteString("}\n}\n\n")
 }

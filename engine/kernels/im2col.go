@@ -30,6 +30,22 @@ func (g ConvGeom) Rows() int { return g.C * g.KH * g.KW }
 // Cols returns OH·OW, the number of columns of the im2col matrix.
 func (g ConvGeom) Cols() int { return g.OH * g.OW }
 
+// span returns the range [lo, hi) of output positions o in 0..outN−1 whose
+// input position o·stride − pad + tap lies inside 0..n−1 (the rest read
+// padding), so the loops below run branch-free over it.
+func span(n, outN, stride, pad, tap int) (lo, hi int) {
+	// o·stride ≥ pad − tap and o·stride ≤ n − 1 + pad − tap.
+	if d := pad - tap; d > 0 {
+		lo = (d + stride - 1) / stride
+	}
+	if last := n - 1 + pad - tap; last < 0 {
+		hi = 0
+	} else {
+		hi = min(outN, last/stride+1)
+	}
+	return min(lo, hi), hi
+}
+
 // Im2Col writes the patches of one C×H×W image into col, a (C·KH·KW)×(OH·OW)
 // matrix: row (c, ki, kj) holds, for every output position, the input pixel
 // under kernel tap (ki, kj) of channel c, or zero in the padding.
@@ -42,23 +58,23 @@ func Im2Col(col, img []float32, g ConvGeom) {
 	for c := 0; c < g.C; c++ {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
 		for ki := 0; ki < g.KH; ki++ {
+			rlo, rhi := span(g.H, g.OH, g.Stride, g.Pad, ki)
 			for kj := 0; kj < g.KW; kj++ {
+				lo, hi := span(g.W, g.OW, g.Stride, g.Pad, kj)
 				dst := col[row*P : (row+1)*P]
-				for oi := 0; oi < g.OH; oi++ {
-					ii := oi*g.Stride - g.Pad + ki
+				clear(dst[:rlo*g.OW])
+				clear(dst[rhi*g.OW:])
+				for oi := rlo; oi < rhi; oi++ {
+					src := plane[(oi*g.Stride-g.Pad+ki)*g.W:]
 					out := dst[oi*g.OW : (oi+1)*g.OW]
-					if ii < 0 || ii >= g.H {
-						clear(out)
+					clear(out[:lo])
+					clear(out[hi:])
+					if g.Stride == 1 {
+						copy(out[lo:hi], src[lo-g.Pad+kj:])
 						continue
 					}
-					src := plane[ii*g.W : (ii+1)*g.W]
-					for oj := range out {
-						jj := oj*g.Stride - g.Pad + kj
-						if jj < 0 || jj >= g.W {
-							out[oj] = 0
-						} else {
-							out[oj] = src[jj]
-						}
+					for oj := lo; oj < hi; oj++ {
+						out[oj] = src[oj*g.Stride-g.Pad+kj]
 					}
 				}
 				row++
@@ -78,23 +94,75 @@ func Col2Im(img, col []float32, g ConvGeom) {
 	for c := 0; c < g.C; c++ {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
 		for ki := 0; ki < g.KH; ki++ {
+			rlo, rhi := span(g.H, g.OH, g.Stride, g.Pad, ki)
 			for kj := 0; kj < g.KW; kj++ {
+				lo, hi := span(g.W, g.OW, g.Stride, g.Pad, kj)
 				src := col[row*P : (row+1)*P]
-				for oi := 0; oi < g.OH; oi++ {
-					ii := oi*g.Stride - g.Pad + ki
-					if ii < 0 || ii >= g.H {
+				for oi := rlo; oi < rhi; oi++ {
+					dst := plane[(oi*g.Stride-g.Pad+ki)*g.W:]
+					in := src[oi*g.OW : (oi+1)*g.OW]
+					if g.Stride == 1 {
+						d := dst[lo-g.Pad+kj : hi-g.Pad+kj]
+						for oj, v := range in[lo:hi] {
+							d[oj] += v
+						}
 						continue
 					}
-					dst := plane[ii*g.W : (ii+1)*g.W]
-					in := src[oi*g.OW : (oi+1)*g.OW]
-					for oj, v := range in {
-						jj := oj*g.Stride - g.Pad + kj
-						if jj >= 0 && jj < g.W {
-							dst[jj] += v
-						}
+					for oj := lo; oj < hi; oj++ {
+						dst[oj*g.Stride-g.Pad+kj] += in[oj]
 					}
 				}
 				row++
+			}
+		}
+	}
+}
+
+// Im2ColNaive is Im2Col written as one loop per output value with a bounds
+// test per tap; it is the reference for Im2Col.
+func Im2ColNaive(col, img []float32, g ConvGeom) {
+	if len(img) < g.C*g.H*g.W || len(col) < g.Rows()*g.Cols() {
+		panic("kernels: Im2Col buffer too short")
+	}
+	P := g.Cols()
+	for c := 0; c < g.C; c++ {
+		for ki := 0; ki < g.KH; ki++ {
+			for kj := 0; kj < g.KW; kj++ {
+				row := (c*g.KH+ki)*g.KW + kj
+				for oi := 0; oi < g.OH; oi++ {
+					for oj := 0; oj < g.OW; oj++ {
+						ii, jj := oi*g.Stride-g.Pad+ki, oj*g.Stride-g.Pad+kj
+						var v float32
+						if ii >= 0 && ii < g.H && jj >= 0 && jj < g.W {
+							v = img[(c*g.H+ii)*g.W+jj]
+						}
+						col[row*P+oi*g.OW+oj] = v
+					}
+				}
+			}
+		}
+	}
+}
+
+// Col2ImNaive is Col2Im written as one loop per column value with a bounds
+// test per tap; it is the reference for Col2Im.
+func Col2ImNaive(img, col []float32, g ConvGeom) {
+	if len(img) < g.C*g.H*g.W || len(col) < g.Rows()*g.Cols() {
+		panic("kernels: Col2Im buffer too short")
+	}
+	P := g.Cols()
+	for c := 0; c < g.C; c++ {
+		for ki := 0; ki < g.KH; ki++ {
+			for kj := 0; kj < g.KW; kj++ {
+				row := (c*g.KH+ki)*g.KW + kj
+				for oi := 0; oi < g.OH; oi++ {
+					for oj := 0; oj < g.OW; oj++ {
+						ii, jj := oi*g.Stride-g.Pad+ki, oj*g.Stride-g.Pad+kj
+						if ii >= 0 && ii < g.H && jj >= 0 && jj < g.W {
+							img[(c*g.H+ii)*g.W+jj] += col[row*P+oi*g.OW+oj]
+						}
+					}
+				}
 			}
 		}
 	}

@@ -294,3 +294,144 @@ func BenchmarkMatMulTiles(b *testing.B) {
 		}
 	}
 }
+
+// convGeoms are window geometries that hit every edge of the padded spans:
+// windows larger than the image, strides larger than the window, padding on
+// one-pixel images, and the networks' own shapes.
+func convGeoms() []ConvGeom {
+	var gs []ConvGeom
+	for _, t := range []struct{ c, h, w, kh, kw, s, p int }{
+		{1, 1, 1, 1, 1, 1, 0}, {1, 1, 1, 3, 3, 1, 1}, {2, 1, 2, 3, 3, 1, 2}, {1, 2, 3, 3, 3, 2, 1},
+		{3, 5, 4, 2, 3, 3, 1}, {1, 7, 7, 5, 5, 1, 2}, {2, 6, 9, 3, 1, 2, 0}, {1, 4, 4, 1, 1, 4, 0},
+		{1, 28, 28, 3, 3, 1, 1}, {8, 14, 14, 3, 3, 1, 1}, {8, 64, 64, 3, 3, 2, 1}, {8, 64, 64, 1, 1, 2, 0},
+		{3, 9, 7, 4, 4, 3, 3},
+	} {
+		gs = append(gs, NewConvGeom(t.c, t.h, t.w, t.kh, t.kw, t.s, t.p))
+	}
+	return gs
+}
+
+// TestIm2ColConformance compares Im2Col and Col2Im with their naive
+// references, with NaN guards past every buffer and a check that the input
+// comes back unchanged.
+func TestIm2ColConformance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const guard = 5
+	for _, g := range convGeoms() {
+		img := withGuard(randSlice(rng, g.C*g.H*g.W), guard)
+		imgCopy := append([]float32(nil), img...)
+		want := make([]float32, g.Rows()*g.Cols())
+		Im2ColNaive(want, img, g)
+		got := withGuard(randSlice(rng, len(want)), guard) // stale values must be overwritten
+		Im2Col(got, img, g)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("Im2Col %+v: col[%d] = %v, want %v (first bad index)", g, i, got[i], want[i])
+			}
+		}
+		for i := len(want); i < len(got); i++ {
+			if !math.IsNaN(float64(got[i])) {
+				t.Fatalf("Im2Col %+v: wrote past col at %d", g, i)
+			}
+		}
+		for i := range img {
+			if img[i] != imgCopy[i] && !math.IsNaN(float64(img[i])) {
+				t.Fatalf("Im2Col %+v: image modified at %d", g, i)
+			}
+		}
+
+		col := withGuard(randSlice(rng, g.Rows()*g.Cols()), guard)
+		base := randSlice(rng, g.C*g.H*g.W)
+		wantImg := append([]float32(nil), base...)
+		Col2ImNaive(wantImg, col, g)
+		gotImg := withGuard(base, guard)
+		Col2Im(gotImg, col, g)
+		for i := range wantImg {
+			if math.Abs(float64(gotImg[i]-wantImg[i])) > 1e-5*(1+math.Abs(float64(wantImg[i]))) {
+				t.Fatalf("Col2Im %+v: img[%d] = %v, want %v (first bad index)", g, i, gotImg[i], wantImg[i])
+			}
+		}
+		for i := len(wantImg); i < len(gotImg); i++ {
+			if !math.IsNaN(float64(gotImg[i])) {
+				t.Fatalf("Col2Im %+v: wrote past img at %d", g, i)
+			}
+		}
+	}
+}
+
+// specialValues mixes ties, signed zeros, NaN and infinities into random
+// values, the inputs where a branch-free select could differ from a branch.
+func specialValues(rng *rand.Rand, n int) []float32 {
+	s := randSlice(rng, n)
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 1, -1, float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
+	for i := range s {
+		if rng.IntN(3) == 0 {
+			s[i] = special[rng.IntN(len(special))]
+		}
+	}
+	return s
+}
+
+func sameBits(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || (math.IsNaN(float64(a)) && math.IsNaN(float64(b)))
+}
+
+func TestElementwiseConformance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{0, 1, 7, 64, 1000} {
+		src := specialValues(rng, n)
+		sel := specialValues(rng, n)
+		srcCopy := append([]float32(nil), src...)
+		want := make([]float32, n)
+		ReLUToNaive(want, src)
+		got := withGuard(randSlice(rng, n), 3)
+		ReLUTo(got, src)
+		for i := range want {
+			if !sameBits(got[i], want[i]) {
+				t.Fatalf("ReLUTo n=%d: [%d] = %v for %v, want %v", n, i, got[i], src[i], want[i])
+			}
+		}
+		for i := n; i < len(got); i++ {
+			if !math.IsNaN(float64(got[i])) {
+				t.Fatalf("ReLUTo n=%d: wrote past dst at %d", n, i)
+			}
+		}
+		GateToNaive(want, src, sel)
+		got = withGuard(randSlice(rng, n), 3)
+		GateTo(got, src, sel)
+		for i := range want {
+			if !sameBits(got[i], want[i]) {
+				t.Fatalf("GateTo n=%d: [%d] = %v, want %v", n, i, got[i], want[i])
+			}
+		}
+		for i := n; i < len(got); i++ {
+			if !math.IsNaN(float64(got[i])) {
+				t.Fatalf("GateTo n=%d: wrote past dst at %d", n, i)
+			}
+		}
+		for i := range src {
+			if !sameBits(src[i], srcCopy[i]) {
+				t.Fatalf("input modified at %d", i)
+			}
+		}
+	}
+	for _, s := range []struct{ c, h, w int }{{1, 2, 2}, {1, 1, 5}, {2, 5, 7}, {3, 8, 8}, {16, 28, 28}, {4, 9, 6}} {
+		x := withGuard(specialValues(rng, s.c*s.h*s.w), 4)
+		outN := s.c * (s.h / 2) * (s.w / 2)
+		wantY, wantA := make([]float32, outN), make([]int32, outN)
+		MaxPool2x2Naive(wantY, wantA, x, s.c, s.h, s.w, 100)
+		gotY := withGuard(nil, outN+3)
+		gotA := make([]int32, outN+3)
+		MaxPool2x2(gotY, gotA, x, s.c, s.h, s.w, 100)
+		for i := 0; i < outN; i++ {
+			if !sameBits(gotY[i], wantY[i]) || gotA[i] != wantA[i] {
+				t.Fatalf("MaxPool2x2 %+v: [%d] = %v at %d, want %v at %d", s, i, gotY[i], gotA[i], wantY[i], wantA[i])
+			}
+		}
+		for i := outN; i < len(gotY); i++ {
+			if !math.IsNaN(float64(gotY[i])) || gotA[i] != 0 {
+				t.Fatalf("MaxPool2x2 %+v: wrote past y or arg at %d", s, i)
+			}
+		}
+	}
+}

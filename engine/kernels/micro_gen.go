@@ -2,216 +2,228 @@
 
 package kernels
 
-// micro4x3 adds to the 4×3 block of c (row stride ldc) the product of a packed
-// A panel (4 values per step) and a packed B panel (3 values per step), over
-// min(len(ap)/4, len(bp)/3) steps.
-func micro4x3(c []float32, ldc int, ap, bp []float32) {
-	var c00, c01, c02 float32
-	var c10, c11, c12 float32
-	var c20, c21, c22 float32
-	var c30, c31, c32 float32
-	for len(ap) >= 16 && len(bp) >= 12 {
-		a, b := ap[:16:16], bp[:12:12]
-		b0, b1, b2 := b[0], b[1], b[2]
-		x := a[0]
-		c00 += x * b0
-		c01 += x * b1
-		c02 += x * b2
-		x = a[1]
-		c10 += x * b0
-		c11 += x * b1
-		c12 += x * b2
-		x = a[2]
-		c20 += x * b0
-		c21 += x * b1
-		c22 += x * b2
-		x = a[3]
-		c30 += x * b0
-		c31 += x * b1
-		c32 += x * b2
-		b0, b1, b2 = b[3], b[4], b[5]
-		x = a[4]
-		c00 += x * b0
-		c01 += x * b1
-		c02 += x * b2
-		x = a[5]
-		c10 += x * b0
-		c11 += x * b1
-		c12 += x * b2
-		x = a[6]
-		c20 += x * b0
-		c21 += x * b1
-		c22 += x * b2
-		x = a[7]
-		c30 += x * b0
-		c31 += x * b1
-		c32 += x * b2
-		b0, b1, b2 = b[6], b[7], b[8]
-		x = a[8]
-		c00 += x * b0
-		c01 += x * b1
-		c02 += x * b2
-		x = a[9]
-		c10 += x * b0
-		c11 += x * b1
-		c12 += x * b2
-		x = a[10]
-		c20 += x * b0
-		c21 += x * b1
-		c22 += x * b2
-		x = a[11]
-		c30 += x * b0
-		c31 += x * b1
-		c32 += x * b2
-		b0, b1, b2 = b[9], b[10], b[11]
-		x = a[12]
-		c00 += x * b0
-		c01 += x * b1
-		c02 += x * b2
-		x = a[13]
-		c10 += x * b0
-		c11 += x * b1
-		c12 += x * b2
-		x = a[14]
-		c20 += x * b0
-		c21 += x * b1
-		c22 += x * b2
-		x = a[15]
-		c30 += x * b0
-		c31 += x * b1
-		c32 += x * b2
-		ap, bp = ap[16:], bp[12:]
+// micro4x3 adds to c (row stride ldc) the products of one packed A panel
+// (4 values per step, kc steps) with each of the given packed B panels (3
+// values per step, kc steps each, one after another): panel q gives the
+// 4×3 block of c at column 3·q. One call covers a row of tiles, so the
+// cost of a call is shared by all of them.
+func micro4x3(c []float32, ldc int, ap, bp []float32, kc int) {
+	ap = ap[:4*kc]
+	for q := 0; (q+1)*3*kc <= len(bp); q++ {
+		pa, pb := ap, bp[q*3*kc:(q+1)*3*kc]
+		var c00, c01, c02 float32
+		var c10, c11, c12 float32
+		var c20, c21, c22 float32
+		var c30, c31, c32 float32
+		for len(pa) >= 16 && len(pb) >= 12 {
+			a, b := pa[:16:16], pb[:12:12]
+			b0, b1, b2 := b[0], b[1], b[2]
+			x := a[0]
+			c00 += x * b0
+			c01 += x * b1
+			c02 += x * b2
+			x = a[1]
+			c10 += x * b0
+			c11 += x * b1
+			c12 += x * b2
+			x = a[2]
+			c20 += x * b0
+			c21 += x * b1
+			c22 += x * b2
+			x = a[3]
+			c30 += x * b0
+			c31 += x * b1
+			c32 += x * b2
+			b0, b1, b2 = b[3], b[4], b[5]
+			x = a[4]
+			c00 += x * b0
+			c01 += x * b1
+			c02 += x * b2
+			x = a[5]
+			c10 += x * b0
+			c11 += x * b1
+			c12 += x * b2
+			x = a[6]
+			c20 += x * b0
+			c21 += x * b1
+			c22 += x * b2
+			x = a[7]
+			c30 += x * b0
+			c31 += x * b1
+			c32 += x * b2
+			b0, b1, b2 = b[6], b[7], b[8]
+			x = a[8]
+			c00 += x * b0
+			c01 += x * b1
+			c02 += x * b2
+			x = a[9]
+			c10 += x * b0
+			c11 += x * b1
+			c12 += x * b2
+			x = a[10]
+			c20 += x * b0
+			c21 += x * b1
+			c22 += x * b2
+			x = a[11]
+			c30 += x * b0
+			c31 += x * b1
+			c32 += x * b2
+			b0, b1, b2 = b[9], b[10], b[11]
+			x = a[12]
+			c00 += x * b0
+			c01 += x * b1
+			c02 += x * b2
+			x = a[13]
+			c10 += x * b0
+			c11 += x * b1
+			c12 += x * b2
+			x = a[14]
+			c20 += x * b0
+			c21 += x * b1
+			c22 += x * b2
+			x = a[15]
+			c30 += x * b0
+			c31 += x * b1
+			c32 += x * b2
+			pa, pb = pa[16:], pb[12:]
+		}
+		for len(pa) >= 4 && len(pb) >= 3 {
+			a, b := pa[:4:4], pb[:3:3]
+			b0, b1, b2 := b[0], b[1], b[2]
+			x := a[0]
+			c00 += x * b0
+			c01 += x * b1
+			c02 += x * b2
+			x = a[1]
+			c10 += x * b0
+			c11 += x * b1
+			c12 += x * b2
+			x = a[2]
+			c20 += x * b0
+			c21 += x * b1
+			c22 += x * b2
+			x = a[3]
+			c30 += x * b0
+			c31 += x * b1
+			c32 += x * b2
+			pa, pb = pa[4:], pb[3:]
+		}
+		c0 := c[0*ldc+q*3 : 0*ldc+q*3+3 : 0*ldc+q*3+3]
+		c0[0] += c00
+		c0[1] += c01
+		c0[2] += c02
+		c1 := c[1*ldc+q*3 : 1*ldc+q*3+3 : 1*ldc+q*3+3]
+		c1[0] += c10
+		c1[1] += c11
+		c1[2] += c12
+		c2 := c[2*ldc+q*3 : 2*ldc+q*3+3 : 2*ldc+q*3+3]
+		c2[0] += c20
+		c2[1] += c21
+		c2[2] += c22
+		c3 := c[3*ldc+q*3 : 3*ldc+q*3+3 : 3*ldc+q*3+3]
+		c3[0] += c30
+		c3[1] += c31
+		c3[2] += c32
 	}
-	for len(ap) >= 4 && len(bp) >= 3 {
-		a, b := ap[:4:4], bp[:3:3]
-		b0, b1, b2 := b[0], b[1], b[2]
-		x := a[0]
-		c00 += x * b0
-		c01 += x * b1
-		c02 += x * b2
-		x = a[1]
-		c10 += x * b0
-		c11 += x * b1
-		c12 += x * b2
-		x = a[2]
-		c20 += x * b0
-		c21 += x * b1
-		c22 += x * b2
-		x = a[3]
-		c30 += x * b0
-		c31 += x * b1
-		c32 += x * b2
-		ap, bp = ap[4:], bp[3:]
-	}
-	c0 := c[0*ldc : 0*ldc+3 : 0*ldc+3]
-	c0[0] += c00
-	c0[1] += c01
-	c0[2] += c02
-	c1 := c[1*ldc : 1*ldc+3 : 1*ldc+3]
-	c1[0] += c10
-	c1[1] += c11
-	c1[2] += c12
-	c2 := c[2*ldc : 2*ldc+3 : 2*ldc+3]
-	c2[0] += c20
-	c2[1] += c21
-	c2[2] += c22
-	c3 := c[3*ldc : 3*ldc+3 : 3*ldc+3]
-	c3[0] += c30
-	c3[1] += c31
-	c3[2] += c32
 }
 
-// micro4x2 adds to the 4×2 block of c (row stride ldc) the product of a packed
-// A panel (4 values per step) and a packed B panel (2 values per step), over
-// min(len(ap)/4, len(bp)/2) steps.
-func micro4x2(c []float32, ldc int, ap, bp []float32) {
-	var c00, c01 float32
-	var c10, c11 float32
-	var c20, c21 float32
-	var c30, c31 float32
-	for len(ap) >= 16 && len(bp) >= 8 {
-		a, b := ap[:16:16], bp[:8:8]
-		b0, b1 := b[0], b[1]
-		x := a[0]
-		c00 += x * b0
-		c01 += x * b1
-		x = a[1]
-		c10 += x * b0
-		c11 += x * b1
-		x = a[2]
-		c20 += x * b0
-		c21 += x * b1
-		x = a[3]
-		c30 += x * b0
-		c31 += x * b1
-		b0, b1 = b[2], b[3]
-		x = a[4]
-		c00 += x * b0
-		c01 += x * b1
-		x = a[5]
-		c10 += x * b0
-		c11 += x * b1
-		x = a[6]
-		c20 += x * b0
-		c21 += x * b1
-		x = a[7]
-		c30 += x * b0
-		c31 += x * b1
-		b0, b1 = b[4], b[5]
-		x = a[8]
-		c00 += x * b0
-		c01 += x * b1
-		x = a[9]
-		c10 += x * b0
-		c11 += x * b1
-		x = a[10]
-		c20 += x * b0
-		c21 += x * b1
-		x = a[11]
-		c30 += x * b0
-		c31 += x * b1
-		b0, b1 = b[6], b[7]
-		x = a[12]
-		c00 += x * b0
-		c01 += x * b1
-		x = a[13]
-		c10 += x * b0
-		c11 += x * b1
-		x = a[14]
-		c20 += x * b0
-		c21 += x * b1
-		x = a[15]
-		c30 += x * b0
-		c31 += x * b1
-		ap, bp = ap[16:], bp[8:]
+// micro4x2 adds to c (row stride ldc) the products of one packed A panel
+// (4 values per step, kc steps) with each of the given packed B panels (2
+// values per step, kc steps each, one after another): panel q gives the
+// 4×2 block of c at column 2·q. One call covers a row of tiles, so the
+// cost of a call is shared by all of them.
+func micro4x2(c []float32, ldc int, ap, bp []float32, kc int) {
+	ap = ap[:4*kc]
+	for q := 0; (q+1)*2*kc <= len(bp); q++ {
+		pa, pb := ap, bp[q*2*kc:(q+1)*2*kc]
+		var c00, c01 float32
+		var c10, c11 float32
+		var c20, c21 float32
+		var c30, c31 float32
+		for len(pa) >= 16 && len(pb) >= 8 {
+			a, b := pa[:16:16], pb[:8:8]
+			b0, b1 := b[0], b[1]
+			x := a[0]
+			c00 += x * b0
+			c01 += x * b1
+			x = a[1]
+			c10 += x * b0
+			c11 += x * b1
+			x = a[2]
+			c20 += x * b0
+			c21 += x * b1
+			x = a[3]
+			c30 += x * b0
+			c31 += x * b1
+			b0, b1 = b[2], b[3]
+			x = a[4]
+			c00 += x * b0
+			c01 += x * b1
+			x = a[5]
+			c10 += x * b0
+			c11 += x * b1
+			x = a[6]
+			c20 += x * b0
+			c21 += x * b1
+			x = a[7]
+			c30 += x * b0
+			c31 += x * b1
+			b0, b1 = b[4], b[5]
+			x = a[8]
+			c00 += x * b0
+			c01 += x * b1
+			x = a[9]
+			c10 += x * b0
+			c11 += x * b1
+			x = a[10]
+			c20 += x * b0
+			c21 += x * b1
+			x = a[11]
+			c30 += x * b0
+			c31 += x * b1
+			b0, b1 = b[6], b[7]
+			x = a[12]
+			c00 += x * b0
+			c01 += x * b1
+			x = a[13]
+			c10 += x * b0
+			c11 += x * b1
+			x = a[14]
+			c20 += x * b0
+			c21 += x * b1
+			x = a[15]
+			c30 += x * b0
+			c31 += x * b1
+			pa, pb = pa[16:], pb[8:]
+		}
+		for len(pa) >= 4 && len(pb) >= 2 {
+			a, b := pa[:4:4], pb[:2:2]
+			b0, b1 := b[0], b[1]
+			x := a[0]
+			c00 += x * b0
+			c01 += x * b1
+			x = a[1]
+			c10 += x * b0
+			c11 += x * b1
+			x = a[2]
+			c20 += x * b0
+			c21 += x * b1
+			x = a[3]
+			c30 += x * b0
+			c31 += x * b1
+			pa, pb = pa[4:], pb[2:]
+		}
+		c0 := c[0*ldc+q*2 : 0*ldc+q*2+2 : 0*ldc+q*2+2]
+		c0[0] += c00
+		c0[1] += c01
+		c1 := c[1*ldc+q*2 : 1*ldc+q*2+2 : 1*ldc+q*2+2]
+		c1[0] += c10
+		c1[1] += c11
+		c2 := c[2*ldc+q*2 : 2*ldc+q*2+2 : 2*ldc+q*2+2]
+		c2[0] += c20
+		c2[1] += c21
+		c3 := c[3*ldc+q*2 : 3*ldc+q*2+2 : 3*ldc+q*2+2]
+		c3[0] += c30
+		c3[1] += c31
 	}
-	for len(ap) >= 4 && len(bp) >= 2 {
-		a, b := ap[:4:4], bp[:2:2]
-		b0, b1 := b[0], b[1]
-		x := a[0]
-		c00 += x * b0
-		c01 += x * b1
-		x = a[1]
-		c10 += x * b0
-		c11 += x * b1
-		x = a[2]
-		c20 += x * b0
-		c21 += x * b1
-		x = a[3]
-		c30 += x * b0
-		c31 += x * b1
-		ap, bp = ap[4:], bp[2:]
-	}
-	c0 := c[0*ldc : 0*ldc+2 : 0*ldc+2]
-	c0[0] += c00
-	c0[1] += c01
-	c1 := c[1*ldc : 1*ldc+2 : 1*ldc+2]
-	c1[0] += c10
-	c1[1] += c11
-	c2 := c[2*ldc : 2*ldc+2 : 2*ldc+2]
-	c2[0] += c20
-	c2[1] += c21
-	c3 := c[3*ldc : 3*ldc+2 : 3*ldc+2]
-	c3[0] += c30
-	c3[1] += c31
 }

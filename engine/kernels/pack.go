@@ -12,8 +12,8 @@ import "sync"
 //	    pack A's rows into panels of MR rows, step-major     (mc×kc values, in L2)
 //	    for each block of nc columns of C:
 //	      pack B's columns into panels of NR columns        (kc×nc values, in L2)
-//	      for each column panel (kc×NR values, in L1):
-//	        for each row panel: the MR×NR micro-kernel
+//	      for each row panel (MR×kc values, in L1):
+//	        for each column panel: the MR×NR micro-kernel
 //
 // Packing turns every operand access of the inner loop into one sequential
 // stream whatever the transposition, so the same micro-kernel serves A·B, Aᵀ·B
@@ -27,7 +27,7 @@ import "sync"
 // tile is a micro-kernel and its register-tile shape.
 type tile struct {
 	mr, nr int
-	kernel func(c []float32, ldc int, ap, bp []float32)
+	kernel func(c []float32, ldc int, ap, bp []float32, kc int)
 }
 
 var (
@@ -99,22 +99,31 @@ func gemm(c, a, b []float32, m, k, n int, transA, transB bool, t tile) {
 				bPanels := (nc + nr - 1) / nr
 				bp := ws.b[:bPanels*nr*kc]
 				packB(bp, b, transB, k, n, k0, kc, j0, nc, nr)
-				for q := 0; q < bPanels; q++ {
-					j := j0 + q*nr
-					cols := min(nr, n-j)
-					bpanel := bp[q*nr*kc : (q+1)*nr*kc]
-					for p := 0; p < aPanels; p++ {
-						i := i0 + p*mr
-						apanel := ap[p*mr*kc : (p+1)*mr*kc]
-						if cols == nr && i+mr <= m {
-							t.kernel(c[i*n+j:], n, apanel, bpanel)
+				// Full tiles: one kernel call per row panel covers every full
+				// column panel of the block.
+				full := nc / nr
+				for p := 0; p < aPanels; p++ {
+					i := i0 + p*mr
+					if i+mr > m || full == 0 {
+						break
+					}
+					t.kernel(c[i*n+j0:], n, ap[p*mr*kc:(p+1)*mr*kc], bp[:full*nr*kc], kc)
+				}
+				// Edge tiles (a last partial row or column panel): computed
+				// whole in scratch, and only their valid part added to C.
+				for p := 0; p < aPanels; p++ {
+					i := i0 + p*mr
+					rows := min(mr, m-i)
+					for q := 0; q < bPanels; q++ {
+						j := j0 + q*nr
+						cols := min(nr, n-j)
+						if rows == mr && cols == nr {
 							continue
 						}
-						// Edge tile: compute it whole in scratch, add the valid part.
 						tt := ws.t[:mr*nr]
 						clear(tt)
-						t.kernel(tt, nr, apanel, bpanel)
-						for r := 0; r < min(mr, m-i); r++ {
+						t.kernel(tt, nr, ap[p*mr*kc:(p+1)*mr*kc], bp[q*nr*kc:(q+1)*nr*kc], kc)
+						for r := 0; r < rows; r++ {
 							crow := c[(i+r)*n+j : (i+r)*n+j+cols]
 							for jj := range crow {
 								crow[jj] += tt[r*nr+jj]
@@ -132,27 +141,35 @@ func gemm(c, a, b []float32, m, k, n int, transA, transB bool, t tile) {
 // zeros for rows past the end of the block. Reading goes along A's rows, so
 // a large power-of-two stride cannot thrash the cache.
 func packA(dst, a []float32, trans bool, m, k, i0, mc, k0, kc, mr int) {
-	if rem := mc % mr; rem != 0 {
-		last := dst[(mc/mr)*mr*kc : (mc/mr+1)*mr*kc]
-		for s := 0; s < kc; s++ {
-			clear(last[s*mr+rem : (s+1)*mr])
-		}
-	}
-	if trans {
-		// A is stored K×M: step s of the block is a contiguous run of row k0+s.
-		for s := 0; s < kc; s++ {
-			src := a[(k0+s)*m+i0 : (k0+s)*m+i0+mc]
-			for r, v := range src {
-				dst[(r/mr)*mr*kc+s*mr+r%mr] = v
+	for p := 0; p*mr < mc; p++ {
+		panel := dst[p*mr*kc : (p+1)*mr*kc]
+		rows := min(mr, mc-p*mr)
+		if trans {
+			// A is stored K×M: at each step the panel's rows are contiguous.
+			for s := 0; s < kc; s++ {
+				src := a[(k0+s)*m+i0+p*mr:]
+				d := panel[s*mr : (s+1)*mr]
+				for r := range d {
+					if r < rows {
+						d[r] = src[r]
+					} else {
+						d[r] = 0
+					}
+				}
 			}
+			continue
 		}
-		return
-	}
-	for r := 0; r < mc; r++ {
-		src := a[(i0+r)*k+k0 : (i0+r)*k+k0+kc]
-		panel := dst[(r/mr)*mr*kc : (r/mr+1)*mr*kc]
-		for s, v := range src {
-			panel[s*mr+r%mr] = v
+		for r := 0; r < mr; r++ {
+			if r >= rows {
+				for s := 0; s < kc; s++ {
+					panel[s*mr+r] = 0
+				}
+				continue
+			}
+			i := i0 + p*mr + r
+			for s, v := range a[i*k+k0 : i*k+k0+kc] {
+				panel[s*mr+r] = v
+			}
 		}
 	}
 }
@@ -161,27 +178,61 @@ func packA(dst, a []float32, trans bool, m, k, i0, mc, k0, kc, mr int) {
 // panels of nr columns: panel q holds, step by step, the nr values of its
 // columns, with zeros past the end of the block.
 func packB(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr int) {
-	if rem := nc % nr; rem != 0 {
-		last := dst[(nc/nr)*nr*kc : (nc/nr+1)*nr*kc]
+	full := nc / nr
+	if !trans && nr == 3 {
+		// The common case (the wasm tile, B stored K×N) without the inner
+		// loop: each step reads one contiguous run of B and deals it out to
+		// the panels three values at a time.
 		for s := 0; s < kc; s++ {
-			clear(last[s*nr+rem : (s+1)*nr])
-		}
-	}
-	if trans {
-		// B is stored N×K: each column of op(B) is a contiguous row of B.
-		for j := 0; j < nc; j++ {
-			src := b[(j0+j)*k+k0 : (j0+j)*k+k0+kc]
-			panel := dst[(j/nr)*nr*kc : (j/nr+1)*nr*kc]
-			for s, v := range src {
-				panel[s*nr+j%nr] = v
+			src := b[(k0+s)*n+j0 : (k0+s)*n+j0+3*full]
+			o := s * 3
+			for q := 0; q+3 <= len(src); q += 3 {
+				v := src[q : q+3 : q+3]
+				d := dst[o : o+3 : o+3]
+				d[0], d[1], d[2] = v[0], v[1], v[2]
+				o += 3 * kc
 			}
+		}
+		if full*nr < nc {
+			packBPanels(dst, b, trans, k, n, k0, kc, j0, nc, nr, full)
 		}
 		return
 	}
-	for s := 0; s < kc; s++ {
-		src := b[(k0+s)*n+j0 : (k0+s)*n+j0+nc]
-		for j, v := range src {
-			dst[(j/nr)*nr*kc+s*nr+j%nr] = v
+	packBPanels(dst, b, trans, k, n, k0, kc, j0, nc, nr, 0)
+}
+
+// packBPanels packs panels first.. of packB's block one at a time.
+func packBPanels(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr, first int) {
+	for q := first; q*nr < nc; q++ {
+		panel := dst[q*nr*kc : (q+1)*nr*kc]
+		cols := min(nr, nc-q*nr)
+		j := j0 + q*nr
+		if trans {
+			// B is stored N×K: each column of op(B) is a contiguous row of B.
+			for jj := 0; jj < nr; jj++ {
+				if jj >= cols {
+					for s := 0; s < kc; s++ {
+						panel[s*nr+jj] = 0
+					}
+					continue
+				}
+				for s, v := range b[(j+jj)*k+k0 : (j+jj)*k+k0+kc] {
+					panel[s*nr+jj] = v
+				}
+			}
+			continue
+		}
+		// B is stored K×N: at each step the panel's columns are contiguous.
+		for s := 0; s < kc; s++ {
+			src := b[(k0+s)*n+j:]
+			d := panel[s*nr : (s+1)*nr]
+			for jj := range d {
+				if jj < cols {
+					d[jj] = src[jj]
+				} else {
+					d[jj] = 0
+				}
+			}
 		}
 	}
 }

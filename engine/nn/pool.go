@@ -13,7 +13,7 @@ import (
 type MaxPool2D struct {
 	g       kernels.ConvGeom
 	n       int
-	arg     []int32 // per output: flat index into the input of its batch item
+	arg     []int32 // per output: flat index into the batch's input
 	y, yt   []float32
 	dx, dxt []float32
 }
@@ -43,6 +43,10 @@ func (l *MaxPool2D) Forward(x []float32, n int, train bool) []float32 {
 		l.arg = make([]int32, outN)
 	}
 	l.arg = l.arg[:outN]
+	if g.KH == 2 && g.KW == 2 && g.Stride == 2 {
+		kernels.MaxPool2x2(l.y, l.arg, x, n*g.C, g.H, g.W, 0)
+		return l.y
+	}
 	o := 0
 	for b := 0; b < n; b++ {
 		for c := 0; c < g.C; c++ {

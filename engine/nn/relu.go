@@ -1,5 +1,7 @@
 package nn
 
+import "saliencyexplorer/engine/kernels"
+
 // ReLU is y = max(x, 0), element-wise. Its tangent and both backward streams
 // use the forward's selection (y > 0); the second derivative is zero almost
 // everywhere, so BackwardDual has no cross term.
@@ -27,26 +29,14 @@ func (l *ReLU) Forward(x []float32, n int, train bool) []float32 {
 	checkLen(x, n*l.shape.Size(), "relu input")
 	l.n = n
 	l.y = grow(l.y, len(x))
-	for i, v := range x {
-		if v > 0 {
-			l.y[i] = v
-		} else {
-			l.y[i] = 0
-		}
-	}
+	kernels.ReLUTo(l.y, x)
 	return l.y
 }
 
 // gate writes dst[i] = src[i] where the forward output was positive, else 0.
 func (l *ReLU) gate(dst, src []float32) {
 	checkLen(src, len(l.y), "relu gradient")
-	for i, v := range l.y {
-		if v > 0 {
-			dst[i] = src[i]
-		} else {
-			dst[i] = 0
-		}
-	}
+	kernels.GateTo(dst, src, l.y)
 }
 
 // Backward implements Layer.

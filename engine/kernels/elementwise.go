@@ -1,0 +1,136 @@
+package kernels
+
+import "math"
+
+// The element-wise kernels below choose between two values with integer
+// selects on the float bits: Go's wasm backend turns an if-else over integers
+// into a branch-free select instruction but branches on floats, and ReLU and
+// max-pool decisions on real activations are close to coin flips that the
+// processor mispredicts half the time.
+
+// selectPositive returns v if s > 0, else 0, without a branch.
+func selectPositive(v, s float32) float32 {
+	b := math.Float32bits(v)
+	if !(s > 0) {
+		b = 0
+	}
+	return math.Float32frombits(b)
+}
+
+// ReLUTo writes dst[i] = src[i] if src[i] > 0, else 0 (NaN gives 0). It
+// panics if dst is shorter than src.
+func ReLUTo(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = selectPositive(v, v)
+	}
+}
+
+// ReLUToNaive is the branching reference for ReLUTo.
+func ReLUToNaive(dst, src []float32) {
+	for i, v := range src {
+		if v > 0 {
+			dst[i] = v
+		} else {
+			dst[i] = 0
+		}
+	}
+}
+
+// GateTo writes dst[i] = src[i] if sel[i] > 0, else 0: ReLU's backward and
+// tangent through the selection of its forward output sel. It panics if src
+// or dst is shorter than sel.
+func GateTo(dst, src, sel []float32) {
+	dst = dst[:len(sel)]
+	src = src[:len(sel)]
+	for i, s := range sel {
+		dst[i] = selectPositive(src[i], s)
+	}
+}
+
+// GateToNaive is the branching reference for GateTo.
+func GateToNaive(dst, src, sel []float32) {
+	for i, s := range sel {
+		if s > 0 {
+			dst[i] = src[i]
+		} else {
+			dst[i] = 0
+		}
+	}
+}
+
+var negInfBits = math.Float32bits(float32(math.Inf(-1)))
+
+// MaxPool2x2 takes the maximum of each 2×2 window, moved by 2, over the C
+// planes of H×W in x (the windows of a last odd row or column are dropped):
+// y gets C×(H/2)×(W/2) maxima and arg, for each, base plus the index into x
+// of the value it copied. Ties and NaN resolve as MaxPool2x2Naive does: a
+// window's first value wins unless a later one is strictly greater.
+func MaxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32) {
+	oh, ow := h/2, w/2
+	if len(x) < c*h*w || len(y) < c*oh*ow || len(arg) < c*oh*ow {
+		panic("kernels: MaxPool2x2 buffer too short")
+	}
+	o := 0
+	for p := 0; p < c; p++ {
+		for oi := 0; oi < oh; oi++ {
+			i0 := (p*h + 2*oi) * w
+			r0 := x[i0 : i0+2*ow]
+			r1 := x[i0+w : i0+w+2*ow]
+			yo := y[o : o+ow]
+			ao := arg[o : o+ow]
+			for oj := range yo {
+				a, b := r0[2*oj], r0[2*oj+1]
+				cc, d := r1[2*oj], r1[2*oj+1]
+				// Everything a select needs is computed first, so that each
+				// if below is a bare choice the compiler makes branch-free.
+				ia := int32(i0 + 2*oj)
+				ib, ic, id := ia+1, ia+int32(w), ia+int32(w)+1
+				ba, bb, bc, bd := math.Float32bits(a), math.Float32bits(b), math.Float32bits(cc), math.Float32bits(d)
+				// Scanning from −Inf keeps NaN out exactly as the reference does.
+				best, bi := negInfBits, ia
+				if a > math.Float32frombits(best) {
+					best = ba
+				}
+				if b > math.Float32frombits(best) {
+					best, bi = bb, ib
+				}
+				if cc > math.Float32frombits(best) {
+					best, bi = bc, ic
+				}
+				if d > math.Float32frombits(best) {
+					best, bi = bd, id
+				}
+				bb = best
+				yo[oj] = math.Float32frombits(bb)
+				ao[oj] = base + bi
+			}
+			o += ow
+		}
+	}
+}
+
+// MaxPool2x2Naive is the reference for MaxPool2x2: a scan of each window from
+// −Inf keeping the first strictly greater value.
+func MaxPool2x2Naive(y []float32, arg []int32, x []float32, c, h, w int, base int32) {
+	oh, ow := h/2, w/2
+	o := 0
+	for p := 0; p < c; p++ {
+		for oi := 0; oi < oh; oi++ {
+			for oj := 0; oj < ow; oj++ {
+				best := float32(math.Inf(-1))
+				bi := (p*h+2*oi)*w + 2*oj
+				for ki := 0; ki < 2; ki++ {
+					for kj := 0; kj < 2; kj++ {
+						i := (p*h+2*oi+ki)*w + 2*oj + kj
+						if x[i] > best {
+							best, bi = x[i], i
+						}
+					}
+				}
+				y[o], arg[o] = best, base+int32(bi)
+				o++
+			}
+		}
+	}
+}
