@@ -14,6 +14,8 @@ import (
 const (
 	minRaster = 512
 	maxRaster = 4096
+	// crispBelow is the side under which enlarged images keep square pixels.
+	crispBelow = 100
 )
 
 // rasterSize returns the display raster for a w×h image.
@@ -120,7 +122,10 @@ func (s *Surface) SetImage(src js.Value, w, h int) {
 		c.Set("width", s.RW)
 		c.Set("height", s.RH)
 	}
-	smooth := s.RW < w // shrinking: smooth; enlarging: keep pixels crisp
+	// Shrinking, or enlarging a real scan: smooth. Enlarging a small
+	// synthetic image (a model-sized sample): keep its pixels crisp, since
+	// they are what the model sees.
+	smooth := s.RW < w || max(w, h) >= crispBelow
 	s.imgCtx.Set("imageSmoothingEnabled", smooth)
 	s.imgCtx.Call("drawImage", src, 0, 0, s.RW, s.RH)
 	cctx := s.cmp.img.Call("getContext", "2d")

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"math"
+	"slices"
 	"strconv"
 
 	"saliencyexplorer/wasm/protocol"
@@ -13,7 +14,20 @@ type TrainPanel struct {
 }
 
 // Rates lists the learning rates offered.
-func (c *TrainPanel) Rates() []string { return []string{"0.0001", "0.0003", "0.001", "0.003", "0.01"} }
+// The current rate (a data set's default, such as 0.002 for Phantom) is
+// added if it is not one of them.
+func (c *TrainPanel) Rates() []string {
+	rates := []float64{1e-4, 3e-4, 1e-3, 3e-3, 1e-2}
+	if !slices.ContainsFunc(rates, func(r float64) bool { return math.Abs(r-c.App.LR) < 1e-12 }) {
+		rates = append(rates, c.App.LR)
+		slices.Sort(rates)
+	}
+	out := make([]string, len(rates))
+	for i, r := range rates {
+		out[i] = strconv.FormatFloat(r, 'f', -1, 64)
+	}
+	return out
+}
 
 // IsLR reports whether s is the current learning rate.
 func (c *TrainPanel) IsLR(s string) bool {

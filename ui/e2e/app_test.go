@@ -165,6 +165,15 @@ func setField(t *testing.T, ctx context.Context, testid, value string) {
 	}
 }
 
+// extraShot saves a screenshot into $SE_SHOTS (a folder), if it is set,
+// for looking at views the README screenshot does not show.
+func extraShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if dir := os.Getenv("SE_SHOTS"); dir != "" {
+		screenshot(t, ctx, filepath.Join(dir, name+".png"))
+	}
+}
+
 // chipName returns the model named in the header's chip.
 func chipName(ctx context.Context) string { return text(ctx, "[data-testid=model-name]") }
 
@@ -186,10 +195,11 @@ func pickModel(t *testing.T, ctx context.Context, key string) {
 		t.Fatalf("model menu: %v (menu: %q)", err, text(ctx, "[data-testid=model-menu]"))
 	}
 	t.Logf("model menu: %s", text(ctx, "[data-testid=model-menu]"))
+	extraShot(t, ctx, "model-menu")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
 		t.Fatal(err)
 	}
-	if err := waitJS(ctx, `document.querySelector('[data-testid=model-name]').textContent === `+jsString(key)+` && !document.querySelector('[data-testid=model-chip] .spinner')`, 60*time.Second); err != nil {
+	if err := waitJS(ctx, `document.querySelector('[data-testid=model-name]').textContent === `+jsString(key)+` && !document.querySelector('[data-testid=model-chip] .spinner') && !document.querySelector('.opening')`, 60*time.Second); err != nil {
 		t.Fatalf("switching to %s: %v (chip %q, error %q)", key, err, chipName(ctx), text(ctx, "[data-testid=error]"))
 	}
 }
@@ -203,7 +213,7 @@ func pickDataset(t *testing.T, ctx context.Context, name string) {
 		t.Fatalf("data set button %s: %v", name, err)
 	}
 	if err := waitJS(ctx, `document.querySelector('[data-testid=sample-gallery]').dataset.dataset === `+jsString(name)+
-		` && document.querySelectorAll('[data-testid=sample-gallery] .thumb').length > 0 && document.querySelector('[data-testid=sample-gallery] .thumb.active')`, 60*time.Second); err != nil {
+		` && document.querySelectorAll('[data-testid=sample-gallery] .thumb').length > 0 && document.querySelector('[data-testid=sample-gallery] .thumb.active') && !document.querySelector('.opening')`, 60*time.Second); err != nil {
 		t.Fatalf("switching to data set %s: %v (error %q)", name, err, text(ctx, "[data-testid=error]"))
 	}
 	saliencyShown(t, ctx, activeSample(ctx))
@@ -391,6 +401,7 @@ func TestApp(t *testing.T) {
 		t.Errorf("no warning when the storage is full: %v", err)
 	}
 	t.Logf("storage full: %s", text(ctx, "[data-testid=storage-warning]"))
+	extraShot(t, ctx, "storage-full")
 	if _, err := eval[bool](ctx, `(Storage.prototype.setItem = window.__seSet, true)`); err != nil {
 		t.Fatal(err)
 	}
@@ -557,6 +568,7 @@ func TestApp(t *testing.T) {
 		t.Errorf("the CT image canvas has %d lit pixels", n)
 	}
 	t.Logf("DICOM sample: %s", info)
+	extraShot(t, ctx, "dicom")
 	// A narrower window changes the image and the info line.
 	litBefore, _ := eval[int](ctx, canvasLit)
 	setField(t, ctx, "window-width", "100")
@@ -587,6 +599,7 @@ func TestApp(t *testing.T) {
 			t.Errorf("no clear error for a JPEG 2000 file: %v (%q)", err, text(ctx, "[data-testid=error]"))
 		}
 		t.Logf("unsupported DICOM: %s", text(ctx, "[data-testid=error]"))
+		extraShot(t, ctx, "dicom-unsupported")
 	}
 	// The app keeps working.
 	title = clickSample(t, ctx, 0)
