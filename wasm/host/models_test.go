@@ -354,30 +354,26 @@ func TestDecodeDICOM(t *testing.T) {
 }
 
 // TestGeneratorsMatchLab checks that the worker's data set table agrees with
-// engine/lab, which the worker does not import.
+// engine/lab, which the worker does not import: the same learning rate, and
+// the lab's network for each data set is recognized as belonging to it.
 func TestGeneratorsMatchLab(t *testing.T) {
+	labSets := lab.Datasets()
 	for name, g := range generators {
-		sp, err := g.splits(TrainSeed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := sp.Train
-		if !g.fits(in.C, in.H, in.W, in.ClassNames) {
-			t.Errorf("%s: its own images do not fit it", name)
-		}
-		if got := guessDataset(in.C, in.H, in.W, in.ClassNames); got != name {
-			t.Errorf("guessDataset of a %s network = %q", name, got)
-		}
-		ds, ok := lab.Datasets()[name]
+		ds, ok := labSets[name]
 		if !ok {
+			t.Logf("%s: not (yet) a data set of engine/lab; not compared", name)
 			continue
 		}
 		if ds.LR != g.lr {
 			t.Errorf("%s: learning rate %v, engine/lab says %v", name, g.lr, ds.LR)
 		}
-		spec := ds.Spec()
-		if spec.Input.C != in.C || spec.Input.H != in.H || spec.Input.W != in.W {
-			t.Errorf("%s: lab network input %+v, generated images %d×%d×%d", name, spec.Input, in.C, in.H, in.W)
+		in := ds.Spec().Input
+		classes := ds.Spec().Classes
+		if !g.fits(in.C, in.H, in.W, classes) {
+			t.Errorf("%s: the lab's network (%+v, %v) does not fit it", name, in, classes)
+		}
+		if got := guessDataset(in.C, in.H, in.W, classes); got != name {
+			t.Errorf("guessDataset of the lab's %s network = %q", name, got)
 		}
 	}
 }
