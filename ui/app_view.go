@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/vugu/vugu"
 )
@@ -13,7 +14,7 @@ func (a *App) ModelMeta() string {
 	if m.Dataset != "" {
 		s = m.Dataset + " · " + s
 	}
-	if m.TestAUC > 0 {
+	if m.ScoreSet != "" && m.TestAUC >= 0 && !math.IsNaN(m.TestAUC) {
 		s += " · test AUC " + Num(m.TestAUC)
 	}
 	return s

@@ -376,8 +376,18 @@ func TestApp(t *testing.T) {
 	if err := waitJS(ctx, alphaCount("mask-canvas")+` === 0`, 10*time.Second); err != nil {
 		t.Errorf("Ctrl+Z did not undo the reference mask: %v", err)
 	}
-	mx, my := (bb.X1-bb.X0)*0.18, (bb.Y1-bb.Y0)*0.18
+	// A larger brush (] twice), as one would use for a heart.
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("]"), chromedp.KeyEvent("]")); err != nil {
+		t.Fatal(err)
+	}
+	mx, my := (bb.X1-bb.X0)*0.15, (bb.Y1-bb.Y0)*0.2
 	paintBox(t, ctx, bb.X0+mx, bb.Y0+my, bb.X1-mx, bb.Y1-my)
+	// Move the pointer off the image so the brush outline is not in the
+	// screenshot.
+	if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 5, 5)); err != nil {
+		t.Fatal(err)
+	}
+	eval[bool](ctx, `(document.activeElement && document.activeElement.blur(), true)`)
 	if err := waitJS(ctx, alphaCount("mask-canvas")+` > 0 && document.querySelector('[data-testid=metric-iou]')`, 10*time.Second); err != nil {
 		t.Fatalf("painting the heart: %v", err)
 	}
