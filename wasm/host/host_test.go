@@ -156,7 +156,7 @@ func TestStartTrainingErrors(t *testing.T) {
 }
 
 func TestDecodeUserImage(t *testing.T) {
-	h := starter(t)
+	h := untrained(t)
 	big := image.NewGray(image.Rect(0, 0, 300, 200))
 	var buf bytes.Buffer
 	png.Encode(&buf, big)

@@ -291,8 +291,20 @@ func dicomFile(rows, cols int, syntax string, window bool) []byte {
 	return b
 }
 
+// untrained returns a Host with a freshly initialized Crosses network, for
+// tests that need a model's input shape but not its training.
+func untrained(t *testing.T) *Host {
+	t.Helper()
+	h := New()
+	arch, weights := modelFiles(t, model.CrossesCNN(), map[string]string{"dataset": "crosses", "method": "baseline"})
+	if err := h.Load(arch, weights, ManifestEntry{Name: "untrained"}, "shipped"); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
 func TestDecodeDICOM(t *testing.T) {
-	h := starter(t)
+	h := untrained(t)
 	f := dicomFile(40, 30, dicomio.ExplicitVRLittleEndian, true)
 	if !IsDICOM(f, "scan") || !IsDICOM([]byte("raw"), "scan.DCM") || IsDICOM([]byte("\x89PNG...."), "x.dcm") {
 		t.Errorf("IsDICOM misjudges")
