@@ -22,10 +22,12 @@ const maxSamples = 48
 // mirror engine/lab's defaults (a test checks them); the worker does not
 // import engine/lab, which would bring gonum into the wasm binary.
 type generator struct {
-	title  string
-	noun   string // what one sample is called
-	lr     float64
-	splits func(seed int64) (data.Splits, error)
+	title string
+	noun  string // what one sample is called
+	lr    float64
+	// splits draws the splits for seed, calling progress (if not nil)
+	// after each part.
+	splits func(seed int64, progress func(done, total int)) (data.Splits, error)
 	// fits reports whether a network of this input shape and classes
 	// belongs to the data set (for models loaded from files without a
 	// data set name).
@@ -36,18 +38,51 @@ type generator struct {
 var generators = map[string]generator{
 	"crosses": {
 		title: "Crosses", noun: "Test image", lr: 3e-3,
-		splits: func(seed int64) (data.Splits, error) { return data.Crosses(data.DefaultCrosses(seed)) },
+		splits: func(seed int64, _ func(done, total int)) (data.Splits, error) {
+			return data.Crosses(data.DefaultCrosses(seed))
+		},
 		fits: func(c, h, w int, classes []string) bool {
 			return c == 1 && h == 28 && w == 28 && len(classes) == len(data.CrossesClassNames) && !slices.Equal(classes, data.PhantomClassNames)
 		},
 	},
 	"phantom": {
 		title: "Phantom chest films", noun: "Film", lr: 2e-3,
-		splits: func(seed int64) (data.Splits, error) { return data.Phantom(data.DefaultPhantom(seed)) },
+		splits: func(seed int64, progress func(done, total int)) (data.Splits, error) {
+			return phantomInParts(data.DefaultPhantom(seed), progress)
+		},
 		fits: func(c, h, w int, classes []string) bool {
 			return c == 1 && h == 64 && w == 64 && slices.Equal(classes, data.PhantomClassNames)
 		},
 	},
+}
+
+// phantomInParts generates the Phantom splits of cfg one split at a time
+// (about three seconds each in a browser), reporting progress after each.
+// Each split draws from its own random stream, so a split generated with
+// the other two at one film is the split data.Phantom(cfg) would give.
+func phantomInParts(cfg data.PhantomConfig, progress func(done, total int)) (data.Splits, error) {
+	var out data.Splits
+	for i, dst := range []**data.Set{&out.Train, &out.Valid, &out.Test} {
+		part := cfg
+		part.NTrain, part.NValid, part.NTest = 1, 1, 1
+		switch i {
+		case 0:
+			part.NTrain = cfg.NTrain
+		case 1:
+			part.NValid = cfg.NValid
+		case 2:
+			part.NTest = cfg.NTest
+		}
+		sp, err := data.Phantom(part)
+		if err != nil {
+			return data.Splits{}, err
+		}
+		*dst = [3]*data.Set{sp.Train, sp.Valid, sp.Test}[i]
+		if progress != nil {
+			progress(i+1, 3)
+		}
+	}
+	return out, nil
 }
 
 // titles names the data sets without a generator in the browser.
@@ -172,7 +207,15 @@ func (h *Host) NeedsGeneration(forSamples bool) (bool, string) {
 
 // splits returns the generated splits of the current data set, generating
 // them on first use; nil if the data set has no generator.
-func (h *Host) splits() (*data.Splits, error) {
+func (h *Host) splits() (*data.Splits, error) { return h.Generate(nil) }
+
+// Generate generates the current data set's splits if it has a generator
+// and they are not there yet, calling progress (if not nil) as parts are
+// done, and returns them (nil for a data set without a generator).
+func (h *Host) Generate(progress func(done, total int)) (*data.Splits, error) {
+	if h.cur == nil {
+		return nil, fmt.Errorf("host: no model")
+	}
 	ds := h.datasetFor(h.cur.info.Dataset)
 	if ds.splits != nil {
 		return ds.splits, nil
@@ -181,7 +224,7 @@ func (h *Host) splits() (*data.Splits, error) {
 	if !ok {
 		return nil, nil
 	}
-	sp, err := g.splits(TrainSeed)
+	sp, err := g.splits(TrainSeed, progress)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,9 @@ package host
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -386,6 +388,30 @@ func TestGeneratorsMatchLab(t *testing.T) {
 		}
 		if got := guessDataset(in.C, in.H, in.W, classes); got != name {
 			t.Errorf("guessDataset of the lab's %s network = %q", name, got)
+		}
+	}
+}
+
+// TestPhantomInParts checks that generating the Phantom splits one at a
+// time gives the splits of one data.Phantom call.
+func TestPhantomInParts(t *testing.T) {
+	cfg := data.PhantomConfig{Size: 48, NTrain: 6, NValid: 4, NTest: 3, Seed: 5}
+	want, err := data.Phantom(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls []int
+	got, err := phantomInParts(cfg, func(done, total int) { calls = append(calls, done*10+total) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(calls) != "[13 23 33]" {
+		t.Errorf("progress calls %v", calls)
+	}
+	for i, pair := range [][2]*data.Set{{got.Train, want.Train}, {got.Valid, want.Valid}, {got.Test, want.Test}} {
+		g, w := pair[0], pair[1]
+		if g.Len() != w.Len() || !slices.Equal(g.Images, w.Images) || !slices.Equal(g.TrainMasks, w.TrainMasks) || !slices.Equal(g.Labels, w.Labels) {
+			t.Errorf("split %d differs from data.Phantom's", i)
 		}
 	}
 }

@@ -323,8 +323,17 @@ func (w *worker) stopRun() {
 
 func (w *worker) ready(id int) {
 	if need, title := w.host.NeedsGeneration(true); need {
-		w.post(&protocol.Header{ID: id, Kind: protocol.Log, Text: "Generating the " + title + " samples in your browser…"}, nil)
-		w.yield()
+		say := func(msg string) {
+			w.post(&protocol.Header{ID: id, Kind: protocol.Log, Text: msg}, nil)
+			w.yield()
+		}
+		say("Generating the " + title + " samples in your browser…")
+		if _, err := w.host.Generate(func(done, total int) {
+			say(fmt.Sprintf("Generating the %s samples in your browser: part %d of %d done…", title, done, total))
+		}); err != nil {
+			w.fail(id, err)
+			return
+		}
 	}
 	samples, bufs, err := w.host.Samples(samples)
 	if err != nil {
@@ -506,9 +515,19 @@ func (w *worker) train(m message) {
 		}
 	}
 	if need, title := w.host.NeedsGeneration(false); need {
-		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StateRunning, Epochs: h.Train.Epochs,
-			Message: "Generating the " + title + " training set in your browser (a few seconds)…"}}, nil)
-		w.yield()
+		say := func(msg string) {
+			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StateRunning, Epochs: h.Train.Epochs, Message: msg}}, nil)
+			w.yield()
+		}
+		say("Generating the " + title + " training set in your browser (once; about ten seconds)…")
+		if _, err := w.host.Generate(func(done, total int) {
+			if done < total {
+				say(fmt.Sprintf("Generating the %s training set in your browser: part %d of %d done…", title, done, total))
+			}
+		}); err != nil {
+			w.fail(h.ID, err)
+			return
+		}
 	}
 	if err := w.host.StartTraining(*h.Train, images, masks); err != nil {
 		w.fail(h.ID, err)
