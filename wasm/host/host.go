@@ -2,8 +2,9 @@
 // the site's catalog (models and sample galleries), every model loaded so
 // far with its fine-tuned copy, the data sets read or generated so far, and
 // the current model; it decodes image files (PNG, JPEG, DICOM), answers the
-// protocol's requests and advances fine-tuning one batch at a time. The worker binary (../worker) feeds it
-// messages and posts its replies; tests drive it directly on the host.
+// protocol's requests and advances fine-tuning one batch at a time. The
+// worker binary (../worker) feeds it messages and posts its replies; tests
+// drive it directly on the host.
 //
 // A Host is not safe for concurrent use. The worker calls it from one
 // goroutine and yields to the JavaScript event loop between batches, so that
