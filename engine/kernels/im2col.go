@@ -49,11 +49,17 @@ func span(n, outN, stride, pad, tap int) (lo, hi int) {
 // Im2Col writes the patches of one C×H×W image into col, a (C·KH·KW)×(OH·OW)
 // matrix: row (c, ki, kj) holds, for every output position, the input pixel
 // under kernel tap (ki, kj) of channel c, or zero in the padding.
-func Im2Col(col, img []float32, g ConvGeom) {
-	if len(img) < g.C*g.H*g.W || len(col) < g.Rows()*g.Cols() {
+func Im2Col(col, img []float32, g ConvGeom) { Im2ColStrided(col, g.Cols(), img, g) }
+
+// Im2ColStrided is Im2Col into the first OH·OW columns of a matrix whose rows
+// are ld ≥ OH·OW apart, so that the patches of several images can sit side
+// by side in one matrix (image b at column b·OH·OW) and one product serves
+// them all. Columns past OH·OW are not touched.
+func Im2ColStrided(col []float32, ld int, img []float32, g ConvGeom) {
+	P := g.Cols()
+	if ld < P || len(img) < g.C*g.H*g.W || len(col) < (g.Rows()-1)*ld+P {
 		panic("kernels: Im2Col buffer too short")
 	}
-	P := g.Cols()
 	row := 0
 	for c := 0; c < g.C; c++ {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
@@ -61,7 +67,7 @@ func Im2Col(col, img []float32, g ConvGeom) {
 			rlo, rhi := span(g.H, g.OH, g.Stride, g.Pad, ki)
 			for kj := 0; kj < g.KW; kj++ {
 				lo, hi := span(g.W, g.OW, g.Stride, g.Pad, kj)
-				dst := col[row*P : (row+1)*P]
+				dst := col[row*ld : row*ld+P]
 				clear(dst[:rlo*g.OW])
 				clear(dst[rhi*g.OW:])
 				for oi := rlo; oi < rhi; oi++ {
@@ -85,19 +91,36 @@ func Im2Col(col, img []float32, g ConvGeom) {
 
 // Col2Im adds the columns of col, shaped as Im2Col writes them, back into the
 // C×H×W image img (the adjoint of Im2Col). Padding positions are dropped.
-func Col2Im(img, col []float32, g ConvGeom) {
-	if len(img) < g.C*g.H*g.W || len(col) < g.Rows()*g.Cols() {
+func Col2Im(img, col []float32, g ConvGeom) { Col2ImStrided(img, col, g.Cols(), g) }
+
+// Col2ImStrided is Col2Im from the first OH·OW columns of a matrix whose rows
+// are ld ≥ OH·OW apart (the layout Im2ColStrided writes).
+func Col2ImStrided(img, col []float32, ld int, g ConvGeom) {
+	P := g.Cols()
+	if ld < P || len(img) < g.C*g.H*g.W || len(col) < (g.Rows()-1)*ld+P {
 		panic("kernels: Col2Im buffer too short")
 	}
-	P := g.Cols()
 	row := 0
 	for c := 0; c < g.C; c++ {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
 		for ki := 0; ki < g.KH; ki++ {
 			rlo, rhi := span(g.H, g.OH, g.Stride, g.Pad, ki)
+			if g.Stride == 1 && g.KW == 3 && g.Pad == 1 && g.OW == g.W {
+				// The common 3×3 'same' case: the three taps of a kernel row
+				// are added in one pass, one read-modify-write of the image
+				// row instead of three.
+				s0, s1, s2 := col[row*ld:row*ld+P], col[(row+1)*ld:(row+1)*ld+P], col[(row+2)*ld:(row+2)*ld+P]
+				for oi := rlo; oi < rhi; oi++ {
+					dst := plane[(oi-1+ki)*g.W : (oi+ki)*g.W]
+					a, b, e := s0[oi*g.W:(oi+1)*g.W], s1[oi*g.W:(oi+1)*g.W], s2[oi*g.W:(oi+1)*g.W]
+					addTaps3(dst, a, b, e)
+				}
+				row += 3
+				continue
+			}
 			for kj := 0; kj < g.KW; kj++ {
 				lo, hi := span(g.W, g.OW, g.Stride, g.Pad, kj)
-				src := col[row*P : (row+1)*P]
+				src := col[row*ld : row*ld+P]
 				for oi := rlo; oi < rhi; oi++ {
 					dst := plane[(oi*g.Stride-g.Pad+ki)*g.W:]
 					in := src[oi*g.OW : (oi+1)*g.OW]
@@ -116,6 +139,23 @@ func Col2Im(img, col []float32, g ConvGeom) {
 			}
 		}
 	}
+}
+
+// addTaps3 adds to the image row dst (width W) the three column rows of one
+// kernel row of a 3×3 stride-1 pad-1 convolution: tap kj of output j lands
+// on pixel j−1+kj, so pixel x gets a[x+1] + b[x] + e[x−1] where those exist.
+func addTaps3(dst, a, b, e []float32) {
+	w := len(dst)
+	a, b, e = a[:w], b[:w], e[:w]
+	if w == 1 {
+		dst[0] += b[0]
+		return
+	}
+	dst[0] += a[1] + b[0]
+	for x := 1; x < w-1; x++ {
+		dst[x] += a[x+1] + b[x] + e[x-1]
+	}
+	dst[w-1] += b[w-1] + e[w-2]
 }
 
 // Im2ColNaive is Im2Col written as one loop per output value with a bounds

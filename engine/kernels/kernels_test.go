@@ -340,6 +340,23 @@ func TestIm2ColConformance(t *testing.T) {
 			}
 		}
 
+		// The strided forms, with NaN in the gaps between rows: they must
+		// write only the first OH·OW columns and read nothing else.
+		ld := g.Cols() + 3
+		strided := make([]float32, g.Rows()*ld)
+		for i := range strided {
+			strided[i] = float32(math.NaN())
+		}
+		Im2ColStrided(strided, ld, img, g)
+		for r := 0; r < g.Rows(); r++ {
+			for j := 0; j < ld; j++ {
+				v := strided[r*ld+j]
+				if j < g.Cols() && v != want[r*g.Cols()+j] || j >= g.Cols() && !math.IsNaN(float64(v)) {
+					t.Fatalf("Im2ColStrided %+v: row %d column %d = %v", g, r, j, v)
+				}
+			}
+		}
+
 		col := withGuard(randSlice(rng, g.Rows()*g.Cols()), guard)
 		base := randSlice(rng, g.C*g.H*g.W)
 		wantImg := append([]float32(nil), base...)
@@ -354,6 +371,16 @@ func TestIm2ColConformance(t *testing.T) {
 		for i := len(wantImg); i < len(gotImg); i++ {
 			if !math.IsNaN(float64(gotImg[i])) {
 				t.Fatalf("Col2Im %+v: wrote past img at %d", g, i)
+			}
+		}
+		for r := 0; r < g.Rows(); r++ {
+			copy(strided[r*ld:r*ld+g.Cols()], col[r*g.Cols():(r+1)*g.Cols()])
+		}
+		gotImg2 := append([]float32(nil), base...)
+		Col2ImStrided(gotImg2, strided, ld, g)
+		for i := range wantImg {
+			if math.Abs(float64(gotImg2[i]-wantImg[i])) > 1e-5*(1+math.Abs(float64(wantImg[i]))) {
+				t.Fatalf("Col2ImStrided %+v: img[%d] = %v, want %v (first bad index)", g, i, gotImg2[i], wantImg[i])
 			}
 		}
 	}

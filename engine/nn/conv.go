@@ -9,9 +9,13 @@ import "saliencyexplorer/engine/kernels"
 //	y  N×OC×OH×OW
 //
 // Each image is unrolled with im2col into a (C·KH·KW)×(OH·OW) matrix, so the
-// forward is one matrix product per image. The column buffer is rebuilt in
-// the backward rather than stored for the whole batch, trading a cheap copy
-// for N times less memory. Buffers are allocated on first use.
+// forward is a matrix product. Images with small feature maps are taken
+// several at a time, their im2col matrices side by side, so that every
+// product has about chunkCols columns however small OH·OW is (a narrow
+// product spends more of its time packing and on edge tiles). The column
+// buffer is rebuilt in the backward rather than stored for the whole batch,
+// trading a cheap copy for N times less memory. Buffers are allocated on
+// first use.
 type Conv2D struct {
 	g      kernels.ConvGeom
 	oc     int
@@ -22,8 +26,15 @@ type Conv2D struct {
 	x, xt     []float32 // last input and input tangent (not owned)
 	y, yt     []float32
 	dx, dxt   []float32
-	col, dcol []float32
+	col, dcol []float32 // (C·KH·KW) × (images of a chunk · OH·OW)
+	mat       []float32 // OC × (images of a chunk · OH·OW), when a chunk has several
 }
+
+// chunkCols is about the number of columns of one product; see Conv2D.
+const chunkCols = 2048
+
+// chunk returns how many of n images one product covers.
+func (l *Conv2D) chunk(n int) int { return max(1, min(n, chunkCols/l.g.Cols())) }
 
 // NewConv2D returns a convolution of in by oc filters of k×k.
 func NewConv2D(in Shape, oc, k, stride, pad int) *Conv2D {
@@ -50,52 +61,93 @@ func (l *Conv2D) outSize() int { return l.oc * l.g.OH * l.g.OW }
 
 // convForward computes y = W * x (+ bias if bias != nil) for n images.
 func (l *Conv2D) convForward(y, x, bias []float32, n int) {
-	in, out, P := l.inSize(), l.outSize(), l.g.Cols()
-	l.col = grow(l.col, l.g.Rows()*P)
-	for b := 0; b < n; b++ {
-		yb := y[b*out : (b+1)*out]
-		if bias != nil {
-			for o := 0; o < l.oc; o++ {
-				v := bias[o]
-				row := yb[o*P : (o+1)*P]
-				for p := range row {
-					row[p] = v
+	in, out, P, K := l.inSize(), l.outSize(), l.g.Cols(), l.g.Rows()
+	ch := l.chunk(n)
+	l.col = grow(l.col, K*ch*P)
+	if ch > 1 {
+		l.mat = grow(l.mat, l.oc*ch*P)
+	}
+	for b0 := 0; b0 < n; b0 += ch {
+		nb := min(ch, n-b0)
+		cols := nb * P
+		for b := 0; b < nb; b++ {
+			kernels.Im2ColStrided(l.col[b*P:], cols, x[(b0+b)*in:(b0+b+1)*in], l.g)
+		}
+		// One image's product is its output; a chunk's is OC × cols, with
+		// image b at column b·P, copied out below.
+		dst := y[b0*out : (b0+1)*out]
+		if nb > 1 {
+			dst = l.mat[:l.oc*cols]
+		}
+		for o := 0; o < l.oc; o++ {
+			row := dst[o*cols : (o+1)*cols]
+			if bias == nil {
+				clear(row)
+				continue
+			}
+			for p := range row {
+				row[p] = bias[o]
+			}
+		}
+		kernels.MatMul(dst, l.weight.Value, l.col[:K*cols], l.oc, K, cols)
+		if nb > 1 {
+			for b := 0; b < nb; b++ {
+				yb := y[(b0+b)*out : (b0+b+1)*out]
+				for o := 0; o < l.oc; o++ {
+					copy(yb[o*P:(o+1)*P], dst[o*cols+b*P:])
 				}
 			}
-		} else {
-			clear(yb)
 		}
-		kernels.Im2Col(l.col, x[b*in:(b+1)*in], l.g)
-		kernels.MatMul(yb, l.weight.Value, l.col, l.oc, l.g.Rows(), P)
 	}
 }
 
 // convBackward writes dx = Wᵀ * dy and, if dw != nil, adds dw += dy ⊗ x and
 // (if db != nil) db += Σ dy.
 func (l *Conv2D) convBackward(dx, dw, db, dy, x []float32, n int) {
-	in, out, P := l.inSize(), l.outSize(), l.g.Cols()
-	l.col = grow(l.col, l.g.Rows()*P)
-	l.dcol = grow(l.dcol, l.g.Rows()*P)
-	for b := 0; b < n; b++ {
-		dyb := dy[b*out : (b+1)*out]
+	in, out, P, K := l.inSize(), l.outSize(), l.g.Cols(), l.g.Rows()
+	ch := l.chunk(n)
+	l.col = grow(l.col, K*ch*P)
+	l.dcol = grow(l.dcol, K*ch*P)
+	if ch > 1 {
+		l.mat = grow(l.mat, l.oc*ch*P)
+	}
+	for b0 := 0; b0 < n; b0 += ch {
+		nb := min(ch, n-b0)
+		cols := nb * P
+		// dY is the chunk's output gradient as one OC × cols matrix.
+		dY := dy[b0*out : (b0+1)*out]
+		if nb > 1 {
+			dY = l.mat[:l.oc*cols]
+			for b := 0; b < nb; b++ {
+				dyb := dy[(b0+b)*out : (b0+b+1)*out]
+				for o := 0; o < l.oc; o++ {
+					copy(dY[o*cols+b*P:o*cols+(b+1)*P], dyb[o*P:(o+1)*P])
+				}
+			}
+		}
 		if db != nil {
 			for o := 0; o < l.oc; o++ {
 				var s float32
-				for _, v := range dyb[o*P : (o+1)*P] {
+				for _, v := range dY[o*cols : (o+1)*cols] {
 					s += v
 				}
 				db[o] += s
 			}
 		}
 		if dw != nil {
-			kernels.Im2Col(l.col, x[b*in:(b+1)*in], l.g)
-			kernels.MatMulNT(dw, dyb, l.col, l.oc, P, l.g.Rows())
+			for b := 0; b < nb; b++ {
+				kernels.Im2ColStrided(l.col[b*P:], cols, x[(b0+b)*in:(b0+b+1)*in], l.g)
+			}
+			kernels.MatMulNT(dw, dY, l.col[:K*cols], l.oc, cols, K)
 		}
-		clear(l.dcol)
-		kernels.MatMulTN(l.dcol, l.weight.Value, dyb, l.g.Rows(), l.oc, P)
-		dxb := dx[b*in : (b+1)*in]
-		clear(dxb)
-		kernels.Col2Im(dxb, l.dcol, l.g)
+		dcol := l.dcol[:K*cols]
+		clear(dcol)
+		kernels.MatMulTN(dcol, l.weight.Value, dY, K, l.oc, cols)
+		for b := 0; b < nb; b++ {
+			dxb := dx[(b0+b)*in : (b0+b+1)*in]
+			clear(dxb)
+			kernels.Col2ImStrided(dxb, dcol[b*P:], cols, l.g)
+		}
 	}
 }
 
