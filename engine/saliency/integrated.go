@@ -21,14 +21,15 @@ func (r *run) integratedGradients() ([]float32, error) {
 		diff[i] = v - base[i]
 	}
 	m := r.opt.Steps
+	first, last := r.part(m)
 	fill := func(k int, xi []float32) {
-		alpha := float32((float64(k) + 0.5) / float64(m))
+		alpha := float32((float64(first+k) + 0.5) / float64(m))
 		for i, b := range base {
 			xi[i] = b + alpha*diff[i]
 		}
 	}
 	sum := make([]float64, r.size)
-	err := r.sweep(m, true, fill, func(_ int, _, dx []float32) {
+	err := r.sweep(last-first, true, fill, func(_ int, _, dx []float32) {
 		for i, g := range dx {
 			sum[i] += float64(g)
 		}

@@ -78,6 +78,12 @@ func (r *run) sweep(total int, backward bool, fill func(i int, xi []float32), us
 	return nil
 }
 
+// part returns the range [first, last) of the total examples that the call's
+// part (Options.Part of Options.Parts) computes.
+func (r *run) part(total int) (first, last int) {
+	return r.opt.Part * total / r.opt.Parts, (r.opt.Part + 1) * total / r.opt.Parts
+}
+
 // copyX is a fill function that feeds the image itself.
 func (r *run) copyX(_ int, xi []float32) { copy(xi, r.x) }
 

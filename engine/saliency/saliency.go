@@ -123,9 +123,19 @@ type Options struct {
 	// lowered further if a batch's input would exceed 16 Mi values.
 	Batch int
 
+	// Part and Parts split SmoothGrad's samples or Integrated Gradients'
+	// steps across workers. With Parts = n > 1 a call computes only part
+	// Part (0 ≤ Part < n) of them — contiguous, sizes differing by at most
+	// one, the noise of each sample the same as in the whole — normalized as
+	// the whole, so the n calls' Attribute results add up to the whole
+	// call's (up to float32 rounding); MapOf turns the sum into the heat
+	// map. Parts 0 means 1. The other methods take no parts.
+	Part, Parts int
+
 	// Progress, if non-nil, is called after every batch with the number of
 	// examples run so far and the total the call will run: 1 for Gradient,
-	// GradientXInput and GradCAM, Samples, Steps, or the number of occlusion
+	// GradientXInput and GradCAM, Samples, Steps (those of the part, with
+	// Parts), or the number of occlusion
 	// windows plus one for the unoccluded image.
 	Progress func(done, total int)
 }
@@ -175,6 +185,18 @@ func resolve(net *nn.Network, x []float32, m Method, opt Options) (Options, erro
 	}
 	if opt.Batch < 1 || opt.Batch > MaxExamples {
 		return opt, argErr("Batch", "%d not in 1..%d", opt.Batch, MaxExamples)
+	}
+	if opt.Parts == 0 {
+		opt.Parts = 1
+	}
+	if opt.Parts < 1 || opt.Parts > MaxExamples {
+		return opt, argErr("Parts", "%d not in 1..%d", opt.Parts, MaxExamples)
+	}
+	if opt.Part < 0 || opt.Part >= opt.Parts {
+		return opt, argErr("Part", "%d not in 0..%d", opt.Part, opt.Parts-1)
+	}
+	if opt.Parts > 1 && m != SmoothGrad && m != IntegratedGradients {
+		return opt, argErr("Parts", "%s computes one example and cannot be split into %d parts", m.Label(), opt.Parts)
 	}
 	switch m {
 	case SmoothGrad:
@@ -284,15 +306,36 @@ func Map(ctx context.Context, net *nn.Network, x []float32, m Method, opt Option
 	if err != nil {
 		return nil, err
 	}
-	in := net.Input()
+	return MapOf(net.Input(), a, m, opt.Blur)
+}
+
+// MapOf turns an attribution a of method m for an input of shape in (as
+// Attribute returns it, or the sum of the parts of a split call) into the
+// H×W heat map, as Map does, blurred with σ = blur pixels if positive. a is
+// not modified. It returns an *ArgError if a has the wrong size or blur is
+// out of range.
+func MapOf(in nn.Shape, a []float32, m Method, blur float64) ([]float32, error) {
+	if !m.known() {
+		return nil, argErr("method", "unknown method %q", string(m))
+	}
+	if !(blur >= 0 && blur <= maxBlur) {
+		return nil, argErr("Blur", "σ %v not in [0, %d]", blur, maxBlur)
+	}
 	hw := in.H * in.W
-	out := a
-	if m != GradCAM && m != Occlusion {
-		out = make([]float32, hw)
+	out := make([]float32, hw)
+	if m == GradCAM || m == Occlusion {
+		if len(a) != hw {
+			return nil, argErr("attribution", "%d values, want %d×%d", len(a), in.H, in.W)
+		}
+		copy(out, a)
+	} else {
+		if len(a) != in.Size() {
+			return nil, argErr("attribution", "%d values, want %v", len(a), in)
+		}
 		reduceMaxAbs(out, a, in.C, hw)
 	}
-	if opt.Blur > 0 {
-		Blur(out, out, in.H, in.W, opt.Blur)
+	if blur > 0 {
+		Blur(out, out, in.H, in.W, blur)
 	}
 	return out, nil
 }

@@ -6,7 +6,8 @@ import "math/rand/v2"
 // independent Gaussian noise of σ = Noise·(max(x) − min(x)) added to every
 // value (Smilkov et al., 2017, "SmoothGrad: removing noise by adding
 // noise", arXiv:1706.03825). The noise is drawn sample by sample from Seed,
-// so the result does not depend on the batch size.
+// so the result does not depend on the batch size or on the split into
+// parts (Options.Parts).
 func (r *run) smoothGrad() ([]float32, error) {
 	lo, hi := r.x[0], r.x[0]
 	for _, v := range r.x {
@@ -14,8 +15,14 @@ func (r *run) smoothGrad() ([]float32, error) {
 	}
 	sigma := r.opt.Noise * float64(hi-lo)
 	rng := rand.New(rand.NewPCG(r.opt.Seed, 0x736d6f6f7468))
+	first, last := r.part(r.opt.Samples)
 	fill := r.copyX
 	if sigma > 0 {
+		// A part skips the draws of the samples before it, so every sample
+		// gets the noise it gets in the whole call.
+		for range first * r.size {
+			rng.NormFloat64()
+		}
 		fill = func(_ int, xi []float32) {
 			for i, v := range r.x {
 				xi[i] = v + float32(sigma*rng.NormFloat64())
@@ -23,7 +30,7 @@ func (r *run) smoothGrad() ([]float32, error) {
 		}
 	}
 	sum := make([]float64, r.size)
-	err := r.sweep(r.opt.Samples, true, fill, func(_ int, _, dx []float32) {
+	err := r.sweep(last-first, true, fill, func(_ int, _, dx []float32) {
 		for i, g := range dx {
 			sum[i] += float64(g)
 		}

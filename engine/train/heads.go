@@ -28,10 +28,11 @@ func softmaxRows(p, f []float32, n, k int) {
 	}
 }
 
-// crossEntropy returns the mean cross-entropy of logits f against labels and
-// writes its gradient with respect to f, (p − onehot(y))/n, into df. p must
-// hold softmax(f).
-func crossEntropy(df, p, f []float32, labels []int, n, k int) float64 {
+// crossEntropy returns the cross-entropy of the n rows of logits f against
+// labels, summed and divided by total (n for a whole batch, the whole batch's
+// size for a shard), and writes its gradient with respect to f,
+// (p − onehot(y))/total, into df. p must hold softmax(f).
+func crossEntropy(df, p, f []float32, labels []int, n, k, total int) float64 {
 	var loss float64
 	for b := 0; b < n; b++ {
 		row := f[b*k : (b+1)*k]
@@ -52,10 +53,10 @@ func crossEntropy(df, p, f []float32, labels []int, n, k int) float64 {
 			if j == y {
 				g--
 			}
-			df[b*k+j] = g / float32(n)
+			df[b*k+j] = g / float32(total)
 		}
 	}
-	return loss / float64(n)
+	return loss / float64(total)
 }
 
 // logProbSumGrad writes ∂S/∂f for RRR's S = Σ_b Σ_k log p_bk, which is

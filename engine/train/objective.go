@@ -37,11 +37,58 @@ func ParseMethod(s string) (Method, error) {
 
 // Batch is one training batch: N images with their labels and the masks the
 // objective uses (METHODS.md's M; O = 1 − M is "outside").
+//
+// A batch may be one shard of a larger batch of Total examples (see Shard),
+// so that several workers can each compute part of one step's gradient: the
+// objective then divides its batch means (the cross-entropy, ActDiff's
+// penalty) by Total instead of N, and leaves the penalties that are sums over
+// the batch (RRR, GradMask) as they are, so the shards' gradients and Terms
+// add up to those of the whole batch. Two things do not split: BatchNorm in
+// training mode normalizes each shard with its own statistics (as
+// unsynchronized data-parallel training does), and Shuffle and ActDiff draw
+// their permutations from each worker's own objective.
 type Batch struct {
 	X      []float32 // N×C×H×W
 	Masks  []float32 // N×H×W, 1 where the evidence should be
 	Labels []int     // N
 	N      int
+	Total  int // examples in the whole batch this is a shard of; 0 means N
+}
+
+// Shard returns part i of n of the batch (contiguous, sizes differing by at
+// most one) as a batch that shares b's storage, with Total set to b's size.
+// It panics unless 0 ≤ i < n ≤ b.N. With n = 1 it returns b itself (Total
+// set).
+func (b Batch) Shard(i, n int) Batch {
+	if n < 1 || i < 0 || i >= n || n > b.N {
+		panic(fmt.Sprintf("train: shard %d of %d of a batch of %d", i, n, b.N))
+	}
+	lo, hi := i*b.N/n, (i+1)*b.N/n
+	sz, hw := len(b.X)/b.N, len(b.Masks)/b.N
+	return Batch{
+		X: b.X[lo*sz : hi*sz], Masks: b.Masks[lo*hw : hi*hw], Labels: b.Labels[lo:hi],
+		N: hi - lo, Total: b.total(),
+	}
+}
+
+// total returns the number of examples the batch means divide by.
+func (b Batch) total() int {
+	if b.Total > 0 {
+		return b.Total
+	}
+	return b.N
+}
+
+// AddGrads adds src to dst element-wise: the sum of the shards' gradients
+// (net.Grads after Compute on each shard) is the whole batch's gradient.
+// It panics if the lengths differ.
+func AddGrads(dst, src []float32) {
+	if len(dst) != len(src) {
+		panic("train: AddGrads of gradients of different networks")
+	}
+	for i, v := range src {
+		dst[i] += v
+	}
 }
 
 // Terms is the value of an objective on one batch.
@@ -117,7 +164,7 @@ func (o *Objective) Compute(net *nn.Network, b Batch) Terms {
 		}
 		f := net.Forward(x, n, true)
 		softmaxRows(o.probs, f, n, k)
-		ce := crossEntropy(o.df, o.probs, f, b.Labels, n, k)
+		ce := crossEntropy(o.df, o.probs, f, b.Labels, n, k, b.total())
 		net.Backward(o.df, true)
 		return Terms{Loss: ce, CE: ce}
 	case ActDiff:
@@ -139,7 +186,7 @@ func (o *Objective) actDiff(net *nn.Network, b Batch) Terms {
 	f := net.Forward(o.xcat, 2*n, true)
 	softmaxRows(o.probs, f[:n*k], n, k)
 	o.df = grow(o.df, 2*n*k)
-	ce := crossEntropy(o.df[:n*k], o.probs, f[:n*k], b.Labels, n, k)
+	ce := crossEntropy(o.df[:n*k], o.probs, f[:n*k], b.Labels, n, k, b.total())
 	clear(o.df[n*k:])
 
 	at := net.FeatureLayer()
@@ -163,14 +210,14 @@ func (o *Objective) actDiff(net *nn.Network, b Batch) Terms {
 			clear(g2)
 			continue
 		}
-		scale := lam / float32(norm*float64(n))
+		scale := lam / float32(norm*float64(b.total()))
 		for j := range h1 {
 			v := (h1[j] - h2[j]) * scale
 			g1[j] = v
 			g2[j] = -v
 		}
 	}
-	penalty /= float64(n)
+	penalty /= float64(b.total())
 	net.BackwardInject(o.df, at, o.feat, true)
 	return Terms{Loss: ce + o.Lambda*penalty, CE: ce, Penalty: penalty}
 }
@@ -181,7 +228,7 @@ func (o *Objective) inputGradientPenalty(net *nn.Network, b Batch) Terms {
 	in, k, n := net.Input(), net.Classes(), b.N
 	f := net.Forward(b.X, n, true)
 	softmaxRows(o.probs, f, n, k)
-	ce := crossEntropy(o.df, o.probs, f, b.Labels, n, k)
+	ce := crossEntropy(o.df, o.probs, f, b.Labels, n, k, b.total())
 	net.Backward(o.df, true)
 
 	// g = ∇x S.

@@ -302,7 +302,7 @@ func Evaluate(net *nn.Network, set *data.Set, batch int) Eval {
 		f := net.Forward(set.Images[lo*sz:hi*sz], hi-lo, false)
 		p := probs[lo*k : hi*k]
 		softmaxRows(p, f, hi-lo, k)
-		loss += crossEntropy(df[:(hi-lo)*k], p, f, set.Labels[lo:hi], hi-lo, k) * float64(hi-lo)
+		loss += crossEntropy(df[:(hi-lo)*k], p, f, set.Labels[lo:hi], hi-lo, k, hi-lo) * float64(hi-lo)
 	}
 	pred := make([]int, n)
 	metrics.ArgmaxRows(probs, n, k, pred)
