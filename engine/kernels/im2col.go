@@ -60,6 +60,7 @@ func Im2ColStrided(col []float32, ld int, img []float32, g ConvGeom) {
 	if ld < P || len(img) < g.C*g.H*g.W || len(col) < (g.Rows()-1)*ld+P {
 		panic("kernels: Im2Col buffer too short")
 	}
+	same := g.Stride == 1 && g.OH == g.H && g.OW == g.W
 	row := 0
 	for c := 0; c < g.C; c++ {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
@@ -70,6 +71,22 @@ func Im2ColStrided(col []float32, ld int, img []float32, g ConvGeom) {
 				dst := col[row*ld : row*ld+P]
 				clear(dst[:rlo*g.OW])
 				clear(dst[rhi*g.OW:])
+				row++
+				if same && rlo < rhi && lo < hi {
+					// A stride-1 'same' convolution shifts the whole plane
+					// by one offset per tap: one copy of the valid run,
+					// then zeros over the few values it wrapped in from the
+					// neighbouring rows, instead of one short copy per row.
+					d := (ki-g.Pad)*g.W + kj - g.Pad
+					first, last := rlo*g.W+lo, (rhi-1)*g.W+hi
+					copy(dst[first:last], plane[first+d:last+d])
+					for oi := rlo; oi < rhi; oi++ {
+						out := dst[oi*g.W : (oi+1)*g.W]
+						clear(out[:lo])
+						clear(out[hi:])
+					}
+					continue
+				}
 				for oi := rlo; oi < rhi; oi++ {
 					src := plane[(oi*g.Stride-g.Pad+ki)*g.W:]
 					out := dst[oi*g.OW : (oi+1)*g.OW]
@@ -83,7 +100,6 @@ func Im2ColStrided(col []float32, ld int, img []float32, g ConvGeom) {
 						out[oj] = src[oj*g.Stride-g.Pad+kj]
 					}
 				}
-				row++
 			}
 		}
 	}

@@ -85,8 +85,10 @@ func (l *Conv2D) convForward(y, x, bias []float32, n int) {
 				clear(row)
 				continue
 			}
-			for p := range row {
-				row[p] = bias[o]
+			// Fill by doubling copies (bulk memory moves in wasm).
+			row[0] = bias[o]
+			for done := 1; done < len(row); done *= 2 {
+				copy(row[done:], row[:done])
 			}
 		}
 		kernels.MatMul(dst, l.weight.Value, l.col[:K*cols], l.oc, K, cols)
