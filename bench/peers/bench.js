@@ -9,7 +9,8 @@
 // error < 1e-4) before anything is timed; a mismatch exits non-zero.
 //
 //   node bench/peers/bench.js --dir bench/peers/out [--doc docs/performance.md]
-//        [--nets crosses,phantom,resnet64] [--full] [--quick] [--no-native]
+//        [--nets crosses,phantom,resnet64] [--cases forward,gradient,ig32,train,rrr]
+//        [--full] [--quick] [--no-native] [--no-workers]
 //
 // --full also times the 64×64 TF.js-cpu training steps at batch 32 (about
 // 80 s each, more for RRR); by default they are estimated from a batch-4 step
@@ -24,16 +25,18 @@ const { execFileSync } = require('child_process');
 const tf = require('@tensorflow/tfjs');
 require('@tensorflow/tfjs-backend-wasm');
 const { readSafetensors } = require('./safetensors');
+const { startEngine } = require('./engine');
 const { makeNet, logSoftmaxHand } = require('./tfnet');
 
 // ---- arguments ----------------------------------------------------------------
 
-const args = { dir: path.join(__dirname, 'out'), doc: '', nets: '', full: false, quick: false, native: true };
+const args = { dir: path.join(__dirname, 'out'), doc: '', nets: '', cases: '', full: false, quick: false, native: true, workers: true };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (a === '--full') args.full = true;
   else if (a === '--quick') args.quick = true;
   else if (a === '--no-native') args.native = false;
+  else if (a === '--no-workers') args.workers = false;
   else if (a.startsWith('--') && i + 1 < process.argv.length) args[a.slice(2)] = process.argv[++i];
   else throw new Error(`unknown argument ${a}`);
 }
@@ -58,22 +61,51 @@ const PLAN = args.quick
 
 const log = (...a) => console.error(...a);
 
-// ---- engine (Go wasm) ----------------------------------------------------------
+// ---- engine workers (data-parallel measurements) ----------------------------------
 
-async function startEngine(wasmPath) {
-  globalThis.require = require;
-  globalThis.fs = fs;
-  globalThis.path = path;
-  globalThis.TextEncoder = require('util').TextEncoder;
-  globalThis.TextDecoder = require('util').TextDecoder;
-  globalThis.crypto ??= require('crypto');
-  const goroot = execFileSync('go', ['env', 'GOROOT']).toString().trim();
-  require(path.join(goroot, 'lib', 'wasm', 'wasm_exec.js'));
-  const go = new globalThis.Go();
-  const { instance } = await WebAssembly.instantiate(fs.readFileSync(wasmPath), go.importObject);
-  go.run(instance); // runs main until it blocks in select{}, having set seEngine
-  if (!globalThis.seEngine) throw new Error('engine wasm did not register seEngine');
-  return globalThis.seEngine;
+class Workers {
+  constructor(n, dir, nets) {
+    const { Worker } = require('worker_threads');
+    const goroot = execFileSync('go', ['env', 'GOROOT']).toString().trim();
+    this.seq = 0;
+    this.pending = new Map();
+    this.ws = [];
+    const ready = [];
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(path.join(__dirname, 'worker.js'), { workerData: { wasm: path.join(dir, 'engine.wasm'), dir, nets, goroot } });
+      ready.push(new Promise((resolve, reject) => {
+        w.on('message', (m) => {
+          if ('ready' in m) return m.ready ? resolve() : reject(new Error(m.error));
+          const p = this.pending.get(m.id);
+          this.pending.delete(m.id);
+          m.error ? p.reject(new Error(m.error)) : p.resolve(m.result);
+        });
+        w.on('error', reject);
+      }));
+      this.ws.push(w);
+    }
+    this.ready = Promise.all(ready);
+  }
+  call(i, msg, transfer = []) {
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.ws[i].postMessage({ ...msg, id }, transfer);
+    });
+  }
+  // each sends msg(i) to worker i and resolves with all results.
+  each(msg) {
+    return Promise.all(this.ws.map((_, i) => this.call(i, msg(i))));
+  }
+  close() {
+    return Promise.all(this.ws.map((w) => w.terminate()));
+  }
+}
+
+function sumInto(dst, parts) {
+  dst.fill(0);
+  for (const p of parts) for (let i = 0; i < p.length; i++) dst[i] += p[i];
+  return dst;
 }
 
 // ---- engine (native, a child process answering one request per line) --------
@@ -105,7 +137,8 @@ class Native {
   async run(net, c) {
     const r = await this.request(`run ${net} ${c}`);
     if (r.startsWith('error')) throw new Error(r.slice(6));
-    return Number(r);
+    const [wall, cpu] = r.split(' ').map(Number);
+    return { wall, cpu };
   }
   async gemm(m, k, n, reps) {
     return Number(await this.request(`gemm ${m} ${k} ${n} ${reps}`));
@@ -141,17 +174,31 @@ async function useBackend(name) {
   if (name && tf.getBackend() !== name) await tf.setBackend(name);
 }
 
+// cpuNow returns this process's CPU time (user + system, all threads) in ms.
+// The machine's cores are shared with other jobs, so wall-clock time
+// includes waiting for a core, and more of it the longer a run is; CPU time
+// does not, so it is what the tables compare. (TF.js and the engine each run
+// on this thread; the process's other threads are V8's compiler and garbage
+// collector helpers, whose work the runs cause.)
+function cpuNow() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 // measureInterleaved runs the cells round-robin by PLAN and returns, per
-// cell, {runs} or {error} or {note}.
+// cell, {runs, walls, ms, wall} (CPU and wall-clock ms of each recorded run
+// and their medians) or {error}.
 async function measureInterleaved(cells) {
-  const res = cells.map(() => ({ runs: [], total: 0, warm: 0, done: false }));
+  const res = cells.map(() => ({ runs: [], walls: [], total: 0, warm: 0, done: false }));
   const once = async (i) => {
     const c = cells[i];
     if (c.time) return c.time(); // timed elsewhere (the native child)
     await useBackend(c.backend);
+    const c0 = cpuNow();
     const t0 = now();
     c.run();
-    return now() - t0;
+    const wall = now() - t0;
+    return { wall, cpu: cpuNow() - c0 };
   };
   // Warm-up, interleaved.
   for (let w = 0; w < PLAN.warm; w++) {
@@ -159,10 +206,10 @@ async function measureInterleaved(cells) {
       const r = res[i];
       if (r.done || r.warmDone || r.error) continue;
       try {
-        const ms = await once(i);
+        const t = await once(i);
         r.warm++;
-        if (r.warm === 1 && ms > PLAN.capMs) { r.runs.push(ms); r.done = true; r.note = 'one cold run'; continue; }
-        if (ms > PLAN.slowMs) r.warmDone = true;
+        if (r.warm === 1 && t.wall > PLAN.capMs) { r.runs.push(t.cpu); r.walls.push(t.wall); r.done = true; r.note = 'one cold run'; continue; }
+        if (t.wall > PLAN.slowMs) r.warmDone = true;
       } catch (e) {
         r.error = String(e.message || e).split('\n')[0];
         r.done = true;
@@ -178,9 +225,10 @@ async function measureInterleaved(cells) {
       if (r.runs.length >= PLAN.maxReps || (r.runs.length > 0 && r.total >= PLAN.budgetMs)) { r.done = true; continue; }
       any = true;
       try {
-        const ms = await once(i);
-        r.runs.push(ms);
-        r.total += ms;
+        const t = await once(i);
+        r.runs.push(t.cpu);
+        r.walls.push(t.wall);
+        r.total += t.wall;
       } catch (e) {
         r.error = String(e.message || e).split('\n')[0];
         r.done = true;
@@ -188,7 +236,7 @@ async function measureInterleaved(cells) {
     }
     if (!any) break;
   }
-  return res.map((r) => (r.error ? { error: r.error } : { runs: r.runs, ms: median(r.runs), note: r.note }));
+  return res.map((r) => (r.error ? { error: r.error } : { runs: r.runs, walls: r.walls, ms: median(r.runs), wall: median(r.walls), note: r.note }));
 }
 
 // ---- the peer: one network on one TF.js backend -------------------------------------
@@ -306,6 +354,92 @@ class Peer {
 }
 Peer.serial = 0;
 
+// ---- several engine workers ---------------------------------------------------------
+
+// measureWorkers times the data-parallel splits with N = 1 and 2 engine
+// workers (worker threads, one engine module each): Integrated Gradients
+// steps split with saliency.Options.Parts, training batches split with
+// train.Batch.Shard (gradients summed here, one Adam step on this thread's
+// engine, weights sent back to every worker), and a whole RRR epoch over
+// the 500 Crosses training images done that way.
+async function measureWorkers(engine, dir, nets) {
+  const names = nets.map((n) => n.name);
+  const rows = [];
+  // Each worker compiles the module anew and V8 tiers its hot functions up
+  // only after some runs, so the warm-up is longer than for the main table.
+  const plan = args.quick ? { warm: 2, reps: 2, budget: 1500 } : { warm: 4, reps: 7, budget: 5000 };
+  const repeat = async (f, reps = plan.reps) => {
+    for (let w = 0; w < plan.warm; w++) await f();
+    const runs = [];
+    let total = 0;
+    while (runs.length < reps && (runs.length === 0 || total < plan.budget)) {
+      const ms = await f();
+      runs.push(ms);
+      total += ms;
+    }
+    return median(runs);
+  };
+  const record = (net, what, n, ms) => {
+    let r = rows.find((x) => x.net === net && x.what === what);
+    if (!r) rows.push((r = { net, what, ms: {} }));
+    r.ms[n] = ms;
+    log(`workers N=${n} ${net} ${what}: ${ms.toFixed(1)} ms`);
+  };
+  const crosses = names.includes('crosses');
+  for (const N of [1, 2]) {
+    const pool = new Workers(N, dir, names);
+    await pool.ready;
+    for (const net of names) {
+      const ig = async () => {
+        const t = now();
+        const parts = await pool.each((i) => ({ op: 'ig', net, i, n: N }));
+        sumInto(new Float32Array(parts[0].length), parts);
+        return now() - t;
+      };
+      record(net, 'ig32', N, await repeat(ig));
+      for (const c of ['train', 'rrr']) {
+        const step = async (batch) => {
+          const t = now();
+          const grads = await pool.each((i) => ({ op: 'grads', net, case: c, i, n: N, batch }));
+          const params = engine.applyGrads(net, sumInto(new Float32Array(grads[0].length), grads));
+          if (params.error) throw new Error(params.error);
+          await pool.each(() => ({ op: 'params', net, params }));
+          return now() - t;
+        };
+        record(net, c, N, await repeat(() => step(undefined), c === 'rrr' && net !== 'crosses' ? 3 : plan.reps));
+        if (net === 'crosses' && c === 'rrr') {
+          const [batches] = await pool.each(() => ({ op: 'crosses', net }));
+          const epoch = async () => {
+            const t = now();
+            for (let k = 0; k < batches; k++) await step(k);
+            return now() - t;
+          };
+          const warm = plan.warm;
+          plan.warm = 1; // the step runs above have warmed the workers up
+          record(net, `rrr-epoch`, N, await repeat(epoch, 2));
+          plan.warm = warm;
+        }
+      }
+    }
+    await pool.close();
+  }
+  let trainerEpoch = null;
+  if (crosses) {
+    const b = engine.useCrosses('crosses');
+    if (b.error) throw new Error(b.error);
+    const runs = [];
+    for (let r = 0; r < 3; r++) {
+      const t = now();
+      const err = engine.trainerEpoch('crosses');
+      if (err) throw new Error(err);
+      runs.push(now() - t);
+    }
+    trainerEpoch = median(runs.slice(1));
+    log(`train.Trainer RRR epoch over Crosses in this thread: ${trainerEpoch.toFixed(0)} ms`);
+  }
+  return { rows, trainerEpoch, cpus: os.cpus().length };
+}
+
 // ---- sizes, machine -----------------------------------------------------------------
 
 function sizeOf(file) {
@@ -413,7 +547,7 @@ async function main() {
     // Timing, case by case, engine and peers interleaved.
     const big = net.input[1] * net.input[2] > 32 * 32;
     const row = { name: net.name, label: net.label, source: net.source, macs: net.macs, flops: net.flops, cases: {} };
-    for (const c of CASES) {
+    for (const c of CASES.filter((x) => !args.cases || args.cases.split(',').includes(x))) {
       const cells = [{ label: 'engine', run: () => { const e = engine.run(net.name, c); if (e) throw new Error(e); } }];
       const peerCell = (b) => {
         const p = peers[b];
@@ -446,9 +580,9 @@ async function main() {
         if (big && !args.full) {
           // About 80 s a step at batch 32: estimate from one batch-4 step.
           await useBackend('cpu');
-          const t = now();
+          const t = cpuNow();
           c === 'train' ? peers.cpu.trainStep(4) : peers.cpu.rrrStep(4);
-          const ms4 = now() - t;
+          const ms4 = cpuNow() - t;
           out.cpu = { ms: (ms4 * BATCH) / 4, estimate: true, note: `estimated: one batch-4 step (${(ms4 / 1000).toFixed(1)} s) × 8; --full times batch 32` };
         } else {
           cells.push({ label: 'cpu', backend: 'cpu', run: peerCell('cpu') });
@@ -469,6 +603,8 @@ async function main() {
       if (p.tr) p.tr.variables.forEach((e) => e.variable.dispose());
     }
   }
+
+  if (!fail.length && args.workers) results.workers = await measureWorkers(engine, dir, nets.filter((n) => n.name !== 'resnet64'));
 
   // Bundle sizes.
   const tfDir = path.dirname(require.resolve('@tensorflow/tfjs/package.json'));
@@ -507,7 +643,7 @@ function render(r) {
   const ratio = (a, b) => (!a || !b || a.error || b.error || !a.ms || !b.ms ? '—' : `${(a.ms / b.ms).toFixed(2)}${b.estimate ? ' (est.)' : ''}`);
   L.push(`Run: \`make bench-peers\` (${r.seconds.toFixed(0)} s), ${new Date().toISOString().slice(0, 10)}. Machine: ${r.machine.cpu}, ${r.machine.memory}; ${r.machine.os}; Node ${r.machine.node} (V8 ${r.machine.v8}); ${r.machine.go}; TensorFlow.js ${r.machine.tfjs} (wasm backend: SIMD ${r.simd ? 'on' : 'off'}, 1 thread). Load average ${r.machine.loadStart} at the start, ${r.machine.loadEnd} at the end.`);
   L.push('');
-  L.push(`Times are medians after warm-up (up to ${r.plan.maxReps} runs or ${r.plan.budgetMs / 1000} s per cell; engine-in-wasm, engine native (a child process, asked for one run at a time), TF.js-wasm and TF.js-cpu interleaved run by run). Ratio = engine-in-wasm time / the other's time: below 1 the engine is faster. GFLOP/s are nominal (forward F = 2·multiply-adds; gradient 2F; IG 64F; training step 32·3F; RRR step 32·9F), against the engine's own GEMM peak in wasm of ${r.peak.wasm.toFixed(2)} GFLOP/s (native ${r.peak.native.toFixed(2)}).`);
+  L.push(`Times are medians of CPU time after warm-up (up to ${r.plan.maxReps} runs or ${r.plan.budgetMs / 1000} s per cell; engine-in-wasm, engine native (a child process, asked for one run at a time), TF.js-wasm and TF.js-cpu interleaved run by run). CPU time rather than wall-clock time because the two cores are shared with other jobs: wall-clock medians are in bench/peers/out/results.json. Ratio = engine-in-wasm time / the other's time: below 1 the engine is faster. GFLOP/s are nominal (forward F = 2·multiply-adds; gradient 2F; IG 64F; training step 32·3F; RRR step 32·9F), against the engine's own GEMM peak in wasm of ${r.peak.wasm.toFixed(2)} GFLOP/s (native ${r.peak.native.toFixed(2)}).`);
   L.push('');
   for (const n of r.nets) {
     L.push(`**${n.label}** — ${(n.macs / 1e6).toFixed(2)} M multiply-adds per example; ${n.source}`);
@@ -521,11 +657,23 @@ function render(r) {
       L.push(`| ${CASE_LABEL[c]} | ${ms(x.engine)} | ${ms(x.native)} | ${ratio(x.engine, x.native)} | ${ms(x.wasm)} | ${ratio(x.engine, x.wasm)} | ${ms(x.cpu)}${est(x.cpu)} | ${ratio(x.engine, x.cpu)} | ${isNaN(gf) ? '—' : gf.toFixed(2)} | ${isNaN(gf) ? '—' : ((100 * gf) / r.peak.wasm).toFixed(0) + ' %'} |`);
     }
     const stock = n.cases.rrr && n.cases.rrr.stock;
-    if (stock) L.push('', `Stock TF.js RRR (tf.maxPool, tf.logSoftmax, cpu, batch 1): ${stock.error ? 'fails: ' + stock.error : 'runs'}.`);
+    if (stock) L.push('', `Stock TF.js RRR (tf.maxPool, tf.logSoftmax, cpu, batch 1): ${stock.error ? 'fails: ' + stock.error.replace(/\.+$/, '') : 'runs (this network has no max-pool), but its second-order gradient through tf.logSoftmax is wrong (ARCHITECTURE.md), so the timed peer uses the hand-written log-softmax'}.`);
     L.push('');
   }
   if (r.nets.some((n) => Object.values(n.cases).some((x) => x.cpu && x.cpu.estimate))) {
     L.push('¹ 64×64 TF.js-cpu training steps take minutes at batch 32; they are estimated from one batch-4 step × 8 (run `node bench/peers/bench.js --full` to time them).');
+    L.push('');
+  }
+  if (r.workers) {
+    const w = r.workers;
+    L.push(`Several engine workers (Node worker threads, one engine wasm module each, as the app would run one per Web Worker; this machine has ${w.cpus} cores, shared): Integrated Gradients split by steps (\`saliency.Options.Parts\`); training steps split by examples (\`train.Batch.Shard\`), gradients summed and one Adam step taken on the main thread, weights sent back to every worker; the epoch is 16 such steps over the 500 Crosses training images.`);
+    L.push('');
+    L.push('| network | case | N = 1 | N = 2 | speed-up |');
+    L.push('|---|---|---:|---:|---:|');
+    const label = { ig32: 'Integrated Gradients, 32 steps', train: 'training step, baseline, batch 32', rrr: 'training step, RRR, batch 32', 'rrr-epoch': 'RRR epoch, 500 Crosses images' };
+    const t = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
+    for (const row of w.rows) L.push(`| ${row.net} | ${label[row.what]} | ${t(row.ms[1])} | ${t(row.ms[2])} | ${(row.ms[1] / row.ms[2]).toFixed(2)}× |`);
+    if (w.trainerEpoch) L.push('', `One \`train.Trainer\` RRR epoch over the 500 Crosses training images (λ = 10, batch 32, validation on 128 images included) in one engine module, as the app's worker runs it today: ${t(w.trainerEpoch)}.`);
     L.push('');
   }
   L.push('Correctness checks (before timing; relative error = max |engine − TF.js| / max |TF.js|, must be < 1e-4):');

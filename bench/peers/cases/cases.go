@@ -20,6 +20,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"saliencyexplorer/engine/data"
 	"saliencyexplorer/engine/kernels"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
@@ -58,7 +59,7 @@ type Bench struct {
 	batch    train.Batch
 	objs     map[string]*train.Objective
 	opt      *train.Adam
-	out      []float32
+	crosses  data.Splits
 }
 
 // Load builds a Bench from a model's architecture JSON and safetensors
@@ -303,3 +304,105 @@ func GEMMRate(m, k, n, reps int) float64 {
 // GEMMShapes are the products GEMMRate is measured on: a square one and the
 // forward products of the 64×64 CNN's second and third convolutions.
 var GEMMShapes = [][3]int{{256, 256, 256}, {32, 144, 1024}, {64, 288, 256}}
+
+// ---- data-parallel steps (several workers, see docs/performance.md) ----------
+
+// IGPart returns part i of n of the Integrated Gradients attribution
+// (saliency.Options.Parts): the parts of n workers add up to the whole.
+func (b *Bench) IGPart(i, n int) ([]float32, error) {
+	return saliency.Attribute(context.Background(), b.Net, b.x, saliency.IntegratedGradients,
+		saliency.Options{Class: b.Class, Steps: Steps, Batch: Steps, Part: i, Parts: n})
+}
+
+// ShardGrads returns the gradient of case name's objective (Train or RRR)
+// on shard i of n of the batch (train.Batch.Shard), at the training copy's
+// weights, without updating them: the shards' gradients add up to the whole
+// batch's.
+func (b *Bench) ShardGrads(name string, i, n int) ([]float32, error) {
+	obj, ok := b.objs[name]
+	if !ok || (name != Train && name != RRR) {
+		return nil, fmt.Errorf("cases: no training case %q", name)
+	}
+	if b.batch.N == 0 {
+		return nil, errors.New("cases: no batch set")
+	}
+	b.trainNet.ZeroGrad()
+	obj.Compute(b.trainNet, b.batch.Shard(i, n))
+	return b.trainNet.Grads, nil
+}
+
+// ApplyGrads takes one Adam step on the training copy with the summed
+// gradient g and returns the new weights (owned by the network).
+func (b *Bench) ApplyGrads(g []float32) ([]float32, error) {
+	if len(g) != len(b.trainNet.Params) {
+		return nil, fmt.Errorf("cases: gradient of %d values for %d parameters", len(g), len(b.trainNet.Params))
+	}
+	b.opt.Update(b.trainNet.Params, g)
+	return b.trainNet.Params, nil
+}
+
+// SetParams sets the training copy's weights (a worker receiving the
+// coordinator's update).
+func (b *Bench) SetParams(p []float32) error {
+	if len(p) != len(b.trainNet.Params) {
+		return fmt.Errorf("cases: %d values for %d parameters", len(p), len(b.trainNet.Params))
+	}
+	copy(b.trainNet.Params, p)
+	return nil
+}
+
+// UseCrosses generates the Crosses splits (data.DefaultCrosses, seed 0) for
+// the epoch cases and returns the number of batches of BatchSize in the
+// training split. The network must take 1×28×28 images.
+func (b *Bench) UseCrosses() (int, error) {
+	splits, err := data.Crosses(data.DefaultCrosses(0))
+	if err != nil {
+		return 0, err
+	}
+	if in := b.Net.Input(); in.C != splits.Train.C || in.H != splits.Train.H || in.W != splits.Train.W {
+		return 0, fmt.Errorf("cases: network takes %v, Crosses images are %d×%d×%d", in, splits.Train.C, splits.Train.H, splits.Train.W)
+	}
+	b.crosses = splits
+	return (splits.Train.Len() + BatchSize - 1) / BatchSize, nil
+}
+
+// SelectEpochBatch makes batch k of the Crosses training split (in order,
+// with its training masks) the current batch.
+func (b *Bench) SelectEpochBatch(k int) error {
+	s := b.crosses.Train
+	if s == nil {
+		return errors.New("cases: UseCrosses first")
+	}
+	lo, hi := k*BatchSize, min((k+1)*BatchSize, s.Len())
+	if lo >= hi {
+		return fmt.Errorf("cases: batch %d out of range", k)
+	}
+	var x, masks []float32
+	var labels []int
+	for i := lo; i < hi; i++ {
+		x = append(x, s.Image(i)...)
+		masks = append(masks, s.TrainMask(i)...)
+		labels = append(labels, s.Labels[i])
+	}
+	return b.SetBatch(x, masks, labels)
+}
+
+// TrainerEpoch runs one epoch of train.Trainer with method RRR (λ = 10, as
+// the lab uses on Crosses) over the Crosses training split, validation
+// included, on a fresh copy of the network: what the app's fine-tuning
+// does in one worker.
+func (b *Bench) TrainerEpoch() error {
+	if b.crosses.Train == nil {
+		return errors.New("cases: UseCrosses first")
+	}
+	tr, err := train.NewTrainer(b.Net.Clone(), b.crosses.Train, b.crosses.Valid, train.Config{Method: train.RRR, Lambda: 10, Epochs: 1, Seed: 1})
+	if err != nil {
+		return err
+	}
+	for !tr.Done() {
+		if _, err := tr.Step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -14,6 +14,19 @@
 //	grads(name, n)             {grads: Float32Array, names, shapes}: baseline gradient on n examples
 //	gemm(m, k, n, reps)        kernels.MatMul GFLOP/s, best of reps
 //
+// and, for the data-parallel measurements with several of these modules in
+// worker threads:
+//
+//	igPart(name, i, n)            part i of n of Integrated Gradients (Float32Array)
+//	shardGrads(name, case, i, n)  gradient of shard i of n of the training batch
+//	applyGrads(name, grads)       one Adam step with the summed gradient; returns the weights
+//	setParams(name, params)       set the training copy's weights
+//	useCrosses(name)              generate the Crosses splits; returns the batches per epoch
+//	selectBatch(name, k)          make batch k of the Crosses training split current
+//	trainerEpoch(name)            one train.Trainer epoch of RRR over Crosses
+//
+// Functions that can fail return an error string ("" for success) or an
+// object with an error field.
 // The cases themselves are in package cases, shared with the native run.
 package main
 
@@ -47,6 +60,24 @@ func ints(xs []int) js.Value {
 		a.SetIndex(i, v)
 	}
 	return a
+}
+
+// floatsFrom copies a Float32Array into a new slice.
+func floatsFrom(v js.Value) []float32 {
+	n := v.Get("length").Int()
+	out := make([]float32, n)
+	if n > 0 {
+		u8 := js.Global().Get("Uint8Array").New(v.Get("buffer"), v.Get("byteOffset"), 4*n)
+		js.CopyBytesToGo(unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*n), u8)
+	}
+	return out
+}
+
+func errString(err error) any {
+	if err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 func errValue(err error) js.Value {
@@ -125,6 +156,37 @@ func main() {
 			return cases.GEMMRate(args[0].Int(), args[1].Int(), args[2].Int(), args[3].Int())
 		}),
 	}
+	floatsOrError := func(xs []float32, err error) any {
+		if err != nil {
+			return errValue(err)
+		}
+		return float32s(xs)
+	}
+	api["igPart"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		return floatsOrError(benches[args[0].String()].IGPart(args[1].Int(), args[2].Int()))
+	})
+	api["shardGrads"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		return floatsOrError(benches[args[0].String()].ShardGrads(args[1].String(), args[2].Int(), args[3].Int()))
+	})
+	api["applyGrads"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		return floatsOrError(benches[args[0].String()].ApplyGrads(floatsFrom(args[1])))
+	})
+	api["setParams"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		return errString(benches[args[0].String()].SetParams(floatsFrom(args[1])))
+	})
+	api["useCrosses"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		n, err := benches[args[0].String()].UseCrosses()
+		if err != nil {
+			return errValue(err)
+		}
+		return n
+	})
+	api["selectBatch"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		return errString(benches[args[0].String()].SelectEpochBatch(args[1].Int()))
+	})
+	api["trainerEpoch"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		return errString(benches[args[0].String()].TrainerEpoch())
+	})
 	js.Global().Set("seEngine", js.ValueOf(api))
 	select {}
 }

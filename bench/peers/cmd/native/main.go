@@ -5,7 +5,7 @@
 // answers one request per line on standard input, so the harness can
 // interleave native runs with the wasm engine's and TF.js's:
 //
-//	run <network> <case>     → milliseconds of one repetition, or "error <message>"
+//	run <network> <case>     → wall-clock and CPU milliseconds of one repetition, or "error <message>"
 //	gemm <m> <k> <n> <reps>  → kernels.MatMul GFLOP/s, best of reps
 //
 // Without it, it measures every case by cases.DefaultPlan and prints JSON:
@@ -22,10 +22,12 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"saliencyexplorer/bench/peers/cases"
@@ -121,12 +123,13 @@ func serve(dir string, nets []struct{ Name, Arch, Weights string }) {
 				fmt.Fprintf(w, "error unknown network %q\n", f[1])
 				break
 			}
+			c0 := cpuMs()
 			t0 := time.Now()
 			if err := b.Run(f[2]); err != nil {
 				fmt.Fprintf(w, "error %v\n", err)
 				break
 			}
-			fmt.Fprintf(w, "%.6f\n", float64(time.Since(t0).Nanoseconds())/1e6)
+			fmt.Fprintf(w, "%.6f %.6f\n", float64(time.Since(t0).Nanoseconds())/1e6, cpuMs()-c0)
 		case len(f) == 5 && f[0] == "gemm":
 			var d [4]int
 			for i := range d {
@@ -138,4 +141,13 @@ func serve(dir string, nets []struct{ Name, Arch, Weights string }) {
 		}
 		w.Flush()
 	}
+}
+
+// cpuMs returns the process's user + system CPU time in milliseconds.
+func cpuMs() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return math.NaN()
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
 }
