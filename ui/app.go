@@ -809,12 +809,11 @@ func (a *App) saveMask(alpha []byte) {
 
 // storageFailed tells the user that masks could not be saved.
 func (a *App) storageFailed(err error) {
-	n := len(a.unsaved)
-	what := "Your mask could not be saved"
-	if n > 1 {
-		what = fmt.Sprintf("%d of your masks could not be saved", n)
+	if n := len(a.unsaved); n > 1 {
+		a.StorageWarn = fmt.Sprintf("%d of your masks could not be saved: %s — export them (Export all masks) to keep them. They stay in this page until you close or reload it.", n, err)
+		return
 	}
-	a.StorageWarn = what + ": " + err.Error() + " — export them (Export mask, or Export all masks) to keep them. They stay in this page until you close or reload it."
+	a.StorageWarn = "Your mask could not be saved: " + err.Error() + " — export it (Export mask, or Export all masks) to keep it. It stays in this page until you close or reload it."
 }
 
 // storageRecovered clears the warning once every mask is stored.
