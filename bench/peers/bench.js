@@ -13,7 +13,7 @@
 //        [--full] [--quick] [--no-native] [--no-workers]
 //
 // --full also times the 64×64 TF.js-cpu training steps at batch 32 (about
-// 80 s each, more for RRR); by default they are estimated from a batch-4 step
+// 80 s each, more for RRR); by default they are estimated from a batch-2 step
 // and marked as estimates. --quick shortens every plan (for trying changes).
 
 const fs = require('fs');
@@ -578,12 +578,12 @@ async function main() {
           try { peers.cpu.rrrStep(1, true); out.stock = { ok: true }; } catch (e) { out.stock = { error: String(e.message || e).split('\n')[0] }; }
         }
         if (big && !args.full) {
-          // About 80 s a step at batch 32: estimate from one batch-4 step.
+          // Minutes a step at batch 32: estimate from one batch-2 step.
           await useBackend('cpu');
           const t = cpuNow();
-          c === 'train' ? peers.cpu.trainStep(4) : peers.cpu.rrrStep(4);
-          const ms4 = cpuNow() - t;
-          out.cpu = { ms: (ms4 * BATCH) / 4, estimate: true, note: `estimated: one batch-4 step (${(ms4 / 1000).toFixed(1)} s) × 8; --full times batch 32` };
+          c === 'train' ? peers.cpu.trainStep(2) : peers.cpu.rrrStep(2);
+          const ms2 = cpuNow() - t;
+          out.cpu = { ms: (ms2 * BATCH) / 2, estimate: true, note: `estimated: one batch-2 step (${(ms2 / 1000).toFixed(1)} s) × 16; --full times batch 32` };
         } else {
           cells.push({ label: 'cpu', backend: 'cpu', run: peerCell('cpu') });
         }
@@ -661,7 +661,7 @@ function render(r) {
     L.push('');
   }
   if (r.nets.some((n) => Object.values(n.cases).some((x) => x.cpu && x.cpu.estimate))) {
-    L.push('¹ 64×64 TF.js-cpu training steps take minutes at batch 32; they are estimated from one batch-4 step × 8 (run `node bench/peers/bench.js --full` to time them).');
+    L.push('¹ 64×64 TF.js-cpu training steps take minutes at batch 32; they are estimated as 16 × the CPU time of one batch-2 step (`make bench-peers PEERS_FLAGS=--full` times them at batch 32).');
     L.push('');
   }
   if (r.workers) {
