@@ -368,22 +368,28 @@ async function measureWorkers(engine, dir, nets) {
   // Each worker compiles the module anew and V8 tiers its hot functions up
   // only after some runs, so the warm-up is longer than for the main table.
   const plan = args.quick ? { warm: 2, reps: 2, budget: 1500 } : { warm: 4, reps: 7, budget: 5000 };
+  // f returns wall-clock ms; repeat also takes the process's CPU time over
+  // each run (all threads: the workers' work plus this thread's summing).
   const repeat = async (f, reps = plan.reps) => {
     for (let w = 0; w < plan.warm; w++) await f();
-    const runs = [];
+    const walls = [];
+    const cpus = [];
     let total = 0;
-    while (runs.length < reps && (runs.length === 0 || total < plan.budget)) {
+    while (walls.length < reps && (walls.length === 0 || total < plan.budget)) {
+      const c0 = cpuNow();
       const ms = await f();
-      runs.push(ms);
+      cpus.push(cpuNow() - c0);
+      walls.push(ms);
       total += ms;
     }
-    return median(runs);
+    return { wall: median(walls), cpu: median(cpus) };
   };
-  const record = (net, what, n, ms) => {
+  const record = (net, what, n, m) => {
     let r = rows.find((x) => x.net === net && x.what === what);
-    if (!r) rows.push((r = { net, what, ms: {} }));
-    r.ms[n] = ms;
-    log(`workers N=${n} ${net} ${what}: ${ms.toFixed(1)} ms`);
+    if (!r) rows.push((r = { net, what, ms: {}, cpu: {} }));
+    r.ms[n] = m.wall;
+    r.cpu[n] = m.cpu;
+    log(`workers N=${n} ${net} ${what}: ${m.wall.toFixed(1)} ms wall, ${m.cpu.toFixed(1)} ms CPU`);
   };
   const crosses = names.includes('crosses');
   for (const N of [1, 2]) {
@@ -666,13 +672,13 @@ function render(r) {
   }
   if (r.workers) {
     const w = r.workers;
-    L.push(`Several engine workers (Node worker threads, one engine wasm module each, as the app would run one per Web Worker; this machine has ${w.cpus} cores, shared): Integrated Gradients split by steps (\`saliency.Options.Parts\`); training steps split by examples (\`train.Batch.Shard\`), gradients summed and one Adam step taken on the main thread, weights sent back to every worker; the epoch is 16 such steps over the 500 Crosses training images.`);
+    L.push(`Several engine workers (Node worker threads, one engine wasm module each, as the app would run one per Web Worker): Integrated Gradients split by steps (\`saliency.Options.Parts\`); training steps split by examples (\`train.Batch.Shard\`), gradients summed and one Adam step taken on the main thread, weights sent back to every worker; the epoch is 16 such steps over the 500 Crosses training images. Wall-clock medians, and the CPU time of all threads together: the split's extra work is CPU(N=2)/CPU(N=1). This machine's ${w.cpus} cores are shared, and Linux divides them between sessions (autogroup scheduling is on), so while other sessions are busy a second worker thread gets no extra CPU and the measured speed-up stays near 1; with a free core per worker it would approach N divided by that overhead.`);
     L.push('');
-    L.push('| network | case | N = 1 | N = 2 | speed-up |');
-    L.push('|---|---|---:|---:|---:|');
+    L.push('| network | case | N = 1 | N = 2 | measured speed-up | CPU, N = 1 | CPU, N = 2 | split overhead |');
+    L.push('|---|---|---:|---:|---:|---:|---:|---:|');
     const label = { ig32: 'Integrated Gradients, 32 steps', train: 'training step, baseline, batch 32', rrr: 'training step, RRR, batch 32', 'rrr-epoch': 'RRR epoch, 500 Crosses images' };
     const t = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
-    for (const row of w.rows) L.push(`| ${row.net} | ${label[row.what]} | ${t(row.ms[1])} | ${t(row.ms[2])} | ${(row.ms[1] / row.ms[2]).toFixed(2)}× |`);
+    for (const row of w.rows) L.push(`| ${row.net} | ${label[row.what]} | ${t(row.ms[1])} | ${t(row.ms[2])} | ${(row.ms[1] / row.ms[2]).toFixed(2)}× | ${t(row.cpu[1])} | ${t(row.cpu[2])} | ${(row.cpu[2] / row.cpu[1]).toFixed(2)}× |`);
     if (w.trainerEpoch) L.push('', `One \`train.Trainer\` RRR epoch over the 500 Crosses training images (λ = 10, batch 32, validation on 128 images included) in one engine module, as the app's worker runs it today: ${t(w.trainerEpoch)}.`);
     L.push('');
   }
