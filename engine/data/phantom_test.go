@@ -61,7 +61,7 @@ func TestPhantomDefaults(t *testing.T) {
 		t.Errorf("split sizes %d/%d/%d, want 10/4/6", sp.Train.Len(), sp.Valid.Len(), sp.Test.Len())
 	}
 	d := DefaultPhantom(0)
-	if d.Size != 64 || d.NTrain != 600 || d.NValid != 160 || d.NTest != 160 || d.TokenTest != "reversed" {
+	if d.Size != 64 || d.NTrain != 600 || d.NValid != 160 || d.NTest != 160 || d.TokenTest != "reversed" || d.DilateSide != 13 {
 		t.Errorf("DefaultPhantom = %+v", d)
 	}
 }
@@ -236,9 +236,14 @@ func TestPhantomTrainMasks(t *testing.T) {
 	s := sp.Train
 	want := make([]float32, s.H*s.W)
 	for i := range s.Len() {
-		Dilate(want, s.Mask(i), s.H, s.W, 5)
+		Dilate(want, s.Mask(i), s.H, s.W, 13)
 		if !slices.Equal(want, s.TrainMask(i)) {
-			t.Fatalf("train image %d: TrainMask is not the mask dilated by 5", i)
+			t.Fatalf("train image %d: TrainMask is not the mask dilated by 13", i)
+		}
+	}
+	for _, tc := range []struct{ size, side int }{{48, 11}, {64, 13}, {96, 19}} {
+		if got := phantomDilateSide(tc.size); got != tc.side {
+			t.Errorf("default dilation at %d px: %d, want %d", tc.size, got, tc.side)
 		}
 	}
 	for _, s := range []*Set{sp.Valid, sp.Test} {
