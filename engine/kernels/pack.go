@@ -179,18 +179,33 @@ func packA(dst, a []float32, trans bool, m, k, i0, mc, k0, kc, mr int) {
 // columns, with zeros past the end of the block.
 func packB(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr int) {
 	full := nc / nr
-	if !trans && nr == 3 {
-		// The common case (the wasm tile, B stored K×N) without the inner
-		// loop: each step reads one contiguous run of B and deals it out to
-		// the panels three values at a time.
+	if !trans {
+		// B stored K×N, the common case: each step reads one contiguous
+		// run of B and deals it out to the full panels, nr values each
+		// (written out for the two tiles in use).
 		for s := 0; s < kc; s++ {
-			src := b[(k0+s)*n+j0 : (k0+s)*n+j0+3*full]
-			o := s * 3
-			for q := 0; q+3 <= len(src); q += 3 {
-				v := src[q : q+3 : q+3]
-				d := dst[o : o+3 : o+3]
-				d[0], d[1], d[2] = v[0], v[1], v[2]
-				o += 3 * kc
+			src := b[(k0+s)*n+j0 : (k0+s)*n+j0+nr*full]
+			o := s * nr
+			switch nr {
+			case 3:
+				for q := 0; q+3 <= len(src); q += 3 {
+					v := src[q : q+3 : q+3]
+					d := dst[o : o+3 : o+3]
+					d[0], d[1], d[2] = v[0], v[1], v[2]
+					o += 3 * kc
+				}
+			case 2:
+				for q := 0; q+2 <= len(src); q += 2 {
+					v := src[q : q+2 : q+2]
+					d := dst[o : o+2 : o+2]
+					d[0], d[1] = v[0], v[1]
+					o += 2 * kc
+				}
+			default:
+				for q := 0; q+nr <= len(src); q += nr {
+					copy(dst[o:o+nr], src[q:q+nr])
+					o += nr * kc
+				}
 			}
 		}
 		if full*nr < nc {
