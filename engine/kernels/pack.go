@@ -17,8 +17,9 @@ import "sync"
 //
 // Packing turns every operand access of the inner loop into one sequential
 // stream whatever the transposition, so the same micro-kernel serves A·B, Aᵀ·B
-// and A·Bᵀ, and one B panel is reused by every row panel while it is hot in
-// L1. The micro-kernel (micro_gen.go) holds its MR×NR tile of C in scalar
+// and A·Bᵀ; a packed B block is reused by every row panel while it is in L2,
+// and each A panel stays in L1 while one kernel call sweeps the block. The
+// micro-kernel (micro_gen.go) holds its MR×NR tile of C in scalar
 // accumulators: Go's wasm target has no SIMD, so the win comes from loading
 // each packed value once per MR or NR multiply-adds and from keeping every
 // accumulator in a register. Edge tiles are computed into a scratch tile and
