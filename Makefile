@@ -56,7 +56,7 @@ bench-engine:
 # interleaved, with the native engine as a third column; checks logits and
 # gradients first. Installs TF.js from npm into bench/peers/node_modules
 # (git-ignored), writes bench/peers/out/ (git-ignored) and the results table
-# into docs/performance.md. About 8 minutes; see docs/performance.md.
+# into docs/performance.md. 4 to 9 minutes; see docs/performance.md.
 
 PEERS := bench/peers
 PEERS_OUT := $(PEERS)/out
