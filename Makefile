@@ -130,9 +130,10 @@ run: build
 test-e2e: build
 	$(GO) test -count=1 -v ./ui/e2e/
 
-# Wasm bundle sizes and load timings (navigation → engine ready → first map).
+# Wasm bundle sizes, load timings (navigation → engine ready → first map) and
+# Integrated Gradients on a Phantom sample with one and two engine workers.
 bench-web: build
-	SE_BENCH_WEB=1 $(GO) test -count=1 -run TestBenchWeb -v ./ui/e2e/ | grep -v '^=== RUN'
+	SE_BENCH_WEB=1 $(GO) test -count=1 -run 'TestBenchWeb|TestBenchWorkers' -v ./ui/e2e/ | grep -v '^=== RUN'
 
 # Re-take docs/screenshot.png (used by the README) with the end-to-end test.
 screenshot: build

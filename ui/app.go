@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/vugu/vugu"
@@ -182,12 +183,25 @@ func (a *App) Start(env vugu.EventEnv) {
 	a.installHandlers()
 	a.loadUserImages()
 	a.loadRealImages()
-	a.eng = NewEngine(env, "worker.js", a.onOther)
+	a.eng = NewEngine(env, engineScript(), a.onOther)
 	init := &protocol.Header{Kind: protocol.Init}
 	if m, ok := storageGet(keyModel); ok && m != "" {
 		init.Select = &protocol.SelectRequest{Model: m}
 	}
 	a.eng.Send(init, nil, a.onInit)
+}
+
+// engineScript returns the engine worker's URL: worker.js, with the page's
+// ?workers=K passed on (K engine workers for Integrated Gradients and
+// SmoothGrad; 1 computes everything in one worker, for comparisons).
+func engineScript() string {
+	q := global().Get("URLSearchParams").New(global().Get("location").Get("search")).Call("get", "workers")
+	if q.Truthy() {
+		if k, err := strconv.Atoi(q.String()); err == nil && k > 0 {
+			return "worker.js?workers=" + strconv.Itoa(k)
+		}
+	}
+	return "worker.js"
 }
 
 // locked runs f with the event environment locked and requests a render.
@@ -670,6 +684,11 @@ func (a *App) requestMap(cmp bool) {
 				return
 			}
 			st.Map, st.Info = m, *r.Map
+			if !cmp { // for the end-to-end tests and make bench-web
+				ds := document().Get("body").Get("dataset")
+				setJS(ds, "mapMax", r.Map.Max)
+				setJS(ds, "mapMillis", r.Map.Millis)
+			}
 			st.Scale = ScaleFor(m)
 			a.surf.DrawHeat(cmp, m, r.Map.W, r.Map.H, st.Scale, a.Cmap)
 			a.updateAgreement()

@@ -11,6 +11,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/model"
+	"saliencyexplorer/engine/nn"
 )
 
 // TestBenchWeb prints the size of the wasm bundles (raw and gzipped, as
@@ -57,4 +61,51 @@ func TestBenchWeb(t *testing.T) {
 	slices.Sort(ready)
 	slices.Sort(first)
 	fmt.Printf("median of %d: navigation → data-engine=ready %.0f ms, → first saliency map %.0f ms\n", runs, ready[runs/2], first[runs/2])
+}
+
+// TestBenchWorkers times Integrated Gradients maps (32 steps) of a Phantom
+// sample (64×64, the CNN64 network with seed-1 weights, loaded from files)
+// with one engine worker (?workers=1) and split across two (?workers=2),
+// each in a fresh headless Chromium: the worker's own time (data-map-millis)
+// of 7 maps after a warm-up map, median and range. Run it with `make
+// bench-web`; it is skipped unless SE_BENCH_WEB=1.
+func TestBenchWorkers(t *testing.T) {
+	if os.Getenv("SE_BENCH_WEB") != "1" {
+		t.Skip("set SE_BENCH_WEB=1 (make bench-web)")
+	}
+	net, err := nn.New(model.CNN64(data.PhantomClassNames), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch, weights, err := model.Save(net, map[string]string{"dataset": "phantom", "method": "baseline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files := []string{filepath.Join(dir, "phantom-cnn64.json"), filepath.Join(dir, "phantom-cnn64.safetensors")}
+	for i, b := range [][]byte{arch, weights} {
+		if err := os.WriteFile(files[i], b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	origin := serveSite(t)
+	const runs = 7
+	for _, k := range []int{1, 2} {
+		ctx, _ := firstView(t, origin, k)
+		if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("input[type=file][multiple]"), files)); err != nil {
+			t.Fatal(err)
+		}
+		if err := waitJS(ctx, `document.querySelector('[data-testid=sample-gallery]').dataset.dataset === "phantom" && document.querySelector('[data-testid=sample-gallery] .thumb.active') && !document.querySelector('.opening')`, 120*time.Second); err != nil {
+			t.Fatalf("loading the Phantom model: %v (error %q)", err, text(ctx, "[data-testid=error]"))
+		}
+		saliencyShown(t, ctx, activeSample(ctx))
+		mapFor(t, ctx, "integrated") // warm-up (starts the helpers)
+		var ms []float64
+		for range runs {
+			_, m := mapFor(t, ctx, "integrated")
+			ms = append(ms, m)
+		}
+		slices.Sort(ms)
+		fmt.Printf("Integrated Gradients, 32 steps, Phantom 64×64 (CNN64), workers=%d: median %.0f ms (%.0f–%.0f ms over %d maps)\n", k, ms[runs/2], ms[0], ms[runs-1], runs)
+	}
 }

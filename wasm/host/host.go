@@ -127,7 +127,7 @@ func (h *Host) install(key string, net *nn.Network, entry ManifestEntry, source 
 	}
 	h.slots[key] = s
 	h.cur = s
-	if source != "shipped" {
+	if source != "shipped" && source != "helper" {
 		h.score(s)
 	}
 }
@@ -327,29 +327,12 @@ func softmax(f []float32) []float64 {
 // Saliency computes a saliency map of x. progress, if not nil, is called
 // after every batch; an error from it (or ctx ending) stops the work.
 func (h *Host) Saliency(ctx context.Context, x []float32, req protocol.SaliencyRequest, progress func(done, total int)) ([]float32, protocol.MapInfo, error) {
-	if err := h.checkInput(x); err != nil {
-		return nil, protocol.MapInfo{}, err
-	}
-	net, err := h.network(req.Model)
+	req.Part, req.Parts = 0, 1
+	a, err := h.Attribution(ctx, x, req, progress)
 	if err != nil {
 		return nil, protocol.MapInfo{}, err
 	}
-	if h.Training() && net == h.run.net {
-		// The trainer's network holds a batch's buffers; explain a copy.
-		net = net.Clone()
-	}
-	opt := saliency.Options{Class: req.Class, Blur: req.Blur, Samples: req.Samples, Steps: req.Steps, Window: req.Window, Seed: 1, Progress: progress}
-	m, err := saliency.Map(ctx, net, x, saliency.Method(req.Method), opt)
-	if err != nil {
-		return nil, protocol.MapInfo{}, err
-	}
-	in := net.Input()
-	info := protocol.MapInfo{H: in.H, W: in.W, Min: math.Inf(1), Max: math.Inf(-1)}
-	for _, v := range m {
-		info.Min = math.Min(info.Min, float64(v))
-		info.Max = math.Max(info.Max, float64(v))
-	}
-	return m, info, nil
+	return h.MapOf(a, req)
 }
 
 // meanIoU is the mean top-k IoU between the input-gradient map of the true

@@ -54,6 +54,14 @@ const (
 	// Reply: Model.
 	LoadModel Kind = "load-model"
 
+	// SaliencyPart asks a helper engine worker (one of the main worker's
+	// pool, never the page) for part Saliency.Part of Saliency.Parts of a
+	// split Integrated Gradients or SmoothGrad attribution. Buffers: [input
+	// float32], or [input float32, arch JSON, weights] when the helper's
+	// model changes. Reply: Result, buffers [raw attribution float32 C×H×W];
+	// Progress messages before it.
+	SaliencyPart Kind = "saliency-part"
+
 	// Cancel stops the request Target (a saliency map or training run).
 	Cancel Kind = "cancel"
 	// Pause and Resume pause and resume the running training.
@@ -212,6 +220,10 @@ type SaliencyRequest struct {
 	Samples int     `json:"samples,omitempty"`
 	Steps   int     `json:"steps,omitempty"`
 	Window  int     `json:"window,omitempty"`
+	// Part and Parts split the work across engine workers (SaliencyPart
+	// requests only; see saliency.Options.Part).
+	Part  int `json:"part,omitempty"`
+	Parts int `json:"parts,omitempty"`
 }
 
 // MapInfo describes a saliency map in the reply's first buffer.

@@ -11,4 +11,9 @@
 // messages, which act at once, are seen. Go's js/wasm port is
 // single-threaded: without these yields the worker would not read its
 // messages until the job ended.
+//
+// Integrated Gradients and SmoothGrad are split across a small pool of
+// helper workers, more copies of this program (pool.go): this worker
+// computes one part, the helpers the others, and the summed attribution
+// becomes the map.
 package main

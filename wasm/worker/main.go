@@ -33,6 +33,7 @@ type worker struct {
 	cancels map[int]context.CancelFunc
 	trainID int
 	paused  bool
+	pool    pool // helper engine workers for split saliency requests
 
 	self     js.Value
 	u8       js.Value
@@ -46,6 +47,7 @@ func main() {
 		host:    host.New(),
 		in:      make(chan message, 1024),
 		cancels: make(map[int]context.CancelFunc),
+		pool:    pool{size: -1},
 		self:    js.Global(),
 		u8:      js.Global().Get("Uint8Array"),
 		array:   js.Global().Get("Array"),
@@ -252,6 +254,8 @@ func (w *worker) handle(m message) {
 		w.fail(h.ID, err)
 	case protocol.Saliency:
 		w.saliency(m)
+	case protocol.SaliencyPart:
+		w.part(m)
 	case protocol.Train:
 		w.train(m)
 	case protocol.Export:
@@ -475,13 +479,19 @@ func (w *worker) saliency(m message) {
 	defer func() { cancel(); delete(w.cancels, h.ID) }()
 	start := time.Now()
 	last := start
-	s, info, err := w.host.Saliency(ctx, x, *h.Saliency, func(done, total int) {
+	progress := func(done, total int) {
 		if done < total && time.Since(last) > 50*time.Millisecond {
 			last = time.Now()
 			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Progress, Done: done, Total: total}, nil)
 		}
-		w.yield()
-	})
+	}
+	var s []float32
+	var info protocol.MapInfo
+	if host.Splittable(h.Saliency.Method) {
+		s, info, err = w.pool.saliency(ctx, w, x, *h.Saliency, progress)
+	} else {
+		s, info, err = w.host.Saliency(ctx, x, *h.Saliency, func(done, total int) { progress(done, total); w.yield() })
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			err = errors.New("cancelled")

@@ -1,0 +1,293 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strconv"
+	"syscall/js"
+
+	"saliencyexplorer/wasm/host"
+	"saliencyexplorer/wasm/protocol"
+)
+
+// maxWorkers is the most engine workers a split request uses, this one
+// included: one core is left for the page, and more than four gains little
+// on networks this small (docs/performance.md).
+const maxWorkers = 4
+
+// pool holds the helper engine workers: more copies of worker.js, started
+// on the first splittable request, that compute parts of Integrated
+// Gradients and SmoothGrad (protocol.SaliencyPart) while this worker
+// computes part 0. Each helper is sent the model's files whenever they
+// differ from the ones it last got. A helper that fails is dropped, and
+// its part computed here, so a result is never lost.
+type pool struct {
+	size    int // helpers wanted: -1 until the first splittable request
+	helpers []*helper
+	replies chan helperReply
+	next    int // request IDs of the helper messages
+}
+
+// helper is one helper engine worker.
+type helper struct {
+	w             js.Value
+	arch, weights []byte // the model files it holds, nil if not known
+	dead          bool
+}
+
+// helperReply is a message from a helper. Kind Failed with ID −1 means
+// the helper itself failed.
+type helperReply struct {
+	from *helper
+	h    *protocol.Header
+	buf  []byte
+}
+
+// poolSize returns the number of helpers: min(hardwareConcurrency, 4) − 1,
+// or workers − 1 if this worker's URL has ?workers= (the page passes its
+// own ?workers= on, so that ?workers=1 runs everything in one worker).
+func poolSize() int {
+	n := min(js.Global().Get("navigator").Get("hardwareConcurrency").Int(), maxWorkers)
+	if q := js.Global().Get("URLSearchParams").New(js.Global().Get("location").Get("search")).Call("get", "workers"); q.Truthy() {
+		if v, err := strconv.Atoi(q.String()); err == nil {
+			n = min(v, maxWorkers)
+		}
+	}
+	return max(n-1, 0)
+}
+
+// live starts the helpers on first use and returns those still working.
+func (p *pool) live() []*helper {
+	if p.size < 0 {
+		p.size = poolSize()
+		p.replies = make(chan helperReply, 256)
+		for range p.size {
+			if h, err := p.start(); err == nil {
+				p.helpers = append(p.helpers, h)
+			}
+		}
+	}
+	var out []*helper
+	for _, h := range p.helpers {
+		if !h.dead {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// start creates a helper; its replies go to p.replies.
+func (p *pool) start() (h *helper, err error) {
+	defer func() {
+		if r := recover(); r != nil { // the Worker constructor threw
+			err = errors.New("cannot start a helper worker")
+		}
+	}()
+	// ?workers=1: a helper starts no helpers of its own.
+	h = &helper{w: js.Global().Get("Worker").New("worker.js?workers=1")}
+	u8 := js.Global().Get("Uint8Array")
+	h.w.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		data := args[0].Get("data")
+		hd, err := protocol.Unmarshal([]byte(data.Get("h").String()))
+		if err != nil {
+			return nil
+		}
+		r := helperReply{from: h, h: hd}
+		if hd.ID == 0 && hd.Kind == protocol.Failed { // worker.js's fatal error
+			hd.ID = -1
+		}
+		if b := data.Get("b"); b.Truthy() && b.Length() > 0 {
+			u := u8.New(b.Index(0))
+			r.buf = make([]byte, u.Length())
+			js.CopyBytesToGo(r.buf, u)
+		}
+		p.deliver(r)
+		return nil
+	}))
+	h.w.Set("onerror", js.FuncOf(func(js.Value, []js.Value) any {
+		p.deliver(helperReply{from: h, h: &protocol.Header{ID: -1, Kind: protocol.Failed}})
+		return nil
+	}))
+	return h, nil
+}
+
+// deliver queues a reply without blocking the event loop; log lines are
+// dropped.
+func (p *pool) deliver(r helperReply) {
+	if r.h.Kind == protocol.Log {
+		return
+	}
+	select {
+	case p.replies <- r:
+	default:
+	}
+}
+
+// saliency computes a splittable saliency map with part 0 here and part
+// i+1 in helper i, sums the parts' attributions and makes the map.
+// progress receives the examples done by all parts together. Parts whose
+// helper fails are computed here afterwards; with no helpers it is
+// host.Saliency.
+func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protocol.SaliencyRequest, progress func(done, total int)) ([]float32, protocol.MapInfo, error) {
+	hs := p.live()
+	arch, weights, err := w.host.Export(req.Model)
+	if len(hs) == 0 || err != nil {
+		return w.host.Saliency(ctx, x, req, func(done, total int) { progress(done, total); w.yield() })
+	}
+	parts := len(hs) + 1
+	total := host.Units(req)
+	done := make([]int, parts) // examples done per part
+	attr := make([][]float32, parts)
+	pending := map[int]int{} // helper request ID → part
+	report := func() {
+		s := 0
+		for _, d := range done {
+			s += d
+		}
+		progress(s, total)
+	}
+	defer func() { // cancel what is left, e.g. after ctx ended
+		for id, part := range pending {
+			p.post(hs[part-1], &protocol.Header{Kind: protocol.Cancel, Target: id}, nil)
+		}
+	}()
+	xb := protocol.FloatBytes(x)
+	for i, h := range hs {
+		r := req
+		r.Part, r.Parts = i+1, parts
+		bufs := [][]byte{xb}
+		if !bytes.Equal(h.arch, arch) || !bytes.Equal(h.weights, weights) {
+			bufs = append(bufs, arch, weights)
+			h.arch, h.weights = arch, weights
+		}
+		p.next++
+		pending[p.next] = i + 1
+		p.post(h, &protocol.Header{ID: p.next, Kind: protocol.SaliencyPart, Saliency: &r}, bufs)
+	}
+	// handle takes in one helper reply.
+	handle := func(r helperReply) {
+		part, ok := pending[r.h.ID]
+		if r.h.ID == -1 { // the helper died: its pending part, if any, fails
+			r.from.dead = true
+			for id, pt := range pending {
+				if hs[pt-1] == r.from {
+					part, ok, r.h.ID = pt, true, id
+				}
+			}
+		}
+		if !ok {
+			return // a reply to an earlier, cancelled request
+		}
+		switch r.h.Kind {
+		case protocol.Progress:
+			done[part] = r.h.Done
+		case protocol.Result:
+			a, err := protocol.Floats(r.buf, -1)
+			if err == nil {
+				attr[part] = a
+			}
+			delete(pending, r.h.ID)
+		case protocol.Failed:
+			hs[part-1].arch, hs[part-1].weights = nil, nil // send the model again next time
+			done[part] = 0
+			delete(pending, r.h.ID)
+		}
+		report()
+	}
+	drain := func() {
+		for {
+			select {
+			case r := <-p.replies:
+				handle(r)
+			default:
+				return
+			}
+		}
+	}
+	// compute runs part i here.
+	compute := func(i int) error {
+		r := req
+		r.Part, r.Parts = i, parts
+		a, err := w.host.Attribution(ctx, x, r, func(d, _ int) {
+			done[i] = d
+			drain()
+			report()
+			w.yield()
+		})
+		attr[i] = a
+		return err
+	}
+	if err := compute(0); err != nil {
+		return nil, protocol.MapInfo{}, err
+	}
+	for len(pending) > 0 {
+		select {
+		case r := <-p.replies:
+			handle(r)
+		case <-ctx.Done():
+			return nil, protocol.MapInfo{}, ctx.Err()
+		}
+	}
+	sum := attr[0]
+	for i := 1; i < parts; i++ {
+		if attr[i] == nil || len(attr[i]) != len(sum) { // its helper failed
+			if err := compute(i); err != nil {
+				return nil, protocol.MapInfo{}, err
+			}
+		}
+		for j, v := range attr[i] {
+			sum[j] += v
+		}
+	}
+	return w.host.MapOf(sum, req)
+}
+
+// post sends a message to a helper, copying the buffers.
+func (p *pool) post(h *helper, hd *protocol.Header, bufs [][]byte) {
+	b, err := protocol.Marshal(hd)
+	if err != nil {
+		return
+	}
+	list := js.Global().Get("Array").New()
+	for _, buf := range bufs {
+		u := js.Global().Get("Uint8Array").New(len(buf))
+		js.CopyBytesToJS(u, buf)
+		list.Call("push", u.Get("buffer"))
+	}
+	h.w.Call("postMessage", map[string]any{"h": string(b), "b": list}, list)
+}
+
+// part computes a SaliencyPart request in a helper worker.
+func (w *worker) part(m message) {
+	h := m.h
+	if h.Saliency == nil || (len(m.bufs) != 1 && len(m.bufs) != 3) {
+		w.fail(h.ID, errors.New("bad saliency part request"))
+		return
+	}
+	if len(m.bufs) == 3 {
+		if err := w.host.LoadHelper(m.bufs[1], m.bufs[2]); err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+	}
+	x, err := protocol.Floats(m.bufs[0], -1)
+	if err != nil {
+		w.fail(h.ID, err)
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancels[h.ID] = cancel
+	defer func() { cancel(); delete(w.cancels, h.ID) }()
+	a, err := w.host.Attribution(ctx, x, *h.Saliency, func(done, total int) {
+		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Progress, Done: done, Total: total}, nil)
+		w.yield()
+	})
+	if err != nil {
+		w.fail(h.ID, err)
+		return
+	}
+	w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result}, [][]byte{protocol.FloatBytes(a)})
+}
