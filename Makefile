@@ -40,7 +40,7 @@ lab:
 
 # Train the shipped models and write the sample galleries into assets/models
 # (fixed seeds; the files are committed, so `make run` needs no training).
-MODEL_DATASETS ?= crosses
+MODEL_DATASETS ?= crosses,phantom
 models:
 	$(GO) run ./engine/cmd/models -out assets/models -datasets $(MODEL_DATASETS)
 
