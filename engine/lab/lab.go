@@ -66,20 +66,53 @@ func Datasets() map[string]Dataset {
 			Splits: func(seed int64) (data.Splits, error) {
 				return data.Phantom(data.DefaultPhantom(seed))
 			},
-			Spec: func() nn.Spec {
-				return model.WithBatchNorm(model.SmallCNN("phantom-cnn", nn.Shape{C: 1, H: 64, W: 64}, data.PhantomClassNames, [3]int{16, 32, 64}))
-			},
+			// A flatten head, not global pooling: the class is where the
+			// heart's border lies (model.PhantomCNN says what was measured).
+			Spec:      func() nn.Spec { return model.PhantomCNN(data.PhantomClassNames) },
 			Positive:  func(y int) bool { return y == 1 },
-			Epochs:    12,
+			Epochs:    10,
 			LR:        2e-3,
 			BatchSize: 32,
 			Lambda: map[train.Method]float64{
 				train.ActDiff: 1, train.GradMask: 0.003, train.RRR: 10,
 			},
-			// ActDiff is the mask method that generalizes here; see
-			// docs/results.md for all of them.
-			Showcase: train.ActDiff,
+			// 2 seeds, 10 epochs: baseline test AUC 0.000 (it reads the
+			// marker), masked 0.50, shuffle 0.997, RRR 0.998 (accuracy
+			// 0.69), GradMask 1.000 (accuracy 0.99); ActDiff collapses to
+			// chance at λ ≥ 0.3 and reads the marker at λ ≤ 0.1 (one seed).
+			Showcase: train.GradMask,
 		},
+		"decoy-mnist":   decoy("mnist"),
+		"decoy-fashion": decoy("fashion"),
+	}
+}
+
+// decoy returns Decoy MNIST or Decoy Fashion-MNIST (kind "mnist" or
+// "fashion") read from the cache that `make data` fills
+// (data.DefaultDatasetDir), as a subset so that a lab run takes minutes:
+// 6,000 training, 1,000 validation and 2,000 test images (METHODS.md uses
+// all 60k/10k; data.Decoy with zero sizes does).
+func decoy(kind string) Dataset {
+	classes := data.MNISTClassNames
+	if kind == "fashion" {
+		classes = data.FashionMNISTClassNames
+	}
+	return Dataset{
+		Name: "decoy-" + kind,
+		Splits: func(seed int64) (data.Splits, error) {
+			return data.Decoy(data.DecoyConfig{Dir: data.DefaultDatasetDir(), Kind: kind, NTrain: 6000, NValid: 1000, NTest: 2000, Seed: seed})
+		},
+		Spec: func() nn.Spec {
+			return model.SmallCNN("decoy-"+kind+"-cnn", nn.Shape{C: 1, H: 28, W: 28}, classes, [3]int{16, 32, 64})
+		},
+		Positive:  func(int) bool { return true },
+		Epochs:    5,
+		LR:        2e-3,
+		BatchSize: 64,
+		Lambda: map[train.Method]float64{
+			train.ActDiff: 1, train.GradMask: 0.003, train.RRR: 10,
+		},
+		Showcase: train.RRR,
 	}
 }
 

@@ -4,6 +4,7 @@
 // -json also writes the full results.
 //
 //	go run ./engine/cmd/lab -dataset crosses -seeds 3
+//	go run ./engine/cmd/lab -dataset phantom -seeds 2 -method baseline,masked,shuffle,rrr
 package main
 
 import (
@@ -22,7 +23,7 @@ import (
 func main() {
 	var cfg lab.Config
 	var methods, jsonPath string
-	flag.StringVar(&cfg.Dataset, "dataset", "crosses", "data set: crosses")
+	flag.StringVar(&cfg.Dataset, "dataset", "crosses", "data set: crosses, phantom, decoy-mnist or decoy-fashion (the decoy sets need the MNIST / Fashion-MNIST cache from 'make data', or $SALIENCY_DATASETS)")
 	flag.StringVar(&methods, "method", "", "one method or a comma list (default all): "+fmt.Sprint(train.Methods()))
 	flag.IntVar(&cfg.Seeds, "seeds", 3, "number of seeds")
 	flag.IntVar(&cfg.Epochs, "epochs", 0, "epochs per run (0: the data set's default)")

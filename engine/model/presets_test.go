@@ -1,0 +1,31 @@
+package model
+
+import (
+	"testing"
+
+	"saliencyexplorer/engine/nn"
+)
+
+func TestPhantomCNN(t *testing.T) {
+	spec := PhantomCNN([]string{"normal", "cardiomegaly"})
+	if err := spec.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	net, err := nn.New(spec, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 16·9+16 + 32·16·9+32 + 32·32·9+32 + (32·8·8)·2+2 parameters.
+	if want := 160 + 4640 + 9248 + 4098; len(net.Params) != want {
+		t.Errorf("%d parameters, want %d", len(net.Params), want)
+	}
+	out := net.Forward(make([]float32, 2*64*64), 2, false)
+	if len(out) != 2*2 {
+		t.Errorf("output of %d values for 2 images and 2 classes", len(out))
+	}
+	for _, l := range spec.Layers {
+		if l.Type == "gap" {
+			t.Errorf("PhantomCNN pools globally; it must keep positions")
+		}
+	}
+}
