@@ -13,7 +13,7 @@ type CrossesConfig struct {
 	// 3..5 (class 0) or Size−6..Size−4 (class 1). At least 12.
 	Size int
 	// NTrain, NValid and NTest are the split sizes (500, 128, 128). Each split
-	// is balanced: n/2 images per class, the extra one (odd n) in class 1.
+	// is balanced: n/2 images per class, the extra one (odd n) in class 0.
 	NTrain, NValid, NTest int
 	// DilateSigma sets the training-mask dilation of the train split: a
 	// square of side 2·round(4σ)+1 (σ = 0.8 gives 7). 0 means no dilation.

@@ -80,7 +80,9 @@ func Datasets() map[string]Dataset {
 			// marker), masked 0.50, shuffle 0.997, RRR 0.998 (accuracy
 			// 0.69), GradMask 1.000 (accuracy 0.99); ActDiff collapses to
 			// chance at λ ≥ 0.3 and reads the marker at λ ≤ 0.1 (one seed).
-			Showcase: train.GradMask,
+			// The shipped mask model is RRR's, the method the app offers
+			// first (assets/models, `make models`).
+			Showcase: train.RRR,
 		},
 		"decoy-mnist":   decoy("mnist"),
 		"decoy-fashion": decoy("fashion"),
