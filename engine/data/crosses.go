@@ -102,22 +102,7 @@ func crossesDistractor(size, label int) (row, col int) {
 func crossesSplit(cfg CrossesConfig, name string, n int, stream uint64, mirror bool, side int) *Set {
 	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), stream))
 	S := cfg.Size
-	hw := S * S
-	s := &Set{
-		Name:       name,
-		C:          1,
-		H:          S,
-		W:          S,
-		ClassNames: CrossesClassNames,
-		Images:     make([]float32, n*hw),
-		Masks:      make([]float32, n*hw),
-		TrainMasks: make([]float32, n*hw),
-		Labels:     make([]int, n),
-	}
-	for i := range s.Labels {
-		s.Labels[i] = i % 2
-	}
-	rng.Shuffle(n, func(i, j int) { s.Labels[i], s.Labels[j] = s.Labels[j], s.Labels[i] })
+	s := newBalancedSet(name, CrossesClassNames, S, n, rng)
 
 	for i, y := range s.Labels {
 		m, img := s.Mask(i), s.Image(i)
@@ -173,4 +158,27 @@ func mirrorRows(x []float32, h, w int) {
 			row[a], row[b] = row[b], row[a]
 		}
 	}
+}
+
+// newBalancedSet returns a one-channel S×S set of n zeroed images, masks and
+// training masks whose labels alternate over two classes (the extra one of an
+// odd n in class 0), shuffled with rng.
+func newBalancedSet(name string, classes []string, S, n int, rng *rand.Rand) *Set {
+	hw := S * S
+	s := &Set{
+		Name:       name,
+		C:          1,
+		H:          S,
+		W:          S,
+		ClassNames: classes,
+		Images:     make([]float32, n*hw),
+		Masks:      make([]float32, n*hw),
+		TrainMasks: make([]float32, n*hw),
+		Labels:     make([]int, n),
+	}
+	for i := range s.Labels {
+		s.Labels[i] = i % 2
+	}
+	rng.Shuffle(n, func(i, j int) { s.Labels[i], s.Labels[j] = s.Labels[j], s.Labels[i] })
+	return s
 }

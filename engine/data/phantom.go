@@ -181,22 +181,7 @@ const (
 func phantomSplit(cfg PhantomConfig, name string, n int, stream uint64, rule, side int) (*Set, []phantomInfo) {
 	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), stream^0x70686e74))
 	S := cfg.Size
-	hw := S * S
-	s := &Set{
-		Name:       name,
-		C:          1,
-		H:          S,
-		W:          S,
-		ClassNames: PhantomClassNames,
-		Images:     make([]float32, n*hw),
-		Masks:      make([]float32, n*hw),
-		TrainMasks: make([]float32, n*hw),
-		Labels:     make([]int, n),
-	}
-	for i := range s.Labels {
-		s.Labels[i] = i % 2
-	}
-	rng.Shuffle(n, func(i, j int) { s.Labels[i], s.Labels[j] = s.Labels[j], s.Labels[i] })
+	s := newBalancedSet(name, PhantomClassNames, S, n, rng)
 
 	r := newFilmRenderer(S)
 	info := make([]phantomInfo, n)
