@@ -290,11 +290,11 @@ func runOne(ctx context.Context, ds Dataset, cfg Config, m train.Method, lam flo
 	r.ValidAUC = train.Evaluate(net, splits.Valid, 64).AUC
 	test := train.Evaluate(net, splits.Test, 64)
 	r.TestAUC, r.TestAcc = test.AUC, test.Accuracy
-	r.IoUGrad, err = meanIoU(ctx, net, splits.Test, ds.Positive, saliency.Gradient, saliency.Options{})
+	r.IoUGrad, err = MeanIoU(ctx, net, splits.Test, ds.Positive, saliency.Gradient, saliency.Options{})
 	if err != nil {
 		return r, err
 	}
-	r.IoUIG, err = meanIoU(ctx, net, splits.Test, ds.Positive, saliency.IntegratedGradients, saliency.Options{Steps: cfg.IGSteps})
+	r.IoUIG, err = MeanIoU(ctx, net, splits.Test, ds.Positive, saliency.IntegratedGradients, saliency.Options{Steps: cfg.IGSteps})
 	return r, err
 }
 
@@ -302,10 +302,6 @@ func runOne(ctx context.Context, ds Dataset, cfg Config, m train.Method, lam flo
 // image's own class and its mask, over the images of set whose class is
 // positive and whose mask is non-empty.
 func MeanIoU(ctx context.Context, net *nn.Network, set *data.Set, positive func(int) bool, m saliency.Method, opt saliency.Options) (float64, error) {
-	return meanIoU(ctx, net, set, positive, m, opt)
-}
-
-func meanIoU(ctx context.Context, net *nn.Network, set *data.Set, positive func(int) bool, m saliency.Method, opt saliency.Options) (float64, error) {
 	var sum float64
 	var n int
 	for i := 0; i < set.Len(); i++ {
