@@ -37,7 +37,7 @@ func (e *LimitError) Error() string { return "imageio: too large: " + e.Msg }
 type Image struct {
 	Format        string    // "png" or "jpeg"
 	Width, Height int       // original size in pixels
-	Color         bool      // the original has colour (not grey-scale)
+	Color         bool      // the original shows colour (some pixel is not grey)
 	C, H, W       int       // shape of Pix
 	Pix           []float32 // C×H×W, values in [0, 1]
 }
@@ -115,14 +115,24 @@ func Decode(b []byte, c, h, w int) (Image, error) {
 	return im, nil
 }
 
-// hasColor reports whether src's colour model can hold colours other than
-// grey.
+// hasColor reports whether src shows any colour other than grey: a grey
+// colour model never does, and an RGB image does only if some pixel's red,
+// green and blue differ (grey pictures are often saved as RGB).
 func hasColor(src image.Image) bool {
 	switch src.ColorModel() {
 	case color.GrayModel, color.Gray16Model:
 		return false
 	}
-	return true
+	b := src.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl := pixel(src, x, y)
+			if r != g || g != bl {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // resizeArea writes src, resized to h×w by area averaging, into dst

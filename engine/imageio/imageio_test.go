@@ -165,6 +165,12 @@ func TestDecodeRGBAndAlpha(t *testing.T) {
 	if !got.Color {
 		t.Errorf("Color = false for an RGBA image")
 	}
+	greyRGB := image.NewNRGBA(image.Rect(0, 0, 2, 1))
+	greyRGB.Set(0, 0, color.NRGBA{90, 90, 90, 255})
+	greyRGB.Set(1, 0, color.NRGBA{200, 200, 200, 255})
+	if g, err := Decode(encodePNG(t, greyRGB), 1, 1, 2); err != nil || g.Color {
+		t.Errorf("grey pixels stored as RGBA: Color = %v, err %v; want false", g.Color, err)
+	}
 	grey, err := Decode(encodePNG(t, im), 1, 1, 1)
 	if err != nil {
 		t.Fatal(err)
