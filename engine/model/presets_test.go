@@ -29,3 +29,26 @@ func TestPhantomCNN(t *testing.T) {
 		}
 	}
 }
+
+func TestDecoyCNN(t *testing.T) {
+	classes := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+	spec := DecoyCNN("decoy", classes)
+	if err := spec.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	net, err := nn.New(spec, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 8·9+8 + 16·8·9+16 + (16·7·7)·32+32 + 32·10+10 parameters.
+	if want := 80 + 1168 + 25120 + 330; len(net.Params) != want {
+		t.Errorf("%d parameters, want %d", len(net.Params), want)
+	}
+	out := net.Forward(make([]float32, 3*28*28), 3, false)
+	if len(out) != 3*10 {
+		t.Errorf("output of %d values for 3 images and 10 classes", len(out))
+	}
+	if l := net.LastSpatialLayer(); l < 0 || net.Layers()[l].OutShape().H != 7 {
+		t.Errorf("last spatial layer %d: Grad-CAM needs the 7×7 feature map", l)
+	}
+}
