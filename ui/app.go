@@ -247,9 +247,7 @@ func (a *App) onInit(r Reply) {
 		document().Get("body").Get("dataset").Set("engine", "failed")
 	case protocol.Ready:
 		a.modelReady(r)
-		if a.Dataset.LR > 0 {
-			a.LR = a.Dataset.LR
-		}
+		a.useDatasetSettings()
 		document().Get("body").Get("dataset").Set("engine", "ready")
 		mark("se-engine-ready")
 		a.restoreLast()

@@ -90,8 +90,8 @@ func (a *App) afterSwitch(prev protocol.ModelInfo) {
 	if !a.HasTuned && a.CompareMode == CompareBeforeAfter {
 		a.CompareMode = CompareOff
 	}
-	if m.Dataset != prev.Dataset && a.Dataset.LR > 0 {
-		a.LR = a.Dataset.LR
+	if m.Dataset != prev.Dataset {
+		a.useDatasetSettings()
 	}
 	a.Notice = fmt.Sprintf("Now using %s (%s).", m.Name, a.ModelMeta())
 	a.reopenFor(prev)

@@ -20,16 +20,29 @@ var TrainMethods = []struct{ ID, Label, Help string }{
 	{"rrr", "Right for the Right Reasons", "Penalises squared input gradient outside the mask (λ)."},
 }
 
-// defaultLambda is a starting λ per method on the built-in Crosses set (the
-// lab's defaults, engine/lab); methods without a penalty ignore it.
+// defaultLambda is a starting λ per method for a data set whose engine
+// suggests none (the lab's defaults on Crosses, engine/lab); methods
+// without a penalty ignore it.
 var defaultLambda = map[string]float64{"actdiff": 1, "gradmask": 0.003, "rrr": 10}
 
-// SetTrainMethod selects a fine-tuning method and its usual λ.
+// SetTrainMethod selects a fine-tuning method and its usual λ on the
+// current data set.
 func (a *App) SetTrainMethod(m string) {
 	a.TrainMethod = m
-	if l, ok := defaultLambda[m]; ok {
+	if l, ok := a.Dataset.Lambda[m]; ok {
+		a.Lambda = l
+	} else if l, ok := defaultLambda[m]; ok {
 		a.Lambda = l
 	}
+}
+
+// useDatasetSettings takes the current data set's suggested learning rate
+// and the selected method's λ (after a change of data set).
+func (a *App) useDatasetSettings() {
+	if a.Dataset.LR > 0 {
+		a.LR = a.Dataset.LR
+	}
+	a.SetTrainMethod(a.TrainMethod)
 }
 
 // TrainHelp returns the explanation of the selected method.
@@ -86,6 +99,9 @@ func (a *App) onTrain(r Reply) {
 	case protocol.Update:
 	default:
 		return
+	}
+	if r.Dataset != nil && r.Dataset.Name == a.Dataset.Name {
+		a.Dataset = *r.Dataset
 	}
 	u := r.Update
 	if u == nil {

@@ -26,9 +26,12 @@ type ManifestEntry struct {
 }
 
 // GalleryEntry is one data set's sample file in the manifest: test images
-// with their masks and labels, written by data.EncodeGallery.
+// with their masks and labels, written by data.EncodeGallery, or with Split
+// "train" training images, which a data set the browser cannot generate
+// fine-tunes on.
 type GalleryEntry struct {
 	Dataset string   `json:"dataset"`
+	Split   string   `json:"split,omitempty"` // "" or "test", or "train"
 	File    string   `json:"file"`
 	Count   int      `json:"count"`
 	Classes []string `json:"classes,omitempty"`
@@ -90,6 +93,9 @@ func checkCatalog(c *Catalog) (*Catalog, error) {
 		if !safeName(g.File) {
 			return nil, fmt.Errorf("host: model manifest gallery of %q: bad file name %q", g.Dataset, g.File)
 		}
+		if g.Split != "" && g.Split != "test" && g.Split != "train" {
+			return nil, fmt.Errorf("host: model manifest gallery %q: split %q, want \"test\" or \"train\"", g.File, g.Split)
+		}
 	}
 	return c, nil
 }
@@ -104,10 +110,21 @@ func (c *Catalog) Model(name string) (ManifestEntry, bool) {
 	return ManifestEntry{}, false
 }
 
-// Gallery returns the sample file of a data set.
+// Gallery returns the sample file (test images) of a data set.
 func (c *Catalog) Gallery(dataset string) (GalleryEntry, bool) {
 	for _, g := range c.Galleries {
-		if g.Dataset == dataset {
+		if g.Dataset == dataset && g.Split != "train" {
+			return g, true
+		}
+	}
+	return GalleryEntry{}, false
+}
+
+// TrainGallery returns the file of training images of a data set, if the
+// site ships one.
+func (c *Catalog) TrainGallery(dataset string) (GalleryEntry, bool) {
+	for _, g := range c.Galleries {
+		if g.Dataset == dataset && g.Split == "train" {
 			return g, true
 		}
 	}

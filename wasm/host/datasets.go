@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 
 	"saliencyexplorer/engine/data"
@@ -18,13 +19,10 @@ const TrainSeed = 1
 // maxSamples bounds the samples sent to the page.
 const maxSamples = 48
 
-// generator describes a data set the browser can draw itself. The values
-// mirror engine/lab's defaults (a test checks them); the worker does not
-// import engine/lab, which would bring gonum into the wasm binary.
+// generator describes a data set the browser can draw itself.
 type generator struct {
 	title string
 	noun  string // what one sample is called
-	lr    float64
 	// splits draws the splits for seed, calling progress (if not nil)
 	// after each part.
 	splits func(seed int64, progress func(done, total int)) (data.Splits, error)
@@ -37,7 +35,7 @@ type generator struct {
 // generators are the data sets the worker can generate.
 var generators = map[string]generator{
 	"crosses": {
-		title: "Crosses", noun: "Test image", lr: 3e-3,
+		title: "Crosses", noun: "Test image",
 		splits: func(seed int64, _ func(done, total int)) (data.Splits, error) {
 			return data.Crosses(data.DefaultCrosses(seed))
 		},
@@ -46,7 +44,7 @@ var generators = map[string]generator{
 		},
 	},
 	"phantom": {
-		title: "Phantom chest films", noun: "Film", lr: 2e-3,
+		title: "Phantom chest films", noun: "Film",
 		splits: func(seed int64, progress func(done, total int)) (data.Splits, error) {
 			return phantomInParts(data.DefaultPhantom(seed), progress)
 		},
@@ -54,6 +52,23 @@ var generators = map[string]generator{
 			return c == 1 && h == 64 && w == 64 && slices.Equal(classes, data.PhantomClassNames)
 		},
 	},
+}
+
+// suggestion is a data set's suggested fine-tuning settings: its learning
+// rate and each penalty method's λ.
+type suggestion struct {
+	lr     float64
+	lambda map[string]float64
+}
+
+// suggestions mirror engine/lab's defaults per data set (a test checks
+// them); the worker does not import engine/lab, which would bring gonum
+// into the wasm binary.
+var suggestions = map[string]suggestion{
+	"crosses":       {lr: 3e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 0.003, "rrr": 10}},
+	"phantom":       {lr: 2e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 0.003, "rrr": 10}},
+	"decoy-mnist":   {lr: 3e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 1, "rrr": 1}},
+	"decoy-fashion": {lr: 3e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 1, "rrr": 1}},
 }
 
 // phantomInParts generates the Phantom splits of cfg one split at a time
@@ -115,6 +130,10 @@ type dataset struct {
 	splits  *data.Splits
 	// galleryErr is why the gallery could not be read, if it could not.
 	galleryErr error
+	// trainGallery holds the shipped training images of a data set the
+	// browser cannot generate, once read; trainErr is why they could not be.
+	trainGallery *data.Set
+	trainErr     error
 }
 
 // datasetFor returns (creating it) the record of a data set.
@@ -163,19 +182,67 @@ func (h *Host) AddGallery(b []byte) error {
 		return fmt.Errorf("host: no model")
 	}
 	ds := h.datasetFor(h.cur.info.Dataset)
-	s, err := data.DecodeGallery(b)
-	if err == nil {
-		in := h.cur.orig.Input()
-		if s.C != in.C || s.H != in.H || s.W != in.W || len(s.ClassNames) != h.cur.orig.Classes() {
-			err = fmt.Errorf("host: the %s gallery holds %d×%d×%d images of %d classes; the model takes %d×%d×%d and %d classes",
-				ds.name, s.C, s.H, s.W, len(s.ClassNames), in.C, in.H, in.W, h.cur.orig.Classes())
-		}
-	}
+	s, err := h.readGallery(ds.name, b)
 	if err != nil {
 		ds.galleryErr = err
 		return err
 	}
 	ds.gallery = s
+	return nil
+}
+
+// readGallery decodes a gallery file of data set name and checks that its
+// images and classes fit the current model.
+func (h *Host) readGallery(name string, b []byte) (*data.Set, error) {
+	s, err := data.DecodeGallery(b)
+	if err != nil {
+		return nil, err
+	}
+	in := h.cur.orig.Input()
+	if s.C != in.C || s.H != in.H || s.W != in.W || len(s.ClassNames) != h.cur.orig.Classes() {
+		return nil, fmt.Errorf("host: the %s gallery holds %d×%d×%d images of %d classes; the model takes %d×%d×%d and %d classes",
+			name, s.C, s.H, s.W, len(s.ClassNames), in.C, in.H, in.W, h.cur.orig.Classes())
+	}
+	return s, nil
+}
+
+// NeedsTrainGallery returns the file of shipped training images of the
+// current data set if the catalog lists one that has not been read (or
+// tried) yet. The worker fetches it when training starts.
+func (h *Host) NeedsTrainGallery() (file string, ok bool) {
+	if h.cur == nil || h.cat == nil {
+		return "", false
+	}
+	ds := h.datasetFor(h.cur.info.Dataset)
+	if ds.trainGallery != nil || ds.trainErr != nil {
+		return "", false
+	}
+	if _, gen := generators[ds.name]; gen {
+		return "", false
+	}
+	g, ok := h.cat.TrainGallery(ds.name)
+	return g.File, ok
+}
+
+// AddTrainGallery reads the current data set's file of training images
+// (b, or the error that kept it from being fetched). Without it, training
+// falls back to half of the sample gallery; the error is returned for the
+// log.
+func (h *Host) AddTrainGallery(b []byte, fetchErr error) error {
+	if h.cur == nil {
+		return fmt.Errorf("host: no model")
+	}
+	ds := h.datasetFor(h.cur.info.Dataset)
+	err := fetchErr
+	var set *data.Set
+	if err == nil {
+		set, err = h.readGallery(ds.name, b)
+	}
+	if err != nil {
+		ds.trainErr = err
+		return err
+	}
+	ds.trainGallery = set
 	return nil
 }
 
@@ -244,6 +311,9 @@ func (h *Host) DatasetInfo() protocol.DatasetInfo {
 	ds := h.datasetFor(h.cur.info.Dataset)
 	g, gen := generators[ds.name]
 	info := protocol.DatasetInfo{Name: ds.name, Title: DatasetTitle(ds.name), Generated: gen, LR: 3e-3}
+	if sg, ok := suggestions[ds.name]; ok {
+		info.LR, info.Lambda = sg.lr, maps.Clone(sg.lambda)
+	}
 	switch {
 	case ds.gallery != nil:
 		info.Samples = "gallery"
@@ -252,8 +322,14 @@ func (h *Host) DatasetInfo() protocol.DatasetInfo {
 	}
 	switch {
 	case gen:
-		info.LR = g.lr
 		info.Train = fmt.Sprintf("the %s training split, generated in your browser", g.title)
+	case ds.trainGallery != nil:
+		info.Train = fmt.Sprintf("the %d shipped %s training images (drawn like the training split, shortcut included)", ds.trainGallery.Len(), DatasetTitle(ds.name))
+		if ds.gallery != nil {
+			info.Train += fmt.Sprintf("; the charts measure the %d sample images", ds.gallery.Len())
+		}
+	case h.cat != nil && ds.trainErr == nil && hasTrainGallery(h.cat, ds.name):
+		info.Train = fmt.Sprintf("the shipped %s training images (fetched when training starts)", DatasetTitle(ds.name))
 	case ds.gallery != nil:
 		tr, _ := halves(ds.gallery)
 		info.Train = fmt.Sprintf("%d of the %d shipped %s samples (this data set cannot be generated in the browser; the other half is held out for the charts)",
@@ -262,6 +338,13 @@ func (h *Host) DatasetInfo() protocol.DatasetInfo {
 		info.Train = "your own labelled images with masks only (this model's data set is not available in the browser)"
 	}
 	return info
+}
+
+// hasTrainGallery reports whether the catalog lists training images of
+// data set name.
+func hasTrainGallery(c *Catalog, name string) bool {
+	_, ok := c.TrainGallery(name)
+	return ok
 }
 
 // halves splits a gallery into a training half (even positions) and a

@@ -174,6 +174,7 @@ func TestParseManifest(t *testing.T) {
 		`[{"name":"a","arch":"a.json","weights":"a.safetensors"}]`,
 		`{"models":[{"name":"a","arch":"a.json","weights":"a.safetensors","test":{"auc":0.9}}]}`,
 		`{"models":[{"name":"a","dataset":"crosses","arch":"a.json","weights":"a.safetensors","input":[1,28,28]}],"galleries":[{"dataset":"crosses","file":"crosses-samples.safetensors","count":24}]}`,
+		`{"models":[{"name":"a","arch":"a","weights":"w"}],"galleries":[{"dataset":"x","split":"train","file":"x-train.safetensors"},{"dataset":"x","split":"test","file":"x-samples.safetensors"}]}`,
 	}
 	for _, s := range good {
 		if _, err := ParseManifest([]byte(s)); err != nil {
@@ -182,7 +183,8 @@ func TestParseManifest(t *testing.T) {
 	}
 	bad := []string{`[]`, `{`, `[{"name":"a"}]`, `[{"arch":"../x.json","weights":"w"}]`, `[{"arch":"http://x/a","weights":"w"}]`,
 		`[{"name":"a","arch":"a","weights":"w"},{"name":"a","arch":"b","weights":"w"}]`,
-		`{"models":[{"name":"a","arch":"a","weights":"w"}],"galleries":[{"dataset":"x","file":"../g"}]}`}
+		`{"models":[{"name":"a","arch":"a","weights":"w"}],"galleries":[{"dataset":"x","file":"../g"}]}`,
+		`{"models":[{"name":"a","arch":"a","weights":"w"}],"galleries":[{"dataset":"x","split":"valid","file":"g"}]}`}
 	for _, s := range bad {
 		if _, err := ParseManifest([]byte(s)); err == nil {
 			t.Errorf("ParseManifest(%s) succeeded", s)

@@ -14,6 +14,7 @@ import (
 	"saliencyexplorer/engine/lab"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
+	"saliencyexplorer/engine/train"
 	"saliencyexplorer/wasm/protocol"
 )
 
@@ -57,7 +58,7 @@ func testCatalog(t *testing.T) *Catalog {
 		{"name":"crosses-masked","dataset":"crosses","method":"masked","arch":"cm.json","weights":"cm.safetensors","input":[1,28,28],"test":{"auc":0.9,"iou":0.4}},
 		{"name":"phantom-baseline","dataset":"phantom","method":"baseline","arch":"pb.json","weights":"pb.safetensors","input":[1,64,64],"test":{"auc":0.2,"iou":0.1}},
 		{"name":"decoy-mnist-baseline","dataset":"decoy-mnist","method":"baseline","arch":"db.json","weights":"db.safetensors","input":[1,28,28]}],
-		"galleries":[{"dataset":"phantom","file":"phantom-samples.safetensors","count":6},{"dataset":"decoy-mnist","file":"decoy-mnist-samples.safetensors","count":8}]}`))
+		"galleries":[{"dataset":"phantom","file":"phantom-samples.safetensors","count":6},{"dataset":"decoy-mnist","split":"train","file":"decoy-mnist-train.safetensors","count":10},{"dataset":"decoy-mnist","file":"decoy-mnist-samples.safetensors","count":8}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,10 +203,12 @@ func mustCrosses(t *testing.T) data.Splits {
 }
 
 // TestTrainWithoutGenerator fine-tunes a model whose data set the browser
-// cannot generate: half the gallery trains, the other half is held out.
+// cannot generate and whose site ships no training images: half the
+// gallery trains, the other half is held out.
 func TestTrainWithoutGenerator(t *testing.T) {
 	h := New()
 	cat := testCatalog(t)
+	cat.Galleries = slices.DeleteFunc(cat.Galleries, func(g GalleryEntry) bool { return g.Split == "train" })
 	h.SetCatalog(cat)
 	e, _ := cat.Model("decoy-mnist-baseline")
 	arch, weights := modelFiles(t, model.CrossesCNN(), nil)
@@ -240,6 +243,86 @@ func TestTrainWithoutGenerator(t *testing.T) {
 	}
 	if u.State != protocol.StateDone || u.EpochEnd == nil {
 		t.Errorf("last update %+v", u)
+	}
+}
+
+// TestTrainOnShippedTrainingImages fine-tunes a model whose data set the
+// browser cannot generate on the training images the site ships for it:
+// the sample gallery is not needed for that and is held out instead, and a
+// training file that cannot be fetched or read falls back to half the
+// gallery with the reason returned.
+func TestTrainOnShippedTrainingImages(t *testing.T) {
+	cat := testCatalog(t)
+	if g, ok := cat.Gallery("decoy-mnist"); !ok || g.File != "decoy-mnist-samples.safetensors" {
+		t.Fatalf("Gallery(decoy-mnist) = %+v, %v: it must skip the training file", g, ok)
+	}
+	load := func() *Host {
+		h := New()
+		h.SetCatalog(cat)
+		e, _ := cat.Model("decoy-mnist-baseline")
+		arch, weights := modelFiles(t, model.CrossesCNN(), nil)
+		if err := h.Load(arch, weights, e, "shipped"); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.AddGallery(gallery(t, mustCrosses(t).Test, 8)); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	h := load()
+	file, ok := h.NeedsTrainGallery()
+	if !ok || file != "decoy-mnist-train.safetensors" {
+		t.Fatalf("NeedsTrainGallery = %q, %v", file, ok)
+	}
+	if di := h.DatasetInfo(); !strings.Contains(di.Train, "fetched when training starts") {
+		t.Errorf("DatasetInfo before the training file = %+v", di)
+	}
+	if err := h.AddTrainGallery(gallery(t, mustCrosses(t).Train, 10), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := h.NeedsTrainGallery(); ok {
+		t.Errorf("the training file is asked for again after it was read")
+	}
+	if di := h.DatasetInfo(); !strings.Contains(di.Train, "the 10 shipped Decoy MNIST training images") || !strings.Contains(di.Train, "8 sample images") {
+		t.Errorf("DatasetInfo = %+v", di)
+	}
+	if err := h.StartTraining(protocol.TrainRequest{Method: "rrr", Lambda: 1, LR: 1e-3, BatchSize: 4, Epochs: 1}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if h.run.tr.Batches() != 3 || h.run.valid.Len() != 8 || h.run.test.Len() != 8 {
+		t.Errorf("run: %d batches of 4 (want 3 for 10 training images), valid %d, test %d (want the 8 samples)", h.run.tr.Batches(), h.run.valid.Len(), h.run.test.Len())
+	}
+	for h.Training() {
+		if _, err := h.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A file that could not be fetched, or does not fit the model, leaves
+	// training on half of the samples.
+	for name, add := range map[string]func(h *Host) error{
+		"fetch failed": func(h *Host) error { return h.AddTrainGallery(nil, errors.New("HTTP 404")) },
+		"wrong shape": func(h *Host) error {
+			small := &data.Set{Name: "4×4", C: 1, H: 4, W: 4, ClassNames: data.CrossesClassNames,
+				Images: make([]float32, 2*16), Masks: make([]float32, 2*16), TrainMasks: make([]float32, 2*16), Labels: []int{0, 1}}
+			return h.AddTrainGallery(gallery(t, small, 2), nil)
+		},
+		"corrupt": func(h *Host) error { return h.AddTrainGallery([]byte("not a gallery"), nil) },
+	} {
+		h := load()
+		if err := add(h); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+		if _, ok := h.NeedsTrainGallery(); ok {
+			t.Errorf("%s: the failed file is asked for again", name)
+		}
+		if err := h.StartTraining(protocol.TrainRequest{Method: "baseline", LR: 1e-3, BatchSize: 4, Epochs: 1}, nil, nil); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if h.run.valid.Len() != 4 || h.run.tr.Batches() != 1 {
+			t.Errorf("%s: valid %d, %d batches; want half of the 8 samples each", name, h.run.valid.Len(), h.run.tr.Batches())
+		}
+		h.StopTraining()
 	}
 }
 
@@ -372,14 +455,26 @@ func TestDecodeDICOM(t *testing.T) {
 // the lab's network for each data set is recognized as belonging to it.
 func TestGeneratorsMatchLab(t *testing.T) {
 	labSets := lab.Datasets()
+	for name, ds := range labSets {
+		sg, ok := suggestions[name]
+		if !ok {
+			t.Errorf("%s: the browser suggests no settings for this data set of engine/lab", name)
+			continue
+		}
+		if ds.LR != sg.lr {
+			t.Errorf("%s: learning rate %v, engine/lab says %v", name, sg.lr, ds.LR)
+		}
+		for _, m := range train.Methods() {
+			if want, got := ds.Lambda[m], sg.lambda[string(m)]; want != got {
+				t.Errorf("%s: λ for %s %v, engine/lab says %v", name, m, got, want)
+			}
+		}
+	}
 	for name, g := range generators {
 		ds, ok := labSets[name]
 		if !ok {
 			t.Logf("%s: not (yet) a data set of engine/lab; not compared", name)
 			continue
-		}
-		if ds.LR != g.lr {
-			t.Errorf("%s: learning rate %v, engine/lab says %v", name, g.lr, ds.LR)
 		}
 		in := ds.Spec().Input
 		classes := ds.Spec().Classes

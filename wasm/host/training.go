@@ -20,9 +20,11 @@ func agree(s, m []float32) (float64, bool) {
 // StartTraining starts a fine-tuning run of the current model. It trains
 // on the data set's training split (generated in the browser for Crosses
 // and Phantom; see NeedsGeneration), or, for data sets the browser cannot
-// generate, on half of the shipped gallery (the other half validates and
-// tests), plus the user's examples: images N×C×H×W, masks N×H×W and labels.
-// With neither, the user's examples are also the validation set.
+// generate, on the shipped training images (see NeedsTrainGallery; the
+// sample gallery validates and tests), or failing those on half of the
+// sample gallery (the other half validates and tests), plus the user's
+// examples: images N×C×H×W, masks N×H×W and labels. With none of these,
+// the user's examples are also the validation set.
 func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32) error {
 	if h.cur == nil {
 		return errors.New("the model is not loaded yet")
@@ -50,6 +52,8 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32)
 	switch {
 	case sp != nil:
 		trainSet, validSet, testSet = sp.Train, sp.Valid, sp.Test
+	case ds.trainGallery != nil && ds.gallery != nil:
+		trainSet, validSet, testSet = ds.trainGallery, ds.gallery, ds.gallery
 	case ds.gallery != nil:
 		trainSet, validSet = halves(ds.gallery)
 		testSet = validSet

@@ -165,6 +165,9 @@ type DatasetInfo struct {
 	Train string `json:"train"`
 	// LR is a suggested fine-tuning learning rate for this data set.
 	LR float64 `json:"lr,omitempty"`
+	// Lambda is a suggested λ per penalty method ("rrr", "gradmask",
+	// "actdiff") for this data set.
+	Lambda map[string]float64 `json:"lambda,omitempty"`
 }
 
 // Sample is a built-in example image. Its PNG, reference mask (PNG, white

@@ -539,11 +539,22 @@ func (w *worker) train(m message) {
 			return
 		}
 	}
+	if file, ok := w.host.NeedsTrainGallery(); ok {
+		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StateRunning, Epochs: h.Train.Epochs, Message: "Fetching the training images (once)…"}}, nil)
+		w.yield()
+		b, err := fetch("models/" + file)
+		if err := w.host.AddTrainGallery(b, err); err != nil {
+			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Log, Text: "The training images " + file + " could not be read (" + userMessage(err) + "); training on half of the samples instead."}, nil)
+		}
+	}
 	if err := w.host.StartTraining(*h.Train, images, masks); err != nil {
 		w.fail(h.ID, err)
 		return
 	}
 	w.trainID = h.ID
 	w.paused = false
-	w.post(&protocol.Header{ID: h.ID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StateRunning, Epochs: h.Train.Epochs}}, nil)
+	// The data set's description goes along: what training uses may have
+	// changed (shipped training images fetched just now).
+	ds := w.host.DatasetInfo()
+	w.post(&protocol.Header{ID: h.ID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StateRunning, Epochs: h.Train.Epochs}, Dataset: &ds}, nil)
 }
