@@ -40,9 +40,11 @@ lab:
 
 # Train the shipped models and write the sample galleries into assets/models
 # (fixed seeds; the files are committed, so `make run` needs no training).
-MODEL_DATASETS ?= crosses,phantom
-models:
-	$(GO) run ./engine/cmd/models -out assets/models -datasets $(MODEL_DATASETS)
+# Data sets the browser cannot generate also ship training images.
+MODEL_DATASETS ?= crosses,phantom,decoy-mnist,decoy-fashion
+MODEL_TRAIN_GALLERIES ?= decoy-mnist,decoy-fashion
+models: data
+	$(GO) run ./engine/cmd/models -out assets/models -datasets $(MODEL_DATASETS) -train-gallery $(MODEL_TRAIN_GALLERIES)
 
 # Engine benchmarks natively and in wasm (Node).
 bench-engine:

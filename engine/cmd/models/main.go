@@ -6,6 +6,9 @@
 // accuracy and saliency IoU measured here.
 //
 //	go run ./engine/cmd/models -out assets/models -datasets crosses
+//
+// Data sets the browser cannot generate (Decoy MNIST and Fashion-MNIST)
+// also ship training images (-train-gallery), on which the app fine-tunes.
 package main
 
 import (
@@ -15,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"saliencyexplorer/engine/data"
@@ -47,9 +51,12 @@ type Entry struct {
 	TrainAcc float64  `json:"train_accuracy"`
 }
 
-// Gallery is one data set's sample file in the manifest.
+// Gallery is one data set's sample file in the manifest: test images, or
+// with Split "train" training images for a data set the browser cannot
+// generate, so that it can fine-tune on them.
 type Gallery struct {
 	Dataset string   `json:"dataset"`
+	Split   string   `json:"split,omitempty"` // "" (test) or "train"
 	File    string   `json:"file"`
 	Count   int      `json:"count"`
 	Classes []string `json:"classes"`
@@ -66,22 +73,61 @@ func main() {
 	out := flag.String("out", "assets/models", "output folder")
 	names := flag.String("datasets", "crosses", "comma list of data sets")
 	perClass := flag.Int("gallery", 12, "gallery images per class")
+	trainNames := flag.String("train-gallery", "", "comma list of data sets that also ship training images (those the browser cannot generate)")
+	trainPerClass := flag.Int("train-per-class", 50, "training images per class in a training gallery")
 	seed := flag.Int("seed", 0, "seed for data and weights")
 	flag.Parse()
-	if err := run(*out, strings.Split(*names, ","), *perClass, *seed); err != nil {
+	opt := options{out: *out, names: split(*names), perClass: *perClass, trainNames: split(*trainNames), trainPerClass: *trainPerClass, seed: *seed}
+	if err := run(opt); err != nil {
 		fmt.Fprintln(os.Stderr, "models:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, names []string, perClass, seed int) error {
+// options are the command's flags.
+type options struct {
+	out           string
+	names         []string
+	perClass      int
+	trainNames    []string
+	trainPerClass int
+	seed          int
+}
+
+// split splits a comma list, dropping blanks.
+func split(list string) []string {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// command is the command line that reproduces opt.
+func (opt options) command() string {
+	c := fmt.Sprintf("go run ./engine/cmd/models -out %s -datasets %s -gallery %d", opt.out, strings.Join(opt.names, ","), opt.perClass)
+	if len(opt.trainNames) > 0 {
+		c += fmt.Sprintf(" -train-gallery %s -train-per-class %d", strings.Join(opt.trainNames, ","), opt.trainPerClass)
+	}
+	return c + fmt.Sprintf(" -seed %d", opt.seed)
+}
+
+func run(opt options) error {
+	out, seed := opt.out, opt.seed
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	man := Manifest{Command: "go run ./engine/cmd/models -out " + out + " -datasets " + strings.Join(names, ",") + fmt.Sprintf(" -gallery %d -seed %d", perClass, seed)}
+	for _, name := range opt.trainNames {
+		if !slices.Contains(opt.names, name) {
+			return fmt.Errorf("-train-gallery names %q, which -datasets does not list", name)
+		}
+	}
+	man := Manifest{Command: opt.command()}
 	ctx := context.Background()
-	for _, name := range names {
-		ds, ok := lab.Datasets()[strings.TrimSpace(name)]
+	for _, name := range opt.names {
+		ds, ok := lab.Datasets()[name]
 		if !ok {
 			return fmt.Errorf("unknown data set %q", name)
 		}
@@ -97,11 +143,20 @@ func run(out string, names []string, perClass, seed int) error {
 			fmt.Fprintf(os.Stderr, "%s: test AUC %.3f, accuracy %.3f, IoU %.3f (train accuracy %.3f)\n", e.Name, e.Test.AUC, e.Test.Accuracy, e.Test.IoU, e.TrainAcc)
 			man.Models = append(man.Models, e)
 		}
-		g, err := shipGallery(out, ds.Name, splits.Test, perClass)
+		g, err := shipGallery(out, ds.Name+"-samples.safetensors", splits.Test, opt.perClass)
 		if err != nil {
 			return fmt.Errorf("%s gallery: %w", ds.Name, err)
 		}
+		g.Dataset = ds.Name
 		man.Galleries = append(man.Galleries, g)
+		if slices.Contains(opt.trainNames, ds.Name) {
+			g, err := shipGallery(out, ds.Name+"-train.safetensors", splits.Train, opt.trainPerClass)
+			if err != nil {
+				return fmt.Errorf("%s training gallery: %w", ds.Name, err)
+			}
+			g.Dataset, g.Split = ds.Name, "train"
+			man.Galleries = append(man.Galleries, g)
+		}
 	}
 	b, err := json.MarshalIndent(man, "", "  ")
 	if err != nil {
@@ -151,24 +206,24 @@ func shipModel(ctx context.Context, out string, ds lab.Dataset, splits data.Spli
 	return e, os.WriteFile(filepath.Join(out, e.Weights), weights, 0o644)
 }
 
-// shipGallery writes perClass test images of each class.
-func shipGallery(out, name string, test *data.Set, perClass int) (Gallery, error) {
-	count := make([]int, len(test.ClassNames))
+// shipGallery writes the first perClass images of each class of set to the
+// file out/file (the images keep their order in set).
+func shipGallery(out, file string, set *data.Set, perClass int) (Gallery, error) {
+	count := make([]int, len(set.ClassNames))
 	var idx []int
-	for i, y := range test.Labels {
+	for i, y := range set.Labels {
 		if count[y] < perClass {
 			count[y]++
 			idx = append(idx, i)
 		}
 	}
-	sub := test.Subset(idx)
+	sub := set.Subset(idx)
 	b, err := data.EncodeGallery(sub)
 	if err != nil {
 		return Gallery{}, err
 	}
-	file := name + "-samples.safetensors"
 	if err := os.WriteFile(filepath.Join(out, file), b, 0o644); err != nil {
 		return Gallery{}, err
 	}
-	return Gallery{Dataset: name, File: file, Count: sub.Len(), Classes: test.ClassNames}, nil
+	return Gallery{File: file, Count: sub.Len(), Classes: set.ClassNames}, nil
 }
