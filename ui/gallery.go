@@ -52,12 +52,16 @@ func (c *Gallery) DatasetNote() string {
 	if a.Switching != "" {
 		return a.Switching
 	}
+	shift := a.Dataset.Shift
+	if shift == "" {
+		shift = "the shortcut is reversed"
+	}
 	var s string
 	switch a.Dataset.Samples {
 	case "gallery":
-		s = "Samples from the shipped test images, where the shortcut is reversed."
+		s = "Samples from the shipped test images, where " + shift + "."
 	case "generated":
-		s = "Samples generated in your browser (the shortcut is reversed)."
+		s = "Samples generated in your browser (" + shift + ")."
 	}
 	if len(a.Datasets()) > 1 {
 		s += " Switching data set switches to its baseline model."

@@ -100,7 +100,7 @@ func (c *ModelPicker) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "picker-head"}}}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(vugu.HTML("Choose a model. Test scores are measured where the shortcut is reversed: AUC near 1 means the model reads the real evidence; the IoU says how much of its saliency falls on the masks."))
+				vgn.SetInnerHTML(vugu.HTML("Choose a model. Test scores are measured where the shortcut stops telling the truth (it is reversed; on the Decoy sets the swatch\x26#39;s shade is random): AUC near 1 means the model reads the real evidence; the IoU says how much of its saliency falls on the masks."))
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 				vgparent.AppendChild(vgn)
 				for _, g := range c.Groups() {

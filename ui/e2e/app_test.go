@@ -611,6 +611,22 @@ func TestApp(t *testing.T) {
 		t.Logf("unsupported DICOM: %s", text(ctx, "[data-testid=error]"))
 		extraShot(t, ctx, "dicom-unsupported")
 	}
+	// A shipped colour JPEG and a grey PNG open at their full size.
+	for _, c := range []struct{ file, title, size string }{
+		{"images/retina.jpg", "retina", "1411×1411"},
+		{"images/microaneurysms.png", "microaneurysms", "102×102"},
+	} {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=real-gallery] button[data-file="`+c.file+`"]`))); err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		saliencyShown(t, ctx, c.title)
+		if info := text(ctx, "[data-testid=image-info]"); !strings.Contains(info, c.size) {
+			t.Errorf("image info for %s: %q, want the size %s", c.file, info, c.size)
+		}
+		if n, _ := eval[int](ctx, canvasLit); n < 1000 {
+			t.Errorf("%s: the image canvas has %d lit pixels", c.file, n)
+		}
+	}
 	// The app keeps working.
 	title = clickSample(t, ctx, 0)
 	saliencyShown(t, ctx, title)

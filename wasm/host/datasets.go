@@ -71,6 +71,16 @@ var suggestions = map[string]suggestion{
 	"decoy-fashion": {lr: 3e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 1, "rrr": 1}},
 }
 
+// shiftOf says in plain words how a data set's test split differs from its
+// training split.
+func shiftOf(name string) string {
+	switch name {
+	case "decoy-mnist", "decoy-fashion", "mnist", "fashion":
+		return "the swatch's shade is random"
+	}
+	return "the shortcut is reversed"
+}
+
 // phantomInParts generates the Phantom splits of cfg one split at a time
 // (about three seconds each in a browser), reporting progress after each.
 // Each split draws from its own random stream, so a split generated with
@@ -310,7 +320,7 @@ func (h *Host) DatasetInfo() protocol.DatasetInfo {
 	}
 	ds := h.datasetFor(h.cur.info.Dataset)
 	g, gen := generators[ds.name]
-	info := protocol.DatasetInfo{Name: ds.name, Title: DatasetTitle(ds.name), Generated: gen, LR: 3e-3}
+	info := protocol.DatasetInfo{Name: ds.name, Title: DatasetTitle(ds.name), Generated: gen, LR: 3e-3, Shift: shiftOf(ds.name)}
 	if sg, ok := suggestions[ds.name]; ok {
 		info.LR, info.Lambda = sg.lr, maps.Clone(sg.lambda)
 	}

@@ -117,7 +117,7 @@ func (h *Host) install(key string, net *nn.Network, entry ManifestEntry, source 
 		Source: source,
 	}}
 	if source == "shipped" {
-		s.info.ScoreSet = "the test split where the shortcut is reversed"
+		s.info.ScoreSet = "the test split where " + shiftOf(entry.Dataset)
 	}
 	if h.slots == nil {
 		h.slots = map[string]*slot{}
@@ -141,10 +141,10 @@ func (h *Host) score(s *slot) {
 	var set *data.Set
 	switch {
 	case ds.splits != nil:
-		set, s.info.ScoreSet = ds.splits.Test, "the test split where the shortcut is reversed"
+		set, s.info.ScoreSet = ds.splits.Test, "the test split where "+shiftOf(ds.name)
 	case ds.name == "crosses":
 		if sp, err := h.splits(); err == nil && sp != nil {
-			set, s.info.ScoreSet = sp.Test, "the test split where the shortcut is reversed"
+			set, s.info.ScoreSet = sp.Test, "the test split where "+shiftOf(ds.name)
 		}
 	case ds.gallery != nil:
 		set, s.info.ScoreSet = ds.gallery, fmt.Sprintf("the %d sample images", ds.gallery.Len())
@@ -184,7 +184,7 @@ func (h *Host) Models() []protocol.ModelInfo {
 			m := protocol.ModelInfo{
 				Key: e.Name, Name: e.Name, Dataset: e.Dataset, Method: e.Method, Classes: e.Classes,
 				TestAUC: e.Test.AUC, TestAcc: e.Test.Accuracy, TestIoU: e.Test.IoU, Lambda: e.Lambda,
-				ScoreSet: "the test split where the shortcut is reversed", Source: "shipped",
+				ScoreSet: "the test split where " + shiftOf(e.Dataset), Source: "shipped",
 			}
 			if len(e.Input) == 3 {
 				m.C, m.H, m.W = e.Input[0], e.Input[1], e.Input[2]

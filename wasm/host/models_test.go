@@ -274,7 +274,7 @@ func TestTrainOnShippedTrainingImages(t *testing.T) {
 	if !ok || file != "decoy-mnist-train.safetensors" {
 		t.Fatalf("NeedsTrainGallery = %q, %v", file, ok)
 	}
-	if di := h.DatasetInfo(); !strings.Contains(di.Train, "fetched when training starts") {
+	if di := h.DatasetInfo(); !strings.Contains(di.Train, "fetched when training starts") || di.Shift != "the swatch's shade is random" || di.Lambda["rrr"] != 1 {
 		t.Errorf("DatasetInfo before the training file = %+v", di)
 	}
 	if err := h.AddTrainGallery(gallery(t, mustCrosses(t).Train, 10), nil); err != nil {

@@ -163,6 +163,9 @@ type DatasetInfo struct {
 	Generated bool `json:"generated"`
 	// Train says in plain words what fine-tuning trains on.
 	Train string `json:"train"`
+	// Shift says how the test split differs from the training split, in
+	// plain words ("the shortcut is reversed").
+	Shift string `json:"shift,omitempty"`
 	// LR is a suggested fine-tuning learning rate for this data set.
 	LR float64 `json:"lr,omitempty"`
 	// Lambda is a suggested λ per penalty method ("rrr", "gradmask",
