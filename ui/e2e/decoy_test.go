@@ -48,6 +48,12 @@ func TestDecoyMNIST(t *testing.T) {
 	extraShot(t, ctx, "decoy-mnist")
 
 	setField(t, ctx, "train-method", "rrr")
+	// The data set's fine-tuning λ for RRR, far below the Phantom's 10: the
+	// baseline's input gradient on the swatch is large.
+	if err := waitJS(ctx, `Number(document.querySelector('[data-testid=train-lambda]').value) === 1e-5`, 5*time.Second); err != nil {
+		got, _ := eval[string](ctx, `document.querySelector('[data-testid=train-lambda]').value`)
+		t.Errorf("RRR λ on Decoy MNIST is %q, want the suggested 1e-5: %v", got, err)
+	}
 	setField(t, ctx, "train-epochs", "1")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("[data-testid=train-start]"))); err != nil {
 		t.Fatal(err)

@@ -61,14 +61,14 @@ type suggestion struct {
 	lambda map[string]float64
 }
 
-// suggestions mirror engine/lab's defaults per data set (a test checks
-// them); the worker does not import engine/lab, which would bring gonum
-// into the wasm binary.
+// suggestions mirror engine/lab's defaults per data set, with its
+// fine-tuning λ where it has one (a test checks them); the worker does not
+// import engine/lab, which would bring gonum into the wasm binary.
 var suggestions = map[string]suggestion{
 	"crosses":       {lr: 3e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 0.003, "rrr": 10}},
 	"phantom":       {lr: 2e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 0.003, "rrr": 10}},
-	"decoy-mnist":   {lr: 3e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 1, "rrr": 1}},
-	"decoy-fashion": {lr: 3e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 1, "rrr": 1}},
+	"decoy-mnist":   {lr: 3e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 0.01, "rrr": 1e-5}},
+	"decoy-fashion": {lr: 3e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 0.01, "rrr": 1e-5}},
 }
 
 // shiftOf says in plain words how a data set's test split differs from its

@@ -274,7 +274,7 @@ func TestTrainOnShippedTrainingImages(t *testing.T) {
 	if !ok || file != "decoy-mnist-train.safetensors" {
 		t.Fatalf("NeedsTrainGallery = %q, %v", file, ok)
 	}
-	if di := h.DatasetInfo(); !strings.Contains(di.Train, "fetched when training starts") || di.Shift != "the swatch's shade is random" || di.Lambda["rrr"] != 1 {
+	if di := h.DatasetInfo(); !strings.Contains(di.Train, "fetched when training starts") || di.Shift != "the swatch's shade is random" || di.Lambda["rrr"] != 1e-5 {
 		t.Errorf("DatasetInfo before the training file = %+v", di)
 	}
 	if err := h.AddTrainGallery(gallery(t, mustCrosses(t).Train, 10), nil); err != nil {
@@ -465,7 +465,11 @@ func TestGeneratorsMatchLab(t *testing.T) {
 			t.Errorf("%s: learning rate %v, engine/lab says %v", name, sg.lr, ds.LR)
 		}
 		for _, m := range train.Methods() {
-			if want, got := ds.Lambda[m], sg.lambda[string(m)]; want != got {
+			want, ok := ds.TuneLambda[m]
+			if !ok {
+				want = ds.Lambda[m]
+			}
+			if got := sg.lambda[string(m)]; want != got {
 				t.Errorf("%s: λ for %s %v, engine/lab says %v", name, m, got, want)
 			}
 		}
