@@ -100,7 +100,7 @@ func (c *ModelPicker) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "picker-head"}}}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(vugu.HTML("Choose a model. Test scores are measured where the shortcut stops telling the truth (it is reversed; on the Decoy sets the swatch\x26#39;s shade is random): AUC near 1 means the model reads the real evidence; the IoU says how much of its saliency falls on the masks."))
+				vgn.SetInnerHTML(vugu.HTML("Choose a model. Test scores are measured where the shortcut stops telling the truth (it is reversed; on the Decoy sets the swatch\x26#39;s shade is random): AUC near 1 means the model reads the real evidence; the IoU and \x26#34;in mask\x26#34; say how much of its saliency falls on the masks."))
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 				vgparent.AppendChild(vgn)
 				for _, g := range c.Groups() {
@@ -221,6 +221,19 @@ func (c *ModelPicker) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "b", Attr: []vugu.VGAttribute(nil)}
 										vgparent.AppendChild(vgn)
 										vgn.SetInnerHTML(Num(m.TestIoU))
+									}
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n                    "}
+									vgparent.AppendChild(vgn)
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "title", Val: "Share of the input-gradient saliency that falls inside the masks"}}}
+									vgparent.AppendChild(vgn)
+									{
+										vgparent := vgn
+										_ = vgparent
+										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "in mask "}
+										vgparent.AppendChild(vgn)
+										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "b", Attr: []vugu.VGAttribute(nil)}
+										vgparent.AppendChild(vgn)
+										vgn.SetInnerHTML(Pct(m.TestMass))
 									}
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n                "}
 									vgparent.AppendChild(vgn)

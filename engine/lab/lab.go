@@ -209,8 +209,10 @@ type Run struct {
 	LastTestAUC float64 `json:"last_epoch_test_auc"`
 	LastTestAcc float64 `json:"last_epoch_test_accuracy"`
 	IoUGrad     float64 `json:"iou_gradient"`
-	IoUIG       float64 `json:"iou_integrated_gradients"`
-	Diverged    string  `json:"diverged,omitempty"`
+	// MassGrad is the input gradient's relevance mass inside the mask.
+	MassGrad float64 `json:"relevance_mass_gradient"`
+	IoUIG    float64 `json:"iou_integrated_gradients"`
+	Diverged string  `json:"diverged,omitempty"`
 }
 
 // Summary is the mean and standard deviation over seeds of one method.
@@ -224,6 +226,7 @@ type Summary struct {
 	LastTestAUC          float64
 	LastTestAcc          float64
 	IoUGrad, IoUGradStd  float64
+	MassGrad, MassStd    float64
 	IoUIG, IoUIGStd      float64
 }
 
@@ -322,20 +325,22 @@ func runOne(ctx context.Context, ds Dataset, cfg Config, m train.Method, lam flo
 	r.ValidAUC = train.Evaluate(net, splits.Valid, 64).AUC
 	test := train.Evaluate(net, splits.Test, 64)
 	r.TestAUC, r.TestAcc = test.AUC, test.Accuracy
-	r.IoUGrad, err = MeanIoU(ctx, net, splits.Test, ds.Positive, saliency.Gradient, saliency.Options{})
+	grad, err := MeanAgreement(ctx, net, splits.Test, ds.Positive, saliency.Gradient, saliency.Options{})
 	if err != nil {
 		return r, err
 	}
-	r.IoUIG, err = MeanIoU(ctx, net, splits.Test, ds.Positive, saliency.IntegratedGradients, saliency.Options{Steps: cfg.IGSteps})
+	r.IoUGrad, r.MassGrad = grad.IoU, grad.RelevanceMass
+	ig, err := MeanAgreement(ctx, net, splits.Test, ds.Positive, saliency.IntegratedGradients, saliency.Options{Steps: cfg.IGSteps})
+	r.IoUIG = ig.IoU
 	return r, err
 }
 
-// MeanIoU returns the mean top-k IoU between method m's saliency for each
-// image's own class and its mask, over the images of set whose class is
-// positive and whose mask is non-empty.
-func MeanIoU(ctx context.Context, net *nn.Network, set *data.Set, positive func(int) bool, m saliency.Method, opt saliency.Options) (float64, error) {
-	var sum float64
-	var n int
+// MeanAgreement returns the mean agreement (top-k IoU, relevance mass, …)
+// between method m's saliency for each image's own class and its mask, over
+// the images of set whose class is positive and whose mask is non-empty.
+// With no such image every field is NaN.
+func MeanAgreement(ctx context.Context, net *nn.Network, set *data.Set, positive func(int) bool, m saliency.Method, opt saliency.Options) (metrics.AgreementMean, error) {
+	var sum metrics.AgreementMean
 	for i := 0; i < set.Len(); i++ {
 		y := set.Labels[i]
 		if !positive(y) {
@@ -344,19 +349,28 @@ func MeanIoU(ctx context.Context, net *nn.Network, set *data.Set, positive func(
 		opt.Class = y
 		s, err := saliency.Map(ctx, net, set.Image(i), m, opt)
 		if err != nil {
-			return 0, fmt.Errorf("lab: saliency %s on image %d: %w", m, i, err)
+			return sum, fmt.Errorf("lab: saliency %s on image %d: %w", m, i, err)
 		}
 		a, ok := metrics.Agree(s, set.Mask(i))
 		if !ok {
 			continue
 		}
-		sum += a.IoU
-		n++
+		sum.IoU += a.IoU
+		sum.IoP += a.IoP
+		sum.IoT += a.IoT
+		sum.RelevanceMass += a.RelevanceMass
+		if a.Pointing {
+			sum.Pointing++
+		}
+		sum.N++
 	}
-	if n == 0 {
-		return math.NaN(), nil
+	if sum.N == 0 {
+		nan := math.NaN()
+		return metrics.AgreementMean{IoU: nan, IoP: nan, IoT: nan, RelevanceMass: nan, Pointing: nan}, nil
 	}
-	return sum / float64(n), nil
+	n := float64(sum.N)
+	sum.IoU, sum.IoP, sum.IoT, sum.RelevanceMass, sum.Pointing = sum.IoU/n, sum.IoP/n, sum.IoT/n, sum.RelevanceMass/n, sum.Pointing/n
+	return sum, nil
 }
 
 // meanStd returns the mean and the sample standard deviation (0 for a single
@@ -384,6 +398,7 @@ func summarize(m train.Method, lam float64, runs []Run) Summary {
 	s.LastTestAUC, _ = meanStd(col(func(r Run) float64 { return r.LastTestAUC }))
 	s.LastTestAcc, _ = meanStd(col(func(r Run) float64 { return r.LastTestAcc }))
 	s.IoUGrad, s.IoUGradStd = meanStd(col(func(r Run) float64 { return r.IoUGrad }))
+	s.MassGrad, s.MassStd = meanStd(col(func(r Run) float64 { return r.MassGrad }))
 	s.IoUIG, s.IoUIGStd = meanStd(col(func(r Run) float64 { return r.IoUIG }))
 	return s
 }
@@ -393,11 +408,11 @@ func (r *Result) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s (%d seeds, %d epochs)\n\n", r.Dataset, r.Config.Seeds, r.Config.Epochs)
 	b.WriteString("Test metrics are for the checkpoint with the lowest validation loss; the last columns show the last epoch's weights.\n\n")
-	b.WriteString("| method | λ | test AUC | test accuracy | IoU (input gradient) | IoU (Integrated Gradients) | train accuracy (selected / last) | test AUC (last epoch) | test accuracy (last epoch) |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| method | λ | test AUC | test accuracy | IoU (input gradient) | IoU (Integrated Gradients) | relevance mass in mask (input gradient) | train accuracy (selected / last) | test AUC (last epoch) | test accuracy (last epoch) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Summaries {
-		fmt.Fprintf(&b, "| %s | %g | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f / %.3f | %.3f | %.3f |\n",
-			s.Method, s.Lambda, s.TestAUC, s.TestAUCStd, s.TestAcc, s.TestAccStd, s.IoUGrad, s.IoUGradStd, s.IoUIG, s.IoUIGStd, s.TrainAcc, s.FinalTrain, s.LastTestAUC, s.LastTestAcc)
+		fmt.Fprintf(&b, "| %s | %g | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f / %.3f | %.3f | %.3f |\n",
+			s.Method, s.Lambda, s.TestAUC, s.TestAUCStd, s.TestAcc, s.TestAccStd, s.IoUGrad, s.IoUGradStd, s.IoUIG, s.IoUIGStd, s.MassGrad, s.MassStd, s.TrainAcc, s.FinalTrain, s.LastTestAUC, s.LastTestAcc)
 	}
 	return b.String()
 }

@@ -22,6 +22,7 @@ type ManifestEntry struct {
 		AUC      float64 `json:"auc"`
 		Accuracy float64 `json:"accuracy"`
 		IoU      float64 `json:"iou"`
+		Mass     float64 `json:"relevance_mass"`
 	} `json:"test"`
 }
 

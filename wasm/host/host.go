@@ -18,6 +18,7 @@ import (
 	"math"
 
 	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/metrics"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/saliency"
@@ -113,7 +114,7 @@ func (h *Host) install(key string, net *nn.Network, entry ManifestEntry, source 
 	s := &slot{orig: net, info: protocol.ModelInfo{
 		Key: key, Name: entry.Name, Dataset: entry.Dataset, Method: entry.Method,
 		C: in.C, H: in.H, W: in.W, Classes: net.Spec.Classes, Params: len(net.Params),
-		TestAUC: entry.Test.AUC, TestAcc: entry.Test.Accuracy, TestIoU: entry.Test.IoU, Lambda: entry.Lambda,
+		TestAUC: entry.Test.AUC, TestAcc: entry.Test.Accuracy, TestIoU: entry.Test.IoU, TestMass: entry.Test.Mass, Lambda: entry.Lambda,
 		Source: source,
 	}}
 	if source == "shipped" {
@@ -136,7 +137,7 @@ func (h *Host) install(key string, net *nn.Network, entry ManifestEntry, source 
 // data it can be tested on without waiting: the generated test split if
 // it is there, else the Crosses split (cheap to draw), else the gallery.
 func (h *Host) score(s *slot) {
-	s.info.TestAUC, s.info.TestAcc, s.info.TestIoU, s.info.ScoreSet = math.NaN(), math.NaN(), math.NaN(), ""
+	s.info.TestAUC, s.info.TestAcc, s.info.TestIoU, s.info.TestMass, s.info.ScoreSet = math.NaN(), math.NaN(), math.NaN(), math.NaN(), ""
 	ds := h.datasetFor(s.info.Dataset)
 	var set *data.Set
 	switch {
@@ -154,7 +155,7 @@ func (h *Host) score(s *slot) {
 	}
 	ev := train.Evaluate(s.orig, set, 64)
 	s.info.TestAUC, s.info.TestAcc = ev.AUC, ev.Accuracy
-	s.info.TestIoU = meanIoU(s.orig, set)
+	s.info.TestIoU, s.info.TestMass = meanAgreement(s.orig, set)
 }
 
 // Activate makes the already loaded model key current and reports whether
@@ -183,7 +184,7 @@ func (h *Host) Models() []protocol.ModelInfo {
 			}
 			m := protocol.ModelInfo{
 				Key: e.Name, Name: e.Name, Dataset: e.Dataset, Method: e.Method, Classes: e.Classes,
-				TestAUC: e.Test.AUC, TestAcc: e.Test.Accuracy, TestIoU: e.Test.IoU, Lambda: e.Lambda,
+				TestAUC: e.Test.AUC, TestAcc: e.Test.Accuracy, TestIoU: e.Test.IoU, TestMass: e.Test.Mass, Lambda: e.Lambda,
 				ScoreSet: "the test split where " + shiftOf(e.Dataset), Source: "shipped",
 			}
 			if len(e.Input) == 3 {
@@ -335,33 +336,36 @@ func (h *Host) Saliency(ctx context.Context, x []float32, req protocol.SaliencyR
 	return h.MapOf(a, req)
 }
 
-// meanIoU is the mean top-k IoU between the input-gradient map of the true
-// class and the mask, over up to iouImages test images of the last
-// ("positive") class with a non-empty mask (METHODS.md). It returns NaN if
-// there are none.
-func meanIoU(net *nn.Network, s *data.Set) float64 {
-	pos := len(s.ClassNames) - 1
-	var sum float64
+// meanAgreement returns the mean top-k IoU and relevance mass between the
+// input-gradient map of each image's true class and its mask, over up to
+// iouImages test images of a positive class with a non-empty mask
+// (METHODS.md): of the last class ("cardiomegaly", "two crosses") for a
+// two-class set, of every class otherwise (as engine/lab does for the Decoy
+// sets). Both are NaN if there are none.
+func meanAgreement(net *nn.Network, s *data.Set) (iou, mass float64) {
+	last := len(s.ClassNames) - 1
 	var n int
 	for i := 0; i < s.Len() && n < iouImages; i++ {
-		if s.Labels[i] != pos {
+		y := s.Labels[i]
+		if last == 1 && y != last {
 			continue
 		}
-		m, err := saliency.Map(context.Background(), net, s.Image(i), saliency.Gradient, saliency.Options{Class: pos})
+		m, err := saliency.Map(context.Background(), net, s.Image(i), saliency.Gradient, saliency.Options{Class: y})
 		if err != nil {
 			continue
 		}
-		a, ok := agree(m, s.Mask(i))
+		a, ok := metrics.Agree(m, s.Mask(i))
 		if !ok {
 			continue
 		}
-		sum += a
+		iou += a.IoU
+		mass += a.RelevanceMass
 		n++
 	}
 	if n == 0 {
-		return math.NaN()
+		return math.NaN(), math.NaN()
 	}
-	return sum / float64(n)
+	return iou / float64(n), mass / float64(n)
 }
 
 // Export returns the named model's architecture and weights files.

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"saliencyexplorer/engine/lab"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
+	"saliencyexplorer/engine/saliency"
 	"saliencyexplorer/engine/train"
 	"saliencyexplorer/wasm/protocol"
 )
@@ -511,6 +513,44 @@ func TestPhantomInParts(t *testing.T) {
 		g, w := pair[0], pair[1]
 		if g.Len() != w.Len() || !slices.Equal(g.Images, w.Images) || !slices.Equal(g.TrainMasks, w.TrainMasks) || !slices.Equal(g.Labels, w.Labels) {
 			t.Errorf("split %d differs from data.Phantom's", i)
+		}
+	}
+}
+
+// TestMeanAgreementMatchesLab checks the worker's saliency agreement
+// against engine/lab's on the same network and images: positive images
+// only on a two-class set (class 1), every image on a ten-class set.
+func TestMeanAgreementMatchesLab(t *testing.T) {
+	cross := mustCrosses(t).Test
+	idx := make([]int, 40)
+	for i := range idx {
+		idx[i] = i
+	}
+	two := cross.Subset(idx)
+	ten := &data.Set{Name: "ten", C: 1, H: 28, W: 28, ClassNames: data.MNISTClassNames,
+		Images: two.Images, Masks: two.Masks, TrainMasks: two.TrainMasks, Labels: make([]int, two.Len())}
+	for i := range ten.Labels {
+		ten.Labels[i] = i % 10
+	}
+	for _, c := range []struct {
+		set      *data.Set
+		spec     nn.Spec
+		positive func(int) bool
+	}{
+		{two, model.CrossesCNN(), func(y int) bool { return y == 1 }},
+		{ten, model.DecoyCNN("ten", data.MNISTClassNames), func(int) bool { return true }},
+	} {
+		net, err := nn.New(c.spec, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		iou, mass := meanAgreement(net, c.set)
+		want, err := lab.MeanAgreement(context.Background(), net, c.set, c.positive, saliency.Gradient, saliency.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(iou-want.IoU) > 1e-9 || math.Abs(mass-want.RelevanceMass) > 1e-9 || !(mass > 0 && mass < 1) {
+			t.Errorf("%s: IoU %v, mass %v; engine/lab says %v, %v", c.set.Name, iou, mass, want.IoU, want.RelevanceMass)
 		}
 	}
 }

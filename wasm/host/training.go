@@ -6,16 +6,9 @@ import (
 	"math"
 
 	"saliencyexplorer/engine/data"
-	"saliencyexplorer/engine/metrics"
 	"saliencyexplorer/engine/train"
 	"saliencyexplorer/wasm/protocol"
 )
-
-// agree returns the top-k IoU of map s against mask m.
-func agree(s, m []float32) (float64, bool) {
-	a, ok := metrics.Agree(s, m)
-	return a.IoU, ok
-}
 
 // StartTraining starts a fine-tuning run of the current model. It trains
 // on the data set's training split (generated in the browser for Crosses
@@ -167,7 +160,7 @@ func (h *Host) report(epoch int, trainLoss float64, valid train.Eval, best bool)
 	if r.test != nil {
 		ev := train.Evaluate(r.net, r.test, 64)
 		rep.TestAcc, rep.TestAUC = ev.Accuracy, ev.AUC
-		rep.MeanIoU = meanIoU(r.net, r.test)
+		rep.MeanIoU, _ = meanAgreement(r.net, r.test)
 	}
 	return rep
 }

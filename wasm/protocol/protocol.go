@@ -129,7 +129,10 @@ type ModelInfo struct {
 	TestAUC float64  `json:"testAUC"`
 	TestAcc float64  `json:"testAccuracy"`
 	TestIoU float64  `json:"testIoU"`
-	Lambda  float64  `json:"lambda,omitempty"` // penalty weight it was trained with
+	// TestMass is the mean relevance mass of input-gradient saliency
+	// inside the masks (the share of the map on the evidence).
+	TestMass float64 `json:"testMass"`
+	Lambda   float64 `json:"lambda,omitempty"` // penalty weight it was trained with
 	// ScoreSet says where the test scores come from, e.g. "the shipped
 	// test split" or "24 sample images"; empty if there are none.
 	ScoreSet string `json:"scoreSet,omitempty"`
@@ -338,6 +341,7 @@ func sanitize(h *Header) {
 			finite(&m.TestAUC)
 			finite(&m.TestAcc)
 			finite(&m.TestIoU)
+			finite(&m.TestMass)
 			finite(&m.Lambda)
 		}
 	}

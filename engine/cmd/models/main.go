@@ -33,6 +33,8 @@ type Scores struct {
 	AUC      float64 `json:"auc"`
 	Accuracy float64 `json:"accuracy"`
 	IoU      float64 `json:"iou"` // mean top-k IoU of input-gradient saliency on positive test images
+	// Mass is the mean relevance mass of that saliency inside the masks.
+	Mass float64 `json:"relevance_mass"`
 }
 
 // Entry is one model in the manifest.
@@ -140,7 +142,7 @@ func run(opt options) error {
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", ds.Name, m, err)
 			}
-			fmt.Fprintf(os.Stderr, "%s: test AUC %.3f, accuracy %.3f, IoU %.3f (train accuracy %.3f)\n", e.Name, e.Test.AUC, e.Test.Accuracy, e.Test.IoU, e.TrainAcc)
+			fmt.Fprintf(os.Stderr, "%s: test AUC %.3f, accuracy %.3f, IoU %.3f, relevance mass %.3f (train accuracy %.3f)\n", e.Name, e.Test.AUC, e.Test.Accuracy, e.Test.IoU, e.Test.Mass, e.TrainAcc)
 			man.Models = append(man.Models, e)
 		}
 		g, err := shipGallery(out, ds.Name+"-samples.safetensors", splits.Test, opt.perClass)
@@ -181,7 +183,7 @@ func shipModel(ctx context.Context, out string, ds lab.Dataset, splits data.Spli
 	name := ds.Name + "-" + string(m)
 	net.Spec.Name = name
 	test := train.Evaluate(net, splits.Test, 64)
-	iou, err := lab.MeanIoU(ctx, net, splits.Test, ds.Positive, saliency.Gradient, saliency.Options{})
+	agree, err := lab.MeanAgreement(ctx, net, splits.Test, ds.Positive, saliency.Gradient, saliency.Options{})
 	if err != nil {
 		return Entry{}, err
 	}
@@ -190,7 +192,7 @@ func shipModel(ctx context.Context, out string, ds lab.Dataset, splits data.Spli
 		Arch: name + ".json", Weights: name + ".safetensors",
 		Input:   [3]int{net.Input().C, net.Input().H, net.Input().W},
 		Classes: net.Spec.Classes, Epochs: tr.Config().Epochs, Seed: seed,
-		Test:     Scores{AUC: test.AUC, Accuracy: test.Accuracy, IoU: iou},
+		Test:     Scores{AUC: test.AUC, Accuracy: test.Accuracy, IoU: agree.IoU, Mass: agree.RelevanceMass},
 		TrainAcc: train.Evaluate(net, splits.Train, 64).Accuracy,
 	}
 	arch, weights, err := model.Save(net, map[string]string{

@@ -70,14 +70,14 @@ func TestShippedModels(t *testing.T) {
 			}
 			test := train.Evaluate(net, sp.Test, 64)
 			trainAcc := train.Evaluate(net, sp.Train, 64).Accuracy
-			iou, err := lab.MeanIoU(context.Background(), net, sp.Test, ds.Positive, saliency.Gradient, saliency.Options{})
+			agree, err := lab.MeanAgreement(context.Background(), net, sp.Test, ds.Positive, saliency.Gradient, saliency.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, c := range []struct {
 				name      string
 				got, want float64
-			}{{"test AUC", test.AUC, e.Test.AUC}, {"test accuracy", test.Accuracy, e.Test.Accuracy}, {"IoU", iou, e.Test.IoU}, {"train accuracy", trainAcc, e.TrainAcc}} {
+			}{{"test AUC", test.AUC, e.Test.AUC}, {"test accuracy", test.Accuracy, e.Test.Accuracy}, {"IoU", agree.IoU, e.Test.IoU}, {"relevance mass", agree.RelevanceMass, e.Test.Mass}, {"train accuracy", trainAcc, e.TrainAcc}} {
 				if math.Abs(c.got-c.want) > 1e-3 {
 					t.Errorf("%s re-measured as %.4f, manifest says %.4f", c.name, c.got, c.want)
 				}
