@@ -340,37 +340,25 @@ func runOne(ctx context.Context, ds Dataset, cfg Config, m train.Method, lam flo
 // the images of set whose class is positive and whose mask is non-empty.
 // With no such image every field is NaN.
 func MeanAgreement(ctx context.Context, net *nn.Network, set *data.Set, positive func(int) bool, m saliency.Method, opt saliency.Options) (metrics.AgreementMean, error) {
-	var sum metrics.AgreementMean
-	for i := 0; i < set.Len(); i++ {
-		y := set.Labels[i]
+	hw := set.H * set.W
+	maps := make([]float32, set.Len()*hw)
+	for i, y := range set.Labels {
 		if !positive(y) {
 			continue
 		}
 		opt.Class = y
 		s, err := saliency.Map(ctx, net, set.Image(i), m, opt)
 		if err != nil {
-			return sum, fmt.Errorf("lab: saliency %s on image %d: %w", m, i, err)
+			return metrics.AgreementMean{}, fmt.Errorf("lab: saliency %s on image %d: %w", m, i, err)
 		}
-		a, ok := metrics.Agree(s, set.Mask(i))
-		if !ok {
-			continue
-		}
-		sum.IoU += a.IoU
-		sum.IoP += a.IoP
-		sum.IoT += a.IoT
-		sum.RelevanceMass += a.RelevanceMass
-		if a.Pointing {
-			sum.Pointing++
-		}
-		sum.N++
+		copy(maps[i*hw:(i+1)*hw], s)
 	}
-	if sum.N == 0 {
+	r := metrics.MeanAgreement(maps, set.Masks, set.Len(), hw, func(i int) bool { return positive(set.Labels[i]) })
+	if r.N == 0 {
 		nan := math.NaN()
-		return metrics.AgreementMean{IoU: nan, IoP: nan, IoT: nan, RelevanceMass: nan, Pointing: nan}, nil
+		r.IoU, r.IoP, r.IoT, r.RelevanceMass, r.Pointing = nan, nan, nan, nan, nan
 	}
-	n := float64(sum.N)
-	sum.IoU, sum.IoP, sum.IoT, sum.RelevanceMass, sum.Pointing = sum.IoU/n, sum.IoP/n, sum.IoT/n, sum.RelevanceMass/n, sum.Pointing/n
-	return sum, nil
+	return r, nil
 }
 
 // meanStd returns the mean and the sample standard deviation (0 for a single

@@ -337,35 +337,34 @@ func (h *Host) Saliency(ctx context.Context, x []float32, req protocol.SaliencyR
 }
 
 // meanAgreement returns the mean top-k IoU and relevance mass between the
-// input-gradient map of each image's true class and its mask, over up to
-// iouImages test images of a positive class with a non-empty mask
-// (METHODS.md): of the last class ("cardiomegaly", "two crosses") for a
-// two-class set, of every class otherwise (as engine/lab does for the Decoy
-// sets). Both are NaN if there are none.
+// input-gradient map of each image's true class and its mask, over the
+// first iouImages test images of a positive class (METHODS.md): the last
+// class ("cardiomegaly", "two crosses") for a two-class set, every class
+// otherwise (as engine/lab does for the Decoy sets); images with an empty
+// mask do not count. Both are NaN if no image counts.
 func meanAgreement(net *nn.Network, s *data.Set) (iou, mass float64) {
-	last := len(s.ClassNames) - 1
-	var n int
-	for i := 0; i < s.Len() && n < iouImages; i++ {
-		y := s.Labels[i]
-		if last == 1 && y != last {
-			continue
+	positive := func(y int) bool { return len(s.ClassNames) != 2 || y == 1 }
+	var idx []int
+	for i, y := range s.Labels {
+		if positive(y) && len(idx) < iouImages {
+			idx = append(idx, i)
 		}
-		m, err := saliency.Map(context.Background(), net, s.Image(i), saliency.Gradient, saliency.Options{Class: y})
-		if err != nil {
-			continue
-		}
-		a, ok := metrics.Agree(m, s.Mask(i))
-		if !ok {
-			continue
-		}
-		iou += a.IoU
-		mass += a.RelevanceMass
-		n++
 	}
-	if n == 0 {
+	sub := s.Subset(idx)
+	hw := s.H * s.W
+	maps := make([]float32, sub.Len()*hw)
+	for i, y := range sub.Labels {
+		m, err := saliency.Map(context.Background(), net, sub.Image(i), saliency.Gradient, saliency.Options{Class: y})
+		if err != nil {
+			return math.NaN(), math.NaN()
+		}
+		copy(maps[i*hw:(i+1)*hw], m)
+	}
+	r := metrics.MeanAgreement(maps, sub.Masks, sub.Len(), hw, nil)
+	if r.N == 0 {
 		return math.NaN(), math.NaN()
 	}
-	return iou / float64(n), mass / float64(n)
+	return r.IoU, r.RelevanceMass
 }
 
 // Export returns the named model's architecture and weights files.
