@@ -95,7 +95,7 @@ func (c *TrainCharts) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
 			vgcomp.App = c.App
 			vgcomp.Unit = true
-			vgcomp.Title = "Mean saliency IoU"
+			vgcomp.Title = "Saliency on the masks"
 			vgcomp.Kind = "iou"
 			vgout.Components = append(vgout.Components, vgcomp)
 			vgn = &vugu.VGNode{Component: vgcomp}

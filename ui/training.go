@@ -206,7 +206,8 @@ func (a *App) ChartSeries(kind string) []Series {
 		}
 	case "iou":
 		return []Series{
-			{"test", "s4", col(func(e protocol.EpochReport) float64 { return e.MeanIoU })},
+			{"IoU", "s4", col(func(e protocol.EpochReport) float64 { return e.MeanIoU })},
+			{"in mask", "s5", col(func(e protocol.EpochReport) float64 { return e.MeanMass })},
 		}
 	}
 	return nil

@@ -70,6 +70,11 @@ func TestDecoyMNIST(t *testing.T) {
 	if err := waitJS(ctx, `+document.querySelector('.chart[data-kind=accuracy]').dataset.points >= 1`, 10*time.Second); err != nil {
 		t.Errorf("no accuracy chart after training: %v", err)
 	}
+	extraShot(t, ctx, "decoy-mnist-tuned")
+	// The saliency chart draws both the IoU and the share in the masks.
+	if n, _ := eval[int](ctx, `[...document.querySelectorAll('.chart[data-kind=iou] path.line')].filter(p => (p.getAttribute('d') || '').startsWith('M')).length`); n != 2 {
+		t.Errorf("the saliency chart draws %d lines, want 2 (IoU and in mask)", n)
+	}
 	if errs, _ := rec.snapshot(); len(errs) > 0 {
 		t.Errorf("console errors: %v", errs)
 	}

@@ -99,7 +99,7 @@ func TestHostEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if last.State != protocol.StateDone || last.Steps != 3 || last.EpochEnd == nil || math.IsNaN(last.EpochEnd.TestAUC) {
+	if last.State != protocol.StateDone || last.Steps != 3 || last.EpochEnd == nil || math.IsNaN(last.EpochEnd.TestAUC) || !(last.EpochEnd.MeanMass > 0 && last.EpochEnd.MeanMass <= 1) {
 		t.Errorf("last update %+v %+v", last, last.EpochEnd)
 	}
 	if !h.Info().HasTuned {

@@ -155,12 +155,12 @@ func (h *Host) report(epoch int, trainLoss float64, valid train.Eval, best bool)
 	r := h.run
 	rep := &protocol.EpochReport{
 		Epoch: epoch, TrainLoss: trainLoss, ValidLoss: valid.Loss, ValidAcc: valid.Accuracy, ValidAUC: valid.AUC,
-		TestAcc: math.NaN(), TestAUC: math.NaN(), MeanIoU: math.NaN(), Best: best,
+		TestAcc: math.NaN(), TestAUC: math.NaN(), MeanIoU: math.NaN(), MeanMass: math.NaN(), Best: best,
 	}
 	if r.test != nil {
 		ev := train.Evaluate(r.net, r.test, 64)
 		rep.TestAcc, rep.TestAUC = ev.Accuracy, ev.AUC
-		rep.MeanIoU, _ = meanAgreement(r.net, r.test)
+		rep.MeanIoU, rep.MeanMass = meanAgreement(r.net, r.test)
 	}
 	return rep
 }

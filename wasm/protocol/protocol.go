@@ -298,7 +298,9 @@ type EpochReport struct {
 	TestAcc   float64 `json:"testAcc"`
 	TestAUC   float64 `json:"testAUC"`
 	MeanIoU   float64 `json:"meanIoU"` // test images, input gradient of the true class
-	Best      bool    `json:"best"`
+	// MeanMass is the mean relevance mass of those maps inside the masks.
+	MeanMass float64 `json:"meanMass"`
+	Best     bool    `json:"best"`
 }
 
 // ExportRequest names the model to export.
@@ -364,7 +366,7 @@ func sanitize(h *Header) {
 		finite(&u.CE)
 		finite(&u.Penalty)
 		if e := u.EpochEnd; e != nil {
-			for _, v := range []*float64{&e.TrainLoss, &e.ValidLoss, &e.ValidAcc, &e.ValidAUC, &e.TestAcc, &e.TestAUC, &e.MeanIoU} {
+			for _, v := range []*float64{&e.TrainLoss, &e.ValidLoss, &e.ValidAcc, &e.ValidAUC, &e.TestAcc, &e.TestAUC, &e.MeanIoU, &e.MeanMass} {
 				finite(v)
 			}
 		}
