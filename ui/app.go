@@ -193,15 +193,24 @@ func (a *App) Start(env vugu.EventEnv) {
 
 // engineScript returns the engine worker's URL: worker.js, with the page's
 // ?workers=K passed on (K engine workers for Integrated Gradients and
-// SmoothGrad; 1 computes everything in one worker, for comparisons).
+// SmoothGrad; 1 computes everything in one worker, for comparisons) and
+// its ?stall-helpers=1 (helper workers that never answer, for testing that
+// the engine worker recovers).
 func engineScript() string {
-	q := global().Get("URLSearchParams").New(global().Get("location").Get("search")).Call("get", "workers")
-	if q.Truthy() {
-		if k, err := strconv.Atoi(q.String()); err == nil && k > 0 {
-			return "worker.js?workers=" + strconv.Itoa(k)
+	params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
+	var q []string
+	if v := params.Call("get", "workers"); v.Truthy() {
+		if k, err := strconv.Atoi(v.String()); err == nil && k > 0 {
+			q = append(q, "workers="+strconv.Itoa(k))
 		}
 	}
-	return "worker.js"
+	if v := params.Call("get", "stall-helpers"); v.Truthy() && v.String() == "1" {
+		q = append(q, "stall=1")
+	}
+	if len(q) == 0 {
+		return "worker.js"
+	}
+	return "worker.js?" + strings.Join(q, "&")
 }
 
 // locked runs f with the event environment locked and requests a render.

@@ -39,12 +39,16 @@ func mapFor(t *testing.T, ctx context.Context, method string) (mx, millis float6
 	return mx, millis
 }
 
-// firstView opens the page with ?workers=k in a fresh browser and waits for
-// the first sample's map.
-func firstView(t *testing.T, origin string, k int) (context.Context, *recorder) {
+// firstView opens the page with ?workers=k (and query, if not empty) in a
+// fresh browser and waits for the first sample's map.
+func firstView(t *testing.T, origin string, k int, query string) (context.Context, *recorder) {
 	t.Helper()
 	ctx, rec := browser(t, 180*time.Second)
-	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/?workers=%d", origin, k))); err != nil {
+	url := fmt.Sprintf("%s/?workers=%d", origin, k)
+	if query != "" {
+		url += "&" + query
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatal(err)
 	}
 	engineReady(t, ctx, rec)
@@ -56,34 +60,44 @@ func firstView(t *testing.T, origin string, k int) (context.Context, *recorder) 
 }
 
 // TestWorkerPool computes an Integrated Gradients map of the first sample
-// in one engine worker (?workers=1) and split across two (?workers=2: the
-// engine worker starts one helper worker), and checks that both are drawn,
-// that the helper was started, that their maxima agree within 1e-4 and
-// that no console errors appear.
+// in one engine worker (?workers=1), split across two (?workers=2: the
+// engine worker starts one helper worker), and split across two whose
+// helper never answers (?stall-helpers=1: the engine worker must give up on
+// it after its patience and compute that part itself). It checks that all
+// three are drawn, that the helpers were started, that the maxima agree
+// within 1e-4 and that no console errors appear.
 func TestWorkerPool(t *testing.T) {
 	origin, srvLog := serveSiteLogged(t)
-	maxima := map[int]float64{}
+	var maxima []float64
 	var samples []string
-	for _, k := range []int{1, 2} {
+	for _, c := range []struct {
+		k     int
+		query string
+	}{{1, ""}, {2, ""}, {2, "stall-helpers=1"}} {
 		before := countServed(srvLog, "/worker.js")
-		ctx, rec := firstView(t, origin, k)
+		ctx, rec := firstView(t, origin, c.k, c.query)
 		samples = append(samples, activeSample(ctx))
 		mx, ms := mapFor(t, ctx, "integrated")
-		t.Logf("workers=%d: Integrated Gradients of %q: max %.6g, %.0f ms", k, samples[len(samples)-1], mx, ms)
-		maxima[k] = mx
-		if started := countServed(srvLog, "/worker.js") - before; started != k {
-			t.Errorf("workers=%d: %d engine workers started, want %d", k, started, k)
+		t.Logf("workers=%d %s: Integrated Gradients of %q: max %.6g, %.0f ms", c.k, c.query, samples[len(samples)-1], mx, ms)
+		maxima = append(maxima, mx)
+		if started := countServed(srvLog, "/worker.js") - before; started != c.k {
+			t.Errorf("workers=%d: %d engine workers started, want %d", c.k, started, c.k)
+		}
+		if c.query != "" && ms < 2500 {
+			t.Errorf("with a silent helper the map took %.0f ms: was the helper waited for at all?", ms)
 		}
 		errs, _ := rec.snapshot()
 		for _, e := range errs {
-			t.Errorf("workers=%d: console: %s", k, e)
+			t.Errorf("workers=%d: console: %s", c.k, e)
 		}
 	}
-	if samples[0] != samples[1] {
-		t.Fatalf("the two runs show different samples: %q", samples)
-	}
-	if !(maxima[1] > 0) || math.Abs(maxima[1]-maxima[2]) > 1e-4*maxima[1] {
-		t.Errorf("map maxima: %v with one worker, %v with two", maxima[1], maxima[2])
+	for i := 1; i < len(samples); i++ {
+		if samples[i] != samples[0] {
+			t.Fatalf("the runs show different samples: %q", samples)
+		}
+		if !(maxima[0] > 0) || math.Abs(maxima[i]-maxima[0]) > 1e-4*maxima[0] {
+			t.Errorf("map maxima: %v with one worker, %v in run %d", maxima[0], maxima[i], i)
+		}
 	}
 }
 

@@ -34,6 +34,7 @@ type worker struct {
 	trainID int
 	paused  bool
 	pool    pool // helper engine workers for split saliency requests
+	stall   bool // ?stall=1: as a helper, never answer (tests the pool's patience)
 
 	self     js.Value
 	u8       js.Value
@@ -48,6 +49,7 @@ func main() {
 		in:      make(chan message, 1024),
 		cancels: make(map[int]context.CancelFunc),
 		pool:    pool{size: -1},
+		stall:   queryParam("stall") == "1",
 		self:    js.Global(),
 		u8:      js.Global().Get("Uint8Array"),
 		array:   js.Global().Get("Array"),
@@ -255,6 +257,9 @@ func (w *worker) handle(m message) {
 	case protocol.Saliency:
 		w.saliency(m)
 	case protocol.SaliencyPart:
+		if w.stall {
+			return // a stalled helper, for tests (?stall=1): it never answers
+		}
 		w.part(m)
 	case protocol.Train:
 		w.train(m)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strconv"
 	"syscall/js"
+	"time"
 
 	"saliencyexplorer/wasm/host"
 	"saliencyexplorer/wasm/protocol"
@@ -18,12 +19,23 @@ import (
 // on networks this small (docs/performance.md).
 const maxWorkers = 4
 
+// minPatience is the least time a helper may stay silent (no progress, no
+// result) once this worker has finished its own part; it may also take
+// four times as long as that part did. A helper silent for longer is
+// stopped and its part computed here. A helper that has not started yet
+// (its WebAssembly still loading) gets bootPatience.
+const (
+	minPatience  = 3 * time.Second
+	bootPatience = 30 * time.Second
+)
+
 // pool holds the helper engine workers: more copies of worker.js, started
 // on the first splittable request, that compute parts of Integrated
 // Gradients and SmoothGrad (protocol.SaliencyPart) while this worker
 // computes part 0. Each helper is sent the model's files whenever they
-// differ from the ones it last got. A helper that fails is dropped, and
-// its part computed here, so a result is never lost.
+// differ from the ones it last got. A helper that fails, or stays silent
+// for too long (minPatience), is dropped, and its part computed here, so a
+// result is never lost.
 type pool struct {
 	size    int // helpers wanted: -1 until the first splittable request
 	helpers []*helper
@@ -36,6 +48,7 @@ type helper struct {
 	w             js.Value
 	arch, weights []byte // the model files it holds, nil if not known
 	dead          bool
+	started       bool // it has sent a message (its engine is running)
 }
 
 // helperReply is a message from a helper. Kind Failed with ID −1 means
@@ -51,12 +64,19 @@ type helperReply struct {
 // own ?workers= on, so that ?workers=1 runs everything in one worker).
 func poolSize() int {
 	n := min(js.Global().Get("navigator").Get("hardwareConcurrency").Int(), maxWorkers)
-	if q := js.Global().Get("URLSearchParams").New(js.Global().Get("location").Get("search")).Call("get", "workers"); q.Truthy() {
-		if v, err := strconv.Atoi(q.String()); err == nil {
-			n = min(v, maxWorkers)
-		}
+	if v, err := strconv.Atoi(queryParam("workers")); err == nil {
+		n = min(v, maxWorkers)
 	}
 	return max(n-1, 0)
+}
+
+// queryParam returns a parameter of this worker's URL, or "".
+func queryParam(name string) string {
+	q := js.Global().Get("URLSearchParams").New(js.Global().Get("location").Get("search")).Call("get", name)
+	if !q.Truthy() {
+		return ""
+	}
+	return q.String()
 }
 
 // live starts the helpers on first use and returns those still working.
@@ -86,10 +106,16 @@ func (p *pool) start() (h *helper, err error) {
 			err = errors.New("cannot start a helper worker")
 		}
 	}()
-	// ?workers=1: a helper starts no helpers of its own.
-	h = &helper{w: js.Global().Get("Worker").New("worker.js?workers=1")}
+	// ?workers=1: a helper starts no helpers of its own. ?stall=1 (passed
+	// on from the page's ?stall-helpers=1, for tests) makes it never answer.
+	url := "worker.js?workers=1"
+	if queryParam("stall") == "1" {
+		url += "&stall=1"
+	}
+	h = &helper{w: js.Global().Get("Worker").New(url)}
 	u8 := js.Global().Get("Uint8Array")
 	h.w.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		h.started = true
 		data := args[0].Get("data")
 		hd, err := protocol.Unmarshal([]byte(data.Get("h").String()))
 		if err != nil {
@@ -220,13 +246,37 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 		attr[i] = a
 		return err
 	}
+	start := time.Now()
 	if err := compute(0); err != nil {
 		return nil, protocol.MapInfo{}, err
 	}
+	patience := max(minPatience, 4*time.Since(start))
+	last := time.Now() // when a helper was last heard from
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
 	for len(pending) > 0 {
 		select {
 		case r := <-p.replies:
 			handle(r)
+			last = time.Now()
+		case <-tick.C:
+			// Stop the pending helpers that have been silent too long
+			// (longer still for one that has not started yet) and compute
+			// their parts here.
+			for id, part := range pending {
+				h := hs[part-1]
+				limit := patience
+				if !h.started {
+					limit = max(limit, bootPatience)
+				}
+				if time.Since(last) > limit {
+					h.dead = true
+					h.w.Call("terminate")
+					done[part] = 0
+					delete(pending, id)
+				}
+			}
+			report()
 		case <-ctx.Done():
 			return nil, protocol.MapInfo{}, ctx.Err()
 		}
