@@ -51,5 +51,26 @@ func TestDatasetsFitTheirNetworks(t *testing.T) {
 			}
 		}
 		t.Logf("%s: %d/%d/%d images", name, sp.Train.Len(), sp.Valid.Len(), sp.Test.Len())
+		if ds.SplitsWithMask == nil {
+			continue
+		}
+		// The other mask option gives the same images with other masks:
+		// the object (the digit or garment) instead of all but the swatch.
+		obj, err := ds.SplitsWithMask(1, "object")
+		if err != nil {
+			t.Errorf("%s, object masks: %v", name, err)
+			continue
+		}
+		area := func(m []float32) (n int) {
+			for _, v := range m {
+				if v > 0.5 {
+					n++
+				}
+			}
+			return n
+		}
+		if obj.Test.Len() != sp.Test.Len() || obj.Test.Images[0] != sp.Test.Images[0] || !(5*area(obj.Test.Masks) < 4*area(sp.Test.Masks)) || area(obj.Train.TrainMasks) == 0 {
+			t.Errorf("%s: object masks cover %d test pixels, swatch masks %d", name, area(obj.Test.Masks), area(sp.Test.Masks))
+		}
 	}
 }

@@ -46,6 +46,9 @@ type Dataset struct {
 	// Showcase is the mask method whose model ships beside the baseline's
 	// (`make models`): the one that generalizes best here.
 	Showcase train.Method
+	// SplitsWithMask, if not nil, builds the splits with another of the
+	// data set's mask options (Decoy: "swatch", the default, or "object").
+	SplitsWithMask func(seed int64, mask string) (data.Splits, error)
 	// Reversed reports that the test split reverses the shortcut's
 	// correlation with the class (Crosses, Phantom), so a model that reads
 	// the shortcut ranks test images worse than chance (ROC AUC below ½).
@@ -120,6 +123,9 @@ func decoy(kind string) Dataset {
 		Splits: func(seed int64) (data.Splits, error) {
 			return data.Decoy(data.DecoyConfig{Dir: data.DefaultDatasetDir(), Kind: kind, NTrain: 6000, NValid: 1000, NTest: 2000, Seed: seed})
 		},
+		SplitsWithMask: func(seed int64, mask string) (data.Splits, error) {
+			return data.Decoy(data.DecoyConfig{Dir: data.DefaultDatasetDir(), Kind: kind, NTrain: 6000, NValid: 1000, NTest: 2000, Seed: seed, Mask: mask})
+		},
 		Spec:      func() nn.Spec { return model.DecoyCNN(name+"-cnn", classes) },
 		Positive:  func(int) bool { return true },
 		Epochs:    10,
@@ -190,6 +196,10 @@ type Config struct {
 	LR        float64
 	BatchSize int
 	IGSteps   int // Integrated Gradients steps for the IoU column (default 32)
+	// Mask chooses another of the data set's mask options ("" for its
+	// default; Decoy: "swatch" or "object"); it trains the mask methods and
+	// scores the saliency.
+	Mask string
 }
 
 // Run is one trained model's results.
@@ -249,6 +259,13 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 		log = io.Discard
 	}
 	cfg = ds.withDefaults(cfg)
+	if cfg.Mask != "" {
+		if ds.SplitsWithMask == nil {
+			return nil, fmt.Errorf("lab: data set %s has a single mask; -mask %q does not apply", ds.Name, cfg.Mask)
+		}
+		withMask := ds.SplitsWithMask
+		ds.Splits = func(seed int64) (data.Splits, error) { return withMask(seed, cfg.Mask) }
+	}
 	res := &Result{Dataset: ds.Name, Config: cfg}
 	for _, m := range cfg.Methods {
 		lam := ds.LambdaFor(m, cfg)
@@ -394,7 +411,11 @@ func summarize(m train.Method, lam float64, runs []Run) Summary {
 // Markdown renders the summaries as a table, one row per method.
 func (r *Result) Markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### %s (%d seeds, %d epochs)\n\n", r.Dataset, r.Config.Seeds, r.Config.Epochs)
+	mask := ""
+	if r.Config.Mask != "" {
+		mask = ", mask " + r.Config.Mask
+	}
+	fmt.Fprintf(&b, "### %s (%d seeds, %d epochs%s)\n\n", r.Dataset, r.Config.Seeds, r.Config.Epochs, mask)
 	b.WriteString("Test metrics are for the checkpoint with the lowest validation loss; the last columns show the last epoch's weights.\n\n")
 	b.WriteString("| method | λ | test AUC | test accuracy | IoU (input gradient) | IoU (Integrated Gradients) | relevance mass in mask (input gradient) | train accuracy (selected / last) | test AUC (last epoch) | test accuracy (last epoch) |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")

@@ -58,6 +58,9 @@ func TestCrossesShortcut(t *testing.T) {
 }
 
 func TestUnknownDataset(t *testing.T) {
+	if _, err := Execute(context.Background(), Config{Dataset: "crosses", Mask: "object"}, nil); err == nil || !strings.Contains(err.Error(), "single mask") {
+		t.Errorf("a mask option on Crosses: %v", err)
+	}
 	if _, err := Execute(context.Background(), Config{Dataset: "imagenet"}, nil); err == nil || !strings.Contains(err.Error(), "imagenet") {
 		t.Errorf("error = %v, want one naming the data set", err)
 	}

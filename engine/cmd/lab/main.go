@@ -29,6 +29,7 @@ func main() {
 	flag.IntVar(&cfg.Epochs, "epochs", 0, "epochs per run (0: the data set's default)")
 	flag.Float64Var(&cfg.Lambda, "lambda", 0, "penalty weight λ for every method (0: per-method defaults)")
 	flag.Float64Var(&cfg.LR, "lr", 0, "learning rate (0: the data set's default)")
+	flag.StringVar(&cfg.Mask, "mask", "", "mask option of the data set (decoy sets: swatch, the default, or object)")
 	flag.StringVar(&jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.Parse()
 	if methods != "" {
