@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -109,37 +108,19 @@ func Decode(b []byte, c, h, w int) (Image, error) {
 	if r.Dx() != width || r.Dy() != height {
 		return Image{}, &FormatError{Msg: "the image size in the header does not match its data"}
 	}
-	im := Image{Format: format, Width: width, Height: height, Color: hasColor(src), C: c, H: h, W: w}
+	im := Image{Format: format, Width: width, Height: height, C: c, H: h, W: w}
 	im.Pix = make([]float32, c*h*w)
-	resizeArea(im.Pix, c, h, w, src)
+	im.Color = resizeArea(im.Pix, c, h, w, src)
 	return im, nil
-}
-
-// hasColor reports whether src shows any colour other than grey: a grey
-// colour model never does, and an RGB image does only if some pixel's red,
-// green and blue differ (grey pictures are often saved as RGB).
-func hasColor(src image.Image) bool {
-	switch src.ColorModel() {
-	case color.GrayModel, color.Gray16Model:
-		return false
-	}
-	b := src.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl := pixel(src, x, y)
-			if r != g || g != bl {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // resizeArea writes src, resized to h×w by area averaging, into dst
 // (c×h×w). Each output pixel is the mean of the source pixels it covers,
 // weighted by the covered fraction, so downscaling does not alias and
-// upscaling repeats pixels.
-func resizeArea(dst []float32, c, h, w int, src image.Image) {
+// upscaling repeats pixels. It reports whether src shows any colour other
+// than grey: whether some pixel's red, green and blue differ (grey pictures
+// are often saved as RGB).
+func resizeArea(dst []float32, c, h, w int, src image.Image) (colour bool) {
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
 	// Convert the source once to a float plane per channel.
@@ -147,6 +128,7 @@ func resizeArea(dst []float32, c, h, w int, src image.Image) {
 	for y := range sh {
 		for x := range sw {
 			rf, gf, bf := pixel(src, b.Min.X+x, b.Min.Y+y)
+			colour = colour || rf != gf || gf != bf
 			if c == 1 {
 				planes[y*sw+x] = 0.299*rf + 0.587*gf + 0.114*bf
 			} else {
@@ -161,6 +143,7 @@ func resizeArea(dst []float32, c, h, w int, src image.Image) {
 	for ch := range c {
 		resizePlane(dst[ch*h*w:(ch+1)*h*w], w, planes[ch*sw*sh:(ch+1)*sw*sh], sw, xs, ys)
 	}
+	return colour
 }
 
 // pixel returns the colour at (x, y) in [0, 1], composited over black, with
