@@ -28,12 +28,7 @@ func (r *run) integratedGradients() ([]float32, error) {
 			xi[i] = b + alpha*diff[i]
 		}
 	}
-	sum := make([]float64, r.size)
-	err := r.sweep(last-first, true, fill, func(_ int, _, dx []float32) {
-		for i, g := range dx {
-			sum[i] += float64(g)
-		}
-	})
+	sum, err := r.sumGradients(last-first, fill)
 	if err != nil {
 		return nil, err
 	}

@@ -103,3 +103,16 @@ func (r *run) gradient(times bool) ([]float32, error) {
 	}
 	return out, nil
 }
+
+// sumGradients sweeps total inputs made by fill and returns the sum of
+// their input gradients ∂f_c/∂x, accumulated in float64 (Integrated
+// Gradients and SmoothGrad average it).
+func (r *run) sumGradients(total int, fill func(i int, xi []float32)) ([]float64, error) {
+	sum := make([]float64, r.size)
+	err := r.sweep(total, true, fill, func(_ int, _, dx []float32) {
+		for i, g := range dx {
+			sum[i] += float64(g)
+		}
+	})
+	return sum, err
+}
