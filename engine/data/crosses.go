@@ -160,12 +160,11 @@ func mirrorRows(x []float32, h, w int) {
 	}
 }
 
-// newBalancedSet returns a one-channel S×S set of n zeroed images, masks and
-// training masks whose labels alternate over two classes (the extra one of an
-// odd n in class 0), shuffled with rng.
-func newBalancedSet(name string, classes []string, S, n int, rng *rand.Rand) *Set {
+// newGreySet returns a one-channel S×S set of n zeroed images, masks,
+// training masks and labels.
+func newGreySet(name string, classes []string, S, n int) *Set {
 	hw := S * S
-	s := &Set{
+	return &Set{
 		Name:       name,
 		C:          1,
 		H:          S,
@@ -176,6 +175,12 @@ func newBalancedSet(name string, classes []string, S, n int, rng *rand.Rand) *Se
 		TrainMasks: make([]float32, n*hw),
 		Labels:     make([]int, n),
 	}
+}
+
+// newBalancedSet returns newGreySet's set with labels alternating over two
+// classes (the extra one of an odd n in class 0), shuffled with rng.
+func newBalancedSet(name string, classes []string, S, n int, rng *rand.Rand) *Set {
+	s := newGreySet(name, classes, S, n)
 	for i := range s.Labels {
 		s.Labels[i] = i % 2
 	}

@@ -270,18 +270,7 @@ func readIDXFile(fsys fs.FS, name string) (*IDX, error) {
 func decoySplit(name string, classes []string, images, labels []uint8, idx []int, cfg DecoyConfig, stream uint64, randomShade bool) *Set {
 	const S, hw = decoySide, decoySide * decoySide
 	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), stream^0x73776174))
-	n := len(idx)
-	s := &Set{
-		Name:       name,
-		C:          1,
-		H:          S,
-		W:          S,
-		ClassNames: classes,
-		Images:     make([]float32, n*hw),
-		Masks:      make([]float32, n*hw),
-		TrainMasks: make([]float32, n*hw),
-		Labels:     make([]int, n),
-	}
+	s := newGreySet(name, classes, S, len(idx))
 	raw := make([]uint8, hw)
 	fg := make([]float32, hw)
 	for i, j := range idx {
