@@ -26,6 +26,12 @@ type ManifestEntry struct {
 	} `json:"test"`
 }
 
+// Gallery splits (GalleryEntry.Split; "" means SplitTest).
+const (
+	SplitTest  = "test"
+	SplitTrain = "train"
+)
+
 // GalleryEntry is one data set's sample file in the manifest: test images
 // with their masks and labels, written by data.EncodeGallery, or with Split
 // "train" training images, which a data set the browser cannot generate
@@ -94,7 +100,7 @@ func checkCatalog(c *Catalog) (*Catalog, error) {
 		if !safeName(g.File) {
 			return nil, fmt.Errorf("host: model manifest gallery of %q: bad file name %q", g.Dataset, g.File)
 		}
-		if g.Split != "" && g.Split != "test" && g.Split != "train" {
+		if g.Split != "" && g.Split != SplitTest && g.Split != SplitTrain {
 			return nil, fmt.Errorf("host: model manifest gallery %q: split %q, want \"test\" or \"train\"", g.File, g.Split)
 		}
 	}
@@ -111,21 +117,12 @@ func (c *Catalog) Model(name string) (ManifestEntry, bool) {
 	return ManifestEntry{}, false
 }
 
-// Gallery returns the sample file (test images) of a data set.
-func (c *Catalog) Gallery(dataset string) (GalleryEntry, bool) {
+// Gallery returns a data set's gallery file of split SplitTest (its
+// sample images) or SplitTrain (training images, shipped for data sets the
+// browser cannot generate).
+func (c *Catalog) Gallery(dataset, split string) (GalleryEntry, bool) {
 	for _, g := range c.Galleries {
-		if g.Dataset == dataset && g.Split != "train" {
-			return g, true
-		}
-	}
-	return GalleryEntry{}, false
-}
-
-// TrainGallery returns the file of training images of a data set, if the
-// site ships one.
-func (c *Catalog) TrainGallery(dataset string) (GalleryEntry, bool) {
-	for _, g := range c.Galleries {
-		if g.Dataset == dataset && g.Split == "train" {
+		if g.Dataset == dataset && (g.Split == split || g.Split == "" && split == SplitTest) {
 			return g, true
 		}
 	}

@@ -180,7 +180,7 @@ func (h *Host) NeedsGallery() (file string, ok bool) {
 	if ds.gallery != nil || ds.galleryErr != nil {
 		return "", false
 	}
-	g, ok := h.cat.Gallery(ds.name)
+	g, ok := h.cat.Gallery(ds.name, SplitTest)
 	return g.File, ok
 }
 
@@ -230,7 +230,7 @@ func (h *Host) NeedsTrainGallery() (file string, ok bool) {
 	if _, gen := generators[ds.name]; gen {
 		return "", false
 	}
-	g, ok := h.cat.TrainGallery(ds.name)
+	g, ok := h.cat.Gallery(ds.name, SplitTrain)
 	return g.File, ok
 }
 
@@ -330,6 +330,7 @@ func (h *Host) DatasetInfo() protocol.DatasetInfo {
 	case gen:
 		info.Samples = "generated"
 	}
+	_, trainPending := h.NeedsTrainGallery()
 	switch {
 	case gen:
 		info.Train = fmt.Sprintf("the %s training split, generated in your browser", g.title)
@@ -338,7 +339,7 @@ func (h *Host) DatasetInfo() protocol.DatasetInfo {
 		if ds.gallery != nil {
 			info.Train += fmt.Sprintf("; the charts measure the %d sample images", ds.gallery.Len())
 		}
-	case h.cat != nil && ds.trainErr == nil && hasTrainGallery(h.cat, ds.name):
+	case trainPending:
 		info.Train = fmt.Sprintf("the shipped %s training images (fetched when training starts)", DatasetTitle(ds.name))
 	case ds.gallery != nil:
 		tr, _ := halves(ds.gallery)
@@ -348,13 +349,6 @@ func (h *Host) DatasetInfo() protocol.DatasetInfo {
 		info.Train = "your own labelled images with masks only (this model's data set is not available in the browser)"
 	}
 	return info
-}
-
-// hasTrainGallery reports whether the catalog lists training images of
-// data set name.
-func hasTrainGallery(c *Catalog, name string) bool {
-	_, ok := c.TrainGallery(name)
-	return ok
 }
 
 // halves splits a gallery into a training half (even positions) and a

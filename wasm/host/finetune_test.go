@@ -47,7 +47,7 @@ func fineTuneShipped(t *testing.T, ds string, withBaseline bool) {
 		if err := h.Load(read(e.Arch), read(e.Weights), e, "shipped"); err != nil {
 			t.Fatal(err)
 		}
-		g, _ := cat.Gallery(ds)
+		g, _ := cat.Gallery(ds, SplitTest)
 		if err := h.AddGallery(read(g.File)); err != nil {
 			t.Fatal(err)
 		}

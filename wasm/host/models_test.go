@@ -210,7 +210,7 @@ func mustCrosses(t *testing.T) data.Splits {
 func TestTrainWithoutGenerator(t *testing.T) {
 	h := New()
 	cat := testCatalog(t)
-	cat.Galleries = slices.DeleteFunc(cat.Galleries, func(g GalleryEntry) bool { return g.Split == "train" })
+	cat.Galleries = slices.DeleteFunc(cat.Galleries, func(g GalleryEntry) bool { return g.Split == SplitTrain })
 	h.SetCatalog(cat)
 	e, _ := cat.Model("decoy-mnist-baseline")
 	arch, weights := modelFiles(t, model.CrossesCNN(), nil)
@@ -255,7 +255,7 @@ func TestTrainWithoutGenerator(t *testing.T) {
 // gallery with the reason returned.
 func TestTrainOnShippedTrainingImages(t *testing.T) {
 	cat := testCatalog(t)
-	if g, ok := cat.Gallery("decoy-mnist"); !ok || g.File != "decoy-mnist-samples.safetensors" {
+	if g, ok := cat.Gallery("decoy-mnist", SplitTest); !ok || g.File != "decoy-mnist-samples.safetensors" {
 		t.Fatalf("Gallery(decoy-mnist) = %+v, %v: it must skip the training file", g, ok)
 	}
 	load := func() *Host {
