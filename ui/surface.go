@@ -250,25 +250,20 @@ func (s *Surface) PushUndo() {
 
 // Undo restores the mask before the last change; it reports whether there
 // was one.
-func (s *Surface) Undo() bool {
-	if len(s.undo) == 0 {
-		return false
-	}
-	s.redo = append(s.redo, s.maskCtx.Call("getImageData", 0, 0, s.RW, s.RH))
-	last := s.undo[len(s.undo)-1]
-	s.undo = s.undo[:len(s.undo)-1]
-	s.maskCtx.Call("putImageData", last, 0, 0)
-	return true
-}
+func (s *Surface) Undo() bool { return s.step(&s.undo, &s.redo) }
 
 // Redo re-applies an undone change.
-func (s *Surface) Redo() bool {
-	if len(s.redo) == 0 {
+func (s *Surface) Redo() bool { return s.step(&s.redo, &s.undo) }
+
+// step moves one history entry: it saves the current mask on to and puts
+// back the last mask of from, reporting whether from had one.
+func (s *Surface) step(from, to *[]js.Value) bool {
+	if len(*from) == 0 {
 		return false
 	}
-	s.undo = append(s.undo, s.maskCtx.Call("getImageData", 0, 0, s.RW, s.RH))
-	last := s.redo[len(s.redo)-1]
-	s.redo = s.redo[:len(s.redo)-1]
+	*to = append(*to, s.maskCtx.Call("getImageData", 0, 0, s.RW, s.RH))
+	last := (*from)[len(*from)-1]
+	*from = (*from)[:len(*from)-1]
 	s.maskCtx.Call("putImageData", last, 0, 0)
 	return true
 }
