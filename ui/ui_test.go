@@ -187,24 +187,3 @@ func TestBaseName(t *testing.T) {
 		}
 	}
 }
-
-func TestTrainSettingsFollowDataset(t *testing.T) {
-	a := &App{TrainMethod: "rrr", Lambda: 10}
-	a.Dataset.LR, a.Dataset.Lambda = 3e-3, map[string]float64{"rrr": 1, "gradmask": 1}
-	a.useDatasetSettings()
-	if a.LR != 3e-3 || a.Lambda != 1 {
-		t.Errorf("after a data set change: LR %v, λ %v; want the data set's 0.003 and 1", a.LR, a.Lambda)
-	}
-	a.SetTrainMethod("actdiff") // not suggested by this data set: the default
-	if a.Lambda != defaultLambda["actdiff"] {
-		t.Errorf("ActDiff λ %v, want the default %v", a.Lambda, defaultLambda["actdiff"])
-	}
-	a.SetTrainMethod("gradmask")
-	if a.Lambda != 1 {
-		t.Errorf("GradMask λ %v, want the data set's 1", a.Lambda)
-	}
-	a.SetTrainMethod("baseline") // no penalty: λ stays
-	if a.Lambda != 1 || a.TrainMethod != "baseline" {
-		t.Errorf("baseline: method %q, λ %v", a.TrainMethod, a.Lambda)
-	}
-}
