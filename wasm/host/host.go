@@ -138,7 +138,7 @@ func (h *Host) install(key string, net *nn.Network, entry ManifestEntry, source 
 // it is there, else the Crosses split (cheap to draw), else the gallery.
 func (h *Host) score(s *slot) {
 	s.info.TestAUC, s.info.TestAcc, s.info.TestIoU, s.info.TestMass, s.info.ScoreSet = math.NaN(), math.NaN(), math.NaN(), math.NaN(), ""
-	ds := h.datasetFor(s.info.Dataset)
+	ds := h.datasetFor(s)
 	var set *data.Set
 	switch {
 	case ds.splits != nil:

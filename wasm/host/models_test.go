@@ -487,6 +487,9 @@ func TestGeneratorsMatchLab(t *testing.T) {
 		if !g.fits(in.C, in.H, in.W, classes) {
 			t.Errorf("%s: the lab's network (%+v, %v) does not fit it", name, in, classes)
 		}
+		if in.C != g.c || in.H != g.h || in.W != g.w || len(classes) != g.classes {
+			t.Errorf("%s: the generator says %d×%d×%d of %d classes, the lab's network takes %+v of %d", name, g.c, g.h, g.w, g.classes, in, len(classes))
+		}
 		if got := guessDataset(in.C, in.H, in.W, classes); got != name {
 			t.Errorf("guessDataset of the lab's %s network = %q", name, got)
 		}
