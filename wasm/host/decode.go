@@ -42,7 +42,7 @@ func (h *Host) Decode(b []byte, req protocol.DecodeRequest) (protocol.Decoded, [
 	if IsDICOM(b, req.Name) {
 		return decodeDICOM(b, req, in.C, in.H, in.W)
 	}
-	im, err := imageio.Decode(b, in.C, in.H, in.W)
+	im, err := imageio.Decode(b, in.C, in.H, in.W, imageio.Limits{})
 	if err != nil {
 		var u *imageio.UnsupportedError
 		if errors.As(err, &u) && strings.Contains(u.Msg, "not a PNG or JPEG") {
