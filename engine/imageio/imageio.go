@@ -100,23 +100,33 @@ func config(b []byte, c int, lim Limits) (format string, width, height, memory i
 	if err != nil {
 		return "", 0, 0, 0, wrapDecodeError(err)
 	}
-	w, h := cfg.Width, cfg.Height
-	if w <= 0 || h <= 0 {
-		return format, 0, 0, 0, &FormatError{Msg: fmt.Sprintf("the %s image has an empty size %d×%d", format, w, h)}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return format, 0, 0, 0, &FormatError{Msg: fmt.Sprintf("the %s image has an empty size %d×%d", format, cfg.Width, cfg.Height)}
 	}
+	memory, err = checkConfig(cfg, c, lim)
+	return format, cfg.Width, cfg.Height, memory, err
+}
+
+// checkConfig checks an image's header, as image.DecodeConfig reads it,
+// against MaxSide and lim (zero fields: DefaultLimits) for decoding into c
+// float32 channels (c = 0: the decoded image only), and returns the bytes
+// decoding needs, or a *LimitError saying by how much it exceeds them.
+func checkConfig(cfg image.Config, c int, lim Limits) (memory int, err error) {
+	lim = lim.withDefaults()
+	w, h := cfg.Width, cfg.Height
 	if w > MaxSide || h > MaxSide {
-		return format, w, h, 0, &LimitError{Msg: fmt.Sprintf("the image is %d×%d pixels; the limit is %d×%d", w, h, MaxSide, MaxSide)}
+		return 0, &LimitError{Msg: fmt.Sprintf("the image is %d×%d pixels; the limit is %d×%d", w, h, MaxSide, MaxSide)}
 	}
 	// Both sides are at most MaxSide = 2^13: no product below overflows.
 	if n := w * h; n > lim.MaxPixels {
-		return format, w, h, 0, &LimitError{Msg: fmt.Sprintf("the image is %d×%d = %.1f megapixels; the limit is %.1f megapixels", w, h, float64(n)/1e6, float64(lim.MaxPixels)/1e6)}
+		return 0, &LimitError{Msg: fmt.Sprintf("the image is %d×%d = %.1f megapixels; the limit is %.1f megapixels", w, h, float64(n)/1e6, float64(lim.MaxPixels)/1e6)}
 	}
 	bpp := bytesPerPixel(cfg.ColorModel)
 	memory = w * h * (bpp + 4*c)
 	if memory > lim.MaxMemory {
-		return format, w, h, memory, &LimitError{Msg: fmt.Sprintf("decoding the %d×%d image (%d bytes per pixel) needs %.1f MB; the limit is %.1f MB", w, h, bpp, float64(memory)/(1<<20), float64(lim.MaxMemory)/(1<<20))}
+		return memory, &LimitError{Msg: fmt.Sprintf("decoding the %d×%d image (%d bytes per pixel) needs %.1f MB; the limit is %.1f MB", w, h, bpp, float64(memory)/(1<<20), float64(lim.MaxMemory)/(1<<20))}
 	}
-	return format, w, h, memory, nil
+	return memory, nil
 }
 
 // bytesPerPixel returns the bytes per pixel of the image the decoders
