@@ -83,6 +83,10 @@ func TestCorrupt(t *testing.T) {
 		{"no rows", file(ExplicitVRLittleEndian, append(append([]attr{}, img[:3]...), img[4:]...)...), Limits{}, "no Rows", "format"},
 		{"too many pixels", file(ExplicitVRLittleEndian, append(grey(5000, 5000, 16, 16, 0, "MONOCHROME2"), attr{tagPixelData, "OW", []byte{}})...), Limits{}, "the limit is", "limit"},
 		{"MaxPixels", valid, Limits{MaxPixels: 3}, "the limit is 3 pixels", "limit"},
+		{"MaxMemory", valid, Limits{MaxMemory: 47}, "needs 0.0 MB; the limit is 0.0 MB", "limit"},
+		// An RLE frame of a few hundred bytes claiming 4096×4096 RGB pixels
+		// (over 400 MB to decode) is refused from the header.
+		{"RLE colour bomb", file(RLELossless, append([]attr{{tagSamplesPerPixel, "US", us(3)}, {tagPhotometric, "CS", text("RGB")}, {tagRows, "US", us(4096)}, {tagColumns, "US", us(4096)}, {tagBitsAllocated, "US", us(8)}}, encapsulated(rleFrame(make([]byte, 300)))...)...), Limits{}, "4096×4096 image of 3 sample(s) per pixel needs 448.0 MB; the limit is 256.0 MB", "limit"},
 		{"short pixel data", file(ExplicitVRLittleEndian, append(grey(2, 2, 16, 16, 0, "MONOCHROME2"), attr{tagPixelData, "OW", make([]byte, 6)})...), Limits{}, "need 8", "format"},
 		{"frames beyond data", file(ExplicitVRLittleEndian, append(append(grey(2, 2, 16, 16, 0, "MONOCHROME2"), attr{tagNumberOfFrames, "IS", text("2")}), attr{tagPixelData, "OW", make([]byte, 8)})...), Limits{}, "2 frame(s)", "format"},
 		// Issue #10: frameBytes × frames wrapped negative and the length

@@ -88,6 +88,10 @@ func (h *header) format(lim Limits) (pixelFormat, error) {
 	if f.rows*f.cols > lim.MaxPixels { // both are at most 65535: no overflow
 		return f, &LimitError{Msg: fmt.Sprintf("the image is %d×%d pixels; the limit is %d pixels", f.cols, f.rows, lim.MaxPixels)}
 	}
+	// rows × cols ≤ MaxPixels here, so the product cannot overflow.
+	if need := f.rows * f.cols * (8*max(f.samples, 1) + 4); need > lim.MaxMemory {
+		return f, &LimitError{Msg: fmt.Sprintf("decoding the %d×%d image of %d sample(s) per pixel needs %.1f MB; the limit is %.1f MB", f.cols, f.rows, f.samples, float64(need)/(1<<20), float64(lim.MaxMemory)/(1<<20))}
+	}
 	switch f.bitsAlloc {
 	case 8, 16, 32:
 	case 1:
