@@ -21,7 +21,7 @@ import (
 )
 
 // modelFiles returns the files of a freshly initialized network.
-func modelFiles(t *testing.T, spec nn.Spec, meta map[string]string) (arch, weights []byte) {
+func modelFiles(t testing.TB, spec nn.Spec, meta map[string]string) (arch, weights []byte) {
 	t.Helper()
 	net, err := nn.New(spec, 7)
 	if err != nil {
@@ -53,7 +53,7 @@ func gallery(t *testing.T, s *data.Set, n int) []byte {
 	return b
 }
 
-func testCatalog(t *testing.T) *Catalog {
+func testCatalog(t testing.TB) *Catalog {
 	t.Helper()
 	c, err := ParseManifest([]byte(`{"models":[
 		{"name":"crosses-baseline","dataset":"crosses","method":"baseline","arch":"cb.json","weights":"cb.safetensors","input":[1,28,28],"classes":["one cross","two crosses"],"test":{"auc":0.1,"iou":0.3}},
@@ -380,7 +380,7 @@ func dicomFile(rows, cols int, syntax string, window bool) []byte {
 
 // untrained returns a Host with a freshly initialized Crosses network, for
 // tests that need a model's input shape but not its training.
-func untrained(t *testing.T) *Host {
+func untrained(t testing.TB) *Host {
 	t.Helper()
 	h := New()
 	arch, weights := modelFiles(t, model.CrossesCNN(), map[string]string{"dataset": "crosses", "method": "baseline"})
