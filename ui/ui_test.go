@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"image/color"
 	"math"
 	"strings"
@@ -134,6 +137,17 @@ func TestMaskPNGRoundTrip(t *testing.T) {
 	}
 	if _, err := DecodeMaskPNG(b[:len(b)/2], rw, rh); err == nil {
 		t.Errorf("DecodeMaskPNG accepted a truncated PNG")
+	}
+	// A bomb's header (8192² 16-bit RGBA, no pixel data) is refused as too
+	// large before decoding, not as damaged after trying (issue #10).
+	var hdr bytes.Buffer
+	hdr.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := append([]byte("IHDR"), 0, 0, 0x20, 0, 0, 0, 0x20, 0, 16, 6, 0, 0, 0)
+	binary.Write(&hdr, binary.BigEndian, uint32(13))
+	hdr.Write(ihdr)
+	binary.Write(&hdr, binary.BigEndian, crc32.ChecksumIEEE(ihdr))
+	if _, err := DecodeMaskPNG(hdr.Bytes(), rw, rh); err == nil || !strings.Contains(err.Error(), "too large: 8192×8192 pixels of 8 bytes need 512 MB") {
+		t.Errorf("DecodeMaskPNG of an 8192² RGBA64 header: %v", err)
 	}
 }
 

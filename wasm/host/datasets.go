@@ -23,6 +23,9 @@ const maxSamples = 48
 type generator struct {
 	title string
 	noun  string // what one sample is called
+	// c, h, w and classes are the shape of its images and its class
+	// count, checked against a model before generating.
+	c, h, w, classes int
 	// splits draws the splits for seed, calling progress (if not nil)
 	// after each part.
 	splits func(seed int64, progress func(done, total int)) (data.Splits, error)
@@ -35,7 +38,7 @@ type generator struct {
 // generators are the data sets the worker can generate.
 var generators = map[string]generator{
 	"crosses": {
-		title: "Crosses", noun: "Test image",
+		title: "Crosses", noun: "Test image", c: 1, h: 28, w: 28, classes: len(data.CrossesClassNames),
 		splits: func(seed int64, _ func(done, total int)) (data.Splits, error) {
 			return data.Crosses(data.DefaultCrosses(seed))
 		},
@@ -44,7 +47,7 @@ var generators = map[string]generator{
 		},
 	},
 	"phantom": {
-		title: "Phantom chest films", noun: "Film",
+		title: "Phantom chest films", noun: "Film", c: 1, h: 64, w: 64, classes: len(data.PhantomClassNames),
 		splits: func(seed int64, progress func(done, total int)) (data.Splits, error) {
 			return phantomInParts(data.DefaultPhantom(seed), progress)
 		},
@@ -146,15 +149,23 @@ type dataset struct {
 	trainErr     error
 }
 
-// datasetFor returns (creating it) the record of a data set.
-func (h *Host) datasetFor(name string) *dataset {
+// datasetFor returns (creating it) the record of the data set a model
+// names. Records are kept apart per input shape and class count: a model
+// whose metadata names a data set of another shape gets a record of its
+// own, so splits and galleries cached for one model never meet a model
+// they do not fit (issue #10: scoring such a model panicked). Its gallery
+// and generation are then refused with a message (readGallery, Generate).
+func (h *Host) datasetFor(s *slot) *dataset {
 	if h.sets == nil {
 		h.sets = map[string]*dataset{}
 	}
-	d, ok := h.sets[name]
+	name := s.info.Dataset
+	in := s.orig.Input()
+	key := fmt.Sprintf("%s %d×%d×%d %d", name, in.C, in.H, in.W, s.orig.Classes())
+	d, ok := h.sets[key]
 	if !ok {
 		d = &dataset{name: name}
-		h.sets[name] = d
+		h.sets[key] = d
 	}
 	return d
 }
@@ -176,7 +187,7 @@ func (h *Host) NeedsGallery() (file string, ok bool) {
 	if h.cur == nil || h.cat == nil {
 		return "", false
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
+	ds := h.datasetFor(h.cur)
 	if ds.gallery != nil || ds.galleryErr != nil {
 		return "", false
 	}
@@ -191,7 +202,7 @@ func (h *Host) AddGallery(b []byte) error {
 	if h.cur == nil {
 		return fmt.Errorf("host: no model")
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
+	ds := h.datasetFor(h.cur)
 	s, err := h.readGallery(ds.name, b)
 	if err != nil {
 		ds.galleryErr = err
@@ -223,7 +234,7 @@ func (h *Host) NeedsTrainGallery() (file string, ok bool) {
 	if h.cur == nil || h.cat == nil {
 		return "", false
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
+	ds := h.datasetFor(h.cur)
 	if ds.trainGallery != nil || ds.trainErr != nil {
 		return "", false
 	}
@@ -242,7 +253,7 @@ func (h *Host) AddTrainGallery(b []byte, fetchErr error) error {
 	if h.cur == nil {
 		return fmt.Errorf("host: no model")
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
+	ds := h.datasetFor(h.cur)
 	err := fetchErr
 	var set *data.Set
 	if err == nil {
@@ -259,7 +270,7 @@ func (h *Host) AddTrainGallery(b []byte, fetchErr error) error {
 // GalleryFailed records that the gallery file could not be fetched.
 func (h *Host) GalleryFailed(err error) {
 	if h.cur != nil {
-		h.datasetFor(h.cur.info.Dataset).galleryErr = err
+		h.datasetFor(h.cur).galleryErr = err
 	}
 }
 
@@ -271,7 +282,7 @@ func (h *Host) NeedsGeneration(forSamples bool) (bool, string) {
 	if h.cur == nil {
 		return false, ""
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
+	ds := h.datasetFor(h.cur)
 	g, ok := generators[ds.name]
 	if !ok || ds.splits != nil {
 		return false, ""
@@ -293,7 +304,7 @@ func (h *Host) Generate(progress func(done, total int)) (*data.Splits, error) {
 	if h.cur == nil {
 		return nil, fmt.Errorf("host: no model")
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
+	ds := h.datasetFor(h.cur)
 	if ds.splits != nil {
 		return ds.splits, nil
 	}
@@ -301,13 +312,24 @@ func (h *Host) Generate(progress func(done, total int)) (*data.Splits, error) {
 	if !ok {
 		return nil, nil
 	}
+	// Check the shape before spending seconds generating.
+	in := h.cur.orig.Input()
+	mismatch := func(c, hh, w, classes int) error {
+		if c == in.C && hh == in.H && w == in.W && classes == h.cur.orig.Classes() {
+			return nil
+		}
+		return fmt.Errorf("host: this model takes %d×%d×%d images of %d classes, but the %s data set it names has %d×%d×%d images of %d classes",
+			in.C, in.H, in.W, h.cur.orig.Classes(), g.title, c, hh, w, classes)
+	}
+	if err := mismatch(g.c, g.h, g.w, g.classes); err != nil {
+		return nil, err
+	}
 	sp, err := g.splits(TrainSeed, progress)
 	if err != nil {
 		return nil, err
 	}
-	in := h.cur.orig.Input()
-	if sp.Train.C != in.C || sp.Train.H != in.H || sp.Train.W != in.W || len(sp.Train.ClassNames) != h.cur.orig.Classes() {
-		return nil, fmt.Errorf("host: the model's input %d×%d×%d does not match the %s data set", in.C, in.H, in.W, g.title)
+	if err := mismatch(sp.Train.C, sp.Train.H, sp.Train.W, len(sp.Train.ClassNames)); err != nil {
+		return nil, err
 	}
 	ds.splits = &sp
 	return ds.splits, nil
@@ -318,7 +340,7 @@ func (h *Host) DatasetInfo() protocol.DatasetInfo {
 	if h.cur == nil {
 		return protocol.DatasetInfo{}
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
+	ds := h.datasetFor(h.cur)
 	g, gen := generators[ds.name]
 	info := protocol.DatasetInfo{Name: ds.name, Title: DatasetTitle(ds.name), Generated: gen, LR: 3e-3, Shift: shiftOf(ds.name)}
 	if sg, ok := suggestions[ds.name]; ok {
@@ -380,7 +402,7 @@ func (h *Host) Samples(n int) ([]protocol.Sample, [][]byte, error) {
 	if h.cur == nil {
 		return nil, nil, nil
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
+	ds := h.datasetFor(h.cur)
 	s := ds.gallery
 	if s == nil {
 		sp, err := h.splits()

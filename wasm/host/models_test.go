@@ -21,7 +21,7 @@ import (
 )
 
 // modelFiles returns the files of a freshly initialized network.
-func modelFiles(t *testing.T, spec nn.Spec, meta map[string]string) (arch, weights []byte) {
+func modelFiles(t testing.TB, spec nn.Spec, meta map[string]string) (arch, weights []byte) {
 	t.Helper()
 	net, err := nn.New(spec, 7)
 	if err != nil {
@@ -53,7 +53,7 @@ func gallery(t *testing.T, s *data.Set, n int) []byte {
 	return b
 }
 
-func testCatalog(t *testing.T) *Catalog {
+func testCatalog(t testing.TB) *Catalog {
 	t.Helper()
 	c, err := ParseManifest([]byte(`{"models":[
 		{"name":"crosses-baseline","dataset":"crosses","method":"baseline","arch":"cb.json","weights":"cb.safetensors","input":[1,28,28],"classes":["one cross","two crosses"],"test":{"auc":0.1,"iou":0.3}},
@@ -380,7 +380,7 @@ func dicomFile(rows, cols int, syntax string, window bool) []byte {
 
 // untrained returns a Host with a freshly initialized Crosses network, for
 // tests that need a model's input shape but not its training.
-func untrained(t *testing.T) *Host {
+func untrained(t testing.TB) *Host {
 	t.Helper()
 	h := New()
 	arch, weights := modelFiles(t, model.CrossesCNN(), map[string]string{"dataset": "crosses", "method": "baseline"})
@@ -486,6 +486,9 @@ func TestGeneratorsMatchLab(t *testing.T) {
 		classes := ds.Spec().Classes
 		if !g.fits(in.C, in.H, in.W, classes) {
 			t.Errorf("%s: the lab's network (%+v, %v) does not fit it", name, in, classes)
+		}
+		if in.C != g.c || in.H != g.h || in.W != g.w || len(classes) != g.classes {
+			t.Errorf("%s: the generator says %d×%d×%d of %d classes, the lab's network takes %+v of %d", name, g.c, g.h, g.w, g.classes, in, len(classes))
 		}
 		if got := guessDataset(in.C, in.H, in.W, classes); got != name {
 			t.Errorf("guessDataset of the lab's %s network = %q", name, got)

@@ -40,7 +40,7 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32)
 	if err != nil {
 		return err
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
+	ds := h.datasetFor(h.cur)
 	var trainSet, validSet, testSet *data.Set
 	switch {
 	case sp != nil:
