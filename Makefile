@@ -110,7 +110,7 @@ clean-site:
 	find $(SITE) -mindepth 1 ! -name .gitignore -delete
 
 site: generate clean-site
-	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(SITE)/app.wasm ./wasm/app
+	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(SITE)/app.wasm ./ui/cmd/app
 	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(SITE)/worker.wasm ./wasm/worker
 	cp $(addprefix assets/,$(SITE_ASSETS)) $(SITE)/
 	cp "$(GOROOT)/lib/wasm/wasm_exec.js" $(SITE)/

@@ -7,18 +7,18 @@ import (
 
 // LineChart draws the values of a training measure per epoch as inline SVG.
 type LineChart struct {
-	App   *App
+	Train *Trainer
 	Title string
-	Kind  string // "loss", "accuracy", "auc" or "iou" (see App.ChartSeries)
+	Kind  string // "loss", "accuracy", "auc" or "iou" (see Trainer.ChartSeries)
 	Unit  bool   // values lie in [0, 1]
 }
 
 // Series returns the chart's lines.
-func (c *LineChart) Series() []Series { return c.App.ChartSeries(c.Kind) }
+func (c *LineChart) Series() []Series { return c.Train.ChartSeries(c.Kind) }
 
 func (c *LineChart) geom() chartGeom {
 	lo, hi := yRange(c.Series(), c.Unit)
-	return chartGeom{W: 240, H: 100, Left: 30, Right: 4, Top: 8, Bottom: 16, XMax: float64(max(2, len(c.App.History))), YMin: lo, YMax: hi}
+	return chartGeom{W: 240, H: 100, Left: 30, Right: 4, Top: 8, Bottom: 16, XMax: float64(max(2, len(c.Train.History))), YMin: lo, YMax: hi}
 }
 
 // Path returns the SVG path of a series.
@@ -32,7 +32,7 @@ func (c *LineChart) YLabel(f float64) string {
 
 // XLabel labels the horizontal axis.
 func (c *LineChart) XLabel() string {
-	n := len(c.App.History)
+	n := len(c.Train.History)
 	if n == 0 {
 		return "epoch"
 	}

@@ -20,7 +20,7 @@ func (c *LineChart) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 	vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "chart"}}}
 	vgout.Out = append(vgout.Out, vgn) // root for output
 	vgn.AddAttrInterface("data-kind", c.Kind)
-	vgn.AddAttrInterface("data-points", itoa(len(c.App.History)))
+	vgn.AddAttrInterface("data-points", itoa(len(c.Train.History)))
 	{
 		vgparent := vgn
 		_ = vgparent
@@ -129,7 +129,7 @@ func (c *LineChart) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			}
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 			vgparent.AppendChild(vgn)
-			if len(c.App.History) == 0 {
+			if len(c.Train.History) == 0 {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "empty"}, vugu.VGAttribute{Namespace: "", Key: "x", Val: "133"}, vugu.VGAttribute{Namespace: "", Key: "y", Val: "50"}, vugu.VGAttribute{Namespace: "", Key: "text-anchor", Val: "middle"}}}
 				vgparent.AppendChild(vgn)
 				{

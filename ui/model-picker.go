@@ -1,12 +1,17 @@
 package ui
 
-import "saliencyexplorer/wasm/protocol"
+import (
+	"github.com/vugu/vugu"
+
+	"saliencyexplorer/wasm/protocol"
+)
 
 // ModelPicker is the header's model chip: it names the current model and
 // opens a menu of every shipped model (grouped by data set, with their test
 // AUC and saliency IoU) and the model the user loaded, if any.
 type ModelPicker struct {
-	App *App
+	Session *Session
+	Do      ModelActions
 }
 
 // ModelGroup is one data set's models in the menu.
@@ -17,16 +22,16 @@ type ModelGroup struct {
 
 // Toggle opens or closes the menu.
 func (c *ModelPicker) Toggle() {
-	if c.App.EngineState != "ready" {
+	if c.Session.EngineState != EngineReady {
 		return
 	}
-	c.App.PickerOpen = !c.App.PickerOpen
+	c.Session.PickerOpen = !c.Session.PickerOpen
 }
 
 // Groups returns the models by data set: shipped models in manifest order,
 // then the user's own under "Your models".
 func (c *ModelPicker) Groups() []ModelGroup {
-	return groupModels(c.App.Models)
+	return groupModels(c.Session.Models)
 }
 
 // groupModels groups models by data set, keeping their order; models not
@@ -56,7 +61,7 @@ func groupModels(models []protocol.ModelInfo) []ModelGroup {
 
 // RowClass marks the current model.
 func (c *ModelPicker) RowClass(m protocol.ModelInfo) string {
-	if m.Key == c.App.Model.Key {
+	if m.Key == c.Session.Model.Key {
 		return "picker-opt current"
 	}
 	return "picker-opt"
@@ -69,3 +74,6 @@ func (c *ModelPicker) ScoreSet(m protocol.ModelInfo) string {
 	}
 	return m.ScoreSet
 }
+
+// OnFiles loads the model files chosen in the menu.
+func (c *ModelPicker) OnFiles(e vugu.DOMEvent) { withFiles(e, c.Do.OpenFiles) }

@@ -69,8 +69,8 @@ func TestGroupModels(t *testing.T) {
 		g[1].Dataset != "crosses" || g[2].Title != "Your loaded model" || g[2].Models[0].Key != protocol.UserModelKey {
 		t.Errorf("groups %+v", g)
 	}
-	a := &App{Models: models}
-	if got := strings.Join(a.Datasets(), ","); got != "phantom,crosses" {
+	s := &Session{Models: models}
+	if got := strings.Join(s.Datasets(), ","); got != "phantom,crosses" {
 		t.Errorf("Datasets = %s", got)
 	}
 	for _, m := range models {

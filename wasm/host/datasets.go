@@ -42,16 +42,24 @@ type dataset struct {
 // drawn reports whether the browser can generate the data set.
 func (d *dataset) drawn() bool { return d.known && d.about.Drawn }
 
-// datasetFor returns (creating it) the record of a data set.
-func (h *Host) datasetFor(name string) *dataset {
+// datasetFor returns (creating it) the record of the data set a model
+// names. Records are kept apart per input shape and class count: a model
+// whose metadata names a data set of another shape gets a record of its
+// own, so splits and galleries cached for one model never meet a model
+// they do not fit (issue #10: scoring such a model panicked). Its gallery
+// and generation are then refused with a message (readGallery, generate).
+func (h *Host) datasetFor(s *slot) *dataset {
 	if h.sets == nil {
 		h.sets = map[string]*dataset{}
 	}
-	d, ok := h.sets[name]
+	name := s.info.Dataset
+	in := s.orig.Input()
+	key := fmt.Sprintf("%s %d×%d×%d %d", name, in.C, in.H, in.W, s.orig.Classes())
+	d, ok := h.sets[key]
 	if !ok {
 		d = &dataset{name: name}
 		d.about, d.known = datasets.Lookup(name)
-		h.sets[name] = d
+		h.sets[key] = d
 	}
 	return d
 }
@@ -61,7 +69,7 @@ func (h *Host) current() *dataset {
 	if h.cur == nil {
 		return nil
 	}
-	return h.datasetFor(h.cur.info.Dataset)
+	return h.datasetFor(h.cur)
 }
 
 // loadGallery reads the current data set's sample gallery the first time
@@ -148,6 +156,19 @@ func (h *Host) generate(st Status, what string) (*data.Splits, error) {
 		return ds.splits, nil
 	}
 	title := ds.about.Title
+	// Check the shape before spending seconds generating.
+	in := h.cur.orig.Input()
+	mismatch := func(c, hh, w, classes int) error {
+		if c == in.C && hh == in.H && w == in.W && classes == h.cur.orig.Classes() {
+			return nil
+		}
+		return fmt.Errorf("host: this model takes %d×%d×%d images of %d classes, but the %s data set it names has %d×%d×%d images of %d classes",
+			in.C, in.H, in.W, h.cur.orig.Classes(), title, c, hh, w, classes)
+	}
+	spec := ds.about.Spec()
+	if err := mismatch(spec.Input.C, spec.Input.H, spec.Input.W, len(spec.Classes)); err != nil {
+		return nil, err
+	}
 	if what == "training set" {
 		st.say("Generating the " + title + " training set in your browser (once; about ten seconds)…")
 	} else {
@@ -161,9 +182,8 @@ func (h *Host) generate(st Status, what string) (*data.Splits, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := h.cur.orig.Input()
-	if sp.Train.C != in.C || sp.Train.H != in.H || sp.Train.W != in.W || len(sp.Train.ClassNames) != h.cur.orig.Classes() {
-		return nil, fmt.Errorf("host: the model's input %d×%d×%d does not match the %s data set", in.C, in.H, in.W, title)
+	if err := mismatch(sp.Train.C, sp.Train.H, sp.Train.W, len(sp.Train.ClassNames)); err != nil {
+		return nil, err
 	}
 	ds.splits = &sp
 	return ds.splits, nil

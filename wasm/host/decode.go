@@ -41,9 +41,9 @@ func (h *Host) Decode(b []byte, req protocol.DecodeRequest) (protocol.Decoded, [
 	}
 	in := h.cur.orig.Input()
 	if IsDICOM(b, req.Name) {
-		return decodeDICOM(b, req, in.C, in.H, in.W)
+		return decodeDICOM(b, req, in.C, in.H, in.W, h.dicomLimits)
 	}
-	im, err := imageio.Decode(b, in.C, in.H, in.W)
+	im, err := imageio.Decode(b, in.C, in.H, in.W, h.imageLimits)
 	if err != nil {
 		var u *imageio.UnsupportedError
 		if errors.As(err, &u) && strings.Contains(u.Msg, "not a PNG or JPEG") {
@@ -55,8 +55,8 @@ func (h *Host) Decode(b []byte, req protocol.DecodeRequest) (protocol.Decoded, [
 }
 
 // decodeDICOM decodes the first frame of a DICOM file with engine/dicomio.
-func decodeDICOM(b []byte, req protocol.DecodeRequest, c, h, w int) (protocol.Decoded, []float32, []byte, error) {
-	im, err := dicomio.Decode(b, dicomio.Limits{})
+func decodeDICOM(b []byte, req protocol.DecodeRequest, c, h, w int, lim dicomio.Limits) (protocol.Decoded, []float32, []byte, error) {
+	im, err := dicomio.Decode(b, lim)
 	if err != nil {
 		return protocol.Decoded{}, nil, nil, err
 	}

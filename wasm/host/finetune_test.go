@@ -45,7 +45,7 @@ func fineTuneShipped(t *testing.T, ds string, withBaseline bool) {
 	tune := func(method string) (before, after float64) {
 		h := open()
 		di := h.DatasetInfo()
-		before = train.Evaluate(h.cur.orig, h.datasetFor(ds).gallery, 64).Accuracy
+		before = train.Evaluate(h.cur.orig, h.datasetFor(h.cur).gallery, 64).Accuracy
 		req := protocol.TrainRequest{Method: method, Lambda: di.Lambda[method], LR: di.LR, Epochs: 3}
 		if err := h.StartTraining(req, nil, nil, Status{}); err != nil {
 			t.Fatal(err)
@@ -55,7 +55,7 @@ func fineTuneShipped(t *testing.T, ds string, withBaseline bool) {
 				t.Fatal(err)
 			}
 		}
-		after = train.Evaluate(h.cur.tuned, h.datasetFor(ds).gallery, 64).Accuracy
+		after = train.Evaluate(h.cur.tuned, h.datasetFor(h.cur).gallery, 64).Accuracy
 		t.Logf("%s (λ %g, lr %g, 3 epochs): sample accuracy %.3f → %.3f", method, req.Lambda, req.LR, before, after)
 		return before, after
 	}

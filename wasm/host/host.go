@@ -27,6 +27,8 @@ import (
 
 	"saliencyexplorer/engine/data"
 	"saliencyexplorer/engine/datasets"
+	"saliencyexplorer/engine/dicomio"
+	"saliencyexplorer/engine/imageio"
 	"saliencyexplorer/engine/metrics"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
@@ -61,6 +63,18 @@ type Host struct {
 
 	run   *run
 	clock uint64 // the last model version handed out
+
+	// imageLimits and dicomLimits bound the image files Decode accepts
+	// (zero fields: the packages' defaults); see SetDecodeLimits.
+	imageLimits imageio.Limits
+	dicomLimits dicomio.Limits
+}
+
+// SetDecodeLimits sets the limits Decode checks image files against before
+// decoding them (zero fields keep the defaults of imageio.DefaultLimits and
+// dicomio.DefaultLimits).
+func (h *Host) SetDecodeLimits(img imageio.Limits, dcm dicomio.Limits) {
+	h.imageLimits, h.dicomLimits = img, dcm
 }
 
 // slot is one loaded model with its fine-tuned copy.
@@ -178,7 +192,7 @@ func (h *Host) install(key string, net *nn.Network, entry model.ManifestEntry, s
 // it is there, else the Crosses split (cheap to draw), else the gallery.
 func (h *Host) score(s *slot) {
 	s.info.TestAUC, s.info.TestAcc, s.info.TestIoU, s.info.TestMass, s.info.ScoreSet = math.NaN(), math.NaN(), math.NaN(), math.NaN(), ""
-	ds := h.datasetFor(s.info.Dataset)
+	ds := h.datasetFor(s)
 	var set *data.Set
 	switch {
 	case ds.splits != nil:

@@ -18,7 +18,7 @@ import (
 )
 
 // modelFiles returns the files of a freshly initialized network.
-func modelFiles(t *testing.T, spec nn.Spec, meta map[string]string) (arch, weights []byte) {
+func modelFiles(t testing.TB, spec nn.Spec, meta map[string]string) (arch, weights []byte) {
 	t.Helper()
 	net, err := nn.New(spec, 7)
 	if err != nil {
@@ -37,7 +37,7 @@ func phantomSpec() nn.Spec {
 }
 
 // gallery returns n images of a generated test split as a gallery file.
-func gallery(t *testing.T, s *data.Set, n int) []byte {
+func gallery(t testing.TB, s *data.Set, n int) []byte {
 	t.Helper()
 	idx := make([]int, n)
 	for i := range idx {
@@ -50,7 +50,7 @@ func gallery(t *testing.T, s *data.Set, n int) []byte {
 	return b
 }
 
-func mustCrosses(t *testing.T) data.Splits {
+func mustCrosses(t testing.TB) data.Splits {
 	t.Helper()
 	sp, err := data.Crosses(data.DefaultCrosses(2))
 	if err != nil {
@@ -111,7 +111,7 @@ func dicomFile(rows, cols int, syntax string, window bool) []byte {
 
 // untrained returns a Host with a freshly initialized Crosses network, for
 // tests that need a model's input shape but not its training.
-func untrained(t *testing.T) *Host {
+func untrained(t testing.TB) *Host {
 	t.Helper()
 	h := New(nil)
 	arch, weights := modelFiles(t, model.CrossesCNN(), map[string]string{"dataset": "crosses", "method": "baseline"})

@@ -51,7 +51,7 @@ const testManifest = `{"models":[
 // networks; the Decoy MNIST one has the Crosses network's shape, two
 // classes) and galleries: 6 Phantom films, 8 Crosses images as Decoy
 // MNIST samples and 10 as its training images.
-func newSite(t *testing.T) *site {
+func newSite(t testing.TB) *site {
 	t.Helper()
 	s := &site{files: map[string][]byte{"models/manifest.json": []byte(testManifest)}, fetched: map[string]int{}}
 	put := func(name string, spec func() ([]byte, []byte)) {

@@ -1,0 +1,224 @@
+package ui
+
+import (
+	"fmt"
+
+	"saliencyexplorer/wasm/protocol"
+)
+
+// TrainMethods lists the fine-tuning objectives with a one-line
+// explanation each (METHODS.md).
+var TrainMethods = []struct{ ID, Label, Help string }{
+	{"baseline", "Baseline", "Cross-entropy only: the mask is ignored."},
+	{"masked", "Masked input", "Trains on the image with everything outside the mask blacked out."},
+	{"shuffle", "Shuffle outside", "Trains on images whose pixels outside the mask are shuffled."},
+	{"actdiff", "ActDiff", "Penalises features that change when the outside of the mask is shuffled (λ)."},
+	{"gradmask", "GradMask", "Penalises input gradient outside the mask (absolute value, λ)."},
+	{"rrr", "Right for the Right Reasons", "Penalises squared input gradient outside the mask (λ)."},
+}
+
+// defaultLambda is a starting λ per method for a data set whose engine
+// suggests none (the lab's defaults on Crosses, engine/lab); methods
+// without a penalty ignore it.
+var defaultLambda = map[string]float64{"actdiff": 1, "gradmask": 0.003, "rrr": 10}
+
+// Trainer is the fine-tuning part of the page: the panel's settings, the
+// run in progress and its history of epochs (the charts).
+type Trainer struct {
+	Method  string // objective, an ID of TrainMethods
+	Lambda  float64
+	LR      float64
+	Epochs  int
+	Restart bool // start again from the original model
+
+	ID      int // request ID of the run
+	State   string
+	Msg     string
+	Upd     protocol.TrainUpdate
+	History []protocol.EpochReport
+}
+
+// trainMemo is what a model keeps of its runs while another model is in
+// use.
+type trainMemo struct {
+	History []protocol.EpochReport
+	State   string
+	Msg     string
+	Upd     protocol.TrainUpdate
+}
+
+// NewTrainer returns the panel's defaults.
+func NewTrainer() *Trainer {
+	return &Trainer{Method: "masked", Lambda: 10, LR: 3e-3, Epochs: 3}
+}
+
+// SetMethod selects a fine-tuning method and its usual λ on data set ds.
+func (t *Trainer) SetMethod(m string, ds protocol.DatasetInfo) {
+	t.Method = m
+	if l, ok := ds.Lambda[m]; ok {
+		t.Lambda = l
+	} else if l, ok := defaultLambda[m]; ok {
+		t.Lambda = l
+	}
+}
+
+// UseDataset takes a data set's suggested learning rate and the selected
+// method's λ (after a change of data set).
+func (t *Trainer) UseDataset(ds protocol.DatasetInfo) {
+	if ds.LR > 0 {
+		t.LR = ds.LR
+	}
+	t.SetMethod(t.Method, ds)
+}
+
+// Help returns the explanation of the selected method.
+func (t *Trainer) Help() string {
+	for _, m := range TrainMethods {
+		if m.ID == t.Method {
+			return m.Help
+		}
+	}
+	return ""
+}
+
+// Active reports whether a run is running or paused.
+func (t *Trainer) Active() bool {
+	return t.State == protocol.StateRunning || t.State == protocol.StatePaused
+}
+
+// Begin resets the status for a new run of request id; keep says whether
+// the charts continue (fine-tuning the fine-tuned copy further).
+func (t *Trainer) Begin(id int, keep bool, own int) {
+	if !keep {
+		t.History = nil
+	}
+	t.ID = id
+	t.State = protocol.StateRunning
+	t.Upd = protocol.TrainUpdate{Epochs: t.Epochs}
+	t.Msg = "Starting…"
+	if own > 0 {
+		t.Msg = fmt.Sprintf("Starting with %d of your images…", own)
+	}
+}
+
+// Fail records that the run failed to start or broke off.
+func (t *Trainer) Fail(msg string) {
+	t.State = protocol.StateFailed
+	t.Msg = "Fine-tuning failed: " + msg
+}
+
+// trainStep says what a training update means for the rest of the page.
+type trainStep struct {
+	Tuned    bool // the model now has a fine-tuned copy
+	Epoch    bool // an epoch ended: predictions and maps are out of date
+	Finished bool // the run ended (done, stopped or failed)
+}
+
+// Apply records a training update and says what it means for the page.
+func (t *Trainer) Apply(u *protocol.TrainUpdate) trainStep {
+	var step trainStep
+	if u == nil {
+		return step
+	}
+	switch u.State {
+	case protocol.StatePaused:
+		t.State = u.State
+		t.Msg = "Paused"
+		return step
+	case protocol.StateRunning:
+		t.State = u.State
+		if u.Batches == 0 { // start, resume or preparation notice
+			if u.Message != "" {
+				t.Msg = u.Message
+			}
+			return step
+		}
+	}
+	if u.Batches > 0 {
+		t.Upd = *u
+	}
+	step.Tuned = true
+	if e := u.EpochEnd; e != nil {
+		rep := *e
+		rep.Epoch = len(t.History) + 1
+		t.History = append(t.History, rep)
+	}
+	switch u.State {
+	case protocol.StateRunning:
+		t.Msg = fmt.Sprintf("Epoch %d of %d · batch %d of %d · loss %.3f", u.Epoch, u.Epochs, u.Batch, u.Batches, u.Loss)
+		step.Epoch = u.EpochEnd != nil
+	case protocol.StateDone, protocol.StateStopped, protocol.StateFailed:
+		t.State = u.State
+		switch u.State {
+		case protocol.StateDone:
+			t.Msg = "Finished: the fine-tuned model (best validation loss) is now in use."
+		case protocol.StateStopped:
+			t.Msg = "Stopped: the fine-tuned model keeps the best weights so far."
+		default:
+			t.Msg = "Fine-tuning failed: " + u.Message
+		}
+		step.Finished = true
+	}
+	return step
+}
+
+// Status is the status line.
+func (t *Trainer) Status() string {
+	if t.State == "" {
+		return "Not started."
+	}
+	return t.Msg
+}
+
+// Progress is the run's progress in [0, 1].
+func (t *Trainer) Progress() float64 {
+	u := t.Upd
+	if u.Batches == 0 || u.Epochs == 0 {
+		return 0
+	}
+	return min(1, (float64(u.Epoch-1)+float64(u.Batch)/float64(u.Batches))/float64(u.Epochs))
+}
+
+// memo returns what the model keeps of its runs.
+func (t *Trainer) memo() trainMemo {
+	return trainMemo{History: t.History, State: t.State, Msg: t.Msg, Upd: t.Upd}
+}
+
+// restore shows a model's runs again (or none).
+func (t *Trainer) restore(m trainMemo) {
+	t.History, t.State, t.Msg, t.Upd = m.History, m.State, m.Msg, m.Upd
+}
+
+// ChartSeries returns the series of one training chart.
+func (t *Trainer) ChartSeries(kind string) []Series {
+	col := func(f func(e protocol.EpochReport) float64) []float64 {
+		v := make([]float64, len(t.History))
+		for i, e := range t.History {
+			v[i] = f(e)
+		}
+		return v
+	}
+	switch kind {
+	case "loss":
+		return []Series{
+			{"training", "s1", col(func(e protocol.EpochReport) float64 { return e.TrainLoss })},
+			{"validation", "s2", col(func(e protocol.EpochReport) float64 { return e.ValidLoss })},
+		}
+	case "accuracy":
+		return []Series{
+			{"validation", "s2", col(func(e protocol.EpochReport) float64 { return e.ValidAcc })},
+			{"test", "s3", col(func(e protocol.EpochReport) float64 { return e.TestAcc })},
+		}
+	case "auc":
+		return []Series{
+			{"validation", "s2", col(func(e protocol.EpochReport) float64 { return e.ValidAUC })},
+			{"test", "s3", col(func(e protocol.EpochReport) float64 { return e.TestAUC })},
+		}
+	case "iou":
+		return []Series{
+			{"IoU", "s4", col(func(e protocol.EpochReport) float64 { return e.MeanIoU })},
+			{"in mask", "s5", col(func(e protocol.EpochReport) float64 { return e.MeanMass })},
+		}
+	}
+	return nil
+}

@@ -1,0 +1,217 @@
+package ui
+
+import (
+	"saliencyexplorer/engine/metrics"
+	"saliencyexplorer/wasm/protocol"
+)
+
+// Compare modes of the second pane.
+const (
+	CompareOff         = "off"
+	CompareMethod      = "method"
+	CompareBeforeAfter = "before-after"
+)
+
+// SaliencyMethods lists the saliency methods with their speed.
+var SaliencyMethods = []struct{ ID, Label, Help string }{
+	{"gradient", "Input gradient", "How much each pixel changes the score (fast)."},
+	{"gradxinput", "Gradient × input", "Gradient weighted by pixel brightness (fast)."},
+	{"smoothgrad", "SmoothGrad", "Gradient averaged over noisy copies (slower)."},
+	{"integrated", "Integrated Gradients", "Gradient integrated from a black image (slower)."},
+	{"gradcam", "Grad-CAM", "Which regions of the last feature map support the class (fast, coarse)."},
+	{"occlusion", "Occlusion", "Score drop when a patch is covered (slow)."},
+}
+
+// MethodLabel names a saliency method.
+func MethodLabel(m string) string {
+	for _, x := range SaliencyMethods {
+		if x.ID == m {
+			return x.Label
+		}
+	}
+	return m
+}
+
+func knownMethod(m string) bool {
+	for _, x := range SaliencyMethods {
+		if x.ID == m {
+			return true
+		}
+	}
+	return false
+}
+
+// Picture is the image being viewed.
+type Picture struct {
+	Key, Name     string
+	Sample        bool   // a sample of the current data set
+	Dataset       string // the data set of a sample
+	Real          bool   // one of the site's real images (samples/index.json)
+	Label         int    // true label, -1 if unknown
+	Width, Height int    // original size
+	Input         []float32
+	Format        string
+	// Dicom describes a DICOM file (modality, window); nil for others.
+	Dicom *protocol.Decoded
+	// C, H, W is the shape Input was decoded for.
+	C, H, W int
+}
+
+// heatState is one pane's saliency map.
+type heatState struct {
+	ID          int
+	Busy        bool
+	Done, Total int
+	Method      string
+	Model       string
+	Class       int
+	Map         []float32
+	Info        protocol.MapInfo
+	Scale       HeatScale
+	Err         string
+	Agree       metrics.Agreement
+	AgreeOK     bool
+}
+
+// View is the picture on screen and what is shown over it: the prediction,
+// the saliency maps of the main and the second pane, and how they are
+// drawn (method, class, colours, comparison).
+type View struct {
+	Pic     *Picture
+	Opening string // the name of a file being opened, "" if none
+	openSeq int    // counts opening requests, so a late answer is dropped
+
+	Method        string
+	Class         int // -1: the predicted class
+	Opacity       float64
+	Cmap          Colormap
+	ShowHeat      bool
+	CompareMode   string
+	CompareMethod string
+
+	Probs     [][]float64 // [original] or [original, fine-tuned]
+	Main, Cmp heatState
+
+	firstSaliency bool
+}
+
+// NewView returns the view's default settings.
+func NewView() *View {
+	return &View{Method: "gradient", Class: -1, Opacity: 0.7, Cmap: Inferno, ShowHeat: true,
+		CompareMode: CompareOff, CompareMethod: "gradcam"}
+}
+
+// Pane returns the main pane's state, or the second pane's.
+func (v *View) Pane(cmp bool) *heatState {
+	if cmp {
+		return &v.Cmp
+	}
+	return &v.Main
+}
+
+// Show makes pic the picture on screen, without maps or a prediction yet.
+func (v *View) Show(pic *Picture) {
+	v.Opening = ""
+	v.Pic = pic
+	v.Clear()
+}
+
+// Clear forgets the prediction and both maps.
+func (v *View) Clear() {
+	v.Main, v.Cmp = heatState{}, heatState{}
+	v.Probs = nil
+}
+
+// MainProbs are the probabilities of the model the main pane explains
+// (the fine-tuned copy if tuned and predicted), or nil.
+func (v *View) MainProbs(tuned bool) []float64 {
+	if len(v.Probs) == 0 {
+		return nil
+	}
+	if tuned && len(v.Probs) > 1 {
+		return v.Probs[1]
+	}
+	return v.Probs[0]
+}
+
+// PredictedClass returns the class with the highest probability by the
+// main model, or -1.
+func (v *View) PredictedClass(tuned bool) int {
+	p := v.MainProbs(tuned)
+	if p == nil {
+		return -1
+	}
+	best := 0
+	for i, x := range p {
+		if x > p[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// ExplainedClass is the class the maps explain.
+func (v *View) ExplainedClass(tuned bool) int {
+	if v.Class >= 0 {
+		return v.Class
+	}
+	return v.PredictedClass(tuned)
+}
+
+// PaneSpec returns the method and model a pane shows; mainModel is the
+// model the main pane explains (Session.MainModel).
+func (v *View) PaneSpec(cmp bool, mainModel string) (method, model string) {
+	if !cmp {
+		return v.Method, mainModel
+	}
+	if v.CompareMode == CompareBeforeAfter {
+		return v.Method, protocol.Original
+	}
+	return v.CompareMethod, mainModel
+}
+
+// MethodHelp explains the main method.
+func (v *View) MethodHelp() string {
+	for _, x := range SaliencyMethods {
+		if x.ID == v.Method {
+			return x.Help
+		}
+	}
+	return ""
+}
+
+// HeatOpacity is the heat layer's opacity: 0 while the map is hidden.
+func (v *View) HeatOpacity() float64 {
+	if !v.ShowHeat {
+		return 0
+	}
+	return v.Opacity
+}
+
+// UpdateAgreement recomputes both maps' agreement with a mask at model
+// resolution.
+func (v *View) UpdateAgreement(mask []float32) {
+	for _, st := range []*heatState{&v.Main, &v.Cmp} {
+		st.AgreeOK = false
+		if st.Map != nil && len(st.Map) == len(mask) {
+			st.Agree, st.AgreeOK = metrics.Agree(st.Map, mask)
+		}
+	}
+}
+
+// Busy reports whether a map is being computed, and which pane's.
+func (v *View) Busy() *heatState {
+	if v.Main.Busy {
+		return &v.Main
+	}
+	if v.Cmp.Busy {
+		return &v.Cmp
+	}
+	return nil
+}
+
+// WindowShown reports whether the window controls apply to the picture: a
+// grey-scale DICOM image.
+func (v *View) WindowShown() bool {
+	return v.Pic != nil && v.Pic.Dicom != nil && !v.Pic.Dicom.Color
+}
