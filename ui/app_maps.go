@@ -15,7 +15,7 @@ func (a *App) analyze() {
 	if a.Session.HasTuned {
 		models = append(models, protocol.Tuned)
 	}
-	a.eng.Send(&protocol.Header{Kind: protocol.Predict, Predict: &protocol.PredictRequest{Models: models}}, [][]byte{protocol.FloatBytes(pic.Input)}, func(r Reply) {
+	a.eng.Send(&protocol.Header{Kind: protocol.Predict, Picture: pic.Key, Predict: &protocol.PredictRequest{Models: models}}, nil, func(r Reply) {
 		if v.Pic != pic {
 			return
 		}
@@ -61,7 +61,7 @@ func (a *App) requestMap(cmp bool) {
 		req.Blur = 0
 	}
 	var id int
-	id = a.eng.Send(&protocol.Header{Kind: protocol.Saliency, Saliency: req}, [][]byte{protocol.FloatBytes(pic.Input)}, func(r Reply) {
+	id = a.eng.Send(&protocol.Header{Kind: protocol.Saliency, Picture: pic.Key, Saliency: req}, nil, func(r Reply) {
 		if v.Pic != pic || st.ID != id {
 			return
 		}
@@ -123,7 +123,7 @@ func (a *App) updateLabels() {
 	v, s := a.View, a.Session
 	m1, mo1 := v.PaneSpec(false, s.MainModel())
 	m2, mo2 := v.PaneSpec(true, s.MainModel())
-	a.surf.SetLabels(MethodLabel(m1)+" · "+s.ModelLabel(mo1), MethodLabel(m2)+" · "+s.ModelLabel(mo2))
+	a.surf.SetLabels(s.MethodLabel(m1)+" · "+s.ModelLabel(mo1), s.MethodLabel(m2)+" · "+s.ModelLabel(mo2))
 	a.surf.ShowCompare(v.CompareMode != CompareOff && v.Pic != nil)
 }
 

@@ -28,6 +28,9 @@ type Session struct {
 	Model   protocol.ModelInfo
 	Models  []protocol.ModelInfo // every model the picker offers
 	Dataset protocol.DatasetInfo
+	// Registry is what the engine offers: saliency methods, training
+	// objectives, data sets (see registry.go).
+	Registry protocol.Registry
 	// HasTuned reports whether the current model has a fine-tuned copy.
 	HasTuned   bool
 	PickerOpen bool
@@ -153,50 +156,6 @@ func (s *Session) ModelName(key string) string {
 		}
 	}
 	return key
-}
-
-// DatasetTitle names a data set for people.
-func DatasetTitle(name string) string {
-	switch name {
-	case "crosses":
-		return "Crosses"
-	case "phantom":
-		return "Phantom chest films"
-	case "decoy-mnist", "mnist":
-		return "Decoy MNIST"
-	case "decoy-fashion", "fashion":
-		return "Decoy Fashion-MNIST"
-	case "":
-		return "other"
-	}
-	return name
-}
-
-// MethodName names a training objective in a few words.
-func MethodName(m string) string {
-	for _, x := range TrainMethods {
-		if x.ID == m {
-			return x.Label
-		}
-	}
-	if m == "" {
-		return "unknown training"
-	}
-	return m
-}
-
-// ModelBlurb says in plain words what a model is.
-func ModelBlurb(m protocol.ModelInfo) string {
-	switch {
-	case m.Source == "file":
-		return "The model you loaded from your files."
-	case m.Source == "starter":
-		return "Trained in this browser when the page started."
-	case m.Method == "baseline":
-		return "Trained on the images as they are: it may have learned the shortcut."
-	default:
-		return "Trained with " + MethodName(m.Method) + " to look inside the masks."
-	}
 }
 
 // Pct formats a fraction as a percentage.

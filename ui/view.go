@@ -12,35 +12,6 @@ const (
 	CompareBeforeAfter = "before-after"
 )
 
-// SaliencyMethods lists the saliency methods with their speed.
-var SaliencyMethods = []struct{ ID, Label, Help string }{
-	{"gradient", "Input gradient", "How much each pixel changes the score (fast)."},
-	{"gradxinput", "Gradient × input", "Gradient weighted by pixel brightness (fast)."},
-	{"smoothgrad", "SmoothGrad", "Gradient averaged over noisy copies (slower)."},
-	{"integrated", "Integrated Gradients", "Gradient integrated from a black image (slower)."},
-	{"gradcam", "Grad-CAM", "Which regions of the last feature map support the class (fast, coarse)."},
-	{"occlusion", "Occlusion", "Score drop when a patch is covered (slow)."},
-}
-
-// MethodLabel names a saliency method.
-func MethodLabel(m string) string {
-	for _, x := range SaliencyMethods {
-		if x.ID == m {
-			return x.Label
-		}
-	}
-	return m
-}
-
-func knownMethod(m string) bool {
-	for _, x := range SaliencyMethods {
-		if x.ID == m {
-			return true
-		}
-	}
-	return false
-}
-
 // Picture is the image being viewed.
 type Picture struct {
 	Key, Name     string
@@ -170,14 +141,23 @@ func (v *View) PaneSpec(cmp bool, mainModel string) (method, model string) {
 	return v.CompareMethod, mainModel
 }
 
-// MethodHelp explains the main method.
-func (v *View) MethodHelp() string {
-	for _, x := range SaliencyMethods {
-		if x.ID == v.Method {
-			return x.Help
+// UseMethods replaces a chosen saliency method that the engine does not
+// offer (a setting stored by an older page) by one it does: Grad-CAM for
+// the second pane if offered, else the first method.
+func (v *View) UseMethods(s *Session) {
+	ms := s.Methods()
+	if len(ms) == 0 {
+		return
+	}
+	if !s.KnownMethod(v.Method) {
+		v.Method = ms[0].ID
+	}
+	if !s.KnownMethod(v.CompareMethod) {
+		v.CompareMethod = ms[0].ID
+		if s.KnownMethod("gradcam") {
+			v.CompareMethod = "gradcam"
 		}
 	}
-	return ""
 }
 
 // HeatOpacity is the heat layer's opacity: 0 while the map is hidden.

@@ -22,7 +22,7 @@ func (c *Viewer) BusyText() string {
 	if !st.Busy {
 		st = &c.View.Cmp
 	}
-	return "Computing " + MethodLabel(st.Method) + "…"
+	return "Computing " + c.Session.MethodLabel(st.Method) + "…"
 }
 
 // Progress is the computing map's progress in [0, 1].
