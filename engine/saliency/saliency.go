@@ -22,39 +22,82 @@ const (
 	Occlusion           Method = "occlusion"
 )
 
-// Methods returns every method in the order a menu should list them: the
-// plain gradient first, then its refinements, then the two methods that do
-// not differentiate with respect to the input.
+// MethodInfo describes an attribution method: MethodInfos is the one list
+// of methods that the engine worker and the page's menus read. A new method
+// joins the Method constants, that list and Attribute's switch.
+type MethodInfo struct {
+	Method Method
+	Label  string // menu name, e.g. "Input gradient"
+	Help   string // one line: what the map shows, and how fast it is
+	// Split reports that the method sums many examples (SmoothGrad's
+	// samples, Integrated Gradients' steps), so that Options.Part and
+	// Options.Parts can split its work across engine workers.
+	Split bool
+	// Default is the default number of those examples (0 if not Split).
+	Default int
+	// examples returns the number of examples opt asks for.
+	examples func(opt Options) int
+}
+
+// Examples returns how many examples (samples or steps) a split method runs
+// in all with opt, whatever its part, or 0 for a method that is not split.
+func (i MethodInfo) Examples(opt Options) int {
+	if i.examples == nil {
+		return 0
+	}
+	if n := i.examples(opt); n != 0 {
+		return n
+	}
+	return i.Default
+}
+
+// MethodInfos returns every method in the order a menu should list them:
+// the plain gradient first, then its refinements, then the two methods
+// that do not differentiate with respect to the input.
+func MethodInfos() []MethodInfo {
+	return []MethodInfo{
+		{Method: Gradient, Label: "Input gradient", Help: "How much each pixel changes the score (fast)."},
+		{Method: GradientXInput, Label: "Gradient × input", Help: "Gradient weighted by pixel brightness (fast)."},
+		{Method: SmoothGrad, Label: "SmoothGrad", Help: "Gradient averaged over noisy copies (slower).",
+			Split: true, Default: DefaultSamples, examples: func(o Options) int { return o.Samples }},
+		{Method: IntegratedGradients, Label: "Integrated Gradients", Help: "Gradient integrated from a black image (slower).",
+			Split: true, Default: DefaultSteps, examples: func(o Options) int { return o.Steps }},
+		{Method: GradCAM, Label: "Grad-CAM", Help: "Which regions of the last feature map support the class (fast, coarse)."},
+		{Method: Occlusion, Label: "Occlusion", Help: "Score drop when a patch is covered (slow)."},
+	}
+}
+
+// Methods returns every method in the order of MethodInfos.
 func Methods() []Method {
-	return []Method{Gradient, GradientXInput, SmoothGrad, IntegratedGradients, GradCAM, Occlusion}
+	var out []Method
+	for _, i := range MethodInfos() {
+		out = append(out, i.Method)
+	}
+	return out
+}
+
+// Info returns the description of m, and whether m is a known method.
+func (m Method) Info() (MethodInfo, bool) {
+	for _, i := range MethodInfos() {
+		if i.Method == m {
+			return i, true
+		}
+	}
+	return MethodInfo{}, false
 }
 
 // Label returns the method's human-readable name, such as "Input gradient",
 // or the raw string for an unknown method.
 func (m Method) Label() string {
-	switch m {
-	case Gradient:
-		return "Input gradient"
-	case GradientXInput:
-		return "Gradient × input"
-	case SmoothGrad:
-		return "SmoothGrad"
-	case IntegratedGradients:
-		return "Integrated Gradients"
-	case GradCAM:
-		return "Grad-CAM"
-	case Occlusion:
-		return "Occlusion"
+	if i, ok := m.Info(); ok {
+		return i.Label
 	}
 	return string(m)
 }
 
 func (m Method) known() bool {
-	switch m {
-	case Gradient, GradientXInput, SmoothGrad, IntegratedGradients, GradCAM, Occlusion:
-		return true
-	}
-	return false
+	_, ok := m.Info()
+	return ok
 }
 
 // Integrated Gradients baselines (Options.Baseline).
@@ -195,7 +238,7 @@ func resolve(net *nn.Network, x []float32, m Method, opt Options) (Options, erro
 	if opt.Part < 0 || opt.Part >= opt.Parts {
 		return opt, argErr("Part", "%d not in 0..%d", opt.Part, opt.Parts-1)
 	}
-	if opt.Parts > 1 && m != SmoothGrad && m != IntegratedGradients {
+	if info, _ := m.Info(); opt.Parts > 1 && !info.Split {
 		return opt, argErr("Parts", "%s computes one example and cannot be split into %d parts", m.Label(), opt.Parts)
 	}
 	switch m {

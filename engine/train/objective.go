@@ -22,8 +22,39 @@ const (
 	RRR      Method = "rrr"      // CE + λ·Σ (g ⊙ O)², g = ∇x Σ_b Σ_k log p_bk
 )
 
-// Methods returns every objective in the order the paper lists them.
-func Methods() []Method { return []Method{Baseline, Masked, Shuffle, ActDiff, GradMask, RRR} }
+// MethodInfo describes a training objective for people: MethodInfos is the
+// one list the lab, the engine worker and the page's menu read. A new
+// objective joins the Method constants, that list and Objective.Compute.
+type MethodInfo struct {
+	Method Method
+	Label  string // menu name, e.g. "Right for the Right Reasons"
+	Help   string // one line: what it trains on or penalizes
+	// Penalty reports that the objective adds λ·penalty to the
+	// cross-entropy, so that λ matters.
+	Penalty bool
+}
+
+// MethodInfos returns every objective's description in the order the paper
+// lists them.
+func MethodInfos() []MethodInfo {
+	return []MethodInfo{
+		{Baseline, "Baseline", "Cross-entropy only: the mask is ignored.", false},
+		{Masked, "Masked input", "Trains on the image with everything outside the mask blacked out.", false},
+		{Shuffle, "Shuffle outside", "Trains on images whose pixels outside the mask are shuffled.", false},
+		{ActDiff, "ActDiff", "Penalises features that change when the outside of the mask is shuffled (λ).", true},
+		{GradMask, "GradMask", "Penalises input gradient outside the mask (absolute value, λ).", true},
+		{RRR, "Right for the Right Reasons", "Penalises squared input gradient outside the mask (λ).", true},
+	}
+}
+
+// Methods returns every objective in the order of MethodInfos.
+func Methods() []Method {
+	var out []Method
+	for _, o := range MethodInfos() {
+		out = append(out, o.Method)
+	}
+	return out
+}
 
 // ParseMethod returns the Method named s, or an error listing the valid names.
 func ParseMethod(s string) (Method, error) {

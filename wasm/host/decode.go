@@ -29,7 +29,8 @@ func IsDICOM(b []byte, name string) bool {
 	return false
 }
 
-// Decode decodes an image file to the current model's input. PNG and JPEG
+// Decode decodes an image file to the current model's input (Open also
+// keeps it for later requests). PNG and JPEG
 // files come back without display pixels (the page decodes them itself);
 // DICOM files come back with their display pixels at full resolution, grey
 // (H×W bytes) or RGBA (H×W×4), windowed by the file's window or by

@@ -2,6 +2,7 @@ package host
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/jpeg"
 	"image/png"
@@ -128,20 +129,6 @@ func FuzzLoad(f *testing.F) {
 	}
 	// Crosses splits cached for a model that fits them, and a small Phantom
 	// gallery for one that fits it; the Host is shared by every input.
-	h := New()
-	h.SetCatalog(testCatalog(f))
-	arch, weights := modelFiles(f, crosses, map[string]string{"dataset": "crosses"})
-	if err := h.Load(arch, weights, ManifestEntry{Name: "fits"}, "shipped"); err != nil {
-		f.Fatal(err)
-	}
-	if _, err := h.splits(); err != nil {
-		f.Fatal(err)
-	}
-	e, _ := h.cat.Model("phantom-baseline")
-	arch, weights = modelFiles(f, films, nil)
-	if err := h.Load(arch, weights, e, "shipped"); err != nil {
-		f.Fatal(err)
-	}
 	set := &data.Set{Name: "films", C: 1, H: 64, W: 64, ClassNames: data.PhantomClassNames,
 		Images: make([]float32, 4*64*64), Masks: make([]float32, 4*64*64), TrainMasks: make([]float32, 4*64*64), Labels: []int{0, 1, 0, 1}}
 	for i := range set.Masks {
@@ -152,8 +139,20 @@ func FuzzLoad(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	if err := h.AddGallery(b); err != nil {
+	site := newSite(f)
+	site.files["models/phantom-samples.safetensors"] = b
+	h := New(site.fetch)
+	if err := h.Start(context.Background(), protocol.SelectRequest{Model: "crosses-baseline"}, Status{}); err != nil {
 		f.Fatal(err)
+	}
+	if _, err := h.splits(); err != nil {
+		f.Fatal(err)
+	}
+	if err := h.Select(protocol.SelectRequest{Model: "phantom-baseline"}, Status{}); err != nil {
+		f.Fatal(err)
+	}
+	if ds := h.current(); ds.gallery == nil || ds.gallery.Len() != 4 {
+		f.Fatalf("the Phantom gallery was not read: %v", ds.galleryErr)
 	}
 	// Small Phantom splits, so that no input waits seconds for generation
 	// (the fuzzer stops an input after 10 s).
@@ -163,7 +162,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	h.datasetFor(h.cur).splits = &sp
 	f.Fuzz(func(t *testing.T, arch, weights []byte) {
-		if err := h.Load(arch, weights, ManifestEntry{}, "file"); err != nil {
+		if err := h.LoadFiles(arch, weights, Status{}); err != nil {
 			return
 		}
 		info := h.Info()
@@ -181,7 +180,7 @@ func FuzzLoad(f *testing.F) {
 		if math.Abs(sum-1) > 1e-4 {
 			t.Fatalf("probabilities %v sum to %v", p[0], sum)
 		}
-		if h.StartTraining(protocol.TrainRequest{Method: "baseline", Epochs: 1, LR: 1e-3, BatchSize: 4, MaxSteps: 1}, nil, nil) == nil {
+		if h.StartTraining(protocol.TrainRequest{Method: "baseline", Epochs: 1, LR: 1e-3, BatchSize: 4, MaxSteps: 1}, nil, nil, Status{}) == nil {
 			h.Step()
 			h.StopTraining()
 		}

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -35,17 +36,12 @@ func TestModelOfAnotherShape(t *testing.T) {
 
 	// A Phantom gallery cached for a 1×64×64 model, then a 1×28×28 model
 	// that says "phantom".
-	h = New()
-	h.SetCatalog(testCatalog(t))
-	e, _ := h.cat.Model("phantom-baseline")
-	arch, weights = modelFiles(t, phantomSpec(), nil)
-	if err := h.Load(arch, weights, e, "shipped"); err != nil {
+	h = New(newSite(t).fetch)
+	if err := h.Start(context.Background(), protocol.SelectRequest{Model: "phantom-baseline"}, Status{}); err != nil {
 		t.Fatal(err)
 	}
-	films := &data.Set{Name: "films", C: 1, H: 64, W: 64, ClassNames: data.PhantomClassNames,
-		Images: make([]float32, 4*64*64), Masks: make([]float32, 4*64*64), TrainMasks: make([]float32, 4*64*64), Labels: []int{0, 1, 0, 1}}
-	if err := h.AddGallery(gallery(t, films, 4)); err != nil {
-		t.Fatal(err)
+	if ds := h.current(); ds.gallery == nil {
+		t.Fatalf("the Phantom gallery was not read: %v", ds.galleryErr)
 	}
 	arch, weights = modelFiles(t, model.CrossesCNN(), map[string]string{"dataset": "phantom"})
 	checkMismatched(t, h, arch, weights)
@@ -56,15 +52,15 @@ func TestModelOfAnotherShape(t *testing.T) {
 // with a message naming the shapes.
 func checkMismatched(t *testing.T, h *Host, arch, weights []byte) {
 	t.Helper()
-	if err := h.Load(arch, weights, ManifestEntry{}, "file"); err != nil {
+	if err := h.LoadFiles(arch, weights, Status{}); err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	if info := h.Info(); info.Key != protocol.UserModelKey {
 		t.Fatalf("the model from files is not current: %+v", info)
 	}
-	h.Samples(4) // an error or samples of the data set, not a panic
+	h.Samples(4, Status{}) // an error or samples of the data set, not a panic
 	h.DatasetInfo()
-	err := h.StartTraining(protocol.TrainRequest{Method: "baseline", Epochs: 1, LR: 1e-3}, nil, nil)
+	err := h.StartTraining(protocol.TrainRequest{Method: "baseline", Epochs: 1, LR: 1e-3}, nil, nil, Status{})
 	if err == nil {
 		for h.Training() {
 			if _, err := h.Step(); err != nil {

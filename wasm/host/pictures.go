@@ -1,0 +1,99 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+
+	"saliencyexplorer/engine/nn"
+	"saliencyexplorer/wasm/protocol"
+)
+
+// maxPictures is how many pictures the Host keeps: the page shows one at a
+// time, and keeps the last few for switching back and forth; an older one
+// is decoded again when the page opens it again.
+const maxPictures = 8
+
+// picture is an image file the page opened, kept under the page's key so
+// that requests about it name it instead of sending its input again.
+type picture struct {
+	file []byte
+	req  protocol.DecodeRequest
+	in   nn.Shape  // the model input x was made for
+	x    []float32 // the model input
+	used uint64    // when it was last used, for dropping the oldest
+}
+
+// pictures is the Host's store of pictures by key.
+type pictures struct {
+	byKey map[string]*picture
+	clock uint64
+}
+
+// ErrNoPicture is returned for a request naming a picture the Host does
+// not hold (never opened, or dropped as the oldest): the page opens it
+// again.
+var ErrNoPicture = errors.New("host: the engine no longer holds this image; open it again")
+
+// Open decodes an image file as Decode does and, if key is not empty,
+// keeps it under key (replacing what key held), dropping the least
+// recently used picture beyond maxPictures.
+func (h *Host) Open(key string, file []byte, req protocol.DecodeRequest) (protocol.Decoded, []float32, []byte, error) {
+	dec, x, disp, err := h.Decode(file, req)
+	if err != nil || key == "" {
+		return dec, x, disp, err
+	}
+	p := &h.pics
+	if p.byKey == nil {
+		p.byKey = map[string]*picture{}
+	}
+	p.clock++
+	p.byKey[key] = &picture{file: file, req: req, in: h.cur.orig.Input(), x: x, used: p.clock}
+	for len(p.byKey) > maxPictures {
+		oldest := ""
+		for k, q := range p.byKey {
+			if oldest == "" || q.used < p.byKey[oldest].used {
+				oldest = k
+			}
+		}
+		delete(p.byKey, oldest)
+	}
+	return dec, x, disp, nil
+}
+
+// Input returns the current model's input for the picture kept under key,
+// decoding the kept file again if the model's input shape has changed
+// since (another model was selected).
+func (h *Host) Input(key string) ([]float32, error) {
+	q, ok := h.pics.byKey[key]
+	if !ok {
+		return nil, ErrNoPicture
+	}
+	if h.cur == nil {
+		return nil, errors.New("the model is not loaded yet")
+	}
+	h.pics.clock++
+	q.used = h.pics.clock
+	if in := h.cur.orig.Input(); in != q.in {
+		_, x, _, err := h.Decode(q.file, q.req)
+		if err != nil {
+			return nil, fmt.Errorf("host: decoding the image again for this model: %w", err)
+		}
+		q.in, q.x = in, x
+	}
+	return q.x, nil
+}
+
+// RequestInput returns the input a Predict or Saliency request is about:
+// the float32 input in its one buffer (as the page sent it before pictures
+// were kept), else the picture it names.
+func (h *Host) RequestInput(picture string, bufs [][]byte) ([]float32, error) {
+	switch {
+	case len(bufs) == 1:
+		return protocol.Floats(bufs[0], -1)
+	case len(bufs) > 1:
+		return nil, fmt.Errorf("host: %d buffers; a request sends one image at most", len(bufs))
+	case picture != "":
+		return h.Input(picture)
+	}
+	return nil, errors.New("no image")
+}
