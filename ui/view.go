@@ -49,6 +49,7 @@ type Picture struct {
 	Real          bool   // one of the site's real images (samples/index.json)
 	Label         int    // true label, -1 if unknown
 	Width, Height int    // original size
+	Color         bool   // a colour image (as decoded)
 	Input         []float32
 	Format        string
 	// Dicom describes a DICOM file (modality, window); nil for others.
@@ -57,11 +58,14 @@ type Picture struct {
 	C, H, W int
 }
 
-// heatState is one pane's saliency map.
+// heatState is one pane's saliency map. Method, Model and Class describe
+// the map on screen; Want is the method of the request in progress (or
+// the last one, if it was cancelled), which may differ.
 type heatState struct {
 	ID          int
 	Busy        bool
 	Done, Total int
+	Want        string
 	Method      string
 	Model       string
 	Class       int
@@ -178,6 +182,36 @@ func (v *View) MethodHelp() string {
 		}
 	}
 	return ""
+}
+
+// PaneLabel names what a pane shows: the map's method and model
+// (mainModel and the session's labels name models), and, when a request for
+// another method was cancelled, that the map is the previous one.
+func (v *View) PaneLabel(cmp bool, mainModel string, modelLabel func(string) string) string {
+	st := v.Pane(cmp)
+	method, model := v.PaneSpec(cmp, mainModel)
+	if st.Map != nil && st.Method != "" {
+		method, model = st.Method, st.Model
+	}
+	label := MethodLabel(method) + " · " + modelLabel(model)
+	if st.Err == "Cancelled" && st.Want != "" && st.Want != method {
+		label += " (" + MethodLabel(st.Want) + " cancelled)"
+	}
+	return label
+}
+
+// BlankNote explains a main map without any positive value, or returns "".
+// Grad-CAM keeps only features that speak for the class, so its map is
+// blank when none does.
+func (v *View) BlankNote(className string) string {
+	st := &v.Main
+	if st.Map == nil || st.Busy || st.Info.Max > 0 {
+		return ""
+	}
+	if st.Method == "gradcam" {
+		return "Grad-CAM is blank: the last feature map holds no positive evidence for “" + className + "” (Grad-CAM keeps only what speaks for the class). Try the predicted class or another method."
+	}
+	return MethodLabel(st.Method) + " is blank: no pixel raises the score of “" + className + "” here."
 }
 
 // HeatOpacity is the heat layer's opacity: 0 while the map is hidden.
