@@ -6,7 +6,7 @@ GOROOT    := $(shell $(GO) env GOROOT)
 WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 export PATH := $(PATH):$(GOROOT)/lib/wasm
 
-.PHONY: all test test-native test-wasm vet lab models bench-engine
+.PHONY: all test test-native test-wasm vet fuzz-short lab models bench-engine
 
 all: build
 
@@ -16,7 +16,7 @@ all: build
 # against it as part of `go test ./...`), then formatting and vet, the native
 # suite, and the engine's suite again as wasm under Node.
 test: build
-	$(MAKE) vet test-native test-wasm
+	$(MAKE) vet test-native test-wasm fuzz-short
 
 vet:
 	gofmt -l $$(git ls-files '*.go') | (! grep .) || (echo "gofmt needed on the files above"; exit 1)
@@ -33,6 +33,24 @@ test-native: data
 # multi-minute training runs, which the native suite covers.
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -short -exec="$(WASM_EXEC)" ./engine/... ./wasm/protocol ./wasm/host ./ui
+
+# Fuzz every parser that reads the user's bytes for a short budget each
+# (issue #10): DICOM, PNG/JPEG, safetensors, model files, sample galleries,
+# mask import, and the worker's Decode and Load (with scoring and a
+# training step). The minimization budget stays below the fuzzing budget:
+# with Go's default of 60 s one input can take a whole run. A crasher is
+# written to the package's testdata/fuzz/ and replayed by `go test` from
+# then on: commit it with the fix. About 70 s once the builds are cached.
+FUZZ_TARGETS ?= engine/dicomio:FuzzDecode engine/imageio:FuzzDecode engine/safetensors:FuzzDecode \
+	engine/model:FuzzLoad engine/data:FuzzDecodeGallery ui:FuzzDecodeMaskPNG \
+	wasm/host:FuzzDecode wasm/host:FuzzLoad
+FUZZTIME ?= 7s
+FUZZMINTIME ?= 3s
+fuzz-short:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz-short: $${t%%:*} $${t##*:} for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./$${t%%:*}; \
+	done
 
 # Train every method on Crosses for 3 seeds and print the markdown table.
 lab:

@@ -29,6 +29,9 @@ type App struct {
 
 	Error  string // shown in a banner until dismissed
 	Notice string
+	// ConfirmClear shows the dialog that asks before "Clear my data"
+	// removes the user's work.
+	ConfirmClear bool
 
 	started bool
 	ptr     pointer

@@ -55,7 +55,8 @@ func (a *App) requestMap(cmp bool) {
 		class = 0
 	}
 	pic := v.Pic
-	*st = heatState{Busy: true, Method: method, Model: model, Class: class, Map: st.Map, Info: st.Info, Scale: st.Scale}
+	// Keep the previous map, and what it shows, until the new one comes.
+	*st = heatState{Busy: true, Want: method, Method: st.Method, Model: st.Model, Class: st.Class, Map: st.Map, Info: st.Info, Scale: st.Scale}
 	req := &protocol.SaliencyRequest{Method: method, Model: model, Class: class}
 	if method == "gradient" {
 		req.Blur = 0
@@ -82,6 +83,8 @@ func (a *App) requestMap(cmp bool) {
 				return
 			}
 			st.Map, st.Info = m, *r.Map
+			st.Method, st.Model, st.Class = method, model, class
+			a.updateLabels()
 			if !cmp { // for the end-to-end tests and make bench-web
 				ds := document().Get("body").Get("dataset")
 				setJS(ds, "mapMax", r.Map.Max)
@@ -108,6 +111,7 @@ func (a *App) CancelMaps() {
 			st.Err = "Cancelled"
 		}
 	}
+	a.updateLabels()
 }
 
 // redrawHeat redraws both maps (after a colour map change).
@@ -121,9 +125,7 @@ func (a *App) redrawHeat() {
 
 func (a *App) updateLabels() {
 	v, s := a.View, a.Session
-	m1, mo1 := v.PaneSpec(false, s.MainModel())
-	m2, mo2 := v.PaneSpec(true, s.MainModel())
-	a.surf.SetLabels(s.MethodLabel(m1)+" · "+s.ModelLabel(mo1), s.MethodLabel(m2)+" · "+s.ModelLabel(mo2))
+	a.surf.SetLabels(v.PaneLabel(false, s), v.PaneLabel(true, s))
 	a.surf.ShowCompare(v.CompareMode != CompareOff && v.Pic != nil)
 }
 

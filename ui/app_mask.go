@@ -157,8 +157,33 @@ func (a *App) ExportAllMasks() {
 	a.Notice = fmt.Sprintf("Exported %d masks in saliency-explorer-masks.zip.", len(files))
 }
 
+// AskClearData asks before removing the user's work ("Clear my data").
+func (a *App) AskClearData() { a.ConfirmClear = true }
+
+// ClearDataText says what "Clear my data" removes.
+func (a *App) ClearDataText() string {
+	masks := len(a.Mask.Keys())
+	labelled := 0
+	for _, u := range a.Library.UserImages {
+		if len(u.Labels) > 0 {
+			labelled++
+		}
+	}
+	return fmt.Sprintf("This removes %s, %s (%d labelled) and your display settings that the app stored in this browser.",
+		plural(masks, "painted mask", "painted masks"), plural(len(a.Library.UserImages), "of your images", "of your images"), labelled)
+}
+
+// plural formats a count with a noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
+}
+
 // ClearData removes everything the app stored in this browser.
 func (a *App) ClearData() {
+	a.ConfirmClear = false
 	a.Library.Clear()
 	a.Mask.ForgetAll()
 	if a.View.Pic != nil {

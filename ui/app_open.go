@@ -144,7 +144,7 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 			a.Error = "Could not open “" + pic.Name + "”: " + err.Error()
 			return
 		}
-		pic.Width, pic.Height, pic.Input, pic.Format = r.Decoded.Width, r.Decoded.Height, x, r.Decoded.Format
+		pic.Width, pic.Height, pic.Input, pic.Format, pic.Color = r.Decoded.Width, r.Decoded.Height, x, r.Decoded.Format, r.Decoded.Color
 		pic.C, pic.H, pic.W = m.C, m.H, m.W
 		keep := func() {
 			if !pic.Sample {

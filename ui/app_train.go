@@ -16,6 +16,10 @@ func (a *App) StartTraining() {
 	if a.Session.EngineState != EngineReady || t.Active() {
 		return
 	}
+	if why := t.Problem(); why != "" {
+		a.Error = why
+		return
+	}
 	labels, images, masks := a.Library.TrainingExamples(a.Session.Model, a.Mask)
 	req := &protocol.TrainRequest{Method: t.Method, Lambda: t.Lambda, LR: t.LR, Epochs: t.Epochs, Restart: t.Restart, Labels: labels}
 	var bufs [][]byte
@@ -23,6 +27,9 @@ func (a *App) StartTraining() {
 		bufs = [][]byte{protocol.FloatBytes(images), protocol.FloatBytes(masks)}
 	}
 	keep := !t.Restart && a.Session.HasTuned
+	if !keep {
+		a.Session.ForgetTuned(a.Session.Model.Key)
+	}
 	var id int
 	id = a.eng.Send(&protocol.Header{Kind: protocol.Train, Train: req}, bufs, func(r Reply) {
 		if id != t.ID {
@@ -48,6 +55,12 @@ func (a *App) onTrain(r Reply) {
 	step := a.Train.Apply(r.Update)
 	if step.Tuned {
 		a.Session.HasTuned = true
+	}
+	if after, ok := a.Train.After(); ok && r.Update != nil && r.Update.EpochEnd != nil {
+		a.Session.SetTuned(a.Session.Model.Key, after)
+	}
+	if step.Finished {
+		a.Train.Summary = a.Session.TunedComparison(a.Session.Model)
 	}
 	switch {
 	case step.Epoch:
@@ -132,6 +145,7 @@ func (a *App) LoadModelFiles(arch, weights js.Value) {
 			a.CancelMaps()
 			s.Switching = "Loading your model…"
 			prev := s.Model
+			name := loadedModelName(arch.Get("name").String())
 			a.eng.Send(&protocol.Header{Kind: protocol.LoadModel}, [][]byte{ab, wb}, func(r Reply) {
 				switch r.Kind {
 				case protocol.Log:
@@ -141,6 +155,7 @@ func (a *App) LoadModelFiles(arch, weights js.Value) {
 					a.Error = "Could not load the model: " + strings.TrimSuffix(r.Error, ".")
 				case protocol.Ready:
 					s.Switching = ""
+					s.FileModelName = name
 					a.modelReady(r)
 					a.afterSwitch(prev)
 					a.Notice = "Loaded your model “" + s.Model.Name + "” (" + s.ModelMeta() + ")."

@@ -93,7 +93,12 @@ func (a *App) OpenFiles(files js.Value) {
 		a.LoadModelFiles(arch, weights)
 		return
 	}
-	a.OpenFile(files.Index(0))
+	f := files.Index(0)
+	if msg := modelFileMessage(f.Get("name").String()); msg != "" {
+		a.Error = msg
+		return
+	}
+	a.OpenFile(f)
 }
 
 // typing reports whether a key event goes to a text field.
@@ -121,6 +126,10 @@ func (a *App) onKeyDown(e js.Value) {
 	ctrl := e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool()
 	if key == "Escape" {
 		a.locked(func() {
+			if a.ConfirmClear {
+				a.ConfirmClear = false
+				return
+			}
 			if a.Session.PickerOpen {
 				a.Session.PickerOpen = false
 				return

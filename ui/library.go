@@ -75,6 +75,9 @@ type Library struct {
 	// windows holds the DICOM window (centre, width) the user chose, by
 	// picture key.
 	windows map[string][2]float64
+	// ref caches SampleStats for the samples named by refKey.
+	ref    RefStats
+	refKey string
 }
 
 // NewLibrary returns an empty library that keeps the user's images in

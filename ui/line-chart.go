@@ -39,10 +39,11 @@ func (c *LineChart) XLabel() string {
 	return fmt.Sprintf("epoch %d", n)
 }
 
-// Point is a marker of one value.
+// Point is a marker of one value; Title is shown on hover.
 type Point struct {
 	Key, Class string
 	X, Y       string
+	Title      string
 }
 
 // Points returns a marker per finite value, so that a single epoch shows.
@@ -54,8 +55,28 @@ func (c *LineChart) Points() []Point {
 			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 				continue
 			}
-			out = append(out, Point{Key: s.Name + itoa(i), Class: s.Class, X: fmtF(g.x(i + 1)), Y: fmtF(g.y(v))})
+			out = append(out, Point{Key: s.Name + itoa(i), Class: s.Class, X: fmtF(g.x(i + 1)), Y: fmtF(g.y(v)),
+				Title: fmt.Sprintf("epoch %d · %s %s", i+1, s.Name, c.Value(v))})
 		}
 	}
 	return out
+}
+
+// Value formats a value of the chart: a fraction as a percentage for
+// accuracy, else three significant digits.
+func (c *LineChart) Value(v float64) string {
+	if c.Kind == "accuracy" {
+		return Pct(v)
+	}
+	return fmt.Sprintf("%.3g", v)
+}
+
+// Last is a series' last measured value as text, or "".
+func (c *LineChart) Last(s Series) string {
+	for i := len(s.Values) - 1; i >= 0; i-- {
+		if v := s.Values[i]; known(v) {
+			return c.Value(v)
+		}
+	}
+	return ""
 }

@@ -77,3 +77,15 @@ func (c *ModelPicker) ScoreSet(m protocol.ModelInfo) string {
 
 // OnFiles loads the model files chosen in the menu.
 func (c *ModelPicker) OnFiles(e vugu.DOMEvent) { withFiles(e, c.Do.OpenFiles) }
+
+// TunedRows returns the models of a group that have a fine-tuned copy
+// with measured scores, for a row each under the group.
+func (c *ModelPicker) TunedRows(g ModelGroup) []protocol.ModelInfo {
+	var out []protocol.ModelInfo
+	for _, m := range g.Models {
+		if _, ok := c.Session.Tuned(m.Key); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}

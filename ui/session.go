@@ -35,8 +35,13 @@ type Session struct {
 	HasTuned   bool
 	PickerOpen bool
 	Switching  string // what is being loaded, "" if nothing
+	// FileModelName names the model loaded from files (after its file);
+	// the worker only knows the name written inside it.
+	FileModelName string
 
 	memos map[string]*modelMemo
+	// tuned holds the test scores of each model's fine-tuned copy.
+	tuned map[string]protocol.EpochReport
 }
 
 // modelMemo is what the page remembers of a model while another one is in
@@ -65,6 +70,16 @@ func (s *Session) Install(model *protocol.ModelInfo, models []protocol.ModelInfo
 	if models != nil {
 		s.Models = models
 	}
+	if s.FileModelName != "" {
+		if s.Model.Source == "file" {
+			s.Model.Name = s.FileModelName
+		}
+		for i := range s.Models {
+			if s.Models[i].Source == "file" {
+				s.Models[i].Name = s.FileModelName
+			}
+		}
+	}
 	if ds != nil {
 		s.Dataset = *ds
 	}
@@ -88,6 +103,33 @@ func (s *Session) Recall(key string) (*modelMemo, bool) {
 // Forget drops a model's memo (a model loaded from files replaces the
 // previous one under the same key).
 func (s *Session) Forget(key string) { delete(s.memos, key) }
+
+// SetTuned records the test scores of a model's fine-tuned copy.
+func (s *Session) SetTuned(key string, r protocol.EpochReport) {
+	if s.tuned == nil {
+		s.tuned = map[string]protocol.EpochReport{}
+	}
+	s.tuned[key] = r
+}
+
+// ForgetTuned drops them (a run that starts again from the original).
+func (s *Session) ForgetTuned(key string) { delete(s.tuned, key) }
+
+// Tuned returns the test scores of a model's fine-tuned copy, if it has
+// one and they were measured.
+func (s *Session) Tuned(key string) (protocol.EpochReport, bool) {
+	r, ok := s.tuned[key]
+	return r, ok
+}
+
+// TunedComparison says how fine-tuning changed model m, or returns "".
+func (s *Session) TunedComparison(m protocol.ModelInfo) string {
+	r, ok := s.Tuned(m.Key)
+	if !ok {
+		return ""
+	}
+	return Comparison(m, r)
+}
 
 // MainModel is the model the main pane explains: the fine-tuned copy once
 // there is one.
@@ -121,7 +163,11 @@ func (s *Session) ModelMeta() string {
 	if m.Dataset != "" {
 		str = m.Dataset + " · " + str
 	}
-	if m.ScoreSet != "" && m.TestAUC >= 0 && !math.IsNaN(m.TestAUC) {
+	after, tuned := s.Tuned(m.Key)
+	switch {
+	case s.HasTuned && tuned:
+		str += " · test AUC " + BeforeAfter(m.TestAUC, after.TestAUC, Num)
+	case m.ScoreSet != "" && known(m.TestAUC):
 		str += " · test AUC " + Num(m.TestAUC)
 	}
 	return str
@@ -131,8 +177,12 @@ func (s *Session) ModelMeta() string {
 func (s *Session) ModelTitle() string {
 	m := s.Model
 	src := map[string]string{"shipped": "shipped with this site", "starter": "trained in this browser at start-up", "file": "loaded from your files"}[m.Source]
-	return fmt.Sprintf("%s (%s), trained with %s; %d parameters; classes: %v; test accuracy %s, AUC %s, mean saliency IoU %s",
-		m.Name, src, m.Method, m.Params, m.Classes, Pct(m.TestAcc), Num(m.TestAUC), Num(m.TestIoU))
+	t := fmt.Sprintf("%s (%s), trained with %s; %d parameters; classes: %v; test accuracy %s, AUC %s, mean saliency IoU %s. %s",
+		m.Name, src, m.Method, m.Params, m.Classes, Pct(m.TestAcc), Num(m.TestAUC), Num(m.TestIoU), s.ScoreReading(m.TestAUC, m.TestAcc, m.Dataset))
+	if c := s.TunedComparison(m); c != "" && s.HasTuned {
+		t += " Fine-tuned: " + c + "."
+	}
+	return t
 }
 
 // Datasets lists the data sets of the shipped models, in order.

@@ -52,24 +52,23 @@ func (c *TrainPanel) SetLR(s string) {
 	}
 }
 
-// SetLambda sets λ, rejecting negative or non-numeric values.
-func (c *TrainPanel) SetLambda(s string) {
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || !(v >= 0) || math.IsInf(v, 0) || v > 1e6 {
-		c.Do.ShowError("λ must be a number between 0 and 1 000 000.")
-		return
-	}
-	c.Train.Lambda = v
+// SetLambda sets λ from its field; an invalid value blocks training.
+func (c *TrainPanel) SetLambda(s string) { c.Train.SetLambda(s) }
+
+// SetEpochs sets the number of epochs from its field.
+func (c *TrainPanel) SetEpochs(s string) { c.Train.SetEpochs(s) }
+
+// CanStart reports whether Start is enabled.
+func (c *TrainPanel) CanStart() bool {
+	return !c.Train.Active() && c.Session.EngineState == EngineReady && c.Train.Problem() == ""
 }
 
-// SetEpochs sets the number of epochs (1 to 200).
-func (c *TrainPanel) SetEpochs(s string) {
-	v, err := strconv.Atoi(s)
-	if err != nil || v < 1 || v > 200 {
-		c.Do.ShowError("Epochs must be a whole number from 1 to 200.")
-		return
+// FieldClass marks an invalid field.
+func (c *TrainPanel) FieldClass(field string) string {
+	if c.Train.Invalid[field] != "" {
+		return "invalid"
 	}
-	c.Train.Epochs = v
+	return ""
 }
 
 // PauseLabel is the pause button's text.
@@ -91,4 +90,12 @@ func (c *TrainPanel) TrainData() string {
 		return t
 	}
 	return "the built-in training set"
+}
+
+// ScoreSet says where the before and after scores were measured.
+func (c *TrainPanel) ScoreSet() string {
+	if s := c.Session.Model.ScoreSet; s != "" {
+		return s
+	}
+	return "the held-out test images"
 }

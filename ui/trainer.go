@@ -2,6 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 
 	"saliencyexplorer/wasm/protocol"
 )
@@ -14,10 +17,16 @@ type Trainer struct {
 	LR      float64
 	Epochs  int
 	Restart bool // start again from the original model
+	// Invalid says why a field holds a value training cannot use, by
+	// field ("lambda", "epochs"); training waits until it is corrected.
+	Invalid map[string]string
+	// Typed holds what the user typed into a field that is invalid.
+	Typed map[string]string
 
 	ID      int // request ID of the run
 	State   string
 	Msg     string
+	Summary string // how the last run changed the test scores
 	Upd     protocol.TrainUpdate
 	History []protocol.EpochReport
 }
@@ -28,6 +37,7 @@ type trainMemo struct {
 	History []protocol.EpochReport
 	State   string
 	Msg     string
+	Summary string
 	Upd     protocol.TrainUpdate
 }
 
@@ -42,6 +52,7 @@ func (t *Trainer) SetMethod(m string, ds protocol.DatasetInfo) {
 	t.Method = m
 	if l, ok := ds.Lambda[m]; ok {
 		t.Lambda = l
+		t.valid("lambda")
 	}
 }
 
@@ -52,6 +63,67 @@ func (t *Trainer) UseDataset(ds protocol.DatasetInfo) {
 		t.LR = ds.LR
 	}
 	t.SetMethod(t.Method, ds)
+}
+
+// SetLambda sets λ from the text of its field: a number from 0 to 10⁶.
+// Anything else is kept as typed and blocks training.
+func (t *Trainer) SetLambda(s string) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || !(v >= 0) || math.IsInf(v, 0) || v > 1e6 {
+		t.invalid("lambda", s, "λ must be a number from 0 to 1 000 000.")
+		return
+	}
+	t.valid("lambda")
+	t.Lambda = v
+}
+
+// SetEpochs sets the number of epochs from its field: 1 to 200.
+func (t *Trainer) SetEpochs(s string) {
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || v < 1 || v > 200 {
+		t.invalid("epochs", s, "Epochs must be a whole number from 1 to 200.")
+		return
+	}
+	t.valid("epochs")
+	t.Epochs = v
+}
+
+func (t *Trainer) invalid(field, typed, why string) {
+	if t.Invalid == nil {
+		t.Invalid, t.Typed = map[string]string{}, map[string]string{}
+	}
+	t.Invalid[field], t.Typed[field] = why, typed
+}
+
+func (t *Trainer) valid(field string) {
+	delete(t.Invalid, field)
+	delete(t.Typed, field)
+}
+
+// Problem says why training cannot start with the fields as they are, or
+// returns "".
+func (t *Trainer) Problem() string {
+	for _, f := range []string{"lambda", "epochs"} {
+		if why := t.Invalid[f]; why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// FieldText is what a field shows: what the user typed if it is invalid,
+// else the value in use.
+func (t *Trainer) FieldText(field string) string {
+	if s, ok := t.Typed[field]; ok {
+		return s
+	}
+	switch field {
+	case "lambda":
+		return strconv.FormatFloat(t.Lambda, 'g', -1, 64)
+	case "epochs":
+		return strconv.Itoa(t.Epochs)
+	}
+	return ""
 }
 
 // Active reports whether a run is running or paused.
@@ -66,6 +138,7 @@ func (t *Trainer) Begin(id int, keep bool, own int) {
 		t.History = nil
 	}
 	t.ID = id
+	t.Summary = ""
 	t.State = protocol.StateRunning
 	t.Upd = protocol.TrainUpdate{Epochs: t.Epochs}
 	t.Msg = "Starting…"
@@ -97,6 +170,9 @@ func (t *Trainer) Apply(u *protocol.TrainUpdate) trainStep {
 	case protocol.StatePaused:
 		t.State = u.State
 		t.Msg = "Paused"
+		if p := t.Upd; p.Batches > 0 {
+			t.Msg = fmt.Sprintf("Paused at epoch %d of %d · batch %d of %d · loss %.3f", p.Epoch, p.Epochs, p.Batch, p.Batches, p.Loss)
+		}
 		return step
 	case protocol.StateRunning:
 		t.State = u.State
@@ -135,6 +211,9 @@ func (t *Trainer) Apply(u *protocol.TrainUpdate) trainStep {
 	return step
 }
 
+// After returns the scores of the fine-tuned copy from this model's runs.
+func (t *Trainer) After() (protocol.EpochReport, bool) { return tunedScores(t.History) }
+
 // Status is the status line.
 func (t *Trainer) Status() string {
 	if t.State == "" {
@@ -154,12 +233,12 @@ func (t *Trainer) Progress() float64 {
 
 // memo returns what the model keeps of its runs.
 func (t *Trainer) memo() trainMemo {
-	return trainMemo{History: t.History, State: t.State, Msg: t.Msg, Upd: t.Upd}
+	return trainMemo{History: t.History, State: t.State, Msg: t.Msg, Summary: t.Summary, Upd: t.Upd}
 }
 
 // restore shows a model's runs again (or none).
 func (t *Trainer) restore(m trainMemo) {
-	t.History, t.State, t.Msg, t.Upd = m.History, m.State, m.Msg, m.Upd
+	t.History, t.State, t.Msg, t.Summary, t.Upd = m.History, m.State, m.Msg, m.Summary, m.Upd
 }
 
 // ChartSeries returns the series of one training chart.

@@ -61,7 +61,7 @@ func TestTrainerRun(t *testing.T) {
 	if !step.Tuned || step.Epoch || step.Finished || tr.Progress() != 0.25 {
 		t.Errorf("a batch: step %+v, progress %v", step, tr.Progress())
 	}
-	if step := tr.Apply(&protocol.TrainUpdate{State: protocol.StatePaused}); step.Tuned || tr.Status() != "Paused" || !tr.Active() {
+	if step := tr.Apply(&protocol.TrainUpdate{State: protocol.StatePaused}); step.Tuned || tr.Status() != "Paused at epoch 1 of 2 · batch 5 of 10 · loss 0.500" || !tr.Active() {
 		t.Errorf("paused: step %+v, status %q", step, tr.Status())
 	}
 	step = tr.Apply(&protocol.TrainUpdate{State: protocol.StateRunning, Epoch: 1, Epochs: 2, Batch: 10, Batches: 10, EpochEnd: &protocol.EpochReport{TestAUC: 0.75}})

@@ -201,3 +201,41 @@ func TestBaseName(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeMaskPNG checks DecodeMaskPNG's contract on arbitrary bytes
+// (the mask import reads the user's files): an error and no mask, or a
+// raster of the requested size holding 0 or 255.
+func FuzzDecodeMaskPNG(f *testing.F) {
+	a := make([]byte, 6*4)
+	for i := range a {
+		if i%5 < 2 {
+			a[i] = 255
+		}
+	}
+	for _, size := range [][2]int{{6, 4}, {3, 2}, {12, 8}} {
+		b, err := EncodeMaskPNG(a, 6, 4, size[0], size[1])
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, uint8(6), uint8(4))
+	}
+	f.Add([]byte("\x89PNG\r\n\x1a\n"), uint8(1), uint8(1))
+	f.Fuzz(func(t *testing.T, b []byte, rw, rh uint8) {
+		w, h := int(rw%64)+1, int(rh%64)+1
+		m, err := DecodeMaskPNG(b, w, h)
+		if err != nil {
+			if m != nil {
+				t.Fatalf("a mask with the error %v", err)
+			}
+			return
+		}
+		if len(m) != w*h {
+			t.Fatalf("%d mask bytes for %d×%d", len(m), w, h)
+		}
+		for i, v := range m {
+			if v != 0 && v != 255 {
+				t.Fatalf("mask byte %d is %d", i, v)
+			}
+		}
+	})
+}

@@ -20,6 +20,7 @@ type Picture struct {
 	Real          bool   // one of the site's real images (samples/index.json)
 	Label         int    // true label, -1 if unknown
 	Width, Height int    // original size
+	Color         bool   // a colour image (as decoded)
 	Input         []float32
 	Format        string
 	// Dicom describes a DICOM file (modality, window); nil for others.
@@ -28,11 +29,14 @@ type Picture struct {
 	C, H, W int
 }
 
-// heatState is one pane's saliency map.
+// heatState is one pane's saliency map. Method, Model and Class describe
+// the map on screen; Want is the method of the request in progress (or
+// the last one, if it was cancelled), which may differ.
 type heatState struct {
 	ID          int
 	Busy        bool
 	Done, Total int
+	Want        string
 	Method      string
 	Model       string
 	Class       int
@@ -158,6 +162,36 @@ func (v *View) UseMethods(s *Session) {
 			v.CompareMethod = "gradcam"
 		}
 	}
+}
+
+// PaneLabel names what a pane shows: the map's method and model (the
+// session names them), and, when a request for another method was
+// cancelled, that the map is the previous one.
+func (v *View) PaneLabel(cmp bool, s *Session) string {
+	st := v.Pane(cmp)
+	method, model := v.PaneSpec(cmp, s.MainModel())
+	if st.Map != nil && st.Method != "" {
+		method, model = st.Method, st.Model
+	}
+	label := s.MethodLabel(method) + " · " + s.ModelLabel(model)
+	if st.Err == "Cancelled" && st.Want != "" && st.Want != method {
+		label += " (" + s.MethodLabel(st.Want) + " cancelled)"
+	}
+	return label
+}
+
+// BlankNote explains a main map without any positive value, or returns ""
+// (the session names the method). Grad-CAM keeps only features that speak
+// for the class, so its map is blank when none does.
+func (v *View) BlankNote(className string, s *Session) string {
+	st := &v.Main
+	if st.Map == nil || st.Busy || st.Info.Max > 0 {
+		return ""
+	}
+	if st.Method == "gradcam" {
+		return "Grad-CAM is blank: the last feature map holds no positive evidence for “" + className + "” (Grad-CAM keeps only what speaks for the class). Try the predicted class or another method."
+	}
+	return s.MethodLabel(st.Method) + " is blank: no pixel raises the score of “" + className + "” here."
 }
 
 // HeatOpacity is the heat layer's opacity: 0 while the map is hidden.

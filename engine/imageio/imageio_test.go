@@ -245,19 +245,46 @@ func TestDecodeJPEG(t *testing.T) {
 	}
 }
 
+// FuzzDecode checks Decode's contract on arbitrary bytes, seeded with PNG
+// and JPEG images (grey and colour) and hostile headers, decoding to one
+// or three channels.
 func FuzzDecode(f *testing.F) {
-	f.Add(encodePNG(f, image.NewGray(image.Rect(0, 0, 3, 2))))
-	f.Add(pngHeader(100000, 3))
-	f.Add([]byte("GIF89a"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		im, err := Decode(b, 1, 8, 8, Limits{})
+	f.Add(encodePNG(f, image.NewGray(image.Rect(0, 0, 3, 2))), false)
+	f.Add(pngHeader(100000, 3), false)
+	f.Add(pngHeaderOf(8192, 8192, 16, 6), true)
+	f.Add([]byte("GIF89a"), false)
+	grey := image.NewGray(image.Rect(0, 0, 13, 9))
+	colour := image.NewNRGBA(image.Rect(0, 0, 17, 11))
+	for i := range grey.Pix {
+		grey.Pix[i] = uint8(29 * i)
+	}
+	for i := range colour.Pix {
+		colour.Pix[i] = uint8(13*i + i/4)
+	}
+	f.Add(encodePNG(f, colour), true)
+	for _, im := range []image.Image{grey, colour} {
+		for _, q := range []int{20, 95} {
+			var b bytes.Buffer
+			if err := jpeg.Encode(&b, im, &jpeg.Options{Quality: q}); err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b.Bytes(), q == 95)
+		}
+	}
+	lim := Limits{MaxPixels: 1 << 20, MaxMemory: 32 << 20} // fast inputs
+	f.Fuzz(func(t *testing.T, b []byte, rgb bool) {
+		c := 1
+		if rgb {
+			c = 3
+		}
+		im, err := Decode(b, c, 8, 8, lim)
 		if err != nil {
 			if im.Pix != nil {
 				t.Fatalf("image returned with error %v", err)
 			}
 			return
 		}
-		if len(im.Pix) != 64 {
+		if len(im.Pix) != c*64 {
 			t.Fatalf("len(Pix) = %d", len(im.Pix))
 		}
 		for _, v := range im.Pix {

@@ -214,6 +214,11 @@ type DatasetInfo struct {
 	// Shift says how the test split differs from the training split, in
 	// plain words ("the shortcut is reversed").
 	Shift string `json:"shift,omitempty"`
+	// Shortcut names what gives the class away in the training split
+	// ("the laterality marker"); Images names its images in the plural
+	// ("films").
+	Shortcut string `json:"shortcut,omitempty"`
+	Images   string `json:"images,omitempty"`
 	// LR is a suggested fine-tuning learning rate for this data set.
 	LR float64 `json:"lr,omitempty"`
 	// Lambda is a suggested λ per penalty method ("rrr", "gradmask",
