@@ -63,6 +63,8 @@ type Host struct {
 
 	run   *run
 	clock uint64 // the last model version handed out
+	// starterEpochs, if positive, replaces StarterEpochs (tests).
+	starterEpochs int
 
 	// imageLimits and dicomLimits bound the image files Decode accepts
 	// (zero fields: the packages' defaults); see SetDecodeLimits.
