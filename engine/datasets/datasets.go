@@ -24,6 +24,11 @@ type Dataset struct {
 	Name  string // stable key, e.g. "phantom"; what manifests and model files name
 	Title string // for people, e.g. "Phantom chest films"
 	Noun  string // what one sample is called, e.g. "Film"
+	// Images names its images in the plural, in running text ("films").
+	Images string
+	// Shortcut names the feature that gives the class away in the
+	// training split ("the laterality marker").
+	Shortcut string
 	// Aliases are other names model files may carry for it ("mnist").
 	Aliases []string
 
@@ -145,7 +150,7 @@ func Shift(name string) string {
 
 func crosses() Dataset {
 	return Dataset{
-		Name: "crosses", Title: "Crosses", Noun: "Test image",
+		Name: "crosses", Title: "Crosses", Noun: "Test image", Images: "images", Shortcut: "the shortcut",
 		Shift: "the shortcut is reversed", Reversed: true, Drawn: true,
 		Splits: func(seed int64, _ func(done, total int)) (data.Splits, error) {
 			return data.Crosses(data.DefaultCrosses(seed))
@@ -164,7 +169,7 @@ func crosses() Dataset {
 
 func phantom() Dataset {
 	return Dataset{
-		Name: "phantom", Title: "Phantom chest films", Noun: "Film",
+		Name: "phantom", Title: "Phantom chest films", Noun: "Film", Images: "films", Shortcut: "the laterality marker",
 		Shift: "the shortcut is reversed", Reversed: true, Drawn: true,
 		Splits: func(seed int64, progress func(done, total int)) (data.Splits, error) {
 			return PhantomInParts(data.DefaultPhantom(seed), progress)
@@ -206,7 +211,7 @@ func decoy(kind string) Dataset {
 		return data.Decoy(data.DecoyConfig{Dir: data.DefaultDatasetDir(), Kind: kind, NTrain: 6000, NValid: 1000, NTest: 2000, Seed: seed, Mask: mask})
 	}
 	return Dataset{
-		Name: name, Title: title, Noun: "Sample", Aliases: []string{kind},
+		Name: name, Title: title, Noun: "Sample", Images: "images", Shortcut: "the corner swatch", Aliases: []string{kind},
 		Shift: "the swatch's shade is random",
 		Splits: func(seed int64, _ func(done, total int)) (data.Splits, error) {
 			return withMask(seed, "")

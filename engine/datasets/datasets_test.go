@@ -22,7 +22,7 @@ func TestDatasetsFitTheirNetworks(t *testing.T) {
 			t.Errorf("no data set %q", name)
 			continue
 		}
-		if ds.Name != name || ds.Title == "" || ds.Noun == "" || ds.Shift == "" || ds.Epochs <= 0 || ds.LR <= 0 || ds.BatchSize <= 0 || ds.Positive == nil {
+		if ds.Name != name || ds.Title == "" || ds.Noun == "" || ds.Images == "" || ds.Shortcut == "" || ds.Shift == "" || ds.Epochs <= 0 || ds.LR <= 0 || ds.BatchSize <= 0 || ds.Positive == nil {
 			t.Errorf("%s: incomplete defaults %+v", name, ds)
 		}
 		spec := ds.Spec()

@@ -572,6 +572,16 @@ func TestApp(t *testing.T) {
 	if err := waitJS(ctx, alphaCount("mask-canvas")+` > 0`, 10*time.Second); err != nil {
 		t.Errorf("the mask did not survive a reload: %v", err)
 	}
+	// The user's photo, whose file is gone after the reload, opens from the
+	// input stored at the model's size: the page hands that input to the
+	// engine once (keep) and asks for the prediction and maps by its key.
+	if _, err := eval[bool](ctx, `(() => { const e = [...document.querySelectorAll('.user-name')].find(e => e.textContent === 'two-crosses-photo.png'); if (e) e.closest('button').click(); return !!e; })()`); err != nil {
+		t.Fatal(err)
+	}
+	saliencyShown(t, ctx, "two-crosses-photo.png")
+	if msg := text(ctx, "[data-testid=error]"); msg != "" {
+		t.Errorf("reopening the stored photo: %q", msg)
+	}
 
 	// A shipped DICOM sample opens: an image, its size and window.
 	if err := waitJS(ctx, `document.querySelector('[data-testid=real-gallery] button[data-file="dicom/CT_small.dcm"]')`, 10*time.Second); err != nil {

@@ -238,7 +238,8 @@ func datasetInfo(name string) protocol.DatasetInfo {
 	if !ok {
 		sugg, _ = datasets.Lookup(datasets.Default)
 	}
-	info := protocol.DatasetInfo{Name: name, Title: datasets.Title(name), Generated: ok && d.Drawn, Shift: datasets.Shift(name), LR: sugg.LR, Lambda: map[string]float64{}}
+	info := protocol.DatasetInfo{Name: name, Title: datasets.Title(name), Generated: ok && d.Drawn, Shift: datasets.Shift(name),
+		Shortcut: d.Shortcut, Images: d.Images, LR: sugg.LR, Lambda: map[string]float64{}}
 	for _, o := range train.MethodInfos() {
 		if l, ok := sugg.FineTuneLambda(o.Method); ok && o.Penalty {
 			info.Lambda[string(o.Method)] = l

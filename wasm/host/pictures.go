@@ -42,12 +42,33 @@ func (h *Host) Open(key string, file []byte, req protocol.DecodeRequest) (protoc
 	if err != nil || key == "" {
 		return dec, x, disp, err
 	}
-	p := &h.pics
+	h.pics.put(key, &picture{file: file, req: req, in: h.cur.orig.Input(), x: x})
+	return dec, x, disp, nil
+}
+
+// Keep keeps a model input the page holds under key (an image of the
+// user's whose file is gone after a reload, stored at the model's input
+// size), so that requests can name it. It must fit the current model.
+func (h *Host) Keep(key string, x []float32) error {
+	if key == "" {
+		return errors.New("host: an image to keep needs a key")
+	}
+	if err := h.checkInput(x); err != nil {
+		return err
+	}
+	h.pics.put(key, &picture{in: h.cur.orig.Input(), x: x})
+	return nil
+}
+
+// put keeps q under key, replacing what key held, and drops the least
+// recently used picture beyond maxPictures.
+func (p *pictures) put(key string, q *picture) {
 	if p.byKey == nil {
 		p.byKey = map[string]*picture{}
 	}
 	p.clock++
-	p.byKey[key] = &picture{file: file, req: req, in: h.cur.orig.Input(), x: x, used: p.clock}
+	q.used = p.clock
+	p.byKey[key] = q
 	for len(p.byKey) > maxPictures {
 		oldest := ""
 		for k, q := range p.byKey {
@@ -57,7 +78,6 @@ func (h *Host) Open(key string, file []byte, req protocol.DecodeRequest) (protoc
 		}
 		delete(p.byKey, oldest)
 	}
-	return dec, x, disp, nil
 }
 
 // Input returns the current model's input for the picture kept under key,
@@ -74,6 +94,9 @@ func (h *Host) Input(key string) ([]float32, error) {
 	h.pics.clock++
 	q.used = h.pics.clock
 	if in := h.cur.orig.Input(); in != q.in {
+		if q.file == nil {
+			return nil, fmt.Errorf("host: the image was kept at %d×%d for a model of another input size; open its file again", q.in.W, q.in.H)
+		}
 		_, x, _, err := h.Decode(q.file, q.req)
 		if err != nil {
 			return nil, fmt.Errorf("host: decoding the image again for this model: %w", err)
@@ -84,16 +107,15 @@ func (h *Host) Input(key string) ([]float32, error) {
 }
 
 // RequestInput returns the input a Predict or Saliency request is about:
-// the float32 input in its one buffer (as the page sent it before pictures
-// were kept), else the picture it names.
+// the picture it names, kept by Open or Keep. A request does not carry the
+// input itself (the page sent it with every request before pictures were
+// kept; now it sends a key).
 func (h *Host) RequestInput(picture string, bufs [][]byte) ([]float32, error) {
 	switch {
-	case len(bufs) == 1:
-		return protocol.Floats(bufs[0], -1)
-	case len(bufs) > 1:
-		return nil, fmt.Errorf("host: %d buffers; a request sends one image at most", len(bufs))
-	case picture != "":
-		return h.Input(picture)
+	case len(bufs) > 0:
+		return nil, fmt.Errorf("host: a request names its image (Picture) instead of sending it (%d buffers)", len(bufs))
+	case picture == "":
+		return nil, errors.New("no image")
 	}
-	return nil, errors.New("no image")
+	return h.Input(picture)
 }

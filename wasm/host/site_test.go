@@ -385,9 +385,10 @@ func TestTrainOnShippedTrainingImages(t *testing.T) {
 }
 
 // TestPictures checks the pictures the Host keeps for the page: a request
-// naming a picture gets the input Open decoded, the input follows the
-// model's input shape across a switch, a request's own buffer still wins,
-// and the least recently used picture is dropped beyond maxPictures.
+// naming a picture gets the input Open decoded (or Keep kept), the input
+// follows the model's input shape across a switch, a request sending its
+// input is refused, and the least recently used picture is dropped beyond
+// maxPictures.
 func TestPictures(t *testing.T) {
 	s := newSite(t)
 	h := New(s.fetch)
@@ -411,9 +412,21 @@ func TestPictures(t *testing.T) {
 	if !slices.Equal(byPic[0], byBuf[0]) {
 		t.Errorf("prediction by picture %v, by buffer %v", byPic, byBuf)
 	}
-	other := make([]float32, 28*28)
-	if got, err := h.RequestInput("p0", [][]byte{protocol.FloatBytes(other)}); err != nil || !slices.Equal(got, other) {
-		t.Errorf("a request's buffer did not win over its picture: %v", err)
+	if _, err := h.RequestInput("p0", [][]byte{protocol.FloatBytes(x0)}); err == nil {
+		t.Error("a request sending its input (the old protocol) was accepted")
+	}
+	// An input the page holds (a stored image whose file is gone) is kept
+	// by Keep, at the current model's size only.
+	stored := make([]float32, 28*28)
+	stored[5] = 1
+	if err := h.Keep("stored", stored); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Keep("short", stored[:10]); err == nil {
+		t.Error("Keep of an input of another size succeeded")
+	}
+	if got, err := h.RequestInput("stored", nil); err != nil || !slices.Equal(got, stored) {
+		t.Errorf("the kept input: %v", err)
 	}
 	if _, err := h.RequestInput("", nil); err == nil {
 		t.Error("a request with no picture and no buffer was accepted")
@@ -431,6 +444,9 @@ func TestPictures(t *testing.T) {
 	}
 	if _, _, err := h.Saliency(context.Background(), x64, protocol.SaliencyRequest{Method: "gradient"}, nil); err != nil {
 		t.Errorf("saliency of the re-decoded picture: %v", err)
+	}
+	if _, err := h.Input("stored"); err == nil || !strings.Contains(err.Error(), "open its file again") {
+		t.Errorf("a kept input of another size: %v", err)
 	}
 	// Opening more pictures drops the least recently used: p1, not p0.
 	h.Select(protocol.SelectRequest{Model: "crosses-baseline"}, Status{})

@@ -41,12 +41,15 @@ const (
 	// (re-decoding it if the model's input changes), so that Predict and
 	// Saliency can name it instead of sending its input.
 	Decode Kind = "decode"
-	// Predict asks for class probabilities of the picture Header.Picture,
-	// or of the input in the buffers: [input float32].
-	// Reply: Probs (one per model in Predict.Models order... see PredictRequest).
+	// Keep asks the worker to keep a model input the page holds (an image
+	// of the user's stored at model resolution, whose file is gone) under
+	// Header.Picture. Buffers: [input float32]. Reply: Result.
+	Keep Kind = "keep"
+	// Predict asks for class probabilities of the picture Header.Picture
+	// (kept by Decode or Keep). Reply: Probs (one per model in
+	// Predict.Models order, see PredictRequest).
 	Predict Kind = "predict"
-	// Saliency asks for a saliency map of the picture Header.Picture, or
-	// of the input in the buffers: [input float32].
+	// Saliency asks for a saliency map of the picture Header.Picture.
 	// Reply: Map, buffers [map float32 H×W]; Progress messages before it.
 	Saliency Kind = "saliency"
 	// Train starts fine-tuning (see TrainRequest). Buffers: [images, masks]
@@ -97,8 +100,8 @@ type Header struct {
 	Target int    `json:"target,omitempty"` // Cancel: the request to cancel
 	Error  string `json:"error,omitempty"`  // Failed: a message for the user
 	Text   string `json:"text,omitempty"`   // Log
-	// Picture is the page's key of a picture: Decode keeps the decoded
-	// picture under it; Predict and Saliency without buffers use it.
+	// Picture is the page's key of a picture: Decode and Keep keep the
+	// picture under it; Predict and Saliency name it.
 	Picture string `json:"picture,omitempty"`
 
 	Model    *ModelInfo       `json:"model,omitempty"`
@@ -211,6 +214,11 @@ type DatasetInfo struct {
 	// Shift says how the test split differs from the training split, in
 	// plain words ("the shortcut is reversed").
 	Shift string `json:"shift,omitempty"`
+	// Shortcut names what gives the class away in the training split
+	// ("the laterality marker"); Images names its images in the plural
+	// ("films").
+	Shortcut string `json:"shortcut,omitempty"`
+	Images   string `json:"images,omitempty"`
 	// LR is a suggested fine-tuning learning rate for this data set.
 	LR float64 `json:"lr,omitempty"`
 	// Lambda is a suggested λ per penalty method ("rrr", "gradmask",

@@ -244,6 +244,16 @@ func (w *worker) handle(m message) {
 			bufs = append(bufs, disp)
 		}
 		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Decoded: &dec}, bufs)
+	case protocol.Keep:
+		x, err := protocol.Floats(firstBuf(m.bufs), -1)
+		if err == nil {
+			err = w.host.Keep(h.Picture, x)
+		}
+		if err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result}, nil)
 	case protocol.Predict:
 		x, err := w.host.RequestInput(h.Picture, m.bufs)
 		if err == nil {
@@ -282,6 +292,14 @@ func (w *worker) handle(m message) {
 	default:
 		w.fail(h.ID, fmt.Errorf("unknown request %q", h.Kind))
 	}
+}
+
+// firstBuf returns a message's first buffer, or nil.
+func firstBuf(bufs [][]byte) []byte {
+	if len(bufs) == 0 {
+		return nil
+	}
+	return bufs[0]
 }
 
 // stopRun ends a training run before the model changes, telling the page.
