@@ -139,10 +139,15 @@ func (net *Network) Backward(dlogits []float32, paramGrads bool) []float32 {
 	return net.seq.backward(dlogits, paramGrads, nil, &net.injectBuf)
 }
 
-// BackwardInject is Backward with an extra gradient added at the output of
-// top-level layer at (for penalties on intermediate features such as
-// ActDiff's). extra must have the size of that layer's output for the batch.
-func (net *Network) BackwardInject(dlogits []float32, at int, extra []float32, paramGrads bool) []float32 {
+// BackwardInject is Backward with an extra gradient added to the tensor
+// named at, the output of a top-level layer (for penalties on intermediate
+// features such as ActDiff's). extra must have that tensor's size for the
+// batch.
+func (net *Network) BackwardInject(dlogits []float32, name string, extra []float32, paramGrads bool) []float32 {
+	at := net.tensorIndex(name)
+	if at < 0 {
+		panic("nn: cannot inject a gradient at the network's input")
+	}
 	checkLen(extra, len(net.seq.outs[at]), "injected gradient")
 	clear(net.injectList)
 	net.injectList[at] = extra

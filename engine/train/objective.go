@@ -189,8 +189,8 @@ func (o *Objective) actDiff(net *nn.Network, b Batch) Terms {
 	ce := crossEntropy(o.df[:n*k], o.probs, f[:n*k], b.Labels, n, k, b.total())
 	clear(o.df[n*k:])
 
-	at := net.FeatureLayer()
-	h := net.Output(at)
+	at := net.FeatureTensor()
+	h := net.Value(at)
 	d := len(h) / (2 * n)
 	o.feat = grow(o.feat, len(h))
 	lam := float32(o.Lambda)
