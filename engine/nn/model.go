@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 // Model is what the saliency methods and the training objectives need of a
@@ -59,17 +58,16 @@ const InputName = "input"
 func LayerTensor(i int) string { return "layers." + strconv.Itoa(i) }
 
 // tensorIndex returns the layer index of a tensor name, -1 for the input.
+// It panics if there is no such tensor.
 func (net *Network) tensorIndex(name string) int {
 	if name == InputName {
 		return -1
 	}
-	s, ok := strings.CutPrefix(name, "layers.")
-	if ok {
-		if i, err := strconv.Atoi(s); err == nil && i >= 0 && i < len(net.seq.layers) && strconv.Itoa(i) == s {
-			return i
-		}
+	i, ok := net.tensorIdx[name]
+	if !ok {
+		panic(fmt.Sprintf("nn: network has no tensor %q", name))
 	}
-	panic(fmt.Sprintf("nn: network has no tensor %q", name))
+	return i
 }
 
 // Value implements Model.
@@ -92,14 +90,12 @@ func (net *Network) Grad(name string) []float32 {
 
 // TensorShape implements Model.
 func (net *Network) TensorShape(name string) (s Shape, ok bool) {
-	defer func() {
-		if recover() != nil {
-			s, ok = Shape{}, false
-		}
-	}()
-	i := net.tensorIndex(name)
-	if i < 0 {
+	if name == InputName {
 		return net.Spec.Input, true
+	}
+	i, ok := net.tensorIdx[name]
+	if !ok {
+		return Shape{}, false
 	}
 	return net.seq.layers[i].OutShape(), true
 }
@@ -109,7 +105,7 @@ func (net *Network) SpatialTensors() []string {
 	var names []string
 	for i, l := range net.seq.layers {
 		if s := l.OutShape(); s.H*s.W > 1 {
-			names = append(names, LayerTensor(i))
+			names = append(names, net.tensorNames[i])
 		}
 	}
 	return names
@@ -117,4 +113,4 @@ func (net *Network) SpatialTensors() []string {
 
 // FeatureTensor implements Model: the output of the layer before the final
 // classifier.
-func (net *Network) FeatureTensor() string { return LayerTensor(net.FeatureLayer()) }
+func (net *Network) FeatureTensor() string { return net.tensorNames[net.FeatureLayer()] }

@@ -20,6 +20,9 @@ type Network struct {
 	n          int
 	injectBuf  []float32
 	injectList [][]float32
+
+	tensorNames []string       // LayerTensor(i) for each top-level layer
+	tensorIdx   map[string]int // and back
 }
 
 // New builds the network described by spec with freshly initialized weights
@@ -63,6 +66,11 @@ func New(spec Spec, seed uint64) (*Network, error) {
 	}
 	net.initialize(seed)
 	net.injectList = make([][]float32, len(layers))
+	net.tensorIdx = make(map[string]int, len(layers))
+	for i := range layers {
+		net.tensorNames = append(net.tensorNames, LayerTensor(i))
+		net.tensorIdx[LayerTensor(i)] = i
+	}
 	return net, nil
 }
 
