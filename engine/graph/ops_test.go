@@ -223,6 +223,15 @@ func checkOp(t *testing.T, tc opCase) {
 	}
 }
 
+// posVar keeps BatchNormalization's running variance (input 4) positive.
+func posVar(i int, v []float32) {
+	if i == 4 {
+		for k, x := range v {
+			v[k] = 0.5 + x*x
+		}
+	}
+}
+
 func opCases() []opCase {
 	img := b(3, 5, 4)
 	kink := func(_ int, v []float32) { offKink(v) }
@@ -283,6 +292,25 @@ func opCases() []opCase {
 		{name: "gap", typ: "GlobalAveragePool", in: []Info{img}, n: 2},
 		{name: "reducemean-hw", typ: "ReduceMean", attrs: Attrs{"axes": IntsAttr([]int{2, 3}), "keepdims": IntAttr(0)}, in: []Info{img}, n: 2},
 		{name: "reducesum-c", typ: "ReduceSum", attrs: Attrs{"axes": IntsAttr([]int{-3})}, in: []Info{img}, n: 2},
+		{name: "batchnorm-eval", typ: "BatchNormalization", in: []Info{img, c(3), c(3), c(3), c(3)}, n: 3, prep: posVar},
+		{name: "batchnorm-eval-in-training", typ: "BatchNormalization", in: []Info{img, c(3), c(3), c(3), c(3)}, n: 3, train: true, prep: posVar},
+		{name: "batchnorm-train", typ: "BatchNormalization", attrs: Attrs{"training_mode": IntAttr(1)}, in: []Info{img, c(3), c(3), c(3), c(3)}, n: 3, train: true, prep: posVar},
+		{name: "batchnorm-vector", typ: "BatchNormalization", attrs: Attrs{"epsilon": FloatAttr(1e-3)}, in: []Info{b(4), c(4), c(4), c(4), c(4)}, n: 2, prep: posVar},
+		{name: "concat-channels", typ: "Concat", attrs: Attrs{"axis": IntAttr(1)}, in: []Info{img, b(2, 5, 4), b(1, 5, 4)}, n: 2},
+		{name: "concat-last", typ: "Concat", attrs: Attrs{"axis": IntAttr(-1)}, in: []Info{img, b(3, 5, 2)}, n: 2},
+		{name: "pad-constant", typ: "Pad", attrs: Attrs{"pads": IntsAttr([]int{0, 0, 1, 2, 0, 1, 0, 1}), "value": FloatAttr(0.5)}, in: []Info{img}, n: 2},
+		{name: "pad-reflect", typ: "Pad", attrs: Attrs{"mode": StringAttr("reflect"), "pads": IntsAttr([]int{0, 0, 2, 1, 0, 0, 1, 3})}, in: []Info{img}, n: 2},
+		{name: "pad-edge", typ: "Pad", attrs: Attrs{"mode": StringAttr("edge"), "pads": IntsAttr([]int{0, 1, 2, 1, 0, 0, 1, 3})}, in: []Info{img}, n: 2},
+		{name: "gemm", typ: "Gemm", in: []Info{b(7), c(7, 4), c(4)}, n: 3},
+		{name: "gemm-transB-alpha-beta", typ: "Gemm", attrs: Attrs{"transB": IntAttr(1), "alpha": FloatAttr(0.5), "beta": FloatAttr(2)}, in: []Info{b(7), c(4, 7), c(1, 4)}, n: 3},
+		{name: "gemm-scalar-c", typ: "Gemm", attrs: Attrs{"transB": IntAttr(1)}, in: []Info{b(5), c(3, 5), c(1)}, n: 2},
+		{name: "gemm-no-c", typ: "Gemm", in: []Info{b(5), c(5, 3)}, n: 2},
+		{name: "matmul", typ: "MatMul", in: []Info{b(5), c(5, 3)}, n: 2},
+		{name: "matmul-rows", typ: "MatMul", in: []Info{b(2, 3, 5), c(5, 4)}, n: 2},
+		{name: "softmax", typ: "Softmax", in: []Info{b(5)}, n: 3},
+		{name: "softmax-channels", typ: "Softmax", attrs: Attrs{"axis": IntAttr(1)}, in: []Info{img}, n: 2},
+		{name: "logsoftmax", typ: "LogSoftmax", in: []Info{b(5)}, n: 3},
+		{name: "logsoftmax-middle", typ: "LogSoftmax", attrs: Attrs{"axis": IntAttr(2)}, in: []Info{img}, n: 2},
 		{name: "identity", typ: "Identity", in: []Info{img}, n: 2},
 		{name: "dropout-eval", typ: "Dropout", attrs: Attrs{"ratio": FloatAttr(0.3)}, in: []Info{img}, n: 2},
 		{name: "dropout-train", typ: "Dropout", attrs: Attrs{"ratio": FloatAttr(0.3)}, in: []Info{img}, n: 2, train: true},
