@@ -36,6 +36,9 @@ type Def struct {
 	Output       string
 	Nodes        []Node
 	Initializers []Initializer
+	// Features optionally names the tensor FeatureTensor returns (ActDiff's
+	// features); empty, FeatureTensor finds the classifier head's input.
+	Features string
 }
 
 // Limits on the graphs Build accepts, so that a hostile file cannot make the
@@ -235,6 +238,11 @@ func Build(d Def) (*Graph, error) {
 		return nil, &BuildError{Msg: fmt.Sprintf("output %q is not a node's output", d.Output)}
 	}
 	g.output = out
+	if d.Features != "" {
+		if t, ok := g.byName[d.Features]; !ok || !g.tensors[t].info.Batched {
+			return nil, &BuildError{Msg: fmt.Sprintf("features %q is not a node's output", d.Features)}
+		}
+	}
 	g.bindParams(d)
 	return g, nil
 }
@@ -592,11 +600,15 @@ func (g *Graph) SpatialTensors() []string {
 // layer; FeatureTensor looks through them.
 var headOps = map[string]bool{"Softmax": true, "LogSoftmax": true, "Identity": true, "Dropout": true}
 
-// FeatureTensor implements nn.Model: the batched input of the last Gemm or
+// FeatureTensor implements nn.Model: Def.Features if set, else the batched input of the last Gemm or
 // MatMul on the way back from the output through Softmax, Identity and
-// Dropout nodes, or else the first batched input of the node producing the
-// output.
+// Dropout nodes (or else the first batched input of the node producing the
+// output), followed back through Flatten, Reshape, Squeeze, Unsqueeze and
+// Identity.
 func (g *Graph) FeatureTensor() string {
+	if g.def.Features != "" {
+		return g.def.Features
+	}
 	producer := map[int]*node{}
 	for _, nd := range g.nodes {
 		for _, o := range nd.out {
@@ -619,5 +631,16 @@ func (g *Graph) FeatureTensor() string {
 		}
 		nd = p
 	}
-	return g.tensors[firstBatched(nd)].name
+	// The features are the same values before a Flatten or Reshape.
+	t := firstBatched(nd)
+	for {
+		p, ok := producer[t]
+		if !ok || !reshapeOps[p.Op.Type()] {
+			return g.tensors[t].name
+		}
+		t = firstBatched(p)
+	}
 }
+
+// reshapeOps change a tensor's shape, not its values.
+var reshapeOps = map[string]bool{"Flatten": true, "Reshape": true, "Squeeze": true, "Unsqueeze": true, "Identity": true}
