@@ -234,6 +234,9 @@ func newReduce(typ string) Constructor {
 		if noop, err := a.Int("noop_with_empty_axes", 0); err != nil || (noop != 0 && len(axes) == 0) {
 			return nil, fmt.Errorf("noop_with_empty_axes without axes is not supported")
 		}
+		if len(axes) == 0 {
+			axes = nil // every axis
+		}
 		return &Reduce{typ: typ, attrs: a, axes: axes, keep: keep != 0}, nil
 	}
 }
