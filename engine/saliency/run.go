@@ -16,7 +16,7 @@ import (
 //	dlogits  B×K      one-hot at the class in every row
 type run struct {
 	ctx     context.Context
-	net     *nn.Network
+	net     nn.Model
 	x       []float32
 	m       Method
 	opt     Options
@@ -26,7 +26,7 @@ type run struct {
 	xs, dlogits []float32
 }
 
-func newRun(ctx context.Context, net *nn.Network, x []float32, m Method, opt Options) *run {
+func newRun(ctx context.Context, net nn.Model, x []float32, m Method, opt Options) *run {
 	in := net.Input()
 	return &run{ctx: ctx, net: net, x: x, m: m, opt: opt, in: in, size: in.Size(), k: net.Classes()}
 }
