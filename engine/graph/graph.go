@@ -101,7 +101,10 @@ type Graph struct {
 	inShape nn.Shape
 }
 
-var _ nn.Model = (*Graph)(nil)
+var _ nn.Trainable = (*Graph)(nil)
+
+// Weights implements nn.Trainable.
+func (g *Graph) Weights() (params, grads, state []float32) { return g.Params, g.Grads, g.State }
 
 func shapeSize(s []int) int {
 	n := 1

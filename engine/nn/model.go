@@ -47,7 +47,29 @@ type Model interface {
 	FeatureTensor() string
 }
 
-var _ Model = (*Network)(nil)
+// Trainable is a Model whose parameters an optimizer updates in place.
+type Trainable interface {
+	Model
+	// Weights returns the flat slices of every trainable value, of their
+	// gradients (same layout) and of the non-trainable state. They are the
+	// model's own storage, valid for its lifetime.
+	Weights() (params, grads, state []float32)
+	// ZeroGrad clears the gradients.
+	ZeroGrad()
+	// CheckFinite returns an error naming a parameter that holds a NaN or
+	// an infinity.
+	CheckFinite() error
+}
+
+var (
+	_ Model     = (*Network)(nil)
+	_ Trainable = (*Network)(nil)
+)
+
+// Weights implements Trainable.
+func (net *Network) Weights() (params, grads, state []float32) {
+	return net.Params, net.Grads, net.State
+}
 
 // InputName is the name of a Network's input tensor; the output of
 // top-level layer i is named LayerTensor(i).
