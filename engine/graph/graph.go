@@ -647,3 +647,19 @@ func (g *Graph) FeatureTensor() string {
 
 // reshapeOps change a tensor's shape, not its values.
 var reshapeOps = map[string]bool{"Flatten": true, "Reshape": true, "Squeeze": true, "Unsqueeze": true, "Identity": true}
+
+// ValuesPerExample returns the number of float32 values the batched
+// tensors hold for one example (the input included). Forward keeps that
+// many per example; Backward as many again for the gradients; Tangent and
+// BackwardDual two more sets. Ops add scratch of about one tensor's size
+// (a convolution's im2col matrix), independent of the batch. Multiply by 4
+// bytes and the batch size to budget memory before a large run.
+func (g *Graph) ValuesPerExample() int {
+	n := 0
+	for _, t := range g.tensors {
+		if t.info.Batched {
+			n += t.info.Size()
+		}
+	}
+	return n
+}
