@@ -23,6 +23,9 @@ type Initializer struct {
 	Name  string
 	Shape []int
 	Data  []float32
+	// Frozen keeps a parameter out of training: it lives in State and gets
+	// no gradient, as running statistics do.
+	Frozen bool
 }
 
 // Def describes a graph: one batched input of per-example shape InputShape,
@@ -69,7 +72,8 @@ type tensor struct {
 	name     string
 	info     Info
 	init     bool // an initializer
-	trainRef bool // some node reads it as a parameter (not as state)
+	frozen   bool // Initializer.Frozen
+	trainRef bool // some node reads it as a parameter (not as state), and it is not frozen
 	val      []float32
 	grad     []float32 // batched: gradient buffer; initializer: its Grad view (nil for state)
 	tan      []float32 // batched: tangent buffer
@@ -162,6 +166,7 @@ func Build(d Def) (*Graph, error) {
 			return nil, &BuildError{Msg: "initializer: " + err.Error()}
 		}
 		g.tensors[i].init = true
+		g.tensors[i].frozen = it.Frozen
 	}
 	acts := shapeSize(d.InputShape)
 	for k, nd := range d.Nodes {
@@ -208,8 +213,8 @@ func Build(d Def) (*Graph, error) {
 			}
 		}
 		for i, t := range x.in {
-			if g.tensors[t].init && !state[i] {
-				g.tensors[t].trainRef = true
+			if tt := g.tensors[t]; tt.init && !state[i] && !tt.frozen {
+				tt.trainRef = true
 			}
 		}
 		for j, tn := range nd.Outputs {
@@ -325,7 +330,8 @@ func (g *Graph) Def() Def {
 	}
 	d.Initializers = make([]Initializer, len(g.named))
 	for i, p := range g.named {
-		d.Initializers[i] = Initializer{Name: p.Name, Shape: p.Shape, Data: append([]float32(nil), p.Value...)}
+		d.Initializers[i] = Initializer{Name: p.Name, Shape: p.Shape, Data: append([]float32(nil), p.Value...),
+			Frozen: g.tensors[g.byName[p.Name]].frozen}
 	}
 	return d
 }
@@ -662,4 +668,49 @@ func (g *Graph) ValuesPerExample() int {
 		}
 	}
 	return n
+}
+
+// Freeze returns a copy of the graph in which the parameters for which
+// frozen returns true are not trained (they move to State and get no
+// gradient) and every other parameter is trained. Running statistics stay
+// state either way.
+func (g *Graph) Freeze(frozen func(name string) bool) *Graph {
+	d := g.Def()
+	for i := range d.Initializers {
+		d.Initializers[i].Frozen = frozen(d.Initializers[i].Name)
+	}
+	c, err := Build(d)
+	if err != nil {
+		panic("graph: Freeze of a graph that no longer builds: " + err.Error())
+	}
+	return c
+}
+
+// ParamsAfter returns the names of the initializers read by the nodes that
+// depend on tensor name (the layers after it): what fine-tuning trains when
+// it trains "everything after this feature map". It panics if there is no
+// such tensor.
+func (g *Graph) ParamsAfter(name string) []string {
+	after := map[int]bool{g.byName[g.lookup(name).name]: true}
+	seen := map[string]bool{}
+	var names []string
+	for _, nd := range g.nodes {
+		depends := false
+		for _, t := range nd.in {
+			depends = depends || after[t]
+		}
+		if !depends {
+			continue
+		}
+		for _, t := range nd.out {
+			after[t] = true
+		}
+		for _, t := range nd.in {
+			if tt := g.tensors[t]; tt.init && !seen[tt.name] {
+				seen[tt.name] = true
+				names = append(names, tt.name)
+			}
+		}
+	}
+	return names
 }

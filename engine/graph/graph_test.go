@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/nntest"
 )
 
@@ -221,5 +222,60 @@ func TestUnsupportedOp(t *testing.T) {
 	_, err = New("Conv", Attrs{"foo": IntAttr(1)})
 	if err == nil || !strings.Contains(err.Error(), "attribute foo is not supported") {
 		t.Fatalf("New(Conv, foo): %v", err)
+	}
+}
+
+// TestFreeze checks that freezing everything before a feature map leaves
+// the same function, trains only the parameters after it, and gives them
+// the same gradients as before.
+func TestFreeze(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	g, err := Build(dagDef(t, rng))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := g.ParamsAfter("cat")
+	if got := strings.Join(after, ","); got != "bn.scale,bn.bias,bn.mean,bn.var,fc.w,fc.b" {
+		t.Fatalf("ParamsAfter(cat) = %s", got)
+	}
+	keep := map[string]bool{}
+	for _, n := range after {
+		keep[n] = true
+	}
+	f := g.Freeze(func(name string) bool { return !keep[name] })
+	if len(f.Params) != 6+6+24+4 || len(f.State) != len(g.Params)+len(g.State)-len(f.Params) {
+		t.Fatalf("frozen graph: %d params, %d state", len(f.Params), len(f.State))
+	}
+	x := nntest.Rand(rng, 2*72)
+	dy := nntest.Rand(rng, 2*4)
+	g.ZeroGrad()
+	want := append([]float32(nil), g.Forward(x, 2, false)...)
+	g.Backward(dy, true)
+	got := f.Forward(x, 2, false)
+	f.Backward(dy, true)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("logits[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+	byName := map[string]*nn.Param{}
+	for _, p := range g.NamedParams() {
+		byName[p.Name] = p
+	}
+	for _, p := range f.NamedParams() {
+		if p.Trainable != keep[p.Name] && p.Name != "bn.mean" && p.Name != "bn.var" {
+			t.Errorf("%s trainable = %v", p.Name, p.Trainable)
+		}
+		if p.Trainable {
+			for i, v := range p.Grad {
+				if v != byName[p.Name].Grad[i] {
+					t.Fatalf("%s grad[%d] = %v, want %v", p.Name, i, v, byName[p.Name].Grad[i])
+				}
+			}
+		}
+	}
+	// Def keeps the flags: a clone is frozen alike.
+	if c := f.Clone(); len(c.Params) != len(f.Params) {
+		t.Fatalf("clone has %d params, want %d", len(c.Params), len(f.Params))
 	}
 }
