@@ -139,7 +139,10 @@ type importer struct {
 	// indices, Dropout's mask, BatchNormalization's training outputs), with
 	// the node that names them.
 	dropped map[string]string
-	def     graph.Def
+	// folded are the constants computed by Constant nodes and folding: the
+	// model's arithmetic, not its weights, so they are never trained.
+	folded map[string]bool
+	def    graph.Def
 }
 
 // Import converts a decoded ONNX model into a graph: constants folded,
@@ -158,7 +161,7 @@ func Import(m *onnxpb.Model, opt Options) (*Imported, error) {
 	if m.Functions > 0 {
 		return nil, &ImportError{Msg: "model-local functions are not supported"}
 	}
-	im := &importer{opset: opset, consts: map[string]*constant{}, infos: map[string]graph.Info{}, inits: map[string]bool{}, dropped: map[string]string{}}
+	im := &importer{opset: opset, consts: map[string]*constant{}, infos: map[string]graph.Info{}, inits: map[string]bool{}, dropped: map[string]string{}, folded: map[string]bool{}}
 	g := m.Graph
 	im.def.Name = g.Name
 	for _, t := range g.Initializers {
@@ -318,6 +321,7 @@ func (im *importer) node(k int, nd *onnxpb.Node) error {
 			return nodeErr(k, nd, "no output")
 		}
 		im.consts[nd.Outputs[0]] = c
+		im.folded[nd.Outputs[0]] = true
 		return nil
 	}
 	if _, ok := graph.Lookup(nd.OpType); !ok {
@@ -498,7 +502,7 @@ func (im *importer) op(k int, nd *onnxpb.Node, ins []string) error {
 		infos[i] = graph.Info{Shape: c.dims}
 		if !im.inits[name] {
 			im.inits[name] = true
-			im.def.Initializers = append(im.def.Initializers, graph.Initializer{Name: name, Shape: c.dims, Data: c.f})
+			im.def.Initializers = append(im.def.Initializers, graph.Initializer{Name: name, Shape: c.dims, Data: c.f, Frozen: im.folded[name]})
 		}
 	}
 	outs, err := op.Infer(infos)

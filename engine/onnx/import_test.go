@@ -153,6 +153,23 @@ func TestImportTorchLike(t *testing.T) {
 		t.Fatal("no clone")
 	}
 
+	// A constant computed in the model (here a Constant node scaling the
+	// logits) is not a trainable parameter; the weights are.
+	m = torchLike(rand.New(rand.NewPCG(1, 2)))
+	g := m.Graph
+	g.Nodes = append(g.Nodes[:len(g.Nodes)-1],
+		&onnxpb.Node{OpType: "Constant", Outputs: []string{"half"}, Attributes: []*onnxpb.Attribute{{Name: "value_float", Type: onnxpb.AttrFloat, F: 0.5}}},
+		node("Mul", "scale", []string{"logits", "half"}, "probs"))
+	res, err = Import(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Graph.NamedParams() {
+		if p.Trainable != (p.Name != "half" && p.Name != "bn.mean" && p.Name != "bn.var") {
+			t.Errorf("%s: trainable %v", p.Name, p.Trainable)
+		}
+	}
+
 	// With KeepSoftmax the output is the probabilities.
 	res, err = Import(torchLike(rand.New(rand.NewPCG(1, 2))), Options{KeepSoftmax: true})
 	if err != nil {
