@@ -50,7 +50,7 @@ const (
 	MaxNodes       = 1 << 14
 	MaxParams      = 1 << 27 // values in all initializers together (512 MiB)
 	MaxActivations = 1 << 27 // values in all batched tensors together, per example
-	MaxTensor      = 1 << 26 // values in one tensor, per example
+	MaxTensor      = 1 << 24 // values in one tensor (or one op's scratch), per example
 )
 
 // BuildError reports an invalid Def; Node is the node's name or "" for

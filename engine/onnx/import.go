@@ -23,6 +23,10 @@ type Options struct {
 	// saliency methods explain and training objectives take, and
 	// Imported.Head names the removed op.
 	KeepSoftmax bool
+	// MaxValues bounds the values of all activations of one example
+	// together (Graph.ValuesPerExample); 0 means graph.MaxActivations. A
+	// model over it is refused before its buffers are made.
+	MaxValues int
 }
 
 // Imported is a model converted to a graph.
@@ -142,7 +146,9 @@ type importer struct {
 	// folded are the constants computed by Constant nodes and folding: the
 	// model's arithmetic, not its weights, so they are never trained.
 	folded map[string]bool
-	def    graph.Def
+	// values counts the activations per example so far, up to maxValues.
+	values, maxValues int
+	def               graph.Def
 }
 
 // Import converts a decoded ONNX model into a graph: constants folded,
@@ -188,6 +194,14 @@ func Import(m *onnxpb.Model, opt Options) (*Imported, error) {
 	shape, err := inputShape(in)
 	if err != nil {
 		return nil, &ImportError{Msg: err.Error()}
+	}
+	im.maxValues = opt.MaxValues
+	if im.maxValues <= 0 {
+		im.maxValues = graph.MaxActivations
+	}
+	im.values = graph.Info{Shape: shape[1:]}.Size()
+	if im.values > im.maxValues {
+		return nil, &ImportError{Msg: fmt.Sprintf("the input %v holds %d values per example, more than the budget of %d", shape, im.values, im.maxValues)}
 	}
 	im.def.Input, im.def.InputShape = in.Name, shape[1:]
 	im.infos[in.Name] = graph.Info{Shape: shape[1:], Batched: true}
@@ -516,6 +530,10 @@ func (im *importer) op(k int, nd *onnxpb.Node, ins []string) error {
 	for j, name := range names {
 		if _, dup := im.infos[name]; dup {
 			return fail(fmt.Errorf("output %q defined twice", name))
+		}
+		im.values += outs[j].Size()
+		if im.values > im.maxValues {
+			return fail(fmt.Errorf("the activations up to this node hold %d values per example, more than the budget of %d", im.values, im.maxValues))
 		}
 		im.infos[name] = outs[j]
 	}

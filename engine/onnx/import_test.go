@@ -234,11 +234,21 @@ func TestImportRefusals(t *testing.T) {
 		}, []string{"(Cast)", "other than float"}},
 		{"fold unsupported", func(m *onnxpb.Model) { m.Graph.Nodes[7].OpType = "ReduceProd" }, []string{"(ReduceProd)", "not folded"}},
 	}
+	cases = append(cases, struct {
+		name string
+		edit func(m *onnxpb.Model)
+		want []string
+	}{"over budget", nil, []string{`"conv" (Conv)`, "216 values per example, more than the budget of 200"}})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := torchLike(rand.New(rand.NewPCG(1, 2)))
-			tc.edit(m)
-			res, err := Import(m, Options{})
+			opt := Options{}
+			if tc.edit == nil {
+				opt.MaxValues = 200 // the input's 72 values fit, the convolution's 144 more do not
+			} else {
+				tc.edit(m)
+			}
+			res, err := Import(m, opt)
 			var ie *ImportError
 			if !errors.As(err, &ie) || res != nil {
 				t.Fatalf("Import: %v, %v; want an *ImportError and no result", res, err)
