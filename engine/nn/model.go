@@ -45,6 +45,10 @@ type Model interface {
 	// FeatureTensor returns the name of the tensor that feeds the
 	// classifier head (ActDiff's features).
 	FeatureTensor() string
+	// ValuesPerExample returns the number of activation values Forward
+	// keeps per example (the input's included); Backward keeps about as
+	// many again. Callers size batches with it.
+	ValuesPerExample() int
 }
 
 // Trainable is a Model whose parameters an optimizer updates in place.
@@ -136,3 +140,13 @@ func (net *Network) SpatialTensors() []string {
 // FeatureTensor implements Model: the output of the layer before the final
 // classifier.
 func (net *Network) FeatureTensor() string { return net.tensorNames[net.FeatureLayer()] }
+
+// ValuesPerExample implements Model: the input and every top-level layer's
+// output (a residual block's inner activations are not counted).
+func (net *Network) ValuesPerExample() int {
+	n := net.Spec.Input.Size()
+	for _, l := range net.seq.layers {
+		n += l.OutShape().Size()
+	}
+	return n
+}

@@ -57,3 +57,35 @@ func TestMethodsOnGraph(t *testing.T) {
 		}
 	}
 }
+
+// bigModel reports many activations per example, as a large imported
+// model does.
+type bigModel struct{ *nn.Network }
+
+func (bigModel) ValuesPerExample() int { return maxBatchActivations / 3 }
+
+// TestBatchFitsMemory checks that a model with many activations per example
+// runs one example per batch, and gives the same result.
+func TestBatchFitsMemory(t *testing.T) {
+	in := nn.Shape{C: 1, H: 8, W: 8}
+	net := mustNet(t, smoothSpec(in), 1)
+	x := randImage(rand.New(rand.NewPCG(1, 1)), in)
+	var batches int
+	opt := Options{Class: 1, Samples: 5, Seed: 2, Progress: func(int, int) { batches++ }}
+	want, err := Attribute(context.Background(), net, x, SmoothGrad, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if batches != 1 {
+		t.Fatalf("%d batches for 5 samples of a small model, want 1", batches)
+	}
+	batches = 0
+	got, err := Attribute(context.Background(), bigModel{net}, x, SmoothGrad, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if batches != 5 {
+		t.Fatalf("%d batches for 5 samples of a large model, want 5", batches)
+	}
+	closeTo(t, "SmoothGrad in batches of 1", got, want, 1e-5)
+}

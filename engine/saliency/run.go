@@ -39,7 +39,7 @@ func newRun(ctx context.Context, net nn.Model, x []float32, m Method, opt Option
 // the call. Examples reach use in order. The context is checked before each
 // batch, and Progress is called after it.
 func (r *run) sweep(total int, backward bool, fill func(i int, xi []float32), use func(i int, logits, dx []float32)) error {
-	b := min(r.opt.Batch, total, max(1, maxBatchValues/r.size))
+	b := min(r.opt.Batch, total, max(1, maxBatchValues/r.size), max(1, maxBatchActivations/(2*r.net.ValuesPerExample())))
 	if len(r.xs) < b*r.size {
 		r.xs = make([]float32, b*r.size)
 	}

@@ -89,6 +89,12 @@ const (
 	maxNoise = 10  // σ of ten ranges already drowns any image
 	maxBlur  = 256 // pixels
 
+	// maxBatchActivations caps the activations and gradients one batch
+	// keeps, 2 × batch × Model.ValuesPerExample, at 64 Mi floats (256
+	// MiB): a large imported model (DenseNet-121 keeps 45 Mi values per
+	// 224×224 image) then runs one example at a time.
+	maxBatchActivations = 1 << 26
+
 	// maxBatchValues caps a batch's input at 16 Mi floats (64 MiB),
 	// whatever Options.Batch says, so a large image cannot make one batch
 	// allocate without bound.
@@ -126,7 +132,8 @@ type Options struct {
 	Layer string
 
 	// Batch is the most examples per forward pass (0: DefaultBatch). It is
-	// lowered further if a batch's input would exceed 16 Mi values.
+	// lowered further if a batch's input would exceed 16 Mi values, or its
+	// activations and their gradients 64 Mi values.
 	Batch int
 
 	// Part and Parts split SmoothGrad's samples or Integrated Gradients'
