@@ -317,7 +317,8 @@ func (t *Trainer) Finish() {
 }
 
 // Evaluate returns the network's mean cross-entropy, accuracy and ROC AUC on
-// set, in inference mode, in batches of at most batch examples.
+// set, in inference mode, in batches of at most batch examples (fewer for a
+// model whose activations for batch examples would exceed 512 MiB).
 func Evaluate(net nn.Model, set *data.Set, batch int) Eval {
 	n, k := set.Len(), net.Classes()
 	if n == 0 {
@@ -326,6 +327,8 @@ func Evaluate(net nn.Model, set *data.Set, batch int) Eval {
 	if batch < 1 {
 		batch = 32
 	}
+	// Forward only: the values of one batch within the step's budget.
+	batch = min(batch, max(1, maxStepActivations/net.ValuesPerExample()))
 	probs := make([]float32, n*k)
 	df := make([]float32, batch*k)
 	sz := set.C * set.H * set.W
