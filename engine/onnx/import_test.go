@@ -232,6 +232,12 @@ func TestImportRefusals(t *testing.T) {
 		{"int cast", func(m *onnxpb.Model) {
 			m.Graph.Nodes[4] = &onnxpb.Node{OpType: "Cast", Inputs: []string{"bn"}, Outputs: []string{"relu"}, Attributes: []*onnxpb.Attribute{iattr("to", int64(onnxpb.Int64))}}
 		}, []string{"(Cast)", "other than float"}},
+		{"shape without input", func(m *onnxpb.Model) { m.Graph.Nodes[6].Inputs = nil }, []string{"(Shape)", "Shape needs one input"}},
+		{"gather out of range", func(m *onnxpb.Model) { m.Graph.Initializers[10].Int64[0] = 9 }, []string{"(Gather)", "index 9 out of range"}},
+		{"output twice", func(m *onnxpb.Model) { m.Graph.Nodes[0].Outputs[0] = "input" }, []string{`"conv" (Conv)`, `output "input" defined twice`}},
+		{"slice without data", func(m *onnxpb.Model) {
+			m.Graph.Nodes[7] = &onnxpb.Node{OpType: "Slice", Inputs: []string{"", "zero", "zero"}, Outputs: []string{"n"}}
+		}, []string{"(Slice)"}},
 		{"fold unsupported", func(m *onnxpb.Model) { m.Graph.Nodes[7].OpType = "ReduceProd" }, []string{"(ReduceProd)", "not folded"}},
 	}
 	cases = append(cases, struct {
