@@ -290,7 +290,7 @@ func TestBadArguments(t *testing.T) {
 		{[]string{"-input", "x.npy"}, "-model is required"},
 		{[]string{"-model", modelPath}, "-input is required"},
 		{[]string{"-model", modelPath, "-input", "x.npy", "-method", "lrp"}, `unknown -method "lrp"`},
-		{[]string{"-model", filepath.Join(dir, "missing.onnx"), "-input", "x.npy"}, "no such file"},
+		{[]string{"-model", filepath.Join(dir, "missing.onnx"), "-input", "x.npy"}, "missing.onnx"},
 		{[]string{"-model", modelPath, "-input", "x.npy", "-normalize", "zscore"}, `unknown normalization "zscore"`},
 		{[]string{"-model", modelPath, "-input", dir}, "no .npy, .png, .jpg or .dcm files"},
 	} {
