@@ -204,7 +204,7 @@ var _ Op = (*poolOp)(nil)
 type reduceOp struct {
 	typ   string
 	attrs Attrs
-	axes  []int // ONNX axes (full rank); nil: all (ReduceX) or spatial (GlobalAveragePool)
+	axes  []int // ONNX axes (full rank); nil: all (ReduceX) or spatial (GlobalAveragePool); empty: none (noop_with_empty_axes)
 	keep  bool
 
 	inSize, outSize int
@@ -231,10 +231,11 @@ func newReduce(typ string) Constructor {
 		if err != nil {
 			return nil, err
 		}
-		if noop, err := a.Int("noop_with_empty_axes", 0); err != nil || (noop != 0 && len(axes) == 0) {
-			return nil, fmt.Errorf("noop_with_empty_axes without axes is not supported")
+		noop, err := a.Int("noop_with_empty_axes", 0)
+		if err != nil {
+			return nil, err
 		}
-		if len(axes) == 0 {
+		if len(axes) == 0 && noop == 0 {
 			axes = nil // every axis
 		}
 		return &reduceOp{typ: typ, attrs: a, axes: axes, keep: keep != 0}, nil
