@@ -25,7 +25,7 @@ vet:
 # Native tests of every package (the lab training test included). The decoy
 # data set tests need the cache that `make data` fills (a checksum check,
 # about a second, once it is there).
-test-native: data onnx-fixtures
+test-native: data onnx-fixtures onnx-ort
 	$(GO) test -count=1 ./...
 
 # The engine's tests again as GOOS=js GOARCH=wasm binaries run by Node, so the
@@ -121,6 +121,19 @@ onnx-fixtures: $(ONNX_FIXTURES)
 
 $(ONNX_FIXTURES): scripts/onnx-fixtures.py
 	/usr/bin/python3 scripts/onnx-fixtures.py .cache/onnx
+
+# ONNX Runtime Web 1.30 (wasm backend) from npm into the git-ignored
+# scripts/ort/node_modules, for engine/onnx's export test, which runs the
+# engine's .onnx exports in it under Node (scripts/ort/run.mjs).
+.PHONY: onnx-ort
+onnx-ort:
+	cd scripts/ort && (npm ls onnxruntime-web >/dev/null 2>&1 || npm ci --no-audit --no-fund)
+
+# ONNX's backend node tests through the importer, with the counts
+# (passed / refused) and every refusal's reason.
+.PHONY: onnx-conformance
+onnx-conformance:
+	$(GO) test -count=1 -run TestBackendNodeSuite -v ./engine/onnx/ | grep -v '^=== RUN'
 
 # ---- browser app: build, run, end-to-end tests (issue #3) ---------------------
 #
