@@ -194,7 +194,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgparent.AppendChild(vgn)
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "thumb-tag"}}}
 						vgparent.AppendChild(vgn)
-						vgn.SetInnerHTML(c.Session.ClassName(s.Label))
+						vgn.SetInnerHTML(SoftHyphens(c.Session.ClassName(s.Label)))
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 						vgparent.AppendChild(vgn)
 					}

@@ -258,3 +258,11 @@ func TestChartLast(t *testing.T) {
 		t.Errorf("points %+v", pts)
 	}
 }
+
+func TestSoftHyphens(t *testing.T) {
+	for in, want := range map[string]string{"cardiomegaly": "cardio\u00admegaly", "normal": "normal", "two crosses": "two crosses", "T-shirt/top": "T-shir\u00adt/top", "abcdefghijklm": "abcdef\u00adghijklm"} {
+		if got := SoftHyphens(in); got != want {
+			t.Errorf("SoftHyphens(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

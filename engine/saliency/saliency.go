@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
+	"slices"
 
 	"saliencyexplorer/engine/nn"
 )
@@ -130,6 +132,12 @@ const (
 	maxNoise = 10  // σ of ten ranges already drowns any image
 	maxBlur  = 256 // pixels
 
+	// maxBatchActivations caps the activations and gradients one batch
+	// keeps, 2 × batch × Model.ValuesPerExample, at 64 Mi floats (256
+	// MiB): a large imported model (DenseNet-121 keeps 45 Mi values per
+	// 224×224 image) then runs one example at a time.
+	maxBatchActivations = 1 << 26
+
 	// maxBatchValues caps a batch's input at 16 Mi floats (64 MiB),
 	// whatever Options.Batch says, so a large image cannot make one batch
 	// allocate without bound.
@@ -162,8 +170,13 @@ type Options struct {
 	Window, Stride int
 	Fill           float32
 
+	// Layer names the feature map Grad-CAM weighs, one of the model's
+	// SpatialTensors; empty selects the last of them.
+	Layer string
+
 	// Batch is the most examples per forward pass (0: DefaultBatch). It is
-	// lowered further if a batch's input would exceed 16 Mi values.
+	// lowered further if a batch's input would exceed 16 Mi values, or its
+	// activations and their gradients 64 Mi values.
 	Batch int
 
 	// Part and Parts split SmoothGrad's samples or Integrated Gradients'
@@ -201,11 +214,11 @@ func argErr(arg, format string, a ...any) error {
 
 // resolve validates every argument of a call and returns the options with
 // defaults applied. It is the one place where defaults and limits live.
-func resolve(net *nn.Network, x []float32, m Method, opt Options) (Options, error) {
+func resolve(net nn.Model, x []float32, m Method, opt Options) (Options, error) {
 	if !m.known() {
 		return opt, argErr("method", "unknown method %q", string(m))
 	}
-	if net == nil {
+	if net == nil || isNilNetwork(net) {
 		return opt, argErr("network", "nil network")
 	}
 	in := net.Input()
@@ -273,8 +286,14 @@ func resolve(net *nn.Network, x []float32, m Method, opt Options) (Options, erro
 			return opt, argErr("Baseline", "unknown baseline %q; want %q or %q", opt.Baseline, BaselineZeros, BaselineBlurred)
 		}
 	case GradCAM:
-		if net.LastSpatialLayer() < 0 {
-			return opt, argErr("method", "Grad-CAM needs a layer with a spatial output larger than 1×1, and network %q has none", net.Spec.Name)
+		spatial := net.SpatialTensors()
+		if len(spatial) == 0 {
+			return opt, argErr("method", "Grad-CAM needs a layer with a spatial output larger than 1×1, and the network has none")
+		}
+		if opt.Layer == "" {
+			opt.Layer = spatial[len(spatial)-1]
+		} else if !slices.Contains(spatial, opt.Layer) {
+			return opt, argErr("Layer", "%q is not one of the network's spatial feature maps %v", opt.Layer, spatial)
 		}
 	case Occlusion:
 		side := min(in.H, in.W)
@@ -314,7 +333,7 @@ func resolve(net *nn.Network, x []float32, m Method, opt Options) (Options, erro
 // Σ attribution ≈ f_c(x) − f_c(x′). It returns an *ArgError for invalid
 // arguments, and an error wrapping ctx.Err() if ctx is cancelled between
 // batches; no result comes back with an error. x is not modified.
-func Attribute(ctx context.Context, net *nn.Network, x []float32, m Method, opt Options) ([]float32, error) {
+func Attribute(ctx context.Context, net nn.Model, x []float32, m Method, opt Options) ([]float32, error) {
 	opt, err := resolve(net, x, m, opt)
 	if err != nil {
 		return nil, err
@@ -344,7 +363,7 @@ func Attribute(ctx context.Context, net *nn.Network, x []float32, m Method, opt 
 // input gradient's map is |∂f_c/∂x|), or as it is for Grad-CAM and
 // occlusion, then blurred with σ = opt.Blur pixels if that is positive. It
 // returns the same errors as Attribute.
-func Map(ctx context.Context, net *nn.Network, x []float32, m Method, opt Options) ([]float32, error) {
+func Map(ctx context.Context, net nn.Model, x []float32, m Method, opt Options) ([]float32, error) {
 	a, err := Attribute(ctx, net, x, m, opt)
 	if err != nil {
 		return nil, err
@@ -398,4 +417,11 @@ func reduceMaxAbs(dst, src []float32, c, hw int) {
 			}
 		}
 	}
+}
+
+// isNilNetwork reports whether net is a typed nil pointer (a nil
+// *nn.Network passed as an nn.Model).
+func isNilNetwork(net nn.Model) bool {
+	v := reflect.ValueOf(net)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

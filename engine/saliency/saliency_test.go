@@ -135,8 +135,9 @@ func TestErrors(t *testing.T) {
 		{"batch", net, good, Gradient, Options{Batch: -1}, "Batch"},
 		{"huge batch", net, good, Gradient, Options{Batch: MaxExamples + 1}, "Batch"},
 		{"blur", net, good, Gradient, Options{Blur: -1}, "Blur"},
+		{"layer", net, good, GradCAM, Options{Layer: "layers.99"}, "Layer"},
 	} {
-		for _, f := range []func(context.Context, *nn.Network, []float32, Method, Options) ([]float32, error){Attribute, Map} {
+		for _, f := range []func(context.Context, nn.Model, []float32, Method, Options) ([]float32, error){Attribute, Map} {
 			called := false
 			tc.opt.Progress = func(int, int) { called = true }
 			out, err := f(context.Background(), tc.net, tc.x, tc.m, tc.opt)

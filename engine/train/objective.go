@@ -174,7 +174,7 @@ func (o *Objective) shuffled(dst []float32, b Batch, in nn.Shape) {
 
 // Compute evaluates the objective on b in training mode and adds its
 // parameter gradient to net.Grads (the caller zeroes them first).
-func (o *Objective) Compute(net *nn.Network, b Batch) Terms {
+func (o *Objective) Compute(net nn.Model, b Batch) Terms {
 	in, k, n := net.Input(), net.Classes(), b.N
 	o.probs = grow(o.probs, n*k)
 	o.df = grow(o.df, n*k)
@@ -208,7 +208,7 @@ func (o *Objective) Compute(net *nn.Network, b Batch) Terms {
 // actDiff runs x and S(x) as one batch of 2N so that both forward passes keep
 // their activations for the backward. (With BatchNorm in training mode the
 // batch statistics are then taken over both halves.)
-func (o *Objective) actDiff(net *nn.Network, b Batch) Terms {
+func (o *Objective) actDiff(net nn.Model, b Batch) Terms {
 	in, k, n := net.Input(), net.Classes(), b.N
 	sz := in.Size()
 	o.xcat = grow(o.xcat, 2*n*sz)
@@ -220,8 +220,8 @@ func (o *Objective) actDiff(net *nn.Network, b Batch) Terms {
 	ce := crossEntropy(o.df[:n*k], o.probs, f[:n*k], b.Labels, n, k, b.total())
 	clear(o.df[n*k:])
 
-	at := net.FeatureLayer()
-	h := net.Output(at)
+	at := net.FeatureTensor()
+	h := net.Value(at)
 	d := len(h) / (2 * n)
 	o.feat = grow(o.feat, len(h))
 	lam := float32(o.Lambda)
@@ -255,7 +255,7 @@ func (o *Objective) actDiff(net *nn.Network, b Batch) Terms {
 
 // inputGradientPenalty implements GradMask and RRR (see the package
 // documentation for the five passes).
-func (o *Objective) inputGradientPenalty(net *nn.Network, b Batch) Terms {
+func (o *Objective) inputGradientPenalty(net nn.Model, b Batch) Terms {
 	in, k, n := net.Input(), net.Classes(), b.N
 	f := net.Forward(b.X, n, true)
 	softmaxRows(o.probs, f, n, k)
