@@ -338,7 +338,7 @@ func loadInput(path string, m *loaded) (x, display []float32, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		im, err := imageio.Decode(b, 3, h, w)
+		im, err := imageio.Decode(b, 3, h, w, imageio.DefaultLimits())
 		if err != nil {
 			return nil, nil, err
 		}

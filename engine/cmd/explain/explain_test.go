@@ -122,7 +122,7 @@ func TestONNXImage(t *testing.T) {
 		t.Errorf("output %q", out)
 	}
 	// The input as the model should see it: the PNG resized, in [-1, 1].
-	im, err := imageio.Decode(img, 3, 12, 12)
+	im, err := imageio.Decode(img, 3, 12, 12, imageio.DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
