@@ -8,7 +8,9 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
+	"saliencyexplorer/engine/metrics"
 	"saliencyexplorer/wasm/protocol"
 )
 
@@ -263,5 +265,50 @@ func TestSoftHyphens(t *testing.T) {
 		if got := SoftHyphens(in); got != want {
 			t.Errorf("SoftHyphens(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestColourScale(t *testing.T) {
+	v := NewView()
+	v.Main = heatState{Map: []float32{1}, Scale: HeatScale{0, 0.4}}
+	if v.ScaleNote() != "top 0.4" || v.DrawScale(false).Hi != 0.4 {
+		t.Errorf("one pane: %q", v.ScaleNote())
+	}
+	v.CompareMode = CompareBeforeAfter
+	v.Cmp = heatState{Map: []float32{1}, Scale: HeatScale{0, 0.03}}
+	if v.DrawScale(true).Hi != 0.03 || v.ScaleNote() != "each pane its own scale: top 0.4 left, 0.03 right" {
+		t.Errorf("own scales: %v, %q", v.DrawScale(true), v.ScaleNote())
+	}
+	v.SharedScale = true
+	if v.DrawScale(true).Hi != 0.4 || v.DrawScale(false).Hi != 0.4 || v.ScaleNote() != "one scale for both panes, top 0.4" {
+		t.Errorf("shared: %v, %q", v.DrawScale(true), v.ScaleNote())
+	}
+	v.CompareMode = CompareOff
+	if v.DrawScale(false).Hi != 0.4 {
+		t.Errorf("shared without a second pane")
+	}
+}
+
+func TestFigureLines(t *testing.T) {
+	a := newApp(newMemStore())
+	if a.figureLines(time.Time{}) != nil {
+		t.Errorf("lines without a picture")
+	}
+	a.Session.Install(&protocol.ModelInfo{Name: "phantom-baseline", Method: "baseline", Dataset: "phantom", Classes: []string{"normal", "cardiomegaly"}, W: 64, H: 64}, nil, nil)
+	a.View.Pic = &Picture{Name: "Film 2", Width: 64, Height: 64, Label: 1, Sample: true}
+	a.View.Probs = [][]float64{{0.25, 0.75}}
+	a.View.Main = heatState{Map: []float32{1}, Method: "gradient", Model: "original", Class: 1, Scale: HeatScale{0, 0.415},
+		AgreeOK: true, Agree: metrics.Agreement{IoU: 0.25, RelevanceMass: 0.5, Pointing: true}}
+	a.Mask.Area = 10
+	got := strings.Join(a.figureLines(time.Date(2026, 11, 27, 13, 0, 0, 0, time.UTC)), "\n")
+	for _, want := range []string{"Film 2 · 64×64 · true class cardiomegaly", "Model: phantom-baseline (Baseline) · Phantom chest films",
+		"Prediction: normal 25.0 % · cardiomegaly 75.0 %", "Input gradient · original model, class “cardiomegaly” · mask agreement: IoU 0.250, relevance mass 50.0 %, pointing game hit",
+		"Colour scale (Inferno): 0 to 0.415", "2026-11-27 13:00 UTC"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("figure text lacks %q:\n%s", want, got)
+		}
+	}
+	if w := wrapLines([]string{"aaa bbb ccc ddd"}, 9); len(w) != 2 || w[0] != "aaa bbb" || w[1] != "  ccc ddd" {
+		t.Errorf("wrapLines = %q", w)
 	}
 }
