@@ -157,6 +157,8 @@ func (a *App) onInit(r Reply) {
 // modelReady installs a model description and its samples.
 func (a *App) modelReady(r Reply) {
 	a.Session.Install(r.Model, r.Models, r.Dataset)
+	a.Session.UseRegistry(r.Registry)
+	a.View.UseMethods(a.Session)
 	a.store.Set(keyModel, a.Session.Model.Key)
 	lib := a.Library
 	for _, s := range lib.Samples {

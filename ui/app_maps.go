@@ -15,7 +15,7 @@ func (a *App) analyze() {
 	if a.Session.HasTuned {
 		models = append(models, protocol.Tuned)
 	}
-	a.eng.Send(&protocol.Header{Kind: protocol.Predict, Predict: &protocol.PredictRequest{Models: models}}, [][]byte{protocol.FloatBytes(pic.Input)}, func(r Reply) {
+	a.eng.Send(&protocol.Header{Kind: protocol.Predict, Picture: pic.Key, Predict: &protocol.PredictRequest{Models: models}}, nil, func(r Reply) {
 		if v.Pic != pic {
 			return
 		}
@@ -62,7 +62,7 @@ func (a *App) requestMap(cmp bool) {
 		req.Blur = 0
 	}
 	var id int
-	id = a.eng.Send(&protocol.Header{Kind: protocol.Saliency, Saliency: req}, [][]byte{protocol.FloatBytes(pic.Input)}, func(r Reply) {
+	id = a.eng.Send(&protocol.Header{Kind: protocol.Saliency, Picture: pic.Key, Saliency: req}, nil, func(r Reply) {
 		if v.Pic != pic || st.ID != id {
 			return
 		}
@@ -129,7 +129,7 @@ func (a *App) redrawHeat() {
 
 func (a *App) updateLabels() {
 	v, s := a.View, a.Session
-	a.surf.SetLabels(v.PaneLabel(false, s.MainModel(), s.ModelLabel), v.PaneLabel(true, s.MainModel(), s.ModelLabel))
+	a.surf.SetLabels(v.PaneLabel(false, s), v.PaneLabel(true, s))
 	a.surf.ShowCompare(v.CompareMode != CompareOff && v.Pic != nil)
 }
 

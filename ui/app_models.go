@@ -25,7 +25,7 @@ func (a *App) SelectDataset(name string) {
 	if name == s.Model.Dataset {
 		return
 	}
-	a.switchTo(&protocol.SelectRequest{Dataset: name}, DatasetTitle(name))
+	a.switchTo(&protocol.SelectRequest{Dataset: name}, a.Session.DatasetTitle(name))
 }
 
 // switchTo asks the engine for another model and, once it is there,

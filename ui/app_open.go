@@ -36,6 +36,13 @@ func (a *App) OpenUserImage(u *UserImage) {
 		return
 	}
 	a.View.openSeq++
+	// The engine keeps the stored input under the picture's key, as it
+	// keeps a decoded file, so that predictions and maps name it.
+	a.eng.Send(&protocol.Header{Kind: protocol.Keep, Picture: u.Key}, [][]byte{protocol.FloatBytes(x)}, func(r Reply) {
+		if r.Kind == protocol.Failed {
+			a.Error = "Could not open “" + u.Name + "”: " + r.Error
+		}
+	})
 	a.showPicture(&Picture{Key: u.Key, Name: u.Name, Label: label, Width: u.Width, Height: u.Height, Input: x, Format: "stored", C: m.C, H: m.H, W: m.W}, js.Undefined())
 }
 
@@ -119,7 +126,7 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 	seq := v.openSeq
 	v.Opening = pic.Name
 	m := a.Session.Model
-	a.eng.Send(&protocol.Header{Kind: protocol.Decode, DecodeRq: a.decodeRequest(pic)}, [][]byte{b}, func(r Reply) {
+	a.eng.Send(&protocol.Header{Kind: protocol.Decode, Picture: pic.Key, DecodeRq: a.decodeRequest(pic)}, [][]byte{b}, func(r Reply) {
 		if seq != v.openSeq {
 			return
 		}
@@ -332,7 +339,7 @@ func (a *App) redecode() {
 	m := a.Session.Model
 	v.openSeq++
 	seq := v.openSeq
-	a.eng.Send(&protocol.Header{Kind: protocol.Decode, DecodeRq: a.decodeRequest(pic)}, [][]byte{b}, func(r Reply) {
+	a.eng.Send(&protocol.Header{Kind: protocol.Decode, Picture: pic.Key, DecodeRq: a.decodeRequest(pic)}, [][]byte{b}, func(r Reply) {
 		if seq != v.openSeq || v.Pic != pic {
 			return
 		}

@@ -28,12 +28,12 @@ func (a *App) figureLines(now time.Time) []string {
 		l += " · true class " + s.ClassName(pic.Label)
 	}
 	lines = append(lines, l)
-	model := "Model: " + m.Name + " (" + MethodName(m.Method) + ")"
+	model := "Model: " + m.Name + " (" + s.ObjectiveLabel(m.Method) + ")"
 	if s.HasTuned {
 		model += ", fine-tuned in the browser"
 	}
 	if m.Dataset != "" {
-		model += " · " + DatasetTitle(m.Dataset)
+		model += " · " + s.DatasetTitle(m.Dataset)
 	}
 	lines = append(lines, model)
 	if p := v.MainProbs(s.HasTuned); p != nil {
@@ -64,7 +64,7 @@ func (a *App) figureLines(now time.Time) []string {
 		if len(panes) > 1 {
 			side = map[bool]string{false: "Left: ", true: "Right: "}[cmp]
 		}
-		l := side + v.PaneLabel(cmp, s.MainModel(), s.ModelLabel) + ", class “" + s.ClassName(st.Class) + "”"
+		l := side + v.PaneLabel(cmp, s) + ", class “" + s.ClassName(st.Class) + "”"
 		if a.Mask.Area > 0 && st.AgreeOK {
 			hit := "miss"
 			if st.Agree.Pointing {
@@ -79,7 +79,7 @@ func (a *App) figureLines(now time.Time) []string {
 	} else if n != "" {
 		lines = append(lines, "Colour scale ("+v.Cmap.Label()+"): "+n)
 	}
-	if w := CaveatText(Caveats(pic, m, a.Library.SampleStats()), m.Name); w != "" {
+	if w := CaveatText(Caveats(pic, m, a.Library.SampleStats(), s.DatasetTitle(m.Dataset)), m.Name); w != "" {
 		lines = append(lines, w)
 	}
 	lines = append(lines, "Saliency Explorer · "+now.UTC().Format("2006-01-02 15:04 UTC"))
@@ -125,7 +125,7 @@ func (a *App) SaveFigure() {
 		if !cmp && a.Mask.ShowMask && a.Mask.Area > 0 {
 			ctx.Call("drawImage", a.surf.outline, x, y, dw, dh)
 		}
-		label := v.PaneLabel(cmp, a.Session.MainModel(), a.Session.ModelLabel)
+		label := v.PaneLabel(cmp, a.Session)
 		ctx.Set("font", "13px sans-serif")
 		tw := ctx.Call("measureText", label).Get("width").Float()
 		ctx.Set("fillStyle", "rgba(10,12,15,0.75)")

@@ -118,7 +118,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgn.AddAttrInterface("class", c.DatasetClass(d))
 					vgn.AddAttrInterface("data-dataset", d)
 					vgn.AddAttrInterface("disabled", c.Session.Switching != "")
-					vgn.SetInnerHTML(DatasetTitle(d))
+					vgn.SetInnerHTML(c.Session.DatasetTitle(d))
 					vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 						EventType: "click",
 						Func:      func(event vugu.DOMEvent) { c.Do.SelectDataset(d) },

@@ -57,7 +57,7 @@ func TestScoreReading(t *testing.T) {
 		{-1, -1, "", "No test scores"},
 		{0.7, 0.6, "crosses", "better than chance"},
 	} {
-		if got := ScoreReading(tc.auc, tc.acc, tc.ds); !strings.Contains(strings.ToLower(got), strings.ToLower(tc.want)) {
+		if got := engineSession().ScoreReading(tc.auc, tc.acc, tc.ds); !strings.Contains(strings.ToLower(got), strings.ToLower(tc.want)) {
 			t.Errorf("ScoreReading(%v, %v, %s) = %q, want %q in it", tc.auc, tc.acc, tc.ds, got, tc.want)
 		}
 	}
@@ -124,26 +124,27 @@ func TestTrainerFields(t *testing.T) {
 			t.Errorf("λ %q accepted", s)
 		}
 	}
-	tr.SetMethod("rrr", protocol.DatasetInfo{}) // a method's own λ replaces an invalid one
-	if tr.Problem() != "" || tr.Lambda != defaultLambda["rrr"] {
+	ds := engineSession().Registry.Datasets[0]
+	tr.SetMethod("rrr", ds) // the λ the engine suggests replaces an invalid one
+	if tr.Problem() != "" || tr.Lambda != ds.Lambda["rrr"] || tr.Lambda <= 0 {
 		t.Errorf("after choosing RRR: problem %q, λ %v", tr.Problem(), tr.Lambda)
 	}
 }
 
 func TestPaneLabelAfterCancel(t *testing.T) {
 	v := NewView()
-	label := func(m string) string { return m + " model" }
-	if got := v.PaneLabel(false, "original", label); got != "Input gradient · original model" {
+	s := engineSession()
+	if got := v.PaneLabel(false, s); got != "Input gradient · original model" {
 		t.Errorf("label without a map: %q", got)
 	}
 	v.Main = heatState{Map: []float32{1}, Method: "gradient", Model: "original"}
 	v.Method = "occlusion"
 	v.Main.Want, v.Main.Busy = "occlusion", true
-	if got := v.PaneLabel(false, "original", label); got != "Input gradient · original model" {
+	if got := v.PaneLabel(false, s); got != "Input gradient · original model" {
 		t.Errorf("label while occlusion is computed: %q", got)
 	}
 	v.Main.Busy, v.Main.Err = false, "Cancelled"
-	if got := v.PaneLabel(false, "original", label); got != "Input gradient · original model (Occlusion cancelled)" {
+	if got := v.PaneLabel(false, s); got != "Input gradient · original model (Occlusion cancelled)" {
 		t.Errorf("label after Esc: %q", got)
 	}
 }
@@ -151,11 +152,11 @@ func TestPaneLabelAfterCancel(t *testing.T) {
 func TestBlankNote(t *testing.T) {
 	v := NewView()
 	v.Main = heatState{Map: []float32{0, 0}, Method: "gradcam", Info: protocol.MapInfo{Max: 0}}
-	if got := v.BlankNote("normal"); !strings.Contains(got, "no positive evidence for “normal”") {
+	if got := v.BlankNote("normal", engineSession()); !strings.Contains(got, "no positive evidence for “normal”") {
 		t.Errorf("BlankNote = %q", got)
 	}
 	v.Main.Info.Max = 0.3
-	if got := v.BlankNote("normal"); got != "" {
+	if got := v.BlankNote("normal", engineSession()); got != "" {
 		t.Errorf("a map with values gets a note: %q", got)
 	}
 }
@@ -199,10 +200,10 @@ func TestCaveats(t *testing.T) {
 		}
 	}
 	pic := &Picture{Width: 8, Height: 8, Input: like}
-	if c := Caveats(pic, m, ref); len(c) != 0 {
+	if c := Caveats(pic, m, ref, "Phantom chest films"); len(c) != 0 {
 		t.Errorf("an image like the samples: %q", c)
 	}
-	if c := Caveats(&Picture{Sample: true, Color: true}, m, ref); c != nil {
+	if c := Caveats(&Picture{Sample: true, Color: true}, m, ref, "Phantom chest films"); c != nil {
 		t.Errorf("a sample gets caveats: %q", c)
 	}
 	bright := make([]float32, 64)
@@ -219,7 +220,7 @@ func TestCaveats(t *testing.T) {
 		{&Picture{Width: 8, Height: 8, Input: like, Dicom: &protocol.Decoded{Modality: "CT"}}, "DICOM CT scan"},
 		{&Picture{Width: 8, Height: 8, Input: bright}, "intensities"},
 	} {
-		c := Caveats(tc.pic, m, ref)
+		c := Caveats(tc.pic, m, ref, "Phantom chest films")
 		if len(c) != 1 || !strings.Contains(c[0], tc.want) {
 			t.Errorf("caveats %q, want one about %q", c, tc.want)
 		}
@@ -291,6 +292,7 @@ func TestColourScale(t *testing.T) {
 
 func TestFigureLines(t *testing.T) {
 	a := newApp(newMemStore())
+	a.Session = engineSession()
 	if a.figureLines(time.Time{}) != nil {
 		t.Errorf("lines without a picture")
 	}

@@ -27,7 +27,7 @@ func (c *MetricsPanel) Head(cmp bool) string {
 		}
 		return "after"
 	}
-	return MethodLabel(st.Method)
+	return c.Session.MethodLabel(st.Method)
 }
 
 func (c *MetricsPanel) ok(cmp bool) bool { st := c.st(cmp); return st.Map != nil && st.AgreeOK }

@@ -31,12 +31,12 @@ func (c *ModelPicker) Toggle() {
 // Groups returns the models by data set: shipped models in manifest order,
 // then the user's own under "Your models".
 func (c *ModelPicker) Groups() []ModelGroup {
-	return groupModels(c.Session.Models)
+	return groupModels(c.Session.Models, c.Session.DatasetTitle)
 }
 
-// groupModels groups models by data set, keeping their order; models not
-// shipped with the site go last, in their own group.
-func groupModels(models []protocol.ModelInfo) []ModelGroup {
+// groupModels groups models by data set, titled by title, keeping their
+// order; models not shipped with the site go last, in their own group.
+func groupModels(models []protocol.ModelInfo, title func(dataset string) string) []ModelGroup {
 	var groups []ModelGroup
 	idx := map[string]int{}
 	var own []protocol.ModelInfo
@@ -49,7 +49,7 @@ func groupModels(models []protocol.ModelInfo) []ModelGroup {
 		if !ok {
 			i = len(groups)
 			idx[m.Dataset] = i
-			groups = append(groups, ModelGroup{Dataset: m.Dataset, Title: DatasetTitle(m.Dataset)})
+			groups = append(groups, ModelGroup{Dataset: m.Dataset, Title: title(m.Dataset)})
 		}
 		groups[i].Models = append(groups[i].Models, m)
 	}

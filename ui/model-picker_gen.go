@@ -154,7 +154,7 @@ func (c *ModelPicker) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 									vgparent.AppendChild(vgn)
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "opt-method"}}}
 									vgparent.AppendChild(vgn)
-									vgn.SetInnerHTML(MethodName(m.Method))
+									vgn.SetInnerHTML(c.Session.ObjectiveLabel(m.Method))
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n                    "}
 									vgparent.AppendChild(vgn)
 									if m.HasTuned {
@@ -174,12 +174,12 @@ func (c *ModelPicker) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								vgparent.AppendChild(vgn)
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "opt-blurb"}}}
 								vgparent.AppendChild(vgn)
-								vgn.SetInnerHTML(ModelBlurb(m))
+								vgn.SetInnerHTML(c.Session.ModelBlurb(m))
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n                "}
 								vgparent.AppendChild(vgn)
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "opt-reading"}}}
 								vgparent.AppendChild(vgn)
-								vgn.SetInnerHTML(ScoreReading(m.TestAUC, m.TestAcc, m.Dataset))
+								vgn.SetInnerHTML(c.Session.ScoreReading(m.TestAUC, m.TestAcc, m.Dataset))
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n                "}
 								vgparent.AppendChild(vgn)
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "opt-scores"}}}

@@ -79,7 +79,7 @@ const margin = 0.05
 // (ref: the data set's samples): a DICOM scan, a colour image for a grey
 // model, another shape, intensities outside the samples' range. It is
 // empty for the data set's own samples.
-func Caveats(pic *Picture, m protocol.ModelInfo, ref RefStats) []string {
+func Caveats(pic *Picture, m protocol.ModelInfo, ref RefStats, datasetTitle string) []string {
 	if pic == nil || pic.Sample {
 		return nil
 	}
@@ -89,7 +89,7 @@ func Caveats(pic *Picture, m protocol.ModelInfo, ref RefStats) []string {
 		if d.Modality != "" {
 			kind = d.Modality + " scan"
 		}
-		out = append(out, "it is a DICOM "+kind+", not one of the "+DatasetTitle(m.Dataset)+" images the model learned from")
+		out = append(out, "it is a DICOM "+kind+", not one of the "+datasetTitle+" images the model learned from")
 	}
 	if pic.Color && m.C == 1 {
 		out = append(out, "it is in colour; the model reads grey images")

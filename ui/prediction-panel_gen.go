@@ -68,7 +68,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgparent.AppendChild(vgn)
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute(nil)}
 					vgparent.AppendChild(vgn)
-					vgn.SetInnerHTML("(" + MethodName(c.Session.Model.Method) + ")")
+					vgn.SetInnerHTML("(" + c.Session.ObjectiveLabel(c.Session.Model.Method) + ")")
 				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 				vgparent.AppendChild(vgn)

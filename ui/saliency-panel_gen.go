@@ -48,7 +48,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				_ = vgparent
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 				vgparent.AppendChild(vgn)
-				for _, m := range SaliencyMethods {
+				for _, m := range c.Session.Methods() {
 					var vgiterkey interface{} = m.ID
 					_ = vgiterkey
 					m := m
@@ -75,7 +75,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		vgparent.AppendChild(vgn)
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "help"}}}
 		vgparent.AppendChild(vgn)
-		vgn.SetInnerHTML(c.View.MethodHelp())
+		vgn.SetInnerHTML(c.Session.MethodHelp(c.View.Method))
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "label", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "field"}}}
@@ -364,7 +364,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					_ = vgparent
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 					vgparent.AppendChild(vgn)
-					for _, m := range SaliencyMethods {
+					for _, m := range c.Session.Methods() {
 						var vgiterkey interface{} = m.ID
 						_ = vgiterkey
 						m := m

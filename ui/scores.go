@@ -16,17 +16,21 @@ func BeforeAfter(before, after float64, f func(float64) string) string {
 	return f(before) + " → " + f(after)
 }
 
-// shortcutOf names a data set's shortcut and its images, for readings.
-func shortcutOf(dataset string) (shortcut, images string) {
-	switch dataset {
-	case "phantom":
-		return "the laterality marker", "films"
-	case "decoy-mnist", "decoy-fashion", "mnist", "fashion":
-		return "the corner swatch", "images"
-	case "crosses":
-		return "the shortcut", "images"
+// shortcutOf names a data set's shortcut and its images, for readings,
+// from the engine's registry.
+func (s *Session) shortcutOf(dataset string) (shortcut, images string) {
+	shortcut, images = "a shortcut", "images"
+	for _, d := range s.Registry.Datasets {
+		if d.Name == dataset {
+			if d.Shortcut != "" {
+				shortcut = d.Shortcut
+			}
+			if d.Images != "" {
+				images = d.Images
+			}
+		}
 	}
-	return "a shortcut", "images"
+	return shortcut, images
 }
 
 // ScoreReading says in one line what a model's test AUC and accuracy mean,
@@ -34,8 +38,8 @@ func shortcutOf(dataset string) (shortcut, images string) {
 // (METHODS.md): an AUC near 0 ranks the test images backwards, an AUC near
 // 1 with a low accuracy ranks well but puts its threshold in the wrong
 // place.
-func ScoreReading(auc, acc float64, dataset string) string {
-	shortcut, images := shortcutOf(dataset)
+func (s *Session) ScoreReading(auc, acc float64, dataset string) string {
+	shortcut, images := s.shortcutOf(dataset)
 	switch {
 	case !known(auc) && !known(acc):
 		return "No test scores: there is no test split for it in the browser."

@@ -28,6 +28,9 @@ type Session struct {
 	Model   protocol.ModelInfo
 	Models  []protocol.ModelInfo // every model the picker offers
 	Dataset protocol.DatasetInfo
+	// Registry is what the engine offers: saliency methods, training
+	// objectives, data sets (see registry.go).
+	Registry protocol.Registry
 	// HasTuned reports whether the current model has a fine-tuned copy.
 	HasTuned   bool
 	PickerOpen bool
@@ -175,7 +178,7 @@ func (s *Session) ModelTitle() string {
 	m := s.Model
 	src := map[string]string{"shipped": "shipped with this site", "starter": "trained in this browser at start-up", "file": "loaded from your files"}[m.Source]
 	t := fmt.Sprintf("%s (%s), trained with %s; %d parameters; classes: %v; test accuracy %s, AUC %s, mean saliency IoU %s. %s",
-		m.Name, src, m.Method, m.Params, m.Classes, Pct(m.TestAcc), Num(m.TestAUC), Num(m.TestIoU), ScoreReading(m.TestAUC, m.TestAcc, m.Dataset))
+		m.Name, src, m.Method, m.Params, m.Classes, Pct(m.TestAcc), Num(m.TestAUC), Num(m.TestIoU), s.ScoreReading(m.TestAUC, m.TestAcc, m.Dataset))
 	if c := s.TunedComparison(m); c != "" && s.HasTuned {
 		t += " Fine-tuned: " + c + "."
 	}
@@ -203,50 +206,6 @@ func (s *Session) ModelName(key string) string {
 		}
 	}
 	return key
-}
-
-// DatasetTitle names a data set for people.
-func DatasetTitle(name string) string {
-	switch name {
-	case "crosses":
-		return "Crosses"
-	case "phantom":
-		return "Phantom chest films"
-	case "decoy-mnist", "mnist":
-		return "Decoy MNIST"
-	case "decoy-fashion", "fashion":
-		return "Decoy Fashion-MNIST"
-	case "":
-		return "other"
-	}
-	return name
-}
-
-// MethodName names a training objective in a few words.
-func MethodName(m string) string {
-	for _, x := range TrainMethods {
-		if x.ID == m {
-			return x.Label
-		}
-	}
-	if m == "" {
-		return "unknown training"
-	}
-	return m
-}
-
-// ModelBlurb says in plain words what a model is.
-func ModelBlurb(m protocol.ModelInfo) string {
-	switch {
-	case m.Source == "file":
-		return "The model you loaded from your files."
-	case m.Source == "starter":
-		return "Trained in this browser when the page started."
-	case m.Method == "baseline":
-		return "Trained on the images as they are: it may have learned the shortcut."
-	default:
-		return "Trained with " + MethodName(m.Method) + " to look inside the masks."
-	}
 }
 
 // Pct formats a fraction as a percentage.

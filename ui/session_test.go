@@ -66,7 +66,8 @@ func TestFormat(t *testing.T) {
 		got, want string
 	}{
 		{Pct(0.25), "25.0 %"}, {Pct(-1), "–"}, {Num(0.9876), "0.988"}, {Num(-1), "–"},
-		{DatasetTitle("decoy-mnist"), "Decoy MNIST"}, {MethodName("rrr"), "Right for the Right Reasons"}, {MethodName(""), "unknown training"},
+		{engineSession().DatasetTitle("decoy-mnist"), "Decoy MNIST"}, {engineSession().ObjectiveLabel("rrr"), "Right for the Right Reasons"},
+		{engineSession().ObjectiveLabel(""), "unknown training"}, {(&Session{}).MethodLabel("gradient"), "gradient"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)

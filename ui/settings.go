@@ -29,10 +29,12 @@ func loadSettings(s Store, v *View, m *MaskEditor) {
 		return
 	}
 	v.SharedScale = st.SharedScale
-	if knownMethod(st.Method) {
+	// The methods are checked against the engine's registry when it
+	// arrives (App.modelReady, View.UseMethods).
+	if st.Method != "" {
 		v.Method = st.Method
 	}
-	if knownMethod(st.CompareMethod) {
+	if st.CompareMethod != "" {
 		v.CompareMethod = st.CompareMethod
 	}
 	switch st.CompareMode {

@@ -9,26 +9,10 @@ import (
 	"saliencyexplorer/wasm/protocol"
 )
 
-// TrainMethods lists the fine-tuning objectives with a one-line
-// explanation each (METHODS.md).
-var TrainMethods = []struct{ ID, Label, Help string }{
-	{"baseline", "Baseline", "Cross-entropy only: the mask is ignored."},
-	{"masked", "Masked input", "Trains on the image with everything outside the mask blacked out."},
-	{"shuffle", "Shuffle outside", "Trains on images whose pixels outside the mask are shuffled."},
-	{"actdiff", "ActDiff", "Penalises features that change when the outside of the mask is shuffled (λ)."},
-	{"gradmask", "GradMask", "Penalises input gradient outside the mask (absolute value, λ)."},
-	{"rrr", "Right for the Right Reasons", "Penalises squared input gradient outside the mask (λ)."},
-}
-
-// defaultLambda is a starting λ per method for a data set whose engine
-// suggests none (the lab's defaults on Crosses, engine/lab); methods
-// without a penalty ignore it.
-var defaultLambda = map[string]float64{"actdiff": 1, "gradmask": 0.003, "rrr": 10}
-
 // Trainer is the fine-tuning part of the page: the panel's settings, the
 // run in progress and its history of epochs (the charts).
 type Trainer struct {
-	Method  string // objective, an ID of TrainMethods
+	Method  string // objective, an ID of the registry's Objectives
 	Lambda  float64
 	LR      float64
 	Epochs  int
@@ -62,13 +46,11 @@ func NewTrainer() *Trainer {
 	return &Trainer{Method: "masked", Lambda: 10, LR: 3e-3, Epochs: 3}
 }
 
-// SetMethod selects a fine-tuning method and its usual λ on data set ds.
+// SetMethod selects a fine-tuning method and the λ the engine suggests for
+// it on data set ds (a method without a penalty keeps λ).
 func (t *Trainer) SetMethod(m string, ds protocol.DatasetInfo) {
 	t.Method = m
 	if l, ok := ds.Lambda[m]; ok {
-		t.Lambda = l
-		t.valid("lambda")
-	} else if l, ok := defaultLambda[m]; ok {
 		t.Lambda = l
 		t.valid("lambda")
 	}
@@ -140,16 +122,6 @@ func (t *Trainer) FieldText(field string) string {
 		return strconv.FormatFloat(t.Lambda, 'g', -1, 64)
 	case "epochs":
 		return strconv.Itoa(t.Epochs)
-	}
-	return ""
-}
-
-// Help returns the explanation of the selected method.
-func (t *Trainer) Help() string {
-	for _, m := range TrainMethods {
-		if m.ID == t.Method {
-			return m.Help
-		}
 	}
 	return ""
 }

@@ -14,9 +14,9 @@ func TestTrainSettingsFollowDataset(t *testing.T) {
 	if tr.LR != 3e-3 || tr.Lambda != 1 {
 		t.Errorf("after a data set change: LR %v, λ %v; want the data set's 0.003 and 1", tr.LR, tr.Lambda)
 	}
-	tr.SetMethod("actdiff", ds) // not suggested by this data set: the default
-	if tr.Lambda != defaultLambda["actdiff"] {
-		t.Errorf("ActDiff λ %v, want the default %v", tr.Lambda, defaultLambda["actdiff"])
+	tr.SetMethod("actdiff", ds) // not suggested by this data set: λ stays
+	if tr.Lambda != 1 {
+		t.Errorf("ActDiff λ %v, want the 1 it had", tr.Lambda)
 	}
 	tr.SetMethod("gradmask", ds)
 	if tr.Lambda != 1 {
@@ -26,7 +26,21 @@ func TestTrainSettingsFollowDataset(t *testing.T) {
 	if tr.Lambda != 1 || tr.Method != "baseline" {
 		t.Errorf("baseline: method %q, λ %v", tr.Method, tr.Lambda)
 	}
-	if tr.Help() == "" {
+	// With the engine's registry: every penalized objective has a λ on
+	// every data set, and the trainer takes it.
+	s := engineSession()
+	for _, d := range s.Registry.Datasets {
+		for _, o := range s.Objectives() {
+			if !o.Penalty {
+				continue
+			}
+			tr.SetMethod(o.ID, d)
+			if tr.Lambda != d.Lambda[o.ID] || tr.Lambda <= 0 {
+				t.Errorf("%s on %s: λ %v, the engine suggests %v", o.ID, d.Name, tr.Lambda, d.Lambda[o.ID])
+			}
+		}
+	}
+	if s.ObjectiveHelp(tr.Method) == "" {
 		t.Errorf("no help for %q", tr.Method)
 	}
 }

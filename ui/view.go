@@ -12,35 +12,6 @@ const (
 	CompareBeforeAfter = "before-after"
 )
 
-// SaliencyMethods lists the saliency methods with their speed.
-var SaliencyMethods = []struct{ ID, Label, Help string }{
-	{"gradient", "Input gradient", "How much each pixel changes the score (fast)."},
-	{"gradxinput", "Gradient × input", "Gradient weighted by pixel brightness (fast)."},
-	{"smoothgrad", "SmoothGrad", "Gradient averaged over noisy copies (slower)."},
-	{"integrated", "Integrated Gradients", "Gradient integrated from a black image (slower)."},
-	{"gradcam", "Grad-CAM", "Which regions of the last feature map support the class (fast, coarse)."},
-	{"occlusion", "Occlusion", "Score drop when a patch is covered (slow)."},
-}
-
-// MethodLabel names a saliency method.
-func MethodLabel(m string) string {
-	for _, x := range SaliencyMethods {
-		if x.ID == m {
-			return x.Label
-		}
-	}
-	return m
-}
-
-func knownMethod(m string) bool {
-	for _, x := range SaliencyMethods {
-		if x.ID == m {
-			return true
-		}
-	}
-	return false
-}
-
 // Picture is the image being viewed.
 type Picture struct {
 	Key, Name     string
@@ -177,36 +148,45 @@ func (v *View) PaneSpec(cmp bool, mainModel string) (method, model string) {
 	return v.CompareMethod, mainModel
 }
 
-// MethodHelp explains the main method.
-func (v *View) MethodHelp() string {
-	for _, x := range SaliencyMethods {
-		if x.ID == v.Method {
-			return x.Help
+// UseMethods replaces a chosen saliency method that the engine does not
+// offer (a setting stored by an older page) by one it does: Grad-CAM for
+// the second pane if offered, else the first method.
+func (v *View) UseMethods(s *Session) {
+	ms := s.Methods()
+	if len(ms) == 0 {
+		return
+	}
+	if !s.KnownMethod(v.Method) {
+		v.Method = ms[0].ID
+	}
+	if !s.KnownMethod(v.CompareMethod) {
+		v.CompareMethod = ms[0].ID
+		if s.KnownMethod("gradcam") {
+			v.CompareMethod = "gradcam"
 		}
 	}
-	return ""
 }
 
-// PaneLabel names what a pane shows: the map's method and model
-// (mainModel and the session's labels name models), and, when a request for
-// another method was cancelled, that the map is the previous one.
-func (v *View) PaneLabel(cmp bool, mainModel string, modelLabel func(string) string) string {
+// PaneLabel names what a pane shows: the map's method and model (the
+// session names them), and, when a request for another method was
+// cancelled, that the map is the previous one.
+func (v *View) PaneLabel(cmp bool, s *Session) string {
 	st := v.Pane(cmp)
-	method, model := v.PaneSpec(cmp, mainModel)
+	method, model := v.PaneSpec(cmp, s.MainModel())
 	if st.Map != nil && st.Method != "" {
 		method, model = st.Method, st.Model
 	}
-	label := MethodLabel(method) + " · " + modelLabel(model)
+	label := s.MethodLabel(method) + " · " + s.ModelLabel(model)
 	if st.Err == "Cancelled" && st.Want != "" && st.Want != method {
-		label += " (" + MethodLabel(st.Want) + " cancelled)"
+		label += " (" + s.MethodLabel(st.Want) + " cancelled)"
 	}
 	return label
 }
 
-// BlankNote explains a main map without any positive value, or returns "".
-// Grad-CAM keeps only features that speak for the class, so its map is
-// blank when none does.
-func (v *View) BlankNote(className string) string {
+// BlankNote explains a main map without any positive value, or returns ""
+// (the session names the method). Grad-CAM keeps only features that speak
+// for the class, so its map is blank when none does.
+func (v *View) BlankNote(className string, s *Session) string {
 	st := &v.Main
 	if st.Map == nil || st.Busy || st.Info.Max > 0 {
 		return ""
@@ -214,7 +194,7 @@ func (v *View) BlankNote(className string) string {
 	if st.Method == "gradcam" {
 		return "Grad-CAM is blank: the last feature map holds no positive evidence for “" + className + "” (Grad-CAM keeps only what speaks for the class). Try the predicted class or another method."
 	}
-	return MethodLabel(st.Method) + " is blank: no pixel raises the score of “" + className + "” here."
+	return s.MethodLabel(st.Method) + " is blank: no pixel raises the score of “" + className + "” here."
 }
 
 // DrawScale is the colour scale a pane's map is drawn with: its own, or

@@ -68,7 +68,19 @@ func TestViewPanes(t *testing.T) {
 	if v.HeatOpacity() != 0 {
 		t.Errorf("a hidden map has opacity %v", v.HeatOpacity())
 	}
-	if MethodLabel("integrated") != "Integrated Gradients" || v.MethodHelp() == "" {
+	s := engineSession()
+	if s.MethodLabel("integrated") != "Integrated Gradients" || s.MethodHelp(v.Method) == "" {
 		t.Errorf("method label or help missing")
+	}
+	// A method the engine does not offer (an older page's setting) is
+	// replaced by one it does.
+	v.Method, v.CompareMethod = "retired", "gone"
+	v.UseMethods(&Session{})
+	if v.Method != "retired" {
+		t.Errorf("UseMethods without a registry changed the method to %q", v.Method)
+	}
+	v.UseMethods(s)
+	if v.Method != "gradient" || v.CompareMethod != "gradcam" {
+		t.Errorf("after UseMethods: %q and %q", v.Method, v.CompareMethod)
 	}
 }

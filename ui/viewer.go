@@ -22,12 +22,12 @@ func (c *Viewer) BusyText() string {
 	if !st.Busy {
 		st = &c.View.Cmp
 	}
-	return "Computing " + MethodLabel(st.Want) + "…"
+	return "Computing " + c.Session.MethodLabel(st.Want) + "…"
 }
 
 // BlankNote explains a blank map, or is "".
 func (c *Viewer) BlankNote() string {
-	return c.View.BlankNote(c.Session.ClassName(c.View.Main.Class))
+	return c.View.BlankNote(c.Session.ClassName(c.View.Main.Class), c.Session)
 }
 
 // Progress is the computing map's progress in [0, 1].
