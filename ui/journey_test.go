@@ -314,3 +314,65 @@ func TestFigureLines(t *testing.T) {
 		t.Errorf("wrapLines = %q", w)
 	}
 }
+
+// TestReferenceKinds: a sample whose shipped mask marks everything but a
+// corner swatch offers the object mask first; one whose mask marks the
+// evidence offers only that.
+func TestReferenceKinds(t *testing.T) {
+	const S = 10
+	img := grayPNG(t, S, S, func(x, y int) uint8 {
+		switch {
+		case x < 2 && y < 2:
+			return 230 // the swatch
+		case x >= 4 && x < 7 && y >= 4 && y < 7:
+			return 200 // the object
+		}
+		return 0
+	})
+	swatch := grayPNG(t, S, S, func(x, y int) uint8 {
+		if x < 2 && y < 2 {
+			return 0
+		}
+		return 255
+	})
+	heart := grayPNG(t, S, S, func(x, y int) uint8 {
+		if x >= 4 && x < 7 && y >= 4 && y < 7 {
+			return 255
+		}
+		return 0
+	})
+	lib := NewLibrary(newMemStore())
+	lib.Samples = []*SampleItem{{Sample: protocol.Sample{Key: "decoy"}, png: img, mask: swatch}, {Sample: protocol.Sample{Key: "film"}, png: img, mask: heart}}
+	decoy, film := &Picture{Key: "decoy", Sample: true}, &Picture{Key: "film", Sample: true}
+	if k := lib.RefKinds(decoy); len(k) != 2 || k[0] != RefObject || lib.RefKindOf(decoy) != RefObject {
+		t.Fatalf("kinds for a swatch mask: %v", k)
+	}
+	area := func(b []byte) int {
+		a, err := DecodeMaskPNG(b, S, S)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, v := range a {
+			if maskInside(v) {
+				n++
+			}
+		}
+		return n
+	}
+	// The object (3×3) dilated by one pixel: 5×5.
+	if n := area(lib.ReferenceMask(decoy)); n != 25 {
+		t.Errorf("the object mask has %d pixels, want 25", n)
+	}
+	lib.RefKind = RefShipped
+	if n := area(lib.ReferenceMask(decoy)); n != S*S-4 {
+		t.Errorf("the shipped mask has %d pixels, want %d", n, S*S-4)
+	}
+	if k := lib.RefKinds(film); len(k) != 1 || k[0] != RefShipped {
+		t.Errorf("kinds for a heart mask: %v", k)
+	}
+	lib.RefKind = RefObject
+	if n := area(lib.ReferenceMask(film)); n != 9 {
+		t.Errorf("a heart mask became %d pixels", n)
+	}
+}

@@ -383,4 +383,26 @@ func journeyLate(t *testing.T, ctx context.Context, tmp string) {
 			t.Errorf("confirming Clear my data did not remove the mask: %v", err)
 		}
 	}
+
+	// The Decoy sets' Reference mask is the digit by default, not the
+	// 98 % of the image that is not the swatch.
+	pickDataset(t, ctx, "decoy-mnist")
+	click(t, ctx, "[data-testid=reference-mask]")
+	area := func() int {
+		if err := waitJS(ctx, `document.querySelector('[data-testid=mask-area]')`, 10*time.Second); err != nil {
+			t.Fatalf("no mask area: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		n, _ := eval[int](ctx, `+document.querySelector('[data-testid=mask-area]').textContent`)
+		return n
+	}
+	if n := area(); n == 0 || n > 784*6/10 {
+		t.Errorf("the Decoy MNIST reference mask has %d of 784 pixels; want the digit's", n)
+	} else {
+		t.Logf("object mask: %d of 784 pixels", n)
+	}
+	setField(t, ctx, "reference-kind", "shipped")
+	if n := area(); n < 784*9/10 {
+		t.Errorf("the shipped Decoy mask has %d of 784 pixels; want all but the swatch", n)
+	}
 }
