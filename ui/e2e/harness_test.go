@@ -164,10 +164,17 @@ func (r *recorder) snapshot() (errs []string, reqs []request) {
 // tab context with a recorder attached.
 func browser(t testing.TB, timeout time.Duration) (context.Context, *recorder) {
 	t.Helper()
+	return browserWithProfile(t, timeout, t.TempDir())
+}
+
+// browserWithProfile is browser with a given profile directory (for
+// settings written into it before the browser starts).
+func browserWithProfile(t testing.TB, timeout time.Duration, profile string) (context.Context, *recorder) {
+	t.Helper()
 	exe := chromiumPath(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1440, 900),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),

@@ -152,6 +152,14 @@ func (h *Host) Load(arch, weights []byte, entry model.ManifestEntry, source stri
 			entry.Method = a.Meta["method"]
 		}
 	}
+	// A model whose description names a data set the browser generates,
+	// of another shape, is refused before it replaces the current model:
+	// its samples, scores and training would all fail (issue #10).
+	if about, ok := datasets.Lookup(entry.Dataset); ok && about.Drawn {
+		if err := fitsDataset(net, about); err != nil {
+			return err
+		}
+	}
 	key := entry.Name
 	if source != "shipped" {
 		key = protocol.UserModelKey
