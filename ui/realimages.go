@@ -26,7 +26,7 @@ func (r *RealItem) ThumbURL() string {
 	if r.Thumb == "" {
 		return ""
 	}
-	return "samples/" + r.Thumb
+	return loader().Call("url", "samples/"+r.Thumb).String()
 }
 
 // Caption describes the item under its thumbnail.
@@ -56,9 +56,9 @@ func (r *RealItem) Tooltip() string {
 	return strings.Join(parts, "\n")
 }
 
-// fetchBytes GETs a file of the site.
+// fetchBytes GETs a file of the site through the resource loader.
 func fetchBytes(url string) ([]byte, error) {
-	resp, err := await(global().Call("fetch", url))
+	resp, err := await(loader().Call("fetch", url))
 	if err != nil {
 		return nil, err
 	}
