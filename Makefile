@@ -12,11 +12,13 @@ all: build
 
 # ---- tests ----------------------------------------------------------------------
 
-# Every test: build the site first (the browser end-to-end tests in ui/e2e run
-# against it as part of `go test ./...`), then formatting and vet, the native
-# suite, and the engine's suite again as wasm under Node.
+# Every test: build the site and the single-file page first (the browser
+# end-to-end tests in ui/e2e run against them as part of `go test ./...`, and
+# server/cmd/explorer-server cross-builds the release binaries with the site
+# embedded), then formatting and vet, the native suite, and the engine's
+# suite again as wasm under Node.
 test: build
-	$(MAKE) vet test-native test-wasm
+	$(MAKE) dist-html vet test-native test-wasm
 
 vet:
 	gofmt -l $$(git ls-files '*.go') | (! grep .) || (echo "gofmt needed on the files above"; exit 1)
