@@ -1,5 +1,5 @@
 // Saliency Explorer start-up: loads the user interface (Go compiled to
-// WebAssembly, see wasm/app). The engine runs separately in worker.js.
+// WebAssembly, see ui/cmd/app). The engine runs separately in worker.js.
 "use strict";
 (function () {
   // vugu's renderer installs its helper script with window.eval, which the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vugu/vugu"
 	js "github.com/vugu/vugu/js"
 )
 
@@ -226,4 +227,31 @@ func mark(name string) {
 	if p := global().Get("performance"); p.Truthy() {
 		p.Call("mark", name)
 	}
+}
+
+// fetchBytes GETs a file of the site through the resource loader.
+func fetchBytes(url string) ([]byte, error) {
+	resp, err := await(loader().Call("fetch", url))
+	if err != nil {
+		return nil, err
+	}
+	if !resp.Get("ok").Bool() {
+		return nil, fmt.Errorf("HTTP %d", resp.Get("status").Int())
+	}
+	ab, err := await(resp.Call("arrayBuffer"))
+	if err != nil {
+		return nil, err
+	}
+	return bytesOf(ab), nil
+}
+
+// withFiles calls f with the files of a file input's change event, if
+// any, then clears the input so choosing the same file again fires another
+// event.
+func withFiles(e vugu.DOMEvent, f func(files js.Value)) {
+	t := e.JSEventTarget()
+	if files := t.Get("files"); files.Length() > 0 {
+		f(files)
+	}
+	t.Set("value", "")
 }

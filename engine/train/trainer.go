@@ -88,13 +88,15 @@ var ErrDiverged = errors.New("train: loss diverged")
 
 // Trainer runs a Config on a network one batch at a time.
 type Trainer struct {
-	net   *nn.Network
-	train *data.Set
-	valid *data.Set
-	cfg   Config
-	obj   *Objective
-	opt   Optimizer
-	rng   *rand.Rand
+	net nn.Trainable
+	// The model's parameter, gradient and state slices.
+	params, grads, state []float32
+	train                *data.Set
+	valid                *data.Set
+	cfg                  Config
+	obj                  *Objective
+	opt                  Optimizer
+	rng                  *rand.Rand
 
 	order       []int
 	epoch, pos  int
@@ -112,7 +114,7 @@ type Trainer struct {
 
 // NewTrainer prepares training of net on train, validated on valid after
 // every epoch. The sets must match the network's input shape and classes.
-func NewTrainer(net *nn.Network, train, valid *data.Set, cfg Config) (*Trainer, error) {
+func NewTrainer(net nn.Trainable, train, valid *data.Set, cfg Config) (*Trainer, error) {
 	if err := cfg.applyDefaults(); err != nil {
 		return nil, err
 	}
@@ -132,21 +134,23 @@ func NewTrainer(net *nn.Network, train, valid *data.Set, cfg Config) (*Trainer, 
 	if err != nil {
 		return nil, err
 	}
+	params, grads, state := net.Weights()
 	t := &Trainer{
 		net: net, train: train, valid: valid, cfg: cfg, obj: obj, opt: opt,
+		params: params, grads: grads, state: state,
 		rng:        rand.New(rand.NewPCG(cfg.Seed, 0x74726e)),
 		order:      make([]int, train.Len()),
 		bestLoss:   math.Inf(1),
-		bestParams: append([]float32(nil), net.Params...),
-		bestState:  append([]float32(nil), net.State...),
-		prevParams: make([]float32, len(net.Params)),
+		bestParams: append([]float32(nil), params...),
+		bestState:  append([]float32(nil), state...),
+		prevParams: make([]float32, len(params)),
 	}
 	t.startEpoch()
 	return t, nil
 }
 
 // checkSet verifies that s fits net: input shape, class count, labels.
-func checkSet(net *nn.Network, s *data.Set) error {
+func checkSet(net nn.Model, s *data.Set) error {
 	if s == nil {
 		return errors.New("train: missing data set")
 	}
@@ -229,14 +233,14 @@ func (t *Trainer) Step() (StepInfo, error) {
 	t.net.ZeroGrad()
 	terms := t.obj.Compute(t.net, t.batch)
 	info := StepInfo{Epoch: t.epoch, Batch: (t.pos + t.cfg.BatchSize - 1) / t.cfg.BatchSize, Batches: t.Batches(), Terms: terms}
-	if math.IsNaN(terms.Loss) || math.IsInf(terms.Loss, 0) || !finite(t.net.Grads) {
+	if math.IsNaN(terms.Loss) || math.IsInf(terms.Loss, 0) || !finite(t.grads) {
 		t.done = true
 		return info, fmt.Errorf("%w at epoch %d batch %d (loss %v); the weights from before this step are kept — try a smaller learning rate or λ", ErrDiverged, info.Epoch, info.Batch, terms.Loss)
 	}
-	copy(t.prevParams, t.net.Params)
-	t.opt.Update(t.net.Params, t.net.Grads)
-	if !finite(t.net.Params) {
-		copy(t.net.Params, t.prevParams)
+	copy(t.prevParams, t.params)
+	t.opt.Update(t.params, t.grads)
+	if !finite(t.params) {
+		copy(t.params, t.prevParams)
 		t.done = true
 		return info, fmt.Errorf("%w at epoch %d batch %d: the update produced non-finite weights; the previous weights are kept", ErrDiverged, info.Epoch, info.Batch)
 	}
@@ -254,8 +258,8 @@ func (t *Trainer) endEpoch() *EpochInfo {
 	e.Valid = Evaluate(t.net, t.valid, t.cfg.BatchSize)
 	if e.Valid.Loss < t.bestLoss {
 		t.bestLoss = e.Valid.Loss
-		copy(t.bestParams, t.net.Params)
-		copy(t.bestState, t.net.State)
+		copy(t.bestParams, t.params)
+		copy(t.bestState, t.state)
 		t.sinceBest = 0
 		e.Best = true
 	} else {
@@ -279,13 +283,13 @@ func (t *Trainer) Finish() {
 	if math.IsInf(t.bestLoss, 1) {
 		return
 	}
-	copy(t.net.Params, t.bestParams)
-	copy(t.net.State, t.bestState)
+	copy(t.params, t.bestParams)
+	copy(t.state, t.bestState)
 }
 
 // Evaluate returns the network's mean cross-entropy, accuracy and ROC AUC on
 // set, in inference mode, in batches of at most batch examples.
-func Evaluate(net *nn.Network, set *data.Set, batch int) Eval {
+func Evaluate(net nn.Model, set *data.Set, batch int) Eval {
 	n, k := set.Len(), net.Classes()
 	if n == 0 {
 		return Eval{Loss: math.NaN(), Accuracy: math.NaN(), AUC: math.NaN()}

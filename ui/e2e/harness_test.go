@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,8 +26,9 @@ import (
 	"saliencyexplorer/server"
 )
 
-// siteDir is the built site, relative to this package.
-const siteDir = "../../server/site"
+// siteDir is the built site, relative to this package, or $SE_SITE (for
+// running a check against another build, such as one without a fix).
+var siteDir = cmp.Or(os.Getenv("SE_SITE"), "../../server/site")
 
 // unavailable skips the test, or fails it when CI=true.
 func unavailable(t testing.TB, format string, args ...any) {

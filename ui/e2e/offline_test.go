@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -245,7 +244,7 @@ func TestSingleFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(200 * time.Millisecond)
-	painted, _ := eval[int](ctx, alphaCount("mask-canvas"))
+	painted, _ := eval[string](ctx, maskGrid)
 	checkNoRequests(t, rec, page)
 	closeTab()
 
@@ -261,10 +260,22 @@ func TestSingleFile(t *testing.T) {
 	if err := waitJS(ctx, alphaCount("mask-canvas")+` > 0`, 10*time.Second); err != nil {
 		t.Fatalf("the mask painted before closing the file is gone: %v", err)
 	}
-	// The stored mask is binary; the canvas's anti-aliased brush edge is
-	// not (about 1% of the pixels).
-	if n, _ := eval[int](ctx, alphaCount("mask-canvas")); math.Abs(float64(n-painted)) > 0.03*float64(painted) {
-		t.Errorf("the mask has %d painted pixels after reopening, %d before", n, painted)
+	// The mask is stored binary and drawn again; the brush's anti-aliased
+	// edge is not, so compare the two on a coarse grid.
+	again, _ := eval[string](ctx, maskGrid)
+	same, on := 0, 0
+	for i := range min(len(again), len(painted)) {
+		if again[i] == painted[i] {
+			same++
+		}
+		if painted[i] == '1' {
+			on++
+		}
+	}
+	if len(again) != len(painted) || on == 0 || float64(same) < 0.98*float64(len(painted)) {
+		t.Errorf("the mask after reopening differs: %d of %d grid cells agree (%d painted before, grids of %d and %d)", same, len(painted), on, len(painted), len(again))
+	} else {
+		t.Logf("the mask after reopening: %d of %d grid cells agree, %d painted", same, len(painted), on)
 	}
 	pickDataset(t, ctx, "crosses")
 	trained := chipName(ctx)
@@ -373,6 +384,13 @@ func (r *restartable) stop() {
 	}
 	r.srv = nil
 }
+
+// maskGrid is a JavaScript expression giving the mask canvas on a 32×32
+// grid, one character per cell: 1 where most of the cell is painted.
+const maskGrid = `(() => { const c = document.querySelector('[data-testid=mask-canvas]'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+	const G = 32, n = new Array(G*G).fill(0), tot = new Array(G*G).fill(0);
+	for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) { const k = Math.floor(y*G/c.height)*G + Math.floor(x*G/c.width); tot[k]++; if (d[4*(y*c.width+x)+3] > 0) n[k]++; }
+	return n.map((v, k) => v*2 > tot[k] ? '1' : '0').join(''); })()`
 
 // sampleShown waits until a sample of the gallery is open with its map.
 func sampleShown(t *testing.T, ctx context.Context) {

@@ -2,7 +2,7 @@
 
 // Command app is the Saliency Explorer user interface: the vugu components
 // of package ui, compiled to WebAssembly and run on the page's main thread.
-// It starts the engine worker (worker.js, see ../worker) through ui.App.
+// It starts the engine worker (worker.js, see wasm/worker) through ui.App.
 package main
 
 import (
