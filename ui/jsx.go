@@ -17,6 +17,11 @@ func global() js.Value { return js.Global() }
 
 func document() js.Value { return js.Global().Get("document") }
 
+// loader is the page's resource loader (assets/loader.js): every file of
+// the site is fetched and every engine worker started through it, so the
+// same code runs served and bundled into one HTML file.
+func loader() js.Value { return js.Global().Get("seLoader") }
+
 // await blocks until the promise settles and returns its value or error. It
 // must not be called from a JavaScript callback or a vugu event handler
 // (which run on the event loop); call it from a goroutine of its own.
@@ -246,9 +251,9 @@ func mark(name string) {
 	}
 }
 
-// fetchBytes GETs a file of the site.
+// fetchBytes GETs a file of the site through the resource loader.
 func fetchBytes(url string) ([]byte, error) {
-	resp, err := await(global().Call("fetch", url))
+	resp, err := await(loader().Call("fetch", url))
 	if err != nil {
 		return nil, err
 	}

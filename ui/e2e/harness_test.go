@@ -160,9 +160,9 @@ func (r *recorder) snapshot() (errs []string, reqs []request) {
 	return append([]string(nil), r.errors...), append([]request(nil), r.requests...)
 }
 
-// browser starts a headless Chromium with a fresh profile and returns a
-// tab context with a recorder attached.
-func browser(t testing.TB, timeout time.Duration) (context.Context, *recorder) {
+// browser starts a headless Chromium with a fresh profile (and any extra
+// options) and returns a tab context with a recorder attached.
+func browser(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) (context.Context, *recorder) {
 	t.Helper()
 	return browserWithProfile(t, timeout, t.TempDir())
 }
@@ -188,6 +188,7 @@ func browserWithProfile(t testing.TB, timeout time.Duration, profile string) (co
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.Flag("force-device-scale-factor", "1"),
 	}
+	opts = append(opts, extra...)
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	rec := &recorder{}
