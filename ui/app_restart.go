@@ -278,7 +278,7 @@ func (a *App) installTestHooks() {
 		return
 	}
 	hooks := global().Get("Object").New()
-	hooks.Set("crash", js.FuncOf(func(_ js.Value, args []js.Value) interface{} {
+	crash := js.FuncOf(func(_ js.Value, args []js.Value) interface{} {
 		mode := "exit"
 		if len(args) > 0 && args[0].Truthy() {
 			mode = args[0].String()
@@ -289,6 +289,7 @@ func (a *App) installTestHooks() {
 			})
 		})
 		return nil
-	}))
-	global().Set("seTestHooks", hooks)
+	})
+	setJS(hooks, "crash", crash.Value)
+	setJS(global(), "seTestHooks", hooks)
 }
