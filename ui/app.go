@@ -44,6 +44,12 @@ type App struct {
 	userFiles *keptModel
 	everReady bool
 	crashes   []time.Time
+	// The browser's database for them (app_kept.go): nil until open, or
+	// if the browser refuses (dbErr).
+	db     *idb
+	dbErr  error
+	dbDone bool
+	dbWait []func()
 	// Restarts counts the engine's restarts after a crash.
 	Restarts int
 }
@@ -90,6 +96,7 @@ func (a *App) Start(env vugu.EventEnv) {
 	a.Library.Load()
 	a.loadRealImages()
 	a.installTestHooks()
+	a.startDB()
 	a.eng = NewEngine(env, engineScript(), a.onOther, a.onDied)
 	init := &protocol.Header{Kind: protocol.Init}
 	if m, ok := a.store.Get(keyModel); ok && m != "" {
@@ -174,7 +181,7 @@ func (a *App) onInit(r Reply) {
 		a.Train.UseDataset(s.Dataset)
 		document().Get("body").Get("dataset").Set("engine", "ready")
 		mark("se-engine-ready")
-		a.restoreLast()
+		a.restoreKept()
 	}
 }
 

@@ -27,6 +27,7 @@ type keptModel struct {
 	Arch, Weights []byte
 	Run           int // the training request that made it (fine-tuned copies)
 	Epoch         int // the run's epoch whose end it is (0: the run's end)
+	Info          keptInfo
 }
 
 // keepTuned asks the engine for the current model's fine-tuned copy and
@@ -34,6 +35,7 @@ type keptModel struct {
 // in which run the weights come from.
 func (a *App) keepTuned(run, epoch int) {
 	key := a.Session.Model.Key
+	info := keptInfo{Name: a.Session.Model.Name, Origin: a.keptOrigin(), History: finiteHistory(a.Train.History)}
 	a.eng.Send(&protocol.Header{Kind: protocol.Export, Export: &protocol.ExportRequest{Model: protocol.Tuned}}, nil, func(r Reply) {
 		if r.Kind != protocol.Result || len(r.Bufs) != 2 {
 			return
@@ -41,7 +43,10 @@ func (a *App) keepTuned(run, epoch int) {
 		if a.kept == nil {
 			a.kept = map[string]*keptModel{}
 		}
-		a.kept[key] = &keptModel{Arch: r.Bufs[0], Weights: r.Bufs[1], Run: run, Epoch: epoch}
+		k := &keptModel{Arch: r.Bufs[0], Weights: r.Bufs[1], Run: run, Epoch: epoch, Info: info}
+		a.kept[key] = k
+		a.Session.SetOrigin(key, info.Origin)
+		a.saveKept(keptTunedPrefix+key, k)
 	})
 }
 
@@ -92,7 +97,7 @@ func (a *App) onDied(msg string) {
 	s.EngineMsg = "The engine stopped unexpectedly (" + msg + "). Restarting it and restoring your work…"
 	a.Notice = ""
 	a.eng.Restart()
-	a.restoreEngine(msg)
+	a.restoreEngine(s.Model.Key, true, msg)
 }
 
 // interruptTraining reports the run in progress as interrupted: the
@@ -112,14 +117,15 @@ func (a *App) interruptTraining() {
 	}
 }
 
-// restoreEngine gives the fresh engine the page's state back, one request
-// after another: the model in use (a shipped one by its key, one loaded
-// from files by its files), the fine-tuned copies of every model that has
-// one, and the picture on screen; then it recomputes the prediction and
-// the maps. The masks and the training charts live in the page and stay.
-func (a *App) restoreEngine(why string) {
+// restoreEngine gives the engine the page's state back, one request after
+// another: the model cur (a shipped one by its key, one loaded from files
+// by its files), the fine-tuned copies of every model that has one, and
+// the picture on screen; then it recomputes the prediction and the maps.
+// The masks and the training charts live in the page and stay. fresh says
+// the engine has just been started (after a crash, why) and needs Init;
+// otherwise it is the page's start, with the models kept in the browser.
+func (a *App) restoreEngine(cur string, fresh bool, why string) {
 	s := a.Session
-	cur := s.Model.Key
 	shipped := func(key string) bool {
 		return slices.ContainsFunc(s.Models, func(m protocol.ModelInfo) bool { return m.Key == key && m.Source == "shipped" })
 	}
@@ -208,7 +214,7 @@ func (a *App) restoreEngine(why string) {
 		others = append(others, protocol.UserModelKey)
 	}
 	slices.Sort(others)
-	first := true
+	first := fresh
 	add := func(key string) {
 		if first && !shipped(key) {
 			// Init starts with the site's default model (or the starter).
@@ -234,14 +240,32 @@ func (a *App) restoreEngine(why string) {
 func (a *App) restored(why string, problems []string) {
 	s, v := a.Session, a.View
 	s.Switching = ""
-	document().Get("body").Get("dataset").Set("engine", "ready")
-	msg := "The engine stopped unexpectedly (" + why + ") and was restarted with your model"
-	if s.HasTuned {
-		msg += ", its fine-tuned copy"
-	}
-	msg += ", the image and your masks."
-	if a.Train.State == StateInterrupted {
-		msg += " Fine-tuning was interrupted; start it again when you are ready."
+	body := document().Get("body").Get("dataset")
+	body.Set("engine", "ready")
+	var msg string
+	if why == "" { // the page's start, with models kept in this browser
+		body.Set("kept", "restored")
+		if memo, ok := s.Recall(s.Model.Key); ok && s.HasTuned && a.Train.State == "" {
+			a.Train.restore(memo.Train)
+		}
+		var names []string
+		for key := range a.kept {
+			names = append(names, "the fine-tuned copy of "+s.ModelName(key))
+		}
+		if a.userFiles != nil {
+			names = append(names, "your model “"+s.FileModelName+"”")
+		}
+		slices.Sort(names)
+		msg = "Restored from this browser: " + strings.Join(names, ", ") + "."
+	} else {
+		msg = "The engine stopped unexpectedly (" + why + ") and was restarted with your model"
+		if s.HasTuned {
+			msg += ", its fine-tuned copy"
+		}
+		msg += ", the image and your masks."
+		if a.Train.State == StateInterrupted {
+			msg += " Fine-tuning was interrupted; start it again when you are ready."
+		}
 	}
 	if len(problems) > 0 {
 		msg += " Not restored: " + strings.Join(problems, "; ") + "."

@@ -30,6 +30,7 @@ func (a *App) StartTraining() {
 	if !keep {
 		a.Session.ForgetTuned(a.Session.Model.Key)
 		delete(a.kept, a.Session.Model.Key)
+		a.dropKept(keptTunedPrefix + a.Session.Model.Key)
 	}
 	var id int
 	id = a.eng.Send(&protocol.Header{Kind: protocol.Train, Train: req}, bufs, func(r Reply) {
@@ -166,8 +167,10 @@ func (a *App) LoadModelFiles(arch, weights js.Value) {
 				case protocol.Ready:
 					s.Switching = ""
 					s.FileModelName = name
-					a.userFiles = &keptModel{Arch: ab, Weights: wb}
+					a.userFiles = &keptModel{Arch: ab, Weights: wb, Info: keptInfo{Name: name, Origin: "loaded from your file " + arch.Get("name").String()}}
+					a.saveKept(keptFileKey, a.userFiles)
 					delete(a.kept, protocol.UserModelKey)
+					a.dropKept(keptTunedPrefix + protocol.UserModelKey)
 					a.modelReady(r)
 					a.afterSwitch(prev)
 					a.Notice = "Loaded your model “" + s.Model.Name + "” (" + s.ModelMeta() + ")."
