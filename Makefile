@@ -27,7 +27,7 @@ vet:
 # Native tests of every package (the lab training test included). The decoy
 # data set tests need the cache that `make data` fills (a checksum check,
 # about a second, once it is there).
-test-native: data onnx-fixtures
+test-native: data onnx-fixtures onnx-ort
 	$(GO) test -count=1 ./...
 
 # The engine's tests again as GOOS=js GOARCH=wasm binaries run by Node, so the
@@ -117,12 +117,32 @@ data:
 # (and fail when CI=true).
 
 ONNX_FIXTURES := .cache/onnx/node-summary.json
+DEBIAN_PYTHON ?= /usr/bin/python3
 
 .PHONY: onnx-fixtures
 onnx-fixtures: $(ONNX_FIXTURES)
 
 $(ONNX_FIXTURES): scripts/onnx-fixtures.py
-	/usr/bin/python3 scripts/onnx-fixtures.py .cache/onnx
+	@if $(DEBIAN_PYTHON) -c 'import torch, torchvision, onnx' 2>/dev/null; then \
+	  echo "$(DEBIAN_PYTHON) scripts/onnx-fixtures.py .cache/onnx"; $(DEBIAN_PYTHON) scripts/onnx-fixtures.py .cache/onnx; \
+	elif [ "$$CI" = true ]; then echo "onnx-fixtures: $(DEBIAN_PYTHON) cannot import torch, torchvision and onnx (apt-get install python3-torch python3-torchvision python3-onnx)"; exit 1; \
+	else echo "onnx-fixtures: skipped, $(DEBIAN_PYTHON) cannot import torch, torchvision and onnx; the tests that need them skip"; fi
+
+# ONNX Runtime Web 1.30 (wasm backend) from npm into the git-ignored
+# scripts/ort/node_modules, for engine/onnx's export test, which runs the
+# engine's .onnx exports in it under Node (scripts/ort/run.mjs).
+.PHONY: onnx-ort
+onnx-ort:
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd scripts/ort && (npm ls onnxruntime-web >/dev/null 2>&1 || npm ci --no-audit --no-fund); \
+	elif [ "$$CI" = true ]; then echo "onnx-ort: npm is not installed"; exit 1; \
+	else echo "onnx-ort: skipped, npm is not installed; the export test's ONNX Runtime check skips"; fi
+
+# ONNX's backend node tests through the importer, with the counts
+# (passed / refused) and every refusal's reason.
+.PHONY: onnx-conformance
+onnx-conformance:
+	$(GO) test -count=1 -run TestBackendNodeSuite -v ./engine/onnx/ | grep -v '^=== RUN'
 
 # ---- browser app: build, run, end-to-end tests (issue #3) ---------------------
 #
