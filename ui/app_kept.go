@@ -31,19 +31,56 @@ type keptInfo struct {
 	History []protocol.EpochReport `json:"history,omitempty"`
 }
 
-// startDB opens the database; what waits for it (whenDB) runs once it is
-// open or has failed (site data blocked: the page keeps work in memory).
+// startDB opens the database and reads the masks kept in it (moving
+// there the masks localStorage held before); what waits for the database
+// (whenDB) runs once this is done, or once it has failed (site data
+// blocked: the page keeps work in memory, and says so).
 func (a *App) startDB() {
 	openIDB(func(d *idb, err error) {
-		a.locked(func() {
-			a.db, a.dbErr, a.dbDone = d, err, true
-			for _, f := range a.dbWait {
-				f()
-			}
-			a.dbWait = nil
+		if err != nil {
+			a.locked(func() { a.dbOpened(nil, err) })
+			return
+		}
+		d.all(idbMasks, func(keys []string, vals []js.Value, err error) {
+			a.locked(func() {
+				if err != nil {
+					a.dbOpened(nil, err)
+					return
+				}
+				held := map[string][]byte{}
+				for i, k := range keys {
+					if vals[i].Truthy() && vals[i].Get("buffer").Truthy() {
+						held[k] = bytesOf(vals[i].Get("buffer"))
+					}
+				}
+				a.Mask.UseBlobs(maskBlobs{a: a, db: d}, held)
+				a.dbOpened(d, nil)
+			})
 		})
 	})
 }
+
+// dbOpened records the database (or why there is none) and runs what
+// waited for it.
+func (a *App) dbOpened(d *idb, err error) {
+	a.db, a.dbErr, a.dbDone = d, err, true
+	for _, f := range a.dbWait {
+		f()
+	}
+	a.dbWait = nil
+}
+
+// maskBlobs is the MaskEditor's BlobStore: the database's masks store.
+type maskBlobs struct {
+	a  *App
+	db *idb
+}
+
+func (s maskBlobs) Put(key string, b []byte, done func(error)) {
+	s.db.put(idbMasks, key, uint8Array(b), func(err error) { s.a.locked(func() { done(err) }) })
+}
+
+func (s maskBlobs) Delete(key string) { s.db.del(idbMasks, key, func(error) {}) }
 
 // whenDB runs f once the database is open or has failed to open.
 func (a *App) whenDB(f func()) {

@@ -9,14 +9,16 @@ import (
 )
 
 // The page's IndexedDB database: what the user makes that is too big for
-// localStorage's few megabytes of strings (issue #10). Its one store,
-// "models", holds the fine-tuned copies (key "tuned:" + model key) and the
-// model loaded from files (key "file"), each as {arch, weights} byte
-// arrays and a JSON description (keptRecord).
+// localStorage's few megabytes of strings (issue #10). The store "models"
+// holds the fine-tuned copies (key "tuned:" + model key) and the model
+// loaded from files (key "file"), each as {arch, weights} byte arrays and
+// a JSON description (keptInfo); "masks" holds the painted masks as PNG
+// bytes at the picture's resolution, by picture key.
 const (
 	idbName    = "saliency-explorer"
 	idbVersion = 1
 	idbModels  = "models"
+	idbMasks   = "masks"
 )
 
 // idb is an open IndexedDB database. Every operation is asynchronous: it
@@ -96,8 +98,10 @@ func openIDB(done func(*idb, error)) {
 	}
 	upgrade := js.FuncOf(func(js.Value, []js.Value) interface{} {
 		db := req.Get("result")
-		if !db.Get("objectStoreNames").Call("contains", idbModels).Bool() {
-			db.Call("createObjectStore", idbModels)
+		for _, store := range []string{idbModels, idbMasks} {
+			if !db.Get("objectStoreNames").Call("contains", store).Bool() {
+				db.Call("createObjectStore", store)
+			}
 		}
 		return nil
 	})

@@ -118,3 +118,65 @@ func TestKeptModels(t *testing.T) {
 	}
 	saliencyShown(t, ctx, sample)
 }
+
+// TestKeptMask paints a mask on an image of the user's of 840×560 pixels
+// and reloads the page (issue #10: masks were base64 strings in
+// localStorage, whose few megabytes fill quickly with images). The mask
+// is kept in IndexedDB as a PNG at the picture's 840×560, not in
+// localStorage, and after the reload the image opens again with the same
+// mask, pixel for pixel.
+func TestKeptMask(t *testing.T) {
+	origin := serveSite(t)
+	ctx, rec := browser(t, 240*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	pickDataset(t, ctx, "crosses")
+	photo := filepath.Join(t.TempDir(), "kept-photo.png")
+	writeCrossesPNG(t, photo, 840, 560)
+	upload(t, ctx, "[data-testid=file-input]", photo)
+	saliencyShown(t, ctx, "kept-photo.png")
+	stroke(t, ctx)
+	if err := waitJS(ctx, `+document.querySelector('[data-testid=mask-area]').textContent > 0`, 10*time.Second); err != nil {
+		t.Fatalf("painting: %v", err)
+	}
+	area := text(ctx, "[data-testid=mask-area]")
+	pixels, _ := eval[int](ctx, alphaCount("mask-canvas"))
+	// What the browser keeps: one PNG of the picture's size, nothing in
+	// localStorage.
+	const stored = `new Promise((ok, bad) => { const q = indexedDB.open('saliency-explorer'); q.onerror = bad;
+		q.onsuccess = () => { const g = q.result.transaction('masks').objectStore('masks').getAll(); g.onerror = bad;
+		g.onsuccess = () => Promise.all(g.result.map(u => createImageBitmap(new Blob([u], {type: 'image/png'})).then(b => b.width + '×' + b.height))).then(ok, bad); }; })`
+	var sizes []string
+	deadline := time.Now().Add(10 * time.Second)
+	for len(sizes) == 0 && time.Now().Before(deadline) {
+		sizes, _ = eval[[]string](ctx, stored)
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(sizes) != 1 || sizes[0] != "840×560" {
+		t.Errorf("masks in IndexedDB: %v, want one of 840×560", sizes)
+	}
+	if n, _ := eval[int](ctx, `Object.keys(localStorage).filter(k => k.startsWith('se.v1.mask.')).length`); n != 0 {
+		t.Errorf("%d masks in localStorage", n)
+	}
+
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	if err := waitJS(ctx, `document.querySelector('.pic-name') && document.querySelector('.pic-name').textContent === 'kept-photo.png'`, 60*time.Second); err != nil {
+		t.Fatalf("the image was not reopened after the reload: %v", err)
+	}
+	if err := waitJS(ctx, `document.querySelector('[data-testid=mask-area]') && document.querySelector('[data-testid=mask-area]').textContent === `+jsString(area), 20*time.Second); err != nil {
+		t.Errorf("mask area after the reload %q, before %q", text(ctx, "[data-testid=mask-area]"), area)
+	}
+	// The mask is kept binary (inside or not), so the brush's soft edge
+	// is not: allow for it.
+	if n, _ := eval[int](ctx, alphaCount("mask-canvas")); n < pixels*9/10 || n > pixels {
+		t.Errorf("mask pixels after the reload %d, before %d", n, pixels)
+	}
+	if w, _ := eval[int](ctx, `document.querySelector('[data-testid=mask-canvas]').width`); w != 840 {
+		t.Errorf("the mask canvas is %d pixels wide after the reload, want the picture's 840", w)
+	}
+}
