@@ -292,13 +292,21 @@ func (a *App) restored(why string, problems []string) {
 	})
 }
 
+// testHooks reports whether the page runs with ?test-hooks=1.
+func testHooks() bool {
+	params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
+	v := params.Call("get", "test-hooks")
+	return v.Truthy() && v.String() == "1"
+}
+
 // installTestHooks gives tests a way to crash the engine on purpose, with
 // ?test-hooks=1 only: seTestHooks.crash("exit") stops the engine's Go
-// program; seTestHooks.crash("panic") makes one request panic, and the
-// error it is answered with goes to document.body.dataset.hookReply.
+// program; seTestHooks.crash("hang") makes it loop for ever (for the
+// watchdog, whose patience ?watchdog=S sets to S seconds);
+// seTestHooks.crash("panic") makes one request panic, and the error it is
+// answered with goes to document.body.dataset.hookReply.
 func (a *App) installTestHooks() {
-	params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
-	if v := params.Call("get", "test-hooks"); !v.Truthy() || v.String() != "1" {
+	if !testHooks() {
 		return
 	}
 	hooks := global().Get("Object").New()
