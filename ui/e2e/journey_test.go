@@ -17,9 +17,14 @@ import (
 	"github.com/chromedp/chromedp/kb"
 )
 
-// click clicks the first element matching a CSS selector.
+// click clicks the first element matching a CSS selector, failing the
+// test at once if there is none within 10 s (chromedp.Click alone waits
+// for it until the test's deadline).
 func click(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
+	if err := waitJS(ctx, `document.querySelector(`+jsString(sel)+`)`, 10*time.Second); err != nil {
+		t.Fatalf("no %s to click: %v", sel, err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
 		t.Fatalf("clicking %s: %v", sel, err)
 	}
@@ -230,7 +235,7 @@ func journeyLate(t *testing.T, ctx context.Context, tmp string) {
 	// and the charts show their last values and a value per point on hover.
 	pickDataset(t, ctx, "crosses")
 	setField(t, ctx, "train-method", "masked")
-	setField(t, ctx, "train-epochs", "2")
+	setField(t, ctx, "train-epochs", "4")
 	click(t, ctx, "[data-testid=train-start]")
 	if err := waitJS(ctx, `document.querySelector('[data-testid=train-status]').dataset.state === 'running' && /batch [1-9]/.test(document.querySelector('[data-testid=train-status]').textContent)`, 60*time.Second); err != nil {
 		t.Fatalf("training did not start: %v (status %q)", err, text(ctx, "[data-testid=train-status]"))
@@ -239,7 +244,7 @@ func journeyLate(t *testing.T, ctx context.Context, tmp string) {
 	if err := waitJS(ctx, `document.querySelector('[data-testid=train-status]').dataset.state === 'paused'`, 10*time.Second); err != nil {
 		t.Fatalf("pause: %v", err)
 	}
-	if st := text(ctx, "[data-testid=train-status]"); !regexp.MustCompile(`Paused.*[Ee]poch \d+ of 2.*batch \d+ of \d+`).MatchString(st) {
+	if st := text(ctx, "[data-testid=train-status]"); !regexp.MustCompile(`Paused.*[Ee]poch \d+ of 4.*batch \d+ of \d+`).MatchString(st) {
 		t.Errorf("the paused status %q drops the epoch and batch", st)
 	}
 	click(t, ctx, "[data-testid=train-pause]")
