@@ -16,7 +16,7 @@ func (a *App) StartTraining() {
 	if a.Session.EngineState != EngineReady || t.Active() {
 		return
 	}
-	if why := t.Problem(); why != "" {
+	if why := t.Problem(a.Session.Penalty(t.Method)); why != "" {
 		a.Error = why
 		return
 	}

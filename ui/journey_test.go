@@ -106,28 +106,31 @@ func TestBeforeAfter(t *testing.T) {
 func TestTrainerFields(t *testing.T) {
 	tr := NewTrainer()
 	tr.SetLambda("-5")
-	if tr.Problem() == "" || tr.Lambda != 10 || tr.FieldText("lambda") != "-5" {
-		t.Errorf("λ -5: problem %q, λ %v, field %q", tr.Problem(), tr.Lambda, tr.FieldText("lambda"))
+	if tr.Problem(false) != "" {
+		t.Errorf("an invalid λ blocks an objective without a penalty: %q", tr.Problem(false))
+	}
+	if tr.Problem(true) == "" || tr.Lambda != 10 || tr.FieldText("lambda") != "-5" {
+		t.Errorf("λ -5: problem %q, λ %v, field %q", tr.Problem(true), tr.Lambda, tr.FieldText("lambda"))
 	}
 	tr.SetEpochs("0")
 	tr.SetLambda("0.5")
-	if tr.Lambda != 0.5 || !strings.HasPrefix(tr.Problem(), "Epochs") || tr.FieldText("lambda") != "0.5" {
-		t.Errorf("after fixing λ: λ %v, problem %q", tr.Lambda, tr.Problem())
+	if tr.Lambda != 0.5 || !strings.HasPrefix(tr.Problem(true), "Epochs") || tr.FieldText("lambda") != "0.5" {
+		t.Errorf("after fixing λ: λ %v, problem %q", tr.Lambda, tr.Problem(true))
 	}
 	tr.SetEpochs("4")
-	if tr.Problem() != "" || tr.Epochs != 4 || tr.FieldText("epochs") != "4" {
-		t.Errorf("after fixing epochs: %q %d", tr.Problem(), tr.Epochs)
+	if tr.Problem(true) != "" || tr.Epochs != 4 || tr.FieldText("epochs") != "4" {
+		t.Errorf("after fixing epochs: %q %d", tr.Problem(true), tr.Epochs)
 	}
 	for _, s := range []string{"abc", "1e7", "NaN", "Inf", ""} {
 		tr.SetLambda(s)
-		if tr.Problem() == "" {
+		if tr.Problem(true) == "" {
 			t.Errorf("λ %q accepted", s)
 		}
 	}
 	ds := engineSession().Registry.Datasets[0]
 	tr.SetMethod("rrr", ds) // the λ the engine suggests replaces an invalid one
-	if tr.Problem() != "" || tr.Lambda != ds.Lambda["rrr"] || tr.Lambda <= 0 {
-		t.Errorf("after choosing RRR: problem %q, λ %v", tr.Problem(), tr.Lambda)
+	if tr.Problem(true) != "" || tr.Lambda != ds.Lambda["rrr"] || tr.Lambda <= 0 {
+		t.Errorf("after choosing RRR: problem %q, λ %v", tr.Problem(true), tr.Lambda)
 	}
 }
 

@@ -60,8 +60,14 @@ func (c *TrainPanel) SetEpochs(s string) { c.Train.SetEpochs(s) }
 
 // CanStart reports whether Start is enabled.
 func (c *TrainPanel) CanStart() bool {
-	return !c.Train.Active() && c.Session.EngineState == EngineReady && c.Train.Problem() == ""
+	return !c.Train.Active() && c.Session.EngineState == EngineReady && c.Problem() == ""
 }
+
+// Problem says why Start is disabled by a field, or is "".
+func (c *TrainPanel) Problem() string { return c.Train.Problem(c.Penalty()) }
+
+// Penalty reports whether the selected objective uses λ.
+func (c *TrainPanel) Penalty() bool { return c.Session.Penalty(c.Train.Method) }
 
 // FieldClass marks an invalid field.
 func (c *TrainPanel) FieldClass(field string) string {
@@ -98,4 +104,12 @@ func (c *TrainPanel) ScoreSet() string {
 		return s
 	}
 	return "the held-out test images"
+}
+
+// LambdaTitle explains the λ field, or why it is off.
+func (c *TrainPanel) LambdaTitle() string {
+	if !c.Penalty() {
+		return c.Session.ObjectiveLabel(c.Train.Method) + " has no penalty to weigh: λ is not used"
+	}
+	return "Weight of the mask penalty"
 }

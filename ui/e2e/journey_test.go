@@ -189,6 +189,7 @@ func journeyEarly(t *testing.T, ctx context.Context, tmp string) {
 	setField(t, ctx, "saliency-method", "gradient")
 
 	// An out-of-range λ blocks training.
+	setField(t, ctx, "train-method", "rrr") // an objective that uses λ
 	setField(t, ctx, "train-lambda", "-5")
 	if err := waitJS(ctx, `document.querySelector('[data-testid=train-start]').disabled`, 5*time.Second); err != nil {
 		t.Errorf("Start stays enabled with λ = -5: %v", err)
