@@ -34,7 +34,7 @@ func (r *RealItem) ThumbURL() string {
 	if r.Thumb == "" {
 		return ""
 	}
-	return "samples/" + r.Thumb
+	return loader().Call("url", "samples/"+r.Thumb).String()
 }
 
 // Caption describes the item under its thumbnail.

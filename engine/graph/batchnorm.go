@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// BatchNorm is ONNX BatchNormalization over the channels (axis 1) of x.
+// batchNormOp is ONNX BatchNormalization over the channels (axis 1) of x.
 // Shapes, per example: x, y C×S (any spatial shape S); scale γ, bias β,
 // mean and var C. Per channel, over its M = N·|S| values:
 //
@@ -21,7 +21,7 @@ import (
 // statistics the tangent is ẋ̂ = r·(ẋ − mean(ẋ) − x̂·mean(x̂·ẋ)) and
 // BackwardDual carries the second-order terms through r and μ (the same
 // derivation as nn.BatchNorm2D's).
-type BatchNorm struct {
+type batchNormOp struct {
 	attrs    Attrs
 	eps      float32
 	momentum float32
@@ -60,16 +60,16 @@ func newBatchNorm(a Attrs) (Op, error) {
 	if !(eps > 0) || !(mom >= 0 && mom <= 1) {
 		return nil, fmt.Errorf("epsilon %v or momentum %v out of range", eps, mom)
 	}
-	return &BatchNorm{attrs: a, eps: eps, momentum: mom, trainAll: tm != 0}, nil
+	return &batchNormOp{attrs: a, eps: eps, momentum: mom, trainAll: tm != 0}, nil
 }
 
-func (l *BatchNorm) Type() string { return "BatchNormalization" }
-func (l *BatchNorm) Attrs() Attrs { return l.attrs }
+func (l *batchNormOp) Type() string { return "BatchNormalization" }
+func (l *batchNormOp) Attrs() Attrs { return l.attrs }
 
 // StateInputs implements StateReader: the running mean and variance.
-func (l *BatchNorm) StateInputs() []int { return []int{3, 4} }
+func (l *batchNormOp) StateInputs() []int { return []int{3, 4} }
 
-func (l *BatchNorm) Infer(in []Info) ([]Info, error) {
+func (l *batchNormOp) Infer(in []Info) ([]Info, error) {
 	if len(in) != 5 {
 		return nil, fmt.Errorf("want 5 inputs (x, scale, bias, mean, var), got %d", len(in))
 	}
@@ -88,12 +88,12 @@ func (l *BatchNorm) Infer(in []Info) ([]Info, error) {
 }
 
 // plane returns channel c of example b.
-func (l *BatchNorm) plane(buf []float32, b, c int) []float32 {
+func (l *batchNormOp) plane(buf []float32, b, c int) []float32 {
 	off := (b*l.c + c) * l.hw
 	return buf[off : off+l.hw]
 }
 
-func (l *BatchNorm) Forward(x, y [][]float32, n int, train bool) {
+func (l *batchNormOp) Forward(x, y [][]float32, n int, train bool) {
 	in, gamma, beta, runMean, runVar := x[0], x[1], x[2], x[3], x[4]
 	l.n, l.train, l.gamma = n, train && l.trainAll, gamma
 	l.xhat = grow(l.xhat, len(in))
@@ -140,7 +140,7 @@ func (l *BatchNorm) Forward(x, y [][]float32, n int, train bool) {
 }
 
 // channelSums returns Σ a and Σ a·x̂ over channel c.
-func (l *BatchNorm) channelSums(a []float32, c int) (sum, dot float64) {
+func (l *batchNormOp) channelSums(a []float32, c int) (sum, dot float64) {
 	for b := 0; b < l.n; b++ {
 		as, hs := l.plane(a, b, c), l.plane(l.xhat, b, c)
 		for i, v := range as {
@@ -154,7 +154,7 @@ func (l *BatchNorm) channelSums(a []float32, c int) (sum, dot float64) {
 // project adds (or with set, writes) scale·J·a for channel c into dst,
 // where J = ∂x̂/∂x: r·(a − mean(a) − x̂·mean(x̂·a)) with batch statistics,
 // r·a without. J is symmetric, so it serves the tangent and the backward.
-func (l *BatchNorm) project(dst, a []float32, c int, scale float32, set bool) {
+func (l *batchNormOp) project(dst, a []float32, c int, scale float32, set bool) {
 	k := scale * l.r[c]
 	var mean, meanDot float32
 	if l.train {
@@ -176,7 +176,7 @@ func (l *BatchNorm) project(dst, a []float32, c int, scale float32, set bool) {
 }
 
 // Backward: x̄ += γ·J ȳ, γ̄ += Σ ȳ·x̂, β̄ += Σ ȳ.
-func (l *BatchNorm) Backward(dy, dx [][]float32) {
+func (l *batchNormOp) Backward(dy, dx [][]float32) {
 	for c := 0; c < l.c; c++ {
 		if dx[1] != nil || dx[2] != nil {
 			sum, dot := l.channelSums(dy[0], c)
@@ -192,7 +192,7 @@ func (l *BatchNorm) Backward(dy, dx [][]float32) {
 }
 
 // Tangent: ẏ = γ·ẋ̂ with ẋ̂ = J ẋ.
-func (l *BatchNorm) Tangent(xt, yt [][]float32) {
+func (l *batchNormOp) Tangent(xt, yt [][]float32) {
 	l.xt = xt[0]
 	l.xhatT = grow(l.xhatT, len(xt[0]))
 	for c := 0; c < l.c; c++ {
@@ -215,7 +215,7 @@ func (l *BatchNorm) Tangent(xt, yt [][]float32) {
 //	∂F/∂x = −(A − 3r²·B·C)·r³·xc/M − r³·C·ẋc/M − r³·B·uc,
 //
 // which is added to the ordinary backward of ȳ.
-func (l *BatchNorm) BackwardDual(dy, dyt, dx, dxt [][]float32) {
+func (l *batchNormOp) BackwardDual(dy, dyt, dx, dxt [][]float32) {
 	l.Backward(dy, dx)
 	m := float64(l.n * l.hw)
 	u := dyt[0]
@@ -272,7 +272,7 @@ func (l *BatchNorm) BackwardDual(dy, dyt, dx, dxt [][]float32) {
 	}
 }
 
-var _ Op = (*BatchNorm)(nil)
-var _ StateReader = (*BatchNorm)(nil)
+var _ Op = (*batchNormOp)(nil)
+var _ StateReader = (*batchNormOp)(nil)
 
 func init() { register("BatchNormalization", newBatchNorm) }

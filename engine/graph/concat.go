@@ -2,11 +2,11 @@ package graph
 
 import "fmt"
 
-// Concat joins its batched inputs along one axis (not the batch axis).
+// concatOp joins its batched inputs along one axis (not the batch axis).
 // Shapes, per example: input i is O×Ai×I (O the product of the axes before
 // the joined one, I of those after), y is O×(ΣAi)×I. Every pass copies
 // blocks (the reverse passes add them back into each input's gradient).
-type Concat struct {
+type concatOp struct {
 	attrs Attrs
 	axis  int
 
@@ -27,13 +27,13 @@ func newConcat(a Attrs) (Op, error) {
 	if axis == 1<<30 {
 		return nil, fmt.Errorf("attribute axis is required")
 	}
-	return &Concat{attrs: a, axis: axis}, nil
+	return &concatOp{attrs: a, axis: axis}, nil
 }
 
-func (l *Concat) Type() string { return "Concat" }
-func (l *Concat) Attrs() Attrs { return l.attrs }
+func (l *concatOp) Type() string { return "Concat" }
+func (l *concatOp) Attrs() Attrs { return l.attrs }
 
-func (l *Concat) Infer(in []Info) ([]Info, error) {
+func (l *concatOp) Infer(in []Info) ([]Info, error) {
 	if len(in) == 0 {
 		return nil, fmt.Errorf("no inputs")
 	}
@@ -67,7 +67,7 @@ func (l *Concat) Infer(in []Info) ([]Info, error) {
 
 // blocks calls f(i, src, dst) for each block of input i: src its offset in
 // the input, dst in the output.
-func (l *Concat) blocks(f func(i, src, dst, size int)) {
+func (l *concatOp) blocks(f func(i, src, dst, size int)) {
 	for e := 0; e < l.n*l.outer; e++ {
 		off := e * l.total
 		for i, size := range l.inner {
@@ -77,12 +77,12 @@ func (l *Concat) blocks(f func(i, src, dst, size int)) {
 	}
 }
 
-func (l *Concat) Forward(x, y [][]float32, n int, train bool) {
+func (l *concatOp) Forward(x, y [][]float32, n int, train bool) {
 	l.n = n
 	l.blocks(func(i, src, dst, size int) { copy(y[0][dst:dst+size], x[i][src:src+size]) })
 }
 
-func (l *Concat) Backward(dy, dx [][]float32) {
+func (l *concatOp) Backward(dy, dx [][]float32) {
 	l.blocks(func(i, src, dst, size int) {
 		d := dx[i][src : src+size]
 		for k, v := range dy[0][dst : dst+size] {
@@ -91,25 +91,25 @@ func (l *Concat) Backward(dy, dx [][]float32) {
 	})
 }
 
-func (l *Concat) Tangent(xt, yt [][]float32) {
+func (l *concatOp) Tangent(xt, yt [][]float32) {
 	l.blocks(func(i, src, dst, size int) { copy(yt[0][dst:dst+size], xt[i][src:src+size]) })
 }
 
-func (l *Concat) BackwardDual(dy, dyt, dx, dxt [][]float32) {
+func (l *concatOp) BackwardDual(dy, dyt, dx, dxt [][]float32) {
 	l.Backward(dy, dx)
 	l.Backward(dyt, dxt)
 }
 
-var _ Op = (*Concat)(nil)
+var _ Op = (*concatOp)(nil)
 
-// Pad pads its batched input (ONNX Pad) in mode constant (with value),
+// padOp pads its batched input (ONNX Pad) in mode constant (with value),
 // reflect or edge. The pads are an input since opset 11; the importer folds
 // them into the attribute pads, over the full rank (batch axis first, its
 // pads 0): [x1_begin, x2_begin, …, x1_end, x2_end, …]. The op is linear
 // apart from the constant: src maps each output position to the input
 // position it copies (several outputs may copy one input in reflect and
 // edge modes), or −1 for the constant.
-type Pad struct {
+type padOp struct {
 	attrs Attrs
 	mode  string
 	value float32
@@ -139,13 +139,13 @@ func newPad(a Attrs) (Op, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pad{attrs: a, mode: mode, pads: pads, value: value}, nil
+	return &padOp{attrs: a, mode: mode, pads: pads, value: value}, nil
 }
 
-func (l *Pad) Type() string { return "Pad" }
-func (l *Pad) Attrs() Attrs { return l.attrs }
+func (l *padOp) Type() string { return "Pad" }
+func (l *padOp) Attrs() Attrs { return l.attrs }
 
-func (l *Pad) Infer(in []Info) ([]Info, error) {
+func (l *padOp) Infer(in []Info) ([]Info, error) {
 	if len(in) != 1 || !in[0].Batched {
 		return nil, fmt.Errorf("want one batched input, got %v", in)
 	}
@@ -207,7 +207,7 @@ func (l *Pad) Infer(in []Info) ([]Info, error) {
 }
 
 // apply writes y = P·x + c (with constant) or, with adjoint, adds x += Pᵀ·y.
-func (l *Pad) apply(y, x []float32, adjoint bool, c float32) {
+func (l *padOp) apply(y, x []float32, adjoint bool, c float32) {
 	for e := 0; e < l.n; e++ {
 		xe, ye := x[e*l.inSize:(e+1)*l.inSize], y[e*l.outSize:(e+1)*l.outSize]
 		for k, i := range l.src {
@@ -224,18 +224,18 @@ func (l *Pad) apply(y, x []float32, adjoint bool, c float32) {
 	}
 }
 
-func (l *Pad) Forward(x, y [][]float32, n int, train bool) {
+func (l *padOp) Forward(x, y [][]float32, n int, train bool) {
 	l.n = n
 	l.apply(y[0], x[0], false, l.value)
 }
-func (l *Pad) Backward(dy, dx [][]float32) { l.apply(dy[0], dx[0], true, 0) }
-func (l *Pad) Tangent(xt, yt [][]float32)  { l.apply(yt[0], xt[0], false, 0) }
-func (l *Pad) BackwardDual(dy, dyt, dx, dxt [][]float32) {
+func (l *padOp) Backward(dy, dx [][]float32) { l.apply(dy[0], dx[0], true, 0) }
+func (l *padOp) Tangent(xt, yt [][]float32)  { l.apply(yt[0], xt[0], false, 0) }
+func (l *padOp) BackwardDual(dy, dyt, dx, dxt [][]float32) {
 	l.apply(dy[0], dx[0], true, 0)
 	l.apply(dyt[0], dxt[0], true, 0)
 }
 
-var _ Op = (*Pad)(nil)
+var _ Op = (*padOp)(nil)
 
 func init() {
 	register("Concat", newConcat)

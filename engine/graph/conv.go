@@ -6,7 +6,7 @@ import (
 	"saliencyexplorer/engine/kernels"
 )
 
-// Conv is a 2-D convolution (ONNX Conv) with groups, strides, dilations and
+// convOp is a 2-D convolution (ONNX Conv) with groups, strides, dilations and
 // padding. Shapes, per example, with G groups:
 //
 //	x  C×H×W     weight  OC×(C/G)×KH×KW    bias OC (optional)
@@ -17,7 +17,7 @@ import (
 // (kernels.MatMul and its transposes). A depthwise convolution (G = C) is
 // the case C/G = 1. The column buffer is rebuilt in the backward rather
 // than stored for the whole batch.
-type Conv struct {
+type convOp struct {
 	attrs Attrs
 	wa    windowAttrs
 	group int
@@ -49,13 +49,13 @@ func newConv(a Attrs) (Op, error) {
 	if group < 1 {
 		return nil, fmt.Errorf("group %d < 1", group)
 	}
-	return &Conv{attrs: a, wa: wa, group: group}, nil
+	return &convOp{attrs: a, wa: wa, group: group}, nil
 }
 
-func (l *Conv) Type() string { return "Conv" }
-func (l *Conv) Attrs() Attrs { return l.attrs }
+func (l *convOp) Type() string { return "Conv" }
+func (l *convOp) Attrs() Attrs { return l.attrs }
 
-func (l *Conv) Infer(in []Info) ([]Info, error) {
+func (l *convOp) Infer(in []Info) ([]Info, error) {
 	if len(in) < 2 || len(in) > 3 {
 		return nil, fmt.Errorf("want 2 or 3 inputs (x, weight, bias), got %d", len(in))
 	}
@@ -100,7 +100,7 @@ func (l *Conv) Infer(in []Info) ([]Info, error) {
 	return []Info{{Shape: []int{oc, g.OH, g.OW}, Batched: true}}, nil
 }
 
-func (l *Conv) unroll(col, img []float32) {
+func (l *convOp) unroll(col, img []float32) {
 	if l.fast != nil {
 		kernels.Im2Col(col, img, *l.fast)
 		return
@@ -108,7 +108,7 @@ func (l *Conv) unroll(col, img []float32) {
 	im2col(col, img, l.g)
 }
 
-func (l *Conv) roll(img, col []float32) {
+func (l *convOp) roll(img, col []float32) {
 	if l.fast != nil {
 		kernels.Col2Im(img, col, *l.fast)
 		return
@@ -117,27 +117,27 @@ func (l *Conv) roll(img, col []float32) {
 }
 
 // groupIn returns group gi's channels of image e of x.
-func (l *Conv) groupIn(x []float32, e, gi int) []float32 {
+func (l *convOp) groupIn(x []float32, e, gi int) []float32 {
 	size := l.g.C * l.g.H * l.g.W
 	off := e*l.inSize + gi*size
 	return x[off : off+size]
 }
 
 // groupOut returns group gi's rows of image e of y (OC/G × OH·OW).
-func (l *Conv) groupOut(y []float32, e, gi int) []float32 {
+func (l *convOp) groupOut(y []float32, e, gi int) []float32 {
 	size := l.ocg * l.g.Cols()
 	off := e*l.outSize + gi*size
 	return y[off : off+size]
 }
 
 // groupW returns group gi's filters, OC/G × (C/G·KH·KW).
-func (l *Conv) groupW(w []float32, gi int) []float32 {
+func (l *convOp) groupW(w []float32, gi int) []float32 {
 	size := l.ocg * l.g.Rows()
 	return w[gi*size : (gi+1)*size]
 }
 
 // forward writes y = W * x (+ bias if non-nil).
-func (l *Conv) forward(y, x, w, bias []float32, n int) {
+func (l *convOp) forward(y, x, w, bias []float32, n int) {
 	P, K := l.g.Cols(), l.g.Rows()
 	l.col = grow(l.col, K*P)
 	for e := 0; e < n; e++ {
@@ -161,7 +161,7 @@ func (l *Conv) forward(y, x, w, bias []float32, n int) {
 
 // backward adds dx += Wᵀ * dy (if dx != nil), dw += dy ⊗ x (if dw != nil)
 // and db += Σ dy (if db != nil).
-func (l *Conv) backward(dx, dw, db, dy, x, w []float32) {
+func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
 	P, K := l.g.Cols(), l.g.Rows()
 	l.col = grow(l.col, K*P)
 	l.dcl = grow(l.dcl, K*P)
@@ -197,26 +197,26 @@ func bias(x [][]float32) []float32 {
 	return nil
 }
 
-func (l *Conv) Forward(x, y [][]float32, n int, train bool) {
+func (l *convOp) Forward(x, y [][]float32, n int, train bool) {
 	l.n, l.x, l.weight = n, x[0], x[1]
 	l.forward(y[0], x[0], x[1], bias(x), n)
 }
 
-func (l *Conv) Backward(dy, dx [][]float32) {
+func (l *convOp) Backward(dy, dx [][]float32) {
 	l.backward(dx[0], dx[1], bias(dx), dy[0], l.x, l.weight)
 }
 
-func (l *Conv) Tangent(xt, yt [][]float32) {
+func (l *convOp) Tangent(xt, yt [][]float32) {
 	l.xt = xt[0]
 	l.forward(yt[0], xt[0], l.weight, nil, l.n)
 }
 
 // BackwardDual: x̄ += Wᵀȳ, ẋ̄ += Wᵀẏ̄, W̄ += ȳ⊗x + ẏ̄⊗ẋ, b̄ += Σȳ.
-func (l *Conv) BackwardDual(dy, dyt, dx, dxt [][]float32) {
+func (l *convOp) BackwardDual(dy, dyt, dx, dxt [][]float32) {
 	l.backward(dx[0], dx[1], bias(dx), dy[0], l.x, l.weight)
 	l.backward(dxt[0], dx[1], nil, dyt[0], l.xt, l.weight)
 }
 
-var _ Op = (*Conv)(nil)
+var _ Op = (*convOp)(nil)
 
 func init() { register("Conv", newConv) }

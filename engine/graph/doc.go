@@ -36,8 +36,9 @@
 // parameters and activations within limits. Build never panics on a bad
 // Def; it returns a *BuildError naming the node.
 //
-// An initializer is trainable unless every node that reads it reads it as
-// state (BatchNormalization's running mean and variance). Trainable values
+// An initializer is trainable unless it is Frozen or every node that reads it
+// reads it as state (BatchNormalization's running mean and variance);
+// Freeze and ParamsAfter choose what fine-tuning trains. Trainable values
 // live in one flat slice, Graph.Params, with their gradients in
 // Graph.Grads in the same layout, so an optimizer update is one loop;
 // state lives in Graph.State. NamedParams returns views into them, in the
@@ -55,7 +56,12 @@
 // added into Grads the same way and cleared only by ZeroGrad.
 //
 // Value, Grad and TangentOf return any tensor's buffer by name after the
-// corresponding pass; they stay valid until the next pass.
+// corresponding pass; they stay valid until the next pass. ValuesPerExample
+// tells how much memory a batch needs before it runs.
+//
+// A Graph implements nn.Model and nn.Trainable, as nn.Network does, so the
+// saliency methods and the training objectives run on either; FromNetwork
+// converts a built-in network with the same tensor and parameter names.
 //
 // # Ops
 //

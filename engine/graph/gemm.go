@@ -6,12 +6,12 @@ import (
 	"saliencyexplorer/engine/kernels"
 )
 
-// Linear is ONNX Gemm (y = α·A·B + β·C) and MatMul (y = A·B) with a batched
+// linearOp is ONNX Gemm (y = α·A·B + β·C) and MatMul (y = A·B) with a batched
 // A and a constant B: a fully connected layer. Shapes: A is R×K (R = N for
 // Gemm; N times the product of A's leading per-example axes for MatMul), B
 // is K×M or, with transB, M×K; C is M values or one (broadcast); y R×M.
 // transA, which would transpose the batch axis away, is refused.
-type Linear struct {
+type linearOp struct {
 	typ         string
 	attrs       Attrs
 	alpha, beta float32
@@ -26,7 +26,7 @@ type Linear struct {
 
 func newLinear(typ string) Constructor {
 	return func(a Attrs) (Op, error) {
-		l := &Linear{typ: typ, attrs: a, alpha: 1, beta: 1}
+		l := &linearOp{typ: typ, attrs: a, alpha: 1, beta: 1}
 		if typ == "MatMul" {
 			return l, a.only()
 		}
@@ -56,10 +56,10 @@ func newLinear(typ string) Constructor {
 	}
 }
 
-func (l *Linear) Type() string { return l.typ }
-func (l *Linear) Attrs() Attrs { return l.attrs }
+func (l *linearOp) Type() string { return l.typ }
+func (l *linearOp) Attrs() Attrs { return l.attrs }
 
-func (l *Linear) Infer(in []Info) ([]Info, error) {
+func (l *linearOp) Infer(in []Info) ([]Info, error) {
 	want := "2"
 	if l.typ == "Gemm" {
 		want = "2 or 3"
@@ -95,7 +95,7 @@ func (l *Linear) Infer(in []Info) ([]Info, error) {
 }
 
 // product adds y += α·A·B for the last batch's rows.
-func (l *Linear) product(y, a []float32) {
+func (l *linearOp) product(y, a []float32) {
 	if l.alpha != 1 {
 		l.scratch = grow(l.scratch, len(y))
 		clear(l.scratch)
@@ -108,7 +108,7 @@ func (l *Linear) product(y, a []float32) {
 	l.mul(y, a)
 }
 
-func (l *Linear) mul(y, a []float32) {
+func (l *linearOp) mul(y, a []float32) {
 	if l.transB {
 		kernels.MatMulNT(y, a, l.b, l.rows, l.k, l.m)
 	} else {
@@ -116,7 +116,7 @@ func (l *Linear) mul(y, a []float32) {
 	}
 }
 
-func (l *Linear) Forward(x, y [][]float32, n int, train bool) {
+func (l *linearOp) Forward(x, y [][]float32, n int, train bool) {
 	l.rows, l.a, l.b, l.c = n*l.rowsPer, x[0], x[1], nil
 	if len(x) > 2 {
 		l.c = x[2]
@@ -136,7 +136,7 @@ func (l *Linear) Forward(x, y [][]float32, n int, train bool) {
 
 // backward adds dA += α·dy·Bᵀ (if dA != nil), dB += α·Aᵀ·dy (if dB != nil)
 // and dC += β·Σ dy (if dC != nil), for the A given.
-func (l *Linear) backward(dA, dB, dC, dy, a []float32) {
+func (l *linearOp) backward(dA, dB, dC, dy, a []float32) {
 	s := dy
 	if l.alpha != 1 && (dA != nil || dB != nil) {
 		l.scratch = grow(l.scratch, len(dy))
@@ -175,23 +175,23 @@ func third(x [][]float32) []float32 {
 	return nil
 }
 
-func (l *Linear) Backward(dy, dx [][]float32) {
+func (l *linearOp) Backward(dy, dx [][]float32) {
 	l.backward(dx[0], dx[1], third(dx), dy[0], l.a)
 }
 
-func (l *Linear) Tangent(xt, yt [][]float32) {
+func (l *linearOp) Tangent(xt, yt [][]float32) {
 	l.at = xt[0]
 	clear(yt[0])
 	l.product(yt[0], l.at)
 }
 
 // BackwardDual: Ā += α·ȳ·Bᵀ, Ǡ += α·ẏ̄·Bᵀ, B̄ += α·(Aᵀ·ȳ + Ȧᵀ·ẏ̄), C̄ += β·Σȳ.
-func (l *Linear) BackwardDual(dy, dyt, dx, dxt [][]float32) {
+func (l *linearOp) BackwardDual(dy, dyt, dx, dxt [][]float32) {
 	l.backward(dx[0], dx[1], third(dx), dy[0], l.a)
 	l.backward(dxt[0], dx[1], nil, dyt[0], l.at)
 }
 
-var _ Op = (*Linear)(nil)
+var _ Op = (*linearOp)(nil)
 
 func init() {
 	register("Gemm", newLinear("Gemm"))

@@ -293,6 +293,7 @@ func opCases() []opCase {
 		{name: "avgpool-include-pad", typ: "AveragePool", attrs: Attrs{"kernel_shape": IntsAttr([]int{3, 3}), "pads": IntsAttr([]int{1, 1, 1, 1}), "count_include_pad": IntAttr(1)}, in: []Info{b(2, 5, 4)}, n: 2},
 		{name: "gap", typ: "GlobalAveragePool", in: []Info{img}, n: 2},
 		{name: "reducemean-hw", typ: "ReduceMean", attrs: Attrs{"axes": IntsAttr([]int{2, 3}), "keepdims": IntAttr(0)}, in: []Info{img}, n: 2},
+		{name: "reducesum-noop", typ: "ReduceSum", attrs: Attrs{"axes": IntsAttr([]int{}), "noop_with_empty_axes": IntAttr(1)}, in: []Info{img}, n: 2},
 		{name: "reducesum-c", typ: "ReduceSum", attrs: Attrs{"axes": IntsAttr([]int{-3})}, in: []Info{img}, n: 2},
 		{name: "batchnorm-eval", typ: "BatchNormalization", in: []Info{img, c(3), c(3), c(3), c(3)}, n: 3, prep: posVar},
 		{name: "batchnorm-eval-in-training", typ: "BatchNormalization", in: []Info{img, c(3), c(3), c(3), c(3)}, n: 3, train: true, prep: posVar},

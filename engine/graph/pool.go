@@ -5,14 +5,14 @@ import (
 	"math"
 )
 
-// Pool is a 2-D max or average pool (ONNX MaxPool, AveragePool) with
+// poolOp is a 2-D max or average pool (ONNX MaxPool, AveragePool) with
 // strides, padding (zeros that a max never selects), ceil_mode, and for the
 // average count_include_pad. Shapes, per example: x C×H×W, y C×OH×OW.
 //
 // Both are linear in x once the max's selection is fixed, so the tangent
 // and both reverse streams reuse the forward's selection (arg) or divisors
 // (div), and BackwardDual has no cross term.
-type Pool struct {
+type poolOp struct {
 	typ        string
 	attrs      Attrs
 	wa         windowAttrs
@@ -49,14 +49,14 @@ func newPool(typ string) Constructor {
 		if err != nil {
 			return nil, err
 		}
-		return &Pool{typ: typ, attrs: a, wa: wa, includePad: cip != 0}, nil
+		return &poolOp{typ: typ, attrs: a, wa: wa, includePad: cip != 0}, nil
 	}
 }
 
-func (l *Pool) Type() string { return l.typ }
-func (l *Pool) Attrs() Attrs { return l.attrs }
+func (l *poolOp) Type() string { return l.typ }
+func (l *poolOp) Attrs() Attrs { return l.attrs }
 
-func (l *Pool) Infer(in []Info) ([]Info, error) {
+func (l *poolOp) Infer(in []Info) ([]Info, error) {
 	if len(in) != 1 || !in[0].Batched || len(in[0].Shape) != 3 {
 		return nil, fmt.Errorf("want one batched C×H×W input, got %v", in)
 	}
@@ -91,7 +91,7 @@ func (l *Pool) Infer(in []Info) ([]Info, error) {
 
 // taps calls f(o, i) for every output position o of one example and input
 // position i inside its window (both within the example).
-func (l *Pool) taps(c int, f func(o, i int)) {
+func (l *poolOp) taps(c int, f func(o, i int)) {
 	g := l.g
 	for oi := 0; oi < g.OH; oi++ {
 		for oj := 0; oj < g.OW; oj++ {
@@ -112,7 +112,7 @@ func (l *Pool) taps(c int, f func(o, i int)) {
 	}
 }
 
-func (l *Pool) Forward(x, y [][]float32, n int, train bool) {
+func (l *poolOp) Forward(x, y [][]float32, n int, train bool) {
 	l.n = n
 	g := l.g
 	in, out := g.C*g.H*g.W, g.C*g.OH*g.OW
@@ -143,7 +143,7 @@ func (l *Pool) Forward(x, y [][]float32, n int, train bool) {
 
 // apply computes the linear map of the last Forward: y = P·x (pool), or
 // with adjoint x += Pᵀ·y.
-func (l *Pool) apply(y, x []float32, adjoint bool) {
+func (l *poolOp) apply(y, x []float32, adjoint bool) {
 	g := l.g
 	in, out := g.C*g.H*g.W, g.C*g.OH*g.OW
 	hw := g.OH * g.OW
@@ -187,24 +187,24 @@ func make32(buf []int32, n int) []int32 {
 	return buf[:n]
 }
 
-func (l *Pool) Backward(dy, dx [][]float32) { l.apply(dy[0], dx[0], true) }
-func (l *Pool) Tangent(xt, yt [][]float32)  { l.apply(yt[0], xt[0], false) }
-func (l *Pool) BackwardDual(dy, dyt, dx, dxt [][]float32) {
+func (l *poolOp) Backward(dy, dx [][]float32) { l.apply(dy[0], dx[0], true) }
+func (l *poolOp) Tangent(xt, yt [][]float32)  { l.apply(yt[0], xt[0], false) }
+func (l *poolOp) BackwardDual(dy, dyt, dx, dxt [][]float32) {
 	l.apply(dy[0], dx[0], true)
 	l.apply(dyt[0], dxt[0], true)
 }
 
-var _ Op = (*Pool)(nil)
+var _ Op = (*poolOp)(nil)
 
-// Reduce is ReduceMean or ReduceSum over some per-example axes, and
+// reduceOp is ReduceMean or ReduceSum over some per-example axes, and
 // GlobalAveragePool (the mean over every axis after the channels, kept as
 // 1s). It is linear: y[o] = scale·Σ x[i] over the inputs i that map to o.
 // Shapes: x N×S, y N×S′ where S′ is S with the reduced axes set to 1 (or
 // dropped, with keepdims = 0).
-type Reduce struct {
+type reduceOp struct {
 	typ   string
 	attrs Attrs
-	axes  []int // ONNX axes (full rank); nil: all (ReduceX) or spatial (GlobalAveragePool)
+	axes  []int // ONNX axes (full rank); nil: all (ReduceX) or spatial (GlobalAveragePool); empty: none (noop_with_empty_axes)
 	keep  bool
 
 	inSize, outSize int
@@ -216,7 +216,7 @@ type Reduce struct {
 func newReduce(typ string) Constructor {
 	return func(a Attrs) (Op, error) {
 		if typ == "GlobalAveragePool" {
-			return &Reduce{typ: typ, attrs: a, keep: true}, a.only()
+			return &reduceOp{typ: typ, attrs: a, keep: true}, a.only()
 		}
 		// The axes are an input of ReduceSum since opset 13 (of ReduceMean
 		// since 18); the importer folds them into the attribute axes.
@@ -231,20 +231,21 @@ func newReduce(typ string) Constructor {
 		if err != nil {
 			return nil, err
 		}
-		if noop, err := a.Int("noop_with_empty_axes", 0); err != nil || (noop != 0 && len(axes) == 0) {
-			return nil, fmt.Errorf("noop_with_empty_axes without axes is not supported")
+		noop, err := a.Int("noop_with_empty_axes", 0)
+		if err != nil {
+			return nil, err
 		}
-		if len(axes) == 0 {
+		if len(axes) == 0 && noop == 0 {
 			axes = nil // every axis
 		}
-		return &Reduce{typ: typ, attrs: a, axes: axes, keep: keep != 0}, nil
+		return &reduceOp{typ: typ, attrs: a, axes: axes, keep: keep != 0}, nil
 	}
 }
 
-func (l *Reduce) Type() string { return l.typ }
-func (l *Reduce) Attrs() Attrs { return l.attrs }
+func (l *reduceOp) Type() string { return l.typ }
+func (l *reduceOp) Attrs() Attrs { return l.attrs }
 
-func (l *Reduce) Infer(in []Info) ([]Info, error) {
+func (l *reduceOp) Infer(in []Info) ([]Info, error) {
 	if len(in) != 1 || !in[0].Batched {
 		return nil, fmt.Errorf("want one batched input, got %v", in)
 	}
@@ -300,13 +301,13 @@ func (l *Reduce) Infer(in []Info) ([]Info, error) {
 	return []Info{{Shape: out, Batched: true}}, nil
 }
 
-func (l *Reduce) Forward(x, y [][]float32, n int, train bool) {
+func (l *reduceOp) Forward(x, y [][]float32, n int, train bool) {
 	l.n = n
 	l.apply(y[0], x[0], false)
 }
 
 // apply computes y = R·x, or with adjoint x += Rᵀ·y.
-func (l *Reduce) apply(y, x []float32, adjoint bool) {
+func (l *reduceOp) apply(y, x []float32, adjoint bool) {
 	for e := 0; e < l.n; e++ {
 		xe, ye := x[e*l.inSize:(e+1)*l.inSize], y[e*l.outSize:(e+1)*l.outSize]
 		if adjoint {
@@ -325,14 +326,14 @@ func (l *Reduce) apply(y, x []float32, adjoint bool) {
 	}
 }
 
-func (l *Reduce) Backward(dy, dx [][]float32) { l.apply(dy[0], dx[0], true) }
-func (l *Reduce) Tangent(xt, yt [][]float32)  { l.apply(yt[0], xt[0], false) }
-func (l *Reduce) BackwardDual(dy, dyt, dx, dxt [][]float32) {
+func (l *reduceOp) Backward(dy, dx [][]float32) { l.apply(dy[0], dx[0], true) }
+func (l *reduceOp) Tangent(xt, yt [][]float32)  { l.apply(yt[0], xt[0], false) }
+func (l *reduceOp) BackwardDual(dy, dyt, dx, dxt [][]float32) {
 	l.apply(dy[0], dx[0], true)
 	l.apply(dyt[0], dxt[0], true)
 }
 
-var _ Op = (*Reduce)(nil)
+var _ Op = (*reduceOp)(nil)
 
 func init() {
 	register("MaxPool", newPool("MaxPool"))

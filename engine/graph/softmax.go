@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// Softmax is ONNX Softmax or LogSoftmax along one per-example axis (the
+// softmaxOp is ONNX Softmax or LogSoftmax along one per-example axis (the
 // opset-13 meaning; the importer refuses older models whose axis would
 // flatten several axes). Shapes: x, y O×L×I per example, normalized along L.
 // With p = softmax(x) and, for a row, J·v = p⊙(v − ⟨p, v⟩):
@@ -14,7 +14,7 @@ import (
 //	LogSoftmax  y = log p    ẏ = ẋ − ⟨p, ẋ⟩    x̄ += ȳ − p·Σȳ
 //
 // and BackwardDual adds the Hessian terms (see there).
-type Softmax struct {
+type softmaxOp struct {
 	typ   string
 	attrs Attrs
 	axis  int
@@ -35,14 +35,14 @@ func newSoftmax(typ string) Constructor {
 		if err != nil {
 			return nil, err
 		}
-		return &Softmax{typ: typ, attrs: a, axis: axis}, nil
+		return &softmaxOp{typ: typ, attrs: a, axis: axis}, nil
 	}
 }
 
-func (l *Softmax) Type() string { return l.typ }
-func (l *Softmax) Attrs() Attrs { return l.attrs }
+func (l *softmaxOp) Type() string { return l.typ }
+func (l *softmaxOp) Attrs() Attrs { return l.attrs }
 
-func (l *Softmax) Infer(in []Info) ([]Info, error) {
+func (l *softmaxOp) Infer(in []Info) ([]Info, error) {
 	if len(in) != 1 || !in[0].Batched {
 		return nil, fmt.Errorf("want one batched input, got %v", in)
 	}
@@ -57,7 +57,7 @@ func (l *Softmax) Infer(in []Info) ([]Info, error) {
 }
 
 // rows calls f for every row (base offset and stride of its L values).
-func (l *Softmax) rows(f func(base, stride int)) {
+func (l *softmaxOp) rows(f func(base, stride int)) {
 	for o := 0; o < l.n*l.outer; o++ {
 		for i := 0; i < l.inner; i++ {
 			f(o*l.length*l.inner+i, l.inner)
@@ -66,7 +66,7 @@ func (l *Softmax) rows(f func(base, stride int)) {
 }
 
 // dot returns ⟨p, v⟩ and Σv over a row.
-func (l *Softmax) dot(v []float32, base, stride int) (pv, sum float32) {
+func (l *softmaxOp) dot(v []float32, base, stride int) (pv, sum float32) {
 	for j := 0; j < l.length; j++ {
 		k := base + j*stride
 		pv += l.p[k] * v[k]
@@ -75,7 +75,7 @@ func (l *Softmax) dot(v []float32, base, stride int) (pv, sum float32) {
 	return pv, sum
 }
 
-func (l *Softmax) Forward(x, y [][]float32, n int, train bool) {
+func (l *softmaxOp) Forward(x, y [][]float32, n int, train bool) {
 	l.n = n
 	l.p = grow(l.p, len(x[0]))
 	l.rows(func(base, stride int) {
@@ -104,7 +104,7 @@ func (l *Softmax) Forward(x, y [][]float32, n int, train bool) {
 }
 
 // backwardRow adds the reverse of the row's Jacobian applied to g into d.
-func (l *Softmax) backwardRow(d, g []float32, base, stride int) {
+func (l *softmaxOp) backwardRow(d, g []float32, base, stride int) {
 	pg, sum := l.dot(g, base, stride)
 	for j := 0; j < l.length; j++ {
 		k := base + j*stride
@@ -116,11 +116,11 @@ func (l *Softmax) backwardRow(d, g []float32, base, stride int) {
 	}
 }
 
-func (l *Softmax) Backward(dy, dx [][]float32) {
+func (l *softmaxOp) Backward(dy, dx [][]float32) {
 	l.rows(func(base, stride int) { l.backwardRow(dx[0], dy[0], base, stride) })
 }
 
-func (l *Softmax) Tangent(xt, yt [][]float32) {
+func (l *softmaxOp) Tangent(xt, yt [][]float32) {
 	l.xt = xt[0]
 	l.rows(func(base, stride int) {
 		m, _ := l.dot(l.xt, base, stride)
@@ -140,7 +140,7 @@ func (l *Softmax) Tangent(xt, yt [][]float32) {
 //
 //	Softmax     F = Σ u·p·(ẋ − m); ∂F/∂p = u⊙(ẋ − m) − ẋ·⟨u, p⟩, then J·∂F/∂p
 //	LogSoftmax  F = ⟨u, ẋ⟩ − Σu·m;  ∂F/∂x = −Σu · p⊙(ẋ − m)
-func (l *Softmax) BackwardDual(dy, dyt, dx, dxt [][]float32) {
+func (l *softmaxOp) BackwardDual(dy, dyt, dx, dxt [][]float32) {
 	u := dyt[0]
 	l.rows(func(base, stride int) {
 		l.backwardRow(dx[0], dy[0], base, stride)
@@ -168,7 +168,7 @@ func (l *Softmax) BackwardDual(dy, dyt, dx, dxt [][]float32) {
 	})
 }
 
-var _ Op = (*Softmax)(nil)
+var _ Op = (*softmaxOp)(nil)
 
 func init() {
 	register("Softmax", newSoftmax("Softmax"))

@@ -57,6 +57,9 @@ func (im *importer) fold(nd *onnxpb.Node, ins []string) (*constant, error) {
 	case "Constant":
 		return constantNode(nd)
 	case "Shape":
+		if len(ins) != 1 || ins[0] == "" {
+			return nil, fmt.Errorf("Shape needs one input")
+		}
 		var dims []int64
 		if info, ok := im.infos[ins[0]]; ok {
 			dims = append(dims, batchDim)
@@ -349,7 +352,10 @@ func (im *importer) slice(nd *onnxpb.Node, ins []string) (*constant, error) {
 		}
 		return nil
 	}
-	data = im.consts[ins[0]]
+	data, ok := im.consts[ins[0]]
+	if !ok {
+		return nil, fmt.Errorf("Slice needs constant data")
+	}
 	if im.opset >= 10 {
 		starts, ends, axes, steps = get(1), get(2), get(3), get(4)
 	}

@@ -331,8 +331,11 @@ func (im *importer) node(k int, nd *onnxpb.Node) error {
 		if err != nil {
 			return nodeErr(k, nd, "%v", err)
 		}
-		if len(nd.Outputs) < 1 {
+		if len(nd.Outputs) < 1 || nd.Outputs[0] == "" {
 			return nodeErr(k, nd, "no output")
+		}
+		if err := im.fresh(nd.Outputs[0]); err != nil {
+			return nodeErr(k, nd, "%v", err)
 		}
 		im.consts[nd.Outputs[0]] = c
 		im.folded[nd.Outputs[0]] = true
@@ -360,6 +363,16 @@ func (im *importer) outputs(k int, nd *onnxpb.Node) []string {
 		}
 	}
 	return nd.Outputs[:1]
+}
+
+// fresh returns an error if name is already defined.
+func (im *importer) fresh(name string) error {
+	_, c := im.consts[name]
+	_, b := im.infos[name]
+	if c || b || name == "" {
+		return fmt.Errorf("output %q defined twice (or empty)", name)
+	}
+	return nil
 }
 
 // constInput returns input i of the node as a constant, or an error naming
@@ -416,8 +429,11 @@ func (im *importer) op(k int, nd *onnxpb.Node, ins []string) error {
 		}
 	case "Reshape":
 		c, err := im.constInput(ins, 1, "the target shape")
-		if err != nil || c == nil {
-			return fail(fmt.Errorf("the target shape must be a constant (or computed from the input's shape): %v", err))
+		if err != nil {
+			return fail(err)
+		}
+		if c == nil {
+			return fail(fmt.Errorf("no target shape"))
 		}
 		shape := slices.Clone(c.ints())
 		for i, d := range shape {
@@ -433,8 +449,11 @@ func (im *importer) op(k int, nd *onnxpb.Node, ins []string) error {
 	case "Pad":
 		if im.opset >= 11 {
 			c, err := im.constInput(ins, 1, "pads")
-			if err != nil || c == nil {
-				return fail(fmt.Errorf("pads must be a constant: %v", err))
+			if err != nil {
+				return fail(err)
+			}
+			if c == nil {
+				return fail(fmt.Errorf("no pads"))
 			}
 			a["pads"] = intsAttr(c.ints())
 			if v, err := im.constInput(ins, 2, "constant_value"); err != nil {
@@ -457,7 +476,9 @@ func (im *importer) op(k int, nd *onnxpb.Node, ins []string) error {
 			if err != nil {
 				return fail(err)
 			}
-			a["axes"] = intsAttr(c.ints())
+			if c != nil {
+				a["axes"] = intsAttr(c.ints())
+			}
 			keep = ins[:1]
 		}
 	case "Dropout":
@@ -475,7 +496,7 @@ func (im *importer) op(k int, nd *onnxpb.Node, ins []string) error {
 			}
 			if t, err := im.constInput(ins, 2, "training_mode"); err != nil {
 				return fail(err)
-			} else if t != nil && t.floats()[0] != 0 {
+			} else if t != nil && (t.size() != 1 || t.floats()[0] != 0) {
 				return fail(fmt.Errorf("training_mode = true: the model was exported in training mode; export it after model.eval()"))
 			}
 			keep = ins[:1]
@@ -528,8 +549,8 @@ func (im *importer) op(k int, nd *onnxpb.Node, ins []string) error {
 		return fail(fmt.Errorf("gives %d outputs, the node names %d", len(outs), len(names)))
 	}
 	for j, name := range names {
-		if _, dup := im.infos[name]; dup {
-			return fail(fmt.Errorf("output %q defined twice", name))
+		if err := im.fresh(name); err != nil {
+			return fail(err)
 		}
 		im.values += outs[j].Size()
 		if im.values > im.maxValues {
@@ -579,6 +600,12 @@ func (im *importer) cast(k int, nd *onnxpb.Node, ins []string) error {
 	}
 	op, err := graph.New("Identity", nil)
 	if err != nil {
+		return nodeErr(k, nd, "%v", err)
+	}
+	if len(ins) != 1 || len(nd.Outputs) < 1 {
+		return nodeErr(k, nd, "want one input and one output")
+	}
+	if err := im.fresh(nd.Outputs[0]); err != nil {
 		return nodeErr(k, nd, "%v", err)
 	}
 	im.infos[nd.Outputs[0]] = im.infos[ins[0]]

@@ -232,6 +232,12 @@ func TestImportRefusals(t *testing.T) {
 		{"int cast", func(m *onnxpb.Model) {
 			m.Graph.Nodes[4] = &onnxpb.Node{OpType: "Cast", Inputs: []string{"bn"}, Outputs: []string{"relu"}, Attributes: []*onnxpb.Attribute{iattr("to", int64(onnxpb.Int64))}}
 		}, []string{"(Cast)", "other than float"}},
+		{"shape without input", func(m *onnxpb.Model) { m.Graph.Nodes[6].Inputs = nil }, []string{"(Shape)", "Shape needs one input"}},
+		{"gather out of range", func(m *onnxpb.Model) { m.Graph.Initializers[10].Int64[0] = 9 }, []string{"(Gather)", "index 9 out of range"}},
+		{"output twice", func(m *onnxpb.Model) { m.Graph.Nodes[0].Outputs[0] = "input" }, []string{`"conv" (Conv)`, `output "input" defined twice`}},
+		{"slice without data", func(m *onnxpb.Model) {
+			m.Graph.Nodes[7] = &onnxpb.Node{OpType: "Slice", Inputs: []string{"", "zero", "zero"}, Outputs: []string{"n"}}
+		}, []string{"(Slice)"}},
 		{"fold unsupported", func(m *onnxpb.Model) { m.Graph.Nodes[7].OpType = "ReduceProd" }, []string{"(ReduceProd)", "not folded"}},
 	}
 	cases = append(cases, struct {
@@ -259,5 +265,39 @@ func TestImportRefusals(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestImportOpset11 checks the older forms: Unsqueeze's axes as an
+// attribute, and Softmax's axis flattening the axes after it, which equals
+// one axis only when they have length 1.
+func TestImportOpset11(t *testing.T) {
+	m := torchLike(rand.New(rand.NewPCG(1, 2)))
+	m.OpsetImport[0].Version = 11
+	un := m.Graph.Nodes[8]
+	un.Inputs = un.Inputs[:1]
+	un.Attributes = []*onnxpb.Attribute{ints("axes", 0)}
+	res, err := Import(m, Options{KeepSoftmax: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.Graph.Nodes()[len(res.Graph.Nodes())-1]
+	if last.Op.Type() != "Softmax" {
+		t.Fatalf("last node %s", last.Op.Type())
+	}
+	if ax, _ := last.Op.Attrs().Int("axis", 0); ax != 1 {
+		t.Fatalf("Softmax axis %d, want 1", ax)
+	}
+
+	// A Softmax over the channels of a C×H×W map at opset 11 normalizes
+	// over C·H·W together: refused.
+	m = torchLike(rand.New(rand.NewPCG(1, 2)))
+	m.OpsetImport[0].Version = 12
+	m.Graph.Nodes[4].OpType = "Softmax"
+	m.Graph.Nodes[4].Inputs = m.Graph.Nodes[4].Inputs[:1]
+	m.Graph.Nodes[4].Attributes = []*onnxpb.Attribute{iattr("axis", 1)}
+	_, err = Import(m, Options{})
+	if err == nil || !strings.Contains(err.Error(), "before opset 13, axis 1 normalizes over the flattened axes [4 6 6]") {
+		t.Fatalf("Import: %v", err)
 	}
 }

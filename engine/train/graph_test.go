@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"saliencyexplorer/engine/graph"
+	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/nntest"
 )
@@ -90,4 +91,49 @@ func TestTrainerOnGraph(t *testing.T) {
 		w[i] = float64(v)
 	}
 	nntest.Check(t, "parameters after 3 steps", got, w, 1e-4)
+}
+
+// bigModel reports many activations per example, as a large imported
+// model does.
+type bigModel struct{ *nn.Network }
+
+func (bigModel) ValuesPerExample() int { return maxStepActivations / 9 } // two per shard for GradMask
+
+// TestStepShardsLargeModels checks that a model too large for a whole batch
+// trains in shards (two examples each here) with the gradient of the whole
+// batch, and that the built-in networks are not sharded.
+func TestStepShardsLargeModels(t *testing.T) {
+	set := tinySet(rand.New(rand.NewPCG(8, 9)), reluSpec(), 12)
+	run := func(model nn.Trainable) ([]float32, int) {
+		tr, err := NewTrainer(model, set, set, Config{Method: GradMask, Lambda: 0.5, BatchSize: 6, Epochs: 1, Seed: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Step(); err != nil {
+			t.Fatal(err)
+		}
+		p, _, _ := model.Weights()
+		return p, tr.shards(6)
+	}
+	a, _ := nn.New(reluSpec(), 1)
+	b, _ := nn.New(reluSpec(), 1)
+	want, whole := run(a)
+	got, parts := run(bigModel{b})
+	if whole != 1 || parts != 3 {
+		t.Fatalf("%d and %d shards, want 1 and 3", whole, parts)
+	}
+	w := make([]float64, len(want))
+	for i, v := range want {
+		w[i] = float64(v)
+	}
+	nntest.Check(t, "parameters after a sharded step", got, w, 1e-5)
+	for _, spec := range []nn.Spec{model.PhantomCNN([]string{"a", "b"}), model.ResNet64([]string{"a", "b"}), model.DecoyCNN("d", make([]string, 10))} {
+		net, _ := nn.New(spec, 1)
+		for _, m := range Methods() {
+			tr := &Trainer{net: net, cfg: Config{Method: m}}
+			if s := tr.shards(64); s != 1 {
+				t.Errorf("%s %s: a batch of 64 takes %d shards, want 1", spec.Name, m, s)
+			}
+		}
+	}
 }

@@ -19,7 +19,7 @@ type Config struct {
 	LR          float64 // learning rate (default 1e-3)
 	Momentum    float64 // SGD momentum (default 0.9)
 	WeightDecay float64
-	BatchSize   int    // default 32
+	BatchSize   int    // default 32; a large model computes it in shards that fit memory (see Trainer.Step)
 	Epochs      int    // default 10
 	Patience    int    // stop after this many epochs without a lower validation loss; 0 never stops early
 	Seed        uint64 // batch order and shuffles
@@ -220,7 +220,10 @@ func finite(xs []float32) bool {
 	return true
 }
 
-// Step trains on one batch. After the epoch's last batch it evaluates on
+// Step trains on one batch, computing its gradient in shards when the
+// model's activations for the whole batch would exceed 512 MiB (a large
+// imported model; BatchNorm with batch statistics then normalizes each
+// shard by itself). After the epoch's last batch it evaluates on
 // the validation set, keeps the best weights and decides on early stopping.
 // If the loss or gradient is not finite it leaves the weights as they were
 // before the step, marks training done and returns an error wrapping
@@ -231,7 +234,14 @@ func (t *Trainer) Step() (StepInfo, error) {
 	}
 	t.fillBatch()
 	t.net.ZeroGrad()
-	terms := t.obj.Compute(t.net, t.batch)
+	var terms Terms
+	shards := t.shards(t.batch.N)
+	for i := 0; i < shards; i++ {
+		part := t.obj.Compute(t.net, t.batch.Shard(i, shards))
+		terms.Loss += part.Loss
+		terms.CE += part.CE
+		terms.Penalty += part.Penalty
+	}
 	info := StepInfo{Epoch: t.epoch, Batch: (t.pos + t.cfg.BatchSize - 1) / t.cfg.BatchSize, Batches: t.Batches(), Terms: terms}
 	if math.IsNaN(terms.Loss) || math.IsInf(terms.Loss, 0) || !finite(t.grads) {
 		t.done = true
@@ -251,6 +261,25 @@ func (t *Trainer) Step() (StepInfo, error) {
 	}
 	info.EpochEnd = t.endEpoch()
 	return info, nil
+}
+
+// maxStepActivations bounds the activation values one training step keeps
+// (128 Mi floats, 512 MiB): the values and gradients of every example of a
+// shard, twice over for the tangents of GradMask and RRR and for ActDiff's
+// pair of images.
+const maxStepActivations = 1 << 27
+
+// shards returns into how many shards a batch of n is split so that each
+// fits maxStepActivations; their gradients add up to the batch's (see
+// Batch.Shard). The built-in networks take one shard at their batch sizes;
+// a large imported model fine-tunes a shard of a few images at a time.
+func (t *Trainer) shards(n int) int {
+	per := 2 * t.net.ValuesPerExample()
+	if m := t.cfg.Method; m == ActDiff || m == GradMask || m == RRR {
+		per *= 2
+	}
+	fit := max(1, maxStepActivations/per)
+	return min(n, (n+fit-1)/fit)
 }
 
 func (t *Trainer) endEpoch() *EpochInfo {
@@ -288,7 +317,8 @@ func (t *Trainer) Finish() {
 }
 
 // Evaluate returns the network's mean cross-entropy, accuracy and ROC AUC on
-// set, in inference mode, in batches of at most batch examples.
+// set, in inference mode, in batches of at most batch examples (fewer for a
+// model whose activations for batch examples would exceed 512 MiB).
 func Evaluate(net nn.Model, set *data.Set, batch int) Eval {
 	n, k := set.Len(), net.Classes()
 	if n == 0 {
@@ -297,6 +327,8 @@ func Evaluate(net nn.Model, set *data.Set, batch int) Eval {
 	if batch < 1 {
 		batch = 32
 	}
+	// Forward only: the values of one batch within the step's budget.
+	batch = min(batch, max(1, maxStepActivations/net.ValuesPerExample()))
 	probs := make([]float32, n*k)
 	df := make([]float32, batch*k)
 	sz := set.C * set.H * set.W

@@ -65,8 +65,9 @@ func TestBackendFilesDecode(t *testing.T) {
 			t.Errorf("%s: Decode(Encode(m)) differs from m", p)
 		}
 	}
+	cache := map[string]*Model{}
 	for _, p := range tensors {
-		if !tensorFile(t, p) {
+		if !tensorFile(t, p, cache) {
 			continue // a SequenceProto or OptionalProto
 		}
 		b, err := os.ReadFile(p)
@@ -96,15 +97,19 @@ func equalModels(a, b *Model) bool { return string(Encode(a)) == string(Encode(b
 
 // tensorFile reports whether the backend test file p (…/test_x/
 // test_data_set_0/input_1.pb) holds a tensor: whether the model's value
-// it stands for is declared a tensor.
-func tensorFile(t testing.TB, p string) bool {
+// it stands for is declared a tensor. cache holds the models decoded so far.
+func tensorFile(t testing.TB, p string, cache map[string]*Model) bool {
 	dir := filepath.Dir(filepath.Dir(p))
-	b, err := os.ReadFile(filepath.Join(dir, "model.onnx"))
-	if err != nil {
-		t.Fatal(err)
+	m, seen := cache[dir]
+	if !seen {
+		b, err := os.ReadFile(filepath.Join(dir, "model.onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ = Decode(b, Limits{})
+		cache[dir] = m
 	}
-	m, err := Decode(b, Limits{})
-	if err != nil {
+	if m == nil {
 		return true // decode the tensor anyway
 	}
 	base := filepath.Base(p)
