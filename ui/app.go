@@ -155,7 +155,7 @@ func (a *App) onInit(r Reply) {
 		document().Get("body").Get("dataset").Set("engine", "failed")
 	case protocol.Ready:
 		a.modelReady(r)
-		a.Train.UseDataset(s.Dataset)
+		a.useDataset()
 		document().Get("body").Get("dataset").Set("engine", "ready")
 		mark("se-engine-ready")
 		a.restoreLast()

@@ -73,6 +73,16 @@ func (a *App) onTrain(r Reply) {
 	}
 }
 
+// useDataset sets fine-tuning up for the current data set: the method of
+// its best shipped mask-trained model, if there is one, and the data set's
+// suggested learning rate and λ.
+func (a *App) useDataset() {
+	if m, ok := a.Session.Suggested(); ok {
+		a.Train.Method = m.Method
+	}
+	a.Train.UseDataset(a.Session.Dataset)
+}
+
 // PauseTraining pauses or resumes the run.
 func (a *App) PauseTraining() {
 	switch a.Train.State {

@@ -379,3 +379,35 @@ func TestReferenceKinds(t *testing.T) {
 		t.Errorf("a heart mask became %d pixels", n)
 	}
 }
+
+// TestSuggestedMethod: the suggestion is the method of the data set's best
+// shipped mask-trained model, and the panel says when another is chosen.
+func TestSuggestedMethod(t *testing.T) {
+	s := engineSession()
+	models := []protocol.ModelInfo{
+		{Key: "crosses-baseline", Name: "crosses-baseline", Dataset: "crosses", Method: "baseline", Source: "shipped", TestAUC: 0.03},
+		{Key: "crosses-rrr", Name: "crosses-rrr", Dataset: "crosses", Method: "rrr", Source: "shipped", TestAUC: 0.05},
+		{Key: "crosses-masked", Name: "crosses-masked", Dataset: "crosses", Method: "masked", Source: "shipped", TestAUC: 0.985},
+		{Key: "phantom-rrr", Name: "phantom-rrr", Dataset: "phantom", Method: "rrr", Source: "shipped", TestAUC: 0.998},
+		{Key: "file", Name: "mine", Dataset: "crosses", Method: "gradmask", Source: "file", TestAUC: 1},
+	}
+	s.Install(&models[0], models, nil)
+	m, ok := s.Suggested()
+	if !ok || m.Key != "crosses-masked" {
+		t.Fatalf("Suggested = %+v, %v; want crosses-masked", m, ok)
+	}
+	tr := NewTrainer()
+	p := &TrainPanel{Train: tr, Session: s}
+	tr.Method = "masked"
+	if got := p.Suggestion(); !strings.HasPrefix(got, "Suggested on") || !strings.Contains(got, "0.985") {
+		t.Errorf("suggestion for the suggested method: %q", got)
+	}
+	tr.Method = "rrr"
+	if got := p.Suggestion(); !strings.Contains(got, "may not carry over") {
+		t.Errorf("suggestion for another method: %q", got)
+	}
+	s.Install(&protocol.ModelInfo{Key: "x", Dataset: "decoy-mnist"}, nil, nil)
+	if _, ok := s.Suggested(); ok || p.Suggestion() != "" {
+		t.Errorf("a suggestion without a shipped mask model")
+	}
+}

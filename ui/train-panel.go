@@ -106,6 +106,23 @@ func (c *TrainPanel) ScoreSet() string {
 	return "the held-out test images"
 }
 
+// Suggestion says which method is suggested on this data set and why, and
+// that another may not work here, or is "".
+func (c *TrainPanel) Suggestion() string {
+	s := c.Session
+	m, ok := s.Suggested()
+	if !ok {
+		return ""
+	}
+	label := s.ObjectiveLabel(m.Method)
+	ds := s.DatasetTitle(m.Dataset)
+	if c.Train.Method == m.Method {
+		return "Suggested on " + ds + ": the shipped " + m.Name + " was trained with " + label + " and reaches test AUC " + Num(m.TestAUC) + "."
+	}
+	return "On " + ds + " the method shown to work is " + label + " (the shipped " + m.Name + ": test AUC " + Num(m.TestAUC) + "); " +
+		s.ObjectiveLabel(c.Train.Method) + " may not carry over here. A method that fixes one data set can leave another's test AUC near 0: the scores after the run tell."
+}
+
 // LambdaTitle explains the λ field, or why it is off.
 func (c *TrainPanel) LambdaTitle() string {
 	if !c.Penalty() {

@@ -188,6 +188,15 @@ func journeyEarly(t *testing.T, ctx context.Context, tmp string) {
 	setField(t, ctx, "saliency-class", "-1")
 	setField(t, ctx, "saliency-method", "gradient")
 
+	// Fine-tuning suggests the method shown to work on the data set: RRR
+	// on Phantom (the shipped phantom-rrr), and says so.
+	if v, _ := eval[string](ctx, `document.querySelector('[data-testid=train-method]').value`); v != "rrr" {
+		t.Errorf("on Phantom the suggested method is %q, want rrr (the shipped phantom-rrr's)", v)
+	}
+	if s := text(ctx, "[data-testid=train-suggest]"); !strings.Contains(s, "phantom-rrr") {
+		t.Errorf("the panel does not say why the method is suggested: %q", s)
+	}
+
 	// An out-of-range λ blocks training.
 	setField(t, ctx, "train-method", "rrr") // an objective that uses λ
 	setField(t, ctx, "train-lambda", "-5")
@@ -235,6 +244,9 @@ func journeyLate(t *testing.T, ctx context.Context, tmp string) {
 	// ends, the chip, the model menu and a summary line show before → after,
 	// and the charts show their last values and a value per point on hover.
 	pickDataset(t, ctx, "crosses")
+	if v, _ := eval[string](ctx, `document.querySelector('[data-testid=train-method]').value`); v != "masked" && chipName(ctx) == "crosses-baseline" {
+		t.Errorf("on Crosses the suggested method is %q, want masked (the shipped crosses-masked's)", v)
+	}
 	setField(t, ctx, "train-method", "masked")
 	setField(t, ctx, "train-epochs", "4")
 	click(t, ctx, "[data-testid=train-start]")
