@@ -220,7 +220,8 @@ SERVER_FLAGS := -trimpath -ldflags="-s -w -X main.version=$(VERSION)"
 
 .PHONY: dist dist-html dist-bin
 
-dist: site dist-html dist-bin
+dist: site
+	$(MAKE) dist-html dist-bin
 	$(GO) run ./server/cmd/release notes -dir $(DIST) -version "$(VERSION)"
 	@cat $(DIST)/SHA256SUMS
 

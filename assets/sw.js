@@ -28,8 +28,8 @@ self.addEventListener("activate", function (event) {
 });
 
 // The site's files come from this build's cache (the query string of
-// worker.js?workers=1 and the like does not matter); anything else goes to
-// the network as usual.
+// worker.js?workers=1 and the like does not choose the file); anything
+// else goes to the network as usual.
 self.addEventListener("fetch", function (event) {
   const req = event.request;
   const url = new URL(req.url);
@@ -41,7 +41,15 @@ self.addEventListener("fetch", function (event) {
   const key = start ? root.href : req;
   event.respondWith(caches.open(CACHE)
     .then(function (cache) { return cache.match(key, { ignoreSearch: true, ignoreVary: true }); })
-    .then(function (hit) { return hit || fetch(req); }));
+    .then(function (hit) {
+      if (!hit) {
+        return fetch(req);
+      }
+      // A copy without the cached URL: a worker started as
+      // worker.js?workers=1 must see its own query in location.search,
+      // which a response carrying the URL "worker.js" would replace.
+      return url.search ? new Response(hit.body, hit) : hit;
+    }));
 });
 
 // The page asks which build this is (for tests and the update notice).

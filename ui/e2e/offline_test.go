@@ -454,11 +454,17 @@ func TestServiceWorker(t *testing.T) {
 	if _, err := http.Get(origin + "/"); err == nil {
 		t.Fatalf("the server still answers after being stopped")
 	}
-	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+	// With a helper worker that never answers (?stall-helpers=1), so the
+	// map takes the pool's patience: the helper, served by the service
+	// worker, still sees its query.
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/?workers=2&stall-helpers=1")); err != nil {
 		t.Fatal(err)
 	}
 	engineReady(t, ctx, rec)
 	sampleShown(t, ctx)
+	if _, ms := mapFor(t, ctx, "integrated"); ms < 2500 {
+		t.Errorf("offline, a silent helper was not waited for (%.0f ms): did the service worker drop its query?", ms)
+	}
 	pickDataset(t, ctx, "crosses")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=real-gallery] button[data-file="dicom/CT_small.dcm"]`))); err != nil {
 		t.Fatal(err)
