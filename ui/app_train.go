@@ -29,6 +29,8 @@ func (a *App) StartTraining() {
 	keep := !t.Restart && a.Session.HasTuned
 	if !keep {
 		a.Session.ForgetTuned(a.Session.Model.Key)
+		delete(a.kept, a.Session.Model.Key)
+		a.dropKept(keptTunedPrefix + a.Session.Model.Key)
 	}
 	var id int
 	id = a.eng.Send(&protocol.Header{Kind: protocol.Train, Train: req}, bufs, func(r Reply) {
@@ -61,6 +63,15 @@ func (a *App) onTrain(r Reply) {
 	}
 	if step.Finished {
 		a.Train.Summary = a.Session.TunedComparison(a.Session.Model)
+	}
+	// Keep the fine-tuned copy in the page at every epoch's end and at
+	// the run's end, for a restarted engine.
+	if a.Session.HasTuned && (step.Epoch || step.Finished) {
+		epoch := 0
+		if !step.Finished && r.Update != nil {
+			epoch = r.Update.Epoch
+		}
+		a.keepTuned(a.Train.ID, epoch)
 	}
 	switch {
 	case step.Epoch:
@@ -166,6 +177,10 @@ func (a *App) LoadModelFiles(arch, weights js.Value) {
 				case protocol.Ready:
 					s.Switching = ""
 					s.FileModelName = name
+					a.userFiles = &keptModel{Arch: ab, Weights: wb, Info: keptInfo{Name: name, Origin: "loaded from your file " + arch.Get("name").String()}}
+					a.saveKept(keptFileKey, a.userFiles)
+					delete(a.kept, protocol.UserModelKey)
+					a.dropKept(keptTunedPrefix + protocol.UserModelKey)
 					a.modelReady(r)
 					a.afterSwitch(prev)
 					a.Notice = "Loaded your model “" + s.Model.Name + "” (" + s.ModelMeta() + ")."

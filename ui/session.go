@@ -38,6 +38,9 @@ type Session struct {
 	// FileModelName names the model loaded from files (after its file);
 	// the worker only knows the name written inside it.
 	FileModelName string
+	// Origins says, by model key, where the model's fine-tuned copy kept
+	// in this browser comes from.
+	Origins map[string]string
 
 	memos map[string]*modelMemo
 	// tuned holds the test scores of each model's fine-tuned copy.
@@ -112,6 +115,14 @@ func (s *Session) SetTuned(key string, r protocol.EpochReport) {
 	s.tuned[key] = r
 }
 
+// SetOrigin records where a model's fine-tuned copy comes from.
+func (s *Session) SetOrigin(key, origin string) {
+	if s.Origins == nil {
+		s.Origins = map[string]string{}
+	}
+	s.Origins[key] = origin
+}
+
 // ForgetTuned drops them (a run that starts again from the original).
 func (s *Session) ForgetTuned(key string) { delete(s.tuned, key) }
 
@@ -181,6 +192,9 @@ func (s *Session) ModelTitle() string {
 		m.Name, src, m.Method, m.Params, m.Classes, Pct(m.TestAcc), Num(m.TestAUC), Num(m.TestIoU), s.ScoreReading(m.TestAUC, m.TestAcc, m.Dataset))
 	if c := s.TunedComparison(m); c != "" && s.HasTuned {
 		t += " Fine-tuned: " + c + "."
+	}
+	if o := s.Origins[m.Key]; o != "" && s.HasTuned {
+		t += " The fine-tuned copy was " + o + "; it is kept in this browser."
 	}
 	return t
 }

@@ -61,6 +61,15 @@ const (
 	// LoadModel replaces the model. Buffers: [arch JSON, weights].
 	// Reply: Model.
 	LoadModel Kind = "load-model"
+	// RestoreTuned gives a restarted engine the fine-tuned copy of the
+	// current model that the page kept (the files Export wrote for it).
+	// Buffers: [arch JSON, weights]. Reply: Result.
+	RestoreTuned Kind = "restore-tuned"
+	// Crash stops the engine program on purpose, as a crash would. The
+	// worker honours it only when started with ?test-hooks=1 (tests of
+	// the page's recovery); with Header.Text "panic" the request panics
+	// instead, which the worker recovers from, answering with an error.
+	Crash Kind = "crash"
 
 	// SaliencyPart asks a helper engine worker (one of the main worker's
 	// pool, never the page) for part Saliency.Part of Saliency.Parts of a
