@@ -184,7 +184,7 @@ func (a *App) onInit(r Reply) {
 	case protocol.Ready:
 		a.everReady = true
 		a.modelReady(r)
-		a.Train.UseDataset(s.Dataset)
+		a.useDataset()
 		document().Get("body").Get("dataset").Set("engine", "ready")
 		mark("se-engine-ready")
 		a.restoreKept()

@@ -16,7 +16,7 @@ func (a *App) StartTraining() {
 	if a.Session.EngineState != EngineReady || t.Active() {
 		return
 	}
-	if why := t.Problem(); why != "" {
+	if why := t.Problem(a.Session.Penalty(t.Method)); why != "" {
 		a.Error = why
 		return
 	}
@@ -82,6 +82,16 @@ func (a *App) onTrain(r Reply) {
 		}
 		a.analyze()
 	}
+}
+
+// useDataset sets fine-tuning up for the current data set: the method of
+// its best shipped mask-trained model, if there is one, and the data set's
+// suggested learning rate and λ.
+func (a *App) useDataset() {
+	if m, ok := a.Session.Suggested(); ok {
+		a.Train.Method = m.Method
+	}
+	a.Train.UseDataset(a.Session.Dataset)
 }
 
 // PauseTraining pauses or resumes the run.

@@ -101,9 +101,13 @@ func (t *Trainer) valid(field string) {
 }
 
 // Problem says why training cannot start with the fields as they are, or
-// returns "".
-func (t *Trainer) Problem() string {
+// returns "". An invalid λ counts only for an objective with a penalty
+// (penalty), since the others ignore it.
+func (t *Trainer) Problem(penalty bool) string {
 	for _, f := range []string{"lambda", "epochs"} {
+		if f == "lambda" && !penalty {
+			continue
+		}
 		if why := t.Invalid[f]; why != "" {
 			return why
 		}
