@@ -38,6 +38,9 @@ type Engine struct {
 	Patience time.Duration
 	last     time.Time // the last message from the worker, or request to it
 	watch    js.Func
+	// quiet holds the requests not expected to send anything: a paused
+	// training run.
+	quiet map[int]bool
 }
 
 // DefaultPatience is how long the watchdog waits for a word from a worker
@@ -54,7 +57,7 @@ func NewEngine(env vugu.EventEnv, script string, other func(Reply), died func(ms
 	e.watch = js.FuncOf(func(js.Value, []js.Value) interface{} {
 		e.env.Lock()
 		defer e.env.UnlockRender()
-		if len(e.pending) > 0 && time.Since(e.last) > e.Patience {
+		if e.waiting() && time.Since(e.last) > e.Patience {
 			e.die("it did not answer for " + e.Patience.Round(time.Second).String())
 		}
 		return nil
@@ -188,8 +191,30 @@ func (e *Engine) Cancel(id int) {
 	e.post(&protocol.Header{Kind: protocol.Cancel, Target: id}, nil)
 }
 
-// Control sends a control message (pause, resume) about request id.
+// waiting reports whether a request waits for the worker (one that is not
+// quiet).
+func (e *Engine) waiting() bool {
+	for id := range e.pending {
+		if !e.quiet[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// Control sends a control message (pause, resume) about request id. A
+// paused request is quiet: the watchdog does not wait for it.
 func (e *Engine) Control(kind protocol.Kind, id int) {
+	if e.quiet == nil {
+		e.quiet = map[int]bool{}
+	}
+	switch kind {
+	case protocol.Pause:
+		e.quiet[id] = true
+	case protocol.Resume:
+		delete(e.quiet, id)
+		e.last = time.Now()
+	}
 	e.post(&protocol.Header{Kind: kind, Target: id}, nil)
 }
 

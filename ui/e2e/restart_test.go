@@ -132,6 +132,26 @@ func TestEngineWatchdog(t *testing.T) {
 	pickDataset(t, ctx, "crosses")
 	sample := clickSample(t, ctx, 3)
 	saliencyShown(t, ctx, sample)
+	// A paused run sends nothing, and is not taken for a hung engine.
+	setField(t, ctx, "train-epochs", "1")
+	click(t, ctx, "[data-testid=train-start]")
+	status := `document.querySelector('[data-testid=train-status]')`
+	if err := waitJS(ctx, status+`.dataset.state === 'running' && /batch [1-9]/.test(`+status+`.textContent)`, 60*time.Second); err != nil {
+		t.Fatalf("training did not start: %v", err)
+	}
+	click(t, ctx, "[data-testid=train-pause]")
+	if err := waitJS(ctx, status+`.dataset.state === 'paused'`, 20*time.Second); err != nil {
+		t.Fatalf("pause: %v", err)
+	}
+	time.Sleep(8 * time.Second)
+	if r, _ := eval[string](ctx, `document.body.dataset.restarts || ""`); r != "" {
+		t.Fatalf("a paused run was taken for a hung engine (%s restarts)", r)
+	}
+	click(t, ctx, "[data-testid=train-pause]")
+	if err := waitJS(ctx, status+`.dataset.state === 'done'`, 120*time.Second); err != nil {
+		t.Fatalf("the resumed run did not finish: %v", err)
+	}
+	saliencyShown(t, ctx, sample)
 	eval[bool](ctx, `(seTestHooks.crash("hang"), true)`)
 	if err := waitJS(ctx, `document.body.dataset.restarts === "1" && document.body.dataset.engine === "ready"`, 60*time.Second); err != nil {
 		t.Fatalf("the hung engine was not restarted: %v (page %.300q)", err, text(ctx, "body"))
