@@ -215,6 +215,23 @@ func (w *worker) handle(m message) {
 		}
 		w.ready(h.ID)
 	case protocol.LoadModel:
+		if mf := h.ModelFile; mf != nil && mf.Format == "onnx" {
+			if len(m.bufs) < 1 || len(m.bufs) > 2 {
+				w.fail(h.ID, errors.New("an ONNX model is one .onnx file, with an optional labels file"))
+				return
+			}
+			var labels []byte
+			if len(m.bufs) == 2 {
+				labels = m.bufs[1]
+			}
+			w.stopRun()
+			if err := w.host.LoadONNX(m.bufs[0], labels, *mf, w.status(h.ID)); err != nil {
+				w.fail(h.ID, err)
+				return
+			}
+			w.ready(h.ID)
+			return
+		}
 		if len(m.bufs) != 2 {
 			w.fail(h.ID, errors.New("a model needs two files: the architecture (.json) and the weights (.safetensors)"))
 			return
@@ -278,10 +295,29 @@ func (w *worker) handle(m message) {
 		w.part(m)
 	case protocol.Train:
 		w.train(m)
+	case protocol.Configure:
+		if h.Configure == nil {
+			w.fail(h.ID, errors.New("bad configure request"))
+			return
+		}
+		if err := w.host.Configure(*h.Configure); err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+		w.ready(h.ID)
 	case protocol.Export:
 		which := protocol.Tuned
 		if h.Export != nil {
 			which = h.Export.Model
+		}
+		if h.Export != nil && h.Export.Format == "onnx" {
+			b, err := w.host.ExportONNX(which)
+			if err != nil {
+				w.fail(h.ID, err)
+				return
+			}
+			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result}, [][]byte{b})
+			return
 		}
 		arch, weights, err := w.host.Export(which)
 		if err != nil {
