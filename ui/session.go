@@ -176,7 +176,7 @@ func (s *Session) ModelMeta() string {
 // ModelTitle is the model chip's tooltip.
 func (s *Session) ModelTitle() string {
 	m := s.Model
-	src := map[string]string{"shipped": "shipped with this site", "starter": "trained in this browser at start-up", "file": "loaded from your files"}[m.Source]
+	src := map[string]string{"shipped": "shipped with this site", "starter": "trained in this browser at start-up", "file": "loaded from your files", "onnx": "imported from " + m.File}[m.Source]
 	t := fmt.Sprintf("%s (%s), trained with %s; %d parameters; classes: %v; test accuracy %s, AUC %s, mean saliency IoU %s. %s",
 		m.Name, src, m.Method, m.Params, m.Classes, Pct(m.TestAcc), Num(m.TestAUC), Num(m.TestIoU), s.ScoreReading(m.TestAUC, m.TestAcc, m.Dataset))
 	if c := s.TunedComparison(m); c != "" && s.HasTuned {
