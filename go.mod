@@ -8,6 +8,7 @@ require (
 	github.com/suyashkumar/dicom v1.0.7
 	github.com/vugu/vjson v0.0.0-20200505061711-f9cbed27d3d9
 	github.com/vugu/vugu v0.4.0
+	golang.org/x/net v0.38.0
 	gonum.org/v1/gonum v0.17.0
 )
 

@@ -28,6 +28,7 @@ type ViewerActions interface {
 	CancelMaps()
 	SetWindow(center, width float64)
 	ResetWindow()
+	SaveFigure()
 	ShowError(msg string)
 }
 
@@ -59,6 +60,7 @@ type SaliencyActions interface {
 	SetColormap(c Colormap)
 	SetCompare(mode string)
 	SetCompareMethod(m string)
+	SetSharedScale(on bool)
 }
 
 // TrainActions are the fine-tuning panel's.

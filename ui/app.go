@@ -39,7 +39,15 @@ type App struct {
 
 // NewApp returns the app with its default settings, keeping the user's
 // work in the browser's storage.
-func NewApp() *App { return newApp(webStore{}) }
+// If the browser keeps nothing for the page (site data blocked), the app
+// works without storage and says that masks will not be kept.
+func NewApp() *App {
+	a := newApp(webStore{})
+	if !storageAvailable() {
+		a.Mask.SetStorageOff()
+	}
+	return a
+}
 
 func newApp(store Store) *App {
 	return &App{

@@ -91,7 +91,11 @@ func (a *App) requestMap(cmp bool) {
 				setJS(ds, "mapMillis", r.Map.Millis)
 			}
 			st.Scale = ScaleFor(m)
-			a.surf.DrawHeat(cmp, m, r.Map.W, r.Map.H, st.Scale, v.Cmap)
+			if v.SharedScale {
+				a.redrawHeat() // the shared top may have changed
+			} else {
+				a.surf.DrawHeat(cmp, m, r.Map.W, r.Map.H, st.Scale, v.Cmap)
+			}
 			v.UpdateAgreement(a.Mask.Model)
 			if !cmp && !v.firstSaliency {
 				v.firstSaliency = true
@@ -118,7 +122,7 @@ func (a *App) CancelMaps() {
 func (a *App) redrawHeat() {
 	for i, st := range []*heatState{&a.View.Main, &a.View.Cmp} {
 		if st.Map != nil {
-			a.surf.DrawHeat(i == 1, st.Map, st.Info.W, st.Info.H, st.Scale, a.View.Cmap)
+			a.surf.DrawHeat(i == 1, st.Map, st.Info.W, st.Info.H, a.View.DrawScale(i == 1), a.View.Cmap)
 		}
 	}
 }
@@ -160,6 +164,13 @@ func (a *App) SetClass(c int) {
 // SetColormap changes the palette.
 func (a *App) SetColormap(c Colormap) {
 	a.View.Cmap = c
+	a.SaveSettings()
+	a.redrawHeat()
+}
+
+// SetSharedScale chooses one colour scale for both panes, or one each.
+func (a *App) SetSharedScale(on bool) {
+	a.View.SharedScale = on
 	a.SaveSettings()
 	a.redrawHeat()
 }

@@ -1,6 +1,9 @@
 package ui
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // SoftHyphens puts soft hyphens (U+00AD) into words longer than 9 letters,
 // every 6 letters, so a narrow label ("cardiomegaly" under a thumbnail)
@@ -23,3 +26,6 @@ func SoftHyphens(s string) string {
 	}
 	return strings.Join(words, " ")
 }
+
+// fmtG formats a value with three significant digits.
+func fmtG(v float64) string { return fmt.Sprintf("%.3g", v) }

@@ -8,7 +8,9 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
+	"saliencyexplorer/engine/metrics"
 	"saliencyexplorer/wasm/protocol"
 )
 
@@ -265,5 +267,113 @@ func TestSoftHyphens(t *testing.T) {
 		if got := SoftHyphens(in); got != want {
 			t.Errorf("SoftHyphens(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestColourScale(t *testing.T) {
+	v := NewView()
+	v.Main = heatState{Map: []float32{1}, Scale: HeatScale{0, 0.4}}
+	if v.ScaleNote() != "top 0.4" || v.DrawScale(false).Hi != 0.4 {
+		t.Errorf("one pane: %q", v.ScaleNote())
+	}
+	v.CompareMode = CompareBeforeAfter
+	v.Cmp = heatState{Map: []float32{1}, Scale: HeatScale{0, 0.03}}
+	if v.DrawScale(true).Hi != 0.03 || v.ScaleNote() != "each pane its own scale: top 0.4 left, 0.03 right" {
+		t.Errorf("own scales: %v, %q", v.DrawScale(true), v.ScaleNote())
+	}
+	v.SharedScale = true
+	if v.DrawScale(true).Hi != 0.4 || v.DrawScale(false).Hi != 0.4 || v.ScaleNote() != "one scale for both panes, top 0.4" {
+		t.Errorf("shared: %v, %q", v.DrawScale(true), v.ScaleNote())
+	}
+	v.CompareMode = CompareOff
+	if v.DrawScale(false).Hi != 0.4 {
+		t.Errorf("shared without a second pane")
+	}
+}
+
+func TestFigureLines(t *testing.T) {
+	a := newApp(newMemStore())
+	a.Session = engineSession()
+	if a.figureLines(time.Time{}) != nil {
+		t.Errorf("lines without a picture")
+	}
+	a.Session.Install(&protocol.ModelInfo{Name: "phantom-baseline", Method: "baseline", Dataset: "phantom", Classes: []string{"normal", "cardiomegaly"}, W: 64, H: 64}, nil, nil)
+	a.View.Pic = &Picture{Name: "Film 2", Width: 64, Height: 64, Label: 1, Sample: true}
+	a.View.Probs = [][]float64{{0.25, 0.75}}
+	a.View.Main = heatState{Map: []float32{1}, Method: "gradient", Model: "original", Class: 1, Scale: HeatScale{0, 0.415},
+		AgreeOK: true, Agree: metrics.Agreement{IoU: 0.25, RelevanceMass: 0.5, Pointing: true}}
+	a.Mask.Area = 10
+	got := strings.Join(a.figureLines(time.Date(2026, 11, 27, 13, 0, 0, 0, time.UTC)), "\n")
+	for _, want := range []string{"Film 2 · 64×64 · true class cardiomegaly", "Model: phantom-baseline (Baseline) · Phantom chest films",
+		"Prediction: normal 25.0 % · cardiomegaly 75.0 %", "Input gradient · original model, class “cardiomegaly” · mask agreement: IoU 0.250, relevance mass 50.0 %, pointing game hit",
+		"Colour scale (Inferno): 0 to 0.415", "2026-11-27 13:00 UTC"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("figure text lacks %q:\n%s", want, got)
+		}
+	}
+	if w := wrapLines([]string{"aaa bbb ccc ddd"}, 9); len(w) != 2 || w[0] != "aaa bbb" || w[1] != "  ccc ddd" {
+		t.Errorf("wrapLines = %q", w)
+	}
+}
+
+// TestReferenceKinds: a sample whose shipped mask marks everything but a
+// corner swatch offers the object mask first; one whose mask marks the
+// evidence offers only that.
+func TestReferenceKinds(t *testing.T) {
+	const S = 10
+	img := grayPNG(t, S, S, func(x, y int) uint8 {
+		switch {
+		case x < 2 && y < 2:
+			return 230 // the swatch
+		case x >= 4 && x < 7 && y >= 4 && y < 7:
+			return 200 // the object
+		}
+		return 0
+	})
+	swatch := grayPNG(t, S, S, func(x, y int) uint8 {
+		if x < 2 && y < 2 {
+			return 0
+		}
+		return 255
+	})
+	heart := grayPNG(t, S, S, func(x, y int) uint8 {
+		if x >= 4 && x < 7 && y >= 4 && y < 7 {
+			return 255
+		}
+		return 0
+	})
+	lib := NewLibrary(newMemStore())
+	lib.Samples = []*SampleItem{{Sample: protocol.Sample{Key: "decoy"}, png: img, mask: swatch}, {Sample: protocol.Sample{Key: "film"}, png: img, mask: heart}}
+	decoy, film := &Picture{Key: "decoy", Sample: true}, &Picture{Key: "film", Sample: true}
+	if k := lib.RefKinds(decoy); len(k) != 2 || k[0] != RefObject || lib.RefKindOf(decoy) != RefObject {
+		t.Fatalf("kinds for a swatch mask: %v", k)
+	}
+	area := func(b []byte) int {
+		a, err := DecodeMaskPNG(b, S, S)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, v := range a {
+			if maskInside(v) {
+				n++
+			}
+		}
+		return n
+	}
+	// The object (3×3) dilated by one pixel: 5×5.
+	if n := area(lib.ReferenceMask(decoy)); n != 25 {
+		t.Errorf("the object mask has %d pixels, want 25", n)
+	}
+	lib.RefKind = RefShipped
+	if n := area(lib.ReferenceMask(decoy)); n != S*S-4 {
+		t.Errorf("the shipped mask has %d pixels, want %d", n, S*S-4)
+	}
+	if k := lib.RefKinds(film); len(k) != 1 || k[0] != RefShipped {
+		t.Errorf("kinds for a heart mask: %v", k)
+	}
+	lib.RefKind = RefObject
+	if n := area(lib.ReferenceMask(film)); n != 9 {
+		t.Errorf("a heart mask became %d pixels", n)
 	}
 }

@@ -13,7 +13,11 @@ type SampleItem struct {
 	protocol.Sample
 	URL  string // blob URL of its PNG
 	png  []byte
-	mask []byte // reference mask PNG
+	mask []byte // reference mask PNG, as shipped
+	// objMask is the object mask when the shipped mask marks everything
+	// but the shortcut (objectMask computes it once).
+	objMask []byte
+	objDone bool
 }
 
 // realIndex is the site's list of real images (see wasm/sampleindex).
@@ -30,7 +34,7 @@ func (r *RealItem) ThumbURL() string {
 	if r.Thumb == "" {
 		return ""
 	}
-	return "samples/" + r.Thumb
+	return loader().Call("url", "samples/"+r.Thumb).String()
 }
 
 // Caption describes the item under its thumbnail.
@@ -75,6 +79,9 @@ type Library struct {
 	// windows holds the DICOM window (centre, width) the user chose, by
 	// picture key.
 	windows map[string][2]float64
+	// RefKind is the kind of reference mask the user chose (RefObject or
+	// RefShipped); "" takes the first a sample offers.
+	RefKind string
 	// ref caches SampleStats for the samples named by refKey.
 	ref    RefStats
 	refKey string
@@ -238,10 +245,30 @@ func (l *Library) ReferenceMask(pic *Picture) []byte {
 	if pic == nil || !pic.Sample {
 		return nil
 	}
-	if s := l.Sample(pic.Key); s != nil {
-		return s.mask
+	s := l.Sample(pic.Key)
+	if s == nil {
+		return nil
 	}
-	return nil
+	if l.RefKindOf(pic) == RefObject {
+		return s.objectMask()
+	}
+	return s.mask
+}
+
+// RefKindOf is the kind of reference mask the "Reference mask" button
+// gives for pic: the user's choice if pic offers it, else the first kind
+// it offers.
+func (l *Library) RefKindOf(pic *Picture) string {
+	kinds := l.RefKinds(pic)
+	for _, k := range kinds {
+		if k == l.RefKind {
+			return k
+		}
+	}
+	if len(kinds) > 0 {
+		return kinds[0]
+	}
+	return ""
 }
 
 // Names maps picture keys to image names, for exported files.

@@ -52,3 +52,9 @@ func (c *MaskToolbar) SetShow(on bool) {
 func (c *MaskToolbar) OnMaskFile(e vugu.DOMEvent) {
 	withFiles(e, func(files js.Value) { c.Do.ImportMask(files.Index(0)) })
 }
+
+// SetRefKind chooses the kind of reference mask and applies it.
+func (c *MaskToolbar) SetRefKind(kind string) {
+	c.Library.RefKind = kind
+	c.Do.UseReferenceMask()
+}

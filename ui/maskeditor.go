@@ -37,6 +37,8 @@ type MaskEditor struct {
 	StorageWarn string
 
 	store Store
+	// off: the browser keeps nothing for this page (see SetStorageOff).
+	off bool
 	// unsaved holds masks (PNG) the browser refused to store, by picture
 	// key, so they are not lost while the page is open.
 	unsaved map[string][]byte
@@ -107,10 +109,24 @@ func (m *MaskEditor) failed(err error) {
 	m.StorageWarn = "Your mask could not be saved: " + err.Error() + " — export it (Export mask, or Export all masks) to keep it. It stays in this page until you close or reload it."
 }
 
-// recovered clears the warning once every mask is stored.
+// storageOffWarn is the warning shown while the browser keeps nothing.
+const storageOffWarn = "This browser blocks this site's storage, so your masks, labels and images will not be kept after you close or reload the page. Everything else works; export your masks (Export all masks) to keep them."
+
+// SetStorageOff records that the browser keeps nothing for this page
+// (site data blocked, or no localStorage): StorageWarn says so from now on.
+func (m *MaskEditor) SetStorageOff() {
+	m.off = true
+	m.recovered()
+}
+
+// recovered clears the warning once every mask is stored (or shows that
+// nothing can be stored).
 func (m *MaskEditor) recovered() {
 	if len(m.unsaved) == 0 {
 		m.StorageWarn = ""
+		if m.off {
+			m.StorageWarn = storageOffWarn
+		}
 	}
 }
 
@@ -139,7 +155,7 @@ func (m *MaskEditor) Forget(key string) {
 // with the rest of the user's data).
 func (m *MaskEditor) ForgetAll() {
 	m.unsaved = map[string][]byte{}
-	m.StorageWarn = ""
+	m.recovered()
 }
 
 // Keys lists the picture keys that have a mask, stored or in memory.

@@ -53,6 +53,39 @@ func TestMaskEditorStorage(t *testing.T) {
 	}
 }
 
+// TestMaskEditorStorageOff: when the browser keeps nothing for the page
+// (issue #10: site data blocked), the warning says masks will not be kept,
+// from the start and after masks are saved, forgotten or cleared, while
+// masks stay readable in memory.
+func TestMaskEditorStorageOff(t *testing.T) {
+	st := newMemStore()
+	st.full = true // every Set fails, as it does without storage
+	m := NewMaskEditor(st)
+	m.SetStorageOff()
+	if !strings.Contains(m.StorageWarn, "will not be kept") {
+		t.Fatalf("warning at start %q", m.StorageWarn)
+	}
+	if err := m.Save("a", []byte("PNG-A")); err == nil {
+		t.Errorf("Save without storage succeeded")
+	}
+	if b, ok := m.Stored("a"); !ok || string(b) != "PNG-A" {
+		t.Errorf("the mask is lost without storage: %q, %v", b, ok)
+	}
+	for _, step := range []struct {
+		what string
+		do   func()
+	}{
+		{"Forget", func() { m.Forget("a") }},
+		{"Save(nil)", func() { m.Save("b", nil) }},
+		{"ForgetAll", func() { m.Save("c", []byte("PNG-C")); m.ForgetAll() }},
+	} {
+		step.do()
+		if !strings.Contains(m.StorageWarn, "will not be kept") {
+			t.Errorf("after %s the warning is %q", step.what, m.StorageWarn)
+		}
+	}
+}
+
 func TestMaskEditorRaster(t *testing.T) {
 	m := NewMaskEditor(newMemStore())
 	alpha := make([]byte, 4*4)

@@ -8,11 +8,12 @@ type settings struct {
 	Cmap                               Colormap
 	Opacity, FillOpacity, Outline      float64
 	Brush                              float64
+	SharedScale                        bool
 }
 
 // saveSettings stores the view's and the mask editor's settings.
 func saveSettings(s Store, v *View, m *MaskEditor) {
-	b, _ := json.Marshal(settings{v.Method, v.CompareMethod, v.CompareMode, v.Cmap, v.Opacity, m.FillOpacity, m.OutlineOpacity, m.Brush})
+	b, _ := json.Marshal(settings{v.Method, v.CompareMethod, v.CompareMode, v.Cmap, v.Opacity, m.FillOpacity, m.OutlineOpacity, m.Brush, v.SharedScale})
 	s.Set(keySettings, string(b))
 }
 
@@ -27,6 +28,7 @@ func loadSettings(s Store, v *View, m *MaskEditor) {
 	if json.Unmarshal([]byte(str), &st) != nil {
 		return
 	}
+	v.SharedScale = st.SharedScale
 	// The methods are checked against the engine's registry when it
 	// arrives (App.modelReady, View.UseMethods).
 	if st.Method != "" {

@@ -436,3 +436,13 @@ func (s *Surface) ZoomPercent() string {
 	}
 	return itoa(int(s.Zoom*100+0.5)) + " %"
 }
+
+// Layers returns the image and heat map canvases of the main or the
+// comparison pane (for drawing a figure).
+func (s *Surface) Layers(cmp bool) (img, heat js.Value) {
+	p := s.main
+	if cmp {
+		p = s.cmp
+	}
+	return p.img, p.heat
+}

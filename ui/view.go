@@ -63,6 +63,9 @@ type View struct {
 	ShowHeat      bool
 	CompareMode   string
 	CompareMethod string
+	// SharedScale gives both panes one colour scale (the larger top);
+	// otherwise each pane is scaled to its own map.
+	SharedScale bool
 
 	Probs     [][]float64 // [original] or [original, fine-tuned]
 	Main, Cmp heatState
@@ -192,6 +195,31 @@ func (v *View) BlankNote(className string, s *Session) string {
 		return "Grad-CAM is blank: the last feature map holds no positive evidence for “" + className + "” (Grad-CAM keeps only what speaks for the class). Try the predicted class or another method."
 	}
 	return s.MethodLabel(st.Method) + " is blank: no pixel raises the score of “" + className + "” here."
+}
+
+// DrawScale is the colour scale a pane's map is drawn with: its own, or
+// with a shared scale, one whose top is the larger of both panes' tops.
+func (v *View) DrawScale(cmp bool) HeatScale {
+	own := v.Pane(cmp).Scale
+	if !v.SharedScale || v.CompareMode == CompareOff || v.Main.Map == nil || v.Cmp.Map == nil {
+		return own
+	}
+	return HeatScale{Lo: min(v.Main.Scale.Lo, v.Cmp.Scale.Lo), Hi: max(v.Main.Scale.Hi, v.Cmp.Scale.Hi)}
+}
+
+// ScaleNote says which colour scale is shown and what the colour bar's top
+// means, e.g. "each pane its own scale: 0.415 left, 0.0301 right".
+func (v *View) ScaleNote() string {
+	if v.Main.Map == nil {
+		return ""
+	}
+	if v.CompareMode == CompareOff || v.Cmp.Map == nil {
+		return "top " + fmtG(v.Main.Scale.Hi)
+	}
+	if v.SharedScale {
+		return "one scale for both panes, top " + fmtG(v.DrawScale(false).Hi)
+	}
+	return "each pane its own scale: top " + fmtG(v.Main.Scale.Hi) + " left, " + fmtG(v.Cmp.Scale.Hi) + " right"
 }
 
 // HeatOpacity is the heat layer's opacity: 0 while the map is hidden.

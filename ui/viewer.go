@@ -47,7 +47,7 @@ func (c *Viewer) MaxText() string {
 	if c.View.Main.Map == nil {
 		return "max"
 	}
-	return fmt.Sprintf("%.3g", c.View.Main.Scale.Hi)
+	return fmtG(c.View.DrawScale(false).Hi)
 }
 
 // Caption describes the image and the map.

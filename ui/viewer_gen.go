@@ -156,10 +156,45 @@ func (c *Viewer) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgn.SetInnerHTML(c.MaxText())
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 				vgparent.AppendChild(vgn)
+				if c.View.CompareMode != "off" && c.View.Cmp.Map != nil {
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "cb-caption muted"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "scale-note"}}}
+					vgparent.AppendChild(vgn)
+					vgn.SetInnerHTML(c.View.ScaleNote())
+				}
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "cb-caption muted"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "image-info"}}}
 				vgparent.AppendChild(vgn)
 				vgn.SetInnerHTML(c.Caption())
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+				vgparent.AppendChild(vgn)
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "btn btn-small save-figure"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "save-figure"}, vugu.VGAttribute{Namespace: "", Key: "title", Val: "Download a PNG of the image, its map(s), the colour bar, the prediction, the model and method, and the agreement numbers"}}}
+				vgparent.AppendChild(vgn)
+				vgn.AddAttrInterface("disabled", c.View.Main.Map == nil)
+				vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
+					EventType: "click",
+					Func:      func(event vugu.DOMEvent) { c.Do.SaveFigure() },
+					// TODO: implement capture, etc. mostly need to decide syntax
+				})
+				{
+					vgparent := vgn
+					_ = vgparent
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "Save figure"}
+					vgparent.AppendChild(vgn)
+				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
+				vgparent.AppendChild(vgn)
+			}
+		}
+		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
+		vgparent.AppendChild(vgn)
+		if c.View.CompareMode == "before-after" && c.View.Cmp.Map != nil {
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "map-note quiet"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "before-after-note"}}}
+			vgparent.AppendChild(vgn)
+			{
+				vgparent := vgn
+				_ = vgparent
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        The map is evidence, not proof: a model can change what it decides while its map barely moves, and the reverse (Viviano et al., ICLR 2021). Compare the scores too.\n    "}
 				vgparent.AppendChild(vgn)
 			}
 		}

@@ -149,6 +149,11 @@ func bkRun(dir string) (res bkResult) {
 		if err != nil {
 			return refuse("%v", err)
 		}
+		for _, v := range append(append([]*onnxpb.ValueInfo(nil), m.Graph.Inputs...), m.Graph.Outputs...) {
+			if v.NotTensor {
+				return refuse("value %q is a sequence, map or optional, not a tensor", v.Name)
+			}
+		}
 		ins, err := bkTensors(set, "input")
 		if err != nil {
 			return refuse("%v", err)

@@ -160,14 +160,21 @@ func (r *recorder) snapshot() (errs []string, reqs []request) {
 	return append([]string(nil), r.errors...), append([]request(nil), r.requests...)
 }
 
-// browser starts a headless Chromium with a fresh profile and returns a
-// tab context with a recorder attached.
-func browser(t testing.TB, timeout time.Duration) (context.Context, *recorder) {
+// browser starts a headless Chromium with a fresh profile (and any extra
+// options) and returns a tab context with a recorder attached.
+func browser(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) (context.Context, *recorder) {
+	t.Helper()
+	return browserWithProfile(t, timeout, t.TempDir(), extra...)
+}
+
+// browserWithProfile is browser with a given profile directory (for
+// settings written into it before the browser starts).
+func browserWithProfile(t testing.TB, timeout time.Duration, profile string, extra ...chromedp.ExecAllocatorOption) (context.Context, *recorder) {
 	t.Helper()
 	exe := chromiumPath(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1440, 900),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
@@ -181,6 +188,7 @@ func browser(t testing.TB, timeout time.Duration) (context.Context, *recorder) {
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.Flag("force-device-scale-factor", "1"),
 	}
+	opts = append(opts, extra...)
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	rec := &recorder{}

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -281,6 +283,81 @@ func journeyLate(t *testing.T, ctx context.Context, tmp string) {
 		}
 	}
 
+	// Before and after side by side: each pane its own colour scale, said
+	// beside the colour bar; a shared scale redraws the weaker map dimmer.
+	alphaSum := func(testid string) float64 {
+		v, _ := eval[float64](ctx, `(() => { const c = document.querySelector('[data-testid=`+testid+`]'); if (!c || !c.width) return 0;
+			const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+			for (let i = 3; i < d.length; i += 4) n += d[i]; return n; })()`)
+		return v
+	}
+	if err := waitJS(ctx, alphaCount("compare-canvas")+` > 0 && !document.querySelector('.viewer-busy') && document.querySelector('[data-testid=scale-note]')`, 30*time.Second); err != nil {
+		diag, _ := eval[string](ctx, `JSON.stringify({mode: document.querySelector('[data-testid=compare-mode]').value, pane: document.querySelector('.pane-compare').style.display,
+			alpha: `+alphaCount("compare-canvas")+`, busy: !!document.querySelector('.viewer-busy'), note: !!document.querySelector('[data-testid=scale-note]'), labels: [...document.querySelectorAll('.pane-label')].map(e => e.textContent)})`)
+		t.Errorf("before/after view: %v (%s; error %q)", err, diag, text(ctx, "[data-testid=error]"))
+	} else {
+		note := text(ctx, "[data-testid=scale-note]")
+		if !strings.Contains(note, "each pane its own scale") {
+			t.Errorf("the colour bar does not say each pane has its own scale: %q", note)
+		}
+		if !strings.Contains(text(ctx, "[data-testid=before-after-note]"), "evidence, not proof") {
+			t.Errorf("no note on what a before/after map can and cannot show")
+		}
+		own := alphaSum("saliency-canvas") + alphaSum("compare-canvas")
+		setField(t, ctx, "colour-scale", "shared")
+		if err := waitJS(ctx, `document.querySelector('[data-testid=scale-note]').textContent.includes('one scale for both panes')`, 5*time.Second); err != nil {
+			t.Errorf("the shared scale is not said: %v (%q)", err, text(ctx, "[data-testid=scale-note]"))
+		}
+		shared := alphaSum("saliency-canvas") + alphaSum("compare-canvas")
+		if shared >= own {
+			t.Errorf("a shared scale did not dim the weaker map: alpha %v with own scales, %v shared", own, shared)
+		}
+		t.Logf("scales: %s; alpha %v own, %v shared", text(ctx, "[data-testid=scale-note]"), own, shared)
+		setField(t, ctx, "colour-scale", "own")
+	}
+
+	// "Save figure" downloads a PNG of both panes with the text; printing
+	// hides the controls and keeps the picture and the numbers.
+	if _, err := eval[bool](ctx, `(window.__seDownloads = [], HTMLAnchorElement.prototype.click = function() {
+		if (this.download) { window.__seDownloads.push({name: this.download, href: this.href}); return; } }, true)`); err != nil {
+		t.Fatal(err)
+	}
+	click(t, ctx, "[data-testid=save-figure]")
+	if err := waitJS(ctx, `window.__seDownloads.some(d => d.name.endsWith('-figure.png'))`, 10*time.Second); err != nil {
+		t.Errorf("Save figure downloaded nothing: %v", err)
+	} else {
+		type size struct{ W, H int }
+		// The page's CSP lets images, not fetch, read blob: URLs.
+		sz, err := eval[size](ctx, `new Promise((ok, fail) => { const d = window.__seDownloads.find(d => d.name.endsWith('-figure.png'));
+			const im = new Image(); im.onload = () => ok({W: im.naturalWidth, H: im.naturalHeight}); im.onerror = fail; im.src = d.href; })`)
+		if err != nil || sz.W < 800 || sz.H < 500 {
+			t.Errorf("the figure is %+v (%v); want both panes side by side with text below", sz, err)
+		}
+		t.Logf("figure: %dx%d", sz.W, sz.H)
+		if dir := os.Getenv("SE_SHOTS"); dir != "" {
+			u, _ := eval[string](ctx, `new Promise(ok => { const d = window.__seDownloads.find(d => d.name.endsWith('-figure.png'));
+				const im = new Image(); im.onload = () => { const c = document.createElement('canvas'); c.width = im.naturalWidth; c.height = im.naturalHeight;
+				c.getContext('2d').drawImage(im, 0, 0); ok(c.toDataURL('image/png')); }; im.src = d.href; })`)
+			if b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(u, "data:image/png;base64,")); err == nil {
+				os.WriteFile(filepath.Join(dir, "figure.png"), b, 0o644)
+			}
+		}
+	}
+	if err := call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	hidden, _ := eval[[]string](ctx, `['.toolbar', '.side-left', '.top-actions', '.footer', '[data-testid=train-start]'].filter(s => { const e = document.querySelector(s); return e && e.offsetParent !== null && getComputedStyle(e).display !== 'none'; })`)
+	if len(hidden) > 0 {
+		t.Errorf("printing shows controls: %q", hidden)
+	}
+	if shown, _ := eval[bool](ctx, `['.viewer-host', '[data-testid=prediction]', '[data-testid=metrics]'].every(s => document.querySelector(s).getBoundingClientRect().height > 0)`); !shown {
+		t.Errorf("printing hides the picture, the prediction or the metrics")
+	}
+	extraShot(t, ctx, "print")
+	if err := call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""}); err != nil {
+		t.Fatal(err)
+	}
+
 	// "Clear my data" asks first, and Cancel keeps the mask.
 	click(t, ctx, "[data-testid=reference-mask]")
 	if err := waitJS(ctx, alphaCount("mask-canvas")+` > 0`, 10*time.Second); err != nil {
@@ -305,5 +382,27 @@ func journeyLate(t *testing.T, ctx context.Context, tmp string) {
 		if err := waitJS(ctx, alphaCount("mask-canvas")+` === 0 && !Object.keys(localStorage).some(k => k.startsWith('se.v1.mask.'))`, 10*time.Second); err != nil {
 			t.Errorf("confirming Clear my data did not remove the mask: %v", err)
 		}
+	}
+
+	// The Decoy sets' Reference mask is the digit by default, not the
+	// 98 % of the image that is not the swatch.
+	pickDataset(t, ctx, "decoy-mnist")
+	click(t, ctx, "[data-testid=reference-mask]")
+	area := func() int {
+		if err := waitJS(ctx, `document.querySelector('[data-testid=mask-area]')`, 10*time.Second); err != nil {
+			t.Fatalf("no mask area: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		n, _ := eval[int](ctx, `+document.querySelector('[data-testid=mask-area]').textContent`)
+		return n
+	}
+	if n := area(); n == 0 || n > 784*6/10 {
+		t.Errorf("the Decoy MNIST reference mask has %d of 784 pixels; want the digit's", n)
+	} else {
+		t.Logf("object mask: %d of 784 pixels", n)
+	}
+	setField(t, ctx, "reference-kind", "shipped")
+	if n := area(); n < 784*9/10 {
+		t.Errorf("the shipped Decoy mask has %d of 784 pixels; want all but the swatch", n)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"saliencyexplorer/engine/data"
 	"saliencyexplorer/engine/datasets"
 	"saliencyexplorer/engine/model"
+	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/train"
 	"saliencyexplorer/wasm/protocol"
 )
@@ -157,16 +158,8 @@ func (h *Host) generate(st Status, what string) (*data.Splits, error) {
 	}
 	title := ds.about.Title
 	// Check the shape before spending seconds generating.
-	in := h.cur.orig.Input()
-	mismatch := func(c, hh, w, classes int) error {
-		if c == in.C && hh == in.H && w == in.W && classes == h.cur.orig.Classes() {
-			return nil
-		}
-		return fmt.Errorf("host: this model takes %d×%d×%d images of %d classes, but the %s data set it names has %d×%d×%d images of %d classes",
-			in.C, in.H, in.W, h.cur.orig.Classes(), title, c, hh, w, classes)
-	}
-	spec := ds.about.Spec()
-	if err := mismatch(spec.Input.C, spec.Input.H, spec.Input.W, len(spec.Classes)); err != nil {
+	mismatch := func(c, hh, w, classes int) error { return shapeMismatch(h.cur.orig, title, c, hh, w, classes) }
+	if err := fitsDataset(h.cur.orig, ds.about); err != nil {
 		return nil, err
 	}
 	if what == "training set" {
@@ -187,6 +180,24 @@ func (h *Host) generate(st Status, what string) (*data.Splits, error) {
 	}
 	ds.splits = &sp
 	return ds.splits, nil
+}
+
+// shapeMismatch says how a network and images of a data set (c×hh×w, of
+// classes classes) disagree, or returns nil.
+func shapeMismatch(net nn.Model, title string, c, hh, w, classes int) error {
+	in := net.Input()
+	if c == in.C && hh == in.H && w == in.W && classes == net.Classes() {
+		return nil
+	}
+	return fmt.Errorf("host: this model takes %d×%d×%d images of %d classes, but the %s data set it names has %d×%d×%d images of %d classes",
+		in.C, in.H, in.W, net.Classes(), title, c, hh, w, classes)
+}
+
+// fitsDataset checks a network against the shape of a data set the
+// browser generates (whose images are known without generating them).
+func fitsDataset(net nn.Model, about datasets.Dataset) error {
+	spec := about.Spec()
+	return shapeMismatch(net, about.Title, spec.Input.C, spec.Input.H, spec.Input.W, len(spec.Classes))
 }
 
 // splits returns the generated splits of the current data set, generating

@@ -63,6 +63,8 @@ type Host struct {
 
 	run   *run
 	clock uint64 // the last model version handed out
+	// starterEpochs, if positive, replaces StarterEpochs (tests).
+	starterEpochs int
 
 	// imageLimits and dicomLimits bound the image files Decode accepts
 	// (zero fields: the packages' defaults); see SetDecodeLimits.
@@ -157,6 +159,14 @@ func (h *Host) Load(arch, weights []byte, entry model.ManifestEntry, source stri
 		if a, err := model.ParseArch(arch); err == nil && a.Meta != nil {
 			entry.Dataset = a.Meta["dataset"]
 			entry.Method = a.Meta["method"]
+		}
+	}
+	// A model whose description names a data set the browser generates,
+	// of another shape, is refused before it replaces the current model:
+	// its samples, scores and training would all fail (issue #10).
+	if about, ok := datasets.Lookup(entry.Dataset); ok && about.Drawn {
+		if err := fitsDataset(net, about); err != nil {
+			return err
 		}
 	}
 	key := entry.Name

@@ -50,13 +50,21 @@ func gallery(t testing.TB, s *data.Set, n int) []byte {
 	return b
 }
 
+// crossesSplits caches mustCrosses' splits, which the tests only read.
+var crossesSplits *data.Splits
+
+// mustCrosses returns the Crosses splits of seed 2 (drawn once per test
+// binary; callers must not modify them).
 func mustCrosses(t testing.TB) data.Splits {
 	t.Helper()
-	sp, err := data.Crosses(data.DefaultCrosses(2))
-	if err != nil {
-		t.Fatal(err)
+	if crossesSplits == nil {
+		sp, err := data.Crosses(data.DefaultCrosses(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		crossesSplits = &sp
 	}
-	return sp
+	return *crossesSplits
 }
 
 // dicomFile builds a small Explicit VR Little Endian DICOM file with a

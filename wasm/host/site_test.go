@@ -110,6 +110,7 @@ func TestStart(t *testing.T) {
 	delete(broken.files, "models/pb.safetensors")
 	for name, fetch := range map[string]Fetch{"missing weights": broken.fetch, "no site": nil} {
 		h := New(fetch)
+		h.starterEpochs = 1 // the choice is under test, not the training
 		var rec recorder
 		st := rec.status()
 		progress := 0

@@ -81,7 +81,11 @@ func (h *Host) Start(ctx context.Context, sel protocol.SelectRequest, st Status)
 		return nil
 	}
 	st.note("No trained model ships with this site (" + UserMessage(err) + "); training a starter model in your browser.")
-	return h.Starter(ctx, StarterEpochs, func(done, total int) error {
+	epochs := StarterEpochs
+	if h.starterEpochs > 0 {
+		epochs = h.starterEpochs
+	}
+	return h.Starter(ctx, epochs, func(done, total int) error {
 		if st.Progress != nil {
 			st.Progress(done, total)
 		}

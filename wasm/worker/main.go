@@ -382,11 +382,12 @@ func await(p js.Value) (js.Value, error) {
 	return r.v, r.err
 }
 
-// fetch GETs a file of the site, relative to the worker script, with the
-// browser's fetch (net/http would add megabytes to the binary). It is the
-// host's Fetch.
+// fetch GETs a file of the site, relative to the worker script, through
+// the resource loader (assets/loader.js, which serves the single-file build
+// too) and the browser's fetch (net/http would add megabytes to the binary).
+// It is the host's Fetch.
 func fetch(name string) ([]byte, error) {
-	resp, err := await(js.Global().Call("fetch", name))
+	resp, err := await(js.Global().Get("seLoader").Call("fetch", name))
 	if err != nil {
 		return nil, err
 	}

@@ -69,9 +69,11 @@ func poolSize() int {
 	return max(n-1, 0)
 }
 
-// queryParam returns a parameter of this worker's URL, or "".
+// queryParam returns a parameter of this worker's URL (as the resource
+// loader, assets/loader.js, knows it: a bundled worker's blob URL has
+// none), or "".
 func queryParam(name string) string {
-	q := js.Global().Get("URLSearchParams").New(js.Global().Get("location").Get("search")).Call("get", name)
+	q := js.Global().Get("URLSearchParams").New(js.Global().Get("seLoader").Get("search")).Call("get", name)
 	if !q.Truthy() {
 		return ""
 	}
@@ -111,7 +113,7 @@ func (p *pool) start() (h *helper, err error) {
 	if queryParam("stall") == "1" {
 		url += "&stall=1"
 	}
-	h = &helper{w: js.Global().Get("Worker").New(url)}
+	h = &helper{w: js.Global().Get("seLoader").Call("worker", url)}
 	u8 := js.Global().Get("Uint8Array")
 	h.w.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		h.started = true

@@ -305,3 +305,47 @@ func TestBadArguments(t *testing.T) {
 		t.Errorf("class out of range: exit %d, %q", code, out)
 	}
 }
+
+// TestTorchvisionExports runs the command on the four torchvision exports
+// of `make onnx-fixtures` (skipped without them, required under CI=true)
+// with Grad-CAM, and checks the logits it reports against PyTorch's within
+// 1e-4 relative.
+func TestTorchvisionExports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("four 224×224 ImageNet models: the native suite runs them")
+	}
+	dir := "../../../.cache/onnx"
+	if _, err := os.Stat(filepath.Join(dir, "node-summary.json")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("run make onnx-fixtures; CI=true requires them")
+		}
+		t.Skip("run make onnx-fixtures: the torchvision exports are missing")
+	}
+	out := t.TempDir()
+	for _, arch := range []string{"resnet18", "densenet121", "mobilenet_v2", "efficientnet_b0"} {
+		base := filepath.Join(dir, arch)
+		js := filepath.Join(out, arch+".json")
+		code, stdout, stderr := runCmd(t, "-model", base+".onnx", "-input", base+".input.npy", "-method", "gradcam", "-json", js)
+		if code != 0 {
+			t.Errorf("%s: exit %d: %s %s", arch, code, stdout, stderr)
+			continue
+		}
+		var r result
+		b, _ := os.ReadFile(js)
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		want := readNpy(t, base+".logits.npy").Data
+		var d, m float64
+		for i, w := range want {
+			d = math.Max(d, math.Abs(float64(r.Logits[i])-w))
+			m = math.Max(m, math.Abs(w))
+		}
+		if d/m > 1e-4 {
+			t.Errorf("%s: logits differ from PyTorch's by %.3g relative", arch, d/m)
+		}
+		if len(r.MapShape) != 3 || r.MapShape[1] != 224 {
+			t.Errorf("%s: Grad-CAM map shape %v", arch, r.MapShape)
+		}
+	}
+}
