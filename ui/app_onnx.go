@@ -102,7 +102,7 @@ func (a *App) LoadONNXFiles(model, labels js.Value) {
 					s.Switching = r.Text
 				case protocol.Failed:
 					s.Switching = ""
-					a.Error = "Could not load " + name + ": " + strings.TrimSuffix(r.Error, ".") + ". The current model stays in use."
+					a.Error = "Could not load the ONNX model file " + name + ": " + strings.TrimSuffix(r.Error, ".") + ". The current model stays in use."
 				case protocol.Ready:
 					s.Switching = ""
 					s.Forget(protocol.UserModelKey)

@@ -130,6 +130,9 @@ type Header struct {
 	ModelFile *ModelFile `json:"modelFile,omitempty"`
 	// Configure is a Configure request.
 	Configure *ConfigureRequest `json:"configure,omitempty"`
+	// Millis is the time the worker took for a Predict request's forward
+	// passes (for benchmarks).
+	Millis float64 `json:"millis,omitempty"`
 }
 
 // ModelFile describes the files of a LoadModel request.

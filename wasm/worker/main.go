@@ -279,9 +279,11 @@ func (w *worker) handle(m message) {
 				models = h.Predict.Models
 			}
 			var probs [][]float64
+			start := time.Now()
 			probs, err = w.host.Predict(x, models)
 			if err == nil {
-				w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Probs: probs}, nil)
+				ms := float64(time.Since(start).Microseconds()) / 1000
+				w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Probs: probs, Millis: ms}, nil)
 				return
 			}
 		}
