@@ -2,6 +2,9 @@ package ui
 
 import (
 	"fmt"
+
+	"github.com/vugu/vugu"
+	js "github.com/vugu/vugu/js"
 	"strconv"
 	"strings"
 
@@ -61,6 +64,47 @@ func floatsText(v []float32) string {
 // MeanText and StdText show a custom normalization.
 func (c *ModelCard) MeanText() string { return floatsText(c.Session.Model.Preproc.Mean) }
 func (c *ModelCard) StdText() string  { return floatsText(c.Session.Model.Preproc.Std) }
+
+// maxEditLabels is the most class names the card edits in place; a
+// model of more (an ImageNet model's 1000) takes a labels file instead,
+// as its names would not fit the page's render buffer in one text area.
+const maxEditLabels = 100
+
+// EditLabels reports whether the card edits the labels in place.
+func (c *ModelCard) EditLabels() bool { return len(c.Session.Model.Classes) <= maxEditLabels }
+
+// LabelsSummary names the first few labels of many.
+func (c *ModelCard) LabelsSummary() string { return classList(c.Session.Model.Classes) }
+
+// OnLabelsFile replaces the labels with those of a file (one per line, or
+// a JSON array or object).
+func (c *ModelCard) OnLabelsFile(e vugu.DOMEvent) {
+	withFiles(e, func(files js.Value) {
+		f := files.Index(0)
+		go func() {
+			b, err := readFile(f)
+			e.EventEnv().Lock()
+			defer e.EventEnv().UnlockRender()
+			if err != nil {
+				c.Do.CardError("Could not read the labels file.")
+				return
+			}
+			labels, err := preproc.ParseLabels(b)
+			if err != nil || labels == nil {
+				c.Do.CardError(fmt.Sprintf("The labels file: %v", cmpErr(err, "it is empty")))
+				return
+			}
+			c.Do.ConfigureModel(protocol.ConfigureRequest{Labels: labels})
+		}()
+	})
+}
+
+func cmpErr(err error, msg string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return msg
+}
 
 // LabelsText is the class names, one per line.
 func (c *ModelCard) LabelsText() string { return strings.Join(c.Session.Model.Classes, "\n") }

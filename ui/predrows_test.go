@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"saliencyexplorer/wasm/protocol"
@@ -37,5 +38,30 @@ func TestPredictionRows(t *testing.T) {
 	c.View.Probs = [][]float64{{0.1, 0.7, 0.2}}
 	if rows := c.Rows(); !slices.Equal(rows, []int{0, 1, 2}) {
 		t.Errorf("three classes: rows %v", rows)
+	}
+}
+
+// TestLongClassLists: a model of 1000 classes has a chip tooltip and a
+// model card that fit vugu's 16 KiB render instruction (the whole list in
+// one attribute or text area made the page panic).
+func TestLongClassLists(t *testing.T) {
+	classes := make([]string, 1000)
+	for i := range classes {
+		classes[i] = fmt.Sprintf("a rather long imagenet class name %d", i)
+	}
+	s := &Session{Model: protocol.ModelInfo{Classes: classes, Source: "onnx", File: "m.onnx"}}
+	if n := len(s.ModelTitle()); n > 2000 {
+		t.Errorf("the chip's tooltip has %d bytes", n)
+	}
+	c := &ModelCard{Session: s}
+	if c.EditLabels() {
+		t.Error("1000 labels are edited in one text area")
+	}
+	if n := len(c.LabelsSummary()); n > 2000 {
+		t.Errorf("the labels summary has %d bytes", n)
+	}
+	s.Model.Classes = classes[:3]
+	if !c.EditLabels() || !strings.Contains(s.ModelTitle(), "name 2") {
+		t.Errorf("3 labels: edit %v, title %q", c.EditLabels(), s.ModelTitle())
 	}
 }
