@@ -46,15 +46,18 @@ func withTile(t tile, transA, transB bool) func(c, a, b []float32, m, k, n int) 
 	}
 }
 
-// tiledProducts are the three products with each register tile.
-var tiledProducts = []product{
-	{"NN/4x3", withTile(tile4x3, false, false), MatMulNaive},
-	{"TN/4x3", withTile(tile4x3, true, false), MatMulTNNaive},
-	{"NT/4x3", withTile(tile4x3, false, true), MatMulNTNaive},
-	{"NN/4x2", withTile(tile4x2, false, false), MatMulNaive},
-	{"TN/4x2", withTile(tile4x2, true, false), MatMulTNNaive},
-	{"NT/4x2", withTile(tile4x2, false, true), MatMulNTNaive},
-}
+// tiledProducts are the three products with each register tile of this
+// build (the SIMD tiles too in a GOEXPERIMENT=simd wasm build).
+var tiledProducts = func() []product {
+	var ps []product
+	for _, t := range append(append([]tile(nil), scalarTiles...), simdTiles...) {
+		ps = append(ps,
+			product{"NN/" + t.name, withTile(t, false, false), MatMulNaive},
+			product{"TN/" + t.name, withTile(t, true, false), MatMulTNNaive},
+			product{"NT/" + t.name, withTile(t, false, true), MatMulNTNaive})
+	}
+	return ps
+}()
 
 // checkProduct runs p.fast and p.naive on random operands of the given shape
 // and fails on the first differing element. The operands are followed by NaN
@@ -111,13 +114,13 @@ func TestMatMulConformance(t *testing.T) {
 	}
 }
 
-// TestMatMulBlocks covers shapes larger than one cache block in M and K
-// (mcBlock, kcBlock), with ragged edges, and the convolution shapes the
-// networks use.
+// TestMatMulBlocks covers shapes larger than one cache block in K (kcBlock),
+// with more rows than a new workspace holds packed (128, so the workspace
+// grows), with ragged edges, and the convolution shapes the networks use.
 func TestMatMulBlocks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	shapes := []struct{ m, k, n int }{
-		{mcBlock + 5, kcBlock + 3, 11}, {2*mcBlock + 1, 7, 5}, {3, 2*kcBlock + 1, 4},
+		{133, kcBlock + 3, 11}, {257, 7, 5}, {3, 2*kcBlock + 1, 4},
 		{16, 9, 4096 / 8}, {32, 144, 67}, {9, 16, 300}, {64, 288, 49}, {2, 64, 2},
 	}
 	if testing.Short() {
@@ -458,6 +461,55 @@ func TestElementwiseConformance(t *testing.T) {
 		for i := outN; i < len(gotY); i++ {
 			if !math.IsNaN(float64(gotY[i])) || gotA[i] != 0 {
 				t.Fatalf("MaxPool2x2 %+v: wrote past y or arg at %d", s, i)
+			}
+		}
+	}
+}
+
+// packBNaive is the reference for packB: panel q holds, step by step, the nr
+// values of op(B)'s columns j0+q·nr.., zero past the block's nc columns.
+func packBNaive(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr int) {
+	for q := 0; q*nr < nc; q++ {
+		for s := 0; s < kc; s++ {
+			for jj := 0; jj < nr; jj++ {
+				var v float32
+				if j := q*nr + jj; j < nc {
+					if trans {
+						v = b[(j0+j)*k+k0+s]
+					} else {
+						v = b[(k0+s)*n+j0+j]
+					}
+				}
+				dst[(q*kc+s)*nr+jj] = v
+			}
+		}
+	}
+}
+
+// TestPackB checks the packing of B for every panel width, the SIMD tiles'
+// too, in every build (the wide paths, dealWide and interleave8, have a
+// SIMD and a plain version), on a block with a partial last panel.
+func TestPackB(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	k, n := 37, 61
+	b := randSlice(rng, k*n)
+	for _, nr := range []int{2, 3, 4, 8, 12} {
+		for _, trans := range []bool{false, true} {
+			k0, kc, j0, nc := 5, 29, 7, 53
+			size := (nc + nr - 1) / nr * nr * kc
+			want := make([]float32, size)
+			packBNaive(want, b, trans, k, n, k0, kc, j0, nc, nr)
+			got := withGuard(randSlice(rng, size), 3)
+			packB(got, b, trans, k, n, k0, kc, j0, nc, nr)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("nr=%d trans=%v: packed[%d] = %v, want %v", nr, trans, i, got[i], want[i])
+				}
+			}
+			for i := size; i < len(got); i++ {
+				if !math.IsNaN(float64(got[i])) {
+					t.Fatalf("nr=%d trans=%v: wrote past the panels at %d", nr, trans, i)
+				}
 			}
 		}
 	}
