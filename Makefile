@@ -58,10 +58,13 @@ MODEL_TRAIN_GALLERIES ?= decoy-mnist,decoy-fashion
 models: data
 	$(GO) run ./engine/cmd/models -out assets/models -datasets $(MODEL_DATASETS) -train-gallery $(MODEL_TRAIN_GALLERIES)
 
-# Engine benchmarks natively and in wasm (Node).
+# Engine benchmarks: first the wasm GEMM with and without SIMD side by side
+# in one process (scalar-GFLOP/s, simd-GFLOP/s; BenchmarkMatMulSIMD), then
+# every benchmark natively and in wasm with SIMD (Node).
 bench-engine:
+	GOOS=js GOARCH=wasm $(WASM_SIMD) $(GO) test -run '^$$' -bench MatMulSIMD -benchtime 40x -exec="$(WASM_EXEC)" ./engine/kernels
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./engine/...
-	GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench . -benchtime 20x -exec="$(WASM_EXEC)" ./engine/...
+	GOOS=js GOARCH=wasm $(WASM_SIMD) $(GO) test -run '^$$' -bench . -skip MatMulSIMD -benchtime 20x -exec="$(WASM_EXEC)" ./engine/...
 
 # ---- engine vs TensorFlow.js (issue #5) ------------------------------------------
 #
