@@ -8,6 +8,11 @@ import "math"
 // max-pool decisions on real activations are close to coin flips that the
 // processor mispredicts half the time.
 
+// In a GOEXPERIMENT=simd wasm build, reluVec and gateVec (elementwise_simd.go)
+// do the same four values at a time with a vector comparison and mask, and
+// return how many values they did; elsewhere they do nothing and return 0,
+// and the scalar loops do all of it.
+
 // selectPositive returns v if s > 0, else 0, without a branch.
 func selectPositive(v, s float32) float32 {
 	b := math.Float32bits(v)
@@ -21,7 +26,8 @@ func selectPositive(v, s float32) float32 {
 // panics if dst is shorter than src.
 func ReLUTo(dst, src []float32) {
 	dst = dst[:len(src)]
-	for i, v := range src {
+	for i := reluVec(dst, src); i < len(src); i++ {
+		v := src[i]
 		dst[i] = selectPositive(v, v)
 	}
 }
@@ -43,8 +49,8 @@ func ReLUToNaive(dst, src []float32) {
 func GateTo(dst, src, sel []float32) {
 	dst = dst[:len(sel)]
 	src = src[:len(sel)]
-	for i, s := range sel {
-		dst[i] = selectPositive(src[i], s)
+	for i := gateVec(dst, src, sel); i < len(sel); i++ {
+		dst[i] = selectPositive(src[i], sel[i])
 	}
 }
 
