@@ -4,37 +4,40 @@ package kernels
 
 import "simd/archsimd"
 
-// dealWide deals one step's row src of full panels out to the packed B
-// panels starting at dst: the nr values of panel q go to dst[q·nr·kc:]. The
-// SIMD tiles have nr = 4, 8 or 12, moved as one to three vectors (a copy per
-// panel costs a call into memmove each time).
-func dealWide(dst, src []float32, nr, kc int) {
-	o := 0
-	switch nr {
-	case 8:
-		for q := 0; q+8 <= len(src); q += 8 {
-			v, d := (*[8]float32)(src[q:q+8]), (*[8]float32)(dst[o:o+8])
-			archsimd.LoadFloat32x4Array((*[4]float32)(v[0:4])).StoreArray((*[4]float32)(d[0:4]))
-			archsimd.LoadFloat32x4Array((*[4]float32)(v[4:8])).StoreArray((*[4]float32)(d[4:8]))
-			o += 8 * kc
+// packWide packs the first full panels of nr ≥ 4 columns of a K×N B
+// (columns j0.., steps k0..k0+kc) into dst. For the 8-wide tile it packs two
+// panels at a time: each step reads 16 values of a row of B (one cache line
+// when aligned) as four vectors and writes eight to each panel, so every
+// line of B is read once and the writes go to two sequential streams. (A
+// step-by-step dealing to all panels of the block writes to panels kc·8
+// values apart, a power-of-two stride whose lines share one L1 set and
+// evict one another.)
+func packWide(dst, b []float32, n, k0, kc, j0, full, nr int) {
+	q := 0
+	if nr == 8 {
+		for ; q+2 <= full; q += 2 {
+			p0 := dst[q*8*kc : (q+1)*8*kc]
+			p1 := dst[(q+1)*8*kc : (q+2)*8*kc]
+			for s := 0; s < kc; s++ {
+				v := (*[16]float32)(b[(k0+s)*n+j0+q*8:][:16])
+				d0, d1 := (*[8]float32)(p0[s*8:s*8+8]), (*[8]float32)(p1[s*8:s*8+8])
+				archsimd.LoadFloat32x4Array((*[4]float32)(v[0:4])).StoreArray((*[4]float32)(d0[0:4]))
+				archsimd.LoadFloat32x4Array((*[4]float32)(v[4:8])).StoreArray((*[4]float32)(d0[4:8]))
+				archsimd.LoadFloat32x4Array((*[4]float32)(v[8:12])).StoreArray((*[4]float32)(d1[0:4]))
+				archsimd.LoadFloat32x4Array((*[4]float32)(v[12:16])).StoreArray((*[4]float32)(d1[4:8]))
+			}
 		}
-	case 12:
-		for q := 0; q+12 <= len(src); q += 12 {
-			v, d := (*[12]float32)(src[q:q+12]), (*[12]float32)(dst[o:o+12])
-			archsimd.LoadFloat32x4Array((*[4]float32)(v[0:4])).StoreArray((*[4]float32)(d[0:4]))
-			archsimd.LoadFloat32x4Array((*[4]float32)(v[4:8])).StoreArray((*[4]float32)(d[4:8]))
-			archsimd.LoadFloat32x4Array((*[4]float32)(v[8:12])).StoreArray((*[4]float32)(d[8:12]))
-			o += 12 * kc
-		}
-	case 4:
-		for q := 0; q+4 <= len(src); q += 4 {
-			archsimd.LoadFloat32x4Array((*[4]float32)(src[q : q+4])).StoreArray((*[4]float32)(dst[o : o+4]))
-			o += 4 * kc
-		}
-	default:
-		for q := 0; q+nr <= len(src); q += nr {
-			copy(dst[o:o+nr], src[q:q+nr])
-			o += nr * kc
+	}
+	// Other widths (4, 12), and an odd last 8-wide panel: one panel at a
+	// time, four values per vector.
+	for ; q < full; q++ {
+		panel := dst[q*nr*kc : (q+1)*nr*kc]
+		for s := 0; s < kc; s++ {
+			src := b[(k0+s)*n+j0+q*nr:][:nr]
+			d := panel[s*nr : (s+1)*nr]
+			for i := 0; i+4 <= nr; i += 4 {
+				archsimd.LoadFloat32x4Array((*[4]float32)(src[i : i+4])).StoreArray((*[4]float32)(d[i : i+4]))
+			}
 		}
 	}
 }

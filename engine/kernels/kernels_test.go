@@ -487,7 +487,7 @@ func packBNaive(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr int) {
 }
 
 // TestPackB checks the packing of B for every panel width, the SIMD tiles'
-// too, in every build (the wide paths, dealWide and interleave8, have a
+// too, in every build (the wide paths, packWide and interleave8, have a
 // SIMD and a plain version), on a block with a partial last panel.
 func TestPackB(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))

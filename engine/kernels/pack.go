@@ -189,10 +189,18 @@ func packA(dst, a []float32, trans bool, m, k, i0, mc, k0, kc, mr int) {
 // columns, with zeros past the end of the block.
 func packB(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr int) {
 	full := nc / nr
+	if !trans && nr >= 4 {
+		// The SIMD tiles' panels: see packWide.
+		packWide(dst, b, n, k0, kc, j0, full, nr)
+		if full*nr < nc {
+			packBPanels(dst, b, trans, k, n, k0, kc, j0, nc, nr, full)
+		}
+		return
+	}
 	if !trans {
 		// B stored K×N, the common case: each step reads one contiguous
 		// run of B and deals it out to the full panels, nr values each
-		// (written out for the scalar tiles; dealWide for the SIMD ones).
+		// (written out for the scalar tiles).
 		for s := 0; s < kc; s++ {
 			src := b[(k0+s)*n+j0 : (k0+s)*n+j0+nr*full]
 			o := s * nr
@@ -212,7 +220,10 @@ func packB(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr int) {
 					o += 2 * kc
 				}
 			default:
-				dealWide(dst[o:], src, nr, kc)
+				for q := 0; q+nr <= len(src); q += nr {
+					copy(dst[o:o+nr], src[q:q+nr])
+					o += nr * kc
+				}
 			}
 		}
 		if full*nr < nc {
