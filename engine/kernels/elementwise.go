@@ -140,3 +140,33 @@ func MaxPool2x2Naive(y []float32, arg []int32, x []float32, c, h, w int, base in
 		}
 	}
 }
+
+// NormalizeTo writes h[i] = (x[i] − mu)·r and y[i] = g·h[i] + beta for every
+// i of x: BatchNorm's normalization and affine map over one channel plane.
+// It panics if h or y is shorter than x.
+func NormalizeTo(h, y, x []float32, mu, r, g, beta float32) {
+	h, y = h[:len(x)], y[:len(x)]
+	for i := normalizeVec(h, y, x, mu, r, g, beta); i < len(x); i++ {
+		v := (x[i] - mu) * r
+		h[i] = v
+		y[i] = g*v + beta
+	}
+}
+
+// ScaleTo writes dst[i] = k·src[i]. It panics if dst is shorter than src.
+func ScaleTo(dst, src []float32, k float32) {
+	dst = dst[:len(src)]
+	for i := scaleVec(dst, src, k); i < len(src); i++ {
+		dst[i] = k * src[i]
+	}
+}
+
+// ProjectTo writes dst[i] = k·(a[i] − mean − h[i]·hMean): BatchNorm's
+// training-mode Jacobian applied to a over one channel plane, with h the
+// normalized input. It panics if dst or h is shorter than a.
+func ProjectTo(dst, a, h []float32, k, mean, hMean float32) {
+	dst, h = dst[:len(a)], h[:len(a)]
+	for i := projectVec(dst, a, h, k, mean, hMean); i < len(a); i++ {
+		dst[i] = k * (a[i] - mean - h[i]*hMean)
+	}
+}

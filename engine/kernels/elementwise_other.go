@@ -8,3 +8,7 @@ package kernels
 func reluVec(dst, src []float32) int         { return 0 }
 func gateVec(dst, src, sel []float32) int    { return 0 }
 func addTaps3Vec(dst, a, b, e []float32) int { return 0 }
+
+func normalizeVec(h, y, x []float32, mu, r, g, beta float32) int { return 0 }
+func scaleVec(dst, src []float32, k float32) int                 { return 0 }
+func projectVec(dst, a, h []float32, k, mean, hMean float32) int { return 0 }

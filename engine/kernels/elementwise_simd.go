@@ -49,3 +49,44 @@ func addTaps3Vec(dst, a, b, e []float32) int {
 	}
 	return x - 1
 }
+
+// normalizeVec does NormalizeTo on the longest multiple-of-4 prefix of x and
+// returns its length; the operations are the scalar loop's, in its order.
+func normalizeVec(h, y, x []float32, mu, r, g, beta float32) int {
+	n := len(x) &^ 3
+	h, y, x = h[:n], y[:n], x[:n]
+	vmu, vr := archsimd.BroadcastFloat32x4(mu), archsimd.BroadcastFloat32x4(r)
+	vg, vb := archsimd.BroadcastFloat32x4(g), archsimd.BroadcastFloat32x4(beta)
+	for i := 0; i+4 <= n; i += 4 {
+		v := archsimd.LoadFloat32x4Array((*[4]float32)(x[i : i+4])).Sub(vmu).Mul(vr)
+		v.StoreArray((*[4]float32)(h[i : i+4]))
+		vg.Mul(v).Add(vb).StoreArray((*[4]float32)(y[i : i+4]))
+	}
+	return n
+}
+
+// scaleVec does ScaleTo on the longest multiple-of-4 prefix of src.
+func scaleVec(dst, src []float32, k float32) int {
+	n := len(src) &^ 3
+	dst, src = dst[:n], src[:n]
+	vk := archsimd.BroadcastFloat32x4(k)
+	for i := 0; i+4 <= n; i += 4 {
+		vk.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(src[i : i+4]))).StoreArray((*[4]float32)(dst[i : i+4]))
+	}
+	return n
+}
+
+// projectVec does ProjectTo on the longest multiple-of-4 prefix of a, in the
+// scalar loop's order of operations.
+func projectVec(dst, a, h []float32, k, mean, hMean float32) int {
+	n := len(a) &^ 3
+	dst, a, h = dst[:n], a[:n], h[:n]
+	vk, vm := archsimd.BroadcastFloat32x4(k), archsimd.BroadcastFloat32x4(mean)
+	vhm := archsimd.BroadcastFloat32x4(hMean)
+	for i := 0; i+4 <= n; i += 4 {
+		v := archsimd.LoadFloat32x4Array((*[4]float32)(a[i : i+4])).Sub(vm).
+			Sub(archsimd.LoadFloat32x4Array((*[4]float32)(h[i : i+4])).Mul(vhm))
+		vk.Mul(v).StoreArray((*[4]float32)(dst[i : i+4]))
+	}
+	return n
+}

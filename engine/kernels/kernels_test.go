@@ -514,3 +514,45 @@ func TestPackB(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNormKernels compares NormalizeTo, ScaleTo and ProjectTo bit for
+// bit with the plain loops they replace in nn.BatchNorm2D (in a SIMD build
+// the vector prefix and the scalar tail both run), on lengths around
+// multiples of four, with special values and guards past every output.
+func TestBatchNormKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	mu, r, g, beta := float32(0.3), float32(1.7), float32(-0.8), float32(0.25)
+	for _, n := range []int{0, 1, 3, 4, 5, 8, 63, 1000} {
+		x, a := specialValues(rng, n), specialValues(rng, n)
+		wantH, wantY, wantS, wantP := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		for i, v := range x {
+			h := (v - mu) * r
+			wantH[i], wantY[i] = h, g*h+beta
+		}
+		for i, v := range a {
+			wantS[i] = r * v
+			wantP[i] = g * (v - mu - wantH[i]*beta)
+		}
+		h, y := withGuard(nil, n+3), withGuard(nil, n+3)
+		NormalizeTo(h, y, x, mu, r, g, beta)
+		s := withGuard(nil, n+3)
+		ScaleTo(s, a, r)
+		p := withGuard(nil, n+3)
+		ProjectTo(p, a, wantH, g, mu, beta)
+		for _, c := range []struct {
+			name      string
+			got, want []float32
+		}{{"NormalizeTo h", h, wantH}, {"NormalizeTo y", y, wantY}, {"ScaleTo", s, wantS}, {"ProjectTo", p, wantP}} {
+			for i := range c.want {
+				if !sameBits(c.got[i], c.want[i]) {
+					t.Fatalf("%s n=%d: [%d] = %v, want %v", c.name, n, i, c.got[i], c.want[i])
+				}
+			}
+			for i := n; i < len(c.got); i++ {
+				if !math.IsNaN(float64(c.got[i])) {
+					t.Fatalf("%s n=%d: wrote past the output at %d", c.name, n, i)
+				}
+			}
+		}
+	}
+}
