@@ -71,7 +71,8 @@ var negInfBits = math.Float32bits(float32(math.Inf(-1)))
 // planes of H×W in x (the windows of a last odd row or column are dropped):
 // y gets C×(H/2)×(W/2) maxima and arg, for each, base plus the index into x
 // of the value it copied. Ties and NaN resolve as MaxPool2x2Naive does: a
-// window's first value wins unless a later one is strictly greater.
+// window's first value wins unless a later one is strictly greater. With
+// wasm SIMD, maxPoolRowVec does four windows of a row at a time the same way.
 func MaxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32) {
 	oh, ow := h/2, w/2
 	if len(x) < c*h*w || len(y) < c*oh*ow || len(arg) < c*oh*ow {
@@ -85,7 +86,7 @@ func MaxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32) 
 			r1 := x[i0+w : i0+w+2*ow]
 			yo := y[o : o+ow]
 			ao := arg[o : o+ow]
-			for oj := range yo {
+			for oj := maxPoolRowVec(yo, ao, r0, r1, int32(i0), int32(w), base); oj < len(yo); oj++ {
 				a, b := r0[2*oj], r0[2*oj+1]
 				cc, d := r1[2*oj], r1[2*oj+1]
 				// Everything a select needs is computed first, so that each

@@ -12,3 +12,5 @@ func addTaps3Vec(dst, a, b, e []float32) int { return 0 }
 func normalizeVec(h, y, x []float32, mu, r, g, beta float32) int { return 0 }
 func scaleVec(dst, src []float32, k float32) int                 { return 0 }
 func projectVec(dst, a, h []float32, k, mean, hMean float32) int { return 0 }
+
+func maxPoolRowVec(y []float32, arg []int32, r0, r1 []float32, i0, w, base int32) int { return 0 }
