@@ -29,7 +29,7 @@ type Engine struct {
 // no pending request.
 func NewEngine(env vugu.EventEnv, script string, other func(Reply)) *Engine {
 	e := &Engine{env: env, pending: make(map[int]func(Reply)), other: other}
-	e.worker = global().Get("Worker").New(script)
+	e.worker = loader().Call("worker", script)
 	e.handler = js.FuncOf(e.onMessage)
 	setJS(e.worker, "onmessage", e.handler.Value)
 	onerr := js.FuncOf(func(_ js.Value, args []js.Value) interface{} {

@@ -5,8 +5,20 @@ import "strconv"
 // PredictionPanel shows the class probabilities of the original model and,
 // after fine-tuning, of the fine-tuned one.
 type PredictionPanel struct {
-	App *App
+	View    *View
+	Session *Session
+	Library *Library // the user's images, which the user labels here
+	Do      PredictionActions
 }
+
+// Warning says how the picture differs from the model's training data,
+// or is "".
+func (c *PredictionPanel) Warning() string {
+	return CaveatText(Caveats(c.View.Pic, c.Session.Model, c.Library.SampleStats(), c.Session.DatasetTitle(c.Session.Model.Dataset)), c.Session.Model.Name)
+}
+
+// Predicted is the class the main model predicts, or -1.
+func (c *PredictionPanel) Predicted() int { return c.View.PredictedClass(c.Session.HasTuned) }
 
 // P returns p[i], or 0.
 func (c *PredictionPanel) P(p []float64, i int) float64 {
@@ -26,7 +38,7 @@ func (c *PredictionPanel) ModelShort(k int) string {
 
 // RowClass marks the predicted class.
 func (c *PredictionPanel) RowClass(i int) string {
-	if c.App.PredictedClass() == i {
+	if c.Predicted() == i {
 		return "prob-row predicted"
 	}
 	return "prob-row"

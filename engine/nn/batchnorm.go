@@ -243,3 +243,14 @@ func (l *BatchNorm2D) BackwardDual(dy, dyt []float32) ([]float32, []float32) {
 	}
 	return dx, l.dxt
 }
+
+func init() {
+	registerLayer("batchnorm", layerType{
+		check: func(_ *validator, _ LayerSpec, in Shape, _ string, _ int) (Shape, int, error) {
+			return in, 4 * in.C, nil
+		},
+		build: func(_ LayerSpec, in Shape, _ uint64, _ int) Layer { return NewBatchNorm2D(in) },
+	})
+}
+
+var _ Layer = (*BatchNorm2D)(nil)

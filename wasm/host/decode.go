@@ -29,7 +29,8 @@ func IsDICOM(b []byte, name string) bool {
 	return false
 }
 
-// Decode decodes an image file to the current model's input. PNG and JPEG
+// Decode decodes an image file to the current model's input (Open also
+// keeps it for later requests). PNG and JPEG
 // files come back without display pixels (the page decodes them itself);
 // DICOM files come back with their display pixels at full resolution, grey
 // (H×W bytes) or RGBA (H×W×4), windowed by the file's window or by
@@ -40,9 +41,9 @@ func (h *Host) Decode(b []byte, req protocol.DecodeRequest) (protocol.Decoded, [
 	}
 	in := h.cur.orig.Input()
 	if IsDICOM(b, req.Name) {
-		return decodeDICOM(b, req, in.C, in.H, in.W)
+		return decodeDICOM(b, req, in.C, in.H, in.W, h.dicomLimits)
 	}
-	im, err := imageio.Decode(b, in.C, in.H, in.W)
+	im, err := imageio.Decode(b, in.C, in.H, in.W, h.imageLimits)
 	if err != nil {
 		var u *imageio.UnsupportedError
 		if errors.As(err, &u) && strings.Contains(u.Msg, "not a PNG or JPEG") {
@@ -54,8 +55,8 @@ func (h *Host) Decode(b []byte, req protocol.DecodeRequest) (protocol.Decoded, [
 }
 
 // decodeDICOM decodes the first frame of a DICOM file with engine/dicomio.
-func decodeDICOM(b []byte, req protocol.DecodeRequest, c, h, w int) (protocol.Decoded, []float32, []byte, error) {
-	im, err := dicomio.Decode(b, dicomio.Limits{})
+func decodeDICOM(b []byte, req protocol.DecodeRequest, c, h, w int, lim dicomio.Limits) (protocol.Decoded, []float32, []byte, error) {
+	im, err := dicomio.Decode(b, lim)
 	if err != nil {
 		return protocol.Decoded{}, nil, nil, err
 	}

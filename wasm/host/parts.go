@@ -10,30 +10,17 @@ import (
 )
 
 // Splittable reports whether a saliency method's work can be split across
-// engine workers (Integrated Gradients' steps, SmoothGrad's samples).
+// engine workers (saliency.MethodInfo.Split).
 func Splittable(method string) bool {
-	m := saliency.Method(method)
-	return m == saliency.IntegratedGradients || m == saliency.SmoothGrad
+	info, _ := saliency.Method(method).Info()
+	return info.Split
 }
 
 // Units returns how many examples (steps or samples) a splittable request
 // runs in all, whatever its split, or 0 for other methods.
 func Units(req protocol.SaliencyRequest) int {
-	switch saliency.Method(req.Method) {
-	case saliency.IntegratedGradients:
-		return orDefault(req.Steps, saliency.DefaultSteps)
-	case saliency.SmoothGrad:
-		return orDefault(req.Samples, saliency.DefaultSamples)
-	}
-	return 0
-}
-
-// orDefault returns v, or def if v is 0.
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
+	info, _ := saliency.Method(req.Method).Info()
+	return info.Examples(saliency.Options{Samples: req.Samples, Steps: req.Steps})
 }
 
 // Attribution computes the raw attribution of x (C×H×W, or H×W for
@@ -85,6 +72,6 @@ func (h *Host) LoadHelper(arch, weights []byte) error {
 	if err != nil {
 		return err
 	}
-	h.install("helper", net, ManifestEntry{Name: net.Spec.Name}, "helper")
+	h.install("helper", net, model.ManifestEntry{Name: net.Spec.Name}, "helper")
 	return nil
 }

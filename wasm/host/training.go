@@ -12,13 +12,13 @@ import (
 
 // StartTraining starts a fine-tuning run of the current model. It trains
 // on the data set's training split (generated in the browser for Crosses
-// and Phantom; see NeedsGeneration), or, for data sets the browser cannot
-// generate, on the shipped training images (see NeedsTrainGallery; the
-// sample gallery validates and tests), or failing those on half of the
+// and Phantom, the first time, telling st), or, for data sets the browser
+// cannot generate, on the shipped training images (fetched the first time;
+// the sample gallery validates and tests), or failing those on half of the
 // sample gallery (the other half validates and tests), plus the user's
 // examples: images N×C×H×W, masks N×H×W and labels. With none of these,
 // the user's examples are also the validation set.
-func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32) error {
+func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32, st Status) error {
 	if h.cur == nil {
 		return errors.New("the model is not loaded yet")
 	}
@@ -36,11 +36,12 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32)
 	if err != nil {
 		return err
 	}
-	sp, err := h.splits()
+	sp, err := h.generate(st, "training set")
 	if err != nil {
 		return err
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
+	h.loadTrainGallery(st)
+	ds := h.current()
 	var trainSet, validSet, testSet *data.Set
 	switch {
 	case sp != nil:
@@ -62,6 +63,7 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32)
 	s := h.cur
 	if s.tuned == nil || req.Restart {
 		s.tuned = s.orig.Clone()
+		s.tunedVersion = h.tick()
 	}
 	cfg := train.Config{Method: method, Lambda: req.Lambda, LR: req.LR, BatchSize: req.BatchSize, Epochs: req.Epochs, Seed: req.Seed + 1}
 	tr, err := train.NewTrainer(s.tuned, trainSet, validSet, cfg)
@@ -121,6 +123,7 @@ func (h *Host) Step() (protocol.TrainUpdate, error) {
 		return protocol.TrainUpdate{}, errors.New("no training is running")
 	}
 	info, err := r.tr.Step()
+	r.slot.tunedVersion = h.tick() // the weights changed
 	if err != nil {
 		r.finished = true
 		r.tr.Finish()
@@ -144,6 +147,7 @@ func (h *Host) Step() (protocol.TrainUpdate, error) {
 		r.finished = true
 		if r.tr.Done() {
 			r.tr.Finish()
+			r.slot.tunedVersion = h.tick()
 		}
 		u.State = protocol.StateDone
 	}
@@ -174,5 +178,6 @@ func (h *Host) StopTraining() protocol.TrainUpdate {
 	}
 	r.finished = true
 	r.tr.Finish()
+	r.slot.tunedVersion = h.tick() // the best weights are back
 	return protocol.TrainUpdate{State: protocol.StateStopped, Steps: r.steps, Epochs: r.epochs}
 }

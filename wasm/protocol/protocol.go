@@ -37,11 +37,19 @@ const (
 	// model input (DecodeRequest). Buffers: [file bytes]. Reply: Decoded,
 	// buffers [input float32] for PNG and JPEG, which the page displays
 	// itself, or [input float32, display pixels] for DICOM (see Decoded).
+	// With Header.Picture set, the worker keeps the picture under that key
+	// (re-decoding it if the model's input changes), so that Predict and
+	// Saliency can name it instead of sending its input.
 	Decode Kind = "decode"
-	// Predict asks for class probabilities. Buffers: [input float32].
-	// Reply: Probs (one per model in Predict.Models order... see PredictRequest).
+	// Keep asks the worker to keep a model input the page holds (an image
+	// of the user's stored at model resolution, whose file is gone) under
+	// Header.Picture. Buffers: [input float32]. Reply: Result.
+	Keep Kind = "keep"
+	// Predict asks for class probabilities of the picture Header.Picture
+	// (kept by Decode or Keep). Reply: Probs (one per model in
+	// Predict.Models order, see PredictRequest).
 	Predict Kind = "predict"
-	// Saliency asks for a saliency map. Buffers: [input float32].
+	// Saliency asks for a saliency map of the picture Header.Picture.
 	// Reply: Map, buffers [map float32 H×W]; Progress messages before it.
 	Saliency Kind = "saliency"
 	// Train starts fine-tuning (see TrainRequest). Buffers: [images, masks]
@@ -71,7 +79,7 @@ const (
 
 // Replies from the worker to the page.
 const (
-	Ready    Kind = "ready"    // reply to Init, Select and LoadModel: Model, Models, Dataset, Samples
+	Ready    Kind = "ready"    // reply to Init, Select and LoadModel: Model, Models, Dataset, Samples, Registry
 	Result   Kind = "result"   // a request's result
 	Progress Kind = "progress" // Done of Total units of a request's work
 	Failed   Kind = "error"    // a request failed: Error
@@ -92,6 +100,9 @@ type Header struct {
 	Target int    `json:"target,omitempty"` // Cancel: the request to cancel
 	Error  string `json:"error,omitempty"`  // Failed: a message for the user
 	Text   string `json:"text,omitempty"`   // Log
+	// Picture is the page's key of a picture: Decode and Keep keep the
+	// picture under it; Predict and Saliency name it.
+	Picture string `json:"picture,omitempty"`
 
 	Model    *ModelInfo       `json:"model,omitempty"`
 	Models   []ModelInfo      `json:"models,omitempty"`  // Ready: every model the page can switch to
@@ -109,6 +120,40 @@ type Header struct {
 	Train    *TrainRequest    `json:"train,omitempty"`
 	Update   *TrainUpdate     `json:"update,omitempty"`
 	Export   *ExportRequest   `json:"export,omitempty"`
+	Registry *Registry        `json:"registry,omitempty"` // Ready
+}
+
+// Registry is what the engine offers, from the engine's own lists; it
+// comes with every Ready message, and the page builds its menus from it.
+type Registry struct {
+	Methods    []MethodInfo    `json:"methods"`    // saliency methods, in menu order
+	Objectives []ObjectiveInfo `json:"objectives"` // training objectives, in menu order
+	// Datasets are the built-in data sets with their suggested settings
+	// (DatasetInfo without Samples and Train, which depend on what the
+	// worker holds).
+	Datasets []DatasetInfo `json:"datasets"`
+}
+
+// MethodInfo describes a saliency method (SaliencyRequest.Method is its ID).
+type MethodInfo struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+	Help  string `json:"help"`
+	// Split reports that the worker splits its work across helper
+	// workers; Default is then its default number of samples or steps.
+	Split   bool `json:"split,omitempty"`
+	Default int  `json:"default,omitempty"`
+}
+
+// ObjectiveInfo describes a training objective (TrainRequest.Method is
+// its ID).
+type ObjectiveInfo struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+	Help  string `json:"help"`
+	// Penalty reports that λ weighs a penalty term (otherwise it is
+	// ignored).
+	Penalty bool `json:"penalty,omitempty"`
 }
 
 // ModelInfo describes a model: the loaded one (Header.Model) or one the
@@ -169,6 +214,11 @@ type DatasetInfo struct {
 	// Shift says how the test split differs from the training split, in
 	// plain words ("the shortcut is reversed").
 	Shift string `json:"shift,omitempty"`
+	// Shortcut names what gives the class away in the training split
+	// ("the laterality marker"); Images names its images in the plural
+	// ("films").
+	Shortcut string `json:"shortcut,omitempty"`
+	Images   string `json:"images,omitempty"`
 	// LR is a suggested fine-tuning learning rate for this data set.
 	LR float64 `json:"lr,omitempty"`
 	// Lambda is a suggested λ per penalty method ("rrr", "gradmask",
