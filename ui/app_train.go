@@ -125,6 +125,10 @@ func (a *App) ExportModel() {
 		which = protocol.Tuned
 		name += "-finetuned"
 	}
+	if a.Session.Model.Source == "onnx" {
+		a.exportONNX(which, name)
+		return
+	}
 	a.eng.Send(&protocol.Header{Kind: protocol.Export, Export: &protocol.ExportRequest{Model: which}}, nil, func(r Reply) {
 		if r.Kind == protocol.Failed {
 			a.Error = "Could not export the model: " + r.Error

@@ -71,14 +71,28 @@ func (a *App) installHandlers() {
 	})
 }
 
-// OpenFiles opens what the user dropped or picked: a model (an
-// architecture .json with its .safetensors weights) or an image.
+// OpenFiles opens what the user dropped or picked: a model (an ONNX file,
+// with an optional labels file, or an architecture .json with its
+// .safetensors weights) or an image.
 func (a *App) OpenFiles(files js.Value) {
 	n := files.Length()
 	if n == 0 {
 		return
 	}
-	var arch, weights js.Value
+	var arch, weights, onnxFile, labels js.Value
+	for i := range n {
+		f := files.Index(i)
+		switch name := f.Get("name").String(); {
+		case isONNX(name):
+			onnxFile = f
+		case isLabelsFile(name):
+			labels = f
+		}
+	}
+	if onnxFile.Truthy() {
+		a.LoadONNXFiles(onnxFile, labels)
+		return
+	}
 	for i := range n {
 		f := files.Index(i)
 		name := strings.ToLower(f.Get("name").String())

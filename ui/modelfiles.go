@@ -7,7 +7,6 @@ import (
 
 // modelFormats names the model files of other frameworks by extension.
 var modelFormats = map[string]string{
-	".onnx":    "an ONNX",
 	".pt":      "a PyTorch",
 	".pth":     "a PyTorch",
 	".ckpt":    "a checkpoint",
@@ -28,7 +27,7 @@ func modelFileMessage(name string) string {
 	if !ok {
 		return ""
 	}
-	return "“" + name + "” is " + kind + " model file, not an image. Saliency Explorer runs its own model files: use Load model… with the .json and .safetensors pair that Export model writes. A model from another framework cannot be loaded; images open as PNG, JPEG or DICOM."
+	return "“" + name + "” is " + kind + " model file, not an image. Saliency Explorer opens ONNX models and its own model files: use Load model… with an .onnx file (export a PyTorch model with torch.onnx.export), or the .json and .safetensors pair that Export model writes; images open as PNG, JPEG or DICOM."
 }
 
 // loadedModelName names a model loaded from files after its architecture

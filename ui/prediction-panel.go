@@ -1,6 +1,9 @@
 package ui
 
-import "strconv"
+import (
+	"sort"
+	"strconv"
+)
 
 // PredictionPanel shows the class probabilities of the original model and,
 // after fine-tuning, of the fine-tuned one.
@@ -51,4 +54,35 @@ func (c *PredictionPanel) Atoi(s string) int {
 		return -1
 	}
 	return v
+}
+
+// maxRows is how many classes the panel lists when a model has more (an
+// ImageNet model's 1000): the most probable ones.
+const maxRows = 5
+
+// Rows returns the classes to list: every class of a model with up to
+// 2·maxRows of them, else the maxRows most probable by the first model,
+// plus the picture's label if it is not among them.
+func (c *PredictionPanel) Rows() []int {
+	k := len(c.Session.Model.Classes)
+	idx := make([]int, k)
+	for i := range idx {
+		idx[i] = i
+	}
+	if k <= 2*maxRows || len(c.View.Probs) == 0 {
+		return idx
+	}
+	p := c.View.Probs[0]
+	sort.SliceStable(idx, func(a, b int) bool { return c.P(p, idx[a]) > c.P(p, idx[b]) })
+	rows := idx[:maxRows]
+	if pic := c.View.Pic; pic != nil && pic.Label >= 0 && pic.Label < k {
+		found := false
+		for _, i := range rows {
+			found = found || i == pic.Label
+		}
+		if !found {
+			rows = append(rows, pic.Label)
+		}
+	}
+	return rows
 }

@@ -193,13 +193,18 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						_ = vgparent
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 						vgparent.AppendChild(vgn)
-						for i, name := range c.Session.Model.Classes {
+						if len(c.Rows()) < len(c.Session.Model.Classes) {
+							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "muted small"}}}
+							vgparent.AppendChild(vgn)
+							vgn.SetInnerHTML("The " + itoa(len(c.Rows())) + " most probable of " + itoa(len(c.Session.Model.Classes)) + " classes:")
+						}
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+						vgparent.AppendChild(vgn)
+						for _, i := range c.Rows() {
 							var vgiterkey interface{} = i
 							_ = vgiterkey
 							i := i
 							_ = i
-							name := name
-							_ = name
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute(nil)}
 							vgparent.AppendChild(vgn)
 							vgn.AddAttrInterface("class", c.RowClass(i))
@@ -215,7 +220,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 									_ = vgparent
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute(nil)}
 									vgparent.AppendChild(vgn)
-									vgn.SetInnerHTML(name)
+									vgn.SetInnerHTML(c.Session.ClassName(i))
 									if c.Predicted() == i {
 										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "pred-badge"}}}
 										vgparent.AppendChild(vgn)

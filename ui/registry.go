@@ -103,6 +103,11 @@ func (s *Session) ModelBlurb(m protocol.ModelInfo) string {
 	switch {
 	case m.Source == "file":
 		return "The model you loaded from your files."
+	case m.Source == "onnx":
+		if m.File != "" {
+			return "Imported from your ONNX file " + m.File + "."
+		}
+		return "Imported from your ONNX file."
 	case m.Source == "starter":
 		return "Trained in this browser when the page started."
 	case m.Method == "baseline":

@@ -196,9 +196,9 @@ func (s *Session) ModelMeta() string {
 // ModelTitle is the model chip's tooltip.
 func (s *Session) ModelTitle() string {
 	m := s.Model
-	src := map[string]string{"shipped": "shipped with this site", "starter": "trained in this browser at start-up", "file": "loaded from your files"}[m.Source]
-	t := fmt.Sprintf("%s (%s), trained with %s; %d parameters; classes: %v; test accuracy %s, AUC %s, mean saliency IoU %s. %s",
-		m.Name, src, m.Method, m.Params, m.Classes, Pct(m.TestAcc), Num(m.TestAUC), Num(m.TestIoU), s.ScoreReading(m.TestAUC, m.TestAcc, m.Dataset))
+	src := map[string]string{"shipped": "shipped with this site", "starter": "trained in this browser at start-up", "file": "loaded from your files", "onnx": "imported from " + m.File}[m.Source]
+	t := fmt.Sprintf("%s (%s), trained with %s; %d parameters; classes: %s; test accuracy %s, AUC %s, mean saliency IoU %s. %s",
+		m.Name, src, m.Method, m.Params, classList(m.Classes), Pct(m.TestAcc), Num(m.TestAUC), Num(m.TestIoU), s.ScoreReading(m.TestAUC, m.TestAcc, m.Dataset))
 	if c := s.TunedComparison(m); c != "" && s.HasTuned {
 		t += " Fine-tuned: " + c + "."
 	}
@@ -264,4 +264,14 @@ func Num(v float64) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.3f", v)
+}
+
+// classList names a model's classes for a tooltip: all of a few, the first
+// ten of many (an ImageNet model's 1000 would not fit the page's render
+// buffer in one attribute).
+func classList(classes []string) string {
+	if len(classes) <= 12 {
+		return fmt.Sprint(classes)
+	}
+	return fmt.Sprintf("%v … (%d in all)", classes[:10], len(classes))
 }

@@ -182,8 +182,11 @@ func formatFloats(v []float32) string {
 	return strings.Join(s, ",")
 }
 
-// ParseLabels reads class names: a JSON array of strings, or one name per
-// line (blank lines at the end ignored).
+// ParseLabels reads class names: a JSON array of strings, a JSON object
+// from class index to name ({"0": "tench", "1": "goldfish"}, every index
+// from 0 to its count − 1 present; a value may also be a [id, name] pair,
+// as in the imagenet_class_index.json that Keras and torchvision examples
+// use), or one name per line (blank lines at the end ignored).
 func ParseLabels(b []byte) ([]string, error) {
 	t := strings.TrimSpace(string(b))
 	if strings.HasPrefix(t, "[") {
@@ -192,6 +195,9 @@ func ParseLabels(b []byte) ([]string, error) {
 			return nil, fmt.Errorf("preproc: labels: %w", err)
 		}
 		return labels, nil
+	}
+	if strings.HasPrefix(t, "{") {
+		return objectLabels([]byte(t))
 	}
 	if t == "" {
 		return nil, nil
@@ -260,4 +266,35 @@ func centreCrop(src []float32, sc, sh, sw, h, w int) ([]float32, int, int) {
 		}
 	}
 	return out, ch, cw
+}
+
+// objectLabels reads a JSON object from class index to name (or to an
+// [id, name] pair).
+func objectLabels(b []byte) ([]string, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("preproc: labels: %w", err)
+	}
+	labels := make([]string, len(m))
+	seen := make([]bool, len(m))
+	for k, raw := range m {
+		i, err := strconv.Atoi(strings.TrimSpace(k))
+		if err != nil || i < 0 || i >= len(m) {
+			return nil, fmt.Errorf("preproc: labels: key %q is not a class index 0..%d", k, len(m)-1)
+		}
+		if seen[i] {
+			return nil, fmt.Errorf("preproc: labels: class %d named twice", i)
+		}
+		seen[i] = true
+		var name string
+		if err := json.Unmarshal(raw, &name); err != nil {
+			var pair []string
+			if err := json.Unmarshal(raw, &pair); err != nil || len(pair) == 0 {
+				return nil, fmt.Errorf("preproc: labels: class %d: want a name or an [id, name] pair", i)
+			}
+			name = pair[len(pair)-1]
+		}
+		labels[i] = name
+	}
+	return labels, nil
 }

@@ -96,3 +96,28 @@ func TestCrop(t *testing.T) {
 		t.Errorf("stretched mean %v, want %v", got, want)
 	}
 }
+
+func TestParseLabelsForms(t *testing.T) {
+	want := []string{"tench", "goldfish", "great white shark"}
+	for _, in := range []string{
+		"tench\ngoldfish\ngreat white shark\n",
+		"tench\r\ngoldfish\r\ngreat white shark",
+		`["tench", "goldfish", "great white shark"]`,
+		`{"1": "goldfish", "0": "tench", "2": "great white shark"}`,
+		`{"0": ["n01440764", "tench"], "2": ["n01491361", "great white shark"], "1": ["n01443537", "goldfish"]}`,
+	} {
+		got, err := ParseLabels([]byte(in))
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+	for _, in := range []string{`{"0": "a", "2": "c"}`, `{"x": "a"}`, `{"0": "a", " 0": "b"}`, `{"0": 3}`, `["a", 3]`} {
+		if got, err := ParseLabels([]byte(in)); err == nil {
+			t.Errorf("%q: got %q, want an error", in, got)
+		}
+	}
+}

@@ -184,7 +184,7 @@ func (h *Host) generate(st Status, what string) (*data.Splits, error) {
 
 // shapeMismatch says how a network and images of a data set (c×hh×w, of
 // classes classes) disagree, or returns nil.
-func shapeMismatch(net *nn.Network, title string, c, hh, w, classes int) error {
+func shapeMismatch(net nn.Model, title string, c, hh, w, classes int) error {
 	in := net.Input()
 	if c == in.C && hh == in.H && w == in.W && classes == net.Classes() {
 		return nil
@@ -195,7 +195,7 @@ func shapeMismatch(net *nn.Network, title string, c, hh, w, classes int) error {
 
 // fitsDataset checks a network against the shape of a data set the
 // browser generates (whose images are known without generating them).
-func fitsDataset(net *nn.Network, about datasets.Dataset) error {
+func fitsDataset(net nn.Model, about datasets.Dataset) error {
 	spec := about.Spec()
 	return shapeMismatch(net, about.Title, spec.Input.C, spec.Input.H, spec.Input.W, len(spec.Classes))
 }

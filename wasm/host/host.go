@@ -70,6 +70,9 @@ type Host struct {
 	// (zero fields: the packages' defaults); see SetDecodeLimits.
 	imageLimits imageio.Limits
 	dicomLimits dicomio.Limits
+	// budget is the memory an imported model and the work on it may take
+	// (0: DefaultMemoryBudget); see SetMemoryBudget.
+	budget int64
 }
 
 // SetDecodeLimits sets the limits Decode checks image files against before
@@ -81,8 +84,11 @@ func (h *Host) SetDecodeLimits(img imageio.Limits, dcm dicomio.Limits) {
 
 // slot is one loaded model with its fine-tuned copy.
 type slot struct {
-	orig  *nn.Network
-	tuned *nn.Network // nil until a fine-tuning run has started
+	// orig is the model as loaded: a built-in *nn.Network or an imported
+	// *graph.Graph; tuned its fine-tuned copy (nil until a fine-tuning run
+	// has started).
+	orig  nn.Trainable
+	tuned nn.Trainable
 	// origVersion and tunedVersion identify the weights of orig and tuned:
 	// a version is never handed out twice, and changes whenever the
 	// weights do (each training step, the best weights restored).
@@ -90,13 +96,16 @@ type slot struct {
 	// tunedWith is the objective of the last run, for exported metadata.
 	tunedWith string
 	info      protocol.ModelInfo
+	// imp is set for a model imported from ONNX: its preprocessing, labels,
+	// Grad-CAM layer and trained parameters.
+	imp *imported
 }
 
 // run is a fine-tuning run in progress.
 type run struct {
 	req      protocol.TrainRequest
 	tr       *train.Trainer
-	net      *nn.Network
+	net      nn.Trainable
 	slot     *slot
 	steps    int
 	epochs   int
@@ -168,19 +177,36 @@ func (h *Host) Load(arch, weights []byte, entry model.ManifestEntry, source stri
 	return nil
 }
 
-// install makes net the current model under key.
-func (h *Host) install(key string, net *nn.Network, entry model.ManifestEntry, source string) {
+// install makes net the current model under key: a built-in network
+// (whose Spec names its classes) or an imported graph (whose class names
+// are entry.Classes).
+func (h *Host) install(key string, net nn.Trainable, entry model.ManifestEntry, source string) {
+	h.installSlot(key, &slot{orig: net}, entry, source)
+}
+
+// installSlot makes s, whose orig is set, the current model under key.
+func (h *Host) installSlot(key string, s *slot, entry model.ManifestEntry, source string) {
 	h.StopTraining()
+	net := s.orig
 	in := net.Input()
-	if entry.Dataset == "" {
-		entry.Dataset = datasets.Guess(in.C, in.H, in.W, net.Spec.Classes)
+	classes := entry.Classes
+	if n, ok := net.(*nn.Network); ok {
+		classes = n.Spec.Classes
 	}
-	s := &slot{orig: net, origVersion: h.tick(), info: protocol.ModelInfo{
+	if entry.Dataset == "" {
+		entry.Dataset = datasets.Guess(in.C, in.H, in.W, classes)
+	}
+	params, _, _ := net.Weights()
+	s.origVersion = h.tick()
+	s.info = protocol.ModelInfo{
 		Key: key, Name: entry.Name, Dataset: entry.Dataset, Method: entry.Method,
-		C: in.C, H: in.H, W: in.W, Classes: net.Spec.Classes, Params: len(net.Params),
+		C: in.C, H: in.H, W: in.W, Classes: classes, Params: len(params),
 		TestAUC: entry.Test.AUC, TestAcc: entry.Test.Accuracy, TestIoU: entry.Test.IoU, TestMass: entry.Test.Mass, Lambda: entry.Lambda,
 		Source: source,
-	}}
+	}
+	if s.imp != nil {
+		s.imp.describe(&s.info, net)
+	}
 	if source == "shipped" {
 		s.info.ScoreSet = "the test split where " + datasets.Shift(entry.Dataset)
 	}
@@ -322,7 +348,7 @@ func (h *Host) Starter(ctx context.Context, epochs int, progress func(done, tota
 }
 
 // network returns the model a request names.
-func (h *Host) network(which string) (*nn.Network, error) {
+func (h *Host) network(which string) (nn.Trainable, error) {
 	if h.cur == nil {
 		return nil, errors.New("the model is not loaded yet")
 	}
@@ -407,7 +433,7 @@ func (h *Host) Saliency(ctx context.Context, x []float32, req protocol.SaliencyR
 // class ("cardiomegaly", "two crosses") for a two-class set, every class
 // otherwise (as engine/lab does for the Decoy sets); images with an empty
 // mask do not count. Both are NaN if no image counts.
-func meanAgreement(net *nn.Network, s *data.Set) (iou, mass float64) {
+func meanAgreement(net nn.Model, s *data.Set) (iou, mass float64) {
 	positive := func(y int) bool { return len(s.ClassNames) != 2 || y == 1 }
 	var idx []int
 	for i, y := range s.Labels {
@@ -432,11 +458,16 @@ func meanAgreement(net *nn.Network, s *data.Set) (iou, mass float64) {
 	return r.IoU, r.RelevanceMass
 }
 
-// Export returns the named model's architecture and weights files.
+// Export returns the named model's architecture and weights files (a
+// built-in network; ExportONNX writes any model as ONNX).
 func (h *Host) Export(which string) (arch, weights []byte, err error) {
-	net, err := h.network(which)
+	m, err := h.network(which)
 	if err != nil {
 		return nil, nil, err
+	}
+	net, ok := m.(*nn.Network)
+	if !ok {
+		return nil, nil, errors.New("a model loaded from ONNX is exported as ONNX")
 	}
 	s := h.cur
 	meta := map[string]string{"dataset": s.info.Dataset, "method": s.info.Method, "exported_by": "Saliency Explorer"}

@@ -35,12 +35,20 @@ func (h *Host) Attribution(ctx context.Context, x []float32, req protocol.Salien
 	if err != nil {
 		return nil, err
 	}
+	if h.cur.imp != nil {
+		if err := h.checkSaliencyMemory(net); err != nil {
+			return nil, err
+		}
+	}
 	if h.Training() && net == h.run.net {
 		// The trainer's network holds a batch's buffers; explain a copy.
-		net = net.Clone()
+		net = clone(net)
 	}
 	opt := saliency.Options{Class: req.Class, Blur: req.Blur, Samples: req.Samples, Steps: req.Steps, Window: req.Window,
 		Seed: 1, Part: req.Part, Parts: req.Parts, Progress: progress}
+	if h.cur.imp != nil {
+		opt.Layer = h.cur.imp.layer
+	}
 	return saliency.Attribute(ctx, net, x, saliency.Method(req.Method), opt)
 }
 

@@ -19,6 +19,7 @@ type picture struct {
 	file []byte
 	req  protocol.DecodeRequest
 	in   nn.Shape  // the model input x was made for
+	form string    // and the preprocessing (inputForm)
 	x    []float32 // the model input
 	used uint64    // when it was last used, for dropping the oldest
 }
@@ -42,7 +43,7 @@ func (h *Host) Open(key string, file []byte, req protocol.DecodeRequest) (protoc
 	if err != nil || key == "" {
 		return dec, x, disp, err
 	}
-	h.pics.put(key, &picture{file: file, req: req, in: h.cur.orig.Input(), x: x})
+	h.pics.put(key, &picture{file: file, req: req, in: h.cur.orig.Input(), form: h.inputForm(), x: x})
 	return dec, x, disp, nil
 }
 
@@ -56,7 +57,7 @@ func (h *Host) Keep(key string, x []float32) error {
 	if err := h.checkInput(x); err != nil {
 		return err
 	}
-	h.pics.put(key, &picture{in: h.cur.orig.Input(), x: x})
+	h.pics.put(key, &picture{in: h.cur.orig.Input(), form: h.inputForm(), x: x})
 	return nil
 }
 
@@ -93,15 +94,15 @@ func (h *Host) Input(key string) ([]float32, error) {
 	}
 	h.pics.clock++
 	q.used = h.pics.clock
-	if in := h.cur.orig.Input(); in != q.in {
+	if in, form := h.cur.orig.Input(), h.inputForm(); in != q.in || form != q.form {
 		if q.file == nil {
-			return nil, fmt.Errorf("host: the image was kept at %d×%d for a model of another input size; open its file again", q.in.W, q.in.H)
+			return nil, fmt.Errorf("host: the image was kept at %d×%d for another model's input; open its file again", q.in.W, q.in.H)
 		}
 		_, x, _, err := h.Decode(q.file, q.req)
 		if err != nil {
 			return nil, fmt.Errorf("host: decoding the image again for this model: %w", err)
 		}
-		q.in, q.x = in, x
+		q.in, q.form, q.x = in, form, x
 	}
 	return q.x, nil
 }
@@ -118,4 +119,16 @@ func (h *Host) RequestInput(picture string, bufs [][]byte) ([]float32, error) {
 		return nil, errors.New("no image")
 	}
 	return h.Input(picture)
+}
+
+// inputForm names how the current model makes its input from an image
+// beyond its shape: "" for the built-in networks, which stretch to [0, 1];
+// for an imported model, its key and its preprocessing's version, so that
+// a picture kept for another model or before an edit of the model card is
+// decoded again.
+func (h *Host) inputForm() string {
+	if h.cur == nil || h.cur.imp == nil {
+		return ""
+	}
+	return fmt.Sprintf("%p/%d", h.cur.imp, h.cur.imp.form)
 }

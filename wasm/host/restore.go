@@ -3,7 +3,6 @@ package host
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"saliencyexplorer/engine/model"
 )
@@ -21,9 +20,10 @@ func (h *Host) RestoreTuned(arch, weights []byte) error {
 		return fmt.Errorf("restoring the fine-tuned copy: %w", err)
 	}
 	orig := h.cur.orig
-	if net.Input() != orig.Input() || !slices.Equal(net.Spec.Classes, orig.Spec.Classes) || len(net.Params) != len(orig.Params) {
+	origParams, _, _ := orig.Weights()
+	if net.Input() != orig.Input() || net.Classes() != orig.Classes() || len(net.Params) != len(origParams) {
 		return fmt.Errorf("restoring the fine-tuned copy: it does not fit %s (input %v, %d classes, %d parameters; the copy has %v, %d, %d)",
-			h.cur.info.Name, orig.Input(), len(orig.Spec.Classes), len(orig.Params), net.Input(), len(net.Spec.Classes), len(net.Params))
+			h.cur.info.Name, orig.Input(), orig.Classes(), len(origParams), net.Input(), net.Classes(), len(net.Params))
 	}
 	h.StopTraining()
 	h.cur.tuned = net

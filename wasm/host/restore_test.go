@@ -19,9 +19,10 @@ import (
 // leaving it without one.
 func TestRestoreTuned(t *testing.T) {
 	old := untrained(t)
-	old.cur.tuned = old.cur.orig.Clone()
-	for i := range old.cur.tuned.Params {
-		old.cur.tuned.Params[i] *= 1.5
+	old.cur.tuned = clone(old.cur.orig)
+	params, _, _ := old.cur.tuned.Weights()
+	for i := range params {
+		params[i] *= 1.5
 	}
 	old.cur.tunedWith = "rrr"
 	arch, weights, err := old.Export(protocol.Tuned)

@@ -59,10 +59,19 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32,
 	if user.Len() > 0 && trainSet != user {
 		trainSet = concat(trainSet, user)
 	}
+	if h.cur.imp != nil {
+		// An imported model trains on the user's images a few at a time.
+		if req.BatchSize == 0 {
+			req.BatchSize = min(8, trainSet.Len())
+		}
+		if err := h.checkTrainingMemory(method, req.BatchSize); err != nil {
+			return err
+		}
+	}
 	h.StopTraining()
 	s := h.cur
 	if s.tuned == nil || req.Restart {
-		s.tuned = s.orig.Clone()
+		s.tuned = s.trainCopy()
 		s.tunedVersion = h.tick()
 	}
 	cfg := train.Config{Method: method, Lambda: req.Lambda, LR: req.LR, BatchSize: req.BatchSize, Epochs: req.Epochs, Seed: req.Seed + 1}
@@ -82,7 +91,7 @@ func (h *Host) userSet(labels []int, images, masks []float32) (*data.Set, error)
 	if n > maxUserExamples {
 		return nil, fmt.Errorf("at most %d of your own images can be used", maxUserExamples)
 	}
-	s := &data.Set{Name: "your images", C: in.C, H: in.H, W: in.W, ClassNames: h.cur.orig.Spec.Classes, Labels: labels}
+	s := &data.Set{Name: "your images", C: in.C, H: in.H, W: in.W, ClassNames: h.cur.info.Classes, Labels: labels}
 	if len(images) != n*in.Size() || len(masks) != n*in.H*in.W {
 		return nil, fmt.Errorf("your images do not match the model input %d×%d×%d", in.C, in.H, in.W)
 	}

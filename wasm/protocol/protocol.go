@@ -58,8 +58,10 @@ const (
 	Train Kind = "train"
 	// Export asks for a model's files. Reply: buffers [arch JSON, weights].
 	Export Kind = "export"
-	// LoadModel replaces the model. Buffers: [arch JSON, weights].
-	// Reply: Model.
+	// LoadModel replaces the model. Buffers: [arch JSON, weights], or,
+	// with ModelFile.Format "onnx", [model.onnx] or [model.onnx, labels]
+	// (labels one per line, or a JSON array or object). Reply: Ready. A
+	// refused model leaves the current one in use.
 	LoadModel Kind = "load-model"
 	// RestoreTuned gives a restarted engine the fine-tuned copy of the
 	// current model that the page kept (the files Export wrote for it).
@@ -71,6 +73,9 @@ const (
 	// instead, which the worker recovers from, answering with an error,
 	// and with "hang" the engine loops for ever (the page's watchdog).
 	Crash Kind = "crash"
+	// Configure changes how images become the current model's input, its
+	// class names and Grad-CAM's layer (ConfigureRequest). Reply: Ready.
+	Configure Kind = "configure"
 
 	// SaliencyPart asks a helper engine worker (one of the main worker's
 	// pool, never the page) for part Saliency.Part of Saliency.Parts of a
@@ -131,7 +136,64 @@ type Header struct {
 	Update   *TrainUpdate     `json:"update,omitempty"`
 	Export   *ExportRequest   `json:"export,omitempty"`
 	Registry *Registry        `json:"registry,omitempty"` // Ready
+	// ModelFile describes the files of a LoadModel request.
+	ModelFile *ModelFile `json:"modelFile,omitempty"`
+	// Configure is a Configure request.
+	Configure *ConfigureRequest `json:"configure,omitempty"`
+	// Millis is the time the worker took for a Predict request's forward
+	// passes (for benchmarks).
+	Millis float64 `json:"millis,omitempty"`
 }
+
+// ModelFile describes the files of a LoadModel request.
+type ModelFile struct {
+	// Format is "onnx" for an ONNX model, "" for the engine's own
+	// architecture JSON and safetensors pair.
+	Format string `json:"format,omitempty"`
+	// Name is the model file's name, for the model list.
+	Name string `json:"name,omitempty"`
+	// Preproc, if set, overrides the preprocessing the file's metadata
+	// gives (the page keeps the user's edits per model).
+	Preproc *Preproc `json:"preproc,omitempty"`
+	// Labels, if set, overrides the class names.
+	Labels []string `json:"labels,omitempty"`
+}
+
+// Preproc is how an image becomes a model's input (engine/preproc.Spec):
+// Resize "stretch" or "crop" (torchvision's resize then centre crop),
+// Preset one of Presets' names, or Mean and Std per channel (one value
+// for every channel, or C).
+type Preproc struct {
+	Resize string    `json:"resize"`
+	Preset string    `json:"preset,omitempty"`
+	Mean   []float32 `json:"mean,omitempty"`
+	Std    []float32 `json:"std,omitempty"`
+}
+
+// PresetInfo is a normalization preset of the model card's menu.
+type PresetInfo struct {
+	Name  string    `json:"name"`
+	Label string    `json:"label"`
+	Mean  []float32 `json:"mean,omitempty"`
+	Std   []float32 `json:"std,omitempty"`
+}
+
+// ConfigureRequest edits the current model's card. Nil fields are kept.
+type ConfigureRequest struct {
+	Preproc *Preproc `json:"preproc,omitempty"`
+	Labels  []string `json:"labels,omitempty"`
+	// Layer names the feature map Grad-CAM weighs (one of
+	// ModelInfo.Layers; "" keeps it).
+	Layer string `json:"layer,omitempty"`
+	// Train names what fine-tuning trains: TrainHead ("" too) or TrainAll.
+	Train string `json:"train,omitempty"`
+}
+
+// What fine-tuning an imported model trains.
+const (
+	TrainHead = "head" // the classifier head and the last block
+	TrainAll  = "all"  // every parameter
+)
 
 // Registry is what the engine offers, from the engine's own lists; it
 // comes with every Ready message, and the page builds its menus from it.
@@ -191,8 +253,28 @@ type ModelInfo struct {
 	// ScoreSet says where the test scores come from, e.g. "the shipped
 	// test split" or "24 sample images"; empty if there are none.
 	ScoreSet string `json:"scoreSet,omitempty"`
-	Source   string `json:"source"` // "shipped", "starter" (trained in the browser) or "file"
+	Source   string `json:"source"` // "shipped", "starter" (trained in the browser), "file" or "onnx"
 	HasTuned bool   `json:"hasTuned"`
+
+	// Imported (ONNX) models only.
+	//
+	// File is the name of the file the model came from.
+	File string `json:"file,omitempty"`
+	// Preproc is how images become its input.
+	Preproc *Preproc `json:"preproc,omitempty"`
+	// Presets are the normalization presets to choose from.
+	Presets []PresetInfo `json:"presets,omitempty"`
+	// Layers are Grad-CAM's candidate feature maps, in execution order;
+	// Layer is the one it uses.
+	Layers []string `json:"layers,omitempty"`
+	Layer  string   `json:"layer,omitempty"`
+	// Train says what fine-tuning trains (TrainHead or TrainAll) and
+	// Trained how many parameters that is.
+	Train   string `json:"train,omitempty"`
+	Trained int    `json:"trained,omitempty"`
+	// ValuesPerExample is the activation values one example keeps in a
+	// forward pass (memory: ×4 bytes, ×2 with the gradient).
+	ValuesPerExample int `json:"valuesPerExample,omitempty"`
 }
 
 // Keys of models that are not in the site's manifest.
@@ -366,6 +448,10 @@ type EpochReport struct {
 // ExportRequest names the model to export.
 type ExportRequest struct {
 	Model string `json:"model"`
+	// Format "onnx" asks for one buffer, the model as ONNX opset 13; ""
+	// for the engine's architecture JSON and safetensors weights (built-in
+	// networks only).
+	Format string `json:"format,omitempty"`
 }
 
 // Marshal encodes h as JSON. NaN and infinite numbers, which JSON cannot

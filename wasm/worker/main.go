@@ -244,6 +244,23 @@ func (w *worker) dispatch(m message) {
 		}
 		w.ready(h.ID)
 	case protocol.LoadModel:
+		if mf := h.ModelFile; mf != nil && mf.Format == "onnx" {
+			if len(m.bufs) < 1 || len(m.bufs) > 2 {
+				w.fail(h.ID, errors.New("an ONNX model is one .onnx file, with an optional labels file"))
+				return
+			}
+			var labels []byte
+			if len(m.bufs) == 2 {
+				labels = m.bufs[1]
+			}
+			w.stopRun()
+			if err := w.host.LoadONNX(m.bufs[0], labels, *mf, w.status(h.ID)); err != nil {
+				w.fail(h.ID, err)
+				return
+			}
+			w.ready(h.ID)
+			return
+		}
 		if len(m.bufs) != 2 {
 			w.fail(h.ID, errors.New("a model needs two files: the architecture (.json) and the weights (.safetensors)"))
 			return
@@ -291,9 +308,11 @@ func (w *worker) dispatch(m message) {
 				models = h.Predict.Models
 			}
 			var probs [][]float64
+			start := time.Now()
 			probs, err = w.host.Predict(x, models)
 			if err == nil {
-				w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Probs: probs}, nil)
+				ms := float64(time.Since(start).Microseconds()) / 1000
+				w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Probs: probs, Millis: ms}, nil)
 				return
 			}
 		}
@@ -334,10 +353,29 @@ func (w *worker) dispatch(m message) {
 		// exits, as it does on a real crash.
 		go func() { panic("test hook: the engine was crashed on purpose") }()
 		select {}
+	case protocol.Configure:
+		if h.Configure == nil {
+			w.fail(h.ID, errors.New("bad configure request"))
+			return
+		}
+		if err := w.host.Configure(*h.Configure); err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+		w.ready(h.ID)
 	case protocol.Export:
 		which := protocol.Tuned
 		if h.Export != nil {
 			which = h.Export.Model
+		}
+		if h.Export != nil && h.Export.Format == "onnx" {
+			b, err := w.host.ExportONNX(which)
+			if err != nil {
+				w.fail(h.ID, err)
+				return
+			}
+			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result}, [][]byte{b})
+			return
 		}
 		arch, weights, err := w.host.Export(which)
 		if err != nil {
