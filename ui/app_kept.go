@@ -24,11 +24,24 @@ const (
 )
 
 // keptInfo describes a kept model: where it came from and, for a
-// fine-tuned copy, the history of the runs that made it.
+// fine-tuned copy, the history of the runs that made it; for a model
+// loaded from files, what the files are (as the LoadModel request said).
 type keptInfo struct {
 	Name    string                 `json:"name"`
 	Origin  string                 `json:"origin"`
 	History []protocol.EpochReport `json:"history,omitempty"`
+	File    *protocol.ModelFile    `json:"file,omitempty"`
+}
+
+// keepUserModel keeps the model the user loaded from files (the buffers
+// and description of its LoadModel request), in memory and in the
+// browser, for a restarted engine and the next visit. name is what the
+// model list calls it, from the file's name.
+func (a *App) keepUserModel(name, fileName string, file *protocol.ModelFile, bufs [][]byte) {
+	a.userFiles = &keptModel{Bufs: bufs, Info: keptInfo{Name: name, Origin: "loaded from your file " + fileName, File: file}}
+	a.saveKept(keptFileKey, a.userFiles)
+	delete(a.kept, protocol.UserModelKey)
+	a.dropKept(keptTunedPrefix + protocol.UserModelKey)
 }
 
 // startDB opens the database and reads the masks kept in it (moving
@@ -101,8 +114,11 @@ func (a *App) saveKept(key string, k *keptModel) {
 		}
 		info, _ := json.Marshal(k.Info)
 		rec := global().Get("Object").New()
-		setJS(rec, "arch", uint8Array(k.Arch))
-		setJS(rec, "weights", uint8Array(k.Weights))
+		bufs := global().Get("Array").New()
+		for _, b := range k.Bufs {
+			bufs.Call("push", uint8Array(b))
+		}
+		setJS(rec, "bufs", bufs)
 		rec.Set("info", string(info))
 		a.db.put(idbModels, key, rec, func(err error) {
 			if err == nil {
@@ -189,14 +205,17 @@ func (a *App) takeKept(keys []string, vals []js.Value) bool {
 	any := false
 	for i, key := range keys {
 		v := vals[i]
-		if !v.Truthy() || !v.Get("arch").Truthy() || !v.Get("weights").Truthy() {
+		if !v.Truthy() || !v.Get("bufs").Truthy() || v.Get("bufs").Length() == 0 {
 			continue
 		}
 		var info keptInfo
 		if i := v.Get("info"); i.Truthy() {
 			json.Unmarshal([]byte(i.String()), &info)
 		}
-		k := &keptModel{Arch: bytesOf(v.Get("arch").Get("buffer")), Weights: bytesOf(v.Get("weights").Get("buffer")), Info: info}
+		k := &keptModel{Info: info}
+		for j := range v.Get("bufs").Length() {
+			k.Bufs = append(k.Bufs, bytesOf(v.Get("bufs").Index(j).Get("buffer")))
+		}
 		switch {
 		case key == keptFileKey:
 			a.userFiles = k

@@ -21,13 +21,15 @@ const (
 )
 
 // keptModel is a model's files the page keeps so that a restarted engine
-// gets them back: a fine-tuned copy (as Export wrote it, with the run and
-// epoch it comes from) or the model the user loaded from files.
+// gets them back: a fine-tuned copy (as Export wrote it: architecture and
+// weights, with the run and epoch it comes from) or the model the user
+// loaded from files (the LoadModel request's buffers; Info.File says what
+// they are).
 type keptModel struct {
-	Arch, Weights []byte
-	Run           int // the training request that made it (fine-tuned copies)
-	Epoch         int // the run's epoch whose end it is (0: the run's end)
-	Info          keptInfo
+	Bufs  [][]byte
+	Run   int // the training request that made it (fine-tuned copies)
+	Epoch int // the run's epoch whose end it is (0: the run's end)
+	Info  keptInfo
 }
 
 // keepTuned asks the engine for the current model's fine-tuned copy and
@@ -43,7 +45,7 @@ func (a *App) keepTuned(run, epoch int) {
 		if a.kept == nil {
 			a.kept = map[string]*keptModel{}
 		}
-		k := &keptModel{Arch: r.Bufs[0], Weights: r.Bufs[1], Run: run, Epoch: epoch, Info: info}
+		k := &keptModel{Bufs: r.Bufs, Run: run, Epoch: epoch, Info: info}
 		a.kept[key] = k
 		a.Session.SetOrigin(key, info.Origin)
 		a.saveKept(keptTunedPrefix+key, k)
@@ -156,8 +158,8 @@ func (a *App) restoreEngine(cur string, fresh bool, why string) {
 					h.Select = &protocol.SelectRequest{Model: key}
 				}
 			case key == protocol.UserModelKey && a.userFiles != nil:
-				h = &protocol.Header{Kind: protocol.LoadModel}
-				bufs = [][]byte{a.userFiles.Arch, a.userFiles.Weights}
+				h = &protocol.Header{Kind: protocol.LoadModel, ModelFile: a.userFiles.Info.File}
+				bufs = a.userFiles.Bufs
 			case shipped(key):
 				h = &protocol.Header{Kind: protocol.Select, Select: &protocol.SelectRequest{Model: key}}
 			default:
@@ -193,7 +195,7 @@ func (a *App) restoreEngine(cur string, fresh bool, why string) {
 				next()
 				return
 			}
-			a.eng.Send(&protocol.Header{Kind: protocol.RestoreTuned}, [][]byte{k.Arch, k.Weights}, func(r Reply) {
+			a.eng.Send(&protocol.Header{Kind: protocol.RestoreTuned}, k.Bufs, func(r Reply) {
 				switch r.Kind {
 				case protocol.Failed:
 					problems = append(problems, "the fine-tuned copy of “"+s.ModelName(key)+"”: "+r.Error)

@@ -181,10 +181,7 @@ func (a *App) LoadModelFiles(arch, weights js.Value) {
 				case protocol.Ready:
 					s.Switching = ""
 					s.FileModelName = name
-					a.userFiles = &keptModel{Arch: ab, Weights: wb, Info: keptInfo{Name: name, Origin: "loaded from your file " + arch.Get("name").String()}}
-					a.saveKept(keptFileKey, a.userFiles)
-					delete(a.kept, protocol.UserModelKey)
-					a.dropKept(keptTunedPrefix + protocol.UserModelKey)
+					a.keepUserModel(name, arch.Get("name").String(), nil, [][]byte{ab, wb})
 					a.modelReady(r)
 					a.afterSwitch(prev)
 					a.Notice = "Loaded your model “" + s.Model.Name + "” (" + s.ModelMeta() + ")."

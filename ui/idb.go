@@ -11,8 +11,8 @@ import (
 // The page's IndexedDB database: what the user makes that is too big for
 // localStorage's few megabytes of strings (issue #10). The store "models"
 // holds the fine-tuned copies (key "tuned:" + model key) and the model
-// loaded from files (key "file"), each as {arch, weights} byte arrays and
-// a JSON description (keptInfo); "masks" holds the painted masks as PNG
+// loaded from files (key "file"), each as {bufs: byte arrays, info: a JSON
+// description (keptInfo)}; "masks" holds the painted masks as PNG
 // bytes at the picture's resolution, by picture key.
 const (
 	idbName    = "saliency-explorer"
