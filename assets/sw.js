@@ -28,8 +28,8 @@ self.addEventListener("activate", function (event) {
 });
 
 // The site's files come from this build's cache (the query string of
-// worker.js?workers=1 and the like does not matter); anything else goes to
-// the network as usual.
+// worker.js?workers=1 and the like does not select another file); anything
+// else goes to the network as usual.
 self.addEventListener("fetch", function (event) {
   const req = event.request;
   const url = new URL(req.url);
@@ -41,8 +41,21 @@ self.addEventListener("fetch", function (event) {
   const key = start ? root.href : req;
   event.respondWith(caches.open(CACHE)
     .then(function (cache) { return cache.match(key, { ignoreSearch: true, ignoreVary: true }); })
-    .then(function (hit) { return hit || fetch(req); }));
+    .then(function (hit) { return hit ? keepURL(req, hit) : fetch(req); }));
 });
+
+// keepURL returns the cached response for req so that it keeps req's URL.
+// A worker's location is the URL of the response its script came with
+// (HTML, "run a worker"), and the cached worker.js has none of the query
+// (?workers=1, ?stall=1) the engine worker reads its settings from. A
+// response made here has no URL of its own, so it takes the request's.
+// (A page's location is the URL it navigated to either way.)
+function keepURL(req, hit) {
+  if (req.mode === "navigate" || hit.url === req.url) {
+    return hit;
+  }
+  return new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers: hit.headers });
+}
 
 // The page asks which build this is (for tests and the update notice).
 self.addEventListener("message", function (event) {

@@ -29,7 +29,7 @@ WebAssembly.instantiateStreaming(seLoader.fetch("worker.wasm"), go.importObject)
     return done;
   })
   .then(function () {
-    fatal("The engine stopped unexpectedly. Reload the page to start it again.");
+    fatal("The engine stopped unexpectedly (its program ended).");
   })
   .catch(function (err) {
     fatal("The engine failed to start: " + err);

@@ -3,6 +3,7 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vugu/vugu"
 
@@ -35,6 +36,22 @@ type App struct {
 
 	started bool
 	ptr     pointer
+
+	// What a restarted engine gets back (app_restart.go): the fine-tuned
+	// copies by model key, the model loaded from files, and when the
+	// engine last died.
+	kept      map[string]*keptModel
+	userFiles *keptModel
+	everReady bool
+	crashes   []time.Time
+	// The browser's database for them (app_kept.go): nil until open, or
+	// if the browser refuses (dbErr).
+	db     *idb
+	dbErr  error
+	dbDone bool
+	dbWait []func()
+	// Restarts counts the engine's restarts after a crash.
+	Restarts int
 }
 
 // NewApp returns the app with its default settings, keeping the user's
@@ -78,7 +95,9 @@ func (a *App) Start(env vugu.EventEnv) {
 	a.installHandlers()
 	a.Library.Load()
 	a.loadRealImages()
-	a.eng = NewEngine(env, engineScript(), a.onOther)
+	a.installTestHooks()
+	a.startDB()
+	a.eng = NewEngine(env, engineScript(), a.onOther, a.onDied)
 	init := &protocol.Header{Kind: protocol.Init}
 	if m, ok := a.store.Get(keyModel); ok && m != "" {
 		init.Select = &protocol.SelectRequest{Model: m}
@@ -101,6 +120,9 @@ func engineScript() string {
 	}
 	if v := params.Call("get", "stall-helpers"); v.Truthy() && v.String() == "1" {
 		q = append(q, "stall=1")
+	}
+	if v := params.Call("get", "test-hooks"); v.Truthy() && v.String() == "1" {
+		q = append(q, "test-hooks=1")
 	}
 	if len(q) == 0 {
 		return "worker.js"
@@ -154,11 +176,12 @@ func (a *App) onInit(r Reply) {
 		a.Error = s.EngineMsg
 		document().Get("body").Get("dataset").Set("engine", "failed")
 	case protocol.Ready:
+		a.everReady = true
 		a.modelReady(r)
-		a.Train.UseDataset(s.Dataset)
+		a.useDataset()
 		document().Get("body").Get("dataset").Set("engine", "ready")
 		mark("se-engine-ready")
-		a.restoreLast()
+		a.restoreKept()
 	}
 }
 

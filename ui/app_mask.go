@@ -186,6 +186,11 @@ func (a *App) ClearData() {
 	a.ConfirmClear = false
 	a.Library.Clear()
 	a.Mask.ForgetAll()
+	a.whenDB(func() {
+		if a.db != nil {
+			a.db.clear(idbModels, func(error) {})
+		}
+	})
 	if a.View.Pic != nil {
 		a.surf.undo, a.surf.redo = nil, nil
 		a.surf.ClearMask()

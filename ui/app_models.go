@@ -80,7 +80,7 @@ func (a *App) afterSwitch(prev protocol.ModelInfo) {
 		v.CompareMode = CompareOff
 	}
 	if m.Dataset != prev.Dataset {
-		a.Train.UseDataset(s.Dataset)
+		a.useDataset()
 	}
 	a.Notice = fmt.Sprintf("Now using %s (%s).", m.Name, s.ModelMeta())
 	a.reopenFor(prev)

@@ -16,7 +16,7 @@ func (a *App) StartTraining() {
 	if a.Session.EngineState != EngineReady || t.Active() {
 		return
 	}
-	if why := t.Problem(); why != "" {
+	if why := t.Problem(a.Session.Penalty(t.Method)); why != "" {
 		a.Error = why
 		return
 	}
@@ -29,6 +29,8 @@ func (a *App) StartTraining() {
 	keep := !t.Restart && a.Session.HasTuned
 	if !keep {
 		a.Session.ForgetTuned(a.Session.Model.Key)
+		delete(a.kept, a.Session.Model.Key)
+		a.dropKept(keptTunedPrefix + a.Session.Model.Key)
 	}
 	var id int
 	id = a.eng.Send(&protocol.Header{Kind: protocol.Train, Train: req}, bufs, func(r Reply) {
@@ -62,6 +64,15 @@ func (a *App) onTrain(r Reply) {
 	if step.Finished {
 		a.Train.Summary = a.Session.TunedComparison(a.Session.Model)
 	}
+	// Keep the fine-tuned copy in the page at every epoch's end and at
+	// the run's end, for a restarted engine.
+	if a.Session.HasTuned && (step.Epoch || step.Finished) {
+		epoch := 0
+		if !step.Finished && r.Update != nil {
+			epoch = r.Update.Epoch
+		}
+		a.keepTuned(a.Train.ID, epoch)
+	}
 	switch {
 	case step.Epoch:
 		a.analyze()
@@ -71,6 +82,16 @@ func (a *App) onTrain(r Reply) {
 		}
 		a.analyze()
 	}
+}
+
+// useDataset sets fine-tuning up for the current data set: the method of
+// its best shipped mask-trained model, if there is one, and the data set's
+// suggested learning rate and λ.
+func (a *App) useDataset() {
+	if m, ok := a.Session.Suggested(); ok {
+		a.Train.Method = m.Method
+	}
+	a.Train.UseDataset(a.Session.Dataset)
 }
 
 // PauseTraining pauses or resumes the run.
@@ -160,6 +181,10 @@ func (a *App) LoadModelFiles(arch, weights js.Value) {
 				case protocol.Ready:
 					s.Switching = ""
 					s.FileModelName = name
+					a.userFiles = &keptModel{Arch: ab, Weights: wb, Info: keptInfo{Name: name, Origin: "loaded from your file " + arch.Get("name").String()}}
+					a.saveKept(keptFileKey, a.userFiles)
+					delete(a.kept, protocol.UserModelKey)
+					a.dropKept(keptTunedPrefix + protocol.UserModelKey)
 					a.modelReady(r)
 					a.afterSwitch(prev)
 					a.Notice = "Loaded your model “" + s.Model.Name + "” (" + s.ModelMeta() + ")."

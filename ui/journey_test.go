@@ -107,28 +107,31 @@ func TestBeforeAfter(t *testing.T) {
 func TestTrainerFields(t *testing.T) {
 	tr := NewTrainer()
 	tr.SetLambda("-5")
-	if tr.Problem() == "" || tr.Lambda != 10 || tr.FieldText("lambda") != "-5" {
-		t.Errorf("λ -5: problem %q, λ %v, field %q", tr.Problem(), tr.Lambda, tr.FieldText("lambda"))
+	if tr.Problem(false) != "" {
+		t.Errorf("an invalid λ blocks an objective without a penalty: %q", tr.Problem(false))
+	}
+	if tr.Problem(true) == "" || tr.Lambda != 10 || tr.FieldText("lambda") != "-5" {
+		t.Errorf("λ -5: problem %q, λ %v, field %q", tr.Problem(true), tr.Lambda, tr.FieldText("lambda"))
 	}
 	tr.SetEpochs("0")
 	tr.SetLambda("0.5")
-	if tr.Lambda != 0.5 || !strings.HasPrefix(tr.Problem(), "Epochs") || tr.FieldText("lambda") != "0.5" {
-		t.Errorf("after fixing λ: λ %v, problem %q", tr.Lambda, tr.Problem())
+	if tr.Lambda != 0.5 || !strings.HasPrefix(tr.Problem(true), "Epochs") || tr.FieldText("lambda") != "0.5" {
+		t.Errorf("after fixing λ: λ %v, problem %q", tr.Lambda, tr.Problem(true))
 	}
 	tr.SetEpochs("4")
-	if tr.Problem() != "" || tr.Epochs != 4 || tr.FieldText("epochs") != "4" {
-		t.Errorf("after fixing epochs: %q %d", tr.Problem(), tr.Epochs)
+	if tr.Problem(true) != "" || tr.Epochs != 4 || tr.FieldText("epochs") != "4" {
+		t.Errorf("after fixing epochs: %q %d", tr.Problem(true), tr.Epochs)
 	}
 	for _, s := range []string{"abc", "1e7", "NaN", "Inf", ""} {
 		tr.SetLambda(s)
-		if tr.Problem() == "" {
+		if tr.Problem(true) == "" {
 			t.Errorf("λ %q accepted", s)
 		}
 	}
 	ds := engineSession().Registry.Datasets[0]
 	tr.SetMethod("rrr", ds) // the λ the engine suggests replaces an invalid one
-	if tr.Problem() != "" || tr.Lambda != ds.Lambda["rrr"] || tr.Lambda <= 0 {
-		t.Errorf("after choosing RRR: problem %q, λ %v", tr.Problem(), tr.Lambda)
+	if tr.Problem(true) != "" || tr.Lambda != ds.Lambda["rrr"] || tr.Lambda <= 0 {
+		t.Errorf("after choosing RRR: problem %q, λ %v", tr.Problem(true), tr.Lambda)
 	}
 }
 
@@ -375,5 +378,37 @@ func TestReferenceKinds(t *testing.T) {
 	lib.RefKind = RefObject
 	if n := area(lib.ReferenceMask(film)); n != 9 {
 		t.Errorf("a heart mask became %d pixels", n)
+	}
+}
+
+// TestSuggestedMethod: the suggestion is the method of the data set's best
+// shipped mask-trained model, and the panel says when another is chosen.
+func TestSuggestedMethod(t *testing.T) {
+	s := engineSession()
+	models := []protocol.ModelInfo{
+		{Key: "crosses-baseline", Name: "crosses-baseline", Dataset: "crosses", Method: "baseline", Source: "shipped", TestAUC: 0.03},
+		{Key: "crosses-rrr", Name: "crosses-rrr", Dataset: "crosses", Method: "rrr", Source: "shipped", TestAUC: 0.05},
+		{Key: "crosses-masked", Name: "crosses-masked", Dataset: "crosses", Method: "masked", Source: "shipped", TestAUC: 0.985},
+		{Key: "phantom-rrr", Name: "phantom-rrr", Dataset: "phantom", Method: "rrr", Source: "shipped", TestAUC: 0.998},
+		{Key: "file", Name: "mine", Dataset: "crosses", Method: "gradmask", Source: "file", TestAUC: 1},
+	}
+	s.Install(&models[0], models, nil)
+	m, ok := s.Suggested()
+	if !ok || m.Key != "crosses-masked" {
+		t.Fatalf("Suggested = %+v, %v; want crosses-masked", m, ok)
+	}
+	tr := NewTrainer()
+	p := &TrainPanel{Train: tr, Session: s}
+	tr.Method = "masked"
+	if got := p.Suggestion(); !strings.HasPrefix(got, "Suggested on") || !strings.Contains(got, "0.985") {
+		t.Errorf("suggestion for the suggested method: %q", got)
+	}
+	tr.Method = "rrr"
+	if got := p.Suggestion(); !strings.Contains(got, "may not carry over") {
+		t.Errorf("suggestion for another method: %q", got)
+	}
+	s.Install(&protocol.ModelInfo{Key: "x", Dataset: "decoy-mnist"}, nil, nil)
+	if _, ok := s.Suggested(); ok || p.Suggestion() != "" {
+		t.Errorf("a suggestion without a shipped mask model")
 	}
 }

@@ -42,6 +42,55 @@ type MaskEditor struct {
 	// unsaved holds masks (PNG) the browser refused to store, by picture
 	// key, so they are not lost while the page is open.
 	unsaved map[string][]byte
+	// blobs, once set (UseBlobs), keeps masks instead of store: the
+	// browser's IndexedDB on the page, where images belong (localStorage
+	// holds a few megabytes of strings). held is what it holds, read at
+	// start-up and written through, so that reading stays synchronous.
+	blobs BlobStore
+	held  map[string][]byte
+	// saves numbers the saves; lastSave is the last one of each key, so
+	// that only its answer counts.
+	saves    int
+	lastSave map[string]int
+}
+
+// BlobStore keeps byte strings by key, asynchronously: done is called
+// later with the browser's answer (errStorageFull when its quota is used
+// up), with the page's state locked.
+type BlobStore interface {
+	Put(key string, b []byte, done func(error))
+	Delete(key string)
+}
+
+// UseBlobs makes the editor keep masks in blobs, which holds the masks
+// held (read from it at start-up). Masks still in store (from before masks
+// moved) are copied to blobs, and removed from store once blobs has them.
+func (m *MaskEditor) UseBlobs(blobs BlobStore, held map[string][]byte) {
+	m.blobs = blobs
+	m.held = held
+	m.lastSave = map[string]int{}
+	if m.held == nil {
+		m.held = map[string][]byte{}
+	}
+	for _, k := range m.store.Keys(keyMaskPrefix) {
+		key := strings.TrimPrefix(k, keyMaskPrefix)
+		s, ok := m.store.Get(k)
+		if !ok {
+			continue
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			continue
+		}
+		if _, ok := m.held[key]; !ok {
+			m.held[key] = b
+		}
+		blobs.Put(key, m.held[key], func(err error) {
+			if err == nil {
+				m.store.Remove(k)
+			}
+		})
+	}
 }
 
 // NewMaskEditor returns the editor's defaults, keeping masks in store.
@@ -87,7 +136,34 @@ func (m *MaskEditor) Save(key string, png []byte) error {
 	if png == nil {
 		m.store.Remove(keyMaskPrefix + key)
 		delete(m.unsaved, key)
+		if m.blobs != nil {
+			delete(m.held, key)
+			delete(m.lastSave, key)
+			m.blobs.Delete(key)
+		}
 		m.recovered()
+		return nil
+	}
+	if m.blobs != nil {
+		m.held[key] = png
+		if _, ok := m.unsaved[key]; ok {
+			m.unsaved[key] = png // refused before; this one is pending
+		}
+		m.saves++
+		seq := m.saves
+		m.lastSave[key] = seq
+		m.blobs.Put(key, png, func(err error) {
+			if m.lastSave[key] != seq {
+				return // a later save or a removal came after this one
+			}
+			if err != nil {
+				m.unsaved[key] = png
+				m.failed(err)
+				return
+			}
+			delete(m.unsaved, key)
+			m.recovered()
+		})
 		return nil
 	}
 	if err := m.store.Set(keyMaskPrefix+key, base64.StdEncoding.EncodeToString(png)); err != nil {
@@ -136,6 +212,9 @@ func (m *MaskEditor) Stored(key string) ([]byte, bool) {
 	if b, ok := m.unsaved[key]; ok {
 		return b, true
 	}
+	if b, ok := m.held[key]; ok {
+		return b, true
+	}
 	s, ok := m.store.Get(keyMaskPrefix + key)
 	if !ok {
 		return nil, false
@@ -147,6 +226,10 @@ func (m *MaskEditor) Stored(key string) ([]byte, bool) {
 // Forget removes the mask of a picture key.
 func (m *MaskEditor) Forget(key string) {
 	delete(m.unsaved, key)
+	if m.blobs != nil {
+		delete(m.held, key)
+		m.blobs.Delete(key)
+	}
 	m.store.Remove(keyMaskPrefix + key)
 	m.recovered()
 }
@@ -155,6 +238,12 @@ func (m *MaskEditor) Forget(key string) {
 // with the rest of the user's data).
 func (m *MaskEditor) ForgetAll() {
 	m.unsaved = map[string][]byte{}
+	if m.blobs != nil {
+		for k := range m.held {
+			m.blobs.Delete(k)
+		}
+		m.held = map[string][]byte{}
+	}
 	m.recovered()
 }
 
@@ -165,6 +254,9 @@ func (m *MaskEditor) Keys() map[string]bool {
 		keys[strings.TrimPrefix(k, keyMaskPrefix)] = true
 	}
 	for k := range m.unsaved {
+		keys[k] = true
+	}
+	for k := range m.held {
 		keys[k] = true
 	}
 	return keys

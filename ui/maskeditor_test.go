@@ -114,3 +114,107 @@ func TestMaskEditorRaster(t *testing.T) {
 		t.Errorf("the pan tool paints")
 	}
 }
+
+// fakeBlobs is a BlobStore whose answers arrive when flush is called, as
+// IndexedDB's arrive later on the event loop.
+type fakeBlobs struct {
+	data    map[string][]byte
+	full    bool
+	pending []func()
+}
+
+func (f *fakeBlobs) Put(key string, b []byte, done func(error)) {
+	full := f.full
+	f.pending = append(f.pending, func() {
+		if full {
+			done(errStorageFull)
+			return
+		}
+		f.data[key] = b
+		done(nil)
+	})
+}
+
+func (f *fakeBlobs) Delete(key string) { delete(f.data, key) }
+
+func (f *fakeBlobs) flush() {
+	p := f.pending
+	f.pending = nil
+	for _, g := range p {
+		g()
+	}
+}
+
+// TestMaskEditorBlobs: with the browser's database in use, masks go there
+// (whole PNGs, not base64 strings in localStorage), the masks localStorage
+// held before are moved there and removed from localStorage only once the
+// database has them, a full database keeps the mask in memory with the
+// usual warning, and only the last save of a picture's mask counts.
+func TestMaskEditorBlobs(t *testing.T) {
+	st := newMemStore()
+	old := NewMaskEditor(st)
+	old.Save("legacy", []byte("PNG-OLD"))
+	blobs := &fakeBlobs{data: map[string][]byte{"kept": []byte("PNG-KEPT")}}
+	m := NewMaskEditor(st)
+	m.UseBlobs(blobs, map[string][]byte{"kept": []byte("PNG-KEPT")})
+	if b, ok := m.Stored("legacy"); !ok || string(b) != "PNG-OLD" {
+		t.Errorf("the localStorage mask before moving: %q, %v", b, ok)
+	}
+	if len(st.Keys(keyMaskPrefix)) != 1 {
+		t.Errorf("the localStorage mask was removed before the database had it")
+	}
+	blobs.flush()
+	if string(blobs.data["legacy"]) != "PNG-OLD" || len(st.Keys(keyMaskPrefix)) != 0 {
+		t.Errorf("after moving: database %q, localStorage keys %v", blobs.data["legacy"], st.Keys(keyMaskPrefix))
+	}
+
+	big := make([]byte, 6<<20) // more than localStorage holds
+	big[0] = 'P'
+	if err := m.Save("big", big); err != nil {
+		t.Fatal(err)
+	}
+	blobs.flush()
+	if len(blobs.data["big"]) != len(big) || len(st.Keys(keyMaskPrefix)) != 0 {
+		t.Errorf("a large mask: database %d bytes, localStorage %v", len(blobs.data["big"]), st.Keys(keyMaskPrefix))
+	}
+	if b, ok := m.Stored("kept"); !ok || string(b) != "PNG-KEPT" {
+		t.Errorf("a mask read from the database: %q, %v", b, ok)
+	}
+	keys := m.Keys()
+	if !keys["kept"] || !keys["legacy"] || !keys["big"] || len(keys) != 3 {
+		t.Errorf("Keys = %v", keys)
+	}
+
+	blobs.full = true
+	m.Save("new", []byte("PNG-NEW"))
+	if m.StorageWarn != "" {
+		t.Errorf("warned before the database answered: %q", m.StorageWarn)
+	}
+	blobs.flush()
+	if !strings.Contains(m.StorageWarn, "could not be saved") {
+		t.Errorf("a full database: warning %q", m.StorageWarn)
+	}
+	if b, ok := m.Stored("new"); !ok || string(b) != "PNG-NEW" {
+		t.Errorf("the refused mask is lost: %q, %v", b, ok)
+	}
+	blobs.full = false
+	m.Save("new", []byte("PNG-NEW2"))
+	blobs.flush()
+	if m.StorageWarn != "" || string(blobs.data["new"]) != "PNG-NEW2" {
+		t.Errorf("after the database took it: warning %q, stored %q", m.StorageWarn, blobs.data["new"])
+	}
+
+	// Two saves in a row: the first one's late refusal does not count.
+	blobs.full = true
+	m.Save("x", []byte("PNG-X1"))
+	blobs.full = false
+	m.Save("x", []byte("PNG-X2"))
+	blobs.flush()
+	if m.StorageWarn != "" {
+		t.Errorf("an old save's refusal warned: %q", m.StorageWarn)
+	}
+	m.Forget("x")
+	if _, ok := m.Stored("x"); ok || blobs.data["x"] != nil {
+		t.Errorf("a forgotten mask is still there")
+	}
+}

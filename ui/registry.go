@@ -72,6 +72,13 @@ func (s *Session) ObjectiveLabel(id string) string {
 	return id
 }
 
+// Penalty reports whether objective id weighs a penalty with λ (an
+// unknown objective is taken to).
+func (s *Session) Penalty(id string) bool {
+	o, ok := s.objective(id)
+	return !ok || o.Penalty
+}
+
 // ObjectiveHelp explains a training objective in a line.
 func (s *Session) ObjectiveHelp(id string) string {
 	o, _ := s.objective(id)

@@ -38,6 +38,9 @@ type Session struct {
 	// FileModelName names the model loaded from files (after its file);
 	// the worker only knows the name written inside it.
 	FileModelName string
+	// Origins says, by model key, where the model's fine-tuned copy kept
+	// in this browser comes from.
+	Origins map[string]string
 
 	memos map[string]*modelMemo
 	// tuned holds the test scores of each model's fine-tuned copy.
@@ -112,6 +115,14 @@ func (s *Session) SetTuned(key string, r protocol.EpochReport) {
 	s.tuned[key] = r
 }
 
+// SetOrigin records where a model's fine-tuned copy comes from.
+func (s *Session) SetOrigin(key, origin string) {
+	if s.Origins == nil {
+		s.Origins = map[string]string{}
+	}
+	s.Origins[key] = origin
+}
+
 // ForgetTuned drops them (a run that starts again from the original).
 func (s *Session) ForgetTuned(key string) { delete(s.tuned, key) }
 
@@ -182,6 +193,9 @@ func (s *Session) ModelTitle() string {
 	if c := s.TunedComparison(m); c != "" && s.HasTuned {
 		t += " Fine-tuned: " + c + "."
 	}
+	if o := s.Origins[m.Key]; o != "" && s.HasTuned {
+		t += " The fine-tuned copy was " + o + "; it is kept in this browser."
+	}
 	return t
 }
 
@@ -196,6 +210,25 @@ func (s *Session) Datasets() []string {
 		}
 	}
 	return out
+}
+
+// Suggested returns the shipped model of the current data set that was
+// trained with a mask method and scores best on its test split (highest
+// test AUC): its method is the one to suggest for fine-tuning here, since
+// it is the one shown to generalize on this data set (a method that works
+// on one data set may not on another: RRR leaves Crosses' test AUC near 0).
+func (s *Session) Suggested() (protocol.ModelInfo, bool) {
+	var best protocol.ModelInfo
+	found := false
+	for _, m := range s.Models {
+		if m.Source != "shipped" || m.Dataset != s.Model.Dataset || m.Method == "" || m.Method == "baseline" || !known(m.TestAUC) {
+			continue
+		}
+		if !found || m.TestAUC > best.TestAUC {
+			best, found = m, true
+		}
+	}
+	return best, found
 }
 
 // ModelName returns the name of the model with a key, or the key.

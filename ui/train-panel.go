@@ -60,8 +60,14 @@ func (c *TrainPanel) SetEpochs(s string) { c.Train.SetEpochs(s) }
 
 // CanStart reports whether Start is enabled.
 func (c *TrainPanel) CanStart() bool {
-	return !c.Train.Active() && c.Session.EngineState == EngineReady && c.Train.Problem() == ""
+	return !c.Train.Active() && c.Session.EngineState == EngineReady && c.Problem() == ""
 }
+
+// Problem says why Start is disabled by a field, or is "".
+func (c *TrainPanel) Problem() string { return c.Train.Problem(c.Penalty()) }
+
+// Penalty reports whether the selected objective uses λ.
+func (c *TrainPanel) Penalty() bool { return c.Session.Penalty(c.Train.Method) }
 
 // FieldClass marks an invalid field.
 func (c *TrainPanel) FieldClass(field string) string {
@@ -98,4 +104,29 @@ func (c *TrainPanel) ScoreSet() string {
 		return s
 	}
 	return "the held-out test images"
+}
+
+// Suggestion says which method is suggested on this data set and why, and
+// that another may not work here, or is "".
+func (c *TrainPanel) Suggestion() string {
+	s := c.Session
+	m, ok := s.Suggested()
+	if !ok {
+		return ""
+	}
+	label := s.ObjectiveLabel(m.Method)
+	ds := s.DatasetTitle(m.Dataset)
+	if c.Train.Method == m.Method {
+		return "Suggested on " + ds + ": the shipped " + m.Name + " was trained with " + label + " and reaches test AUC " + Num(m.TestAUC) + "."
+	}
+	return "On " + ds + " the method shown to work is " + label + " (the shipped " + m.Name + ": test AUC " + Num(m.TestAUC) + "); " +
+		s.ObjectiveLabel(c.Train.Method) + " may not carry over here. A method that fixes one data set can leave another's test AUC near 0: the scores after the run tell."
+}
+
+// LambdaTitle explains the λ field, or why it is off.
+func (c *TrainPanel) LambdaTitle() string {
+	if !c.Penalty() {
+		return c.Session.ObjectiveLabel(c.Train.Method) + " has no penalty to weigh: λ is not used"
+	}
+	return "Weight of the mask penalty"
 }

@@ -79,6 +79,13 @@ func (c *TrainPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		vgn.SetInnerHTML(c.Session.ObjectiveHelp(c.Train.Method))
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
+		if c.Suggestion() != "" {
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "help suggest"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "train-suggest"}}}
+			vgparent.AppendChild(vgn)
+			vgn.SetInnerHTML(c.Suggestion())
+		}
+		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
+		vgparent.AppendChild(vgn)
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "field-row"}}}
 		vgparent.AppendChild(vgn)
 		{
@@ -96,7 +103,8 @@ func (c *TrainPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "number"}, vugu.VGAttribute{Namespace: "", Key: "min", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "step", Val: "any"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "train-lambda"}}}
 				vgparent.AppendChild(vgn)
 				vgn.AddAttrInterface("class", c.FieldClass("lambda"))
-				vgn.AddAttrInterface("disabled", c.Train.Active())
+				vgn.AddAttrInterface("disabled", c.Train.Active() || !c.Penalty())
+				vgn.AddAttrInterface("title", c.LambdaTitle())
 				{
 					b, err := vjson.Marshal(c.Train.FieldText("lambda"))
 					if err != nil {
@@ -190,10 +198,10 @@ func (c *TrainPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
-		if c.Train.Problem() != "" {
+		if c.Problem() != "" {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "field-error"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "train-invalid"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "alert"}}}
 			vgparent.AppendChild(vgn)
-			vgn.SetInnerHTML(c.Train.Problem() + " Training waits until it is corrected.")
+			vgn.SetInnerHTML(c.Problem() + " Training waits until it is corrected.")
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)

@@ -101,9 +101,13 @@ func (t *Trainer) valid(field string) {
 }
 
 // Problem says why training cannot start with the fields as they are, or
-// returns "".
-func (t *Trainer) Problem() string {
+// returns "". An invalid λ counts only for an objective with a penalty
+// (penalty), since the others ignore it.
+func (t *Trainer) Problem(penalty bool) string {
 	for _, f := range []string{"lambda", "epochs"} {
+		if f == "lambda" && !penalty {
+			continue
+		}
 		if why := t.Invalid[f]; why != "" {
 			return why
 		}
@@ -151,6 +155,31 @@ func (t *Trainer) Begin(id int, keep bool, own int) {
 func (t *Trainer) Fail(msg string) {
 	t.State = protocol.StateFailed
 	t.Msg = "Fine-tuning failed: " + msg
+}
+
+// StateInterrupted is the state of a run the engine's crash ended (the
+// page's own state; the engine never reports it).
+const StateInterrupted = "interrupted"
+
+// Interrupt records that the engine stopped during the run. keptEpoch is
+// the epoch of this run whose weights the page kept for the fine-tuned
+// copy (0: none of this run; older says whether a copy from earlier runs
+// was kept instead).
+func (t *Trainer) Interrupt(keptEpoch int, older bool) {
+	t.State = StateInterrupted
+	at := "before its first batch"
+	if u := t.Upd; u.Batches > 0 {
+		at = fmt.Sprintf("at epoch %d of %d, batch %d of %d", u.Epoch, u.Epochs, u.Batch, u.Batches)
+	}
+	t.Msg = "Interrupted " + at + ": the engine stopped. "
+	switch {
+	case keptEpoch > 0:
+		t.Msg += fmt.Sprintf("The fine-tuned model has the weights from the end of epoch %d.", keptEpoch)
+	case older:
+		t.Msg += "No epoch of this run had ended; the fine-tuned model is the one from before the run."
+	default:
+		t.Msg += "No epoch had ended, so there is no fine-tuned model."
+	}
 }
 
 // trainStep says what a training update means for the rest of the page.

@@ -99,3 +99,34 @@ func TestTrainerRun(t *testing.T) {
 		t.Errorf("restored memo: %+v", tr)
 	}
 }
+
+// TestInterrupt: a run the engine's crash ended is reported as
+// interrupted, with the epoch and batch reached and what the fine-tuned
+// model now holds, never as running; a new run can start.
+func TestInterrupt(t *testing.T) {
+	tr := NewTrainer()
+	tr.Epochs = 5
+	tr.Begin(7, false, 0)
+	tr.Apply(&protocol.TrainUpdate{State: protocol.StateRunning, Epoch: 2, Epochs: 5, Batch: 14, Batches: 16, Loss: 0.5})
+	tr.Interrupt(1, false)
+	if tr.State != StateInterrupted || tr.Active() {
+		t.Errorf("state %q, active %v", tr.State, tr.Active())
+	}
+	for _, want := range []string{"Interrupted at epoch 2 of 5, batch 14 of 16", "engine stopped", "end of epoch 1"} {
+		if !strings.Contains(tr.Status(), want) {
+			t.Errorf("status %q does not say %q", tr.Status(), want)
+		}
+	}
+	if strings.Contains(strings.ToLower(tr.Status()), "running") {
+		t.Errorf("status %q says running", tr.Status())
+	}
+	tr.Begin(8, false, 0)
+	tr.Interrupt(0, false)
+	if !strings.Contains(tr.Status(), "before its first batch") || !strings.Contains(tr.Status(), "no fine-tuned model") {
+		t.Errorf("status %q", tr.Status())
+	}
+	tr.Interrupt(0, true)
+	if !strings.Contains(tr.Status(), "from before the run") {
+		t.Errorf("status %q", tr.Status())
+	}
+}

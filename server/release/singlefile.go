@@ -28,14 +28,16 @@ var WorkerScripts = []string{"loader.js", "wasm_exec.js", "worker.js"}
 // file: the service worker and the web app manifest need an http(s) origin.
 var notBundled = map[string]bool{"sw.js": true, "manifest.webmanifest": true}
 
-// singleFileCSP is the page's own Content-Security-Policy: inline scripts
-// and styles (the whole app is inline), WebAssembly, workers and fetches of
-// the blob URLs the loader makes, and nothing from any server, so the file
-// cannot reach the network even if some code tried.
+// singleFileCSP is the page's own Content-Security-Policy, which its
+// workers inherit: inline scripts and styles (the whole app is inline),
+// WebAssembly, workers from the blob URLs the loader makes, images from
+// blob: and data: URLs, and no connection at all (the loader reads its
+// Blobs without fetch), so the file cannot reach the network even if some
+// code tried.
 const singleFileCSP = "default-src 'none'; " +
-	"script-src 'unsafe-inline' 'wasm-unsafe-eval' blob:; " +
+	"script-src 'unsafe-inline' 'wasm-unsafe-eval'; " +
 	"worker-src blob:; " +
-	"connect-src blob: data:; " +
+	"connect-src 'none'; " +
 	"img-src blob: data:; " +
 	"style-src 'unsafe-inline'; " +
 	"base-uri 'none'; " +

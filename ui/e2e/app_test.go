@@ -492,7 +492,7 @@ func TestApp(t *testing.T) {
 	// A short fine-tuning run updates the charts and the status while the
 	// page keeps answering input.
 	trained := chipName(ctx)
-	setField(t, ctx, "train-epochs", "1")
+	setField(t, ctx, "train-epochs", "4")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("[data-testid=train-start]"))); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -90,6 +91,13 @@ func serveSite(t testing.TB) string {
 // serveSiteLogged is serveSite that also returns the server's request log.
 func serveSiteLogged(t testing.TB) (string, *served) {
 	t.Helper()
+	return serveFSLogged(t, os.DirFS(siteDir))
+}
+
+// serveFSLogged serves site (the built site, or a variant of it) and
+// returns its origin and request log.
+func serveFSLogged(t testing.TB, site fs.FS) (string, *served) {
+	t.Helper()
 	if _, err := os.Stat(filepath.Join(siteDir, "app.wasm")); err != nil {
 		unavailable(t, "the site is not built (run `make build` or `make test-e2e`)")
 	}
@@ -98,7 +106,7 @@ func serveSiteLogged(t testing.TB) (string, *served) {
 		t.Fatal(err)
 	}
 	log := &served{}
-	srv := &http.Server{Handler: log.wrap(server.NewHandler(os.DirFS(siteDir), server.Options{})), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: log.wrap(server.NewHandler(site, server.Options{})), ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {

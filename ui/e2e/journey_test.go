@@ -17,9 +17,14 @@ import (
 	"github.com/chromedp/chromedp/kb"
 )
 
-// click clicks the first element matching a CSS selector.
+// click clicks the first element matching a CSS selector, failing the
+// test at once if there is none within 10 s (chromedp.Click alone waits
+// for it until the test's deadline).
 func click(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
+	if err := waitJS(ctx, `document.querySelector(`+jsString(sel)+`)`, 10*time.Second); err != nil {
+		t.Fatalf("no %s to click: %v", sel, err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
 		t.Fatalf("clicking %s: %v", sel, err)
 	}
@@ -162,17 +167,25 @@ func journeyEarly(t *testing.T, ctx context.Context, tmp string) {
 		title := clickSample(t, ctx, i)
 		saliencyShown(t, ctx, title)
 		for _, class := range []string{"0", "1"} {
-			setField(t, ctx, "saliency-class", class)
+			// data-map-max is cleared in the same task that asks for the
+			// class's map, so that it is set by that map's result only (not
+			// by the previous class's, still being computed, nor by an
+			// earlier one while this is), and the note is waited for: the
+			// page renders it just after the result comes.
+			if _, err := eval[bool](ctx, `(() => { delete document.body.dataset.mapMax;
+				const e = document.querySelector('[data-testid=saliency-class]'); e.value = `+jsString(class)+`;
+				e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`); err != nil {
+				t.Fatalf("setting the class: %v", err)
+			}
 			if err := waitJS(ctx, `!document.querySelector('.viewer-busy') && document.body.dataset.mapMax !== undefined`, 20*time.Second); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(300 * time.Millisecond)
 			if mx, _ := eval[float64](ctx, `+document.body.dataset.mapMax`); mx <= 0 {
 				blank = true
-				if note := text(ctx, "[data-testid=map-note]"); !strings.Contains(note, "no positive evidence") {
-					t.Errorf("a blank Grad-CAM (%s, class %s) says %q", title, class, note)
+				if err := waitJS(ctx, `((document.querySelector('[data-testid=map-note]') || {}).textContent || '').includes('no positive evidence')`, 5*time.Second); err != nil {
+					t.Errorf("a blank Grad-CAM (%s, class %s) says %q", title, class, text(ctx, "[data-testid=map-note]"))
 				} else {
-					t.Logf("blank Grad-CAM: %s", note)
+					t.Logf("blank Grad-CAM: %s", text(ctx, "[data-testid=map-note]"))
 				}
 				break
 			}
@@ -184,7 +197,17 @@ func journeyEarly(t *testing.T, ctx context.Context, tmp string) {
 	setField(t, ctx, "saliency-class", "-1")
 	setField(t, ctx, "saliency-method", "gradient")
 
+	// Fine-tuning suggests the method shown to work on the data set: RRR
+	// on Phantom (the shipped phantom-rrr), and says so.
+	if v, _ := eval[string](ctx, `document.querySelector('[data-testid=train-method]').value`); v != "rrr" {
+		t.Errorf("on Phantom the suggested method is %q, want rrr (the shipped phantom-rrr's)", v)
+	}
+	if s := text(ctx, "[data-testid=train-suggest]"); !strings.Contains(s, "phantom-rrr") {
+		t.Errorf("the panel does not say why the method is suggested: %q", s)
+	}
+
 	// An out-of-range λ blocks training.
+	setField(t, ctx, "train-method", "rrr") // an objective that uses λ
 	setField(t, ctx, "train-lambda", "-5")
 	if err := waitJS(ctx, `document.querySelector('[data-testid=train-start]').disabled`, 5*time.Second); err != nil {
 		t.Errorf("Start stays enabled with λ = -5: %v", err)
@@ -230,8 +253,11 @@ func journeyLate(t *testing.T, ctx context.Context, tmp string) {
 	// ends, the chip, the model menu and a summary line show before → after,
 	// and the charts show their last values and a value per point on hover.
 	pickDataset(t, ctx, "crosses")
+	if v, _ := eval[string](ctx, `document.querySelector('[data-testid=train-method]').value`); v != "masked" && chipName(ctx) == "crosses-baseline" {
+		t.Errorf("on Crosses the suggested method is %q, want masked (the shipped crosses-masked's)", v)
+	}
 	setField(t, ctx, "train-method", "masked")
-	setField(t, ctx, "train-epochs", "2")
+	setField(t, ctx, "train-epochs", "4")
 	click(t, ctx, "[data-testid=train-start]")
 	if err := waitJS(ctx, `document.querySelector('[data-testid=train-status]').dataset.state === 'running' && /batch [1-9]/.test(document.querySelector('[data-testid=train-status]').textContent)`, 60*time.Second); err != nil {
 		t.Fatalf("training did not start: %v (status %q)", err, text(ctx, "[data-testid=train-status]"))
@@ -240,7 +266,7 @@ func journeyLate(t *testing.T, ctx context.Context, tmp string) {
 	if err := waitJS(ctx, `document.querySelector('[data-testid=train-status]').dataset.state === 'paused'`, 10*time.Second); err != nil {
 		t.Fatalf("pause: %v", err)
 	}
-	if st := text(ctx, "[data-testid=train-status]"); !regexp.MustCompile(`Paused.*[Ee]poch \d+ of 2.*batch \d+ of \d+`).MatchString(st) {
+	if st := text(ctx, "[data-testid=train-status]"); !regexp.MustCompile(`Paused.*[Ee]poch \d+ of 4.*batch \d+ of \d+`).MatchString(st) {
 		t.Errorf("the paused status %q drops the epoch and batch", st)
 	}
 	click(t, ctx, "[data-testid=train-pause]")

@@ -449,16 +449,20 @@ func TestServiceWorker(t *testing.T) {
 	}
 
 	// No server: the reloaded app still works, its models and a real
-	// image included.
+	// image included. The engine worker, served from the cache, still
+	// gets the page's ?workers=1.
 	srv.stop()
 	if _, err := http.Get(origin + "/"); err == nil {
 		t.Fatalf("the server still answers after being stopped")
 	}
-	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/?workers=1")); err != nil {
 		t.Fatal(err)
 	}
 	engineReady(t, ctx, rec)
 	sampleShown(t, ctx)
+	if seen := workerSearches(t, ctx); !slices.Contains(seen, "?workers=1") {
+		t.Errorf("the engine worker served from the cache sees the query %q, want \"?workers=1\"", seen)
+	}
 	pickDataset(t, ctx, "crosses")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=real-gallery] button[data-file="dicom/CT_small.dcm"]`))); err != nil {
 		t.Fatal(err)
@@ -494,4 +498,32 @@ func TestServiceWorker(t *testing.T) {
 	for _, e := range errs {
 		t.Errorf("console: %s", e)
 	}
+}
+
+// workerSearches returns the location.search of each dedicated worker the
+// page has (its engine worker), as the worker itself sees it.
+func workerSearches(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	infos, err := chromedp.Targets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for _, ti := range infos {
+		if ti.Type != "worker" || !ti.Attached {
+			continue
+		}
+		// Detach on cancel: closing the target would end the worker.
+		wctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(ti.TargetID), chromedp.WithDetachOnCancel())
+		tctx, tcancel := context.WithTimeout(wctx, 10*time.Second)
+		search, err := eval[string](tctx, `self.location.search`)
+		tcancel()
+		cancel()
+		if err != nil {
+			t.Logf("worker %s: %v", ti.URL, err)
+			continue
+		}
+		seen = append(seen, search)
+	}
+	return seen
 }

@@ -63,6 +63,15 @@ const (
 	// (labels one per line, or a JSON array or object). Reply: Ready. A
 	// refused model leaves the current one in use.
 	LoadModel Kind = "load-model"
+	// RestoreTuned gives a restarted engine the fine-tuned copy of the
+	// current model that the page kept (the files Export wrote for it).
+	// Buffers: [arch JSON, weights]. Reply: Result.
+	RestoreTuned Kind = "restore-tuned"
+	// Crash stops the engine program on purpose, as a crash would. The
+	// worker honours it only when started with ?test-hooks=1 (tests of
+	// the page's recovery); with Header.Text "panic" the request panics
+	// instead, which the worker recovers from, answering with an error.
+	Crash Kind = "crash"
 	// Configure changes how images become the current model's input, its
 	// class names and Grad-CAM's layer (ConfigureRequest). Reply: Ready.
 	Configure Kind = "configure"

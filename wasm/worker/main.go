@@ -27,6 +27,7 @@ type worker struct {
 	paused  bool
 	pool    pool // helper engine workers for split saliency requests
 	stall   bool // ?stall=1: as a helper, never answer (tests the pool's patience)
+	hooks   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
 
 	self     js.Value
 	u8       js.Value
@@ -42,6 +43,7 @@ func main() {
 		cancels: make(map[int]context.CancelFunc),
 		pool:    pool{size: -1},
 		stall:   queryParam("stall") == "1",
+		hooks:   queryParam("test-hooks") == "1",
 		self:    js.Global(),
 		u8:      js.Global().Get("Uint8Array"),
 		array:   js.Global().Get("Array"),
@@ -176,15 +178,42 @@ func (w *worker) loop() {
 	}
 }
 
+// trainStep runs one batch. A panic in it ends the run with a message
+// (the fine-tuned copy keeps its best weights so far) instead of stopping
+// the engine.
 func (w *worker) trainStep() {
-	u, err := w.host.Step()
+	var u protocol.TrainUpdate
+	err := host.Guard(func() error {
+		var err error
+		u, err = w.host.Step()
+		return err
+	}, w.console)
+	if u.State == "" { // the step panicked
+		host.Guard(func() error { w.host.StopTraining(); return nil }, w.console)
+		u = protocol.TrainUpdate{State: protocol.StateFailed, Message: err.Error()}
+	}
 	w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &u}, nil)
 	if err != nil {
 		w.fail(w.trainID, err)
 	}
 }
 
+// console writes a line to the browser's console (a recovered panic's
+// stack, for bug reports).
+func (w *worker) console(text string) {
+	js.Global().Get("console").Call("error", text)
+}
+
+// handle answers one request. A panic while handling it is recovered here,
+// at the message boundary: the request is answered with an error and the
+// engine goes on (issue #10).
 func (w *worker) handle(m message) {
+	if err := host.Guard(func() error { w.dispatch(m); return nil }, w.console); err != nil {
+		w.fail(m.h.ID, err)
+	}
+}
+
+func (w *worker) dispatch(m message) {
 	h := m.h
 	switch h.Kind {
 	case protocol.Resume:
@@ -297,6 +326,29 @@ func (w *worker) handle(m message) {
 		w.part(m)
 	case protocol.Train:
 		w.train(m)
+	case protocol.RestoreTuned:
+		if len(m.bufs) != 2 {
+			w.fail(h.ID, errors.New("a fine-tuned copy needs two files: the architecture and the weights"))
+			return
+		}
+		w.stopRun()
+		if err := w.host.RestoreTuned(m.bufs[0], m.bufs[1]); err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result}, nil)
+	case protocol.Crash:
+		if !w.hooks {
+			w.fail(h.ID, errors.New("unknown request \"crash\""))
+			return
+		}
+		if h.Text == "panic" {
+			panic("test hook: a request panicked on purpose") // recovered by handle
+		}
+		// A panic on another goroutine is not recovered: the Go program
+		// exits, as it does on a real crash.
+		go func() { panic("test hook: the engine was crashed on purpose") }()
+		select {}
 	case protocol.Configure:
 		if h.Configure == nil {
 			w.fail(h.ID, errors.New("bad configure request"))
