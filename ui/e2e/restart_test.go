@@ -5,8 +5,8 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
