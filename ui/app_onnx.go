@@ -107,6 +107,7 @@ func (a *App) LoadONNXFiles(model, labels js.Value) {
 					s.Switching = ""
 					s.Forget(protocol.UserModelKey)
 					s.FileModelName = ""
+					a.keepUserModel(name, name, mf, bufs) // for a restarted engine and the next visit
 					a.modelReady(r)
 					a.afterSwitch(prev)
 					a.Notice = "Loaded " + name + " (" + s.ModelMeta() + "). Check its model card: input, preprocessing and labels."

@@ -263,7 +263,7 @@ func (a *App) restored(why string, problems []string) {
 			names = append(names, "the fine-tuned copy of "+s.ModelName(key))
 		}
 		if a.userFiles != nil {
-			names = append(names, "your model “"+s.FileModelName+"”")
+			names = append(names, "your model “"+a.userFiles.Info.Name+"”")
 		}
 		slices.Sort(names)
 		msg = "Restored from this browser: " + strings.Join(names, ", ") + "."
