@@ -132,8 +132,9 @@ func TestEngineWatchdog(t *testing.T) {
 	pickDataset(t, ctx, "crosses")
 	sample := clickSample(t, ctx, 3)
 	saliencyShown(t, ctx, sample)
-	// A paused run sends nothing, and is not taken for a hung engine.
-	setField(t, ctx, "train-epochs", "1")
+	// A paused run sends nothing, and is not taken for a hung engine. The
+	// run is long enough to be paused before it ends.
+	setField(t, ctx, "train-epochs", "40")
 	click(t, ctx, "[data-testid=train-start]")
 	status := `document.querySelector('[data-testid=train-status]')`
 	if err := waitJS(ctx, status+`.dataset.state === 'running' && /batch [1-9]/.test(`+status+`.textContent)`, 60*time.Second); err != nil {
@@ -148,7 +149,7 @@ func TestEngineWatchdog(t *testing.T) {
 		t.Fatalf("a paused run was taken for a hung engine (%s restarts)", r)
 	}
 	click(t, ctx, "[data-testid=train-pause]")
-	if err := waitJS(ctx, status+`.dataset.state === 'done'`, 120*time.Second); err != nil {
+	if err := waitJS(ctx, status+`.dataset.state === 'done'`, 300*time.Second); err != nil {
 		t.Fatalf("the resumed run did not finish: %v", err)
 	}
 	saliencyShown(t, ctx, sample)
