@@ -20,10 +20,16 @@ const (
 	ActDiff  Method = "actdiff"  // CE + λ·mean_b ‖h(x) − h(S(x))‖₂
 	GradMask Method = "gradmask" // CE + λ·Σ |g ⊙ O|, g = ∇x Σ_b |f_t − f_o|
 	RRR      Method = "rrr"      // CE + λ·Σ (g ⊙ O)², g = ∇x Σ_b Σ_k log p_bk
+	// Adversarial is CE + λ·A, where a discriminator D (an MLP on the pooled
+	// features) learns to tell h(x) from h(S(x)) and A is D's cross-entropy
+	// with the labels reversed (see Objective.computeAdversarial).
+	Adversarial Method = "adversarial"
 )
 
 // Methods returns every objective in the order the paper lists them.
-func Methods() []Method { return []Method{Baseline, Masked, Shuffle, ActDiff, GradMask, RRR} }
+func Methods() []Method {
+	return []Method{Baseline, Masked, Shuffle, ActDiff, GradMask, RRR, Adversarial}
+}
 
 // ParseMethod returns the Method named s, or an error listing the valid names.
 func ParseMethod(s string) (Method, error) {
@@ -103,7 +109,20 @@ type Terms struct {
 type Objective struct {
 	Method Method
 	Lambda float64
-	rng    *rand.Rand
+	// DiscSteps, DiscLR and DiscHidden configure the adversarial
+	// objective's discriminator: the optimizer steps it takes per Compute
+	// (k), its Adam learning rate, and its hidden width. NewObjective sets
+	// the defaults DefaultDiscSteps, DefaultDiscLR and DefaultDiscHidden;
+	// change them before the first Compute.
+	DiscSteps  int
+	DiscLR     float64
+	DiscHidden int
+	rng        *rand.Rand
+	seed       uint64
+	disc       *nn.Network
+	discOpt    *Adam
+	discLabels []int
+	discLoss   float64
 
 	xin, xcat      []float32
 	probs, df, dft []float32
@@ -122,7 +141,10 @@ func NewObjective(method Method, lambda float64, seed uint64) (*Objective, error
 	if math.IsNaN(lambda) || math.IsInf(lambda, 0) || lambda < 0 {
 		return nil, fmt.Errorf("train: λ = %v; want a finite value ≥ 0", lambda)
 	}
-	return &Objective{Method: method, Lambda: lambda, rng: rand.New(rand.NewPCG(seed, 0x6f626a))}, nil
+	return &Objective{
+		Method: method, Lambda: lambda, rng: rand.New(rand.NewPCG(seed, 0x6f626a)), seed: seed,
+		DiscSteps: DefaultDiscSteps, DiscLR: DefaultDiscLR, DiscHidden: DefaultDiscHidden,
+	}, nil
 }
 
 func grow(buf []float32, n int) []float32 {
@@ -169,6 +191,8 @@ func (o *Objective) Compute(net *nn.Network, b Batch) Terms {
 		return Terms{Loss: ce, CE: ce}
 	case ActDiff:
 		return o.actDiff(net, b)
+	case Adversarial:
+		return o.adversarial(net, b)
 	default:
 		return o.inputGradientPenalty(net, b)
 	}
