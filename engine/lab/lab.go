@@ -153,9 +153,15 @@ func decoy(kind string) Dataset {
 	}
 }
 
-// withDefaults fills cfg's zero values from the data set's defaults.
+// withDefaults fills cfg's zero values from the protocol's and the data
+// set's defaults. It panics on an unknown protocol, network or selection,
+// which Execute and Fit reject first (Validate).
 func (ds Dataset) withDefaults(cfg Config) Config {
 	cfg.Dataset = ds.Name
+	cfg, err := ds.applyProtocol(cfg)
+	if err != nil {
+		panic(err)
+	}
 	if len(cfg.Methods) == 0 {
 		cfg.Methods = train.Methods()
 	}
@@ -165,8 +171,8 @@ func (ds Dataset) withDefaults(cfg Config) Config {
 	if cfg.Epochs <= 0 {
 		cfg.Epochs = ds.Epochs
 	}
-	if cfg.LR <= 0 {
-		cfg.LR = ds.LR
+	if cfg.LR <= 0 && cfg.Protocol != ProtocolPaper {
+		cfg.LR = ds.LR // the paper protocol's learning rate is per method
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = ds.BatchSize
@@ -177,13 +183,30 @@ func (ds Dataset) withDefaults(cfg Config) Config {
 	return cfg
 }
 
+// DefaultAdversarialLambda is the adversarial objective's λ where a data
+// set names none (the lab's setting; the paper protocol takes its file's).
+const DefaultAdversarialLambda = 1.0
+
 // LambdaFor returns the penalty weight for method m: cfg.Lambda if set,
-// else the data set's default.
+// else the protocol's (paper: PaperSettings; Ross et al.'s network: their
+// RRR λ rescaled), else the data set's default.
 func (ds Dataset) LambdaFor(m train.Method, cfg Config) float64 {
 	if cfg.Lambda > 0 {
 		return cfg.Lambda
 	}
-	return ds.Lambda[m]
+	switch {
+	case cfg.Protocol == ProtocolPaper:
+		return PaperSettings()[m].Lambda
+	case cfg.Net == NetRossMLP && m == train.RRR:
+		return rossLambdaRRR
+	}
+	if l, ok := ds.Lambda[m]; ok {
+		return l
+	}
+	if m == train.Adversarial {
+		return DefaultAdversarialLambda
+	}
+	return 0
 }
 
 // Config chooses what to run. Zero values take the data set's defaults.
@@ -200,6 +223,28 @@ type Config struct {
 	// default; Decoy: "swatch" or "object"); it trains the mask methods and
 	// scores the saliency.
 	Mask string
+	// Protocol is ProtocolLab (default) or ProtocolPaper.
+	Protocol string
+	// Net replaces the data set's network: NetResNet18 (at Width, default
+	// 8) or NetRossMLP.
+	Net   string
+	Width int
+	// Select is SelectBest (default) or SelectLast.
+	Select string
+	// BurnIn epochs are not eligible as the checkpoint (paper protocol: 5).
+	BurnIn int
+	// Sanity adds the sanity-check and faithfulness table (Sanity).
+	Sanity bool
+}
+
+// Validate reports an unknown protocol, network or selection.
+func (cfg Config) Validate() error {
+	ds, ok := Datasets()[cfg.Dataset]
+	if !ok {
+		return fmt.Errorf("lab: unknown data set %q", cfg.Dataset)
+	}
+	_, err := ds.applyProtocol(cfg)
+	return err
 }
 
 // Run is one trained model's results.
@@ -207,6 +252,7 @@ type Run struct {
 	Method     train.Method `json:"method"`
 	Seed       int          `json:"seed"`
 	Lambda     float64      `json:"lambda"`
+	LR         float64      `json:"learning_rate"`
 	Epochs     int          `json:"epochs"`               // epochs run
 	BestEpoch  int          `json:"best_epoch"`           // checkpoint kept (lowest validation loss)
 	TrainAcc   float64      `json:"train_accuracy"`       // of the selected checkpoint
@@ -229,6 +275,7 @@ type Run struct {
 type Summary struct {
 	Method               train.Method `json:"method"`
 	Lambda               float64      `json:"lambda"`
+	LR                   float64      `json:"learning_rate"`
 	Seeds                int          `json:"seeds"`
 	TestAUC, TestAUCStd  float64
 	TestAcc, TestAccStd  float64
@@ -257,6 +304,9 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 	}
 	if log == nil {
 		log = io.Discard
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	cfg = ds.withDefaults(cfg)
 	if cfg.Mask != "" {
@@ -292,14 +342,16 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 // lowest validation loss. A diverged run stops early and is reported in
 // diverged, not as an error.
 func Fit(ctx context.Context, ds Dataset, splits data.Splits, cfg Config, m train.Method, lam float64, seed int, onEpoch func(*train.EpochInfo)) (net *nn.Network, tr *train.Trainer, diverged string, err error) {
+	cfg.Dataset = ds.Name
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, "", err
+	}
 	cfg = ds.withDefaults(cfg)
-	net, err = nn.New(ds.Spec(), uint64(seed)+1)
+	net, err = nn.New(ds.spec(cfg), uint64(seed)+1)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("lab: %w", err)
 	}
-	tr, err = train.NewTrainer(net, splits.Train, splits.Valid, train.Config{
-		Method: m, Lambda: lam, LR: cfg.LR, BatchSize: cfg.BatchSize, Epochs: cfg.Epochs, Seed: uint64(seed),
-	})
+	tr, err = train.NewTrainer(net, splits.Train, splits.Valid, ds.trainConfig(cfg, m, lam, seed))
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("lab: %w", err)
 	}
@@ -319,10 +371,13 @@ func Fit(ctx context.Context, ds Dataset, splits data.Splits, cfg Config, m trai
 }
 
 func runOne(ctx context.Context, ds Dataset, cfg Config, m train.Method, lam float64, seed int) (Run, error) {
-	r := Run{Method: m, Seed: seed, Lambda: lam}
+	r := Run{Method: m, Seed: seed, Lambda: lam, LR: ds.trainConfig(cfg, m, lam, seed).LR}
 	splits, err := ds.Splits(int64(seed))
 	if err != nil {
 		return r, fmt.Errorf("lab: %s splits: %w", ds.Name, err)
+	}
+	if cfg.Net == NetRossMLP {
+		scaleSplits(splits, rossScale)
 	}
 	net, tr, diverged, err := Fit(ctx, ds, splits, cfg, m, lam, seed, func(e *train.EpochInfo) {
 		r.Epochs = e.Epoch
@@ -337,7 +392,9 @@ func runOne(ctx context.Context, ds Dataset, cfg Config, m train.Method, lam flo
 	r.FinalTrain = train.Evaluate(net, splits.Train, 64).Accuracy
 	last := train.Evaluate(net, splits.Test, 64)
 	r.LastTestAUC, r.LastTestAcc = last.AUC, last.Accuracy
-	tr.Finish()
+	if cfg.Select == SelectBest {
+		tr.Finish()
+	}
 	r.TrainAcc = train.Evaluate(net, splits.Train, 64).Accuracy
 	r.ValidAUC = train.Evaluate(net, splits.Valid, 64).AUC
 	test := train.Evaluate(net, splits.Test, 64)
@@ -396,6 +453,9 @@ func summarize(m train.Method, lam float64, runs []Run) Summary {
 		return out
 	}
 	s := Summary{Method: m, Lambda: lam, Seeds: len(runs)}
+	if len(runs) > 0 {
+		s.LR = runs[0].LR
+	}
 	s.TestAUC, s.TestAUCStd = meanStd(col(func(r Run) float64 { return r.TestAUC }))
 	s.TestAcc, s.TestAccStd = meanStd(col(func(r Run) float64 { return r.TestAcc }))
 	s.TrainAcc, _ = meanStd(col(func(r Run) float64 { return r.TrainAcc }))
@@ -415,13 +475,25 @@ func (r *Result) Markdown() string {
 	if r.Config.Mask != "" {
 		mask = ", mask " + r.Config.Mask
 	}
-	fmt.Fprintf(&b, "### %s (%d seeds, %d epochs%s)\n\n", r.Dataset, r.Config.Seeds, r.Config.Epochs, mask)
-	b.WriteString("Test metrics are for the checkpoint with the lowest validation loss; the last columns show the last epoch's weights.\n\n")
-	b.WriteString("| method | λ | test AUC | test accuracy | IoU (input gradient) | IoU (Integrated Gradients) | relevance mass in mask (input gradient) | train accuracy (selected / last) | test AUC (last epoch) | test accuracy (last epoch) |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	c := r.Config
+	net := c.Net
+	if net == NetResNet18 {
+		net = fmt.Sprintf("ResNet-18 width %d", c.Width)
+	}
+	if net != "" {
+		net = ", " + net
+	}
+	fmt.Fprintf(&b, "### %s (%d seeds, %d epochs%s, protocol %s%s, batch %d)\n\n", r.Dataset, c.Seeds, c.Epochs, mask, c.Protocol, net, c.BatchSize)
+	if c.Select == SelectLast {
+		b.WriteString("Test metrics are for the last epoch's weights (-select last).\n\n")
+	} else {
+		fmt.Fprintf(&b, "Test metrics are for the checkpoint with the lowest validation loss after epoch %d; the last columns show the last epoch's weights.\n\n", c.BurnIn)
+	}
+	b.WriteString("| method | λ | lr | test AUC | test accuracy | IoU (input gradient) | IoU (Integrated Gradients) | relevance mass in mask (input gradient) | train accuracy (selected / last) | test AUC (last epoch) | test accuracy (last epoch) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Summaries {
-		fmt.Fprintf(&b, "| %s | %g | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f / %.3f | %.3f | %.3f |\n",
-			s.Method, s.Lambda, s.TestAUC, s.TestAUCStd, s.TestAcc, s.TestAccStd, s.IoUGrad, s.IoUGradStd, s.IoUIG, s.IoUIGStd, s.MassGrad, s.MassStd, s.TrainAcc, s.FinalTrain, s.LastTestAUC, s.LastTestAcc)
+		fmt.Fprintf(&b, "| %s | %g | %g | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f / %.3f | %.3f | %.3f |\n",
+			s.Method, s.Lambda, s.LR, s.TestAUC, s.TestAUCStd, s.TestAcc, s.TestAccStd, s.IoUGrad, s.IoUGradStd, s.IoUIG, s.IoUIGStd, s.MassGrad, s.MassStd, s.TrainAcc, s.FinalTrain, s.LastTestAUC, s.LastTestAcc)
 	}
 	return b.String()
 }

@@ -30,6 +30,12 @@ func main() {
 	flag.Float64Var(&cfg.Lambda, "lambda", 0, "penalty weight λ for every method (0: per-method defaults)")
 	flag.Float64Var(&cfg.LR, "lr", 0, "learning rate (0: the data set's default)")
 	flag.StringVar(&cfg.Mask, "mask", "", "mask option of the data set (decoy sets: swatch, the default, or object)")
+	flag.StringVar(&cfg.Protocol, "protocol", "lab", "lab: the data set's network and learning rate; paper: Viviano et al.'s Crosses protocol (ResNet-18, Adam at each method's tuned learning rate and λ, batch 32, 100 epochs, selection after a 5-epoch burn-in; see lab.PaperSettings)")
+	flag.StringVar(&cfg.Net, "net", "", "network instead of the data set's: resnet18 (width -width) or ross-mlp (Ross et al.'s 784-50-30-10 MLP on a Decoy set, in their setting: inputs 0–255, Adam 0.001, batch 256, 64 epochs, RRR λ 1000 over the batch size)")
+	flag.IntVar(&cfg.Width, "width", 0, "ResNet-18 width (channels of its first stage; 0: 8, the original is 64)")
+	flag.StringVar(&cfg.Select, "select", "best", "checkpoint: best (lowest validation loss after the burn-in) or last (the last epoch)")
+	flag.IntVar(&cfg.BurnIn, "burnin", 0, "epochs never selected as the checkpoint (0: the protocol's, 5 for paper)")
+	flag.BoolVar(&cfg.Sanity, "sanity", false, "also print the sanity checks (cascading randomisation) and deletion/insertion table per method")
 	flag.StringVar(&jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.Parse()
 	if methods != "" {
