@@ -269,6 +269,8 @@ type Run struct {
 	MassGrad float64 `json:"relevance_mass_gradient"`
 	IoUIG    float64 `json:"iou_integrated_gradients"`
 	Diverged string  `json:"diverged,omitempty"`
+	// Sanity is set with Config.Sanity.
+	Sanity *Sanity `json:"sanity,omitempty"`
 }
 
 // Summary is the mean and standard deviation over seeds of one method.
@@ -285,6 +287,7 @@ type Summary struct {
 	IoUGrad, IoUGradStd  float64
 	MassGrad, MassStd    float64
 	IoUIG, IoUIGStd      float64
+	Sanity               *Sanity `json:",omitempty"` // mean over seeds
 }
 
 // Result is a whole lab run.
@@ -406,6 +409,11 @@ func runOne(ctx context.Context, ds Dataset, cfg Config, m train.Method, lam flo
 	r.IoUGrad, r.MassGrad = grad.IoU, grad.RelevanceMass
 	ig, err := MeanAgreement(ctx, net, splits.Test, ds.Positive, saliency.IntegratedGradients, saliency.Options{Steps: cfg.IGSteps})
 	r.IoUIG = ig.IoU
+	if err != nil || !cfg.Sanity {
+		return r, err
+	}
+	sn, err := SanityChecks(ctx, net, splits.Test, ds.Positive, cfg.IGSteps, uint64(seed))
+	r.Sanity = &sn
 	return r, err
 }
 
@@ -465,6 +473,7 @@ func summarize(m train.Method, lam float64, runs []Run) Summary {
 	s.IoUGrad, s.IoUGradStd = meanStd(col(func(r Run) float64 { return r.IoUGrad }))
 	s.MassGrad, s.MassStd = meanStd(col(func(r Run) float64 { return r.MassGrad }))
 	s.IoUIG, s.IoUIGStd = meanStd(col(func(r Run) float64 { return r.IoUIG }))
+	s.Sanity = meanSanity(runs)
 	return s
 }
 
@@ -495,5 +504,6 @@ func (r *Result) Markdown() string {
 		fmt.Fprintf(&b, "| %s | %g | %g | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f / %.3f | %.3f | %.3f |\n",
 			s.Method, s.Lambda, s.LR, s.TestAUC, s.TestAUCStd, s.TestAcc, s.TestAccStd, s.IoUGrad, s.IoUGradStd, s.IoUIG, s.IoUIGStd, s.MassGrad, s.MassStd, s.TrainAcc, s.FinalTrain, s.LastTestAUC, s.LastTestAcc)
 	}
+	r.sanityMarkdown(&b)
 	return b.String()
 }

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -51,5 +52,33 @@ func TestProtocolSettings(t *testing.T) {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
+	}
+}
+
+// TestSanityTable runs one short model with the sanity checks and checks
+// that the table has a cascade step per parameterised layer of the
+// network, values in range, and a row per method.
+func TestSanityTable(t *testing.T) {
+	res, err := Execute(context.Background(), Config{
+		Dataset: "crosses", Seeds: 1, Epochs: 1, IGSteps: 4, Sanity: true,
+		Methods: []train.Method{train.Baseline},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := res.Summaries[0].Sanity
+	if z == nil {
+		t.Fatal("no sanity summary")
+	}
+	if len(z.Layers) != 4 || z.Layers[0] != "9 linear" || len(z.Spearman) != 4 || len(z.SSIM) != 4 {
+		t.Errorf("cascade %v (%d Spearman, %d SSIM); want the 4 parameterised layers of CrossesCNN from the linear down", z.Layers, len(z.Spearman), len(z.SSIM))
+	}
+	for _, v := range append(append([]float64{}, z.Spearman...), z.DeletionGrad, z.InsertionGrad, z.DeletionRandom, z.InsertionRandom, z.DeletionIG, z.InsertionIG) {
+		if !(v >= -1 && v <= 1) {
+			t.Errorf("value %v out of range in %+v", v, z)
+		}
+	}
+	if md := res.Markdown(); !strings.Contains(md, "| baseline | ") || !strings.Contains(md, "Spearman per step") {
+		t.Errorf("markdown lacks the sanity table:\n%s", md)
 	}
 }
