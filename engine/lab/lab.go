@@ -235,6 +235,9 @@ type Config struct {
 	BurnIn int
 	// Sanity adds the sanity-check and faithfulness table (Sanity).
 	Sanity bool
+	// FirstSeed is the first seed run (seeds FirstSeed .. FirstSeed+Seeds−1),
+	// so that one table's seeds can run as separate processes.
+	FirstSeed int
 }
 
 // Validate reports an unknown protocol, network or selection.
@@ -323,7 +326,7 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 	for _, m := range cfg.Methods {
 		lam := ds.LambdaFor(m, cfg)
 		var runs []Run
-		for seed := 0; seed < cfg.Seeds; seed++ {
+		for seed := cfg.FirstSeed; seed < cfg.FirstSeed+cfg.Seeds; seed++ {
 			r, err := runOne(ctx, ds, cfg, m, lam, seed)
 			if err != nil {
 				return nil, err

@@ -26,6 +26,8 @@ func main() {
 	flag.StringVar(&cfg.Dataset, "dataset", "crosses", "data set: crosses, phantom, decoy-mnist or decoy-fashion (the decoy sets need the MNIST / Fashion-MNIST cache from 'make data', or $SALIENCY_DATASETS)")
 	flag.StringVar(&methods, "method", "", "one method or a comma list (default all): "+fmt.Sprint(train.Methods()))
 	flag.IntVar(&cfg.Seeds, "seeds", 3, "number of seeds")
+	flag.IntVar(&cfg.FirstSeed, "firstseed", 0, "first seed (runs seeds firstseed .. firstseed+seeds−1)")
+	flag.IntVar(&cfg.IGSteps, "igsteps", 0, "Integrated Gradients steps for its IoU and deletion/insertion columns (0: 32)")
 	flag.IntVar(&cfg.Epochs, "epochs", 0, "epochs per run (0: the data set's default)")
 	flag.Float64Var(&cfg.Lambda, "lambda", 0, "penalty weight λ for every method (0: per-method defaults)")
 	flag.Float64Var(&cfg.LR, "lr", 0, "learning rate (0: the data set's default)")
