@@ -11,8 +11,12 @@ import (
 // the functions Quantus (Hedström et al. 2023) uses for
 // ModelParameterRandomisation: quantus.similarity_func.correlation_spearman
 // (scipy.stats.spearmanr) and quantus.similarity_func.ssim
-// (skimage.metrics.structural_similarity with its defaults and the data
-// range taken over both maps).
+// (skimage.metrics.structural_similarity with its defaults). Quantus'
+// versions differ in SSIM's data range L: 0.5's ssim takes max − min over
+// both maps, as here; the newest takes 1 when every value lies in [−1, 1]
+// (else 255). For maps taken in absolute value and divided by their maximum
+// (as the randomisation check compares them) the two agree whenever either
+// map has a zero pixel.
 
 // Spearman returns Spearman's rank correlation of a and b: the Pearson
 // correlation of their ranks, tied values sharing their average rank (as
