@@ -353,8 +353,7 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 // lowest validation loss. A diverged run stops early and is reported in
 // diverged, not as an error.
 func Fit(ctx context.Context, ds Dataset, splits data.Splits, cfg Config, m train.Method, lam float64, seed int, onEpoch func(*train.EpochInfo)) (net *nn.Network, tr *train.Trainer, diverged string, err error) {
-	cfg.Dataset = ds.Name
-	if err := cfg.Validate(); err != nil {
+	if _, err := ds.applyProtocol(cfg); err != nil {
 		return nil, nil, "", err
 	}
 	cfg = ds.withDefaults(cfg)
