@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 
@@ -80,5 +81,25 @@ func TestSanityTable(t *testing.T) {
 	}
 	if md := res.Markdown(); !strings.Contains(md, "| baseline | ") || !strings.Contains(md, "Spearman per step") {
 		t.Errorf("markdown lacks the sanity table:\n%s", md)
+	}
+}
+
+// TestMerge checks that merging per-seed results gives the summaries of
+// the runs taken together and refuses a run seen twice.
+func TestMerge(t *testing.T) {
+	a := &Result{Dataset: "crosses", Runs: []Run{{Method: train.Baseline, Seed: 0, TestAUC: 0.2}, {Method: train.RRR, Seed: 0, TestAUC: 0.9}}}
+	b := &Result{Dataset: "crosses", Runs: []Run{{Method: train.Baseline, Seed: 1, TestAUC: 0.4}}}
+	m, err := Merge([]*Result{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Summaries) != 2 || m.Summaries[0].Method != train.Baseline || m.Summaries[0].Seeds != 2 || m.Config.Seeds != 2 {
+		t.Fatalf("merged summaries %+v", m.Summaries)
+	}
+	if s := m.Summaries[0]; math.Abs(s.TestAUC-0.3) > 1e-12 || math.Abs(s.TestAUCStd-math.Sqrt(0.02)) > 1e-12 {
+		t.Errorf("baseline AUC %v ± %v, want 0.3 ± %v", s.TestAUC, s.TestAUCStd, math.Sqrt(0.02))
+	}
+	if _, err := Merge([]*Result{a, a}); err == nil {
+		t.Error("merging a result with itself succeeded")
 	}
 }

@@ -39,7 +39,31 @@ func main() {
 	flag.IntVar(&cfg.BurnIn, "burnin", 0, "epochs never selected as the checkpoint (0: the protocol's, 5 for paper)")
 	flag.BoolVar(&cfg.Sanity, "sanity", false, "also print the sanity checks (cascading randomisation) and deletion/insertion table per method")
 	flag.StringVar(&jsonPath, "json", "", "also write the results as JSON to this file")
+	var merge string
+	flag.StringVar(&merge, "merge", "", "instead of training, merge these comma-separated -json files of one experiment (e.g. seeds run as separate processes) and print their table")
 	flag.Parse()
+	if merge != "" {
+		var parts []*lab.Result
+		for _, path := range strings.Split(merge, ",") {
+			b, err := os.ReadFile(path)
+			var r lab.Result
+			if err == nil {
+				err = json.Unmarshal(b, &r)
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "lab: reading %s: %v\n", path, err)
+				os.Exit(1)
+			}
+			parts = append(parts, &r)
+		}
+		res, err := lab.Merge(parts)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Print(res.Markdown())
+		return
+	}
 	if methods != "" {
 		for _, s := range strings.Split(methods, ",") {
 			m, err := train.ParseMethod(strings.TrimSpace(s))
