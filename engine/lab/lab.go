@@ -502,8 +502,10 @@ func (r *Result) Markdown() string {
 	fmt.Fprintf(&b, "### %s (%d seeds, %d epochs%s, protocol %s%s, batch %d)\n\n", r.Dataset, c.Seeds, c.Epochs, mask, c.Protocol, net, c.BatchSize)
 	if c.Select == SelectLast {
 		b.WriteString("Test metrics are for the last epoch's weights (-select last).\n\n")
-	} else {
+	} else if c.BurnIn > 0 {
 		fmt.Fprintf(&b, "Test metrics are for the checkpoint with the lowest validation loss after epoch %d; the last columns show the last epoch's weights.\n\n", c.BurnIn)
+	} else {
+		b.WriteString("Test metrics are for the checkpoint with the lowest validation loss; the last columns show the last epoch's weights.\n\n")
 	}
 	b.WriteString("| method | λ | lr | test AUC | test accuracy | IoU (input gradient) | IoU (Integrated Gradients) | relevance mass in mask (input gradient) | train accuracy (selected / last) | test AUC (last epoch) | test accuracy (last epoch) |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
