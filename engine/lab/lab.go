@@ -333,6 +333,9 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 			}
 			fmt.Fprintf(log, "%s seed %d: test AUC %.3f, acc %.3f, IoU grad %.3f, IoU IG %.3f, mass grad %.3f (train acc %.3f, best epoch %d; last epoch: test AUC %.3f, acc %.3f, train acc %.3f)\n",
 				m, seed, r.TestAUC, r.TestAcc, r.IoUGrad, r.IoUIG, r.MassGrad, r.TrainAcc, r.BestEpoch, r.LastTestAUC, r.LastTestAcc, r.FinalTrain)
+			if z := r.Sanity; z != nil && z.ZeroMaps > 0 {
+				fmt.Fprintf(log, "%s seed %d sanity: the trained model's input gradient is zero everywhere on %d of the images; left out of the randomisation check\n", m, seed, z.ZeroMaps)
+			}
 			if z := r.Sanity; z != nil && len(z.Spearman) > 0 {
 				fmt.Fprintf(log, "%s seed %d sanity: Spearman top %.3f all %.3f, SSIM top %.3f all %.3f, deletion grad/IG/random %.3f/%.3f/%.3f, insertion %.3f/%.3f/%.3f, Spearman per step %.2f\n",
 					m, seed, z.Spearman[0], z.Spearman[len(z.Spearman)-1], z.SSIM[0], z.SSIM[len(z.SSIM)-1],

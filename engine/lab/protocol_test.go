@@ -103,3 +103,16 @@ func TestMerge(t *testing.T) {
 		t.Error("merging a result with itself succeeded")
 	}
 }
+
+// TestMeanSanityWithZeroMaps: a run whose maps were all zero (a collapsed
+// network) counts for the curves but not for the cascade.
+func TestMeanSanityWithZeroMaps(t *testing.T) {
+	live := &Sanity{Layers: []string{"2 linear"}, Spearman: []float64{0.4}, SSIM: []float64{0.2}, DeletionGrad: 0.2}
+	dead := &Sanity{ZeroMaps: 16, DeletionGrad: 0.6}
+	for _, order := range [][]*Sanity{{live, dead}, {dead, live}} {
+		m := meanSanity([]Run{{Sanity: order[0]}, {Sanity: order[1]}})
+		if len(m.Spearman) != 1 || m.Spearman[0] != 0.4 || m.ZeroMaps != 16 || math.Abs(m.DeletionGrad-0.4) > 1e-12 {
+			t.Errorf("mean %+v", m)
+		}
+	}
+}

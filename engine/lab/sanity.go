@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"saliencyexplorer/engine/data"
@@ -32,6 +33,12 @@ type Sanity struct {
 	Spearman []float64 `json:"spearman"`
 	SSIM     []float64 `json:"ssim"`
 
+	// ZeroMaps counts the images left out of the randomisation averages
+	// because the trained model's map is zero everywhere (a network that
+	// has collapsed to a constant output ranks no pixel); a step whose
+	// randomised map is constant is left out of that step's average.
+	ZeroMaps int `json:"zero_maps,omitempty"`
+
 	DeletionGrad, DeletionIG, DeletionRandom    float64
 	InsertionGrad, InsertionIG, InsertionRandom float64
 }
@@ -43,6 +50,7 @@ func SanityChecks(ctx context.Context, net *nn.Network, test *data.Set, positive
 		return saliency.Map(ctx, net, x, saliency.Gradient, saliency.Options{Class: c})
 	}
 	var nRand, nCurve int
+	var stepN []int
 	hw := test.H * test.W
 	for i, y := range test.Labels {
 		if nRand >= SanityRandomisationImages && nCurve >= SanityCurveImages {
@@ -53,22 +61,33 @@ func SanityChecks(ctx context.Context, net *nn.Network, test *data.Set, positive
 		}
 		x := test.Image(i)
 		if nRand < SanityRandomisationImages {
-			steps, err := sanity.Randomise(ctx, net, x, y, grad, seed+uint64(i)+1000)
-			if err != nil {
+			nRand++
+			if m, err := grad(ctx, net, x, y); err != nil {
 				return s, err
-			}
-			if s.Layers == nil {
-				s.Spearman = make([]float64, len(steps))
-				s.SSIM = make([]float64, len(steps))
-				for _, st := range steps {
-					s.Layers = append(s.Layers, fmt.Sprintf("%d %s", st.Layer, st.Kind))
+			} else if allZero(m) {
+				s.ZeroMaps++
+			} else {
+				steps, err := sanity.Randomise(ctx, net, x, y, grad, seed+uint64(i)+1000)
+				if err != nil {
+					return s, err
+				}
+				if s.Layers == nil {
+					s.Spearman = make([]float64, len(steps))
+					s.SSIM = make([]float64, len(steps))
+					stepN = make([]int, len(steps))
+					for _, st := range steps {
+						s.Layers = append(s.Layers, fmt.Sprintf("%d %s", st.Layer, st.Kind))
+					}
+				}
+				for j, st := range steps {
+					if math.IsNaN(st.Spearman) {
+						continue
+					}
+					s.Spearman[j] += st.Spearman
+					s.SSIM[j] += st.SSIM
+					stepN[j]++
 				}
 			}
-			for j, st := range steps {
-				s.Spearman[j] += st.Spearman
-				s.SSIM[j] += st.SSIM
-			}
-			nRand++
 		}
 		if nCurve < SanityCurveImages {
 			g, err := grad(ctx, net, x, y)
@@ -98,8 +117,8 @@ func SanityChecks(ctx context.Context, net *nn.Network, test *data.Set, positive
 		}
 	}
 	for j := range s.Spearman {
-		s.Spearman[j] /= float64(nRand)
-		s.SSIM[j] /= float64(nRand)
+		s.Spearman[j] /= float64(stepN[j]) // stepN[j] is 0 only if every randomised map was constant: NaN
+		s.SSIM[j] /= float64(stepN[j])
 	}
 	for _, v := range []*float64{&s.DeletionGrad, &s.DeletionIG, &s.DeletionRandom, &s.InsertionGrad, &s.InsertionIG, &s.InsertionRandom} {
 		*v /= float64(nCurve)
@@ -107,38 +126,57 @@ func SanityChecks(ctx context.Context, net *nn.Network, test *data.Set, positive
 	return s, nil
 }
 
+func allZero(m []float32) bool {
+	for _, v := range m {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // meanSanity averages the runs' sanity checks (same network, so the same
-// cascade).
+// cascade; a run whose maps were all zero counts only for the curves).
 func meanSanity(runs []Run) *Sanity {
 	var out *Sanity
-	n := 0
+	n, nc := 0, 0
 	for _, r := range runs {
-		if r.Sanity == nil {
+		z := r.Sanity
+		if z == nil {
 			continue
 		}
 		if out == nil {
-			out = &Sanity{Layers: r.Sanity.Layers, Spearman: make([]float64, len(r.Sanity.Spearman)), SSIM: make([]float64, len(r.Sanity.SSIM))}
+			out = &Sanity{}
 		}
-		for j := range out.Spearman {
-			out.Spearman[j] += r.Sanity.Spearman[j]
-			out.SSIM[j] += r.Sanity.SSIM[j]
+		out.ZeroMaps += z.ZeroMaps
+		if len(z.Spearman) > 0 {
+			if out.Spearman == nil {
+				out.Layers = z.Layers
+				out.Spearman = make([]float64, len(z.Spearman))
+				out.SSIM = make([]float64, len(z.SSIM))
+			}
+			for j := range out.Spearman {
+				out.Spearman[j] += z.Spearman[j]
+				out.SSIM[j] += z.SSIM[j]
+			}
+			nc++
 		}
-		out.DeletionGrad += r.Sanity.DeletionGrad
-		out.DeletionIG += r.Sanity.DeletionIG
-		out.DeletionRandom += r.Sanity.DeletionRandom
-		out.InsertionGrad += r.Sanity.InsertionGrad
-		out.InsertionIG += r.Sanity.InsertionIG
-		out.InsertionRandom += r.Sanity.InsertionRandom
+		out.DeletionGrad += z.DeletionGrad
+		out.DeletionIG += z.DeletionIG
+		out.DeletionRandom += z.DeletionRandom
+		out.InsertionGrad += z.InsertionGrad
+		out.InsertionIG += z.InsertionIG
+		out.InsertionRandom += z.InsertionRandom
 		n++
 	}
 	if out == nil {
 		return nil
 	}
-	f := 1 / float64(n)
 	for j := range out.Spearman {
-		out.Spearman[j] *= f
-		out.SSIM[j] *= f
+		out.Spearman[j] /= float64(nc)
+		out.SSIM[j] /= float64(nc)
 	}
+	f := 1 / float64(n)
 	for _, v := range []*float64{&out.DeletionGrad, &out.DeletionIG, &out.DeletionRandom, &out.InsertionGrad, &out.InsertionIG, &out.InsertionRandom} {
 		*v *= f
 	}
@@ -162,7 +200,12 @@ func (r *Result) sanityMarkdown(b *strings.Builder) {
 	b.WriteString("|---|---|---|---|---|---|\n")
 	for _, s := range r.Summaries {
 		z := s.Sanity
-		if z == nil || len(z.Spearman) == 0 {
+		if z == nil {
+			continue
+		}
+		if len(z.Spearman) == 0 {
+			fmt.Fprintf(b, "| %s | – (every map zero) | – | %.3f / %.3f / %.3f | %.3f / %.3f / %.3f | – |\n",
+				s.Method, z.DeletionGrad, z.DeletionIG, z.DeletionRandom, z.InsertionGrad, z.InsertionIG, z.InsertionRandom)
 			continue
 		}
 		last := len(z.Spearman) - 1
