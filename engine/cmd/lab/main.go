@@ -5,6 +5,12 @@
 //
 //	go run ./engine/cmd/lab -dataset crosses -seeds 3
 //	go run ./engine/cmd/lab -dataset phantom -seeds 2 -method baseline,masked,shuffle,rrr
+//	go run ./engine/cmd/lab -dataset crosses -protocol paper -width 4 -epochs 8 -sanity
+//	go run ./engine/cmd/lab -dataset decoy-mnist -net ross-mlp -method baseline,rrr
+//	go run ./engine/cmd/lab -merge a.json,b.json
+//
+// -sanity adds a second table: the cascading model-parameter randomisation
+// check and the deletion/insertion areas per method (package sanity).
 package main
 
 import (
