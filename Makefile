@@ -1,22 +1,37 @@
 # Saliency Explorer. `make run` builds everything and serves the app on
 # http://127.0.0.1:8080; `make test` runs every test. See README.md.
 
+# Go 1.27.3 (go.mod says 1.27). A machine's go command runs its own version
+# unless GOTOOLCHAIN names another (machines here default to GOTOOLCHAIN=local,
+# which ignores go.mod's toolchain line), so every recipe gets it; the go
+# command fetches that toolchain from the module proxy once per machine.
+export GOTOOLCHAIN := go1.27.3
+
+# The browser builds use Go's experimental wasm SIMD (simd/archsimd): the
+# engine's kernels have SIMD versions behind `goexperiment.simd && wasm` and
+# fall back to scalar ones in every other build. nojsonv2 keeps Go 1.26's
+# encoding/json: Go 1.27 builds it on encoding/json/v2, which adds about 1 MB
+# (0.27 MB gzipped) to each wasm binary (measured on wasm/worker and wasm/app).
+WASM_ENV := GOEXPERIMENT=simd,nojsonv2
+
 GO        ?= go
-GOROOT    := $(shell $(GO) env GOROOT)
+GOROOT    := $(shell GOTOOLCHAIN=$(GOTOOLCHAIN) $(GO) env GOROOT)
 WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 export PATH := $(PATH):$(GOROOT)/lib/wasm
 
-.PHONY: all test test-native test-wasm vet lab models bench-engine
+.PHONY: all test test-native test-wasm vet fuzz-short lab models bench-engine
 
 all: build
 
 # ---- tests ----------------------------------------------------------------------
 
-# Every test: build the site first (the browser end-to-end tests in ui/e2e run
-# against it as part of `go test ./...`), then formatting and vet, the native
-# suite, and the engine's suite again as wasm under Node.
+# Every test: build the site and the single-file page first (the browser
+# end-to-end tests in ui/e2e run against them as part of `go test ./...`, and
+# server/cmd/explorer-server cross-builds the release binaries with the site
+# embedded), then formatting and vet, the native suite, and the engine's
+# suite again as wasm under Node.
 test: build
-	$(MAKE) vet test-native test-wasm
+	$(MAKE) dist-html vet test-native test-wasm fuzz-short
 
 vet:
 	gofmt -l $$(git ls-files '*.go') | (! grep .) || (echo "gofmt needed on the files above"; exit 1)
@@ -25,14 +40,33 @@ vet:
 # Native tests of every package (the lab training test included). The decoy
 # data set tests need the cache that `make data` fills (a checksum check,
 # about a second, once it is there).
-test-native: data
+test-native: data onnx-fixtures onnx-ort
 	$(GO) test -count=1 ./...
 
 # The engine's tests again as GOOS=js GOARCH=wasm binaries run by Node, so the
 # code that ships to the browser is the code that is tested. -short skips the
-# multi-minute training runs, which the native suite covers.
+# multi-minute training runs, which the native suite covers. Built with SIMD
+# as the site is; the kernel tests cover the scalar kernels in the same binary.
 test-wasm:
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -short -exec="$(WASM_EXEC)" ./engine/... ./wasm/protocol ./wasm/host ./ui
+	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) test -count=1 -short -exec="$(WASM_EXEC)" ./engine/... ./wasm/protocol ./wasm/host ./ui
+
+# Fuzz every parser that reads the user's bytes for a short budget each
+# (issue #10): DICOM, PNG/JPEG, safetensors, model files, sample galleries,
+# mask import, and the worker's Decode and Load (with scoring and a
+# training step). The minimization budget stays below the fuzzing budget:
+# with Go's default of 60 s one input can take a whole run. A crasher is
+# written to the package's testdata/fuzz/ and replayed by `go test` from
+# then on: commit it with the fix. About 70 s once the builds are cached.
+FUZZ_TARGETS ?= engine/dicomio:FuzzDecode engine/imageio:FuzzDecode engine/safetensors:FuzzDecode \
+	engine/model:FuzzLoad engine/data:FuzzDecodeGallery ui:FuzzDecodeMaskPNG \
+	wasm/host:FuzzDecode wasm/host:FuzzLoad
+FUZZTIME ?= 7s
+FUZZMINTIME ?= 3s
+fuzz-short:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz-short: $${t%%:*} $${t##*:} for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./$${t%%:*}; \
+	done
 
 # Train every method on Crosses for 3 seeds and print the markdown table.
 lab:
@@ -46,10 +80,13 @@ MODEL_TRAIN_GALLERIES ?= decoy-mnist,decoy-fashion
 models: data
 	$(GO) run ./engine/cmd/models -out assets/models -datasets $(MODEL_DATASETS) -train-gallery $(MODEL_TRAIN_GALLERIES)
 
-# Engine benchmarks natively and in wasm (Node).
+# Engine benchmarks: first the wasm GEMM with and without SIMD side by side
+# in one process (scalar-GFLOP/s, simd-GFLOP/s; BenchmarkMatMulSIMD), then
+# every benchmark natively and in wasm with SIMD (Node).
 bench-engine:
+	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) test -run '^$$' -bench MatMulSIMD -benchtime 40x -exec="$(WASM_EXEC)" ./engine/kernels
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./engine/...
-	GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench . -benchtime 20x -exec="$(WASM_EXEC)" ./engine/...
+	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) test -run '^$$' -bench . -skip MatMulSIMD -benchtime 20x -exec="$(WASM_EXEC)" ./engine/...
 
 # ---- engine vs TensorFlow.js (issue #5) ------------------------------------------
 #
@@ -68,8 +105,8 @@ bench-peers:
 	cd $(PEERS) && (npm ls @tensorflow/tfjs @tensorflow/tfjs-backend-wasm >/dev/null 2>&1 || npm ci --no-audit --no-fund)
 	$(GO) run ./$(PEERS)/cmd/export -out $(PEERS_OUT)
 	$(GO) build -o $(PEERS_OUT)/native ./$(PEERS)/cmd/native
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(PEERS_OUT)/engine.wasm ./$(PEERS)/enginewasm
-	rm -f $(PEERS_OUT)/worker.wasm; GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(PEERS_OUT)/worker.wasm ./wasm/worker \
+	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build -trimpath -ldflags="-s -w" -o $(PEERS_OUT)/engine.wasm ./$(PEERS)/enginewasm
+	rm -f $(PEERS_OUT)/worker.wasm; GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build -trimpath -ldflags="-s -w" -o $(PEERS_OUT)/worker.wasm ./wasm/worker \
 	  || echo "bench-peers: ./wasm/worker does not build now; its size is left out of the table"
 	node $(PEERS)/bench.js --dir $(PEERS_OUT) --doc docs/performance.md $(PEERS_FLAGS)
 
@@ -85,6 +122,45 @@ bench-peers:
 data:
 	./scripts/fetch-data.sh
 
+# ---- ONNX reference fixtures (issue #11) ---------------------------------------
+#
+# PyTorch exports of ResNet-18, DenseNet-121, MobileNetV2 and EfficientNet-B0
+# with their logits and input gradients, a small conv net's RRR and GradMask
+# weight gradients by double backward, and what onnx.load reads from ONNX's
+# backend node tests, into the git-ignored .cache/onnx/ (about 120 MB, one to
+# five minutes). Needs Debian's python3-torch, python3-torchvision, python3-onnx
+# and libonnx-testdata, importable only from /usr/bin/python3. Re-run when the
+# script changes; the engine/onnx tests that need them skip without them
+# (and fail when CI=true).
+
+ONNX_FIXTURES := .cache/onnx/node-summary.json
+DEBIAN_PYTHON ?= /usr/bin/python3
+
+.PHONY: onnx-fixtures
+onnx-fixtures: $(ONNX_FIXTURES)
+
+$(ONNX_FIXTURES): scripts/onnx-fixtures.py
+	@if $(DEBIAN_PYTHON) -c 'import torch, torchvision, onnx' 2>/dev/null; then \
+	  echo "$(DEBIAN_PYTHON) scripts/onnx-fixtures.py .cache/onnx"; $(DEBIAN_PYTHON) scripts/onnx-fixtures.py .cache/onnx; \
+	elif [ "$$CI" = true ]; then echo "onnx-fixtures: $(DEBIAN_PYTHON) cannot import torch, torchvision and onnx (apt-get install python3-torch python3-torchvision python3-onnx)"; exit 1; \
+	else echo "onnx-fixtures: skipped, $(DEBIAN_PYTHON) cannot import torch, torchvision and onnx; the tests that need them skip"; fi
+
+# ONNX Runtime Web 1.30 (wasm backend) from npm into the git-ignored
+# scripts/ort/node_modules, for engine/onnx's export test, which runs the
+# engine's .onnx exports in it under Node (scripts/ort/run.mjs).
+.PHONY: onnx-ort
+onnx-ort:
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd scripts/ort && (npm ls onnxruntime-web >/dev/null 2>&1 || npm ci --no-audit --no-fund); \
+	elif [ "$$CI" = true ]; then echo "onnx-ort: npm is not installed"; exit 1; \
+	else echo "onnx-ort: skipped, npm is not installed; the export test's ONNX Runtime check skips"; fi
+
+# ONNX's backend node tests through the importer, with the counts
+# (passed / refused) and every refusal's reason.
+.PHONY: onnx-conformance
+onnx-conformance:
+	$(GO) test -count=1 -run TestBackendNodeSuite -v ./engine/onnx/ | grep -v '^=== RUN'
+
 # ---- browser app: build, run, end-to-end tests (issue #3) ---------------------
 #
 # build: vugugen → the two wasm binaries (UI and engine worker) → the static
@@ -95,7 +171,8 @@ data:
 # Everything written here is git-ignored.
 
 SITE       := server/site
-SITE_ASSETS := index.html style.css boot.js worker.js favicon.svg
+SITE_ASSETS := index.html style.css boot.js loader.js worker.js sw.js manifest.webmanifest favicon.svg
+VERSION    := $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
 WASM_FLAGS := -trimpath -ldflags="-s -w"
 
 .PHONY: build generate site run test-e2e bench-web screenshot clean-site
@@ -110,8 +187,8 @@ clean-site:
 	find $(SITE) -mindepth 1 ! -name .gitignore -delete
 
 site: generate clean-site
-	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(SITE)/app.wasm ./wasm/app
-	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(SITE)/worker.wasm ./wasm/worker
+	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $(SITE)/app.wasm ./ui/cmd/app
+	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $(SITE)/worker.wasm ./wasm/worker
 	cp $(addprefix assets/,$(SITE_ASSETS)) $(SITE)/
 	cp "$(GOROOT)/lib/wasm/wasm_exec.js" $(SITE)/
 	$(GO) run ./wasm/vugujs > $(SITE)/vugu-render.js
@@ -119,7 +196,8 @@ site: generate clean-site
 	if [ -f assets/models/manifest.json ]; then cp -R assets/models/. $(SITE)/models/; \
 	else echo '{"models":[]}' > $(SITE)/models/manifest.json; fi
 	$(GO) run ./wasm/sampleindex -in assets/samples -out $(SITE)/samples
-	find $(SITE) -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.json' -o -name '*.svg' -o -name '*.safetensors' -o -name '*.dcm' \) -exec gzip -9 -k -f {} +
+	$(GO) run ./server/cmd/release sw -site $(SITE) -version "$(VERSION)"
+	find $(SITE) -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.json' -o -name '*.svg' -o -name '*.webmanifest' -o -name '*.safetensors' -o -name '*.dcm' \) -exec gzip -9 -k -f {} +
 
 build: site
 	$(GO) build -o bin/explorer-server ./server/cmd/explorer-server
@@ -140,3 +218,37 @@ bench-web: build
 # Re-take docs/screenshot.png (used by the README) with the end-to-end test.
 screenshot: build
 	SE_SCREENSHOT=docs/screenshot.png $(GO) test -count=1 -run TestApp -v ./ui/e2e/
+
+# ---- releases for machines with nothing installed (issue #13) -----------------
+#
+# dist: into the git-ignored dist/, from the site `make site` built:
+#   saliency-explorer.html          the whole app in one file, runs from file://
+#                                   with no server and no network (server/release)
+#   explorer-server-<os>-<arch>[.exe] the server with the site embedded, per platform
+#   SHA256SUMS, RELEASE.md          sizes, sums and how to check them
+# The served site itself registers a service worker (assets/sw.js) that keeps
+# it working offline once opened.
+
+DIST      := dist
+PLATFORMS := linux/amd64 linux/arm64 windows/amd64 darwin/amd64 darwin/arm64
+# Binaries built the same way in `make dist` and in the cross-build test
+# (server/cmd/explorer-server), so the second build reuses the first's cache.
+SERVER_FLAGS := -trimpath -ldflags="-s -w -X main.version=$(VERSION)"
+
+.PHONY: dist dist-html dist-bin
+
+dist: site
+	$(MAKE) dist-html dist-bin
+	$(GO) run ./server/cmd/release notes -dir $(DIST) -version "$(VERSION)"
+	@cat $(DIST)/SHA256SUMS
+
+dist-html:
+	$(GO) run ./server/cmd/release html -site $(SITE) -o $(DIST)/saliency-explorer.html
+
+dist-bin:
+	@mkdir -p $(DIST)
+	@for p in $(PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+	  echo "building $(DIST)/explorer-server-$$os-$$arch$$ext"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(SERVER_FLAGS) -o $(DIST)/explorer-server-$$os-$$arch$$ext ./server/cmd/explorer-server || exit 1; \
+	done

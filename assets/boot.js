@@ -1,5 +1,5 @@
 // Saliency Explorer start-up: loads the user interface (Go compiled to
-// WebAssembly, see wasm/app). The engine runs separately in worker.js.
+// WebAssembly, see ui/cmd/app). The engine runs separately in worker.js.
 "use strict";
 (function () {
   // vugu's renderer installs its helper script with window.eval, which the
@@ -26,9 +26,33 @@
     fail("This browser cannot run Saliency Explorer: it needs WebAssembly and Web Workers.");
     return;
   }
+  // Served over http(s), a service worker (sw.js) keeps the app and its
+  // models so that it opens again with no network. When a new build takes
+  // over a page that an older one was serving, say so: the page keeps
+  // running the old build until it is reloaded.
+  if ("serviceWorker" in navigator && !seLoader.bundled && /^https?:$/.test(location.protocol)) {
+    const hadController = !!navigator.serviceWorker.controller;
+    navigator.serviceWorker.addEventListener("controllerchange", function () {
+      if (!hadController || document.getElementById("se-update")) {
+        return;
+      }
+      const note = document.createElement("div");
+      note.id = "se-update";
+      note.className = "update-note";
+      note.setAttribute("role", "status");
+      note.textContent = "A new version of Saliency Explorer is installed. Reload the page to use it (your masks are kept).";
+      document.body.appendChild(note);
+    });
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register("sw.js", { updateViaCache: "none" }).catch(function (err) {
+        console.info("Saliency Explorer works online only here: " + err);
+      });
+    });
+  }
+
   performance.mark("se-boot");
   const go = new Go();
-  WebAssembly.instantiateStreaming(fetch("app.wasm"), go.importObject)
+  WebAssembly.instantiateStreaming(seLoader.fetch("app.wasm"), go.importObject)
     .then(function (result) {
       performance.mark("se-ui-start");
       return go.run(result.instance);

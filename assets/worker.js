@@ -2,7 +2,11 @@
 // to WebAssembly. Messages that arrive before the Go program has installed
 // its own handler are kept and replayed.
 "use strict";
-importScripts("wasm_exec.js");
+// Served, the loader and Go's wasm_exec.js come from the site; the
+// single-file build puts both in front of this script (see loader.js).
+if (!self.seLoader) {
+  importScripts("loader.js", "wasm_exec.js");
+}
 
 const early = [];
 self.onmessage = function (e) {
@@ -14,7 +18,7 @@ function fatal(msg) {
 }
 
 const go = new Go();
-WebAssembly.instantiateStreaming(fetch("worker.wasm"), go.importObject)
+WebAssembly.instantiateStreaming(seLoader.fetch("worker.wasm"), go.importObject)
   .then(function (result) {
     const done = go.run(result.instance); // returns once main blocks
     const handler = self.onmessage;
@@ -25,7 +29,7 @@ WebAssembly.instantiateStreaming(fetch("worker.wasm"), go.importObject)
     return done;
   })
   .then(function () {
-    fatal("The engine stopped unexpectedly. Reload the page to start it again.");
+    fatal("The engine stopped unexpectedly (its program ended).");
   })
   .catch(function (err) {
     fatal("The engine failed to start: " + err);

@@ -16,13 +16,22 @@
 //     backslashes, NUL and control bytes, empty segments) with 400;
 //   - serves a precompressed sibling X.gz instead of X when the client
 //     accepts gzip, with Content-Encoding and Vary headers;
-//   - sets a strong ETag computed once at start-up from the content, answers
-//     If-None-Match with 304, and sets Cache-Control ("no-cache" for HTML
-//     pages, "public, max-age=3600" by default for everything else);
-//   - sets a strict Content-Security-Policy and the other security headers on
-//     every response, errors included, and never puts error details or file
-//     system paths into response bodies.
+//   - sets a strong ETag computed once at start-up from the content and
+//     Cache-Control ("no-cache" for HTML pages, "public, max-age=3600" by
+//     default for everything else), and leaves conditional requests
+//     (If-None-Match, If-Match, If-Range) and Range requests to
+//     http.ServeContent;
+//   - with Options.LoopbackHostsOnly (set by Serve when it listens on a
+//     loopback address), answers 403 to requests whose Host is not a
+//     loopback name or address, against DNS rebinding;
+//   - sets a strict Content-Security-Policy (see ContentSecurityPolicy for
+//     what it still allows and why) and the other security headers on every
+//     response the handler writes, errors included, and never puts error
+//     details or file system paths into response bodies.
 //
 // Run wires the handler into an http.Server with timeouts and shuts it down
-// gracefully when its context is cancelled.
+// gracefully when its context is cancelled. "OPTIONS *" reaches the handler
+// (405). The few responses net/http writes before any handler runs (431,
+// 400 for unparsable requests, 417, 505) cannot carry the security
+// headers; see newHTTPServer.
 package server

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
 	"log"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -21,14 +23,32 @@ const DefaultMaxAge = time.Hour
 
 // ContentSecurityPolicy is sent with every response. It allows only the
 // site's own scripts (plus compiling WebAssembly), workers, styles and
-// images, forbids framing, and lets the page connect nowhere but back to the
-// server, so nothing a user loads can leave the browser.
+// images, forbids framing and plugins, and lets the page connect nowhere
+// but back to the server, so nothing a user loads can leave the browser.
+//
+// What it still allows beyond 'self', and why:
+//   - img-src data: and blob: — the page shows images it makes itself:
+//     sample thumbnails and files the user opens as blob: URLs
+//     (URL.createObjectURL), saved-image thumbnails as data: URLs
+//     (canvas.toDataURL). Neither can fetch anything from elsewhere.
+//   - style-src 'unsafe-inline' — style attributes: vugu renders bar
+//     widths, progress and the colour bar as style="…" attributes set from
+//     the page's own state. Browsers that know style-src-elem (CSP 3) apply
+//     'self' alone to <style> and stylesheet elements, so only attributes
+//     stay inline there; others fall back to style-src.
+//   - 'wasm-unsafe-eval' in script-src — compiling the engine's WebAssembly;
+//     it allows no JavaScript eval.
+//
+// worker-src no longer allows blob: (every worker, the helpers included,
+// starts from worker.js on this server).
 const ContentSecurityPolicy = "default-src 'self'; " +
 	"script-src 'self' 'wasm-unsafe-eval'; " +
 	"connect-src 'self'; " +
 	"img-src 'self' data: blob:; " +
 	"style-src 'self' 'unsafe-inline'; " +
-	"worker-src 'self' blob:; " +
+	"style-src-elem 'self'; " +
+	"worker-src 'self'; " +
+	"object-src 'none'; " +
 	"frame-ancestors 'none'; " +
 	"base-uri 'none'; " +
 	"form-action 'none'"
@@ -63,6 +83,14 @@ type Options struct {
 	// ErrorLog receives problems reading the site, at start-up or while
 	// serving. Nil discards them. Request bodies are never logged.
 	ErrorLog *log.Logger
+
+	// LoopbackHostsOnly refuses (403) requests whose Host is not a
+	// loopback name ("localhost", "*.localhost") or address (127.0.0.0/8,
+	// ::1), port ignored. Serve sets it when listening on a loopback
+	// address: a page on another site whose DNS name is re-pointed at
+	// 127.0.0.1 (DNS rebinding) then sends its own name as Host and is
+	// refused, so it cannot read this server's responses.
+	LoopbackHostsOnly bool
 }
 
 // variant is one stored representation of a file: the file itself or its
@@ -87,6 +115,8 @@ type handler struct {
 	files map[string]*entry // by slash-separated path inside site, e.g. "index.html"
 	dirs  map[string]bool   // directories (other than the root) holding an index.html
 	log   *log.Logger
+	// loopbackOnly: see Options.LoopbackHostsOnly.
+	loopbackOnly bool
 }
 
 // NewHandler returns a handler serving the static files of site, which must
@@ -103,6 +133,8 @@ func NewHandler(site fs.FS, opts Options) http.Handler {
 		files: make(map[string]*entry),
 		dirs:  make(map[string]bool),
 		log:   opts.ErrorLog,
+
+		loopbackOnly: opts.LoopbackHostsOnly,
 	}
 	if h.log == nil {
 		h.log = log.New(io.Discard, "", 0)
@@ -206,6 +238,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, kv := range securityHeaders {
 		hdr.Set(kv[0], kv[1])
 	}
+	if h.loopbackOnly && !isLoopbackHost(r.Host) {
+		writeError(w, r, http.StatusForbidden)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		hdr.Set("Allow", allowedMethods)
 		writeError(w, r, http.StatusMethodNotAllowed)
@@ -232,6 +268,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeError(w, r, http.StatusNotFound)
+}
+
+// isLoopbackHost reports whether a Host header value (host or host:port)
+// names this machine: "localhost" or a name under ".localhost" (RFC 6761
+// reserves them for loopback and browsers resolve them so themselves), or
+// a loopback IP address (127.0.0.0/8, ::1).
+func isLoopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // resolve maps a request URL to the name of a file inside the site, or
@@ -272,7 +326,11 @@ func resolve(u *url.URL) (name string, status int) {
 }
 
 // serveFile answers a GET or HEAD request for e, choosing the gzip variant
-// when there is one and the client accepts it.
+// when there is one and the client accepts it. http.ServeContent answers
+// conditional requests (If-None-Match, If-Match, If-Range against the
+// variant's ETag), Range requests (on the bytes sent: the gzip stream for
+// the gzip variant) and HEAD; the files carry no modification time, so
+// their ETag is the only validator.
 func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, e *entry) {
 	hdr := w.Header()
 	v := e.plain
@@ -284,10 +342,6 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, e *entry) {
 	}
 	hdr.Set("Cache-Control", e.cacheControl)
 	hdr.Set("ETag", v.etag)
-	if inm := r.Header.Values("If-None-Match"); len(inm) > 0 && etagMatches(inm, v.etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
 	f, err := h.site.Open(v.name)
 	if err != nil {
 		h.log.Printf("server: opening site file %s: %v", v.name, err)
@@ -295,19 +349,50 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, e *entry) {
 		return
 	}
 	defer f.Close()
-	if v.name != e.plain.name {
-		hdr.Set("Content-Encoding", "gzip")
+	content, ok := f.(io.ReadSeeker)
+	if !ok {
+		// embed.FS files seek; a file system whose files do not is read
+		// into memory (the site's files are at most a few megabytes).
+		b, err := io.ReadAll(io.LimitReader(f, v.size))
+		if err != nil {
+			h.log.Printf("server: reading site file %s: %v", v.name, err)
+			writeError(w, r, http.StatusInternalServerError)
+			return
+		}
+		content = bytes.NewReader(b)
 	}
 	hdr.Set("Content-Type", e.contentType)
-	hdr.Set("Content-Length", strconv.FormatInt(v.size, 10))
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return
-	}
-	// A failed copy almost always means the client went away; there is
-	// nothing useful to tell it or to log.
-	_, _ = io.CopyN(w, f, v.size)
+	http.ServeContent(contentWriter{w, v.name != e.plain.name}, r, e.plain.name, time.Time{}, content)
 }
+
+// contentWriter adjusts the headers of the response http.ServeContent
+// writes as it writes them. ServeContent leaves out Content-Length when
+// Content-Encoding is already set (it allows for compressing middleware),
+// so the gzip variant's encoding is added here, to 200 and 206 responses
+// only. Its 412 response (If-Match) keeps the file's Cache-Control and
+// ETag, so error responses lose them here and are marked no-store, like
+// writeError's: a shared cache must not keep a 412 for an hour.
+type contentWriter struct {
+	http.ResponseWriter
+	gzip bool // the body is a stored .gz file's bytes
+}
+
+func (c contentWriter) WriteHeader(code int) {
+	hdr := c.Header()
+	switch {
+	case c.gzip && (code == http.StatusOK || code == http.StatusPartialContent):
+		hdr.Set("Content-Encoding", "gzip")
+	case code >= 400:
+		for _, k := range []string{"ETag", "Vary", "Content-Encoding", "Last-Modified"} {
+			hdr.Del(k)
+		}
+		hdr.Set("Cache-Control", "no-store")
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap returns the underlying writer, for http.ResponseController.
+func (c contentWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // writeError answers with a generic plain-text body naming only the status,
 // never error details or paths. The security headers must already be set.
@@ -359,21 +444,4 @@ func acceptsGzip(values []string) bool {
 		return gzip > 0
 	}
 	return star > 0
-}
-
-// etagMatches reports whether If-None-Match header values match etag, using
-// the weak comparison RFC 9110 prescribes for If-None-Match.
-func etagMatches(values []string, etag string) bool {
-	for _, v := range values {
-		for tag := range strings.SplitSeq(v, ",") {
-			tag = strings.TrimSpace(tag)
-			if tag == "*" {
-				return true
-			}
-			if strings.TrimPrefix(tag, "W/") == etag {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -108,7 +108,7 @@ func do(t testing.TB, h http.Handler, method, target string, header map[string]s
 func checkSecurityHeaders(t testing.TB, what string, h http.Header) {
 	t.Helper()
 	want := map[string]string{
-		"Content-Security-Policy":      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+		"Content-Security-Policy":      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; style-src-elem 'self'; worker-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 		"X-Content-Type-Options":       "nosniff",
 		"Referrer-Policy":              "no-referrer",
 		"X-Frame-Options":              "DENY",

@@ -50,7 +50,7 @@ func Serve(ctx context.Context, ln net.Listener, site fs.FS, logw io.Writer) err
 	}
 	out := &lockedWriter{w: logw}
 	logger := log.New(out, "", log.LstdFlags)
-	srv := newHTTPServer(NewHandler(site, Options{ErrorLog: logger}), logger)
+	srv := newHTTPServer(NewHandler(site, Options{ErrorLog: logger, LoopbackHostsOnly: isLoopbackAddr(ln.Addr())}), logger)
 
 	fmt.Fprintf(out, "Saliency Explorer: serving on %s\n", displayURL(ln.Addr()))
 	errc := make(chan error, 1)
@@ -75,16 +75,34 @@ func Serve(ctx context.Context, ln net.Listener, site fs.FS, logw io.Writer) err
 	return nil
 }
 
+// isLoopbackAddr reports whether a listener accepts loopback connections
+// only.
+func isLoopbackAddr(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
 // newHTTPServer returns the http.Server configuration used by Serve.
+//
+// "OPTIONS *" reaches the handler, which answers 405 like every method but
+// GET and HEAD (net/http would otherwise answer it 200 itself). Some
+// responses net/http writes itself, before any handler runs, and they
+// cannot carry the security headers: 431 for headers over MaxHeaderBytes,
+// 400 for requests it cannot parse (malformed request line or headers, a
+// missing or invalid Host, a bad Transfer-Encoding), 417 for an Expect
+// header other than 100-continue, and 505 for unsupported HTTP versions.
+// Each is a short text/plain body with Connection: close and no content
+// from the site.
 func newHTTPServer(h http.Handler, logger *log.Logger) *http.Server {
 	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       IdleTimeout,
-		MaxHeaderBytes:    MaxHeaderBytes,
-		ErrorLog:          logger,
+		Handler:                      h,
+		DisableGeneralOptionsHandler: true,
+		ReadHeaderTimeout:            ReadHeaderTimeout,
+		ReadTimeout:                  ReadTimeout,
+		WriteTimeout:                 WriteTimeout,
+		IdleTimeout:                  IdleTimeout,
+		MaxHeaderBytes:               MaxHeaderBytes,
+		ErrorLog:                     logger,
 	}
 }
 

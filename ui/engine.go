@@ -15,35 +15,93 @@ type Reply struct {
 
 // Engine is the page's end of the engine worker: it sends requests and
 // routes every reply to the callback of the request it answers, with the
-// vugu event environment locked and a render requested afterwards.
+// vugu event environment locked and a render requested afterwards. It
+// notices when the worker dies (issue #10): the Go program's exit (which
+// worker.js reports as a "fatal" error), an uncaught error in the worker,
+// or a message the page cannot read.
 type Engine struct {
 	worker  js.Value
 	env     vugu.EventEnv
+	script  string
 	next    int
 	pending map[int]func(Reply)
-	other   func(Reply) // replies to no pending request (log lines, fatal errors)
-	handler js.Func
+	other   func(Reply)      // replies to no pending request (log lines)
+	died    func(msg string) // the worker stopped; the callbacks pending are dropped
+	funcs   []js.Func
+	gen     int // which worker the handlers belong to (a dead one's late events are ignored)
 }
 
 // NewEngine starts the worker script. other receives messages that answer
-// no pending request.
-func NewEngine(env vugu.EventEnv, script string, other func(Reply)) *Engine {
-	e := &Engine{env: env, pending: make(map[int]func(Reply)), other: other}
-	e.worker = global().Get("Worker").New(script)
-	e.handler = js.FuncOf(e.onMessage)
-	setJS(e.worker, "onmessage", e.handler.Value)
-	onerr := js.FuncOf(func(_ js.Value, args []js.Value) interface{} {
-		msg := "the engine failed to start"
-		if len(args) > 0 && args[0].Get("message").Truthy() {
-			msg += ": " + args[0].Get("message").String()
+// no pending request; died is called, with the event environment locked,
+// when the worker stops: what happened, in plain words. The callbacks of
+// the requests pending then are dropped; Restart starts a fresh worker.
+func NewEngine(env vugu.EventEnv, script string, other func(Reply), died func(msg string)) *Engine {
+	e := &Engine{env: env, script: script, pending: make(map[int]func(Reply)), other: other, died: died}
+	e.start()
+	return e
+}
+
+// start starts a worker and installs its handlers.
+func (e *Engine) start() {
+	e.gen++
+	gen := e.gen
+	e.worker = loader().Call("worker", e.script)
+	onmsg := js.FuncOf(func(this js.Value, args []js.Value) interface{} {
+		if gen != e.gen {
+			return nil
 		}
-		e.env.Lock()
-		defer e.env.UnlockRender()
-		e.other(Reply{Header: &protocol.Header{Kind: protocol.Failed, Error: msg, Text: "fatal"}})
+		return e.onMessage(this, args)
+	})
+	onerr := js.FuncOf(func(_ js.Value, args []js.Value) interface{} {
+		msg := "an error the engine did not catch"
+		if len(args) > 0 {
+			args[0].Call("preventDefault")
+			if m := args[0].Get("message"); m.Truthy() {
+				msg = m.String()
+			}
+		}
+		e.lockedDie(gen, msg)
 		return nil
 	})
+	onmsgerr := js.FuncOf(func(js.Value, []js.Value) interface{} {
+		e.lockedDie(gen, "a message from the engine could not be read")
+		return nil
+	})
+	for _, f := range e.funcs {
+		f.Release()
+	}
+	e.funcs = []js.Func{onmsg, onerr, onmsgerr}
+	setJS(e.worker, "onmessage", onmsg.Value)
 	setJS(e.worker, "onerror", onerr.Value)
-	return e
+	setJS(e.worker, "onmessageerror", onmsgerr.Value)
+}
+
+func (e *Engine) lockedDie(gen int, msg string) {
+	if gen != e.gen {
+		return
+	}
+	e.env.Lock()
+	defer e.env.UnlockRender()
+	e.die(msg)
+}
+
+// die stops the worker, drops the pending callbacks and tells died.
+func (e *Engine) die(msg string) {
+	e.gen++ // late events of this worker are ignored
+	e.worker.Call("terminate")
+	e.pending = make(map[int]func(Reply))
+	e.died(msg)
+}
+
+// Restart starts a fresh worker after one died. Request IDs go on
+// counting, so a late reply can never be taken for a new request's.
+func (e *Engine) Restart() { e.start() }
+
+// Crash asks the worker to crash on purpose (mode "exit": the Go program
+// stops; "panic": a request panics and is recovered). Only a worker
+// started with ?test-hooks=1 obeys; cb gets the reply of a recovered one.
+func (e *Engine) Crash(mode string, cb func(Reply)) {
+	e.Send(&protocol.Header{Kind: protocol.Crash, Text: mode}, nil, cb)
 }
 
 func (e *Engine) onMessage(_ js.Value, args []js.Value) interface{} {
@@ -60,6 +118,10 @@ func (e *Engine) onMessage(_ js.Value, args []js.Value) interface{} {
 	}
 	e.env.Lock()
 	defer e.env.UnlockRender()
+	if h.Kind == protocol.Failed && h.Text == "fatal" && h.ID == 0 {
+		e.die(h.Error)
+		return nil
+	}
 	r := Reply{Header: h, Bufs: bufs}
 	if cb, ok := e.pending[h.ID]; ok && h.ID != 0 {
 		switch h.Kind {

@@ -1,14 +1,27 @@
 package ui
 
-// Gallery shows the file picker, the built-in samples and the user's own
-// images.
+import (
+	"github.com/vugu/vugu"
+)
+
+// Gallery shows the file picker, the data set switcher, the built-in
+// samples, the site's real images and the user's own images.
 type Gallery struct {
-	App *App
+	Library *Library
+	Session *Session
+	View    *View
+	Masks   *MaskEditor
+	Do      GalleryActions
 }
+
+// OnFiles opens the file chosen in the drop zone.
+func (c *Gallery) OnFiles(e vugu.DOMEvent) { withFiles(e, c.Do.OpenFiles) }
+
+func (c *Gallery) viewing(key string) bool { return c.View.Pic != nil && c.View.Pic.Key == key }
 
 // ThumbClass marks the sample being viewed.
 func (c *Gallery) ThumbClass(key string) string {
-	if c.App.Pic != nil && c.App.Pic.Key == key {
+	if c.viewing(key) {
 		return "thumb active"
 	}
 	return "thumb"
@@ -16,7 +29,7 @@ func (c *Gallery) ThumbClass(key string) string {
 
 // UserClass marks the user image being viewed.
 func (c *Gallery) UserClass(key string) string {
-	if c.App.Pic != nil && c.App.Pic.Key == key {
+	if c.viewing(key) {
 		return "user-item active"
 	}
 	return "user-item"
@@ -24,23 +37,22 @@ func (c *Gallery) UserClass(key string) string {
 
 // LabelText describes a user image's label.
 func (c *Gallery) LabelText(u *UserImage) string {
-	l := u.Label(c.App.Model.Classes)
+	l := u.Label(c.Session.Model.Classes)
 	if l < 0 {
 		return "no label"
 	}
-	return c.App.ClassName(l)
+	return c.Session.ClassName(l)
 }
 
+// Usable counts the user's images fine-tuning the current model will use.
+func (c *Gallery) Usable() string { return itoa(c.Library.Usable(c.Session.Model, c.Masks)) }
+
 // BeforeBuild fills in thumbnails once the model shape is known.
-func (c *Gallery) BeforeBuild() {
-	if c.App.EngineState == "ready" {
-		c.App.thumbs()
-	}
-}
+func (c *Gallery) BeforeBuild() { c.Do.Thumbs() }
 
 // DatasetClass marks the current data set's button.
 func (c *Gallery) DatasetClass(d string) string {
-	if d == c.App.Model.Dataset {
+	if d == c.Session.Model.Dataset {
 		return "seg-btn active"
 	}
 	return "seg-btn"
@@ -48,25 +60,25 @@ func (c *Gallery) DatasetClass(d string) string {
 
 // DatasetNote says where the samples come from and what switching does.
 func (c *Gallery) DatasetNote() string {
-	a := c.App
-	if a.Switching != "" {
-		return a.Switching
+	s := c.Session
+	if s.Switching != "" {
+		return s.Switching
 	}
-	shift := a.Dataset.Shift
+	shift := s.Dataset.Shift
 	if shift == "" {
 		shift = "the shortcut is reversed"
 	}
-	var s string
-	switch a.Dataset.Samples {
+	var str string
+	switch s.Dataset.Samples {
 	case "gallery":
-		s = "Samples from the shipped test images, where " + shift + "."
+		str = "Samples from the shipped test images, where " + shift + "."
 	case "generated":
-		s = "Samples generated in your browser (" + shift + ")."
+		str = "Samples generated in your browser (" + shift + ")."
 	}
-	if len(a.Datasets()) > 1 {
-		s += " Switching data set switches to its baseline model."
+	if len(s.Datasets()) > 1 {
+		str += " Switching data set switches to its baseline model."
 	}
-	return s
+	return str
 }
 
 // RealClass marks the real image being viewed and those that cannot open.
@@ -75,7 +87,7 @@ func (c *Gallery) RealClass(r *RealItem) string {
 	if !r.Supported {
 		cls += " unsupported"
 	}
-	if c.App.Pic != nil && c.App.Pic.Key == r.Key {
+	if c.viewing(r.Key) {
 		cls += " active"
 	}
 	return cls

@@ -47,7 +47,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 					EventType: "change",
-					Func:      func(event vugu.DOMEvent) { c.App.onFileInput(event) },
+					Func:      func(event vugu.DOMEvent) { c.OnFiles(event) },
 					// TODO: implement capture, etc. mostly need to decide syntax
 				})
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
@@ -65,7 +65,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			}
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 			vgparent.AppendChild(vgn)
-			if c.App.Opening != "" {
+			if c.View.Opening != "" {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "opening"}}}
 				vgparent.AppendChild(vgn)
 				{
@@ -78,7 +78,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgparent.AppendChild(vgn)
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute(nil)}
 					vgparent.AppendChild(vgn)
-					vgn.SetInnerHTML(c.App.Opening)
+					vgn.SetInnerHTML(c.View.Opening)
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "…"}
 					vgparent.AppendChild(vgn)
 				}
@@ -107,21 +107,21 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				_ = vgparent
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 				vgparent.AppendChild(vgn)
-				for _, d := range c.App.Datasets() {
+				for _, d := range c.Session.Datasets() {
 					var vgiterkey interface{} = d
 					_ = vgiterkey
 					d := d
 					_ = d
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "role", Val: "tab"}}}
 					vgparent.AppendChild(vgn)
-					vgn.AddAttrInterface("aria-selected", d == c.App.Model.Dataset)
+					vgn.AddAttrInterface("aria-selected", d == c.Session.Model.Dataset)
 					vgn.AddAttrInterface("class", c.DatasetClass(d))
 					vgn.AddAttrInterface("data-dataset", d)
-					vgn.AddAttrInterface("disabled", c.App.Switching != "")
-					vgn.SetInnerHTML(DatasetTitle(d))
+					vgn.AddAttrInterface("disabled", c.Session.Switching != "")
+					vgn.SetInnerHTML(c.Session.DatasetTitle(d))
 					vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 						EventType: "click",
-						Func:      func(event vugu.DOMEvent) { c.App.SelectDataset(d) },
+						Func:      func(event vugu.DOMEvent) { c.Do.SelectDataset(d) },
 						// TODO: implement capture, etc. mostly need to decide syntax
 					})
 				}
@@ -154,19 +154,19 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "muted"}}}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(c.App.Dataset.Title)
+				vgn.SetInnerHTML(c.Session.Dataset.Title)
 			}
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 			vgparent.AppendChild(vgn)
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "thumbs"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "sample-gallery"}}}
 			vgparent.AppendChild(vgn)
-			vgn.AddAttrInterface("data-dataset", c.App.Model.Dataset)
+			vgn.AddAttrInterface("data-dataset", c.Session.Model.Dataset)
 			{
 				vgparent := vgn
 				_ = vgparent
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 				vgparent.AppendChild(vgn)
-				for _, s := range c.App.Samples {
+				for _, s := range c.Library.Samples {
 					var vgiterkey interface{} = s.Key
 					_ = vgiterkey
 					s := s
@@ -178,7 +178,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgn.AddAttrInterface("title", s.Title)
 					vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 						EventType: "click",
-						Func:      func(event vugu.DOMEvent) { c.App.OpenSample(s) },
+						Func:      func(event vugu.DOMEvent) { c.Do.OpenSample(s) },
 						// TODO: implement capture, etc. mostly need to decide syntax
 					})
 					{
@@ -194,7 +194,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgparent.AppendChild(vgn)
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "thumb-tag"}}}
 						vgparent.AppendChild(vgn)
-						vgn.SetInnerHTML(c.App.ClassName(s.Label))
+						vgn.SetInnerHTML(SoftHyphens(c.Session.ClassName(s.Label)))
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 						vgparent.AppendChild(vgn)
 					}
@@ -204,7 +204,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			}
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 			vgparent.AppendChild(vgn)
-			if len(c.App.Samples) == 0 && c.App.EngineState == "ready" {
+			if len(c.Library.Samples) == 0 && c.Session.EngineState == "ready" {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "muted small"}}}
 				vgparent.AppendChild(vgn)
 				{
@@ -219,7 +219,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
-		if len(c.App.Real) > 0 {
+		if len(c.Library.Real) > 0 {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "section", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "panel"}}}
 			vgparent.AppendChild(vgn)
 			{
@@ -239,7 +239,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					_ = vgparent
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 					vgparent.AppendChild(vgn)
-					for _, r := range c.App.Real {
+					for _, r := range c.Library.Real {
 						var vgiterkey interface{} = r.Key
 						_ = vgiterkey
 						r := r
@@ -251,7 +251,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgn.AddAttrInterface("title", r.Tooltip())
 						vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 							EventType: "click",
-							Func:      func(event vugu.DOMEvent) { c.App.OpenReal(r) },
+							Func:      func(event vugu.DOMEvent) { c.Do.OpenReal(r) },
 							// TODO: implement capture, etc. mostly need to decide syntax
 						})
 						{
@@ -300,7 +300,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
-		if len(c.App.UserImages) > 0 {
+		if len(c.Library.UserImages) > 0 {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "section", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "panel"}}}
 			vgparent.AppendChild(vgn)
 			{
@@ -320,7 +320,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					_ = vgparent
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 					vgparent.AppendChild(vgn)
-					for _, u := range c.App.UserImages {
+					for _, u := range c.Library.UserImages {
 						var vgiterkey interface{} = u.Key
 						_ = vgiterkey
 						u := u
@@ -338,7 +338,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							vgn.AddAttrInterface("title", u.Name)
 							vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 								EventType: "click",
-								Func:      func(event vugu.DOMEvent) { c.App.OpenUserImage(u) },
+								Func:      func(event vugu.DOMEvent) { c.Do.OpenUserImage(u) },
 								// TODO: implement capture, etc. mostly need to decide syntax
 							})
 							{
@@ -370,7 +370,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							vgparent.AppendChild(vgn)
 							vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 								EventType: "click",
-								Func:      func(event vugu.DOMEvent) { c.App.RemoveUserImage(u) },
+								Func:      func(event vugu.DOMEvent) { c.Do.RemoveUserImage(u) },
 								// TODO: implement capture, etc. mostly need to decide syntax
 							})
 							{
@@ -397,7 +397,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgparent.AppendChild(vgn)
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute(nil)}
 					vgparent.AppendChild(vgn)
-					vgn.SetInnerHTML(c.App.UsableUserImages())
+					vgn.SetInnerHTML(c.Usable())
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: " ready for this model)."}
 					vgparent.AppendChild(vgn)
 				}

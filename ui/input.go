@@ -7,6 +7,13 @@ import (
 	js "github.com/vugu/vugu/js"
 )
 
+// pointer is the state of a stroke or a pan in progress.
+type pointer struct {
+	stroking, panning bool
+	spaceDown         bool // Space held: drag to pan
+	lastX, lastY      float64
+}
+
 // installHandlers wires the keyboard, drag-and-drop, window resizing and
 // the pointer on the main pane. These run outside vugu's event system, so
 // painting does not re-render the page on every pointer move; they lock the
@@ -25,7 +32,7 @@ func (a *App) installHandlers() {
 	on(doc, "keydown", false, a.onKeyDown)
 	on(doc, "keyup", true, func(e js.Value) {
 		if e.Get("code").String() == "Space" {
-			a.spaceDown = false
+			a.ptr.spaceDown = false
 		}
 	})
 	on(global(), "resize", true, func(js.Value) { a.surf.Layout() })
@@ -54,7 +61,7 @@ func (a *App) installHandlers() {
 	on(box, "contextmenu", false, func(e js.Value) { e.Call("preventDefault") })
 	on(box, "wheel", false, func(e js.Value) {
 		e.Call("preventDefault")
-		if a.Pic == nil {
+		if a.View.Pic == nil {
 			return
 		}
 		r := box.Call("getBoundingClientRect")
@@ -64,14 +71,28 @@ func (a *App) installHandlers() {
 	})
 }
 
-// OpenFiles opens what the user dropped or picked: a model (an
-// architecture .json with its .safetensors weights) or an image.
+// OpenFiles opens what the user dropped or picked: a model (an ONNX file,
+// with an optional labels file, or an architecture .json with its
+// .safetensors weights) or an image.
 func (a *App) OpenFiles(files js.Value) {
 	n := files.Length()
 	if n == 0 {
 		return
 	}
-	var arch, weights js.Value
+	var arch, weights, onnxFile, labels js.Value
+	for i := range n {
+		f := files.Index(i)
+		switch name := f.Get("name").String(); {
+		case isONNX(name):
+			onnxFile = f
+		case isLabelsFile(name):
+			labels = f
+		}
+	}
+	if onnxFile.Truthy() {
+		a.LoadONNXFiles(onnxFile, labels)
+		return
+	}
 	for i := range n {
 		f := files.Index(i)
 		name := strings.ToLower(f.Get("name").String())
@@ -86,7 +107,12 @@ func (a *App) OpenFiles(files js.Value) {
 		a.LoadModelFiles(arch, weights)
 		return
 	}
-	a.OpenFile(files.Index(0))
+	f := files.Index(0)
+	if msg := modelFileMessage(f.Get("name").String()); msg != "" {
+		a.Error = msg
+		return
+	}
+	a.OpenFile(f)
 }
 
 // typing reports whether a key event goes to a text field.
@@ -114,8 +140,12 @@ func (a *App) onKeyDown(e js.Value) {
 	ctrl := e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool()
 	if key == "Escape" {
 		a.locked(func() {
-			if a.PickerOpen {
-				a.PickerOpen = false
+			if a.ConfirmClear {
+				a.ConfirmClear = false
+				return
+			}
+			if a.Session.PickerOpen {
+				a.Session.PickerOpen = false
 				return
 			}
 			a.CancelMaps()
@@ -127,7 +157,7 @@ func (a *App) onKeyDown(e js.Value) {
 		return
 	}
 	if e.Get("code").String() == "Space" {
-		a.spaceDown = true
+		a.ptr.spaceDown = true
 		tag := e.Get("target").Get("tagName").String()
 		if tag != "BUTTON" && tag != "INPUT" {
 			e.Call("preventDefault")
@@ -144,15 +174,15 @@ func (a *App) onKeyDown(e js.Value) {
 		case ctrl:
 			handled = false
 		case key == "[":
-			a.SetBrush(a.Brush / 1.25)
+			a.Mask.SetBrush(a.Mask.Brush / 1.25)
 		case key == "]":
-			a.SetBrush(a.Brush * 1.25)
+			a.Mask.SetBrush(a.Mask.Brush * 1.25)
 		case key == "b" || key == "B":
-			a.Tool = ToolBrush
+			a.Mask.Tool = ToolBrush
 		case key == "e" || key == "E":
-			a.Tool = ToolEraser
+			a.Mask.Tool = ToolEraser
 		case key == "h" || key == "H":
-			a.Tool = ToolPan
+			a.Mask.Tool = ToolPan
 		case key == "r" || key == "R" || key == "0":
 			a.surf.ResetView()
 		case key == "+" || key == "=":
@@ -160,21 +190,13 @@ func (a *App) onKeyDown(e js.Value) {
 		case key == "-" || key == "_":
 			a.ZoomBy(1 / 1.25)
 		case key == "m" || key == "M":
-			a.ShowMask = !a.ShowMask
-			a.applyStyles()
+			a.Mask.ShowMask = !a.Mask.ShowMask
+			a.ApplyStyles()
 		case key == "s" || key == "S":
-			a.ShowHeat = !a.ShowHeat
-			a.applyStyles()
+			a.View.ShowHeat = !a.View.ShowHeat
+			a.ApplyStyles()
 		case key == "c" || key == "C":
-			if a.CompareMode == CompareOff {
-				mode := CompareMethod
-				if a.HasTuned {
-					mode = CompareBeforeAfter
-				}
-				a.SetCompare(mode)
-			} else {
-				a.SetCompare(CompareOff)
-			}
+			a.ToggleCompare()
 		default:
 			handled = false
 		}
@@ -184,31 +206,17 @@ func (a *App) onKeyDown(e js.Value) {
 	}
 }
 
-// ZoomBy zooms about the centre of the view.
-func (a *App) ZoomBy(f float64) {
-	box := a.surf.MainBox()
-	a.surf.ZoomAt(f, box.Get("clientWidth").Float()/2, box.Get("clientHeight").Float()/2)
-}
-
-// ZoomPercent is the zoom shown in the toolbar.
-func (a *App) ZoomPercent() string {
-	if a.surf == nil {
-		return "100 %"
-	}
-	return itoa(int(a.surf.Zoom*100+0.5)) + " %"
-}
-
 func (a *App) onPointerDown(e js.Value) {
-	if a.Pic == nil {
+	if a.View.Pic == nil {
 		return
 	}
 	button := e.Get("button").Int()
 	x, y := e.Get("clientX").Float(), e.Get("clientY").Float()
 	box := a.surf.MainBox()
 	box.Call("setPointerCapture", e.Get("pointerId"))
-	if button == 1 || button == 2 || a.Tool == ToolPan || a.spaceDown {
-		a.panning = true
-		a.lastX, a.lastY = x, y
+	if button == 1 || button == 2 || a.Mask.Tool == ToolPan || a.ptr.spaceDown {
+		a.ptr.panning = true
+		a.ptr.lastX, a.ptr.lastY = x, y
 		box.Get("classList").Call("add", "panning")
 		e.Call("preventDefault")
 		return
@@ -217,40 +225,40 @@ func (a *App) onPointerDown(e js.Value) {
 		return
 	}
 	e.Call("preventDefault")
-	a.stroking = true
+	a.ptr.stroking = true
 	a.surf.PushUndo()
 	rx, ry, per := a.surf.toRaster(x, y)
-	a.surf.Stroke(rx, ry, rx, ry, a.Brush*per, a.Tool == ToolEraser)
-	a.lastX, a.lastY = rx, ry
+	a.surf.Stroke(rx, ry, rx, ry, a.Mask.Brush*per, a.Mask.Tool == ToolEraser)
+	a.ptr.lastX, a.ptr.lastY = rx, ry
 }
 
 func (a *App) onPointerMove(e js.Value) {
 	x, y := e.Get("clientX").Float(), e.Get("clientY").Float()
 	switch {
-	case a.panning:
-		a.surf.Pan(x-a.lastX, y-a.lastY)
-		a.lastX, a.lastY = x, y
+	case a.ptr.panning:
+		a.surf.Pan(x-a.ptr.lastX, y-a.ptr.lastY)
+		a.ptr.lastX, a.ptr.lastY = x, y
 		return
-	case a.Pic != nil && (a.Tool == ToolBrush || a.Tool == ToolEraser) && !a.spaceDown:
-		a.surf.ShowCursor(x, y, a.Brush, a.Tool == ToolEraser)
+	case a.View.Pic != nil && a.Mask.Painting() && !a.ptr.spaceDown:
+		a.surf.ShowCursor(x, y, a.Mask.Brush, a.Mask.Tool == ToolEraser)
 	default:
 		a.surf.ShowCursor(0, 0, 0, false)
 	}
-	if a.stroking {
+	if a.ptr.stroking {
 		rx, ry, per := a.surf.toRaster(x, y)
-		a.surf.Stroke(a.lastX, a.lastY, rx, ry, a.Brush*per, a.Tool == ToolEraser)
-		a.lastX, a.lastY = rx, ry
+		a.surf.Stroke(a.ptr.lastX, a.ptr.lastY, rx, ry, a.Mask.Brush*per, a.Mask.Tool == ToolEraser)
+		a.ptr.lastX, a.ptr.lastY = rx, ry
 	}
 }
 
 func (a *App) onPointerUp(e js.Value) {
-	if a.panning {
-		a.panning = false
+	if a.ptr.panning {
+		a.ptr.panning = false
 		a.surf.MainBox().Get("classList").Call("remove", "panning")
 		return
 	}
-	if a.stroking {
-		a.stroking = false
+	if a.ptr.stroking {
+		a.ptr.stroking = false
 		a.locked(a.maskChanged)
 	}
 }

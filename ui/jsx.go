@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vugu/vugu"
 	js "github.com/vugu/vugu/js"
 )
 
@@ -15,6 +16,11 @@ import (
 func global() js.Value { return js.Global() }
 
 func document() js.Value { return js.Global().Get("document") }
+
+// loader is the page's resource loader (assets/loader.js): every file of
+// the site is fetched and every engine worker started through it, so the
+// same code runs served and bundled into one HTML file.
+func loader() js.Value { return js.Global().Get("seLoader") }
 
 // await blocks until the promise settles and returns its value or error. It
 // must not be called from a JavaScript callback or a vugu event handler
@@ -135,17 +141,34 @@ func getRGBA(ctx js.Value, w, h int) []byte {
 	return b
 }
 
-// storage is window.localStorage, or undefined if it is disabled.
-func storage() js.Value {
-	s := global().Get("localStorage")
-	return s
+// storage is window.localStorage, or undefined if the page has none or
+// reading it throws: Chrome throws a SecurityError when the user blocks
+// the site's data (issue #10: the app never started).
+func storage() (s js.Value) {
+	defer func() {
+		if recover() != nil {
+			s = js.Undefined()
+		}
+	}()
+	// Through Reflect.get: an exception thrown by a getter read with
+	// Value.Get is not turned into a Go panic (wasm_exec.js catches only
+	// calls) and ends the program; one thrown inside Call is.
+	return global().Get("Reflect").Call("get", global(), "localStorage")
 }
 
-func storageGet(key string) (string, bool) {
+// storageAvailable reports whether the page can keep data in localStorage.
+func storageAvailable() bool { return storage().Truthy() }
+
+func storageGet(key string) (_ string, ok bool) {
 	s := storage()
 	if !s.Truthy() {
 		return "", false
 	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
 	v := s.Call("getItem", key)
 	if v.IsNull() || v.IsUndefined() {
 		return "", false
@@ -189,18 +212,23 @@ func storageError(r any) error {
 }
 
 func storageRemove(key string) {
+	defer func() { recover() }() // nothing is stored where storage throws
 	if s := storage(); s.Truthy() {
 		s.Call("removeItem", key)
 	}
 }
 
 // storageKeys returns the stored keys with the prefix.
-func storageKeys(prefix string) []string {
+func storageKeys(prefix string) (keys []string) {
 	s := storage()
 	if !s.Truthy() {
 		return nil
 	}
-	var keys []string
+	defer func() {
+		if recover() != nil {
+			keys = nil
+		}
+	}()
 	for i := range s.Get("length").Int() {
 		k := s.Call("key", i).String()
 		if len(k) >= len(prefix) && k[:len(prefix)] == prefix {
@@ -221,4 +249,31 @@ func mark(name string) {
 	if p := global().Get("performance"); p.Truthy() {
 		p.Call("mark", name)
 	}
+}
+
+// fetchBytes GETs a file of the site through the resource loader.
+func fetchBytes(url string) ([]byte, error) {
+	resp, err := await(loader().Call("fetch", url))
+	if err != nil {
+		return nil, err
+	}
+	if !resp.Get("ok").Bool() {
+		return nil, fmt.Errorf("HTTP %d", resp.Get("status").Int())
+	}
+	ab, err := await(resp.Call("arrayBuffer"))
+	if err != nil {
+		return nil, err
+	}
+	return bytesOf(ab), nil
+}
+
+// withFiles calls f with the files of a file input's change event, if
+// any, then clears the input so choosing the same file again fires another
+// event.
+func withFiles(e vugu.DOMEvent, f func(files js.Value)) {
+	t := e.JSEventTarget()
+	if files := t.Get("files"); files.Length() > 0 {
+		f(files)
+	}
+	t.Set("value", "")
 }

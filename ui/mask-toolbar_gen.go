@@ -36,7 +36,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgn.AddAttrInterface("class", c.ToolClass("brush"))
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.App.Tool = "brush" },
+				Func:      func(event vugu.DOMEvent) { c.Mask.Tool = "brush" },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -52,7 +52,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgn.AddAttrInterface("class", c.ToolClass("eraser"))
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.App.Tool = "eraser" },
+				Func:      func(event vugu.DOMEvent) { c.Mask.Tool = "eraser" },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -68,7 +68,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgn.AddAttrInterface("class", c.ToolClass("pan"))
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.App.Tool = "pan" },
+				Func:      func(event vugu.DOMEvent) { c.Mask.Tool = "pan" },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -99,7 +99,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "range"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "brush-size"}, vugu.VGAttribute{Namespace: "", Key: "min", Val: "2"}, vugu.VGAttribute{Namespace: "", Key: "max", Val: "120"}, vugu.VGAttribute{Namespace: "", Key: "step", Val: "1"}}}
 				vgparent.AppendChild(vgn)
 				{
-					b, err := vjson.Marshal(c.App.Brush)
+					b, err := vjson.Marshal(c.Mask.Brush)
 					if err != nil {
 						panic(err)
 					}
@@ -107,14 +107,14 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				}
 				vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 					EventType: "input",
-					Func:      func(event vugu.DOMEvent) { c.App.SetBrush(event.PropFloat64("target", "valueAsNumber")) },
+					Func:      func(event vugu.DOMEvent) { c.Mask.SetBrush(event.PropFloat64("target", "valueAsNumber")) },
 					// TODO: implement capture, etc. mostly need to decide syntax
 				})
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "tool-val"}}}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(itoa(int(c.App.Brush + 0.5)))
+				vgn.SetInnerHTML(itoa(int(c.Mask.Brush + 0.5)))
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 				vgparent.AppendChild(vgn)
 			}
@@ -135,7 +135,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgn.AddAttrInterface("disabled", !c.CanUndo())
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.App.Undo() },
+				Func:      func(event vugu.DOMEvent) { c.Do.Undo() },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -151,7 +151,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgn.AddAttrInterface("disabled", !c.CanRedo())
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.App.Redo() },
+				Func:      func(event vugu.DOMEvent) { c.Do.Redo() },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -164,10 +164,10 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "tool"}, vugu.VGAttribute{Namespace: "", Key: "title", Val: "Erase the whole mask (undoable)"}}}
 			vgparent.AppendChild(vgn)
-			vgn.AddAttrInterface("disabled", c.App.Pic == nil)
+			vgn.AddAttrInterface("disabled", c.View.Pic == nil)
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.App.ClearMask() },
+				Func:      func(event vugu.DOMEvent) { c.Do.ClearMask() },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -198,7 +198,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "range"}, vugu.VGAttribute{Namespace: "", Key: "min", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "max", Val: "1"}, vugu.VGAttribute{Namespace: "", Key: "step", Val: "0.05"}}}
 				vgparent.AppendChild(vgn)
 				{
-					b, err := vjson.Marshal(c.App.FillOpacity)
+					b, err := vjson.Marshal(c.Mask.FillOpacity)
 					if err != nil {
 						panic(err)
 					}
@@ -224,7 +224,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "range"}, vugu.VGAttribute{Namespace: "", Key: "min", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "max", Val: "1"}, vugu.VGAttribute{Namespace: "", Key: "step", Val: "0.05"}}}
 				vgparent.AppendChild(vgn)
 				{
-					b, err := vjson.Marshal(c.App.OutlineOpacity)
+					b, err := vjson.Marshal(c.Mask.OutlineOpacity)
 					if err != nil {
 						panic(err)
 					}
@@ -248,7 +248,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "checkbox"}}}
 				vgparent.AppendChild(vgn)
 				{
-					b, err := vjson.Marshal(c.App.ShowMask)
+					b, err := vjson.Marshal(c.Mask.ShowMask)
 					if err != nil {
 						panic(err)
 					}
@@ -278,7 +278,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.App.ZoomBy(1 / 1.25) },
+				Func:      func(event vugu.DOMEvent) { c.Do.ZoomBy(1 / 1.25) },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -291,14 +291,14 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "tool-val zoom"}}}
 			vgparent.AppendChild(vgn)
-			vgn.SetInnerHTML(c.App.ZoomPercent())
+			vgn.SetInnerHTML(c.Surface.ZoomPercent())
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 			vgparent.AppendChild(vgn)
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "tool"}, vugu.VGAttribute{Namespace: "", Key: "title", Val: "Zoom in (+)"}}}
 			vgparent.AppendChild(vgn)
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.App.ZoomBy(1.25) },
+				Func:      func(event vugu.DOMEvent) { c.Do.ZoomBy(1.25) },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -313,7 +313,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.App.surf.ResetView() },
+				Func:      func(event vugu.DOMEvent) { c.Do.ResetView() },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -345,7 +345,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 					EventType: "change",
-					Func:      func(event vugu.DOMEvent) { c.App.onMaskFile(event) },
+					Func:      func(event vugu.DOMEvent) { c.OnMaskFile(event) },
 					// TODO: implement capture, etc. mostly need to decide syntax
 				})
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
@@ -353,12 +353,12 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			}
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 			vgparent.AppendChild(vgn)
-			if c.App.ReferenceMask() != nil {
+			if c.Library.ReferenceMask(c.View.Pic) != nil {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "tool"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "reference-mask"}, vugu.VGAttribute{Namespace: "", Key: "title", Val: "Replace the mask with the data set's own annotation of this sample"}}}
 				vgparent.AppendChild(vgn)
 				vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 					EventType: "click",
-					Func:      func(event vugu.DOMEvent) { c.App.UseReferenceMask() },
+					Func:      func(event vugu.DOMEvent) { c.Do.UseReferenceMask() },
 					// TODO: implement capture, etc. mostly need to decide syntax
 				})
 				{
@@ -370,12 +370,48 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			}
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 			vgparent.AppendChild(vgn)
+			if len(c.Library.RefKinds(c.View.Pic)) > 1 {
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "select", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "tool"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "reference-kind"}, vugu.VGAttribute{Namespace: "", Key: "title", Val: "Which reference mask: the object itself, or everything but the shortcut (the data set's own annotation, whose IoU with any map is trivially high)"}}}
+				vgparent.AppendChild(vgn)
+				vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
+					EventType: "change",
+					Func:      func(event vugu.DOMEvent) { c.SetRefKind(event.PropString("target", "value")) },
+					// TODO: implement capture, etc. mostly need to decide syntax
+				})
+				{
+					vgparent := vgn
+					_ = vgparent
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+					vgparent.AppendChild(vgn)
+					for _, k := range c.Library.RefKinds(c.View.Pic) {
+						var vgiterkey interface{} = k
+						_ = vgiterkey
+						k := k
+						_ = k
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "option", Attr: []vugu.VGAttribute(nil)}
+						vgparent.AppendChild(vgn)
+						vgn.AddAttrInterface("value", k)
+						{
+							b, err := vjson.Marshal(c.Library.RefKindOf(c.View.Pic) == k)
+							if err != nil {
+								panic(err)
+							}
+							vgn.Prop = append(vgn.Prop, vugu.VGProperty{Key: "selected", JSONVal: vjson.RawMessage(b)})
+						}
+						vgn.SetInnerHTML(RefKindLabel(k))
+					}
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+					vgparent.AppendChild(vgn)
+				}
+			}
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+			vgparent.AppendChild(vgn)
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "tool"}, vugu.VGAttribute{Namespace: "", Key: "title", Val: "Download the mask as a PNG at the image's size"}}}
 			vgparent.AppendChild(vgn)
-			vgn.AddAttrInterface("disabled", c.App.Pic == nil)
+			vgn.AddAttrInterface("disabled", c.View.Pic == nil)
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.App.ExportMask() },
+				Func:      func(event vugu.DOMEvent) { c.Do.ExportMask() },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -390,7 +426,7 @@ func (c *MaskToolbar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.App.ExportAllMasks() },
+				Func:      func(event vugu.DOMEvent) { c.Do.ExportAllMasks() },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{

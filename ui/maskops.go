@@ -135,8 +135,29 @@ func EncodeMaskPNG(alpha []byte, rw, rh, w, h int) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// maxMaskSide bounds the size of an imported mask image.
-const maxMaskSide = 8192
+// maxMaskSide bounds the size of an imported mask image, and maxMaskBytes
+// the bytes of its decoded pixels.
+const (
+	maxMaskSide  = 8192
+	maxMaskBytes = 64 << 20
+)
+
+// maskBytesPerPixel returns the bytes per pixel of the image png.Decode
+// returns for a colour model.
+func maskBytesPerPixel(m color.Model) int {
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model:
+		return 2
+	case color.RGBAModel, color.NRGBAModel:
+		return 4
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 8
+}
 
 // DecodeMaskPNG reads a mask image (PNG; white or any bright, opaque pixel
 // is inside) and resizes it to the rw×rh raster. The mask should have the
@@ -148,6 +169,13 @@ func DecodeMaskPNG(b []byte, rw, rh int) ([]byte, error) {
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxMaskSide || cfg.Height > maxMaskSide {
 		return nil, fmt.Errorf("the mask is %d×%d pixels; the limit is %d×%d", cfg.Width, cfg.Height, maxMaskSide, maxMaskSide)
+	}
+	// The header bounds the decoded bytes before decoding: a 536 KB PNG
+	// can claim 8192² 16-bit RGBA pixels, 512 MB (issue #10). A mask the
+	// app exports is 8-bit grey, one byte per pixel, so fits at 8192².
+	if bpp := maskBytesPerPixel(cfg.ColorModel); cfg.Width*cfg.Height*bpp > maxMaskBytes {
+		return nil, fmt.Errorf("the mask is too large: %d×%d pixels of %d bytes need %.0f MB; the limit is %d MB (save it as 8-bit grey)",
+			cfg.Width, cfg.Height, bpp, float64(cfg.Width*cfg.Height*bpp)/(1<<20), maxMaskBytes>>20)
 	}
 	im, err := png.Decode(bytes.NewReader(b))
 	if err != nil {

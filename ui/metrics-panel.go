@@ -3,19 +3,16 @@ package ui
 // MetricsPanel shows how well each saliency map agrees with the painted
 // mask: top-k IoU, relevance mass and the pointing game (METHODS.md).
 type MetricsPanel struct {
-	App *App
+	View    *View
+	Mask    *MaskEditor
+	Session *Session
 }
 
-func (c *MetricsPanel) st(cmp bool) *heatState {
-	if cmp {
-		return &c.App.Cmp
-	}
-	return &c.App.Main
-}
+func (c *MetricsPanel) st(cmp bool) *heatState { return c.View.Pane(cmp) }
 
 // Show reports whether a pane has a map.
 func (c *MetricsPanel) Show(cmp bool) bool {
-	if cmp && c.App.CompareMode == CompareOff {
+	if cmp && c.View.CompareMode == CompareOff {
 		return false
 	}
 	return c.st(cmp).Map != nil
@@ -24,13 +21,13 @@ func (c *MetricsPanel) Show(cmp bool) bool {
 // Head names a pane's column.
 func (c *MetricsPanel) Head(cmp bool) string {
 	st := c.st(cmp)
-	if c.App.CompareMode == CompareBeforeAfter {
+	if c.View.CompareMode == CompareBeforeAfter {
 		if st.Model == "original" {
 			return "before"
 		}
 		return "after"
 	}
-	return MethodLabel(st.Method)
+	return c.Session.MethodLabel(st.Method)
 }
 
 func (c *MetricsPanel) ok(cmp bool) bool { st := c.st(cmp); return st.Map != nil && st.AgreeOK }

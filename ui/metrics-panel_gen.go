@@ -29,7 +29,7 @@ func (c *MetricsPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		vgn.SetInnerHTML(vugu.HTML("Agreement with your mask"))
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
-		if c.App.MaskArea == 0 {
+		if c.Mask.Area == 0 {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "muted small"}}}
 			vgparent.AppendChild(vgn)
 			{
@@ -51,7 +51,7 @@ func (c *MetricsPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
-		if c.App.MaskArea > 0 {
+		if c.Mask.Area > 0 {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "table", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "metrics"}}}
 			vgparent.AppendChild(vgn)
 			{
@@ -161,7 +161,7 @@ func (c *MetricsPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
-		if c.App.MaskArea > 0 {
+		if c.Mask.Area > 0 {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "muted small"}}}
 			vgparent.AppendChild(vgn)
 			{
@@ -171,12 +171,12 @@ func (c *MetricsPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "mask-area"}}}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(itoa(c.App.MaskArea))
+				vgn.SetInnerHTML(itoa(c.Mask.Area))
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: " of "}
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute(nil)}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(itoa(c.App.Model.W * c.App.Model.H))
+				vgn.SetInnerHTML(itoa(c.Session.Model.W * c.Session.Model.H))
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: " model pixels."}
 				vgparent.AppendChild(vgn)
 			}

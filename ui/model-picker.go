@@ -1,12 +1,17 @@
 package ui
 
-import "saliencyexplorer/wasm/protocol"
+import (
+	"github.com/vugu/vugu"
+
+	"saliencyexplorer/wasm/protocol"
+)
 
 // ModelPicker is the header's model chip: it names the current model and
 // opens a menu of every shipped model (grouped by data set, with their test
 // AUC and saliency IoU) and the model the user loaded, if any.
 type ModelPicker struct {
-	App *App
+	Session *Session
+	Do      ModelActions
 }
 
 // ModelGroup is one data set's models in the menu.
@@ -17,21 +22,21 @@ type ModelGroup struct {
 
 // Toggle opens or closes the menu.
 func (c *ModelPicker) Toggle() {
-	if c.App.EngineState != "ready" {
+	if c.Session.EngineState != EngineReady {
 		return
 	}
-	c.App.PickerOpen = !c.App.PickerOpen
+	c.Session.PickerOpen = !c.Session.PickerOpen
 }
 
 // Groups returns the models by data set: shipped models in manifest order,
 // then the user's own under "Your models".
 func (c *ModelPicker) Groups() []ModelGroup {
-	return groupModels(c.App.Models)
+	return groupModels(c.Session.Models, c.Session.DatasetTitle)
 }
 
-// groupModels groups models by data set, keeping their order; models not
-// shipped with the site go last, in their own group.
-func groupModels(models []protocol.ModelInfo) []ModelGroup {
+// groupModels groups models by data set, titled by title, keeping their
+// order; models not shipped with the site go last, in their own group.
+func groupModels(models []protocol.ModelInfo, title func(dataset string) string) []ModelGroup {
 	var groups []ModelGroup
 	idx := map[string]int{}
 	var own []protocol.ModelInfo
@@ -44,7 +49,7 @@ func groupModels(models []protocol.ModelInfo) []ModelGroup {
 		if !ok {
 			i = len(groups)
 			idx[m.Dataset] = i
-			groups = append(groups, ModelGroup{Dataset: m.Dataset, Title: DatasetTitle(m.Dataset)})
+			groups = append(groups, ModelGroup{Dataset: m.Dataset, Title: title(m.Dataset)})
 		}
 		groups[i].Models = append(groups[i].Models, m)
 	}
@@ -56,7 +61,7 @@ func groupModels(models []protocol.ModelInfo) []ModelGroup {
 
 // RowClass marks the current model.
 func (c *ModelPicker) RowClass(m protocol.ModelInfo) string {
-	if m.Key == c.App.Model.Key {
+	if m.Key == c.Session.Model.Key {
 		return "picker-opt current"
 	}
 	return "picker-opt"
@@ -68,4 +73,19 @@ func (c *ModelPicker) ScoreSet(m protocol.ModelInfo) string {
 		return "nothing yet (no test data in the browser)"
 	}
 	return m.ScoreSet
+}
+
+// OnFiles loads the model files chosen in the menu.
+func (c *ModelPicker) OnFiles(e vugu.DOMEvent) { withFiles(e, c.Do.OpenFiles) }
+
+// TunedRows returns the models of a group that have a fine-tuned copy
+// with measured scores, for a row each under the group.
+func (c *ModelPicker) TunedRows(g ModelGroup) []protocol.ModelInfo {
+	var out []protocol.ModelInfo
+	for _, m := range g.Models {
+		if _, ok := c.Session.Tuned(m.Key); ok {
+			out = append(out, m)
+		}
+	}
+	return out
 }

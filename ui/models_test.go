@@ -64,17 +64,18 @@ func TestGroupModels(t *testing.T) {
 		{Key: "phantom-rrr", Dataset: "phantom", Source: "shipped"},
 		{Key: protocol.UserModelKey, Dataset: "phantom", Source: "file"},
 	}
-	g := groupModels(models)
+	s := engineSession()
+	s.Models = models
+	g := groupModels(models, s.DatasetTitle)
 	if len(g) != 3 || g[0].Title != "Phantom chest films" || len(g[0].Models) != 2 || g[0].Models[1].Key != "phantom-rrr" ||
 		g[1].Dataset != "crosses" || g[2].Title != "Your loaded model" || g[2].Models[0].Key != protocol.UserModelKey {
 		t.Errorf("groups %+v", g)
 	}
-	a := &App{Models: models}
-	if got := strings.Join(a.Datasets(), ","); got != "phantom,crosses" {
+	if got := strings.Join(s.Datasets(), ","); got != "phantom,crosses" {
 		t.Errorf("Datasets = %s", got)
 	}
 	for _, m := range models {
-		if ModelBlurb(m) == "" {
+		if s.ModelBlurb(m) == "" {
 			t.Errorf("no blurb for %+v", m)
 		}
 	}

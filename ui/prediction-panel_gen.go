@@ -29,7 +29,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		vgn.SetInnerHTML(vugu.HTML("Prediction"))
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
-		if c.App.Pic == nil {
+		if c.View.Pic == nil {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "muted"}}}
 			vgparent.AppendChild(vgn)
 			{
@@ -41,7 +41,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
-		if c.App.Pic != nil {
+		if c.View.Pic != nil {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute(nil)}
 			vgparent.AppendChild(vgn)
 			{
@@ -51,7 +51,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "pic-name"}}}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(c.App.Pic.Name)
+				vgn.SetInnerHTML(c.View.Pic.Name)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "pred-model muted small"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "prediction-model"}}}
@@ -63,16 +63,16 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgparent.AppendChild(vgn)
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "b", Attr: []vugu.VGAttribute(nil)}
 					vgparent.AppendChild(vgn)
-					vgn.SetInnerHTML(c.App.Model.Name)
+					vgn.SetInnerHTML(c.Session.Model.Name)
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: " "}
 					vgparent.AppendChild(vgn)
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute(nil)}
 					vgparent.AppendChild(vgn)
-					vgn.SetInnerHTML("(" + MethodName(c.App.Model.Method) + ")")
+					vgn.SetInnerHTML("(" + c.Session.ObjectiveLabel(c.Session.Model.Method) + ")")
 				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 				vgparent.AppendChild(vgn)
-				if c.App.Pic.Real {
+				if c.View.Pic.Real {
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "muted small"}}}
 					vgparent.AppendChild(vgn)
 					{
@@ -84,7 +84,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 				vgparent.AppendChild(vgn)
-				if c.App.Pic.Sample {
+				if c.View.Pic.Sample {
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "truth"}}}
 					vgparent.AppendChild(vgn)
 					{
@@ -94,12 +94,12 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgparent.AppendChild(vgn)
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "b", Attr: []vugu.VGAttribute(nil)}
 						vgparent.AppendChild(vgn)
-						vgn.SetInnerHTML(c.App.ClassName(c.App.Pic.Label))
+						vgn.SetInnerHTML(c.Session.ClassName(c.View.Pic.Label))
 					}
 				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 				vgparent.AppendChild(vgn)
-				if c.App.CurrentUserImage() != nil {
+				if c.Library.Current(c.View.Pic) != nil {
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "label", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "truth"}}}
 					vgparent.AppendChild(vgn)
 					{
@@ -111,7 +111,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgparent.AppendChild(vgn)
 						vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 							EventType: "change",
-							Func:      func(event vugu.DOMEvent) { c.App.SetLabel(c.Atoi(event.PropString("target", "value"))) },
+							Func:      func(event vugu.DOMEvent) { c.Do.SetLabel(c.Atoi(event.PropString("target", "value"))) },
 							// TODO: implement capture, etc. mostly need to decide syntax
 						})
 						{
@@ -122,7 +122,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "option", Attr: []vugu.VGAttribute{{Namespace: "", Key: "value", Val: "-1"}}}
 							vgparent.AppendChild(vgn)
 							{
-								b, err := vjson.Marshal(c.App.Pic.Label < 0)
+								b, err := vjson.Marshal(c.View.Pic.Label < 0)
 								if err != nil {
 									panic(err)
 								}
@@ -136,7 +136,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							}
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n                "}
 							vgparent.AppendChild(vgn)
-							for i, name := range c.App.Model.Classes {
+							for i, name := range c.Session.Model.Classes {
 								var vgiterkey interface{} = i
 								_ = vgiterkey
 								i := i
@@ -147,7 +147,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								vgparent.AppendChild(vgn)
 								vgn.AddAttrInterface("value", i)
 								{
-									b, err := vjson.Marshal(c.App.Pic.Label == i)
+									b, err := vjson.Marshal(c.View.Pic.Label == i)
 									if err != nil {
 										panic(err)
 									}
@@ -164,7 +164,14 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 				vgparent.AppendChild(vgn)
-				if len(c.App.Probs) == 0 {
+				if c.Warning() != "" {
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "ood-warning"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "ood-warning"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "note"}}}
+					vgparent.AppendChild(vgn)
+					vgn.SetInnerHTML(c.Warning())
+				}
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+				vgparent.AppendChild(vgn)
+				if len(c.View.Probs) == 0 {
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "muted"}}}
 					vgparent.AppendChild(vgn)
 					{
@@ -178,7 +185,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 				vgparent.AppendChild(vgn)
-				if len(c.App.Probs) > 0 {
+				if len(c.View.Probs) > 0 {
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "probs"}}}
 					vgparent.AppendChild(vgn)
 					{
@@ -186,13 +193,18 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						_ = vgparent
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 						vgparent.AppendChild(vgn)
-						for i, name := range c.App.Model.Classes {
+						if len(c.Rows()) < len(c.Session.Model.Classes) {
+							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "muted small"}}}
+							vgparent.AppendChild(vgn)
+							vgn.SetInnerHTML("The " + itoa(len(c.Rows())) + " most probable of " + itoa(len(c.Session.Model.Classes)) + " classes:")
+						}
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+						vgparent.AppendChild(vgn)
+						for _, i := range c.Rows() {
 							var vgiterkey interface{} = i
 							_ = vgiterkey
 							i := i
 							_ = i
-							name := name
-							_ = name
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute(nil)}
 							vgparent.AppendChild(vgn)
 							vgn.AddAttrInterface("class", c.RowClass(i))
@@ -208,8 +220,8 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 									_ = vgparent
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute(nil)}
 									vgparent.AppendChild(vgn)
-									vgn.SetInnerHTML(name)
-									if c.App.PredictedClass() == i {
+									vgn.SetInnerHTML(c.Session.ClassName(i))
+									if c.Predicted() == i {
 										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "pred-badge"}}}
 										vgparent.AppendChild(vgn)
 										{
@@ -222,7 +234,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								}
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n                "}
 								vgparent.AppendChild(vgn)
-								for k, p := range c.App.Probs {
+								for k, p := range c.View.Probs {
 									var vgiterkey interface{} = k
 									_ = vgiterkey
 									k := k
@@ -236,7 +248,7 @@ func (c *PredictionPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 										_ = vgparent
 										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n                    "}
 										vgparent.AppendChild(vgn)
-										if len(c.App.Probs) > 1 {
+										if len(c.View.Probs) > 1 {
 											vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "prob-model"}}}
 											vgparent.AppendChild(vgn)
 											vgn.SetInnerHTML(c.ModelShort(k))

@@ -5,7 +5,9 @@ import "strconv"
 // SaliencyPanel chooses the saliency method, class, colours and the
 // side-by-side comparison.
 type SaliencyPanel struct {
-	App *App
+	View    *View
+	Session *Session
+	Do      SaliencyActions
 }
 
 // SetClass sets the explained class from a select's value.
@@ -14,5 +16,5 @@ func (c *SaliencyPanel) SetClass(v string) {
 	if err != nil {
 		i = -1
 	}
-	c.App.SetClass(i)
+	c.Do.SetClass(i)
 }

@@ -17,7 +17,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 	var vgiterkey interface{}
 	_ = vgiterkey
 	var vgn *vugu.VGNode
-	vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "section", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "panel"}}}
+	vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "section", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "panel saliency-panel"}}}
 	vgout.Out = append(vgout.Out, vgn) // root for output
 	{
 		vgparent := vgn
@@ -40,7 +40,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "change",
-				Func:      func(event vugu.DOMEvent) { c.App.SetMethod(event.PropString("target", "value")) },
+				Func:      func(event vugu.DOMEvent) { c.Do.SetMethod(event.PropString("target", "value")) },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -48,7 +48,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				_ = vgparent
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 				vgparent.AppendChild(vgn)
-				for _, m := range SaliencyMethods {
+				for _, m := range c.Session.Methods() {
 					var vgiterkey interface{} = m.ID
 					_ = vgiterkey
 					m := m
@@ -57,7 +57,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgparent.AppendChild(vgn)
 					vgn.AddAttrInterface("value", m.ID)
 					{
-						b, err := vjson.Marshal(c.App.Method == m.ID)
+						b, err := vjson.Marshal(c.View.Method == m.ID)
 						if err != nil {
 							panic(err)
 						}
@@ -75,7 +75,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		vgparent.AppendChild(vgn)
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "help"}}}
 		vgparent.AppendChild(vgn)
-		vgn.SetInnerHTML(c.App.MethodHelp())
+		vgn.SetInnerHTML(c.Session.MethodHelp(c.View.Method))
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "label", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "field"}}}
@@ -100,16 +100,16 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "option", Attr: []vugu.VGAttribute{{Namespace: "", Key: "value", Val: "-1"}}}
 				vgparent.AppendChild(vgn)
 				{
-					b, err := vjson.Marshal(c.App.Class < 0)
+					b, err := vjson.Marshal(c.View.Class < 0)
 					if err != nil {
 						panic(err)
 					}
 					vgn.Prop = append(vgn.Prop, vugu.VGProperty{Key: "selected", JSONVal: vjson.RawMessage(b)})
 				}
-				vgn.SetInnerHTML("predicted (" + c.App.ClassName(c.App.PredictedClass()) + ")")
+				vgn.SetInnerHTML("predicted (" + c.Session.ClassName(c.View.PredictedClass(c.Session.HasTuned)) + ")")
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 				vgparent.AppendChild(vgn)
-				for i, name := range c.App.Model.Classes {
+				for i, name := range c.Session.Model.Classes {
 					var vgiterkey interface{} = i
 					_ = vgiterkey
 					i := i
@@ -120,7 +120,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgparent.AppendChild(vgn)
 					vgn.AddAttrInterface("value", i)
 					{
-						b, err := vjson.Marshal(c.App.Class == i)
+						b, err := vjson.Marshal(c.View.Class == i)
 						if err != nil {
 							panic(err)
 						}
@@ -146,7 +146,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "range"}, vugu.VGAttribute{Namespace: "", Key: "min", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "max", Val: "1"}, vugu.VGAttribute{Namespace: "", Key: "step", Val: "0.05"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "heat-opacity"}}}
 			vgparent.AppendChild(vgn)
 			{
-				b, err := vjson.Marshal(c.App.Opacity)
+				b, err := vjson.Marshal(c.View.Opacity)
 				if err != nil {
 					panic(err)
 				}
@@ -154,7 +154,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			}
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "input",
-				Func:      func(event vugu.DOMEvent) { c.App.SetOpacity(event.PropFloat64("target", "valueAsNumber")) },
+				Func:      func(event vugu.DOMEvent) { c.Do.SetOpacity(event.PropFloat64("target", "valueAsNumber")) },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
@@ -173,7 +173,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "change",
-				Func:      func(event vugu.DOMEvent) { c.App.SetColormap(Colormap(event.PropString("target", "value"))) },
+				Func:      func(event vugu.DOMEvent) { c.Do.SetColormap(Colormap(event.PropString("target", "value"))) },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -190,7 +190,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgparent.AppendChild(vgn)
 					vgn.AddAttrInterface("value", string(cm))
 					{
-						b, err := vjson.Marshal(c.App.Cmap == cm)
+						b, err := vjson.Marshal(c.View.Cmap == cm)
 						if err != nil {
 							panic(err)
 						}
@@ -217,7 +217,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "change",
-				Func:      func(event vugu.DOMEvent) { c.App.SetCompare(event.PropString("target", "value")) },
+				Func:      func(event vugu.DOMEvent) { c.Do.SetCompare(event.PropString("target", "value")) },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -228,7 +228,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "option", Attr: []vugu.VGAttribute{{Namespace: "", Key: "value", Val: "off"}}}
 				vgparent.AppendChild(vgn)
 				{
-					b, err := vjson.Marshal(c.App.CompareMode == "off")
+					b, err := vjson.Marshal(c.View.CompareMode == "off")
 					if err != nil {
 						panic(err)
 					}
@@ -245,7 +245,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "option", Attr: []vugu.VGAttribute{{Namespace: "", Key: "value", Val: "method"}}}
 				vgparent.AppendChild(vgn)
 				{
-					b, err := vjson.Marshal(c.App.CompareMode == "method")
+					b, err := vjson.Marshal(c.View.CompareMode == "method")
 					if err != nil {
 						panic(err)
 					}
@@ -261,9 +261,9 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "option", Attr: []vugu.VGAttribute{{Namespace: "", Key: "value", Val: "before-after"}}}
 				vgparent.AppendChild(vgn)
-				vgn.AddAttrInterface("disabled", !c.App.HasTuned)
+				vgn.AddAttrInterface("disabled", !c.Session.HasTuned)
 				{
-					b, err := vjson.Marshal(c.App.CompareMode == "before-after")
+					b, err := vjson.Marshal(c.View.CompareMode == "before-after")
 					if err != nil {
 						panic(err)
 					}
@@ -283,7 +283,68 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
-		if c.App.CompareMode == "method" {
+		if c.View.CompareMode != "off" {
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "label", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "field"}, vugu.VGAttribute{Namespace: "", Key: "title", Val: "Both maps on one colour scale show which is stronger; a scale each shows each map's pattern"}}}
+			vgparent.AppendChild(vgn)
+			{
+				vgparent := vgn
+				_ = vgparent
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "Colour scale\n        "}
+				vgparent.AppendChild(vgn)
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "select", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "colour-scale"}}}
+				vgparent.AppendChild(vgn)
+				vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
+					EventType: "change",
+					Func:      func(event vugu.DOMEvent) { c.Do.SetSharedScale(event.PropString("target", "value") == "shared") },
+					// TODO: implement capture, etc. mostly need to decide syntax
+				})
+				{
+					vgparent := vgn
+					_ = vgparent
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+					vgparent.AppendChild(vgn)
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "option", Attr: []vugu.VGAttribute{{Namespace: "", Key: "value", Val: "own"}}}
+					vgparent.AppendChild(vgn)
+					{
+						b, err := vjson.Marshal(!c.View.SharedScale)
+						if err != nil {
+							panic(err)
+						}
+						vgn.Prop = append(vgn.Prop, vugu.VGProperty{Key: "selected", JSONVal: vjson.RawMessage(b)})
+					}
+					{
+						vgparent := vgn
+						_ = vgparent
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "each pane its own"}
+						vgparent.AppendChild(vgn)
+					}
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+					vgparent.AppendChild(vgn)
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "option", Attr: []vugu.VGAttribute{{Namespace: "", Key: "value", Val: "shared"}}}
+					vgparent.AppendChild(vgn)
+					{
+						b, err := vjson.Marshal(c.View.SharedScale)
+						if err != nil {
+							panic(err)
+						}
+						vgn.Prop = append(vgn.Prop, vugu.VGProperty{Key: "selected", JSONVal: vjson.RawMessage(b)})
+					}
+					{
+						vgparent := vgn
+						_ = vgparent
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "shared by both panes"}
+						vgparent.AppendChild(vgn)
+					}
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+					vgparent.AppendChild(vgn)
+				}
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
+				vgparent.AppendChild(vgn)
+			}
+		}
+		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
+		vgparent.AppendChild(vgn)
+		if c.View.CompareMode == "method" {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "label", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "field"}}}
 			vgparent.AppendChild(vgn)
 			{
@@ -295,7 +356,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 					EventType: "change",
-					Func:      func(event vugu.DOMEvent) { c.App.SetCompareMethod(event.PropString("target", "value")) },
+					Func:      func(event vugu.DOMEvent) { c.Do.SetCompareMethod(event.PropString("target", "value")) },
 					// TODO: implement capture, etc. mostly need to decide syntax
 				})
 				{
@@ -303,7 +364,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					_ = vgparent
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 					vgparent.AppendChild(vgn)
-					for _, m := range SaliencyMethods {
+					for _, m := range c.Session.Methods() {
 						var vgiterkey interface{} = m.ID
 						_ = vgiterkey
 						m := m
@@ -312,7 +373,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgparent.AppendChild(vgn)
 						vgn.AddAttrInterface("value", m.ID)
 						{
-							b, err := vjson.Marshal(c.App.CompareMethod == m.ID)
+							b, err := vjson.Marshal(c.View.CompareMethod == m.ID)
 							if err != nil {
 								panic(err)
 							}

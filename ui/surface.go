@@ -428,3 +428,21 @@ func (s *Surface) ReplaceImage(src js.Value, w, h int) bool {
 	cctx.Call("drawImage", s.main.img, 0, 0)
 	return true
 }
+
+// ZoomPercent is the zoom shown in the toolbar.
+func (s *Surface) ZoomPercent() string {
+	if s == nil {
+		return "100 %"
+	}
+	return itoa(int(s.Zoom*100+0.5)) + " %"
+}
+
+// Layers returns the image and heat map canvases of the main or the
+// comparison pane (for drawing a figure).
+func (s *Surface) Layers(cmp bool) (img, heat js.Value) {
+	p := s.main
+	if cmp {
+		p = s.cmp
+	}
+	return p.img, p.heat
+}

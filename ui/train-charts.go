@@ -2,5 +2,5 @@ package ui
 
 // TrainCharts shows one chart per training measure, one point per epoch.
 type TrainCharts struct {
-	App *App
+	Train *Trainer
 }

@@ -34,7 +34,7 @@ func (c *TrainCharts) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgin.BuildEnv.WireComponent(vgcomp)
 			}
 			vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
-			vgcomp.App = c.App
+			vgcomp.Train = c.Train
 			vgcomp.Title = "Training loss"
 			vgcomp.Kind = "loss"
 			vgout.Components = append(vgout.Components, vgcomp)
@@ -53,7 +53,7 @@ func (c *TrainCharts) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgin.BuildEnv.WireComponent(vgcomp)
 			}
 			vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
-			vgcomp.App = c.App
+			vgcomp.Train = c.Train
 			vgcomp.Unit = true
 			vgcomp.Title = "Accuracy"
 			vgcomp.Kind = "accuracy"
@@ -73,7 +73,7 @@ func (c *TrainCharts) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgin.BuildEnv.WireComponent(vgcomp)
 			}
 			vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
-			vgcomp.App = c.App
+			vgcomp.Train = c.Train
 			vgcomp.Unit = true
 			vgcomp.Title = "ROC AUC"
 			vgcomp.Kind = "auc"
@@ -93,7 +93,7 @@ func (c *TrainCharts) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgin.BuildEnv.WireComponent(vgcomp)
 			}
 			vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
-			vgcomp.App = c.App
+			vgcomp.Train = c.Train
 			vgcomp.Unit = true
 			vgcomp.Title = "Saliency on the masks"
 			vgcomp.Kind = "iou"

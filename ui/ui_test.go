@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"image/color"
 	"math"
 	"strings"
@@ -135,6 +138,17 @@ func TestMaskPNGRoundTrip(t *testing.T) {
 	if _, err := DecodeMaskPNG(b[:len(b)/2], rw, rh); err == nil {
 		t.Errorf("DecodeMaskPNG accepted a truncated PNG")
 	}
+	// A bomb's header (8192² 16-bit RGBA, no pixel data) is refused as too
+	// large before decoding, not as damaged after trying (issue #10).
+	var hdr bytes.Buffer
+	hdr.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := append([]byte("IHDR"), 0, 0, 0x20, 0, 0, 0, 0x20, 0, 16, 6, 0, 0, 0)
+	binary.Write(&hdr, binary.BigEndian, uint32(13))
+	hdr.Write(ihdr)
+	binary.Write(&hdr, binary.BigEndian, crc32.ChecksumIEEE(ihdr))
+	if _, err := DecodeMaskPNG(hdr.Bytes(), rw, rh); err == nil || !strings.Contains(err.Error(), "too large: 8192×8192 pixels of 8 bytes need 512 MB") {
+		t.Errorf("DecodeMaskPNG of an 8192² RGBA64 header: %v", err)
+	}
 }
 
 func TestOutline(t *testing.T) {
@@ -188,23 +202,40 @@ func TestBaseName(t *testing.T) {
 	}
 }
 
-func TestTrainSettingsFollowDataset(t *testing.T) {
-	a := &App{TrainMethod: "rrr", Lambda: 10}
-	a.Dataset.LR, a.Dataset.Lambda = 3e-3, map[string]float64{"rrr": 1, "gradmask": 1}
-	a.useDatasetSettings()
-	if a.LR != 3e-3 || a.Lambda != 1 {
-		t.Errorf("after a data set change: LR %v, λ %v; want the data set's 0.003 and 1", a.LR, a.Lambda)
+// FuzzDecodeMaskPNG checks DecodeMaskPNG's contract on arbitrary bytes
+// (the mask import reads the user's files): an error and no mask, or a
+// raster of the requested size holding 0 or 255.
+func FuzzDecodeMaskPNG(f *testing.F) {
+	a := make([]byte, 6*4)
+	for i := range a {
+		if i%5 < 2 {
+			a[i] = 255
+		}
 	}
-	a.SetTrainMethod("actdiff") // not suggested by this data set: the default
-	if a.Lambda != defaultLambda["actdiff"] {
-		t.Errorf("ActDiff λ %v, want the default %v", a.Lambda, defaultLambda["actdiff"])
+	for _, size := range [][2]int{{6, 4}, {3, 2}, {12, 8}} {
+		b, err := EncodeMaskPNG(a, 6, 4, size[0], size[1])
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, uint8(6), uint8(4))
 	}
-	a.SetTrainMethod("gradmask")
-	if a.Lambda != 1 {
-		t.Errorf("GradMask λ %v, want the data set's 1", a.Lambda)
-	}
-	a.SetTrainMethod("baseline") // no penalty: λ stays
-	if a.Lambda != 1 || a.TrainMethod != "baseline" {
-		t.Errorf("baseline: method %q, λ %v", a.TrainMethod, a.Lambda)
-	}
+	f.Add([]byte("\x89PNG\r\n\x1a\n"), uint8(1), uint8(1))
+	f.Fuzz(func(t *testing.T, b []byte, rw, rh uint8) {
+		w, h := int(rw%64)+1, int(rh%64)+1
+		m, err := DecodeMaskPNG(b, w, h)
+		if err != nil {
+			if m != nil {
+				t.Fatalf("a mask with the error %v", err)
+			}
+			return
+		}
+		if len(m) != w*h {
+			t.Fatalf("%d mask bytes for %d×%d", len(m), w, h)
+		}
+		for i, v := range m {
+			if v != 0 && v != 255 {
+				t.Fatalf("mask byte %d is %d", i, v)
+			}
+		}
+	})
 }

@@ -9,23 +9,32 @@ import (
 // Viewer hosts the canvases of the Surface (image, heat map, mask) and
 // shows the colour bar and the progress of slow maps.
 type Viewer struct {
-	App *App
+	View    *View
+	Session *Session
+	Library *Library // the DICOM windows the user chose
+	Surface *Surface
+	Do      ViewerActions
 }
 
 // BusyText says which map is being computed.
 func (c *Viewer) BusyText() string {
-	st := &c.App.Main
+	st := &c.View.Main
 	if !st.Busy {
-		st = &c.App.Cmp
+		st = &c.View.Cmp
 	}
-	return "Computing " + MethodLabel(st.Method) + "…"
+	return "Computing " + c.Session.MethodLabel(st.Want) + "…"
+}
+
+// BlankNote explains a blank map, or is "".
+func (c *Viewer) BlankNote() string {
+	return c.View.BlankNote(c.Session.ClassName(c.View.Main.Class), c.Session)
 }
 
 // Progress is the computing map's progress in [0, 1].
 func (c *Viewer) Progress() float64 {
-	st := &c.App.Main
+	st := &c.View.Main
 	if !st.Busy {
-		st = &c.App.Cmp
+		st = &c.View.Cmp
 	}
 	if st.Total == 0 {
 		return 0
@@ -35,15 +44,15 @@ func (c *Viewer) Progress() float64 {
 
 // MaxText is the value at the top of the colour bar.
 func (c *Viewer) MaxText() string {
-	if c.App.Main.Map == nil {
+	if c.View.Main.Map == nil {
 		return "max"
 	}
-	return fmt.Sprintf("%.3g", c.App.Main.Scale.Hi)
+	return fmtG(c.View.DrawScale(false).Hi)
 }
 
 // Caption describes the image and the map.
 func (c *Viewer) Caption() string {
-	p := c.App.Pic
+	p := c.View.Pic
 	if p == nil {
 		return ""
 	}
@@ -62,11 +71,11 @@ func (c *Viewer) Caption() string {
 		}
 		parts = append(parts, kind)
 	}
-	if p.Width != c.App.Model.W || p.Height != c.App.Model.H {
-		parts = append(parts, fmt.Sprintf("model sees %d×%d", c.App.Model.W, c.App.Model.H))
+	if p.Width != c.Session.Model.W || p.Height != c.Session.Model.H {
+		parts = append(parts, fmt.Sprintf("model sees %d×%d", c.Session.Model.W, c.Session.Model.H))
 	}
-	if st := c.App.Main; st.Map != nil && st.Info.Millis > 0 {
-		parts = append(parts, fmt.Sprintf("class “%s”, %.0f ms", c.App.ClassName(st.Class), st.Info.Millis))
+	if st := c.View.Main; st.Map != nil && st.Info.Millis > 0 {
+		parts = append(parts, fmt.Sprintf("class “%s”, %.0f ms", c.Session.ClassName(st.Class), st.Info.Millis))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -74,36 +83,36 @@ func (c *Viewer) Caption() string {
 // SetCenter changes the DICOM window centre.
 func (c *Viewer) SetCenter(v string) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || c.App.Pic == nil || c.App.Pic.Dicom == nil {
-		c.App.Error = "The window centre must be a number."
+	if err != nil || c.View.Pic == nil || c.View.Pic.Dicom == nil {
+		c.Do.ShowError("The window centre must be a number.")
 		return
 	}
-	c.App.SetWindow(f, c.App.Pic.Dicom.WindowWidth)
+	c.Do.SetWindow(f, c.View.Pic.Dicom.WindowWidth)
 }
 
 // SetWidth changes the DICOM window width.
 func (c *Viewer) SetWidth(v string) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || c.App.Pic == nil || c.App.Pic.Dicom == nil {
-		c.App.Error = "The window width must be a number of at least 1."
+	if err != nil || c.View.Pic == nil || c.View.Pic.Dicom == nil {
+		c.Do.ShowError("The window width must be a number of at least 1.")
 		return
 	}
-	c.App.SetWindow(c.App.Pic.Dicom.WindowCenter, f)
+	c.Do.SetWindow(c.View.Pic.Dicom.WindowCenter, f)
 }
 
 // WindowChanged reports whether the user changed the file's window.
 func (c *Viewer) WindowChanged() bool {
-	p := c.App.Pic
+	p := c.View.Pic
 	if p == nil || p.Dicom == nil {
 		return false
 	}
-	_, ok := c.App.windows[p.Key]
+	_, _, ok := c.Library.Window(p.Key)
 	return ok
 }
 
 // WindowNote says where the window comes from.
 func (c *Viewer) WindowNote() string {
-	d := c.App.Pic.Dicom
+	d := c.View.Pic.Dicom
 	switch {
 	case c.WindowChanged():
 		return "your window"
@@ -111,4 +120,25 @@ func (c *Viewer) WindowNote() string {
 		return "from the file"
 	}
 	return "the image's full range (the file names no window)"
+}
+
+// WindowText formats the current window's centre or width for its input.
+func (c *Viewer) WindowText(width bool) string {
+	if !c.View.WindowShown() {
+		return ""
+	}
+	v := c.View.Pic.Dicom.WindowCenter
+	if width {
+		v = c.View.Pic.Dicom.WindowWidth
+	}
+	return trimFloat(v)
+}
+
+func trimFloat(v float64) string {
+	s := fmt.Sprintf("%.2f", v)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		s = "0"
+	}
+	return s
 }

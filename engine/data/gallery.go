@@ -68,6 +68,9 @@ func DecodeGallery(b []byte) (*Set, error) {
 	if msk.Shape[0] != n || msk.Shape[1] != h || msk.Shape[2] != w || lab.Shape[0] != n {
 		return nil, fmt.Errorf("data: gallery shapes disagree: images %v, masks %v, labels %v", img.Shape, msk.Shape, lab.Shape)
 	}
+	if n == 0 {
+		return nil, fmt.Errorf("data: gallery holds no images")
+	}
 	var classes []string
 	if err := json.Unmarshal([]byte(md["classes"]), &classes); err != nil {
 		return nil, fmt.Errorf("data: gallery class names: %w", err)

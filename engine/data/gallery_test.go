@@ -1,6 +1,7 @@
 package data
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -47,6 +48,7 @@ func TestGalleryRejects(t *testing.T) {
 	}{
 		{"empty", nil, "safetensors"},
 		{"truncated", good[:len(good)-4], "safetensors"},
+		{"no images", func() []byte { b, _ := EncodeGallery(set.Subset(nil)); return b }(), "no images"},
 	} {
 		if _, err := DecodeGallery(tc.b); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", tc.name, err, tc.want)
@@ -55,4 +57,42 @@ func TestGalleryRejects(t *testing.T) {
 	if _, err := EncodeGallery(bad); err == nil {
 		t.Error("EncodeGallery accepted a label out of range")
 	}
+}
+
+// FuzzDecodeGallery checks DecodeGallery's contract on arbitrary bytes: an
+// error and no set, or a set that validates and encodes back to a gallery
+// that decodes to the same set.
+func FuzzDecodeGallery(f *testing.F) {
+	sp, err := Crosses(CrossesConfig{Size: 12, NTrain: 1, NValid: 1, NTest: 3, Seed: 4})
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, err := EncodeGallery(sp.Test)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	empty, _ := EncodeGallery(sp.Test.Subset(nil))
+	f.Add(empty)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := DecodeGallery(b)
+		if err != nil {
+			if s != nil {
+				t.Fatalf("a set with the error %v", err)
+			}
+			return
+		}
+		if err := s.Validate(); err != nil {
+			t.Fatalf("DecodeGallery returned an invalid set: %v", err)
+		}
+		again, err := EncodeGallery(s)
+		if err != nil {
+			t.Fatalf("re-encoding: %v", err)
+		}
+		back, err := DecodeGallery(again)
+		if err != nil || back.Len() != s.Len() || back.C != s.C || back.H != s.H || back.W != s.W || !slices.Equal(back.Labels, s.Labels) || !slices.Equal(back.Images, s.Images) {
+			t.Fatalf("round trip: %v", err)
+		}
+	})
 }

@@ -83,8 +83,20 @@ func TestCorrupt(t *testing.T) {
 		{"no rows", file(ExplicitVRLittleEndian, append(append([]attr{}, img[:3]...), img[4:]...)...), Limits{}, "no Rows", "format"},
 		{"too many pixels", file(ExplicitVRLittleEndian, append(grey(5000, 5000, 16, 16, 0, "MONOCHROME2"), attr{tagPixelData, "OW", []byte{}})...), Limits{}, "the limit is", "limit"},
 		{"MaxPixels", valid, Limits{MaxPixels: 3}, "the limit is 3 pixels", "limit"},
+		{"MaxMemory", valid, Limits{MaxMemory: 47}, "needs 0.0 MB; the limit is 0.0 MB", "limit"},
+		// An RLE frame of a few hundred bytes claiming 4096×4096 RGB pixels
+		// (over 400 MB to decode) is refused from the header.
+		{"RLE colour bomb", file(RLELossless, append([]attr{{tagSamplesPerPixel, "US", us(3)}, {tagPhotometric, "CS", text("RGB")}, {tagRows, "US", us(4096)}, {tagColumns, "US", us(4096)}, {tagBitsAllocated, "US", us(8)}}, encapsulated(rleFrame(make([]byte, 300)))...)...), Limits{}, "4096×4096 image of 3 sample(s) per pixel needs 448.0 MB; the limit is 256.0 MB", "limit"},
 		{"short pixel data", file(ExplicitVRLittleEndian, append(grey(2, 2, 16, 16, 0, "MONOCHROME2"), attr{tagPixelData, "OW", make([]byte, 6)})...), Limits{}, "need 8", "format"},
 		{"frames beyond data", file(ExplicitVRLittleEndian, append(append(grey(2, 2, 16, 16, 0, "MONOCHROME2"), attr{tagNumberOfFrames, "IS", text("2")}), attr{tagPixelData, "OW", make([]byte, 8)})...), Limits{}, "2 frame(s)", "format"},
+		// Issue #10: frameBytes × frames wrapped negative and the length
+		// check passed; the pixel data is the last element, so a zero-length
+		// value slices past its end.
+		{"frame count overflows", file(ExplicitVRLittleEndian, append(append(grey(1, 1, 16, 16, 0, "MONOCHROME2"), attr{tagNumberOfFrames, "IS", text("4611686018427387904")}), attr{tagPixelData, "OW", []byte{}})...), Limits{}, "Number of Frames", "limit"},
+		{"frame count beyond the data", file(ExplicitVRLittleEndian, append(append(grey(1, 1, 16, 16, 0, "MONOCHROME2"), attr{tagNumberOfFrames, "IS", text("1000")}), attr{tagPixelData, "OW", make([]byte, 8)})...), Limits{}, "1000 frame(s)", "format"},
+		// Issue #10: a huge Rescale Slope gave infinite modality values.
+		{"slope overflows", file(ExplicitVRLittleEndian, append(grey(2, 2, 16, 16, 0, "MONOCHROME2"), attr{tagRescaleSlope, "DS", text("1e304")}, attr{tagPixelData, "OW", []byte{0, 0, 1, 0, 2, 0, 3, 0}})...), Limits{}, "beyond", "format"},
+		{"intercept overflows float32", file(ExplicitVRLittleEndian, append(grey(2, 2, 16, 16, 0, "MONOCHROME2"), attr{tagRescaleIntercept, "DS", text("1e39")}, attr{tagPixelData, "OW", make([]byte, 8)})...), Limits{}, "beyond", "format"},
 		{"bits allocated 12", file(ExplicitVRLittleEndian, append(grey(2, 2, 12, 12, 0, "MONOCHROME2"), attr{tagPixelData, "OW", make([]byte, 8)})...), Limits{}, "Bits Allocated is 12", "format"},
 		{"bits stored 17", file(ExplicitVRLittleEndian, append(grey(2, 2, 16, 17, 0, "MONOCHROME2"), attr{tagPixelData, "OW", make([]byte, 8)})...), Limits{}, "Bits Stored is 17", "format"},
 		{"palette colour", file(ExplicitVRLittleEndian, append(grey(2, 2, 8, 8, 0, "PALETTE COLOR"), attr{tagPixelData, "OB", make([]byte, 4)})...), Limits{}, "PALETTE COLOR", "unsupported"},

@@ -16,11 +16,19 @@ import (
 type Limits struct {
 	MaxBytes  int // size of the file, and of a deflated data set once inflated
 	MaxPixels int // rows × columns of a frame
+	// MaxMemory bounds the bytes decoding the first frame needs (its stored
+	// samples, modality values and display values, 8 × samples + 4 bytes
+	// per pixel), checked from the header before decoding: an RLE frame
+	// can expand 64-fold.
+	MaxMemory int
 }
 
-// DefaultLimits returns 64 MiB per file and 4096 × 4096 pixels per frame,
-// enough for a computed radiography chest film.
-func DefaultLimits() Limits { return Limits{MaxBytes: 64 << 20, MaxPixels: 4096 * 4096} }
+// DefaultLimits returns 64 MiB per file, 4096 × 4096 pixels per frame,
+// enough for a computed radiography chest film, and 256 MiB of decoding
+// memory (4096² grey pixels; 2896² colour pixels).
+func DefaultLimits() Limits {
+	return Limits{MaxBytes: 64 << 20, MaxPixels: 4096 * 4096, MaxMemory: 256 << 20}
+}
 
 // FormatError reports bytes that are not a valid DICOM file, or that end
 // early or contradict themselves.
@@ -465,6 +473,9 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 	}
 	if lim.MaxPixels <= 0 {
 		lim.MaxPixels = d.MaxPixels
+	}
+	if lim.MaxMemory <= 0 {
+		lim.MaxMemory = d.MaxMemory
 	}
 	if len(data) == 0 {
 		return nil, formatf("the file is empty")

@@ -73,6 +73,12 @@ func (h *header) format(lim Limits) (pixelFormat, error) {
 		if err != nil || n < 1 {
 			return f, formatf("Number of Frames (0028,0008) is %q, not a positive integer", s)
 		}
+		// A frame holds at least one byte, so a file of MaxBytes cannot
+		// hold more frames; the bound also keeps frames × frame bytes
+		// from overflowing wherever it is computed.
+		if n > lim.MaxBytes {
+			return f, &LimitError{Msg: fmt.Sprintf("Number of Frames (0028,0008) is %d; a file within the %d MB limit cannot hold that many", n, lim.MaxBytes>>20)}
+		}
 		f.frames = n
 	}
 
@@ -81,6 +87,10 @@ func (h *header) format(lim Limits) (pixelFormat, error) {
 	}
 	if f.rows*f.cols > lim.MaxPixels { // both are at most 65535: no overflow
 		return f, &LimitError{Msg: fmt.Sprintf("the image is %d×%d pixels; the limit is %d pixels", f.cols, f.rows, lim.MaxPixels)}
+	}
+	// rows × cols ≤ MaxPixels here, so the product cannot overflow.
+	if need := f.rows * f.cols * (8*max(f.samples, 1) + 4); need > lim.MaxMemory {
+		return f, &LimitError{Msg: fmt.Sprintf("decoding the %d×%d image of %d sample(s) per pixel needs %.1f MB; the limit is %.1f MB", f.cols, f.rows, f.samples, float64(need)/(1<<20), float64(lim.MaxMemory)/(1<<20))}
 	}
 	switch f.bitsAlloc {
 	case 8, 16, 32:
@@ -135,10 +145,14 @@ func (h *header) image(lim Limits) (*Image, error) {
 			return nil, err
 		}
 	default:
-		if need := frameBytes * int64(f.frames); int64(len(h.native)) < need {
-			return nil, formatf("the pixel data has %d bytes; %d frame(s) of %d×%d×%d at %d bits need %d", len(h.native), f.frames, f.cols, f.rows, f.samples, f.bitsAlloc, need)
+		// Compare by division: frameBytes × frames can overflow for a
+		// hostile Number of Frames (issue #10). frameBytes ≥ 1.
+		if int64(len(h.native))/frameBytes < int64(f.frames) {
+			return nil, formatf("the pixel data has %d bytes; %d frame(s) of %d×%d×%d at %d bits need %d bytes each", len(h.native), f.frames, f.cols, f.rows, f.samples, f.bitsAlloc, frameBytes)
 		}
-		raw = nativeSamples(h.native[:frameBytes], n, f.samples, bps, f.planar, h.bo)
+		// A full slice expression: never read past the element into the
+		// rest of the file.
+		raw = nativeSamples(h.native[:frameBytes:frameBytes], n, f.samples, bps, f.planar, h.bo)
 	}
 	im := &Image{
 		Rows: f.rows, Cols: f.cols, Channels: f.samples,
@@ -185,7 +199,13 @@ func (h *header) image(lim Limits) (*Image, error) {
 		if f.signed && r>>(f.bitsStored-1)&1 == 1 {
 			v -= float64(uint64(1) << f.bitsStored)
 		}
+		stored := v
 		v = v*slope + intercept
+		// A huge slope or intercept gives values beyond float32, which
+		// would reach the page as infinite pixels and window (issue #10).
+		if math.Abs(v) > math.MaxFloat32 {
+			return nil, formatf("the stored value %g × Rescale Slope %g + Rescale Intercept %g is %g, beyond the range of pixel values (±3.4e38)", stored, slope, intercept, v)
+		}
 		im.Values[p] = float32(v)
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}

@@ -2,10 +2,13 @@
 // into model input: float32 C×H×W in [0, 1], resized by area averaging to
 // the network's input size.
 //
-// The bytes are untrusted. Decode checks the size limits on the encoded
-// length and, through image.DecodeConfig, on the pixel dimensions before it
-// decodes anything, so a small file claiming a huge image cannot make the
-// engine allocate without bound. Failures are reported as a *FormatError
+// The bytes are untrusted. Decode checks the Limits on the encoded length
+// and, through image.DecodeConfig, on the pixel count and on the memory
+// decoding needs (from the header's pixel format) before it decodes
+// anything, so a small file claiming a huge image (a decompression bomb)
+// cannot make the engine allocate without bound. The standard decoders
+// cannot decode at a reduced size, so such an image is refused with its
+// numbers rather than shrunk while decoding. Failures are reported as a *FormatError
 // (not a readable PNG or JPEG), an *UnsupportedError (readable but of a kind
 // not handled) or a *LimitError (too large); each message can be shown to the
 // user as is.

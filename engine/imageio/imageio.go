@@ -5,16 +5,53 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"io"
 )
 
-// Limits on the images Decode accepts.
+// Hard limits on the images Decode accepts, whatever the Limits.
 const (
 	MaxBytes = 40 << 20 // encoded file size
 	MaxSide  = 8192     // width and height, in pixels
 )
+
+// Limits bound what Decode accepts, checked from the file's header before
+// any pixel is decoded, so that a small file claiming a huge image (a
+// decompression bomb: 8192² 16-bit RGBA pixels fit in a 536 KB PNG)
+// cannot make the engine allocate without bound. Zero fields take the
+// values of DefaultLimits; a field above the hard limit (MaxBytes) is
+// lowered to it.
+type Limits struct {
+	MaxBytes  int // encoded file size
+	MaxPixels int // width × height
+	// MaxMemory bounds the bytes decoding needs: the decoded image (its
+	// pixel format's bytes per pixel, from the header) plus one float32
+	// plane per output channel at the original size.
+	MaxMemory int
+}
+
+// DefaultLimits returns 40 MB per file, 25 megapixels (a 5000 × 5000
+// image, larger than a digital mammogram) and 320 MiB of decoding memory
+// (25 megapixels of 16-bit grey, or 20 of 8-bit RGB into three channels).
+func DefaultLimits() Limits {
+	return Limits{MaxBytes: MaxBytes, MaxPixels: 25_000_000, MaxMemory: 320 << 20}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxBytes <= 0 || l.MaxBytes > MaxBytes {
+		l.MaxBytes = d.MaxBytes
+	}
+	if l.MaxPixels <= 0 {
+		l.MaxPixels = d.MaxPixels
+	}
+	if l.MaxMemory <= 0 {
+		l.MaxMemory = d.MaxMemory
+	}
+	return l
+}
 
 // FormatError reports bytes that are not a readable PNG or JPEG image.
 type FormatError struct{ Msg string }
@@ -42,25 +79,73 @@ type Image struct {
 }
 
 // Config reads the format and size of an encoded image without decoding its
-// pixels, and checks them against the limits.
+// pixels, and checks them against the hard limits and DefaultLimits.
 func Config(b []byte) (format string, width, height int, err error) {
+	format, width, height, _, err = config(b, 1, DefaultLimits())
+	return format, width, height, err
+}
+
+// config reads the header of b and checks its size and the memory decoding
+// it into c channels needs against lim (with defaults filled in); it
+// returns the format, size and that memory in bytes.
+func config(b []byte, c int, lim Limits) (format string, width, height, memory int, err error) {
+	lim = lim.withDefaults()
 	if len(b) == 0 {
-		return "", 0, 0, &FormatError{Msg: "the file is empty"}
+		return "", 0, 0, 0, &FormatError{Msg: "the file is empty"}
 	}
-	if len(b) > MaxBytes {
-		return "", 0, 0, &LimitError{Msg: fmt.Sprintf("the file has %.1f MB; the limit is %d MB", float64(len(b))/(1<<20), MaxBytes>>20)}
+	if len(b) > lim.MaxBytes {
+		return "", 0, 0, 0, &LimitError{Msg: fmt.Sprintf("the file has %.1f MB; the limit is %.0f MB", float64(len(b))/(1<<20), float64(lim.MaxBytes)/(1<<20))}
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
-		return "", 0, 0, wrapDecodeError(err)
+		return "", 0, 0, 0, wrapDecodeError(err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return format, 0, 0, &FormatError{Msg: fmt.Sprintf("the %s image has an empty size %d×%d", format, cfg.Width, cfg.Height)}
+		return format, 0, 0, 0, &FormatError{Msg: fmt.Sprintf("the %s image has an empty size %d×%d", format, cfg.Width, cfg.Height)}
 	}
-	if cfg.Width > MaxSide || cfg.Height > MaxSide {
-		return format, cfg.Width, cfg.Height, &LimitError{Msg: fmt.Sprintf("the image is %d×%d pixels; the limit is %d×%d", cfg.Width, cfg.Height, MaxSide, MaxSide)}
+	memory, err = checkConfig(cfg, c, lim)
+	return format, cfg.Width, cfg.Height, memory, err
+}
+
+// checkConfig checks an image's header, as image.DecodeConfig reads it,
+// against MaxSide and lim (zero fields: DefaultLimits) for decoding into c
+// float32 channels (c = 0: the decoded image only), and returns the bytes
+// decoding needs, or a *LimitError saying by how much it exceeds them.
+func checkConfig(cfg image.Config, c int, lim Limits) (memory int, err error) {
+	lim = lim.withDefaults()
+	w, h := cfg.Width, cfg.Height
+	if w > MaxSide || h > MaxSide {
+		return 0, &LimitError{Msg: fmt.Sprintf("the image is %d×%d pixels; the limit is %d×%d", w, h, MaxSide, MaxSide)}
 	}
-	return format, cfg.Width, cfg.Height, nil
+	// Both sides are at most MaxSide = 2^13: no product below overflows.
+	if n := w * h; n > lim.MaxPixels {
+		return 0, &LimitError{Msg: fmt.Sprintf("the image is %d×%d = %.1f megapixels; the limit is %.1f megapixels", w, h, float64(n)/1e6, float64(lim.MaxPixels)/1e6)}
+	}
+	bpp := bytesPerPixel(cfg.ColorModel)
+	memory = w * h * (bpp + 4*c)
+	if memory > lim.MaxMemory {
+		return memory, &LimitError{Msg: fmt.Sprintf("decoding the %d×%d image (%d bytes per pixel) needs %.1f MB; the limit is %.1f MB", w, h, bpp, float64(memory)/(1<<20), float64(lim.MaxMemory)/(1<<20))}
+	}
+	return memory, nil
+}
+
+// bytesPerPixel returns the bytes per pixel of the image the decoders
+// return for a colour model (8, the largest, for models it does not know).
+func bytesPerPixel(m color.Model) int {
+	switch m {
+	case color.GrayModel:
+		return 1
+	case color.Gray16Model:
+		return 2
+	case color.YCbCrModel:
+		return 3 // 4:4:4 at most
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel:
+		return 4
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 8
 }
 
 // wrapDecodeError turns an error from the image packages into a FormatError
@@ -86,17 +171,18 @@ func wrapDecodeError(err error) error {
 
 // Decode decodes a PNG or JPEG image and resizes it by area averaging to
 // c×h×w, with c = 1 (grey, ITU-R BT.601 luma) or c = 3 (RGB). Transparent
-// pixels are composited over black. It returns an error, and no image, if
-// the bytes are not a readable PNG or JPEG, exceed MaxBytes or MaxSide, or
-// the target shape is not supported.
-func Decode(b []byte, c, h, w int) (Image, error) {
+// pixels are composited over black. It checks the header against lim
+// (zero fields: DefaultLimits) before decoding, and returns an error, and
+// no image, if the bytes are not a readable PNG or JPEG, exceed a limit,
+// or the target shape is not supported.
+func Decode(b []byte, c, h, w int, lim Limits) (Image, error) {
 	if c != 1 && c != 3 {
 		return Image{}, &UnsupportedError{Msg: fmt.Sprintf("models with %d input channels (want 1 or 3)", c)}
 	}
 	if h <= 0 || w <= 0 || h > MaxSide || w > MaxSide {
 		return Image{}, &UnsupportedError{Msg: fmt.Sprintf("a model input of %d×%d pixels", w, h)}
 	}
-	format, width, height, err := Config(b)
+	format, width, height, _, err := config(b, c, lim)
 	if err != nil {
 		return Image{}, err
 	}

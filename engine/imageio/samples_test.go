@@ -36,7 +36,7 @@ func TestRealSamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			im, err := Decode(b, 1, 64, 64)
+			im, err := Decode(b, 1, 64, 64, Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}

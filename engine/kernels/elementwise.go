@@ -8,6 +8,11 @@ import "math"
 // max-pool decisions on real activations are close to coin flips that the
 // processor mispredicts half the time.
 
+// In a GOEXPERIMENT=simd wasm build, reluVec and gateVec (elementwise_simd.go)
+// do the same four values at a time with a vector comparison and mask, and
+// return how many values they did; elsewhere they do nothing and return 0,
+// and the scalar loops do all of it.
+
 // selectPositive returns v if s > 0, else 0, without a branch.
 func selectPositive(v, s float32) float32 {
 	b := math.Float32bits(v)
@@ -21,7 +26,8 @@ func selectPositive(v, s float32) float32 {
 // panics if dst is shorter than src.
 func ReLUTo(dst, src []float32) {
 	dst = dst[:len(src)]
-	for i, v := range src {
+	for i := reluVec(dst, src); i < len(src); i++ {
+		v := src[i]
 		dst[i] = selectPositive(v, v)
 	}
 }
@@ -43,8 +49,8 @@ func ReLUToNaive(dst, src []float32) {
 func GateTo(dst, src, sel []float32) {
 	dst = dst[:len(sel)]
 	src = src[:len(sel)]
-	for i, s := range sel {
-		dst[i] = selectPositive(src[i], s)
+	for i := gateVec(dst, src, sel); i < len(sel); i++ {
+		dst[i] = selectPositive(src[i], sel[i])
 	}
 }
 
@@ -65,7 +71,8 @@ var negInfBits = math.Float32bits(float32(math.Inf(-1)))
 // planes of H×W in x (the windows of a last odd row or column are dropped):
 // y gets C×(H/2)×(W/2) maxima and arg, for each, base plus the index into x
 // of the value it copied. Ties and NaN resolve as MaxPool2x2Naive does: a
-// window's first value wins unless a later one is strictly greater.
+// window's first value wins unless a later one is strictly greater. With
+// wasm SIMD, maxPoolRowVec does four windows of a row at a time the same way.
 func MaxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32) {
 	oh, ow := h/2, w/2
 	if len(x) < c*h*w || len(y) < c*oh*ow || len(arg) < c*oh*ow {
@@ -79,7 +86,7 @@ func MaxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32) 
 			r1 := x[i0+w : i0+w+2*ow]
 			yo := y[o : o+ow]
 			ao := arg[o : o+ow]
-			for oj := range yo {
+			for oj := maxPoolRowVec(yo, ao, r0, r1, int32(i0), int32(w), base); oj < len(yo); oj++ {
 				a, b := r0[2*oj], r0[2*oj+1]
 				cc, d := r1[2*oj], r1[2*oj+1]
 				// Everything a select needs is computed first, so that each
@@ -132,5 +139,35 @@ func MaxPool2x2Naive(y []float32, arg []int32, x []float32, c, h, w int, base in
 				o++
 			}
 		}
+	}
+}
+
+// NormalizeTo writes h[i] = (x[i] − mu)·r and y[i] = g·h[i] + beta for every
+// i of x: BatchNorm's normalization and affine map over one channel plane.
+// It panics if h or y is shorter than x.
+func NormalizeTo(h, y, x []float32, mu, r, g, beta float32) {
+	h, y = h[:len(x)], y[:len(x)]
+	for i := normalizeVec(h, y, x, mu, r, g, beta); i < len(x); i++ {
+		v := (x[i] - mu) * r
+		h[i] = v
+		y[i] = g*v + beta
+	}
+}
+
+// ScaleTo writes dst[i] = k·src[i]. It panics if dst is shorter than src.
+func ScaleTo(dst, src []float32, k float32) {
+	dst = dst[:len(src)]
+	for i := scaleVec(dst, src, k); i < len(src); i++ {
+		dst[i] = k * src[i]
+	}
+}
+
+// ProjectTo writes dst[i] = k·(a[i] − mean − h[i]·hMean): BatchNorm's
+// training-mode Jacobian applied to a over one channel plane, with h the
+// normalized input. It panics if dst or h is shorter than a.
+func ProjectTo(dst, a, h []float32, k, mean, hMean float32) {
+	dst, h = dst[:len(a)], h[:len(a)]
+	for i := projectVec(dst, a, h, k, mean, hMean); i < len(a); i++ {
+		dst[i] = k * (a[i] - mean - h[i]*hMean)
 	}
 }

@@ -168,7 +168,7 @@ func addTaps3(dst, a, b, e []float32) {
 		return
 	}
 	dst[0] += a[1] + b[0]
-	for x := 1; x < w-1; x++ {
+	for x := 1 + addTaps3Vec(dst, a, b, e); x < w-1; x++ {
 		dst[x] += a[x+1] + b[x] + e[x-1]
 	}
 	dst[w-1] += b[w-1] + e[w-2]

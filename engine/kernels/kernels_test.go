@@ -46,15 +46,18 @@ func withTile(t tile, transA, transB bool) func(c, a, b []float32, m, k, n int) 
 	}
 }
 
-// tiledProducts are the three products with each register tile.
-var tiledProducts = []product{
-	{"NN/4x3", withTile(tile4x3, false, false), MatMulNaive},
-	{"TN/4x3", withTile(tile4x3, true, false), MatMulTNNaive},
-	{"NT/4x3", withTile(tile4x3, false, true), MatMulNTNaive},
-	{"NN/4x2", withTile(tile4x2, false, false), MatMulNaive},
-	{"TN/4x2", withTile(tile4x2, true, false), MatMulTNNaive},
-	{"NT/4x2", withTile(tile4x2, false, true), MatMulNTNaive},
-}
+// tiledProducts are the three products with each register tile of this
+// build (the SIMD tiles too in a GOEXPERIMENT=simd wasm build).
+var tiledProducts = func() []product {
+	var ps []product
+	for _, t := range append(append([]tile(nil), scalarTiles...), simdTiles...) {
+		ps = append(ps,
+			product{"NN/" + t.name, withTile(t, false, false), MatMulNaive},
+			product{"TN/" + t.name, withTile(t, true, false), MatMulTNNaive},
+			product{"NT/" + t.name, withTile(t, false, true), MatMulNTNaive})
+	}
+	return ps
+}()
 
 // checkProduct runs p.fast and p.naive on random operands of the given shape
 // and fails on the first differing element. The operands are followed by NaN
@@ -111,13 +114,13 @@ func TestMatMulConformance(t *testing.T) {
 	}
 }
 
-// TestMatMulBlocks covers shapes larger than one cache block in M and K
-// (mcBlock, kcBlock), with ragged edges, and the convolution shapes the
-// networks use.
+// TestMatMulBlocks covers shapes larger than one cache block in K (kcBlock),
+// with more rows than a new workspace holds packed (128, so the workspace
+// grows), with ragged edges, and the convolution shapes the networks use.
 func TestMatMulBlocks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	shapes := []struct{ m, k, n int }{
-		{mcBlock + 5, kcBlock + 3, 11}, {2*mcBlock + 1, 7, 5}, {3, 2*kcBlock + 1, 4},
+		{133, kcBlock + 3, 11}, {257, 7, 5}, {3, 2*kcBlock + 1, 4},
 		{16, 9, 4096 / 8}, {32, 144, 67}, {9, 16, 300}, {64, 288, 49}, {2, 64, 2},
 	}
 	if testing.Short() {
@@ -304,7 +307,7 @@ func convGeoms() []ConvGeom {
 		{1, 1, 1, 1, 1, 1, 0}, {1, 1, 1, 3, 3, 1, 1}, {2, 1, 2, 3, 3, 1, 2}, {1, 2, 3, 3, 3, 2, 1},
 		{3, 5, 4, 2, 3, 3, 1}, {1, 7, 7, 5, 5, 1, 2}, {2, 6, 9, 3, 1, 2, 0}, {1, 4, 4, 1, 1, 4, 0},
 		{1, 28, 28, 3, 3, 1, 1}, {8, 14, 14, 3, 3, 1, 1}, {8, 64, 64, 3, 3, 2, 1}, {8, 64, 64, 1, 1, 2, 0},
-		{3, 9, 7, 4, 4, 3, 3},
+		{3, 9, 7, 4, 4, 3, 3}, {2, 6, 6, 3, 3, 1, 1}, {1, 4, 9, 3, 3, 1, 1},
 	} {
 		gs = append(gs, NewConvGeom(t.c, t.h, t.w, t.kh, t.kw, t.s, t.p))
 	}
@@ -458,6 +461,97 @@ func TestElementwiseConformance(t *testing.T) {
 		for i := outN; i < len(gotY); i++ {
 			if !math.IsNaN(float64(gotY[i])) || gotA[i] != 0 {
 				t.Fatalf("MaxPool2x2 %+v: wrote past y or arg at %d", s, i)
+			}
+		}
+	}
+}
+
+// packBNaive is the reference for packB: panel q holds, step by step, the nr
+// values of op(B)'s columns j0+q·nr.., zero past the block's nc columns.
+func packBNaive(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr int) {
+	for q := 0; q*nr < nc; q++ {
+		for s := 0; s < kc; s++ {
+			for jj := 0; jj < nr; jj++ {
+				var v float32
+				if j := q*nr + jj; j < nc {
+					if trans {
+						v = b[(j0+j)*k+k0+s]
+					} else {
+						v = b[(k0+s)*n+j0+j]
+					}
+				}
+				dst[(q*kc+s)*nr+jj] = v
+			}
+		}
+	}
+}
+
+// TestPackB checks the packing of B for every panel width, the SIMD tiles'
+// too, in every build (the wide paths, packWide and interleave8, have a
+// SIMD and a plain version), on a block with a partial last panel.
+func TestPackB(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	k, n := 37, 61
+	b := randSlice(rng, k*n)
+	for _, nr := range []int{2, 3, 4, 8, 12} {
+		for _, trans := range []bool{false, true} {
+			k0, kc, j0, nc := 5, 29, 7, 53
+			size := (nc + nr - 1) / nr * nr * kc
+			want := make([]float32, size)
+			packBNaive(want, b, trans, k, n, k0, kc, j0, nc, nr)
+			got := withGuard(randSlice(rng, size), 3)
+			packB(got, b, trans, k, n, k0, kc, j0, nc, nr)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("nr=%d trans=%v: packed[%d] = %v, want %v", nr, trans, i, got[i], want[i])
+				}
+			}
+			for i := size; i < len(got); i++ {
+				if !math.IsNaN(float64(got[i])) {
+					t.Fatalf("nr=%d trans=%v: wrote past the panels at %d", nr, trans, i)
+				}
+			}
+		}
+	}
+}
+
+// TestBatchNormKernels compares NormalizeTo, ScaleTo and ProjectTo bit for
+// bit with the plain loops they replace in nn.BatchNorm2D (in a SIMD build
+// the vector prefix and the scalar tail both run), on lengths around
+// multiples of four, with special values and guards past every output.
+func TestBatchNormKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	mu, r, g, beta := float32(0.3), float32(1.7), float32(-0.8), float32(0.25)
+	for _, n := range []int{0, 1, 3, 4, 5, 8, 63, 1000} {
+		x, a := specialValues(rng, n), specialValues(rng, n)
+		wantH, wantY, wantS, wantP := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		for i, v := range x {
+			h := (v - mu) * r
+			wantH[i], wantY[i] = h, g*h+beta
+		}
+		for i, v := range a {
+			wantS[i] = r * v
+			wantP[i] = g * (v - mu - wantH[i]*beta)
+		}
+		h, y := withGuard(nil, n+3), withGuard(nil, n+3)
+		NormalizeTo(h, y, x, mu, r, g, beta)
+		s := withGuard(nil, n+3)
+		ScaleTo(s, a, r)
+		p := withGuard(nil, n+3)
+		ProjectTo(p, a, wantH, g, mu, beta)
+		for _, c := range []struct {
+			name      string
+			got, want []float32
+		}{{"NormalizeTo h", h, wantH}, {"NormalizeTo y", y, wantY}, {"ScaleTo", s, wantS}, {"ProjectTo", p, wantP}} {
+			for i := range c.want {
+				if !sameBits(c.got[i], c.want[i]) {
+					t.Fatalf("%s n=%d: [%d] = %v, want %v", c.name, n, i, c.got[i], c.want[i])
+				}
+			}
+			for i := n; i < len(c.got); i++ {
+				if !math.IsNaN(float64(c.got[i])) {
+					t.Fatalf("%s n=%d: wrote past the output at %d", c.name, n, i)
+				}
 			}
 		}
 	}

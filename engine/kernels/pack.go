@@ -8,39 +8,46 @@ import "sync"
 // down to what this engine needs:
 //
 //	for each block of kc steps of the shared dimension:
-//	  for each block of mc rows of C:
-//	    pack A's rows into panels of MR rows, step-major     (mc×kc values, in L2)
-//	    for each block of nc columns of C:
-//	      pack B's columns into panels of NR columns        (kc×nc values, in L2)
-//	      for each row panel (MR×kc values, in L1):
-//	        for each column panel: the MR×NR micro-kernel
+//	  pack all of A's rows into panels of MR rows, step-major (M×kc values)
+//	  for each block of nc columns of C:
+//	    pack B's columns into panels of NR columns          (kc×nc values, in L2)
+//	    for each row panel (MR×kc values, in L1):
+//	      for each column panel: the MR×NR micro-kernel
 //
 // Packing turns every operand access of the inner loop into one sequential
 // stream whatever the transposition, so the same micro-kernel serves A·B, Aᵀ·B
 // and A·Bᵀ; a packed B block is reused by every row panel while it is in L2,
-// and each A panel stays in L1 while one kernel call sweeps the block. The
-// micro-kernel (micro_gen.go) holds its MR×NR tile of C in scalar
-// accumulators: Go's wasm target has no SIMD, so the win comes from loading
-// each packed value once per MR or NR multiply-adds and from keeping every
-// accumulator in a register. Edge tiles are computed into a scratch tile and
-// only their valid part is added to C, so C is never written outside M×N.
+// and each A panel stays in L1 while one kernel call sweeps the block. Each
+// operand is packed exactly once per product. The micro-kernel holds its
+// MR×NR tile of C in accumulators: scalar ones (micro_gen.go) in every build,
+// Float32x4 vectors (micro_simd_gen.go) in a GOEXPERIMENT=simd wasm build. The
+// win comes from loading each packed value once per MR or NR multiply-adds and
+// from keeping every accumulator in a register. Edge tiles are computed into a
+// scratch tile and only their valid part is added to C, so C is never written
+// outside M×N.
 
 // tile is a micro-kernel and its register-tile shape.
 type tile struct {
+	name   string
 	mr, nr int
 	kernel func(c []float32, ldc int, ap, bp []float32, kc int)
 }
 
 var (
-	tile4x3 = tile{4, 3, micro4x3}
-	tile4x2 = tile{4, 2, micro4x2}
+	tile4x3 = tile{"4x3", 4, 3, micro4x3}
+	tile4x2 = tile{"4x2", 4, 2, micro4x2}
 )
 
-// Block sizes: an A block of mc×kc float32 is at most 128 KiB, a B block of
-// kc×nc at most 96 KiB (both stay in L2), one B panel of kc×NR at most 3 KiB.
+// scalarTiles are the tiles every build has; simdTiles (tile_*.go) adds the
+// SIMD ones of a GOEXPERIMENT=simd wasm build. The tests run every tile of a
+// build against the naive products, and BenchmarkMatMulTiles compares them.
+var scalarTiles = []tile{tile4x3, tile4x2}
+
+// Block sizes: a B block of kc×nc float32 is at most 96 KiB (it stays in
+// L2), one B panel of kc×NR at most 8 KiB, one A panel of MR×kc at most
+// 8 KiB. The packed A block, M×kc, grows with M (up to 1 MiB for M = 1024).
 const (
 	kcBlock = 256
-	mcBlock = 128
 	ncBlock = 96 // a multiple of every NR
 )
 
@@ -66,9 +73,9 @@ func getWorkspace() *workspace {
 		return ws
 	}
 	return &workspace{
-		a: make([]float32, (mcBlock+8)*kcBlock),
-		b: make([]float32, kcBlock*(ncBlock+8)),
-		t: make([]float32, 8*8),
+		a: make([]float32, 128*kcBlock),
+		b: make([]float32, kcBlock*(ncBlock+16)),
+		t: make([]float32, 16*16),
 	}
 }
 
@@ -88,47 +95,44 @@ func gemm(c, a, b []float32, m, k, n int, transA, transB bool, t tile) {
 	ws := getWorkspace()
 	defer putWorkspace(ws)
 	mr, nr := t.mr, t.nr
+	aPanels := (m + mr - 1) / mr
+	if need := aPanels * mr * min(k, kcBlock); cap(ws.a) < need {
+		ws.a = make([]float32, need) // once per workspace and larger shape
+	}
 	for k0 := 0; k0 < k; k0 += kcBlock {
 		kc := min(kcBlock, k-k0)
-		for i0 := 0; i0 < m; i0 += mcBlock {
-			mc := min(mcBlock, m-i0)
-			aPanels := (mc + mr - 1) / mr
-			ap := ws.a[:aPanels*mr*kc]
-			packA(ap, a, transA, m, k, i0, mc, k0, kc, mr)
-			for j0 := 0; j0 < n; j0 += ncBlock {
-				nc := min(ncBlock, n-j0)
-				bPanels := (nc + nr - 1) / nr
-				bp := ws.b[:bPanels*nr*kc]
-				packB(bp, b, transB, k, n, k0, kc, j0, nc, nr)
-				// Full tiles: one kernel call per row panel covers every full
-				// column panel of the block.
-				full := nc / nr
-				for p := 0; p < aPanels; p++ {
-					i := i0 + p*mr
-					if i+mr > m || full == 0 {
-						break
-					}
-					t.kernel(c[i*n+j0:], n, ap[p*mr*kc:(p+1)*mr*kc], bp[:full*nr*kc], kc)
+		ap := ws.a[:aPanels*mr*kc]
+		packA(ap, a, transA, m, k, 0, m, k0, kc, mr)
+		for j0 := 0; j0 < n; j0 += ncBlock {
+			nc := min(ncBlock, n-j0)
+			bPanels := (nc + nr - 1) / nr
+			bp := ws.b[:bPanels*nr*kc]
+			packB(bp, b, transB, k, n, k0, kc, j0, nc, nr)
+			// Full tiles: one kernel call per row panel covers every full
+			// column panel of the block.
+			if full := nc / nr; full > 0 {
+				for p := 0; (p+1)*mr <= m; p++ {
+					t.kernel(c[p*mr*n+j0:], n, ap[p*mr*kc:(p+1)*mr*kc], bp[:full*nr*kc], kc)
 				}
-				// Edge tiles (a last partial row or column panel): computed
-				// whole in scratch, and only their valid part added to C.
-				for p := 0; p < aPanels; p++ {
-					i := i0 + p*mr
-					rows := min(mr, m-i)
-					for q := 0; q < bPanels; q++ {
-						j := j0 + q*nr
-						cols := min(nr, n-j)
-						if rows == mr && cols == nr {
-							continue
-						}
-						tt := ws.t[:mr*nr]
-						clear(tt)
-						t.kernel(tt, nr, ap[p*mr*kc:(p+1)*mr*kc], bp[q*nr*kc:(q+1)*nr*kc], kc)
-						for r := 0; r < rows; r++ {
-							crow := c[(i+r)*n+j : (i+r)*n+j+cols]
-							for jj := range crow {
-								crow[jj] += tt[r*nr+jj]
-							}
+			}
+			// Edge tiles (a last partial row or column panel): computed
+			// whole in scratch, and only their valid part added to C.
+			for p := 0; p < aPanels; p++ {
+				i := p * mr
+				rows := min(mr, m-i)
+				for q := 0; q < bPanels; q++ {
+					j := j0 + q*nr
+					cols := min(nr, n-j)
+					if rows == mr && cols == nr {
+						continue
+					}
+					tt := ws.t[:mr*nr]
+					clear(tt)
+					t.kernel(tt, nr, ap[p*mr*kc:(p+1)*mr*kc], bp[q*nr*kc:(q+1)*nr*kc], kc)
+					for r := 0; r < rows; r++ {
+						crow := c[(i+r)*n+j : (i+r)*n+j+cols]
+						for jj := range crow {
+							crow[jj] += tt[r*nr+jj]
 						}
 					}
 				}
@@ -160,6 +164,11 @@ func packA(dst, a []float32, trans bool, m, k, i0, mc, k0, kc, mr int) {
 			}
 			continue
 		}
+		if mr == 4 && rows == 4 {
+			i := i0 + p*mr
+			interleave4(panel, a[i*k+k0:], a[(i+1)*k+k0:], a[(i+2)*k+k0:], a[(i+3)*k+k0:], kc)
+			continue
+		}
 		for r := 0; r < mr; r++ {
 			if r >= rows {
 				for s := 0; s < kc; s++ {
@@ -180,10 +189,18 @@ func packA(dst, a []float32, trans bool, m, k, i0, mc, k0, kc, mr int) {
 // columns, with zeros past the end of the block.
 func packB(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr int) {
 	full := nc / nr
+	if !trans && nr >= 4 {
+		// The SIMD tiles' panels: see packWide.
+		packWide(dst, b, n, k0, kc, j0, full, nr)
+		if full*nr < nc {
+			packBPanels(dst, b, trans, k, n, k0, kc, j0, nc, nr, full)
+		}
+		return
+	}
 	if !trans {
 		// B stored K×N, the common case: each step reads one contiguous
 		// run of B and deals it out to the full panels, nr values each
-		// (written out for the two tiles in use).
+		// (written out for the scalar tiles).
 		for s := 0; s < kc; s++ {
 			src := b[(k0+s)*n+j0 : (k0+s)*n+j0+nr*full]
 			o := s * nr
@@ -225,6 +242,11 @@ func packBPanels(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr, first i
 		j := j0 + q*nr
 		if trans {
 			// B is stored N×K: each column of op(B) is a contiguous row of B.
+			if nr == 8 && cols == 8 {
+				r := b[j*k+k0:]
+				interleave8(panel, r, r[k:], r[2*k:], r[3*k:], r[4*k:], r[5*k:], r[6*k:], r[7*k:], kc)
+				continue
+			}
 			for jj := 0; jj < nr; jj++ {
 				if jj >= cols {
 					for s := 0; s < kc; s++ {
@@ -250,5 +272,29 @@ func packBPanels(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr, first i
 				}
 			}
 		}
+	}
+}
+
+// interleave4 writes dst[4s+r] = r-th source[s] for s < n: four rows of A
+// into one packed panel, step by step.
+func interleave4(dst, r0, r1, r2, r3 []float32, n int) {
+	r0, r1, r2, r3 = r0[:n], r1[:n], r2[:n], r3[:n]
+	dst = dst[:4*n]
+	for s := range r0 {
+		d := (*[4]float32)(dst[4*s : 4*s+4])
+		d[0], d[1], d[2], d[3] = r0[s], r1[s], r2[s], r3[s]
+	}
+}
+
+// interleave8 writes dst[8s+r] = r-th source[s] for s < n: eight rows of a
+// transposed B into one packed panel of the 8-wide SIMD tile.
+func interleave8(dst, r0, r1, r2, r3, r4, r5, r6, r7 []float32, n int) {
+	r0, r1, r2, r3 = r0[:n], r1[:n], r2[:n], r3[:n]
+	r4, r5, r6, r7 = r4[:n], r5[:n], r6[:n], r7[:n]
+	dst = dst[:8*n]
+	for s := range r0 {
+		d := (*[8]float32)(dst[8*s : 8*s+8])
+		d[0], d[1], d[2], d[3] = r0[s], r1[s], r2[s], r3[s]
+		d[4], d[5], d[6], d[7] = r4[s], r5[s], r6[s], r7[s]
 	}
 }

@@ -3,5 +3,9 @@
 package kernels
 
 // defaultTile is the register tile of the products. Natively (amd64, arm64),
-// 4×2 measured fastest (see BenchmarkMatMulTiles); the wasm build uses 4×3.
+// 4×2 measured fastest (see BenchmarkMatMulTiles); the wasm build uses 4×3,
+// or a SIMD tile with GOEXPERIMENT=simd.
 var defaultTile = tile4x2
+
+// simdTiles is empty: the SIMD kernels are written for wasm only.
+var simdTiles []tile

@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/datasets"
 	"saliencyexplorer/engine/metrics"
-	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/saliency"
 	"saliencyexplorer/engine/train"
@@ -22,143 +22,12 @@ import (
 	"gonum.org/v1/gonum/stat"
 )
 
-// Dataset builds a data set's splits for a seed and names the network that
-// learns it.
-type Dataset struct {
-	Name string
-	// Splits returns the train, valid and test splits for seed.
-	Splits func(seed int64) (data.Splits, error)
-	// Spec is the network trained on it.
-	Spec func() nn.Spec
-	// Positive reports whether an image of class y counts for the saliency
-	// averages ("test images whose class is positive").
-	Positive func(y int) bool
-	// Defaults for this data set.
-	Epochs    int
-	LR        float64
-	BatchSize int
-	Lambda    map[train.Method]float64
-	// TuneLambda overrides Lambda for fine-tuning a model that already
-	// reads the shortcut (what the app suggests after loading the shipped
-	// baseline), where a penalty weighted for training from scratch can be
-	// many times the cross-entropy and collapse the network.
-	TuneLambda map[train.Method]float64
-	// Showcase is the mask method whose model ships beside the baseline's
-	// (`make models`): the one that generalizes best here.
-	Showcase train.Method
-	// SplitsWithMask, if not nil, builds the splits with another of the
-	// data set's mask options (Decoy: "swatch", the default, or "object").
-	SplitsWithMask func(seed int64, mask string) (data.Splits, error)
-	// Reversed reports that the test split reverses the shortcut's
-	// correlation with the class (Crosses, Phantom), so a model that reads
-	// the shortcut ranks test images worse than chance (ROC AUC below ½).
-	// Otherwise the test split makes the shortcut uninformative (Decoy
-	// MNIST's random swatch shade) and such a model loses accuracy instead.
-	Reversed bool
-}
-
-// Datasets returns the built-in data sets by name.
-func Datasets() map[string]Dataset {
-	return map[string]Dataset{
-		"crosses": {
-			Name: "crosses",
-			Splits: func(seed int64) (data.Splits, error) {
-				return data.Crosses(data.DefaultCrosses(seed))
-			},
-			Spec:      model.CrossesCNN,
-			Positive:  func(y int) bool { return y == 1 },
-			Epochs:    15,
-			LR:        3e-3,
-			BatchSize: 32,
-			Lambda: map[train.Method]float64{
-				train.ActDiff: 1, train.GradMask: 0.003, train.RRR: 10,
-			},
-			Showcase: train.Masked,
-			Reversed: true,
-		},
-		"phantom": {
-			Name: "phantom",
-			Splits: func(seed int64) (data.Splits, error) {
-				return data.Phantom(data.DefaultPhantom(seed))
-			},
-			// A flatten head, not global pooling: the class is where the
-			// heart's border lies (model.PhantomCNN says what was measured).
-			Spec:      func() nn.Spec { return model.PhantomCNN(data.PhantomClassNames) },
-			Positive:  func(y int) bool { return y == 1 },
-			Epochs:    10,
-			LR:        2e-3,
-			BatchSize: 32,
-			Lambda: map[train.Method]float64{
-				train.ActDiff: 1, train.GradMask: 0.003, train.RRR: 10,
-			},
-			// 2 seeds, 10 epochs: baseline test AUC 0.000 (it reads the
-			// marker), masked 0.50, shuffle 0.997, RRR 0.998 (accuracy
-			// 0.69), GradMask 1.000 (accuracy 0.99); ActDiff collapses to
-			// chance at λ ≥ 0.3 and reads the marker at λ ≤ 0.1 (one seed).
-			// The shipped mask model is RRR's, the method the app offers
-			// first (assets/models, `make models`).
-			Showcase: train.RRR,
-			Reversed: true,
-		},
-		"decoy-mnist":   decoy("mnist"),
-		"decoy-fashion": decoy("fashion"),
-	}
-}
-
-// decoy returns Decoy MNIST or Decoy Fashion-MNIST (kind "mnist" or
-// "fashion") read from the cache that `make data` fills
-// (data.DefaultDatasetDir), as a subset so that a lab run takes minutes:
-// 6,000 training, 1,000 validation and 2,000 test images (METHODS.md uses
-// all 60k/10k; data.Decoy with zero sizes does). The network is
-// model.DecoyCNN, which reads the swatch (that preset says what was
-// measured).
-func decoy(kind string) Dataset {
-	classes := data.MNISTClassNames
-	if kind == "fashion" {
-		classes = data.FashionMNISTClassNames
-	}
-	name := "decoy-" + kind
-	return Dataset{
-		Name: name,
-		Splits: func(seed int64) (data.Splits, error) {
-			return data.Decoy(data.DecoyConfig{Dir: data.DefaultDatasetDir(), Kind: kind, NTrain: 6000, NValid: 1000, NTest: 2000, Seed: seed})
-		},
-		SplitsWithMask: func(seed int64, mask string) (data.Splits, error) {
-			return data.Decoy(data.DecoyConfig{Dir: data.DefaultDatasetDir(), Kind: kind, NTrain: 6000, NValid: 1000, NTest: 2000, Seed: seed, Mask: mask})
-		},
-		Spec:      func() nn.Spec { return model.DecoyCNN(name+"-cnn", classes) },
-		Positive:  func(int) bool { return true },
-		Epochs:    10,
-		LR:        3e-3,
-		BatchSize: 64,
-		// Seed 0, 10 epochs, Decoy MNIST: RRR at λ = 1 reaches test
-		// accuracy 0.957 (baseline 0.694), at λ = 10 0.941, and at λ = 100
-		// it does not learn (0.119); GradMask at λ = 1 0.939. Decoy
-		// Fashion-MNIST, RRR at λ = 1: 0.843, at λ = 10 0.740 (baseline
-		// 0.470).
-		Lambda: map[train.Method]float64{
-			train.ActDiff: 1, train.GradMask: 1, train.RRR: 1,
-		},
-		// The shipped baseline's RRR penalty on a batch of 32 is about
-		// 1.2·10⁵ (its gradient on the swatch is large), so at λ = 1 the
-		// penalty swamps the cross-entropy and fine-tuning collapses to
-		// chance (accuracy 0.12 on the sample gallery after 3 epochs). Over
-		// 3 epochs at learning rate 0.003 on the 500 shipped training
-		// images, Decoy MNIST's gallery accuracy goes from 0.71 to 0.88–0.90
-		// with RRR at λ = 3·10⁻⁶ to 3·10⁻⁵ and to 0.89–0.92 with GradMask
-		// at λ = 0.001 to 0.1; Decoy Fashion-MNIST's from 0.47 to 0.62–0.63
-		// (RRR) and 0.64–0.79 (GradMask).
-		TuneLambda: map[train.Method]float64{train.GradMask: 0.01, train.RRR: 1e-5},
-		Showcase:   train.RRR,
-	}
-}
-
 // withDefaults fills cfg's zero values from the protocol's and the data
 // set's defaults. It panics on an unknown protocol, network or selection,
 // which Execute and Fit reject first (Validate).
-func (ds Dataset) withDefaults(cfg Config) Config {
+func withDefaults(ds datasets.Dataset, cfg Config) Config {
 	cfg.Dataset = ds.Name
-	cfg, err := ds.applyProtocol(cfg)
+	cfg, err := applyProtocol(ds, cfg)
 	if err != nil {
 		panic(err)
 	}
@@ -183,14 +52,10 @@ func (ds Dataset) withDefaults(cfg Config) Config {
 	return cfg
 }
 
-// DefaultAdversarialLambda is the adversarial objective's λ where a data
-// set names none (the lab's setting; the paper protocol takes its file's).
-const DefaultAdversarialLambda = 1.0
-
 // LambdaFor returns the penalty weight for method m: cfg.Lambda if set,
 // else the protocol's (paper: PaperSettings; Ross et al.'s network: their
-// RRR λ rescaled), else the data set's default.
-func (ds Dataset) LambdaFor(m train.Method, cfg Config) float64 {
+// RRR λ rescaled), else the data set's default for training from scratch.
+func LambdaFor(ds datasets.Dataset, m train.Method, cfg Config) float64 {
 	if cfg.Lambda > 0 {
 		return cfg.Lambda
 	}
@@ -200,13 +65,7 @@ func (ds Dataset) LambdaFor(m train.Method, cfg Config) float64 {
 	case cfg.Net == NetRossMLP && m == train.RRR:
 		return rossLambdaRRR
 	}
-	if l, ok := ds.Lambda[m]; ok {
-		return l
-	}
-	if m == train.Adversarial {
-		return DefaultAdversarialLambda
-	}
-	return 0
+	return ds.Lambda[m]
 }
 
 // Config chooses what to run. Zero values take the data set's defaults.
@@ -242,11 +101,11 @@ type Config struct {
 
 // Validate reports an unknown protocol, network or selection.
 func (cfg Config) Validate() error {
-	ds, ok := Datasets()[cfg.Dataset]
+	ds, ok := datasets.Lookup(cfg.Dataset)
 	if !ok {
 		return fmt.Errorf("lab: unknown data set %q", cfg.Dataset)
 	}
-	_, err := ds.applyProtocol(cfg)
+	_, err := applyProtocol(ds, cfg)
 	return err
 }
 
@@ -304,7 +163,7 @@ type Result struct {
 // Execute runs every method for every seed and summarizes. Progress lines go
 // to log (which may be nil).
 func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
-	ds, ok := Datasets()[cfg.Dataset]
+	ds, ok := datasets.Lookup(cfg.Dataset)
 	if !ok {
 		return nil, fmt.Errorf("lab: unknown data set %q", cfg.Dataset)
 	}
@@ -314,17 +173,17 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg = ds.withDefaults(cfg)
+	cfg = withDefaults(ds, cfg)
 	if cfg.Mask != "" {
 		if ds.SplitsWithMask == nil {
 			return nil, fmt.Errorf("lab: data set %s has a single mask; -mask %q does not apply", ds.Name, cfg.Mask)
 		}
 		withMask := ds.SplitsWithMask
-		ds.Splits = func(seed int64) (data.Splits, error) { return withMask(seed, cfg.Mask) }
+		ds.Splits = func(seed int64, _ func(done, total int)) (data.Splits, error) { return withMask(seed, cfg.Mask) }
 	}
 	res := &Result{Dataset: ds.Name, Config: cfg}
 	for _, m := range cfg.Methods {
-		lam := ds.LambdaFor(m, cfg)
+		lam := LambdaFor(ds, m, cfg)
 		var runs []Run
 		for seed := cfg.FirstSeed; seed < cfg.FirstSeed+cfg.Seeds; seed++ {
 			r, err := runOne(ctx, ds, cfg, m, lam, seed)
@@ -355,16 +214,16 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 // weights and the trainer, whose Finish restores the checkpoint with the
 // lowest validation loss. A diverged run stops early and is reported in
 // diverged, not as an error.
-func Fit(ctx context.Context, ds Dataset, splits data.Splits, cfg Config, m train.Method, lam float64, seed int, onEpoch func(*train.EpochInfo)) (net *nn.Network, tr *train.Trainer, diverged string, err error) {
-	if _, err := ds.applyProtocol(cfg); err != nil {
+func Fit(ctx context.Context, ds datasets.Dataset, splits data.Splits, cfg Config, m train.Method, lam float64, seed int, onEpoch func(*train.EpochInfo)) (net *nn.Network, tr *train.Trainer, diverged string, err error) {
+	if _, err := applyProtocol(ds, cfg); err != nil {
 		return nil, nil, "", err
 	}
-	cfg = ds.withDefaults(cfg)
-	net, err = nn.New(ds.spec(cfg), uint64(seed)+1)
+	cfg = withDefaults(ds, cfg)
+	net, err = nn.New(networkSpec(ds, cfg), uint64(seed)+1)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("lab: %w", err)
 	}
-	tr, err = train.NewTrainer(net, splits.Train, splits.Valid, ds.trainConfig(cfg, m, lam, seed))
+	tr, err = train.NewTrainer(net, splits.Train, splits.Valid, trainConfig(ds, cfg, m, lam, seed))
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("lab: %w", err)
 	}
@@ -383,9 +242,9 @@ func Fit(ctx context.Context, ds Dataset, splits data.Splits, cfg Config, m trai
 	return net, tr, "", nil
 }
 
-func runOne(ctx context.Context, ds Dataset, cfg Config, m train.Method, lam float64, seed int) (Run, error) {
-	r := Run{Method: m, Seed: seed, Lambda: lam, LR: ds.trainConfig(cfg, m, lam, seed).LR}
-	splits, err := ds.Splits(int64(seed))
+func runOne(ctx context.Context, ds datasets.Dataset, cfg Config, m train.Method, lam float64, seed int) (Run, error) {
+	r := Run{Method: m, Seed: seed, Lambda: lam, LR: trainConfig(ds, cfg, m, lam, seed).LR}
+	splits, err := ds.Splits(int64(seed), nil)
 	if err != nil {
 		return r, fmt.Errorf("lab: %s splits: %w", ds.Name, err)
 	}

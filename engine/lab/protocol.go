@@ -2,8 +2,10 @@ package lab
 
 import (
 	"fmt"
+	"slices"
 
 	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/datasets"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/train"
@@ -33,6 +35,20 @@ const (
 	NetResNet18 = "resnet18" // model.ResNet18 at Config.Width (the paper protocol's network)
 	NetRossMLP  = "ross-mlp" // Ross et al.'s 784-50-30-10 MLP in their setting (Decoy sets)
 )
+
+// settingDatasets names, for each protocol and network whose numbers were
+// taken from one data set's experiment, the data sets (datasets.Lookup
+// names) it applies to; the others apply to every data set.
+var settingDatasets = map[string][]string{
+	ProtocolPaper: {"crosses"},
+	NetRossMLP:    {"decoy-mnist", "decoy-fashion"},
+}
+
+// appliesTo reports whether the protocol or network setting applies to ds.
+func appliesTo(setting string, ds datasets.Dataset) bool {
+	names, ok := settingDatasets[setting]
+	return !ok || slices.Contains(names, ds.Name)
+}
 
 // MethodSetting is one method's learning rate and λ under a protocol, with
 // the file the numbers come from.
@@ -98,13 +114,13 @@ const (
 )
 
 // applyProtocol fills cfg's protocol-dependent zero values.
-func (ds Dataset) applyProtocol(cfg Config) (Config, error) {
+func applyProtocol(ds datasets.Dataset, cfg Config) (Config, error) {
 	switch cfg.Protocol {
 	case "", ProtocolLab:
 		cfg.Protocol = ProtocolLab
 	case ProtocolPaper:
-		if ds.Name != "crosses" {
-			return cfg, fmt.Errorf("lab: the paper protocol's settings are those of the Crosses set, not %s", ds.Name)
+		if !appliesTo(ProtocolPaper, ds) {
+			return cfg, fmt.Errorf("lab: the paper protocol's settings are those of %v, not %s", settingDatasets[ProtocolPaper], ds.Name)
 		}
 		if cfg.Net == "" {
 			cfg.Net = NetResNet18
@@ -128,8 +144,8 @@ func (ds Dataset) applyProtocol(cfg Config) (Config, error) {
 			cfg.Width = 8
 		}
 	case NetRossMLP:
-		if ds.SplitsWithMask == nil {
-			return cfg, fmt.Errorf("lab: -net %s is Ross et al.'s Decoy MNIST network; %s is not a Decoy set", NetRossMLP, ds.Name)
+		if !appliesTo(NetRossMLP, ds) {
+			return cfg, fmt.Errorf("lab: -net %s is Ross et al.'s Decoy MNIST network, for %v, not %s", NetRossMLP, settingDatasets[NetRossMLP], ds.Name)
 		}
 		if cfg.Epochs <= 0 {
 			cfg.Epochs = rossEpochs
@@ -153,8 +169,8 @@ func (ds Dataset) applyProtocol(cfg Config) (Config, error) {
 	return cfg, nil
 }
 
-// spec returns the network cfg trains on ds.
-func (ds Dataset) spec(cfg Config) nn.Spec {
+// networkSpec returns the network cfg trains on ds.
+func networkSpec(ds datasets.Dataset, cfg Config) nn.Spec {
 	s := ds.Spec()
 	switch cfg.Net {
 	case NetResNet18:
@@ -166,7 +182,7 @@ func (ds Dataset) spec(cfg Config) nn.Spec {
 }
 
 // trainConfig returns the training configuration of method m.
-func (ds Dataset) trainConfig(cfg Config, m train.Method, lam float64, seed int) train.Config {
+func trainConfig(ds datasets.Dataset, cfg Config, m train.Method, lam float64, seed int) train.Config {
 	tc := train.Config{
 		Method: m, Lambda: lam, LR: cfg.LR, BatchSize: cfg.BatchSize, Epochs: cfg.Epochs,
 		Seed: uint64(seed), BurnIn: cfg.BurnIn,

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"saliencyexplorer/engine/datasets"
 	"saliencyexplorer/engine/train"
 )
 
@@ -13,30 +14,30 @@ import (
 // network reach the trainer: each method's own learning rate, λ and
 // discriminator, the ResNet-18, the burn-in, and Ross's rescaled λ.
 func TestProtocolSettings(t *testing.T) {
-	ds := Datasets()["crosses"]
-	cfg := ds.withDefaults(Config{Protocol: ProtocolPaper, Epochs: 10})
+	ds, _ := datasets.Lookup("crosses")
+	cfg := withDefaults(ds, Config{Protocol: ProtocolPaper, Epochs: 10})
 	if cfg.BurnIn != 5 || cfg.BatchSize != 32 || cfg.Net != NetResNet18 || cfg.Width != 8 {
 		t.Errorf("paper protocol defaults: burn-in %d, batch %d, net %q width %d", cfg.BurnIn, cfg.BatchSize, cfg.Net, cfg.Width)
 	}
-	if s := ds.spec(cfg); !strings.Contains(s.Name, "resnet18") {
+	if s := networkSpec(ds, cfg); !strings.Contains(s.Name, "resnet18") {
 		t.Errorf("paper protocol trains %s", s.Name)
 	}
 	for m, p := range PaperSettings() {
-		tc := ds.trainConfig(cfg, m, ds.LambdaFor(m, cfg), 0)
+		tc := trainConfig(ds, cfg, m, LambdaFor(ds, m, cfg), 0)
 		if tc.LR != p.LR || tc.Lambda != p.Lambda || tc.BurnIn != 5 || tc.DiscSteps != p.DiscSteps || tc.DiscLR != p.DiscLR {
 			t.Errorf("%s: trainer gets %+v, want the paper's %+v", m, tc, p)
 		}
 	}
-	if got := ds.trainConfig(ds.withDefaults(Config{Protocol: ProtocolPaper, LR: 0.5}), train.RRR, 1, 0).LR; got != 0.5 {
+	if got := trainConfig(ds, withDefaults(ds, Config{Protocol: ProtocolPaper, LR: 0.5}), train.RRR, 1, 0).LR; got != 0.5 {
 		t.Errorf("-lr 0.5 under the paper protocol trains at %v", got)
 	}
-	if got := ds.trainConfig(ds.withDefaults(Config{}), train.RRR, 1, 0).LR; got != ds.LR {
+	if got := trainConfig(ds, withDefaults(ds, Config{}), train.RRR, 1, 0).LR; got != ds.LR {
 		t.Errorf("lab protocol learning rate %v, want the data set's %v", got, ds.LR)
 	}
 
-	dm := Datasets()["decoy-mnist"]
-	rc := dm.withDefaults(Config{Net: NetRossMLP})
-	if l := dm.LambdaFor(train.RRR, rc); l != 1000.0/256 {
+	dm, _ := datasets.Lookup("decoy-mnist")
+	rc := withDefaults(dm, Config{Net: NetRossMLP})
+	if l := LambdaFor(dm, train.RRR, rc); l != 1000.0/256 {
 		t.Errorf("Ross RRR λ %v, want 1000/256", l)
 	}
 	if rc.BatchSize != 256 || rc.LR != 0.001 || rc.Epochs != 64 {

@@ -1,6 +1,10 @@
 package nn
 
-import "math"
+import (
+	"math"
+
+	"saliencyexplorer/engine/kernels"
+)
 
 // BatchNorm2D normalizes each channel. Shapes: x, y N×C×H×W; weight γ, bias β,
 // running mean and variance C. Per channel, over its M = N·H·W values:
@@ -100,12 +104,7 @@ func (l *BatchNorm2D) Forward(x []float32, n int, train bool) []float32 {
 		l.r[c] = r
 		g, beta, mu := l.weight.Value[c], l.bias.Value[c], float32(mean)
 		for b := 0; b < n; b++ {
-			xs, hs, ys := l.plane(x, b, c), l.plane(l.xhat, b, c), l.plane(l.y, b, c)
-			for i, v := range xs {
-				h := (v - mu) * r
-				hs[i] = h
-				ys[i] = g*h + beta
-			}
+			kernels.NormalizeTo(l.plane(l.xhat, b, c), l.plane(l.y, b, c), l.plane(x, b, c), mu, r, g, beta)
 		}
 	}
 	return l.y
@@ -132,10 +131,7 @@ func (l *BatchNorm2D) project(dst, a []float32, c int, scale float32) {
 	if !l.train {
 		k := scale * r
 		for b := 0; b < l.n; b++ {
-			ds, as := l.plane(dst, b, c), l.plane(a, b, c)
-			for i, v := range as {
-				ds[i] = k * v
-			}
+			kernels.ScaleTo(l.plane(dst, b, c), l.plane(a, b, c), k)
 		}
 		return
 	}
@@ -144,10 +140,7 @@ func (l *BatchNorm2D) project(dst, a []float32, c int, scale float32) {
 	mean, meanDot := float32(sum/m), float32(dot/m)
 	k := scale * r
 	for b := 0; b < l.n; b++ {
-		ds, as, hs := l.plane(dst, b, c), l.plane(a, b, c), l.plane(l.xhat, b, c)
-		for i, v := range as {
-			ds[i] = k * (v - mean - hs[i]*meanDot)
-		}
+		kernels.ProjectTo(l.plane(dst, b, c), l.plane(a, b, c), l.plane(l.xhat, b, c), k, mean, meanDot)
 	}
 }
 
@@ -250,3 +243,14 @@ func (l *BatchNorm2D) BackwardDual(dy, dyt []float32) ([]float32, []float32) {
 	}
 	return dx, l.dxt
 }
+
+func init() {
+	registerLayer("batchnorm", layerType{
+		check: func(_ *validator, _ LayerSpec, in Shape, _ string, _ int) (Shape, int, error) {
+			return in, 4 * in.C, nil
+		},
+		build: func(_ LayerSpec, in Shape, _ uint64, _ int) Layer { return NewBatchNorm2D(in) },
+	})
+}
+
+var _ Layer = (*BatchNorm2D)(nil)

@@ -1,6 +1,10 @@
 package nn
 
-import "saliencyexplorer/engine/kernels"
+import (
+	"fmt"
+
+	"saliencyexplorer/engine/kernels"
+)
 
 // Conv2D is a 2-D convolution with OC filters of C×KH×KW, a stride and zero
 // padding. Shapes, for a batch of N:
@@ -190,3 +194,26 @@ func (l *Conv2D) BackwardDual(dy, dyt []float32) ([]float32, []float32) {
 	l.convBackward(l.dxt, l.weight.Grad, nil, dyt, l.xt, l.n)
 	return dx, l.dxt
 }
+
+func init() {
+	registerLayer("conv", layerType{
+		check: func(_ *validator, s LayerSpec, in Shape, _ string, _ int) (Shape, int, error) {
+			if s.Out <= 0 || s.Out > maxChannels {
+				return in, 0, fmt.Errorf("conv with %d filters", s.Out)
+			}
+			oh, ow, err := window(in, s.Kernel, strideOr(s.Stride, 1), s.Pad)
+			if err != nil {
+				return in, 0, fmt.Errorf("conv: %v", err)
+			}
+			if in.C*s.Kernel*s.Kernel*oh*ow > maxActivations {
+				return in, 0, fmt.Errorf("convolution of %v by %d×%d needs too large an im2col buffer", in, s.Kernel, s.Kernel)
+			}
+			return Shape{s.Out, oh, ow}, s.Out*in.C*s.Kernel*s.Kernel + s.Out, nil
+		},
+		build: func(s LayerSpec, in Shape, _ uint64, _ int) Layer {
+			return NewConv2D(in, s.Out, s.Kernel, strideOr(s.Stride, 1), s.Pad)
+		},
+	})
+}
+
+var _ Layer = (*Conv2D)(nil)

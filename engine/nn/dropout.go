@@ -1,6 +1,10 @@
 package nn
 
-import "math/rand/v2"
+import (
+	"fmt"
+
+	"math/rand/v2"
+)
 
 // Dropout zeroes each unit with probability P in training mode and scales the
 // survivors by 1/(1−P) (inverted dropout); in inference mode it is the
@@ -88,3 +92,19 @@ func (l *Dropout) Tangent(dx []float32) []float32 {
 func (l *Dropout) BackwardDual(dy, dyt []float32) ([]float32, []float32) {
 	return l.apply(&l.dx, dy), l.apply(&l.dxt, dyt)
 }
+
+func init() {
+	registerLayer("dropout", layerType{
+		check: func(_ *validator, s LayerSpec, in Shape, _ string, _ int) (Shape, int, error) {
+			if !(s.P >= 0 && s.P < 1) {
+				return in, 0, fmt.Errorf("dropout probability %v not in [0, 1)", s.P)
+			}
+			return in, 0, nil
+		},
+		build: func(s LayerSpec, in Shape, seed uint64, i int) Layer {
+			return NewDropout(in, s.P, seed+uint64(i)*7919)
+		},
+	})
+}
+
+var _ Layer = (*Dropout)(nil)

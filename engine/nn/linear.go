@@ -1,6 +1,10 @@
 package nn
 
-import "saliencyexplorer/engine/kernels"
+import (
+	"fmt"
+
+	"saliencyexplorer/engine/kernels"
+)
 
 // Linear is a fully connected layer. Shapes, for a batch of N:
 //
@@ -92,3 +96,20 @@ func (l *Linear) BackwardDual(dy, dyt []float32) ([]float32, []float32) {
 	l.linearBackward(l.dxt, l.weight.Grad, dyt, l.xt)
 	return dx, l.dxt
 }
+
+func init() {
+	registerLayer("linear", layerType{
+		check: func(_ *validator, s LayerSpec, in Shape, _ string, _ int) (Shape, int, error) {
+			if in.H != 1 || in.W != 1 {
+				return in, 0, fmt.Errorf("linear needs a vector input (add gap or flatten first), got %v", in)
+			}
+			if s.Out <= 0 || s.Out > maxChannels {
+				return in, 0, fmt.Errorf("linear with %d outputs", s.Out)
+			}
+			return Shape{s.Out, 1, 1}, s.Out*in.C + s.Out, nil
+		},
+		build: func(s LayerSpec, in Shape, _ uint64, _ int) Layer { return NewLinear(in, s.Out) },
+	})
+}
+
+var _ Layer = (*Linear)(nil)

@@ -20,6 +20,9 @@ type Network struct {
 	n          int
 	injectBuf  []float32
 	injectList [][]float32
+
+	tensorNames []string       // LayerTensor(i) for each top-level layer
+	tensorIdx   map[string]int // and back
 }
 
 // New builds the network described by spec with freshly initialized weights
@@ -63,6 +66,11 @@ func New(spec Spec, seed uint64) (*Network, error) {
 	}
 	net.initialize(seed)
 	net.injectList = make([][]float32, len(layers))
+	net.tensorIdx = make(map[string]int, len(layers))
+	for i := range layers {
+		net.tensorNames = append(net.tensorNames, LayerTensor(i))
+		net.tensorIdx[LayerTensor(i)] = i
+	}
 	return net, nil
 }
 
@@ -139,10 +147,15 @@ func (net *Network) Backward(dlogits []float32, paramGrads bool) []float32 {
 	return net.seq.backward(dlogits, paramGrads, nil, &net.injectBuf)
 }
 
-// BackwardInject is Backward with an extra gradient added at the output of
-// top-level layer at (for penalties on intermediate features such as
-// ActDiff's). extra must have the size of that layer's output for the batch.
-func (net *Network) BackwardInject(dlogits []float32, at int, extra []float32, paramGrads bool) []float32 {
+// BackwardInject is Backward with an extra gradient added to the tensor
+// named at, the output of a top-level layer (for penalties on intermediate
+// features such as ActDiff's). extra must have that tensor's size for the
+// batch.
+func (net *Network) BackwardInject(dlogits []float32, name string, extra []float32, paramGrads bool) []float32 {
+	at := net.tensorIndex(name)
+	if at < 0 {
+		panic("nn: cannot inject a gradient at the network's input")
+	}
 	checkLen(extra, len(net.seq.outs[at]), "injected gradient")
 	clear(net.injectList)
 	net.injectList[at] = extra

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 
 	"saliencyexplorer/engine/kernels"
@@ -219,3 +220,36 @@ func (l *AvgPool2D) BackwardDual(dy, dyt []float32) ([]float32, []float32) {
 	l.unpool(l.dxt, dyt)
 	return dx, l.dxt
 }
+
+func init() {
+	pool := func(s LayerSpec, in Shape) (Shape, int, error) {
+		oh, ow, err := window(in, s.Kernel, strideOr(s.Stride, s.Kernel), 0)
+		if err != nil {
+			return in, 0, fmt.Errorf("%s: %v", s.Type, err)
+		}
+		return Shape{in.C, oh, ow}, 0, nil
+	}
+	registerLayer("maxpool", layerType{
+		check: func(_ *validator, s LayerSpec, in Shape, _ string, _ int) (Shape, int, error) { return pool(s, in) },
+		build: func(s LayerSpec, in Shape, _ uint64, _ int) Layer {
+			return NewMaxPool2D(in, s.Kernel, strideOr(s.Stride, s.Kernel))
+		},
+	})
+	registerLayer("avgpool", layerType{
+		check: func(_ *validator, s LayerSpec, in Shape, _ string, _ int) (Shape, int, error) { return pool(s, in) },
+		build: func(s LayerSpec, in Shape, _ uint64, _ int) Layer {
+			return NewAvgPool2D(in, s.Kernel, strideOr(s.Stride, s.Kernel))
+		},
+	})
+	registerLayer("gap", layerType{
+		check: func(_ *validator, _ LayerSpec, in Shape, _ string, _ int) (Shape, int, error) {
+			return Shape{in.C, 1, 1}, 0, nil
+		},
+		build: func(_ LayerSpec, in Shape, _ uint64, _ int) Layer { return NewGlobalAvgPool(in) },
+	})
+}
+
+var (
+	_ Layer = (*MaxPool2D)(nil)
+	_ Layer = (*AvgPool2D)(nil)
+)

@@ -91,3 +91,21 @@ func (l *Flatten) Tangent(dx []float32) []float32 { return dx }
 
 // BackwardDual implements Layer.
 func (l *Flatten) BackwardDual(dy, dyt []float32) ([]float32, []float32) { return dy, dyt }
+
+func init() {
+	registerLayer("relu", layerType{
+		check: func(_ *validator, _ LayerSpec, in Shape, _ string, _ int) (Shape, int, error) { return in, 0, nil },
+		build: func(_ LayerSpec, in Shape, _ uint64, _ int) Layer { return NewReLU(in) },
+	})
+	registerLayer("flatten", layerType{
+		check: func(_ *validator, _ LayerSpec, in Shape, _ string, _ int) (Shape, int, error) {
+			return Shape{in.Size(), 1, 1}, 0, nil
+		},
+		build: func(_ LayerSpec, in Shape, _ uint64, _ int) Layer { return NewFlatten(in) },
+	})
+}
+
+var (
+	_ Layer = (*ReLU)(nil)
+	_ Layer = (*Flatten)(nil)
+)

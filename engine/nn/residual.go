@@ -101,3 +101,33 @@ func (l *Residual) BackwardDual(dy, dyt []float32) ([]float32, []float32) {
 	addInto(l.dxt, dht, dst)
 	return l.dx, l.dxt
 }
+
+func init() {
+	registerLayer("residual", layerType{
+		check: func(v *validator, s LayerSpec, in Shape, path string, depth int) (Shape, int, error) {
+			if len(s.Body) == 0 {
+				return in, 0, fmt.Errorf("residual block with an empty body")
+			}
+			body, err := v.layers(s.Body, in, path+".body", depth+1)
+			if err != nil {
+				return in, 0, err
+			}
+			sc, err := v.layers(s.Shortcut, in, path+".shortcut", depth+1)
+			if err != nil {
+				return in, 0, err
+			}
+			if body != sc {
+				return in, 0, fmt.Errorf("residual body gives %v but shortcut gives %v", body, sc)
+			}
+			// The nested layers have already counted their parameters.
+			return body, 0, nil
+		},
+		build: func(s LayerSpec, in Shape, seed uint64, i int) Layer {
+			body, _ := buildLayers(s.Body, in, seed+uint64(i)*104729)
+			sc, _ := buildLayers(s.Shortcut, in, seed+uint64(i)*15485863)
+			return NewResidual(in, body, sc)
+		},
+	})
+}
+
+var _ Layer = (*Residual)(nil)

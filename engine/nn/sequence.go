@@ -8,6 +8,7 @@ type sequence struct {
 	layers []Layer
 	outs   [][]float32
 	grads  [][]float32
+	in, dx []float32 // the last forward's input and the last backward's result
 }
 
 func newSequence(layers []Layer) sequence {
@@ -23,6 +24,7 @@ func (s *sequence) params() []*Param {
 }
 
 func (s *sequence) forward(x []float32, n int, train bool) []float32 {
+	s.in = x
 	for i, l := range s.layers {
 		x = l.Forward(x, n, train)
 		s.outs[i] = x
@@ -47,6 +49,7 @@ func (s *sequence) backward(dy []float32, paramGrads bool, inject [][]float32, s
 		s.grads[i] = dy
 		dy = s.layers[i].Backward(dy, paramGrads)
 	}
+	s.dx = dy
 	return dy
 }
 
@@ -62,5 +65,6 @@ func (s *sequence) backwardDual(dy, dyt []float32) ([]float32, []float32) {
 		s.grads[i] = dy
 		dy, dyt = s.layers[i].BackwardDual(dy, dyt)
 	}
+	s.dx = dy
 	return dy, dyt
 }

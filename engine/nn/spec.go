@@ -73,8 +73,8 @@ func (s *Spec) Validate() error {
 	if in.Size() > maxActivations {
 		return &SpecError{Msg: fmt.Sprintf("input shape %v too large", in)}
 	}
-	count, params, acts := 0, 0, 0
-	out, err := validateLayers(s.Layers, in, "layers", 0, &count, &params, &acts)
+	var v validator
+	out, err := v.layers(s.Layers, in, "layers", 0)
 	if err != nil {
 		return err
 	}
@@ -85,37 +85,79 @@ func (s *Spec) Validate() error {
 	return nil
 }
 
-func validateLayers(ls []LayerSpec, in Shape, path string, depth int, count, params, acts *int) (Shape, error) {
+// layerType is one layer type of a Spec: how to check its description and
+// how to build it. Each layer's file registers its type once, with its
+// shape inference and parameter count beside its passes.
+type layerType struct {
+	// check validates s over an input of shape in and returns the output
+	// shape and the number of parameter values (nested layers, as in a
+	// residual block, are validated through v and count themselves).
+	check func(v *validator, s LayerSpec, in Shape, path string, depth int) (Shape, int, error)
+	// build returns the layer of a validated s; i is its index among its
+	// siblings, which seeds its randomness.
+	build func(s LayerSpec, in Shape, seed uint64, i int) Layer
+}
+
+var layerTypes = map[string]layerType{}
+
+// registerLayer records a layer type; it panics on a second registration.
+func registerLayer(name string, t layerType) {
+	if _, dup := layerTypes[name]; dup {
+		panic("nn: layer type " + name + " registered twice")
+	}
+	layerTypes[name] = t
+}
+
+// validator counts layers, parameters and activations across a Spec.
+type validator struct{ count, params, acts int }
+
+func (v *validator) layers(ls []LayerSpec, in Shape, path string, depth int) (Shape, error) {
 	if depth > maxDepth {
 		return in, &SpecError{Path: path, Msg: "residual blocks nested too deeply"}
 	}
 	for i, ls := range ls {
 		p := fmt.Sprintf("%s[%d]", path, i)
-		*count++
-		if *count > maxLayers {
+		v.count++
+		if v.count > maxLayers {
 			return in, &SpecError{Path: p, Msg: fmt.Sprintf("more than %d layers", maxLayers)}
 		}
-		out, n, err := validateLayer(ls, in, p, depth, count, params, acts)
+		out, n, err := v.layer(ls, in, p, depth)
 		if err != nil {
 			return in, err
 		}
-		*params += n
-		if *params > maxParams {
+		v.params += n
+		if v.params > maxParams {
 			return in, &SpecError{Path: p, Msg: fmt.Sprintf("more than %d parameters", maxParams)}
 		}
 		if out.Size() > maxActivations {
 			return in, &SpecError{Path: p, Msg: fmt.Sprintf("activation %v too large", out)}
 		}
-		if ls.Type == "conv" && in.C*ls.Kernel*ls.Kernel*out.H*out.W > maxActivations {
-			return in, &SpecError{Path: p, Msg: fmt.Sprintf("convolution of %v by %d×%d needs too large an im2col buffer", in, ls.Kernel, ls.Kernel)}
-		}
-		*acts += out.Size()
-		if *acts > maxTotalActs {
+		v.acts += out.Size()
+		if v.acts > maxTotalActs {
 			return in, &SpecError{Path: p, Msg: "activations of all layers together too large"}
 		}
 		in = out
 	}
 	return in, nil
+}
+
+func (v *validator) layer(s LayerSpec, in Shape, path string, depth int) (Shape, int, error) {
+	if s.Type == "" {
+		return in, 0, &SpecError{Path: path, Msg: "layer without a type"}
+	}
+	t, ok := layerTypes[s.Type]
+	if !ok {
+		return in, 0, &SpecError{Path: path, Msg: fmt.Sprintf("unknown layer type %q", s.Type)}
+	}
+	out, n, err := t.check(v, s, in, path, depth)
+	if err != nil {
+		var se *SpecError
+		if errors.As(err, &se) {
+			return in, 0, err
+		}
+		return in, 0, &SpecError{Path: path, Msg: err.Error()}
+	}
+	return out, n, nil
 }
 
 // window validates a kernel/stride/pad triple over in and returns the output
@@ -136,71 +178,6 @@ func window(in Shape, k, stride, pad int) (oh, ow int, err error) {
 	return (in.H+2*pad-k)/stride + 1, (in.W+2*pad-k)/stride + 1, nil
 }
 
-func validateLayer(s LayerSpec, in Shape, path string, depth int, count, params, acts *int) (Shape, int, error) {
-	bad := func(format string, a ...any) (Shape, int, error) {
-		return in, 0, &SpecError{Path: path, Msg: fmt.Sprintf(format, a...)}
-	}
-	switch s.Type {
-	case "conv":
-		if s.Out <= 0 || s.Out > maxChannels {
-			return bad("conv with %d filters", s.Out)
-		}
-		oh, ow, err := window(in, s.Kernel, strideOr(s.Stride, 1), s.Pad)
-		if err != nil {
-			return bad("conv: %v", err)
-		}
-		return Shape{s.Out, oh, ow}, s.Out*in.C*s.Kernel*s.Kernel + s.Out, nil
-	case "maxpool", "avgpool":
-		oh, ow, err := window(in, s.Kernel, strideOr(s.Stride, s.Kernel), 0)
-		if err != nil {
-			return bad("%s: %v", s.Type, err)
-		}
-		return Shape{in.C, oh, ow}, 0, nil
-	case "gap":
-		return Shape{in.C, 1, 1}, 0, nil
-	case "flatten":
-		return Shape{in.Size(), 1, 1}, 0, nil
-	case "relu":
-		return in, 0, nil
-	case "dropout":
-		if !(s.P >= 0 && s.P < 1) {
-			return bad("dropout probability %v not in [0, 1)", s.P)
-		}
-		return in, 0, nil
-	case "batchnorm":
-		return in, 4 * in.C, nil
-	case "linear":
-		if in.H != 1 || in.W != 1 {
-			return bad("linear needs a vector input (add gap or flatten first), got %v", in)
-		}
-		if s.Out <= 0 || s.Out > maxChannels {
-			return bad("linear with %d outputs", s.Out)
-		}
-		return Shape{s.Out, 1, 1}, s.Out*in.C + s.Out, nil
-	case "residual":
-		if len(s.Body) == 0 {
-			return bad("residual block with an empty body")
-		}
-		body, err := validateLayers(s.Body, in, path+".body", depth+1, count, params, acts)
-		if err != nil {
-			return in, 0, err
-		}
-		sc, err := validateLayers(s.Shortcut, in, path+".shortcut", depth+1, count, params, acts)
-		if err != nil {
-			return in, 0, err
-		}
-		if body != sc {
-			return bad("residual body gives %v but shortcut gives %v", body, sc)
-		}
-		// The nested layers have already counted their parameters.
-		return body, 0, nil
-	case "":
-		return bad("layer without a type")
-	default:
-		return bad("unknown layer type %q", s.Type)
-	}
-}
-
 func strideOr(s, def int) int {
 	if s == 0 {
 		return def
@@ -212,33 +189,11 @@ func strideOr(s, def int) int {
 func buildLayers(specs []LayerSpec, in Shape, seed uint64) ([]Layer, Shape) {
 	layers := make([]Layer, 0, len(specs))
 	for i, s := range specs {
-		var l Layer
-		switch s.Type {
-		case "conv":
-			l = NewConv2D(in, s.Out, s.Kernel, strideOr(s.Stride, 1), s.Pad)
-		case "maxpool":
-			l = NewMaxPool2D(in, s.Kernel, strideOr(s.Stride, s.Kernel))
-		case "avgpool":
-			l = NewAvgPool2D(in, s.Kernel, strideOr(s.Stride, s.Kernel))
-		case "gap":
-			l = NewGlobalAvgPool(in)
-		case "flatten":
-			l = NewFlatten(in)
-		case "relu":
-			l = NewReLU(in)
-		case "dropout":
-			l = NewDropout(in, s.P, seed+uint64(i)*7919)
-		case "batchnorm":
-			l = NewBatchNorm2D(in)
-		case "linear":
-			l = NewLinear(in, s.Out)
-		case "residual":
-			body, _ := buildLayers(s.Body, in, seed+uint64(i)*104729)
-			sc, _ := buildLayers(s.Shortcut, in, seed+uint64(i)*15485863)
-			l = NewResidual(in, body, sc)
-		default:
+		t, ok := layerTypes[s.Type]
+		if !ok {
 			panic(errors.New("nn: buildLayers called on an unvalidated spec"))
 		}
+		l := t.build(s, in, seed, i)
 		layers = append(layers, l)
 		in = l.OutShape()
 	}

@@ -1,5 +1,6 @@
 // Package saliency computes attribution maps for one image and one class c of
-// an nn.Network: which input pixels the class logit f_c depends on. The
+// an nn.Model (a built-in nn.Network or an imported graph.Graph): which
+// input pixels the class logit f_c depends on. The
 // methods follow /work/shared/docs/METHODS.md ("Saliency (attribution)
 // methods"):
 //
@@ -7,7 +8,7 @@
 //	GradientXInput       x ⊙ ∂f_c/∂x (Shrikumar et al., 2016)
 //	SmoothGrad           mean of ∂f_c/∂x over x + N(0, σ²) (Smilkov et al., 2017)
 //	IntegratedGradients  (x − x′) ⊙ ∫₀¹ ∂f_c/∂x(x′ + α(x − x′)) dα (Sundararajan et al., 2017)
-//	GradCAM              ReLU(Σ_k α_k A^k) on the last spatial layer (Selvaraju et al., 2017)
+//	GradCAM              ReLU(Σ_k α_k A^k) on a named feature map, by default the last spatial one (Selvaraju et al., 2017)
 //	Occlusion            f_c(x) − f_c(x with a window filled) (Zeiler and Fergus, 2014)
 //
 // Conventions:

@@ -4,20 +4,20 @@ import "math"
 
 // gradCAM returns Grad-CAM for the class (Selvaraju et al., 2017,
 // "Grad-CAM: visual explanations from deep networks via gradient-based
-// localization", arXiv:1610.02391) on the network's last spatial layer,
-// whose output A is K′×h×w:
+// localization", arXiv:1610.02391) on the feature map Options.Layer (by
+// default the network's last spatial one), A of K′×h×w:
 //
 //	α_k = (1/hw) Σ_ij ∂f_c/∂A^k_ij
 //	L   = ReLU(Σ_k α_k A^k)        h×w
 //
 // upsampled bilinearly to the input's H×W.
 func (r *run) gradCAM() ([]float32, error) {
-	layer := r.net.LastSpatialLayer()
-	fs := r.net.Layers()[layer].OutShape()
+	layer := r.opt.Layer
+	fs, _ := r.net.TensorShape(layer)
 	hw := fs.H * fs.W
 	cam := make([]float32, hw)
 	err := r.sweep(1, true, r.copyX, func(_ int, _, _ []float32) {
-		a, da := r.net.Output(layer), r.net.OutGrad(layer)
+		a, da := r.net.Value(layer), r.net.Grad(layer)
 		acc := make([]float64, hw)
 		for k := 0; k < fs.C; k++ {
 			var alpha float64

@@ -16,7 +16,7 @@ import (
 //	dlogits  B×K      one-hot at the class in every row
 type run struct {
 	ctx     context.Context
-	net     *nn.Network
+	net     nn.Model
 	x       []float32
 	m       Method
 	opt     Options
@@ -26,7 +26,7 @@ type run struct {
 	xs, dlogits []float32
 }
 
-func newRun(ctx context.Context, net *nn.Network, x []float32, m Method, opt Options) *run {
+func newRun(ctx context.Context, net nn.Model, x []float32, m Method, opt Options) *run {
 	in := net.Input()
 	return &run{ctx: ctx, net: net, x: x, m: m, opt: opt, in: in, size: in.Size(), k: net.Classes()}
 }
@@ -39,7 +39,7 @@ func newRun(ctx context.Context, net *nn.Network, x []float32, m Method, opt Opt
 // the call. Examples reach use in order. The context is checked before each
 // batch, and Progress is called after it.
 func (r *run) sweep(total int, backward bool, fill func(i int, xi []float32), use func(i int, logits, dx []float32)) error {
-	b := min(r.opt.Batch, total, max(1, maxBatchValues/r.size))
+	b := min(r.opt.Batch, total, max(1, maxBatchValues/r.size), max(1, maxBatchActivations/(2*r.net.ValuesPerExample())))
 	if len(r.xs) < b*r.size {
 		r.xs = make([]float32, b*r.size)
 	}

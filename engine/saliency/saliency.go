@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
+	"slices"
 
 	"saliencyexplorer/engine/nn"
 )
@@ -22,39 +24,82 @@ const (
 	Occlusion           Method = "occlusion"
 )
 
-// Methods returns every method in the order a menu should list them: the
-// plain gradient first, then its refinements, then the two methods that do
-// not differentiate with respect to the input.
+// MethodInfo describes an attribution method: MethodInfos is the one list
+// of methods that the engine worker and the page's menus read. A new method
+// joins the Method constants, that list and Attribute's switch.
+type MethodInfo struct {
+	Method Method
+	Label  string // menu name, e.g. "Input gradient"
+	Help   string // one line: what the map shows, and how fast it is
+	// Split reports that the method sums many examples (SmoothGrad's
+	// samples, Integrated Gradients' steps), so that Options.Part and
+	// Options.Parts can split its work across engine workers.
+	Split bool
+	// Default is the default number of those examples (0 if not Split).
+	Default int
+	// examples returns the number of examples opt asks for.
+	examples func(opt Options) int
+}
+
+// Examples returns how many examples (samples or steps) a split method runs
+// in all with opt, whatever its part, or 0 for a method that is not split.
+func (i MethodInfo) Examples(opt Options) int {
+	if i.examples == nil {
+		return 0
+	}
+	if n := i.examples(opt); n != 0 {
+		return n
+	}
+	return i.Default
+}
+
+// MethodInfos returns every method in the order a menu should list them:
+// the plain gradient first, then its refinements, then the two methods
+// that do not differentiate with respect to the input.
+func MethodInfos() []MethodInfo {
+	return []MethodInfo{
+		{Method: Gradient, Label: "Input gradient", Help: "How much each pixel changes the score (fast)."},
+		{Method: GradientXInput, Label: "Gradient × input", Help: "Gradient weighted by pixel brightness (fast)."},
+		{Method: SmoothGrad, Label: "SmoothGrad", Help: "Gradient averaged over noisy copies (slower).",
+			Split: true, Default: DefaultSamples, examples: func(o Options) int { return o.Samples }},
+		{Method: IntegratedGradients, Label: "Integrated Gradients", Help: "Gradient integrated from a black image (slower).",
+			Split: true, Default: DefaultSteps, examples: func(o Options) int { return o.Steps }},
+		{Method: GradCAM, Label: "Grad-CAM", Help: "Which regions of the last feature map support the class (fast, coarse)."},
+		{Method: Occlusion, Label: "Occlusion", Help: "Score drop when a patch is covered (slow)."},
+	}
+}
+
+// Methods returns every method in the order of MethodInfos.
 func Methods() []Method {
-	return []Method{Gradient, GradientXInput, SmoothGrad, IntegratedGradients, GradCAM, Occlusion}
+	var out []Method
+	for _, i := range MethodInfos() {
+		out = append(out, i.Method)
+	}
+	return out
+}
+
+// Info returns the description of m, and whether m is a known method.
+func (m Method) Info() (MethodInfo, bool) {
+	for _, i := range MethodInfos() {
+		if i.Method == m {
+			return i, true
+		}
+	}
+	return MethodInfo{}, false
 }
 
 // Label returns the method's human-readable name, such as "Input gradient",
 // or the raw string for an unknown method.
 func (m Method) Label() string {
-	switch m {
-	case Gradient:
-		return "Input gradient"
-	case GradientXInput:
-		return "Gradient × input"
-	case SmoothGrad:
-		return "SmoothGrad"
-	case IntegratedGradients:
-		return "Integrated Gradients"
-	case GradCAM:
-		return "Grad-CAM"
-	case Occlusion:
-		return "Occlusion"
+	if i, ok := m.Info(); ok {
+		return i.Label
 	}
 	return string(m)
 }
 
 func (m Method) known() bool {
-	switch m {
-	case Gradient, GradientXInput, SmoothGrad, IntegratedGradients, GradCAM, Occlusion:
-		return true
-	}
-	return false
+	_, ok := m.Info()
+	return ok
 }
 
 // Integrated Gradients baselines (Options.Baseline).
@@ -86,6 +131,12 @@ const (
 
 	maxNoise = 10  // σ of ten ranges already drowns any image
 	maxBlur  = 256 // pixels
+
+	// maxBatchActivations caps the activations and gradients one batch
+	// keeps, 2 × batch × Model.ValuesPerExample, at 64 Mi floats (256
+	// MiB): a large imported model (DenseNet-121 keeps 45 Mi values per
+	// 224×224 image) then runs one example at a time.
+	maxBatchActivations = 1 << 26
 
 	// maxBatchValues caps a batch's input at 16 Mi floats (64 MiB),
 	// whatever Options.Batch says, so a large image cannot make one batch
@@ -119,8 +170,13 @@ type Options struct {
 	Window, Stride int
 	Fill           float32
 
+	// Layer names the feature map Grad-CAM weighs, one of the model's
+	// SpatialTensors; empty selects the last of them.
+	Layer string
+
 	// Batch is the most examples per forward pass (0: DefaultBatch). It is
-	// lowered further if a batch's input would exceed 16 Mi values.
+	// lowered further if a batch's input would exceed 16 Mi values, or its
+	// activations and their gradients 64 Mi values.
 	Batch int
 
 	// Part and Parts split SmoothGrad's samples or Integrated Gradients'
@@ -158,11 +214,11 @@ func argErr(arg, format string, a ...any) error {
 
 // resolve validates every argument of a call and returns the options with
 // defaults applied. It is the one place where defaults and limits live.
-func resolve(net *nn.Network, x []float32, m Method, opt Options) (Options, error) {
+func resolve(net nn.Model, x []float32, m Method, opt Options) (Options, error) {
 	if !m.known() {
 		return opt, argErr("method", "unknown method %q", string(m))
 	}
-	if net == nil {
+	if net == nil || isNilNetwork(net) {
 		return opt, argErr("network", "nil network")
 	}
 	in := net.Input()
@@ -195,7 +251,7 @@ func resolve(net *nn.Network, x []float32, m Method, opt Options) (Options, erro
 	if opt.Part < 0 || opt.Part >= opt.Parts {
 		return opt, argErr("Part", "%d not in 0..%d", opt.Part, opt.Parts-1)
 	}
-	if opt.Parts > 1 && m != SmoothGrad && m != IntegratedGradients {
+	if info, _ := m.Info(); opt.Parts > 1 && !info.Split {
 		return opt, argErr("Parts", "%s computes one example and cannot be split into %d parts", m.Label(), opt.Parts)
 	}
 	switch m {
@@ -230,8 +286,14 @@ func resolve(net *nn.Network, x []float32, m Method, opt Options) (Options, erro
 			return opt, argErr("Baseline", "unknown baseline %q; want %q or %q", opt.Baseline, BaselineZeros, BaselineBlurred)
 		}
 	case GradCAM:
-		if net.LastSpatialLayer() < 0 {
-			return opt, argErr("method", "Grad-CAM needs a layer with a spatial output larger than 1×1, and network %q has none", net.Spec.Name)
+		spatial := net.SpatialTensors()
+		if len(spatial) == 0 {
+			return opt, argErr("method", "Grad-CAM needs a layer with a spatial output larger than 1×1, and the network has none")
+		}
+		if opt.Layer == "" {
+			opt.Layer = spatial[len(spatial)-1]
+		} else if !slices.Contains(spatial, opt.Layer) {
+			return opt, argErr("Layer", "%q is not one of the network's spatial feature maps %v", opt.Layer, spatial)
 		}
 	case Occlusion:
 		side := min(in.H, in.W)
@@ -271,7 +333,7 @@ func resolve(net *nn.Network, x []float32, m Method, opt Options) (Options, erro
 // Σ attribution ≈ f_c(x) − f_c(x′). It returns an *ArgError for invalid
 // arguments, and an error wrapping ctx.Err() if ctx is cancelled between
 // batches; no result comes back with an error. x is not modified.
-func Attribute(ctx context.Context, net *nn.Network, x []float32, m Method, opt Options) ([]float32, error) {
+func Attribute(ctx context.Context, net nn.Model, x []float32, m Method, opt Options) ([]float32, error) {
 	opt, err := resolve(net, x, m, opt)
 	if err != nil {
 		return nil, err
@@ -301,7 +363,7 @@ func Attribute(ctx context.Context, net *nn.Network, x []float32, m Method, opt 
 // input gradient's map is |∂f_c/∂x|), or as it is for Grad-CAM and
 // occlusion, then blurred with σ = opt.Blur pixels if that is positive. It
 // returns the same errors as Attribute.
-func Map(ctx context.Context, net *nn.Network, x []float32, m Method, opt Options) ([]float32, error) {
+func Map(ctx context.Context, net nn.Model, x []float32, m Method, opt Options) ([]float32, error) {
 	a, err := Attribute(ctx, net, x, m, opt)
 	if err != nil {
 		return nil, err
@@ -355,4 +417,11 @@ func reduceMaxAbs(dst, src []float32, c, hw int) {
 			}
 		}
 	}
+}
+
+// isNilNetwork reports whether net is a typed nil pointer (a nil
+// *nn.Network passed as an nn.Model).
+func isNilNetwork(net nn.Model) bool {
+	v := reflect.ValueOf(net)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

@@ -135,8 +135,9 @@ func TestErrors(t *testing.T) {
 		{"batch", net, good, Gradient, Options{Batch: -1}, "Batch"},
 		{"huge batch", net, good, Gradient, Options{Batch: MaxExamples + 1}, "Batch"},
 		{"blur", net, good, Gradient, Options{Blur: -1}, "Blur"},
+		{"layer", net, good, GradCAM, Options{Layer: "layers.99"}, "Layer"},
 	} {
-		for _, f := range []func(context.Context, *nn.Network, []float32, Method, Options) ([]float32, error){Attribute, Map} {
+		for _, f := range []func(context.Context, nn.Model, []float32, Method, Options) ([]float32, error){Attribute, Map} {
 			called := false
 			tc.opt.Progress = func(int, int) { called = true }
 			out, err := f(context.Background(), tc.net, tc.x, tc.m, tc.opt)
@@ -247,5 +248,34 @@ func TestBatchSizeInvariance(t *testing.T) {
 			t.Fatal(err)
 		}
 		closeTo(t, string(m), all, one, 1e-5)
+	}
+}
+
+// TestMethodInfos checks the list the menus and the worker pool read: each
+// method once, with help, and Split true exactly for the methods whose
+// parts add up to the whole attribution (Attribute accepts Parts = 2) with
+// Examples counting what they sum.
+func TestMethodInfos(t *testing.T) {
+	in := nn.Shape{C: 1, H: 6, W: 6}
+	net := mustNet(t, reluSpec(in), 3)
+	x := randImage(rand.New(rand.NewPCG(1, 2)), in)
+	for _, info := range MethodInfos() {
+		if info.Help == "" {
+			t.Errorf("%s: no help", info.Method)
+		}
+		_, err := Attribute(context.Background(), net, x, info.Method, Options{Part: 1, Parts: 2, Samples: 4, Steps: 4})
+		if splits := err == nil; splits != info.Split {
+			t.Errorf("%s: Split is %v, yet Attribute in two parts gives %v", info.Method, info.Split, err)
+		}
+		if info.Split {
+			if info.Examples(Options{}) != info.Default || info.Default < 1 || info.Examples(Options{Samples: 7, Steps: 7}) != 7 {
+				t.Errorf("%s: Examples gives %d by default (Default %d), %d for 7", info.Method, info.Examples(Options{}), info.Default, info.Examples(Options{Samples: 7, Steps: 7}))
+			}
+		} else if info.Examples(Options{Samples: 7, Steps: 7}) != 0 {
+			t.Errorf("%s: Examples of a method that is not split", info.Method)
+		}
+	}
+	if _, ok := Method("x").Info(); ok {
+		t.Error("an unknown method has an Info")
 	}
 }

@@ -39,8 +39,8 @@ func discSpec(d, hidden int) nn.Spec {
 // "discriminator":
 //
 //  1. x and S(x) run as one batch of 2N (as in ActDiff); CE is taken on the
-//     x half. h is the output of the network's FeatureLayer (the pooled
-//     features), held constant for the discriminator.
+//     x half. h is the network's FeatureTensor (the features that feed
+//     the classifier head), held constant for the discriminator.
 //  2. The discriminator D takes DiscSteps Adam steps at DiscLR on the binary
 //     cross-entropy of telling h(x) (label 0) from h(S(x)) (label 1), on
 //     this batch.
@@ -59,7 +59,7 @@ func discSpec(d, hidden int) nn.Spec {
 // The method is first order in θ given D; D's own update is not
 // differentiated through. Each Objective keeps its own D, so shards of one
 // batch computed by different Objectives train different discriminators.
-func (o *Objective) adversarial(net *nn.Network, b Batch) Terms {
+func (o *Objective) adversarial(net nn.Model, b Batch) Terms {
 	in, k, n := net.Input(), net.Classes(), b.N
 	sz := in.Size()
 	o.xcat = grow(o.xcat, 2*n*sz)
@@ -71,8 +71,8 @@ func (o *Objective) adversarial(net *nn.Network, b Batch) Terms {
 	ce := crossEntropy(o.df[:n*k], o.probs, f[:n*k], b.Labels, n, k, b.total())
 	clear(o.df[n*k:])
 
-	at := net.FeatureLayer()
-	h := net.Output(at)
+	at := net.FeatureTensor()
+	h := net.Value(at)
 	d := len(h) / (2 * n)
 	o.feat = grow(o.feat, len(h))
 	copy(o.feat, h)

@@ -13,6 +13,6 @@
 // GradMask and RRR penalise the input gradient g = ∇x S(θ, x). Their weight
 // gradient is computed exactly with one forward pass, two backward passes
 // (for CE and for g), one tangent pass along v = ∂P/∂g and one reverse pass
-// through the tangent (nn.Network.BackwardDual), about three times the cost
+// through the tangent (nn.Model.BackwardDual), about three times the cost
 // of a plain step.
 package train

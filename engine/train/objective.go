@@ -26,9 +26,39 @@ const (
 	Adversarial Method = "adversarial"
 )
 
-// Methods returns every objective in the order the paper lists them.
+// MethodInfo describes a training objective for people: MethodInfos is the
+// one list the lab, the engine worker and the page's menu read. A new
+// objective joins the Method constants, that list and Objective.Compute.
+type MethodInfo struct {
+	Method Method
+	Label  string // menu name, e.g. "Right for the Right Reasons"
+	Help   string // one line: what it trains on or penalizes
+	// Penalty reports that the objective adds λ·penalty to the
+	// cross-entropy, so that λ matters.
+	Penalty bool
+}
+
+// MethodInfos returns every objective's description in the order the paper
+// lists them.
+func MethodInfos() []MethodInfo {
+	return []MethodInfo{
+		{Baseline, "Baseline", "Cross-entropy only: the mask is ignored.", false},
+		{Masked, "Masked input", "Trains on the image with everything outside the mask blacked out.", false},
+		{Shuffle, "Shuffle outside", "Trains on images whose pixels outside the mask are shuffled.", false},
+		{ActDiff, "ActDiff", "Penalises features that change when the outside of the mask is shuffled (λ).", true},
+		{GradMask, "GradMask", "Penalises input gradient outside the mask (absolute value, λ).", true},
+		{RRR, "Right for the Right Reasons", "Penalises squared input gradient outside the mask (λ).", true},
+		{Adversarial, "Adversarial", "Penalises features from which a discriminator tells the image from its outside-shuffled copy (λ).", true},
+	}
+}
+
+// Methods returns every objective in the order of MethodInfos.
 func Methods() []Method {
-	return []Method{Baseline, Masked, Shuffle, ActDiff, GradMask, RRR, Adversarial}
+	var out []Method
+	for _, o := range MethodInfos() {
+		out = append(out, o.Method)
+	}
+	return out
 }
 
 // ParseMethod returns the Method named s, or an error listing the valid names.
@@ -165,7 +195,7 @@ func (o *Objective) shuffled(dst []float32, b Batch, in nn.Shape) {
 
 // Compute evaluates the objective on b in training mode and adds its
 // parameter gradient to net.Grads (the caller zeroes them first).
-func (o *Objective) Compute(net *nn.Network, b Batch) Terms {
+func (o *Objective) Compute(net nn.Model, b Batch) Terms {
 	in, k, n := net.Input(), net.Classes(), b.N
 	o.probs = grow(o.probs, n*k)
 	o.df = grow(o.df, n*k)
@@ -201,7 +231,7 @@ func (o *Objective) Compute(net *nn.Network, b Batch) Terms {
 // actDiff runs x and S(x) as one batch of 2N so that both forward passes keep
 // their activations for the backward. (With BatchNorm in training mode the
 // batch statistics are then taken over both halves.)
-func (o *Objective) actDiff(net *nn.Network, b Batch) Terms {
+func (o *Objective) actDiff(net nn.Model, b Batch) Terms {
 	in, k, n := net.Input(), net.Classes(), b.N
 	sz := in.Size()
 	o.xcat = grow(o.xcat, 2*n*sz)
@@ -213,8 +243,8 @@ func (o *Objective) actDiff(net *nn.Network, b Batch) Terms {
 	ce := crossEntropy(o.df[:n*k], o.probs, f[:n*k], b.Labels, n, k, b.total())
 	clear(o.df[n*k:])
 
-	at := net.FeatureLayer()
-	h := net.Output(at)
+	at := net.FeatureTensor()
+	h := net.Value(at)
 	d := len(h) / (2 * n)
 	o.feat = grow(o.feat, len(h))
 	lam := float32(o.Lambda)
@@ -248,7 +278,7 @@ func (o *Objective) actDiff(net *nn.Network, b Batch) Terms {
 
 // inputGradientPenalty implements GradMask and RRR (see the package
 // documentation for the five passes).
-func (o *Objective) inputGradientPenalty(net *nn.Network, b Batch) Terms {
+func (o *Objective) inputGradientPenalty(net nn.Model, b Batch) Terms {
 	in, k, n := net.Input(), net.Classes(), b.N
 	f := net.Forward(b.X, n, true)
 	softmaxRows(o.probs, f, n, k)

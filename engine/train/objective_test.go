@@ -225,3 +225,41 @@ func TestDiscriminatorLearnsAndEncoderOpposes(t *testing.T) {
 		t.Errorf("a step along the encoder term left the discriminator's loss at %v (was %v); want it higher", after, before)
 	}
 }
+
+// TestMethodInfos checks the list the menus are built from: one entry per
+// objective, each labelled and explained, ParseMethod knows every name,
+// and Penalty says truly whether λ changes the loss (λ = 0 against λ = 1
+// on the same batch and weights).
+func TestMethodInfos(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	spec := reluSpec()
+	b := randomBatch(rng, spec.Input, 2, 4)
+	seen := map[Method]bool{}
+	for _, info := range MethodInfos() {
+		if seen[info.Method] || info.Label == "" || info.Help == "" {
+			t.Errorf("%+v: listed twice or without a label or help", info)
+		}
+		seen[info.Method] = true
+		if m, err := ParseMethod(string(info.Method)); err != nil || m != info.Method {
+			t.Errorf("ParseMethod(%q) = %q, %v", info.Method, m, err)
+		}
+		loss := func(lambda float64) float64 {
+			net, err := nn.New(spec, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err := NewObjective(info.Method, lambda, 9)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return o.Compute(net, b).Loss
+		}
+		l0, l1 := loss(0), loss(1)
+		if changed := l0 != l1; changed != info.Penalty {
+			t.Errorf("%s: loss %v at λ = 0, %v at λ = 1; Penalty says %v", info.Method, l0, l1, info.Penalty)
+		}
+	}
+	if len(Methods()) != len(seen) {
+		t.Errorf("Methods() has %d entries, MethodInfos %d", len(Methods()), len(seen))
+	}
+}

@@ -19,7 +19,7 @@ type Config struct {
 	LR          float64 // learning rate (default 1e-3)
 	Momentum    float64 // SGD momentum (default 0.9)
 	WeightDecay float64
-	BatchSize   int    // default 32
+	BatchSize   int    // default 32; a large model computes it in shards that fit memory (see Trainer.Step)
 	Epochs      int    // default 10
 	Patience    int    // stop after this many epochs without a lower validation loss; 0 never stops early
 	Seed        uint64 // batch order and shuffles
@@ -101,13 +101,15 @@ var ErrDiverged = errors.New("train: loss diverged")
 
 // Trainer runs a Config on a network one batch at a time.
 type Trainer struct {
-	net   *nn.Network
-	train *data.Set
-	valid *data.Set
-	cfg   Config
-	obj   *Objective
-	opt   Optimizer
-	rng   *rand.Rand
+	net nn.Trainable
+	// The model's parameter, gradient and state slices.
+	params, grads, state []float32
+	train                *data.Set
+	valid                *data.Set
+	cfg                  Config
+	obj                  *Objective
+	opt                  Optimizer
+	rng                  *rand.Rand
 
 	order       []int
 	epoch, pos  int
@@ -125,7 +127,7 @@ type Trainer struct {
 
 // NewTrainer prepares training of net on train, validated on valid after
 // every epoch. The sets must match the network's input shape and classes.
-func NewTrainer(net *nn.Network, train, valid *data.Set, cfg Config) (*Trainer, error) {
+func NewTrainer(net nn.Trainable, train, valid *data.Set, cfg Config) (*Trainer, error) {
 	if err := cfg.applyDefaults(); err != nil {
 		return nil, err
 	}
@@ -154,21 +156,23 @@ func NewTrainer(net *nn.Network, train, valid *data.Set, cfg Config) (*Trainer, 
 	if err != nil {
 		return nil, err
 	}
+	params, grads, state := net.Weights()
 	t := &Trainer{
 		net: net, train: train, valid: valid, cfg: cfg, obj: obj, opt: opt,
+		params: params, grads: grads, state: state,
 		rng:        rand.New(rand.NewPCG(cfg.Seed, 0x74726e)),
 		order:      make([]int, train.Len()),
 		bestLoss:   math.Inf(1),
-		bestParams: append([]float32(nil), net.Params...),
-		bestState:  append([]float32(nil), net.State...),
-		prevParams: make([]float32, len(net.Params)),
+		bestParams: append([]float32(nil), params...),
+		bestState:  append([]float32(nil), state...),
+		prevParams: make([]float32, len(params)),
 	}
 	t.startEpoch()
 	return t, nil
 }
 
 // checkSet verifies that s fits net: input shape, class count, labels.
-func checkSet(net *nn.Network, s *data.Set) error {
+func checkSet(net nn.Model, s *data.Set) error {
 	if s == nil {
 		return errors.New("train: missing data set")
 	}
@@ -238,7 +242,10 @@ func finite(xs []float32) bool {
 	return true
 }
 
-// Step trains on one batch. After the epoch's last batch it evaluates on
+// Step trains on one batch, computing its gradient in shards when the
+// model's activations for the whole batch would exceed 512 MiB (a large
+// imported model; BatchNorm with batch statistics then normalizes each
+// shard by itself). After the epoch's last batch it evaluates on
 // the validation set, keeps the best weights and decides on early stopping.
 // If the loss or gradient is not finite it leaves the weights as they were
 // before the step, marks training done and returns an error wrapping
@@ -249,16 +256,23 @@ func (t *Trainer) Step() (StepInfo, error) {
 	}
 	t.fillBatch()
 	t.net.ZeroGrad()
-	terms := t.obj.Compute(t.net, t.batch)
+	var terms Terms
+	shards := t.shards(t.batch.N)
+	for i := 0; i < shards; i++ {
+		part := t.obj.Compute(t.net, t.batch.Shard(i, shards))
+		terms.Loss += part.Loss
+		terms.CE += part.CE
+		terms.Penalty += part.Penalty
+	}
 	info := StepInfo{Epoch: t.epoch, Batch: (t.pos + t.cfg.BatchSize - 1) / t.cfg.BatchSize, Batches: t.Batches(), Terms: terms}
-	if math.IsNaN(terms.Loss) || math.IsInf(terms.Loss, 0) || !finite(t.net.Grads) {
+	if math.IsNaN(terms.Loss) || math.IsInf(terms.Loss, 0) || !finite(t.grads) {
 		t.done = true
 		return info, fmt.Errorf("%w at epoch %d batch %d (loss %v); the weights from before this step are kept — try a smaller learning rate or λ", ErrDiverged, info.Epoch, info.Batch, terms.Loss)
 	}
-	copy(t.prevParams, t.net.Params)
-	t.opt.Update(t.net.Params, t.net.Grads)
-	if !finite(t.net.Params) {
-		copy(t.net.Params, t.prevParams)
+	copy(t.prevParams, t.params)
+	t.opt.Update(t.params, t.grads)
+	if !finite(t.params) {
+		copy(t.params, t.prevParams)
 		t.done = true
 		return info, fmt.Errorf("%w at epoch %d batch %d: the update produced non-finite weights; the previous weights are kept", ErrDiverged, info.Epoch, info.Batch)
 	}
@@ -271,13 +285,32 @@ func (t *Trainer) Step() (StepInfo, error) {
 	return info, nil
 }
 
+// maxStepActivations bounds the activation values one training step keeps
+// (128 Mi floats, 512 MiB): the values and gradients of every example of a
+// shard, twice over for the tangents of GradMask and RRR and for ActDiff's
+// pair of images.
+const maxStepActivations = 1 << 27
+
+// shards returns into how many shards a batch of n is split so that each
+// fits maxStepActivations; their gradients add up to the batch's (see
+// Batch.Shard). The built-in networks take one shard at their batch sizes;
+// a large imported model fine-tunes a shard of a few images at a time.
+func (t *Trainer) shards(n int) int {
+	per := 2 * t.net.ValuesPerExample()
+	if m := t.cfg.Method; m == ActDiff || m == GradMask || m == RRR {
+		per *= 2
+	}
+	fit := max(1, maxStepActivations/per)
+	return min(n, (n+fit-1)/fit)
+}
+
 func (t *Trainer) endEpoch() *EpochInfo {
 	e := &EpochInfo{Epoch: t.epoch, TrainLoss: t.epochLoss / float64(t.epochSteps)}
 	e.Valid = Evaluate(t.net, t.valid, t.cfg.BatchSize)
 	if t.epoch > t.cfg.BurnIn && e.Valid.Loss < t.bestLoss {
 		t.bestLoss = e.Valid.Loss
-		copy(t.bestParams, t.net.Params)
-		copy(t.bestState, t.net.State)
+		copy(t.bestParams, t.params)
+		copy(t.bestState, t.state)
 		t.sinceBest = 0
 		e.Best = true
 	} else if t.epoch > t.cfg.BurnIn {
@@ -302,13 +335,14 @@ func (t *Trainer) Finish() {
 	if math.IsInf(t.bestLoss, 1) {
 		return
 	}
-	copy(t.net.Params, t.bestParams)
-	copy(t.net.State, t.bestState)
+	copy(t.params, t.bestParams)
+	copy(t.state, t.bestState)
 }
 
 // Evaluate returns the network's mean cross-entropy, accuracy and ROC AUC on
-// set, in inference mode, in batches of at most batch examples.
-func Evaluate(net *nn.Network, set *data.Set, batch int) Eval {
+// set, in inference mode, in batches of at most batch examples (fewer for a
+// model whose activations for batch examples would exceed 512 MiB).
+func Evaluate(net nn.Model, set *data.Set, batch int) Eval {
 	n, k := set.Len(), net.Classes()
 	if n == 0 {
 		return Eval{Loss: math.NaN(), Accuracy: math.NaN(), AUC: math.NaN()}
@@ -316,6 +350,8 @@ func Evaluate(net *nn.Network, set *data.Set, batch int) Eval {
 	if batch < 1 {
 		batch = 32
 	}
+	// Forward only: the values of one batch within the step's budget.
+	batch = min(batch, max(1, maxStepActivations/net.ValuesPerExample()))
 	probs := make([]float32, n*k)
 	df := make([]float32, batch*k)
 	sz := set.C * set.H * set.W

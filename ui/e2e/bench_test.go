@@ -91,7 +91,7 @@ func TestBenchWorkers(t *testing.T) {
 	origin := serveSite(t)
 	const runs = 7
 	for _, k := range []int{1, 2} {
-		ctx, _ := firstView(t, origin, k, "")
+		ctx, _, _ := firstView(t, origin, k, "")
 		if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("input[type=file][multiple]"), files)); err != nil {
 			t.Fatal(err)
 		}

@@ -3,9 +3,11 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -25,8 +27,9 @@ import (
 	"saliencyexplorer/server"
 )
 
-// siteDir is the built site, relative to this package.
-const siteDir = "../../server/site"
+// siteDir is the built site, relative to this package, or $SE_SITE (for
+// running a check against another build, such as one without a fix).
+var siteDir = cmp.Or(os.Getenv("SE_SITE"), "../../server/site")
 
 // unavailable skips the test, or fails it when CI=true.
 func unavailable(t testing.TB, format string, args ...any) {
@@ -88,6 +91,13 @@ func serveSite(t testing.TB) string {
 // serveSiteLogged is serveSite that also returns the server's request log.
 func serveSiteLogged(t testing.TB) (string, *served) {
 	t.Helper()
+	return serveFSLogged(t, os.DirFS(siteDir))
+}
+
+// serveFSLogged serves site (the built site, or a variant of it) and
+// returns its origin and request log.
+func serveFSLogged(t testing.TB, site fs.FS) (string, *served) {
+	t.Helper()
 	if _, err := os.Stat(filepath.Join(siteDir, "app.wasm")); err != nil {
 		unavailable(t, "the site is not built (run `make build` or `make test-e2e`)")
 	}
@@ -96,7 +106,7 @@ func serveSiteLogged(t testing.TB) (string, *served) {
 		t.Fatal(err)
 	}
 	log := &served{}
-	srv := &http.Server{Handler: log.wrap(server.NewHandler(os.DirFS(siteDir), server.Options{})), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: log.wrap(server.NewHandler(site, server.Options{})), ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
@@ -158,14 +168,21 @@ func (r *recorder) snapshot() (errs []string, reqs []request) {
 	return append([]string(nil), r.errors...), append([]request(nil), r.requests...)
 }
 
-// browser starts a headless Chromium with a fresh profile and returns a
-// tab context with a recorder attached.
-func browser(t testing.TB, timeout time.Duration) (context.Context, *recorder) {
+// browser starts a headless Chromium with a fresh profile (and any extra
+// options) and returns a tab context with a recorder attached.
+func browser(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) (context.Context, *recorder) {
+	t.Helper()
+	return browserWithProfile(t, timeout, t.TempDir(), extra...)
+}
+
+// browserWithProfile is browser with a given profile directory (for
+// settings written into it before the browser starts).
+func browserWithProfile(t testing.TB, timeout time.Duration, profile string, extra ...chromedp.ExecAllocatorOption) (context.Context, *recorder) {
 	t.Helper()
 	exe := chromiumPath(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1440, 900),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
@@ -179,6 +196,7 @@ func browser(t testing.TB, timeout time.Duration) (context.Context, *recorder) {
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.Flag("force-device-scale-factor", "1"),
 	}
+	opts = append(opts, extra...)
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	rec := &recorder{}

@@ -3,11 +3,14 @@ package host
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"maps"
-	"slices"
 
 	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/datasets"
+	"saliencyexplorer/engine/model"
+	"saliencyexplorer/engine/nn"
+	"saliencyexplorer/engine/train"
 	"saliencyexplorer/wasm/protocol"
 )
 
@@ -19,123 +22,14 @@ const TrainSeed = 1
 // maxSamples bounds the samples sent to the page.
 const maxSamples = 48
 
-// generator describes a data set the browser can draw itself.
-type generator struct {
-	title string
-	noun  string // what one sample is called
-	// splits draws the splits for seed, calling progress (if not nil)
-	// after each part.
-	splits func(seed int64, progress func(done, total int)) (data.Splits, error)
-	// fits reports whether a network of this input shape and classes
-	// belongs to the data set (for models loaded from files without a
-	// data set name).
-	fits func(c, h, w int, classes []string) bool
-}
-
-// generators are the data sets the worker can generate.
-var generators = map[string]generator{
-	"crosses": {
-		title: "Crosses", noun: "Test image",
-		splits: func(seed int64, _ func(done, total int)) (data.Splits, error) {
-			return data.Crosses(data.DefaultCrosses(seed))
-		},
-		fits: func(c, h, w int, classes []string) bool {
-			return c == 1 && h == 28 && w == 28 && len(classes) == len(data.CrossesClassNames) && !slices.Equal(classes, data.PhantomClassNames)
-		},
-	},
-	"phantom": {
-		title: "Phantom chest films", noun: "Film",
-		splits: func(seed int64, progress func(done, total int)) (data.Splits, error) {
-			return phantomInParts(data.DefaultPhantom(seed), progress)
-		},
-		fits: func(c, h, w int, classes []string) bool {
-			return c == 1 && h == 64 && w == 64 && slices.Equal(classes, data.PhantomClassNames)
-		},
-	},
-}
-
-// suggestion is a data set's suggested fine-tuning settings: its learning
-// rate and each penalty method's λ.
-type suggestion struct {
-	lr     float64
-	lambda map[string]float64
-}
-
-// suggestions mirror engine/lab's defaults per data set, with its
-// fine-tuning λ where it has one (a test checks them); the worker does not
-// import engine/lab, which would bring gonum into the wasm binary.
-var suggestions = map[string]suggestion{
-	"crosses":       {lr: 3e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 0.003, "rrr": 10}},
-	"phantom":       {lr: 2e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 0.003, "rrr": 10}},
-	"decoy-mnist":   {lr: 3e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 0.01, "rrr": 1e-5}},
-	"decoy-fashion": {lr: 3e-3, lambda: map[string]float64{"actdiff": 1, "gradmask": 0.01, "rrr": 1e-5}},
-}
-
-// shiftOf says in plain words how a data set's test split differs from its
-// training split.
-func shiftOf(name string) string {
-	switch name {
-	case "decoy-mnist", "decoy-fashion", "mnist", "fashion":
-		return "the swatch's shade is random"
-	}
-	return "the shortcut is reversed"
-}
-
-// phantomInParts generates the Phantom splits of cfg one split at a time
-// (about three seconds each in a browser), reporting progress after each.
-// Each split draws from its own random stream, so a split generated with
-// the other two at one film is the split data.Phantom(cfg) would give.
-func phantomInParts(cfg data.PhantomConfig, progress func(done, total int)) (data.Splits, error) {
-	var out data.Splits
-	for i, dst := range []**data.Set{&out.Train, &out.Valid, &out.Test} {
-		part := cfg
-		part.NTrain, part.NValid, part.NTest = 1, 1, 1
-		switch i {
-		case 0:
-			part.NTrain = cfg.NTrain
-		case 1:
-			part.NValid = cfg.NValid
-		case 2:
-			part.NTest = cfg.NTest
-		}
-		sp, err := data.Phantom(part)
-		if err != nil {
-			return data.Splits{}, err
-		}
-		*dst = [3]*data.Set{sp.Train, sp.Valid, sp.Test}[i]
-		if progress != nil {
-			progress(i+1, 3)
-		}
-	}
-	return out, nil
-}
-
-// titles names the data sets without a generator in the browser.
-var titles = map[string]string{
-	"decoy-mnist":   "Decoy MNIST",
-	"decoy-fashion": "Decoy Fashion-MNIST",
-	"mnist":         "Decoy MNIST",
-	"fashion":       "Decoy Fashion-MNIST",
-}
-
-// DatasetTitle returns a data set's name for people.
-func DatasetTitle(name string) string {
-	if g, ok := generators[name]; ok {
-		return g.title
-	}
-	if t, ok := titles[name]; ok {
-		return t
-	}
-	if name == "" {
-		return "your model's data"
-	}
-	return name
-}
-
 // dataset is what the worker holds of one data set: its shipped gallery
 // and, once generated, its splits.
 type dataset struct {
-	name    string
+	name string
+	// about is the data set's entry in engine/datasets, if it is built in.
+	about datasets.Dataset
+	known bool
+
 	gallery *data.Set
 	splits  *data.Splits
 	// galleryErr is why the gallery could not be read, if it could not.
@@ -146,64 +40,97 @@ type dataset struct {
 	trainErr     error
 }
 
-// datasetFor returns (creating it) the record of a data set.
-func (h *Host) datasetFor(name string) *dataset {
+// drawn reports whether the browser can generate the data set.
+func (d *dataset) drawn() bool { return d.known && d.about.Drawn }
+
+// datasetFor returns (creating it) the record of the data set a model
+// names. Records are kept apart per input shape and class count: a model
+// whose metadata names a data set of another shape gets a record of its
+// own, so splits and galleries cached for one model never meet a model
+// they do not fit (issue #10: scoring such a model panicked). Its gallery
+// and generation are then refused with a message (readGallery, generate).
+func (h *Host) datasetFor(s *slot) *dataset {
 	if h.sets == nil {
 		h.sets = map[string]*dataset{}
 	}
-	d, ok := h.sets[name]
+	name := s.info.Dataset
+	in := s.orig.Input()
+	key := fmt.Sprintf("%s %d×%d×%d %d", name, in.C, in.H, in.W, s.orig.Classes())
+	d, ok := h.sets[key]
 	if !ok {
 		d = &dataset{name: name}
-		h.sets[name] = d
+		d.about, d.known = datasets.Lookup(name)
+		h.sets[key] = d
 	}
 	return d
 }
 
-// guessDataset names the built-in data set a network of this shape and
-// these classes belongs to, or "".
-func guessDataset(c, hh, w int, classes []string) string {
-	for _, name := range []string{"crosses", "phantom"} {
-		if generators[name].fits(c, hh, w, classes) {
-			return name
-		}
-	}
-	return ""
-}
-
-// NeedsGallery returns the gallery file of the current data set if the
-// catalog lists one that has not been read yet.
-func (h *Host) NeedsGallery() (file string, ok bool) {
-	if h.cur == nil || h.cat == nil {
-		return "", false
-	}
-	ds := h.datasetFor(h.cur.info.Dataset)
-	if ds.gallery != nil || ds.galleryErr != nil {
-		return "", false
-	}
-	g, ok := h.cat.Gallery(ds.name, SplitTest)
-	return g.File, ok
-}
-
-// AddGallery reads the current data set's gallery file (see
-// data.DecodeGallery). On an error the data set falls back to generated
-// samples, if it has a generator; the error is returned for the log.
-func (h *Host) AddGallery(b []byte) error {
+// current returns the current model's data set, or nil.
+func (h *Host) current() *dataset {
 	if h.cur == nil {
-		return fmt.Errorf("host: no model")
+		return nil
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
-	s, err := h.readGallery(ds.name, b)
-	if err != nil {
-		ds.galleryErr = err
-		return err
-	}
-	ds.gallery = s
-	return nil
+	return h.datasetFor(h.cur)
 }
 
-// readGallery decodes a gallery file of data set name and checks that its
-// images and classes fit the current model.
-func (h *Host) readGallery(name string, b []byte) (*data.Set, error) {
+// loadGallery reads the current data set's sample gallery the first time
+// it is needed, if the manifest lists one. If it cannot be fetched or read,
+// the data set falls back to generated samples (Crosses, Phantom) or none,
+// and st is told why.
+func (h *Host) loadGallery(st Status) {
+	ds := h.current()
+	if ds == nil || h.cat == nil || ds.gallery != nil || ds.galleryErr != nil {
+		return
+	}
+	g, ok := h.cat.Gallery(ds.name, model.SplitTest)
+	if !ok {
+		return
+	}
+	ds.gallery, ds.galleryErr = h.readGallery(ds.name, g.File)
+	if ds.galleryErr != nil {
+		st.note("The sample file " + g.File + " could not be read (" + UserMessage(ds.galleryErr) + ").")
+	}
+}
+
+// loadTrainGallery reads the shipped training images of the current data
+// set the first time training needs them: only for a data set the browser
+// cannot generate whose manifest lists them. Without them, training falls
+// back to half of the sample gallery, and st is told why.
+func (h *Host) loadTrainGallery(st Status) {
+	ds := h.current()
+	if ds == nil || h.cat == nil || ds.drawn() || ds.trainGallery != nil || ds.trainErr != nil {
+		return
+	}
+	g, ok := h.cat.Gallery(ds.name, model.SplitTrain)
+	if !ok {
+		return
+	}
+	st.say("Fetching the training images (once)…")
+	ds.trainGallery, ds.trainErr = h.readGallery(ds.name, g.File)
+	if ds.trainErr != nil {
+		st.note("The training images " + g.File + " could not be read (" + UserMessage(ds.trainErr) + "); training on half of the samples instead.")
+	}
+}
+
+// trainGalleryPending reports whether the current data set has shipped
+// training images not fetched yet.
+func (h *Host) trainGalleryPending() bool {
+	ds := h.current()
+	if ds == nil || h.cat == nil || ds.drawn() || ds.trainGallery != nil || ds.trainErr != nil {
+		return false
+	}
+	_, ok := h.cat.Gallery(ds.name, model.SplitTrain)
+	return ok
+}
+
+// readGallery fetches a gallery file of data set name (see
+// data.DecodeGallery) and checks that its images and classes fit the
+// current model.
+func (h *Host) readGallery(name, file string) (*data.Set, error) {
+	b, err := h.fetch(modelsDir + file)
+	if err != nil {
+		return nil, err
+	}
 	s, err := data.DecodeGallery(b)
 	if err != nil {
 		return nil, err
@@ -216,137 +143,118 @@ func (h *Host) readGallery(name string, b []byte) (*data.Set, error) {
 	return s, nil
 }
 
-// NeedsTrainGallery returns the file of shipped training images of the
-// current data set if the catalog lists one that has not been read (or
-// tried) yet. The worker fetches it when training starts.
-func (h *Host) NeedsTrainGallery() (file string, ok bool) {
-	if h.cur == nil || h.cat == nil {
-		return "", false
+// generate generates the current data set's splits if the browser can and
+// they are not there yet, telling st what it does (generating Phantom takes
+// seconds in a browser), and returns them (nil for a data set that cannot
+// be generated). what names what the splits are for ("samples", "training
+// set").
+func (h *Host) generate(st Status, what string) (*data.Splits, error) {
+	ds := h.current()
+	if ds == nil {
+		return nil, errors.New("host: no model")
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
-	if ds.trainGallery != nil || ds.trainErr != nil {
-		return "", false
-	}
-	if _, gen := generators[ds.name]; gen {
-		return "", false
-	}
-	g, ok := h.cat.Gallery(ds.name, SplitTrain)
-	return g.File, ok
-}
-
-// AddTrainGallery reads the current data set's file of training images
-// (b, or the error that kept it from being fetched). Without it, training
-// falls back to half of the sample gallery; the error is returned for the
-// log.
-func (h *Host) AddTrainGallery(b []byte, fetchErr error) error {
-	if h.cur == nil {
-		return fmt.Errorf("host: no model")
-	}
-	ds := h.datasetFor(h.cur.info.Dataset)
-	err := fetchErr
-	var set *data.Set
-	if err == nil {
-		set, err = h.readGallery(ds.name, b)
-	}
-	if err != nil {
-		ds.trainErr = err
-		return err
-	}
-	ds.trainGallery = set
-	return nil
-}
-
-// GalleryFailed records that the gallery file could not be fetched.
-func (h *Host) GalleryFailed(err error) {
-	if h.cur != nil {
-		h.datasetFor(h.cur.info.Dataset).galleryErr = err
-	}
-}
-
-// NeedsGeneration reports whether the current data set's splits must be
-// generated before training or before showing samples (generation takes
-// seconds for Phantom in the browser, so the worker says so first), and
-// the data set's title.
-func (h *Host) NeedsGeneration(forSamples bool) (bool, string) {
-	if h.cur == nil {
-		return false, ""
-	}
-	ds := h.datasetFor(h.cur.info.Dataset)
-	g, ok := generators[ds.name]
-	if !ok || ds.splits != nil {
-		return false, ""
-	}
-	if forSamples && ds.gallery != nil {
-		return false, ""
-	}
-	return true, g.title
-}
-
-// splits returns the generated splits of the current data set, generating
-// them on first use; nil if the data set has no generator.
-func (h *Host) splits() (*data.Splits, error) { return h.Generate(nil) }
-
-// Generate generates the current data set's splits if it has a generator
-// and they are not there yet, calling progress (if not nil) as parts are
-// done, and returns them (nil for a data set without a generator).
-func (h *Host) Generate(progress func(done, total int)) (*data.Splits, error) {
-	if h.cur == nil {
-		return nil, fmt.Errorf("host: no model")
-	}
-	ds := h.datasetFor(h.cur.info.Dataset)
-	if ds.splits != nil {
+	if ds.splits != nil || !ds.drawn() {
 		return ds.splits, nil
 	}
-	g, ok := generators[ds.name]
-	if !ok {
-		return nil, nil
+	title := ds.about.Title
+	// Check the shape before spending seconds generating.
+	mismatch := func(c, hh, w, classes int) error { return shapeMismatch(h.cur.orig, title, c, hh, w, classes) }
+	if err := fitsDataset(h.cur.orig, ds.about); err != nil {
+		return nil, err
 	}
-	sp, err := g.splits(TrainSeed, progress)
+	if what == "training set" {
+		st.say("Generating the " + title + " training set in your browser (once; about ten seconds)…")
+	} else {
+		st.say("Generating the " + title + " " + what + " in your browser…")
+	}
+	sp, err := ds.about.Splits(TrainSeed, func(done, total int) {
+		if done < total {
+			st.say(fmt.Sprintf("Generating the %s %s in your browser: part %d of %d done…", title, what, done, total))
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	in := h.cur.orig.Input()
-	if sp.Train.C != in.C || sp.Train.H != in.H || sp.Train.W != in.W || len(sp.Train.ClassNames) != h.cur.orig.Classes() {
-		return nil, fmt.Errorf("host: the model's input %d×%d×%d does not match the %s data set", in.C, in.H, in.W, g.title)
+	if err := mismatch(sp.Train.C, sp.Train.H, sp.Train.W, len(sp.Train.ClassNames)); err != nil {
+		return nil, err
 	}
 	ds.splits = &sp
 	return ds.splits, nil
 }
 
+// shapeMismatch says how a network and images of a data set (c×hh×w, of
+// classes classes) disagree, or returns nil.
+func shapeMismatch(net nn.Model, title string, c, hh, w, classes int) error {
+	in := net.Input()
+	if c == in.C && hh == in.H && w == in.W && classes == net.Classes() {
+		return nil
+	}
+	return fmt.Errorf("host: this model takes %d×%d×%d images of %d classes, but the %s data set it names has %d×%d×%d images of %d classes",
+		in.C, in.H, in.W, net.Classes(), title, c, hh, w, classes)
+}
+
+// fitsDataset checks a network against the shape of a data set the
+// browser generates (whose images are known without generating them).
+func fitsDataset(net nn.Model, about datasets.Dataset) error {
+	spec := about.Spec()
+	return shapeMismatch(net, about.Title, spec.Input.C, spec.Input.H, spec.Input.W, len(spec.Classes))
+}
+
+// splits returns the generated splits of the current data set, generating
+// them on first use without a word; nil if the data set cannot be.
+func (h *Host) splits() (*data.Splits, error) { return h.generate(Status{}, "samples") }
+
 // DatasetInfo describes the current data set.
 func (h *Host) DatasetInfo() protocol.DatasetInfo {
-	if h.cur == nil {
+	ds := h.current()
+	if ds == nil {
 		return protocol.DatasetInfo{}
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
-	g, gen := generators[ds.name]
-	info := protocol.DatasetInfo{Name: ds.name, Title: DatasetTitle(ds.name), Generated: gen, LR: 3e-3, Shift: shiftOf(ds.name)}
-	if sg, ok := suggestions[ds.name]; ok {
-		info.LR, info.Lambda = sg.lr, maps.Clone(sg.lambda)
-	}
+	info := datasetInfo(ds.name)
+	gen := ds.drawn()
+	title := datasets.Title(ds.name)
 	switch {
 	case ds.gallery != nil:
 		info.Samples = "gallery"
 	case gen:
 		info.Samples = "generated"
 	}
-	_, trainPending := h.NeedsTrainGallery()
 	switch {
 	case gen:
-		info.Train = fmt.Sprintf("the %s training split, generated in your browser", g.title)
+		info.Train = fmt.Sprintf("the %s training split, generated in your browser", title)
 	case ds.trainGallery != nil:
-		info.Train = fmt.Sprintf("the %d shipped %s training images (drawn like the training split, shortcut included)", ds.trainGallery.Len(), DatasetTitle(ds.name))
+		info.Train = fmt.Sprintf("the %d shipped %s training images (drawn like the training split, shortcut included)", ds.trainGallery.Len(), title)
 		if ds.gallery != nil {
 			info.Train += fmt.Sprintf("; the charts measure the %d sample images", ds.gallery.Len())
 		}
-	case trainPending:
-		info.Train = fmt.Sprintf("the shipped %s training images (fetched when training starts)", DatasetTitle(ds.name))
+	case h.trainGalleryPending():
+		info.Train = fmt.Sprintf("the shipped %s training images (fetched when training starts)", title)
 	case ds.gallery != nil:
 		tr, _ := halves(ds.gallery)
 		info.Train = fmt.Sprintf("%d of the %d shipped %s samples (this data set cannot be generated in the browser; the other half is held out for the charts)",
-			tr.Len(), ds.gallery.Len(), DatasetTitle(ds.name))
+			tr.Len(), ds.gallery.Len(), title)
 	default:
 		info.Train = "your own labelled images with masks only (this model's data set is not available in the browser)"
+	}
+	return info
+}
+
+// datasetInfo is what the registry says of a data set: its title, how its
+// test split differs, whether the browser generates it, and the suggested
+// fine-tuning learning rate and λ per penalized objective (those of
+// datasets.Default for a data set that is not built in).
+func datasetInfo(name string) protocol.DatasetInfo {
+	d, ok := datasets.Lookup(name)
+	sugg := d
+	if !ok {
+		sugg, _ = datasets.Lookup(datasets.Default)
+	}
+	info := protocol.DatasetInfo{Name: name, Title: datasets.Title(name), Generated: ok && d.Drawn, Shift: datasets.Shift(name),
+		Shortcut: d.Shortcut, Images: d.Images, LR: sugg.LR, Lambda: map[string]float64{}}
+	for _, o := range train.MethodInfos() {
+		if l, ok := sugg.FineTuneLambda(o.Method); ok && o.Penalty {
+			info.Lambda[string(o.Method)] = l
+		}
 	}
 	return info
 }
@@ -374,24 +282,25 @@ func sampleKey(dataset string, x []float32) string {
 }
 
 // Samples returns up to n images of the current data set (its gallery, or
-// else its generated test split): their descriptions, and for each its PNG
-// and its reference mask as a PNG.
-func (h *Host) Samples(n int) ([]protocol.Sample, [][]byte, error) {
-	if h.cur == nil {
+// else its generated test split, generating it now if needed and telling st
+// so): their descriptions, and for each its PNG and its reference mask as
+// a PNG.
+func (h *Host) Samples(n int, st Status) ([]protocol.Sample, [][]byte, error) {
+	ds := h.current()
+	if ds == nil {
 		return nil, nil, nil
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
 	s := ds.gallery
 	if s == nil {
-		sp, err := h.splits()
+		sp, err := h.generate(st, "samples")
 		if err != nil || sp == nil {
 			return nil, nil, err
 		}
 		s = sp.Test
 	}
 	noun := "Sample"
-	if g, ok := generators[ds.name]; ok {
-		noun = g.noun
+	if ds.known {
+		noun = ds.about.Noun
 	}
 	n = min(n, s.Len(), maxSamples)
 	var out []protocol.Sample

@@ -29,7 +29,8 @@ func IsDICOM(b []byte, name string) bool {
 	return false
 }
 
-// Decode decodes an image file to the current model's input. PNG and JPEG
+// Decode decodes an image file to the current model's input (Open also
+// keeps it for later requests). PNG and JPEG
 // files come back without display pixels (the page decodes them itself);
 // DICOM files come back with their display pixels at full resolution, grey
 // (H×W bytes) or RGBA (H×W×4), windowed by the file's window or by
@@ -39,10 +40,13 @@ func (h *Host) Decode(b []byte, req protocol.DecodeRequest) (protocol.Decoded, [
 		return protocol.Decoded{}, nil, nil, errors.New("the model is not loaded yet")
 	}
 	in := h.cur.orig.Input()
-	if IsDICOM(b, req.Name) {
-		return decodeDICOM(b, req, in.C, in.H, in.W)
+	if h.cur.imp != nil {
+		return h.decodeImported(b, req, h.cur.imp, in)
 	}
-	im, err := imageio.Decode(b, in.C, in.H, in.W)
+	if IsDICOM(b, req.Name) {
+		return decodeDICOM(b, req, in.C, in.H, in.W, h.dicomLimits)
+	}
+	im, err := imageio.Decode(b, in.C, in.H, in.W, h.imageLimits)
 	if err != nil {
 		var u *imageio.UnsupportedError
 		if errors.As(err, &u) && strings.Contains(u.Msg, "not a PNG or JPEG") {
@@ -54,10 +58,25 @@ func (h *Host) Decode(b []byte, req protocol.DecodeRequest) (protocol.Decoded, [
 }
 
 // decodeDICOM decodes the first frame of a DICOM file with engine/dicomio.
-func decodeDICOM(b []byte, req protocol.DecodeRequest, c, h, w int) (protocol.Decoded, []float32, []byte, error) {
-	im, err := dicomio.Decode(b, dicomio.Limits{})
+func decodeDICOM(b []byte, req protocol.DecodeRequest, c, h, w int, lim dicomio.Limits) (protocol.Decoded, []float32, []byte, error) {
+	dec, pix, channels, err := dicomPlanes(b, req, lim)
 	if err != nil {
 		return protocol.Decoded{}, nil, nil, err
+	}
+	x := make([]float32, c*h*w)
+	if err := imageio.ResizePlanes(x, c, h, w, pix, channels, dec.Height, dec.Width); err != nil {
+		return protocol.Decoded{}, nil, nil, err
+	}
+	return dec, x, displayBytes(pix, channels, dec.Height*dec.Width), nil
+}
+
+// dicomPlanes decodes the first frame of a DICOM file to planar display
+// values in [0, 1] at full resolution (channels 1 or 3), windowed by the
+// file's window or by req.Center and req.Width when req.Window is set.
+func dicomPlanes(b []byte, req protocol.DecodeRequest, lim dicomio.Limits) (protocol.Decoded, []float32, int, error) {
+	im, err := dicomio.Decode(b, lim)
+	if err != nil {
+		return protocol.Decoded{}, nil, 0, err
 	}
 	dec := protocol.Decoded{
 		Format: "dicom", Width: im.Cols, Height: im.Rows, Color: im.Channels == 3,
@@ -68,17 +87,13 @@ func decodeDICOM(b []byte, req protocol.DecodeRequest, c, h, w int) (protocol.De
 	pix := im.Pixels
 	if req.Window && im.Channels == 1 {
 		if math.IsNaN(req.Center) || math.IsInf(req.Center, 0) || !(req.Width >= 1) || math.IsInf(req.Width, 0) {
-			return protocol.Decoded{}, nil, nil, errors.New("the window needs a finite centre and a width of at least 1")
+			return protocol.Decoded{}, nil, 0, errors.New("the window needs a finite centre and a width of at least 1")
 		}
 		pix = make([]float32, len(im.Values))
 		im.Render(pix, req.Center, req.Width)
 		dec.WindowCenter, dec.WindowWidth, dec.WindowFromFile = req.Center, req.Width, false
 	}
-	x := make([]float32, c*h*w)
-	if err := imageio.ResizePlanes(x, c, h, w, pix, im.Channels, im.Rows, im.Cols); err != nil {
-		return protocol.Decoded{}, nil, nil, err
-	}
-	return dec, x, displayBytes(pix, im.Channels, im.Rows*im.Cols), nil
+	return dec, pix, im.Channels, nil
 }
 
 // displayBytes converts planar display values in [0, 1] to 8-bit pixels:

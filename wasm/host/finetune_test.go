@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,8 +10,9 @@ import (
 	"saliencyexplorer/wasm/protocol"
 )
 
-// shippedDir holds the models and galleries the site ships.
-const shippedDir = "../../assets/models"
+// shippedDir is the site's source folder: models/ holds the models and
+// galleries it ships.
+const shippedDir = "../../assets"
 
 // TestFineTuneShippedDecoy runs what a person does in the app on the Decoy
 // sets: open the shipped baseline (which reads the corner swatch), then
@@ -26,46 +28,26 @@ func TestFineTuneShippedDecoy(t *testing.T) {
 }
 
 func fineTuneShipped(t *testing.T, ds string, withBaseline bool) {
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(shippedDir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	cat, err := ParseManifest(read("manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, ok := cat.Model(ds + "-baseline")
-	if !ok {
-		t.Fatalf("the manifest lists no %s-baseline (run make models)", ds)
+	fetch := func(path string) ([]byte, error) { return os.ReadFile(filepath.Join(shippedDir, path)) }
+	if _, err := fetch("models/manifest.json"); err != nil {
+		t.Fatalf("no shipped manifest (run make models): %v", err)
 	}
 	open := func() *Host {
-		h := New()
-		h.SetCatalog(cat)
-		if err := h.Load(read(e.Arch), read(e.Weights), e, "shipped"); err != nil {
+		h := New(fetch)
+		if err := h.Start(context.Background(), protocol.SelectRequest{Model: ds + "-baseline"}, Status{}); err != nil {
 			t.Fatal(err)
 		}
-		g, _ := cat.Gallery(ds, SplitTest)
-		if err := h.AddGallery(read(g.File)); err != nil {
-			t.Fatal(err)
-		}
-		file, ok := h.NeedsTrainGallery()
-		if !ok {
-			t.Fatalf("no training images for %s", ds)
-		}
-		if err := h.AddTrainGallery(read(file), nil); err != nil {
-			t.Fatal(err)
+		if h.Info().Key != ds+"-baseline" {
+			t.Fatalf("the manifest lists no %s-baseline (run make models)", ds)
 		}
 		return h
 	}
 	tune := func(method string) (before, after float64) {
 		h := open()
 		di := h.DatasetInfo()
-		before = train.Evaluate(h.cur.orig, h.datasetFor(ds).gallery, 64).Accuracy
+		before = train.Evaluate(h.cur.orig, h.datasetFor(h.cur).gallery, 64).Accuracy
 		req := protocol.TrainRequest{Method: method, Lambda: di.Lambda[method], LR: di.LR, Epochs: 3}
-		if err := h.StartTraining(req, nil, nil); err != nil {
+		if err := h.StartTraining(req, nil, nil, Status{}); err != nil {
 			t.Fatal(err)
 		}
 		for h.Training() {
@@ -73,7 +55,7 @@ func fineTuneShipped(t *testing.T, ds string, withBaseline bool) {
 				t.Fatal(err)
 			}
 		}
-		after = train.Evaluate(h.cur.tuned, h.datasetFor(ds).gallery, 64).Accuracy
+		after = train.Evaluate(h.cur.tuned, h.datasetFor(h.cur).gallery, 64).Accuracy
 		t.Logf("%s (λ %g, lr %g, 3 epochs): sample accuracy %.3f → %.3f", method, req.Lambda, req.LR, before, after)
 		return before, after
 	}

@@ -1,10 +1,18 @@
-// Package host is the engine worker's logic without the browser: it holds
-// the site's catalog (models and sample galleries), every model loaded so
-// far with its fine-tuned copy, the data sets read or generated so far, and
-// the current model; it decodes image files (PNG, JPEG, DICOM), answers the
-// protocol's requests and advances fine-tuning one batch at a time. The
-// worker binary (../worker) feeds it messages and posts its replies; tests
-// drive it directly on the host.
+// Package host is the engine worker's logic without the browser, and its
+// policy: it reads the site's manifest and chooses the model to start with
+// (or trains a starter model when the site ships none), fetches model files
+// and sample galleries when they are first needed, holds every model loaded
+// so far with its fine-tuned copy and a version counter, the data sets read
+// or generated so far, and the pictures the page opened (keyed by the
+// page's picture key, so that later requests name a picture instead of
+// sending its pixels again); it answers the protocol's requests and
+// advances fine-tuning one batch at a time.
+//
+// The worker binary (../worker) is a transport: it passes the page's
+// messages in, posts the replies, and gives the Host a Fetch function that
+// reads the site's files with the browser's fetch. Tests give it one that
+// reads from memory or disk and drive the Host directly, natively and as
+// wasm.
 //
 // A Host is not safe for concurrent use. The worker calls it from one
 // goroutine and yields to the JavaScript event loop between batches, so that
@@ -18,6 +26,9 @@ import (
 	"math"
 
 	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/datasets"
+	"saliencyexplorer/engine/dicomio"
+	"saliencyexplorer/engine/imageio"
 	"saliencyexplorer/engine/metrics"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
@@ -33,33 +44,68 @@ const (
 	iouImages       = 64 // test images in the mean-IoU chart
 )
 
-// Host is the engine worker's state: the catalog of shipped models, every
+// Fetch reads a file of the site by its path relative to the site's root
+// (e.g. "models/manifest.json"). In the browser it is the worker's fetch;
+// in tests it reads from memory or disk.
+type Fetch func(path string) ([]byte, error)
+
+// Host is the engine worker's state: the manifest of shipped models, every
 // model loaded so far (each with its fine-tuned copy), the data sets read
-// or generated so far, and the current model.
+// or generated so far, the pictures the page opened, and the current model.
 type Host struct {
-	cat   *Catalog
+	fetch Fetch
+	cat   *model.Manifest
 	slots map[string]*slot
 	order []string // slot keys in loading order
 	cur   *slot
 	sets  map[string]*dataset
+	pics  pictures
 
-	run *run
+	run   *run
+	clock uint64 // the last model version handed out
+	// starterEpochs, if positive, replaces StarterEpochs (tests).
+	starterEpochs int
+
+	// imageLimits and dicomLimits bound the image files Decode accepts
+	// (zero fields: the packages' defaults); see SetDecodeLimits.
+	imageLimits imageio.Limits
+	dicomLimits dicomio.Limits
+	// budget is the memory an imported model and the work on it may take
+	// (0: DefaultMemoryBudget); see SetMemoryBudget.
+	budget int64
+}
+
+// SetDecodeLimits sets the limits Decode checks image files against before
+// decoding them (zero fields keep the defaults of imageio.DefaultLimits and
+// dicomio.DefaultLimits).
+func (h *Host) SetDecodeLimits(img imageio.Limits, dcm dicomio.Limits) {
+	h.imageLimits, h.dicomLimits = img, dcm
 }
 
 // slot is one loaded model with its fine-tuned copy.
 type slot struct {
-	orig  *nn.Network
-	tuned *nn.Network // nil until a fine-tuning run has started
+	// orig is the model as loaded: a built-in *nn.Network or an imported
+	// *graph.Graph; tuned its fine-tuned copy (nil until a fine-tuning run
+	// has started).
+	orig  nn.Trainable
+	tuned nn.Trainable
+	// origVersion and tunedVersion identify the weights of orig and tuned:
+	// a version is never handed out twice, and changes whenever the
+	// weights do (each training step, the best weights restored).
+	origVersion, tunedVersion uint64
 	// tunedWith is the objective of the last run, for exported metadata.
 	tunedWith string
 	info      protocol.ModelInfo
+	// imp is set for a model imported from ONNX: its preprocessing, labels,
+	// Grad-CAM layer and trained parameters.
+	imp *imported
 }
 
 // run is a fine-tuning run in progress.
 type run struct {
 	req      protocol.TrainRequest
 	tr       *train.Trainer
-	net      *nn.Network
+	net      nn.Trainable
 	slot     *slot
 	steps    int
 	epochs   int
@@ -68,21 +114,40 @@ type run struct {
 	finished bool
 }
 
-// New returns a Host with no model.
-func New() *Host { return &Host{} }
+// New returns a Host with no model that reads the site's files with
+// fetch (nil: the site has no files, so Start trains the starter model).
+func New(fetch Fetch) *Host {
+	if fetch == nil {
+		fetch = func(path string) ([]byte, error) { return nil, fmt.Errorf("%s: no site to fetch from", path) }
+	}
+	return &Host{fetch: fetch}
+}
 
-// SetCatalog records the site's catalog of models and galleries.
-func (h *Host) SetCatalog(c *Catalog) { h.cat = c }
+// tick returns a new model version.
+func (h *Host) tick() uint64 {
+	h.clock++
+	return h.clock
+}
 
-// Catalog returns the site's catalog, or nil.
-func (h *Host) Catalog() *Catalog { return h.cat }
+// Version returns the version of the named model's weights (Original or
+// Tuned): equal versions mean equal weights, so the worker's helper pool
+// sends a helper the model's files only when the version it holds differs.
+func (h *Host) Version(which string) (uint64, error) {
+	if _, err := h.network(which); err != nil {
+		return 0, err
+	}
+	if which == protocol.Tuned && h.cur.tuned != nil {
+		return h.cur.tunedVersion, nil
+	}
+	return h.cur.origVersion, nil
+}
 
 // Load installs a model from its files and makes it current. entry
 // describes it (its Name, Dataset, Method and test scores are shown to the
 // user); source is "shipped" or "file". A shipped model's key is its
 // manifest name; a model from files replaces the previous one from files.
 // A training run in progress is stopped.
-func (h *Host) Load(arch, weights []byte, entry ManifestEntry, source string) error {
+func (h *Host) Load(arch, weights []byte, entry model.ManifestEntry, source string) error {
 	net, err := model.Load(arch, weights)
 	if err != nil {
 		return err
@@ -96,6 +161,14 @@ func (h *Host) Load(arch, weights []byte, entry ManifestEntry, source string) er
 			entry.Method = a.Meta["method"]
 		}
 	}
+	// A model whose description names a data set the browser generates,
+	// of another shape, is refused before it replaces the current model:
+	// its samples, scores and training would all fail (issue #10).
+	if about, ok := datasets.Lookup(entry.Dataset); ok && about.Drawn {
+		if err := fitsDataset(net, about); err != nil {
+			return err
+		}
+	}
 	key := entry.Name
 	if source != "shipped" {
 		key = protocol.UserModelKey
@@ -104,21 +177,38 @@ func (h *Host) Load(arch, weights []byte, entry ManifestEntry, source string) er
 	return nil
 }
 
-// install makes net the current model under key.
-func (h *Host) install(key string, net *nn.Network, entry ManifestEntry, source string) {
+// install makes net the current model under key: a built-in network
+// (whose Spec names its classes) or an imported graph (whose class names
+// are entry.Classes).
+func (h *Host) install(key string, net nn.Trainable, entry model.ManifestEntry, source string) {
+	h.installSlot(key, &slot{orig: net}, entry, source)
+}
+
+// installSlot makes s, whose orig is set, the current model under key.
+func (h *Host) installSlot(key string, s *slot, entry model.ManifestEntry, source string) {
 	h.StopTraining()
+	net := s.orig
 	in := net.Input()
-	if entry.Dataset == "" {
-		entry.Dataset = guessDataset(in.C, in.H, in.W, net.Spec.Classes)
+	classes := entry.Classes
+	if n, ok := net.(*nn.Network); ok {
+		classes = n.Spec.Classes
 	}
-	s := &slot{orig: net, info: protocol.ModelInfo{
+	if entry.Dataset == "" {
+		entry.Dataset = datasets.Guess(in.C, in.H, in.W, classes)
+	}
+	params, _, _ := net.Weights()
+	s.origVersion = h.tick()
+	s.info = protocol.ModelInfo{
 		Key: key, Name: entry.Name, Dataset: entry.Dataset, Method: entry.Method,
-		C: in.C, H: in.H, W: in.W, Classes: net.Spec.Classes, Params: len(net.Params),
+		C: in.C, H: in.H, W: in.W, Classes: classes, Params: len(params),
 		TestAUC: entry.Test.AUC, TestAcc: entry.Test.Accuracy, TestIoU: entry.Test.IoU, TestMass: entry.Test.Mass, Lambda: entry.Lambda,
 		Source: source,
-	}}
+	}
+	if s.imp != nil {
+		s.imp.describe(&s.info, net)
+	}
 	if source == "shipped" {
-		s.info.ScoreSet = "the test split where " + shiftOf(entry.Dataset)
+		s.info.ScoreSet = "the test split where " + datasets.Shift(entry.Dataset)
 	}
 	if h.slots == nil {
 		h.slots = map[string]*slot{}
@@ -138,14 +228,14 @@ func (h *Host) install(key string, net *nn.Network, entry ManifestEntry, source 
 // it is there, else the Crosses split (cheap to draw), else the gallery.
 func (h *Host) score(s *slot) {
 	s.info.TestAUC, s.info.TestAcc, s.info.TestIoU, s.info.TestMass, s.info.ScoreSet = math.NaN(), math.NaN(), math.NaN(), math.NaN(), ""
-	ds := h.datasetFor(s.info.Dataset)
+	ds := h.datasetFor(s)
 	var set *data.Set
 	switch {
 	case ds.splits != nil:
-		set, s.info.ScoreSet = ds.splits.Test, "the test split where "+shiftOf(ds.name)
+		set, s.info.ScoreSet = ds.splits.Test, "the test split where "+datasets.Shift(ds.name)
 	case ds.name == "crosses":
 		if sp, err := h.splits(); err == nil && sp != nil {
-			set, s.info.ScoreSet = sp.Test, "the test split where "+shiftOf(ds.name)
+			set, s.info.ScoreSet = sp.Test, "the test split where "+datasets.Shift(ds.name)
 		}
 	case ds.gallery != nil:
 		set, s.info.ScoreSet = ds.gallery, fmt.Sprintf("the %d sample images", ds.gallery.Len())
@@ -185,7 +275,7 @@ func (h *Host) Models() []protocol.ModelInfo {
 			m := protocol.ModelInfo{
 				Key: e.Name, Name: e.Name, Dataset: e.Dataset, Method: e.Method, Classes: e.Classes,
 				TestAUC: e.Test.AUC, TestAcc: e.Test.Accuracy, TestIoU: e.Test.IoU, TestMass: e.Test.Mass, Lambda: e.Lambda,
-				ScoreSet: "the test split where " + shiftOf(e.Dataset), Source: "shipped",
+				ScoreSet: "the test split where " + datasets.Shift(e.Dataset), Source: "shipped",
 			}
 			if len(e.Input) == 3 {
 				m.C, m.H, m.W = e.Input[0], e.Input[1], e.Input[2]
@@ -229,7 +319,8 @@ func (h *Host) Starter(ctx context.Context, epochs int, progress func(done, tota
 	if err != nil {
 		return err
 	}
-	sp, err := data.Crosses(data.DefaultCrosses(TrainSeed))
+	cr, _ := datasets.Lookup("crosses")
+	sp, err := cr.Splits(TrainSeed, nil)
 	if err != nil {
 		return err
 	}
@@ -252,12 +343,12 @@ func (h *Host) Starter(ctx context.Context, epochs int, progress func(done, tota
 		}
 	}
 	tr.Finish()
-	h.install(protocol.StarterKey, net, ManifestEntry{Name: "Crosses CNN (starter)", Dataset: "crosses", Method: "baseline"}, "starter")
+	h.install(protocol.StarterKey, net, model.ManifestEntry{Name: "Crosses CNN (starter)", Dataset: "crosses", Method: "baseline"}, "starter")
 	return nil
 }
 
 // network returns the model a request names.
-func (h *Host) network(which string) (*nn.Network, error) {
+func (h *Host) network(which string) (nn.Trainable, error) {
 	if h.cur == nil {
 		return nil, errors.New("the model is not loaded yet")
 	}
@@ -342,7 +433,7 @@ func (h *Host) Saliency(ctx context.Context, x []float32, req protocol.SaliencyR
 // class ("cardiomegaly", "two crosses") for a two-class set, every class
 // otherwise (as engine/lab does for the Decoy sets); images with an empty
 // mask do not count. Both are NaN if no image counts.
-func meanAgreement(net *nn.Network, s *data.Set) (iou, mass float64) {
+func meanAgreement(net nn.Model, s *data.Set) (iou, mass float64) {
 	positive := func(y int) bool { return len(s.ClassNames) != 2 || y == 1 }
 	var idx []int
 	for i, y := range s.Labels {
@@ -367,11 +458,16 @@ func meanAgreement(net *nn.Network, s *data.Set) (iou, mass float64) {
 	return r.IoU, r.RelevanceMass
 }
 
-// Export returns the named model's architecture and weights files.
+// Export returns the named model's architecture and weights files (a
+// built-in network; ExportONNX writes any model as ONNX).
 func (h *Host) Export(which string) (arch, weights []byte, err error) {
-	net, err := h.network(which)
+	m, err := h.network(which)
 	if err != nil {
 		return nil, nil, err
+	}
+	net, ok := m.(*nn.Network)
+	if !ok {
+		return nil, nil, errors.New("a model loaded from ONNX is exported as ONNX")
 	}
 	s := h.cur
 	meta := map[string]string{"dataset": s.info.Dataset, "method": s.info.Method, "exported_by": "Saliency Explorer"}

@@ -10,12 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"saliencyexplorer/engine/model"
 	"saliencyexplorer/wasm/protocol"
 )
 
 func starter(t *testing.T) *Host {
 	t.Helper()
-	h := New()
+	h := New(nil)
 	if h.Ready() {
 		t.Fatal("a new Host is ready")
 	}
@@ -35,7 +36,7 @@ func TestHostEndToEnd(t *testing.T) {
 	if info.C != 1 || info.H != 28 || len(info.Classes) != 2 || info.Source != "starter" {
 		t.Errorf("Info = %+v", info)
 	}
-	samples, bufs, err := h.Samples(6)
+	samples, bufs, err := h.Samples(6, Status{})
 	if err != nil || len(samples) != 6 || len(bufs) != 12 {
 		t.Fatalf("Samples: %d samples, %d buffers, %v", len(samples), len(bufs), err)
 	}
@@ -88,7 +89,7 @@ func TestHostEndToEnd(t *testing.T) {
 	// A short RRR run with one user example.
 	mask := make([]float32, 28*28)
 	copy(mask, sp.Test.Mask(0))
-	err = h.StartTraining(protocol.TrainRequest{Method: "rrr", Lambda: 10, LR: 1e-3, Epochs: 1, MaxSteps: 3, Labels: []int{sp.Test.Labels[0]}}, x, mask)
+	err = h.StartTraining(protocol.TrainRequest{Method: "rrr", Lambda: 10, LR: 1e-3, Epochs: 1, MaxSteps: 3, Labels: []int{sp.Test.Labels[0]}}, x, mask, Status{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,8 +110,8 @@ func TestHostEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h2 := New()
-	if err := h2.Load(arch, weights, ManifestEntry{}, "file"); err != nil {
+	h2 := New(nil)
+	if err := h2.Load(arch, weights, model.ManifestEntry{}, "file"); err != nil {
 		t.Fatal(err)
 	}
 	p2, _ := h2.Predict(x, nil)
@@ -118,14 +119,14 @@ func TestHostEndToEnd(t *testing.T) {
 	if math.Abs(p1[0][0]-p2[0][0]) > 1e-6 {
 		t.Errorf("exported model predicts %v, tuned predicts %v", p2, p1)
 	}
-	if err := h2.Load(arch, weights[:len(weights)/2], ManifestEntry{}, "file"); err == nil {
+	if err := h2.Load(arch, weights[:len(weights)/2], model.ManifestEntry{}, "file"); err == nil {
 		t.Errorf("truncated weights accepted")
 	}
 }
 
 func TestStartTrainingErrors(t *testing.T) {
-	h := New()
-	if err := h.StartTraining(protocol.TrainRequest{Method: "rrr", Epochs: 1}, nil, nil); err == nil {
+	h := New(nil)
+	if err := h.StartTraining(protocol.TrainRequest{Method: "rrr", Epochs: 1}, nil, nil, Status{}); err == nil {
 		t.Errorf("training without a model accepted")
 	}
 	h = starter(t)
@@ -144,11 +145,11 @@ func TestStartTrainingErrors(t *testing.T) {
 				x = x[:3]
 			}
 		}
-		if err := h.StartTraining(req, x, m); err == nil {
+		if err := h.StartTraining(req, x, m, Status{}); err == nil {
 			t.Errorf("StartTraining(%+v) succeeded", req)
 		}
 	}
-	h.StartTraining(protocol.TrainRequest{Method: "baseline", Epochs: 1}, nil, nil)
+	h.StartTraining(protocol.TrainRequest{Method: "baseline", Epochs: 1}, nil, nil, Status{})
 	h.Step()
 	if u := h.StopTraining(); u.State != protocol.StateStopped || h.Training() {
 		t.Errorf("StopTraining = %+v, Training = %v", u, h.Training())
@@ -166,59 +167,5 @@ func TestDecodeUserImage(t *testing.T) {
 	}
 	if _, _, _, err := h.Decode([]byte("not an image"), protocol.DecodeRequest{Name: "notes.txt"}); err == nil || !strings.Contains(err.Error(), "DICOM") {
 		t.Errorf("Decode of text: %v; want an error naming the formats", err)
-	}
-}
-
-func TestParseManifest(t *testing.T) {
-	good := []string{
-		`[{"name":"a","arch":"a.json","weights":"a.safetensors"}]`,
-		`{"models":[{"name":"a","arch":"a.json","weights":"a.safetensors","test":{"auc":0.9}}]}`,
-		`{"models":[{"name":"a","dataset":"crosses","arch":"a.json","weights":"a.safetensors","input":[1,28,28]}],"galleries":[{"dataset":"crosses","file":"crosses-samples.safetensors","count":24}]}`,
-		`{"models":[{"name":"a","arch":"a","weights":"w"}],"galleries":[{"dataset":"x","split":"train","file":"x-train.safetensors"},{"dataset":"x","split":"test","file":"x-samples.safetensors"}]}`,
-	}
-	for _, s := range good {
-		if _, err := ParseManifest([]byte(s)); err != nil {
-			t.Errorf("ParseManifest(%s): %v", s, err)
-		}
-	}
-	bad := []string{`[]`, `{`, `[{"name":"a"}]`, `[{"arch":"../x.json","weights":"w"}]`, `[{"arch":"http://x/a","weights":"w"}]`,
-		`[{"name":"a","arch":"a","weights":"w"},{"name":"a","arch":"b","weights":"w"}]`,
-		`{"models":[{"name":"a","arch":"a","weights":"w"}],"galleries":[{"dataset":"x","file":"../g"}]}`,
-		`{"models":[{"name":"a","arch":"a","weights":"w"}],"galleries":[{"dataset":"x","split":"valid","file":"g"}]}`}
-	for _, s := range bad {
-		if _, err := ParseManifest([]byte(s)); err == nil {
-			t.Errorf("ParseManifest(%s) succeeded", s)
-		}
-	}
-}
-
-func TestCatalogChoices(t *testing.T) {
-	c, err := ParseManifest([]byte(`{"models":[
-		{"name":"crosses-baseline","dataset":"crosses","method":"baseline","arch":"a","weights":"a"},
-		{"name":"crosses-masked","dataset":"crosses","method":"masked","arch":"b","weights":"b"},
-		{"name":"phantom-rrr","dataset":"phantom","method":"rrr","arch":"c","weights":"c"},
-		{"name":"phantom-baseline","dataset":"phantom","method":"baseline","arch":"d","weights":"d"},
-		{"name":"decoy-mnist-rrr","dataset":"decoy-mnist","method":"rrr","arch":"e","weights":"e"}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := c.Default(); d.Name != "phantom-baseline" {
-		t.Errorf("Default = %q, want phantom-baseline", d.Name)
-	}
-	for ds, want := range map[string]string{"crosses": "crosses-baseline", "phantom": "phantom-baseline", "decoy-mnist": "decoy-mnist-rrr"} {
-		if e, ok := c.Baseline(ds); !ok || e.Name != want {
-			t.Errorf("Baseline(%s) = %q, %v; want %q", ds, e.Name, ok, want)
-		}
-	}
-	if _, ok := c.Baseline("nope"); ok {
-		t.Errorf("Baseline of an unknown data set found one")
-	}
-	if got := strings.Join(c.Datasets(), ","); got != "crosses,phantom,decoy-mnist" {
-		t.Errorf("Datasets = %s", got)
-	}
-	// Without a Phantom model, the first baseline.
-	c2, _ := ParseManifest([]byte(`[{"name":"x-masked","dataset":"x","method":"masked","arch":"a","weights":"a"},{"name":"y-baseline","dataset":"y","method":"baseline","arch":"b","weights":"b"}]`))
-	if d := c2.Default(); d.Name != "y-baseline" {
-		t.Errorf("Default without phantom = %q", d.Name)
 	}
 }

@@ -10,30 +10,17 @@ import (
 )
 
 // Splittable reports whether a saliency method's work can be split across
-// engine workers (Integrated Gradients' steps, SmoothGrad's samples).
+// engine workers (saliency.MethodInfo.Split).
 func Splittable(method string) bool {
-	m := saliency.Method(method)
-	return m == saliency.IntegratedGradients || m == saliency.SmoothGrad
+	info, _ := saliency.Method(method).Info()
+	return info.Split
 }
 
 // Units returns how many examples (steps or samples) a splittable request
 // runs in all, whatever its split, or 0 for other methods.
 func Units(req protocol.SaliencyRequest) int {
-	switch saliency.Method(req.Method) {
-	case saliency.IntegratedGradients:
-		return orDefault(req.Steps, saliency.DefaultSteps)
-	case saliency.SmoothGrad:
-		return orDefault(req.Samples, saliency.DefaultSamples)
-	}
-	return 0
-}
-
-// orDefault returns v, or def if v is 0.
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
+	info, _ := saliency.Method(req.Method).Info()
+	return info.Examples(saliency.Options{Samples: req.Samples, Steps: req.Steps})
 }
 
 // Attribution computes the raw attribution of x (C×H×W, or H×W for
@@ -48,12 +35,20 @@ func (h *Host) Attribution(ctx context.Context, x []float32, req protocol.Salien
 	if err != nil {
 		return nil, err
 	}
+	if h.cur.imp != nil {
+		if err := h.checkSaliencyMemory(net); err != nil {
+			return nil, err
+		}
+	}
 	if h.Training() && net == h.run.net {
 		// The trainer's network holds a batch's buffers; explain a copy.
-		net = net.Clone()
+		net = clone(net)
 	}
 	opt := saliency.Options{Class: req.Class, Blur: req.Blur, Samples: req.Samples, Steps: req.Steps, Window: req.Window,
 		Seed: 1, Part: req.Part, Parts: req.Parts, Progress: progress}
+	if h.cur.imp != nil {
+		opt.Layer = h.cur.imp.layer
+	}
 	return saliency.Attribute(ctx, net, x, saliency.Method(req.Method), opt)
 }
 
@@ -85,6 +80,6 @@ func (h *Host) LoadHelper(arch, weights []byte) error {
 	if err != nil {
 		return err
 	}
-	h.install("helper", net, ManifestEntry{Name: net.Spec.Name}, "helper")
+	h.install("helper", net, model.ManifestEntry{Name: net.Spec.Name}, "helper")
 	return nil
 }

@@ -23,7 +23,7 @@ func TestSplitSaliency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	helper := New()
+	helper := New(nil)
 	if err := helper.LoadHelper(arch, weights); err != nil {
 		t.Fatal(err)
 	}

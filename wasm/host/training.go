@@ -12,13 +12,13 @@ import (
 
 // StartTraining starts a fine-tuning run of the current model. It trains
 // on the data set's training split (generated in the browser for Crosses
-// and Phantom; see NeedsGeneration), or, for data sets the browser cannot
-// generate, on the shipped training images (see NeedsTrainGallery; the
-// sample gallery validates and tests), or failing those on half of the
+// and Phantom, the first time, telling st), or, for data sets the browser
+// cannot generate, on the shipped training images (fetched the first time;
+// the sample gallery validates and tests), or failing those on half of the
 // sample gallery (the other half validates and tests), plus the user's
 // examples: images N×C×H×W, masks N×H×W and labels. With none of these,
 // the user's examples are also the validation set.
-func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32) error {
+func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32, st Status) error {
 	if h.cur == nil {
 		return errors.New("the model is not loaded yet")
 	}
@@ -36,11 +36,12 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32)
 	if err != nil {
 		return err
 	}
-	sp, err := h.splits()
+	sp, err := h.generate(st, "training set")
 	if err != nil {
 		return err
 	}
-	ds := h.datasetFor(h.cur.info.Dataset)
+	h.loadTrainGallery(st)
+	ds := h.current()
 	var trainSet, validSet, testSet *data.Set
 	switch {
 	case sp != nil:
@@ -58,10 +59,20 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32)
 	if user.Len() > 0 && trainSet != user {
 		trainSet = concat(trainSet, user)
 	}
+	if h.cur.imp != nil {
+		// An imported model trains on the user's images a few at a time.
+		if req.BatchSize == 0 {
+			req.BatchSize = min(8, trainSet.Len())
+		}
+		if err := h.checkTrainingMemory(method, req.BatchSize); err != nil {
+			return err
+		}
+	}
 	h.StopTraining()
 	s := h.cur
 	if s.tuned == nil || req.Restart {
-		s.tuned = s.orig.Clone()
+		s.tuned = s.trainCopy()
+		s.tunedVersion = h.tick()
 	}
 	cfg := train.Config{Method: method, Lambda: req.Lambda, LR: req.LR, BatchSize: req.BatchSize, Epochs: req.Epochs, Seed: req.Seed + 1}
 	tr, err := train.NewTrainer(s.tuned, trainSet, validSet, cfg)
@@ -80,7 +91,7 @@ func (h *Host) userSet(labels []int, images, masks []float32) (*data.Set, error)
 	if n > maxUserExamples {
 		return nil, fmt.Errorf("at most %d of your own images can be used", maxUserExamples)
 	}
-	s := &data.Set{Name: "your images", C: in.C, H: in.H, W: in.W, ClassNames: h.cur.orig.Spec.Classes, Labels: labels}
+	s := &data.Set{Name: "your images", C: in.C, H: in.H, W: in.W, ClassNames: h.cur.info.Classes, Labels: labels}
 	if len(images) != n*in.Size() || len(masks) != n*in.H*in.W {
 		return nil, fmt.Errorf("your images do not match the model input %d×%d×%d", in.C, in.H, in.W)
 	}
@@ -121,6 +132,7 @@ func (h *Host) Step() (protocol.TrainUpdate, error) {
 		return protocol.TrainUpdate{}, errors.New("no training is running")
 	}
 	info, err := r.tr.Step()
+	r.slot.tunedVersion = h.tick() // the weights changed
 	if err != nil {
 		r.finished = true
 		r.tr.Finish()
@@ -144,6 +156,7 @@ func (h *Host) Step() (protocol.TrainUpdate, error) {
 		r.finished = true
 		if r.tr.Done() {
 			r.tr.Finish()
+			r.slot.tunedVersion = h.tick()
 		}
 		u.State = protocol.StateDone
 	}
@@ -174,5 +187,6 @@ func (h *Host) StopTraining() protocol.TrainUpdate {
 	}
 	r.finished = true
 	r.tr.Finish()
+	r.slot.tunedVersion = h.tick() // the best weights are back
 	return protocol.TrainUpdate{State: protocol.StateStopped, Steps: r.steps, Epochs: r.epochs}
 }

@@ -37,11 +37,19 @@ const (
 	// model input (DecodeRequest). Buffers: [file bytes]. Reply: Decoded,
 	// buffers [input float32] for PNG and JPEG, which the page displays
 	// itself, or [input float32, display pixels] for DICOM (see Decoded).
+	// With Header.Picture set, the worker keeps the picture under that key
+	// (re-decoding it if the model's input changes), so that Predict and
+	// Saliency can name it instead of sending its input.
 	Decode Kind = "decode"
-	// Predict asks for class probabilities. Buffers: [input float32].
-	// Reply: Probs (one per model in Predict.Models order... see PredictRequest).
+	// Keep asks the worker to keep a model input the page holds (an image
+	// of the user's stored at model resolution, whose file is gone) under
+	// Header.Picture. Buffers: [input float32]. Reply: Result.
+	Keep Kind = "keep"
+	// Predict asks for class probabilities of the picture Header.Picture
+	// (kept by Decode or Keep). Reply: Probs (one per model in
+	// Predict.Models order, see PredictRequest).
 	Predict Kind = "predict"
-	// Saliency asks for a saliency map. Buffers: [input float32].
+	// Saliency asks for a saliency map of the picture Header.Picture.
 	// Reply: Map, buffers [map float32 H×W]; Progress messages before it.
 	Saliency Kind = "saliency"
 	// Train starts fine-tuning (see TrainRequest). Buffers: [images, masks]
@@ -50,9 +58,23 @@ const (
 	Train Kind = "train"
 	// Export asks for a model's files. Reply: buffers [arch JSON, weights].
 	Export Kind = "export"
-	// LoadModel replaces the model. Buffers: [arch JSON, weights].
-	// Reply: Model.
+	// LoadModel replaces the model. Buffers: [arch JSON, weights], or,
+	// with ModelFile.Format "onnx", [model.onnx] or [model.onnx, labels]
+	// (labels one per line, or a JSON array or object). Reply: Ready. A
+	// refused model leaves the current one in use.
 	LoadModel Kind = "load-model"
+	// RestoreTuned gives a restarted engine the fine-tuned copy of the
+	// current model that the page kept (the files Export wrote for it).
+	// Buffers: [arch JSON, weights]. Reply: Result.
+	RestoreTuned Kind = "restore-tuned"
+	// Crash stops the engine program on purpose, as a crash would. The
+	// worker honours it only when started with ?test-hooks=1 (tests of
+	// the page's recovery); with Header.Text "panic" the request panics
+	// instead, which the worker recovers from, answering with an error.
+	Crash Kind = "crash"
+	// Configure changes how images become the current model's input, its
+	// class names and Grad-CAM's layer (ConfigureRequest). Reply: Ready.
+	Configure Kind = "configure"
 
 	// SaliencyPart asks a helper engine worker (one of the main worker's
 	// pool, never the page) for part Saliency.Part of Saliency.Parts of a
@@ -71,7 +93,7 @@ const (
 
 // Replies from the worker to the page.
 const (
-	Ready    Kind = "ready"    // reply to Init, Select and LoadModel: Model, Models, Dataset, Samples
+	Ready    Kind = "ready"    // reply to Init, Select and LoadModel: Model, Models, Dataset, Samples, Registry
 	Result   Kind = "result"   // a request's result
 	Progress Kind = "progress" // Done of Total units of a request's work
 	Failed   Kind = "error"    // a request failed: Error
@@ -92,6 +114,9 @@ type Header struct {
 	Target int    `json:"target,omitempty"` // Cancel: the request to cancel
 	Error  string `json:"error,omitempty"`  // Failed: a message for the user
 	Text   string `json:"text,omitempty"`   // Log
+	// Picture is the page's key of a picture: Decode and Keep keep the
+	// picture under it; Predict and Saliency name it.
+	Picture string `json:"picture,omitempty"`
 
 	Model    *ModelInfo       `json:"model,omitempty"`
 	Models   []ModelInfo      `json:"models,omitempty"`  // Ready: every model the page can switch to
@@ -109,6 +134,97 @@ type Header struct {
 	Train    *TrainRequest    `json:"train,omitempty"`
 	Update   *TrainUpdate     `json:"update,omitempty"`
 	Export   *ExportRequest   `json:"export,omitempty"`
+	Registry *Registry        `json:"registry,omitempty"` // Ready
+	// ModelFile describes the files of a LoadModel request.
+	ModelFile *ModelFile `json:"modelFile,omitempty"`
+	// Configure is a Configure request.
+	Configure *ConfigureRequest `json:"configure,omitempty"`
+	// Millis is the time the worker took for a Predict request's forward
+	// passes (for benchmarks).
+	Millis float64 `json:"millis,omitempty"`
+}
+
+// ModelFile describes the files of a LoadModel request.
+type ModelFile struct {
+	// Format is "onnx" for an ONNX model, "" for the engine's own
+	// architecture JSON and safetensors pair.
+	Format string `json:"format,omitempty"`
+	// Name is the model file's name, for the model list.
+	Name string `json:"name,omitempty"`
+	// Preproc, if set, overrides the preprocessing the file's metadata
+	// gives (the page keeps the user's edits per model).
+	Preproc *Preproc `json:"preproc,omitempty"`
+	// Labels, if set, overrides the class names.
+	Labels []string `json:"labels,omitempty"`
+}
+
+// Preproc is how an image becomes a model's input (engine/preproc.Spec):
+// Resize "stretch" or "crop" (torchvision's resize then centre crop),
+// Preset one of Presets' names, or Mean and Std per channel (one value
+// for every channel, or C).
+type Preproc struct {
+	Resize string    `json:"resize"`
+	Preset string    `json:"preset,omitempty"`
+	Mean   []float32 `json:"mean,omitempty"`
+	Std    []float32 `json:"std,omitempty"`
+}
+
+// PresetInfo is a normalization preset of the model card's menu.
+type PresetInfo struct {
+	Name  string    `json:"name"`
+	Label string    `json:"label"`
+	Mean  []float32 `json:"mean,omitempty"`
+	Std   []float32 `json:"std,omitempty"`
+}
+
+// ConfigureRequest edits the current model's card. Nil fields are kept.
+type ConfigureRequest struct {
+	Preproc *Preproc `json:"preproc,omitempty"`
+	Labels  []string `json:"labels,omitempty"`
+	// Layer names the feature map Grad-CAM weighs (one of
+	// ModelInfo.Layers; "" keeps it).
+	Layer string `json:"layer,omitempty"`
+	// Train names what fine-tuning trains: TrainHead ("" too) or TrainAll.
+	Train string `json:"train,omitempty"`
+}
+
+// What fine-tuning an imported model trains.
+const (
+	TrainHead = "head" // the classifier head and the last block
+	TrainAll  = "all"  // every parameter
+)
+
+// Registry is what the engine offers, from the engine's own lists; it
+// comes with every Ready message, and the page builds its menus from it.
+type Registry struct {
+	Methods    []MethodInfo    `json:"methods"`    // saliency methods, in menu order
+	Objectives []ObjectiveInfo `json:"objectives"` // training objectives, in menu order
+	// Datasets are the built-in data sets with their suggested settings
+	// (DatasetInfo without Samples and Train, which depend on what the
+	// worker holds).
+	Datasets []DatasetInfo `json:"datasets"`
+}
+
+// MethodInfo describes a saliency method (SaliencyRequest.Method is its ID).
+type MethodInfo struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+	Help  string `json:"help"`
+	// Split reports that the worker splits its work across helper
+	// workers; Default is then its default number of samples or steps.
+	Split   bool `json:"split,omitempty"`
+	Default int  `json:"default,omitempty"`
+}
+
+// ObjectiveInfo describes a training objective (TrainRequest.Method is
+// its ID).
+type ObjectiveInfo struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+	Help  string `json:"help"`
+	// Penalty reports that λ weighs a penalty term (otherwise it is
+	// ignored).
+	Penalty bool `json:"penalty,omitempty"`
 }
 
 // ModelInfo describes a model: the loaded one (Header.Model) or one the
@@ -136,8 +252,28 @@ type ModelInfo struct {
 	// ScoreSet says where the test scores come from, e.g. "the shipped
 	// test split" or "24 sample images"; empty if there are none.
 	ScoreSet string `json:"scoreSet,omitempty"`
-	Source   string `json:"source"` // "shipped", "starter" (trained in the browser) or "file"
+	Source   string `json:"source"` // "shipped", "starter" (trained in the browser), "file" or "onnx"
 	HasTuned bool   `json:"hasTuned"`
+
+	// Imported (ONNX) models only.
+	//
+	// File is the name of the file the model came from.
+	File string `json:"file,omitempty"`
+	// Preproc is how images become its input.
+	Preproc *Preproc `json:"preproc,omitempty"`
+	// Presets are the normalization presets to choose from.
+	Presets []PresetInfo `json:"presets,omitempty"`
+	// Layers are Grad-CAM's candidate feature maps, in execution order;
+	// Layer is the one it uses.
+	Layers []string `json:"layers,omitempty"`
+	Layer  string   `json:"layer,omitempty"`
+	// Train says what fine-tuning trains (TrainHead or TrainAll) and
+	// Trained how many parameters that is.
+	Train   string `json:"train,omitempty"`
+	Trained int    `json:"trained,omitempty"`
+	// ValuesPerExample is the activation values one example keeps in a
+	// forward pass (memory: ×4 bytes, ×2 with the gradient).
+	ValuesPerExample int `json:"valuesPerExample,omitempty"`
 }
 
 // Keys of models that are not in the site's manifest.
@@ -169,6 +305,11 @@ type DatasetInfo struct {
 	// Shift says how the test split differs from the training split, in
 	// plain words ("the shortcut is reversed").
 	Shift string `json:"shift,omitempty"`
+	// Shortcut names what gives the class away in the training split
+	// ("the laterality marker"); Images names its images in the plural
+	// ("films").
+	Shortcut string `json:"shortcut,omitempty"`
+	Images   string `json:"images,omitempty"`
 	// LR is a suggested fine-tuning learning rate for this data set.
 	LR float64 `json:"lr,omitempty"`
 	// Lambda is a suggested λ per penalty method ("rrr", "gradmask",
@@ -306,6 +447,10 @@ type EpochReport struct {
 // ExportRequest names the model to export.
 type ExportRequest struct {
 	Model string `json:"model"`
+	// Format "onnx" asks for one buffer, the model as ONNX opset 13; ""
+	// for the engine's architecture JSON and safetensors weights (built-in
+	// networks only).
+	Format string `json:"format,omitempty"`
 }
 
 // Marshal encodes h as JSON. NaN and infinite numbers, which JSON cannot

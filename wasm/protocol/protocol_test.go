@@ -44,3 +44,37 @@ func TestFloats(t *testing.T) {
 		t.Errorf("Floats accepted 2 values when 3 were wanted")
 	}
 }
+
+// TestRegistryAndPicture checks that a Ready message's registry and a
+// request's picture key survive encoding, and that a message of the older
+// protocol (no registry, no picture) still decodes.
+func TestRegistryAndPicture(t *testing.T) {
+	h := &Header{ID: 3, Kind: Ready, Registry: &Registry{
+		Methods:    []MethodInfo{{ID: "integrated", Label: "Integrated Gradients", Help: "h", Split: true, Default: 32}},
+		Objectives: []ObjectiveInfo{{ID: "rrr", Label: "RRR", Help: "h", Penalty: true}},
+		Datasets:   []DatasetInfo{{Name: "phantom", Title: "Phantom", LR: 2e-3, Lambda: map[string]float64{"rrr": 10}}},
+	}}
+	b, err := Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Unmarshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := got.Registry
+	if r == nil || len(r.Methods) != 1 || !r.Methods[0].Split || r.Methods[0].Default != 32 || !r.Objectives[0].Penalty || r.Datasets[0].Lambda["rrr"] != 10 {
+		t.Errorf("registry after a round trip: %+v", r)
+	}
+	p, err := Marshal(&Header{ID: 4, Kind: Saliency, Picture: "file-ab12", Saliency: &SaliencyRequest{Method: "gradient"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Unmarshal(p); err != nil || got.Picture != "file-ab12" {
+		t.Errorf("picture key after a round trip: %+v, %v", got, err)
+	}
+	old, err := Unmarshal([]byte(`{"id":5,"kind":"saliency","saliency":{"method":"gradient","model":"original","class":1}}`))
+	if err != nil || old.Picture != "" || old.Registry != nil || old.Saliency.Class != 1 {
+		t.Errorf("an older request: %+v, %v", old, err)
+	}
+}

@@ -6,20 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"syscall/js"
 	"time"
 
 	"saliencyexplorer/wasm/host"
 	"saliencyexplorer/wasm/protocol"
 )
-
-// starterEpochs is how long the in-browser starter model trains when the
-// site ships no model.
-const starterEpochs = 2
-
-// samples is the most sample images sent to the page.
-const samples = 48
 
 // message is a request with its binary buffers.
 type message struct {
@@ -35,6 +27,7 @@ type worker struct {
 	paused  bool
 	pool    pool // helper engine workers for split saliency requests
 	stall   bool // ?stall=1: as a helper, never answer (tests the pool's patience)
+	hooks   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
 
 	self     js.Value
 	u8       js.Value
@@ -45,11 +38,12 @@ type worker struct {
 
 func main() {
 	w := &worker{
-		host:    host.New(),
+		host:    host.New(fetch),
 		in:      make(chan message, 1024),
 		cancels: make(map[int]context.CancelFunc),
 		pool:    pool{size: -1},
 		stall:   queryParam("stall") == "1",
+		hooks:   queryParam("test-hooks") == "1",
 		self:    js.Global(),
 		u8:      js.Global().Get("Uint8Array"),
 		array:   js.Global().Get("Array"),
@@ -149,19 +143,21 @@ func (w *worker) post(h *protocol.Header, bufs [][]byte) {
 }
 
 func (w *worker) fail(id int, err error) {
-	w.post(&protocol.Header{ID: id, Kind: protocol.Failed, Error: userMessage(err)}, nil)
+	w.post(&protocol.Header{ID: id, Kind: protocol.Failed, Error: host.UserMessage(err)}, nil)
 }
 
-// userMessage strips Go package prefixes from an error for display.
-func userMessage(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"imageio: ", "dicomio: ", "saliency: ", "train: ", "host: ", "protocol: ", "nn: ", "data: ", "model: "} {
-		msg = strings.ReplaceAll(msg, p, "")
+// status returns the Status through which the host reports on request id:
+// its lines go to the page as Log messages, its progress as Progress
+// messages, each followed by a yield so that the page sees it at once.
+func (w *worker) status(id int) host.Status {
+	log := func(text string) {
+		w.post(&protocol.Header{ID: id, Kind: protocol.Log, Text: text}, nil)
+		w.yield()
 	}
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	return msg
+	return host.Status{Say: log, Note: log, Progress: func(done, total int) {
+		w.post(&protocol.Header{ID: id, Kind: protocol.Progress, Done: done, Total: total}, nil)
+		w.yield()
+	}}
 }
 
 // loop handles queued requests, and runs training batches while no request
@@ -182,43 +178,98 @@ func (w *worker) loop() {
 	}
 }
 
+// trainStep runs one batch. A panic in it ends the run with a message
+// (the fine-tuned copy keeps its best weights so far) instead of stopping
+// the engine.
 func (w *worker) trainStep() {
-	u, err := w.host.Step()
+	var u protocol.TrainUpdate
+	err := host.Guard(func() error {
+		var err error
+		u, err = w.host.Step()
+		return err
+	}, w.console)
+	if u.State == "" { // the step panicked
+		host.Guard(func() error { w.host.StopTraining(); return nil }, w.console)
+		u = protocol.TrainUpdate{State: protocol.StateFailed, Message: err.Error()}
+	}
 	w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &u}, nil)
 	if err != nil {
 		w.fail(w.trainID, err)
 	}
 }
 
+// console writes a line to the browser's console (a recovered panic's
+// stack, for bug reports).
+func (w *worker) console(text string) {
+	js.Global().Get("console").Call("error", text)
+}
+
+// handle answers one request. A panic while handling it is recovered here,
+// at the message boundary: the request is answered with an error and the
+// engine goes on (issue #10).
 func (w *worker) handle(m message) {
+	if err := host.Guard(func() error { w.dispatch(m); return nil }, w.console); err != nil {
+		w.fail(m.h.ID, err)
+	}
+}
+
+func (w *worker) dispatch(m message) {
 	h := m.h
 	switch h.Kind {
 	case protocol.Resume:
 		// Only wakes the loop.
 	case protocol.Init:
-		w.init(h.ID, h.Select)
+		var sel protocol.SelectRequest
+		if h.Select != nil {
+			sel = *h.Select
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		w.cancels[h.ID] = cancel
+		err := w.host.Start(ctx, sel, w.status(h.ID))
+		delete(w.cancels, h.ID)
+		if err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+		w.ready(h.ID)
 	case protocol.Select:
 		if h.Select == nil {
 			w.fail(h.ID, errors.New("bad select request"))
 			return
 		}
 		w.stopRun()
-		if err := w.selectModel(h.ID, *h.Select); err != nil {
+		if err := w.host.Select(*h.Select, w.status(h.ID)); err != nil {
 			w.fail(h.ID, err)
 			return
 		}
 		w.ready(h.ID)
 	case protocol.LoadModel:
+		if mf := h.ModelFile; mf != nil && mf.Format == "onnx" {
+			if len(m.bufs) < 1 || len(m.bufs) > 2 {
+				w.fail(h.ID, errors.New("an ONNX model is one .onnx file, with an optional labels file"))
+				return
+			}
+			var labels []byte
+			if len(m.bufs) == 2 {
+				labels = m.bufs[1]
+			}
+			w.stopRun()
+			if err := w.host.LoadONNX(m.bufs[0], labels, *mf, w.status(h.ID)); err != nil {
+				w.fail(h.ID, err)
+				return
+			}
+			w.ready(h.ID)
+			return
+		}
 		if len(m.bufs) != 2 {
 			w.fail(h.ID, errors.New("a model needs two files: the architecture (.json) and the weights (.safetensors)"))
 			return
 		}
 		w.stopRun()
-		if err := w.host.Load(m.bufs[0], m.bufs[1], host.ManifestEntry{}, "file"); err != nil {
+		if err := w.host.LoadFiles(m.bufs[0], m.bufs[1], w.status(h.ID)); err != nil {
 			w.fail(h.ID, err)
 			return
 		}
-		w.loadGallery(h.ID)
 		w.ready(h.ID)
 	case protocol.Decode:
 		if len(m.bufs) != 1 {
@@ -229,7 +280,7 @@ func (w *worker) handle(m message) {
 		if h.DecodeRq != nil {
 			req = *h.DecodeRq
 		}
-		dec, x, disp, err := w.host.Decode(m.bufs[0], req)
+		dec, x, disp, err := w.host.Open(h.Picture, m.bufs[0], req)
 		if err != nil {
 			w.fail(h.ID, err)
 			return
@@ -239,17 +290,29 @@ func (w *worker) handle(m message) {
 			bufs = append(bufs, disp)
 		}
 		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Decoded: &dec}, bufs)
+	case protocol.Keep:
+		x, err := protocol.Floats(firstBuf(m.bufs), -1)
+		if err == nil {
+			err = w.host.Keep(h.Picture, x)
+		}
+		if err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result}, nil)
 	case protocol.Predict:
-		x, err := w.input(m)
+		x, err := w.host.RequestInput(h.Picture, m.bufs)
 		if err == nil {
 			var models []string
 			if h.Predict != nil {
 				models = h.Predict.Models
 			}
 			var probs [][]float64
+			start := time.Now()
 			probs, err = w.host.Predict(x, models)
 			if err == nil {
-				w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Probs: probs}, nil)
+				ms := float64(time.Since(start).Microseconds()) / 1000
+				w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Probs: probs, Millis: ms}, nil)
 				return
 			}
 		}
@@ -263,10 +326,52 @@ func (w *worker) handle(m message) {
 		w.part(m)
 	case protocol.Train:
 		w.train(m)
+	case protocol.RestoreTuned:
+		if len(m.bufs) != 2 {
+			w.fail(h.ID, errors.New("a fine-tuned copy needs two files: the architecture and the weights"))
+			return
+		}
+		w.stopRun()
+		if err := w.host.RestoreTuned(m.bufs[0], m.bufs[1]); err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result}, nil)
+	case protocol.Crash:
+		if !w.hooks {
+			w.fail(h.ID, errors.New("unknown request \"crash\""))
+			return
+		}
+		if h.Text == "panic" {
+			panic("test hook: a request panicked on purpose") // recovered by handle
+		}
+		// A panic on another goroutine is not recovered: the Go program
+		// exits, as it does on a real crash.
+		go func() { panic("test hook: the engine was crashed on purpose") }()
+		select {}
+	case protocol.Configure:
+		if h.Configure == nil {
+			w.fail(h.ID, errors.New("bad configure request"))
+			return
+		}
+		if err := w.host.Configure(*h.Configure); err != nil {
+			w.fail(h.ID, err)
+			return
+		}
+		w.ready(h.ID)
 	case protocol.Export:
 		which := protocol.Tuned
 		if h.Export != nil {
 			which = h.Export.Model
+		}
+		if h.Export != nil && h.Export.Format == "onnx" {
+			b, err := w.host.ExportONNX(which)
+			if err != nil {
+				w.fail(h.ID, err)
+				return
+			}
+			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result}, [][]byte{b})
+			return
 		}
 		arch, weights, err := w.host.Export(which)
 		if err != nil {
@@ -279,46 +384,12 @@ func (w *worker) handle(m message) {
 	}
 }
 
-func (w *worker) input(m message) ([]float32, error) {
-	if len(m.bufs) != 1 {
-		return nil, errors.New("no image")
+// firstBuf returns a message's first buffer, or nil.
+func firstBuf(bufs [][]byte) []byte {
+	if len(bufs) == 0 {
+		return nil
 	}
-	return protocol.Floats(m.bufs[0], -1)
-}
-
-// init reads the site's model catalog and loads the requested model (if
-// shipped) or the default one, or trains the starter model when the site
-// ships none.
-func (w *worker) init(id int, sel *protocol.SelectRequest) {
-	if !w.host.Ready() {
-		err := w.loadCatalog()
-		if err == nil {
-			var req protocol.SelectRequest
-			if sel != nil {
-				req = *sel
-			}
-			if _, ok := w.host.Catalog().Model(req.Model); !ok {
-				req = protocol.SelectRequest{Model: w.host.Catalog().Default().Name}
-			}
-			err = w.selectModel(id, req)
-		}
-		if err != nil {
-			w.post(&protocol.Header{ID: id, Kind: protocol.Log, Text: "No trained model ships with this site (" + userMessage(err) + "); training a starter model in your browser."}, nil)
-			ctx, cancel := context.WithCancel(context.Background())
-			w.cancels[id] = cancel
-			err = w.host.Starter(ctx, starterEpochs, func(done, total int) error {
-				w.post(&protocol.Header{ID: id, Kind: protocol.Progress, Done: done, Total: total}, nil)
-				w.yield()
-				return nil
-			})
-			delete(w.cancels, id)
-			if err != nil {
-				w.fail(id, err)
-				return
-			}
-		}
-	}
-	w.ready(id)
+	return bufs[0]
 }
 
 // stopRun ends a training run before the model changes, telling the page.
@@ -330,28 +401,15 @@ func (w *worker) stopRun() {
 	}
 }
 
+// ready posts the host's Ready reply to request id.
 func (w *worker) ready(id int) {
-	if need, title := w.host.NeedsGeneration(true); need {
-		say := func(msg string) {
-			w.post(&protocol.Header{ID: id, Kind: protocol.Log, Text: msg}, nil)
-			w.yield()
-		}
-		say("Generating the " + title + " samples in your browser…")
-		if _, err := w.host.Generate(func(done, total int) {
-			say(fmt.Sprintf("Generating the %s samples in your browser: part %d of %d done…", title, done, total))
-		}); err != nil {
-			w.fail(id, err)
-			return
-		}
-	}
-	samples, bufs, err := w.host.Samples(samples)
+	h, bufs, err := w.host.ReadyReply(w.status(id))
 	if err != nil {
 		w.fail(id, err)
 		return
 	}
-	info := w.host.Info()
-	ds := w.host.DatasetInfo()
-	w.post(&protocol.Header{ID: id, Kind: protocol.Ready, Model: &info, Models: w.host.Models(), Dataset: &ds, Samples: samples}, bufs)
+	h.ID = id
+	w.post(h, bufs)
 }
 
 // await blocks until the promise settles and returns its value or error.
@@ -378,10 +436,12 @@ func await(p js.Value) (js.Value, error) {
 	return r.v, r.err
 }
 
-// fetch GETs a file of the site, relative to the worker script, with the
-// browser's fetch (net/http would add megabytes to the binary).
+// fetch GETs a file of the site, relative to the worker script, through
+// the resource loader (assets/loader.js, which serves the single-file build
+// too) and the browser's fetch (net/http would add megabytes to the binary).
+// It is the host's Fetch.
 func fetch(name string) ([]byte, error) {
-	resp, err := await(js.Global().Call("fetch", name))
+	resp, err := await(js.Global().Get("seLoader").Call("fetch", name))
 	if err != nil {
 		return nil, err
 	}
@@ -398,83 +458,9 @@ func fetch(name string) ([]byte, error) {
 	return b, nil
 }
 
-// loadCatalog reads models/manifest.json.
-func (w *worker) loadCatalog() error {
-	b, err := fetch("models/manifest.json")
-	if err != nil {
-		return err
-	}
-	cat, err := host.ParseManifest(b)
-	if err != nil {
-		return err
-	}
-	w.host.SetCatalog(cat)
-	return nil
-}
-
-// selectModel makes a model of the catalog current (fetching its files the
-// first time) and reads its data set's gallery if needed. A request naming
-// a data set selects that data set's baseline model.
-func (w *worker) selectModel(id int, req protocol.SelectRequest) error {
-	key := req.Model
-	cat := w.host.Catalog()
-	if key == "" && req.Dataset != "" {
-		if cat == nil {
-			return fmt.Errorf("no model of the %s data set ships with this site", req.Dataset)
-		}
-		e, ok := cat.Baseline(req.Dataset)
-		if !ok {
-			return fmt.Errorf("no model of the %s data set ships with this site", req.Dataset)
-		}
-		key = e.Name
-	}
-	if !w.host.Activate(key) {
-		if cat == nil {
-			return fmt.Errorf("unknown model %q", key)
-		}
-		e, ok := cat.Model(key)
-		if !ok {
-			return fmt.Errorf("unknown model %q", key)
-		}
-		w.post(&protocol.Header{ID: id, Kind: protocol.Log, Text: "Loading the model " + e.Name + "…"}, nil)
-		arch, err := fetch("models/" + e.Arch)
-		if err != nil {
-			return err
-		}
-		weights, err := fetch("models/" + e.Weights)
-		if err != nil {
-			return err
-		}
-		if err := w.host.Load(arch, weights, e, "shipped"); err != nil {
-			return err
-		}
-	}
-	w.loadGallery(id)
-	return nil
-}
-
-// loadGallery fetches the current data set's sample file if the catalog
-// lists one not read yet. Failing that, samples are generated (Crosses,
-// Phantom) or absent; the page is told why.
-func (w *worker) loadGallery(id int) {
-	file, ok := w.host.NeedsGallery()
-	if !ok {
-		return
-	}
-	b, err := fetch("models/" + file)
-	if err != nil {
-		w.host.GalleryFailed(err)
-	} else {
-		err = w.host.AddGallery(b)
-	}
-	if err != nil {
-		w.post(&protocol.Header{ID: id, Kind: protocol.Log, Text: "The sample file " + file + " could not be read (" + userMessage(err) + ")."}, nil)
-	}
-}
-
 func (w *worker) saliency(m message) {
 	h := m.h
-	x, err := w.input(m)
+	x, err := w.host.RequestInput(h.Picture, m.bufs)
 	if err != nil || h.Saliency == nil {
 		w.fail(h.ID, errors.Join(err, errors.New("bad saliency request")))
 		return
@@ -529,30 +515,15 @@ func (w *worker) train(m message) {
 			return
 		}
 	}
-	if need, title := w.host.NeedsGeneration(false); need {
-		say := func(msg string) {
-			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StateRunning, Epochs: h.Train.Epochs, Message: msg}}, nil)
-			w.yield()
-		}
-		say("Generating the " + title + " training set in your browser (once; about ten seconds)…")
-		if _, err := w.host.Generate(func(done, total int) {
-			if done < total {
-				say(fmt.Sprintf("Generating the %s training set in your browser: part %d of %d done…", title, done, total))
-			}
-		}); err != nil {
-			w.fail(h.ID, err)
-			return
-		}
-	}
-	if file, ok := w.host.NeedsTrainGallery(); ok {
-		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StateRunning, Epochs: h.Train.Epochs, Message: "Fetching the training images (once)…"}}, nil)
+	say := func(msg string) {
+		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StateRunning, Epochs: h.Train.Epochs, Message: msg}}, nil)
 		w.yield()
-		b, err := fetch("models/" + file)
-		if err := w.host.AddTrainGallery(b, err); err != nil {
-			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Log, Text: "The training images " + file + " could not be read (" + userMessage(err) + "); training on half of the samples instead."}, nil)
-		}
 	}
-	if err := w.host.StartTraining(*h.Train, images, masks); err != nil {
+	note := func(text string) {
+		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Log, Text: text}, nil)
+		w.yield()
+	}
+	if err := w.host.StartTraining(*h.Train, images, masks, host.Status{Say: say, Note: note}); err != nil {
 		w.fail(h.ID, err)
 		return
 	}

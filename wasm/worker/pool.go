@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -32,8 +31,8 @@ const (
 // pool holds the helper engine workers: more copies of worker.js, started
 // on the first splittable request, that compute parts of Integrated
 // Gradients and SmoothGrad (protocol.SaliencyPart) while this worker
-// computes part 0. Each helper is sent the model's files whenever they
-// differ from the ones it last got. A helper that fails, or stays silent
+// computes part 0. Each helper is sent the model's files only when the
+// model's version (host.Version) differs from the one it last got. A helper that fails, or stays silent
 // for too long (minPatience), is dropped, and its part computed here, so a
 // result is never lost.
 type pool struct {
@@ -45,10 +44,10 @@ type pool struct {
 
 // helper is one helper engine worker.
 type helper struct {
-	w             js.Value
-	arch, weights []byte // the model files it holds, nil if not known
-	dead          bool
-	started       bool // it has sent a message (its engine is running)
+	w       js.Value
+	version uint64 // the version of the model it holds, 0 if not known
+	dead    bool
+	started bool // it has sent a message (its engine is running)
 }
 
 // helperReply is a message from a helper. Kind Failed with ID −1 means
@@ -70,9 +69,11 @@ func poolSize() int {
 	return max(n-1, 0)
 }
 
-// queryParam returns a parameter of this worker's URL, or "".
+// queryParam returns a parameter of this worker's URL (as the resource
+// loader, assets/loader.js, knows it: a bundled worker's blob URL has
+// none), or "".
 func queryParam(name string) string {
-	q := js.Global().Get("URLSearchParams").New(js.Global().Get("location").Get("search")).Call("get", name)
+	q := js.Global().Get("URLSearchParams").New(js.Global().Get("seLoader").Get("search")).Call("get", name)
 	if !q.Truthy() {
 		return ""
 	}
@@ -112,7 +113,7 @@ func (p *pool) start() (h *helper, err error) {
 	if queryParam("stall") == "1" {
 		url += "&stall=1"
 	}
-	h = &helper{w: js.Global().Get("Worker").New(url)}
+	h = &helper{w: js.Global().Get("seLoader").Call("worker", url)}
 	u8 := js.Global().Get("Uint8Array")
 	h.w.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		h.started = true
@@ -159,9 +160,17 @@ func (p *pool) deliver(r helperReply) {
 // host.Saliency.
 func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protocol.SaliencyRequest, progress func(done, total int)) ([]float32, protocol.MapInfo, error) {
 	hs := p.live()
-	arch, weights, err := w.host.Export(req.Model)
+	version, err := w.host.Version(req.Model)
 	if len(hs) == 0 || err != nil {
 		return w.host.Saliency(ctx, x, req, func(done, total int) { progress(done, total); w.yield() })
+	}
+	var arch, weights []byte // exported once, if a helper needs them
+	for _, h := range hs {
+		if h.version != version && arch == nil {
+			if arch, weights, err = w.host.Export(req.Model); err != nil {
+				return w.host.Saliency(ctx, x, req, func(done, total int) { progress(done, total); w.yield() })
+			}
+		}
 	}
 	parts := len(hs) + 1
 	total := host.Units(req)
@@ -185,9 +194,9 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 		r := req
 		r.Part, r.Parts = i+1, parts
 		bufs := [][]byte{xb}
-		if !bytes.Equal(h.arch, arch) || !bytes.Equal(h.weights, weights) {
+		if h.version != version {
 			bufs = append(bufs, arch, weights)
-			h.arch, h.weights = arch, weights
+			h.version = version
 		}
 		p.next++
 		pending[p.next] = i + 1
@@ -217,7 +226,7 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 			}
 			delete(pending, r.h.ID)
 		case protocol.Failed:
-			hs[part-1].arch, hs[part-1].weights = nil, nil // send the model again next time
+			hs[part-1].version = 0 // send the model again next time
 			done[part] = 0
 			delete(pending, r.h.ID)
 		}

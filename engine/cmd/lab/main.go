@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"saliencyexplorer/engine/datasets"
 	"saliencyexplorer/engine/lab"
 	"saliencyexplorer/engine/train"
 )
@@ -29,7 +30,11 @@ import (
 func main() {
 	var cfg lab.Config
 	var methods, jsonPath string
-	flag.StringVar(&cfg.Dataset, "dataset", "crosses", "data set: crosses, phantom, decoy-mnist or decoy-fashion (the decoy sets need the MNIST / Fashion-MNIST cache from 'make data', or $SALIENCY_DATASETS)")
+	var names []string
+	for _, d := range datasets.All() {
+		names = append(names, d.Name)
+	}
+	flag.StringVar(&cfg.Dataset, "dataset", "crosses", "data set, one of "+strings.Join(names, ", ")+" (the decoy sets need the MNIST / Fashion-MNIST cache from 'make data', or $SALIENCY_DATASETS)")
 	flag.StringVar(&methods, "method", "", "one method or a comma list (default all): "+fmt.Sprint(train.Methods()))
 	flag.IntVar(&cfg.Seeds, "seeds", 3, "number of seeds")
 	flag.IntVar(&cfg.FirstSeed, "firstseed", 0, "first seed (runs seeds firstseed .. firstseed+seeds−1)")

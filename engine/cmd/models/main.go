@@ -22,54 +22,12 @@ import (
 	"strings"
 
 	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/datasets"
 	"saliencyexplorer/engine/lab"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/saliency"
 	"saliencyexplorer/engine/train"
 )
-
-// Scores are a shipped model's test results.
-type Scores struct {
-	AUC      float64 `json:"auc"`
-	Accuracy float64 `json:"accuracy"`
-	IoU      float64 `json:"iou"` // mean top-k IoU of input-gradient saliency on positive test images
-	// Mass is the mean relevance mass of that saliency inside the masks.
-	Mass float64 `json:"relevance_mass"`
-}
-
-// Entry is one model in the manifest.
-type Entry struct {
-	Name     string   `json:"name"`
-	Dataset  string   `json:"dataset"`
-	Method   string   `json:"method"`
-	Lambda   float64  `json:"lambda,omitempty"`
-	Arch     string   `json:"arch"`
-	Weights  string   `json:"weights"`
-	Input    [3]int   `json:"input"` // C, H, W
-	Classes  []string `json:"classes"`
-	Epochs   int      `json:"epochs"`
-	Seed     int      `json:"seed"`
-	Test     Scores   `json:"test"`
-	TrainAcc float64  `json:"train_accuracy"`
-}
-
-// Gallery is one data set's sample file in the manifest: test images, or
-// with Split "train" training images for a data set the browser cannot
-// generate, so that it can fine-tune on them.
-type Gallery struct {
-	Dataset string   `json:"dataset"`
-	Split   string   `json:"split,omitempty"` // "" (test) or "train"
-	File    string   `json:"file"`
-	Count   int      `json:"count"`
-	Classes []string `json:"classes"`
-}
-
-// Manifest is assets/models/manifest.json.
-type Manifest struct {
-	Command   string    `json:"command"`
-	Models    []Entry   `json:"models"`
-	Galleries []Gallery `json:"galleries"`
-}
 
 func main() {
 	out := flag.String("out", "assets/models", "output folder")
@@ -126,14 +84,14 @@ func run(opt options) error {
 			return fmt.Errorf("-train-gallery names %q, which -datasets does not list", name)
 		}
 	}
-	man := Manifest{Command: opt.command()}
+	man := model.Manifest{Command: opt.command()}
 	ctx := context.Background()
 	for _, name := range opt.names {
-		ds, ok := lab.Datasets()[name]
+		ds, ok := datasets.Lookup(name)
 		if !ok {
 			return fmt.Errorf("unknown data set %q", name)
 		}
-		splits, err := ds.Splits(int64(seed))
+		splits, err := ds.Splits(int64(seed), nil)
 		if err != nil {
 			return fmt.Errorf("%s: %w", ds.Name, err)
 		}
@@ -156,7 +114,7 @@ func run(opt options) error {
 			if err != nil {
 				return fmt.Errorf("%s training gallery: %w", ds.Name, err)
 			}
-			g.Dataset, g.Split = ds.Name, "train"
+			g.Dataset, g.Split = ds.Name, model.SplitTrain
 			man.Galleries = append(man.Galleries, g)
 		}
 	}
@@ -170,29 +128,29 @@ func run(opt options) error {
 // shipModel trains with method m and writes the last epoch's weights: a
 // shipped model shows what training produced, shortcut and all, rather than
 // the checkpoint chosen on the reversed validation split.
-func shipModel(ctx context.Context, out string, ds lab.Dataset, splits data.Splits, m train.Method, seed int) (Entry, error) {
+func shipModel(ctx context.Context, out string, ds datasets.Dataset, splits data.Splits, m train.Method, seed int) (model.ManifestEntry, error) {
 	cfg := lab.Config{}
-	lam := ds.LambdaFor(m, cfg)
+	lam := lab.LambdaFor(ds, m, cfg)
 	net, tr, diverged, err := lab.Fit(ctx, ds, splits, cfg, m, lam, seed, nil)
 	if err != nil {
-		return Entry{}, err
+		return model.ManifestEntry{}, err
 	}
 	if diverged != "" {
-		return Entry{}, fmt.Errorf("training diverged: %s", diverged)
+		return model.ManifestEntry{}, fmt.Errorf("training diverged: %s", diverged)
 	}
 	name := ds.Name + "-" + string(m)
 	net.Spec.Name = name
 	test := train.Evaluate(net, splits.Test, 64)
 	agree, err := lab.MeanAgreement(ctx, net, splits.Test, ds.Positive, saliency.Gradient, saliency.Options{})
 	if err != nil {
-		return Entry{}, err
+		return model.ManifestEntry{}, err
 	}
-	e := Entry{
+	e := model.ManifestEntry{
 		Name: name, Dataset: ds.Name, Method: string(m), Lambda: lam,
 		Arch: name + ".json", Weights: name + ".safetensors",
-		Input:   [3]int{net.Input().C, net.Input().H, net.Input().W},
+		Input:   []int{net.Input().C, net.Input().H, net.Input().W},
 		Classes: net.Spec.Classes, Epochs: tr.Config().Epochs, Seed: seed,
-		Test:     Scores{AUC: test.AUC, Accuracy: test.Accuracy, IoU: agree.IoU, Mass: agree.RelevanceMass},
+		Test:     model.Scores{AUC: test.AUC, Accuracy: test.Accuracy, IoU: agree.IoU, Mass: agree.RelevanceMass},
 		TrainAcc: train.Evaluate(net, splits.Train, 64).Accuracy,
 	}
 	arch, weights, err := model.Save(net, map[string]string{
@@ -200,17 +158,17 @@ func shipModel(ctx context.Context, out string, ds lab.Dataset, splits data.Spli
 		"test_auc": fmt.Sprintf("%.4f", test.AUC),
 	})
 	if err != nil {
-		return Entry{}, err
+		return model.ManifestEntry{}, err
 	}
 	if err := os.WriteFile(filepath.Join(out, e.Arch), arch, 0o644); err != nil {
-		return Entry{}, err
+		return model.ManifestEntry{}, err
 	}
 	return e, os.WriteFile(filepath.Join(out, e.Weights), weights, 0o644)
 }
 
 // shipGallery writes the first perClass images of each class of set to the
 // file out/file (the images keep their order in set).
-func shipGallery(out, file string, set *data.Set, perClass int) (Gallery, error) {
+func shipGallery(out, file string, set *data.Set, perClass int) (model.GalleryEntry, error) {
 	count := make([]int, len(set.ClassNames))
 	var idx []int
 	for i, y := range set.Labels {
@@ -222,10 +180,10 @@ func shipGallery(out, file string, set *data.Set, perClass int) (Gallery, error)
 	sub := set.Subset(idx)
 	b, err := data.EncodeGallery(sub)
 	if err != nil {
-		return Gallery{}, err
+		return model.GalleryEntry{}, err
 	}
 	if err := os.WriteFile(filepath.Join(out, file), b, 0o644); err != nil {
-		return Gallery{}, err
+		return model.GalleryEntry{}, err
 	}
-	return Gallery{File: file, Count: sub.Len(), Classes: set.ClassNames}, nil
+	return model.GalleryEntry{File: file, Count: sub.Len(), Classes: set.ClassNames}, nil
 }

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/datasets"
 	"saliencyexplorer/engine/lab"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
@@ -28,26 +28,26 @@ func TestShippedModels(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the manifest (run make models): %v", err)
 	}
-	var man Manifest
-	if err := json.Unmarshal(b, &man); err != nil {
+	man, err := model.ParseManifest(b)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(man.Models) == 0 || len(man.Galleries) == 0 {
 		t.Fatal("the manifest lists no models or no galleries")
 	}
 	splits := map[string]data.Splits{}
-	measured := map[string]Scores{} // re-measured test scores by model name
+	measured := map[string]model.Scores{} // re-measured test scores by model name
 	trainAccs := map[string]float64{}
 	nets := map[string]*nn.Network{}
 	for _, e := range man.Models {
 		t.Run(e.Name, func(t *testing.T) {
-			ds, ok := lab.Datasets()[e.Dataset]
+			ds, ok := datasets.Lookup(e.Dataset)
 			if !ok {
 				t.Fatalf("unknown data set %q", e.Dataset)
 			}
 			sp, ok := splits[e.Dataset]
 			if !ok {
-				sp, err = ds.Splits(int64(e.Seed))
+				sp, err = ds.Splits(int64(e.Seed), nil)
 				if err != nil {
 					t.Skipf("data set %s unavailable here: %v", e.Dataset, err)
 				}
@@ -82,7 +82,7 @@ func TestShippedModels(t *testing.T) {
 					t.Errorf("%s re-measured as %.4f, manifest says %.4f", c.name, c.got, c.want)
 				}
 			}
-			measured[e.Name] = Scores{AUC: test.AUC, Accuracy: test.Accuracy}
+			measured[e.Name] = model.Scores{AUC: test.AUC, Accuracy: test.Accuracy}
 			nets[e.Name] = net
 			trainAccs[e.Name] = trainAcc
 		})
@@ -94,7 +94,7 @@ func TestShippedModels(t *testing.T) {
 		if train.Method(e.Method) == train.Baseline {
 			continue
 		}
-		ds := lab.Datasets()[e.Dataset]
+		ds, _ := datasets.Lookup(e.Dataset)
 		base, ok := measured[e.Dataset+"-"+string(train.Baseline)]
 		got, ok2 := measured[e.Name]
 		if !ok || !ok2 {

@@ -1,0 +1,48 @@
+package graph_test
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"saliencyexplorer/engine/graph"
+	"saliencyexplorer/engine/model"
+	"saliencyexplorer/engine/nn"
+	"saliencyexplorer/engine/nntest"
+)
+
+// benchmarkStep times a forward and backward pass of batch n of spec, on
+// the Network or on the graph converted from it.
+func benchmarkStep(b *testing.B, spec nn.Spec, n int, onGraph bool) {
+	net, err := nn.New(spec, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var m nn.Model = net
+	if onGraph {
+		if m, err = graph.FromNetwork(net); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := nntest.Rand(rng, n*spec.Input.Size())
+	dy := nntest.Rand(rng, n*len(spec.Classes))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		m.Forward(x, n, true)
+		m.Backward(dy, true)
+	}
+}
+
+func BenchmarkCNN64StepNetwork(b *testing.B) {
+	benchmarkStep(b, model.CNN64([]string{"a", "b"}), 32, false)
+}
+func BenchmarkCNN64StepGraph(b *testing.B) {
+	benchmarkStep(b, model.CNN64([]string{"a", "b"}), 32, true)
+}
+func BenchmarkResNet64StepNetwork(b *testing.B) {
+	benchmarkStep(b, model.ResNet64([]string{"a", "b"}), 32, false)
+}
+func BenchmarkResNet64StepGraph(b *testing.B) {
+	benchmarkStep(b, model.ResNet64([]string{"a", "b"}), 32, true)
+}

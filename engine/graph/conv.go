@@ -1,0 +1,222 @@
+package graph
+
+import (
+	"fmt"
+
+	"saliencyexplorer/engine/kernels"
+)
+
+// convOp is a 2-D convolution (ONNX Conv) with groups, strides, dilations and
+// padding. Shapes, per example, with G groups:
+//
+//	x  C×H×W     weight  OC×(C/G)×KH×KW    bias OC (optional)
+//	y  OC×OH×OW
+//
+// Each image's group g is unrolled with im2col into a (C/G·KH·KW)×(OH·OW)
+// matrix, so each pass is a product with the group's OC/G filters
+// (kernels.MatMul and its transposes). A depthwise convolution (G = C) is
+// the case C/G = 1. The column buffer is rebuilt in the backward rather
+// than stored for the whole batch.
+type convOp struct {
+	attrs Attrs
+	wa    windowAttrs
+	group int
+
+	g        window // per group: C is C/G
+	fast     *kernels.ConvGeom
+	oc, ocg  int
+	inSize   int
+	outSize  int
+	hasBias  bool
+	n        int
+	x, xt    []float32 // last input and input tangent (not owned)
+	weight   []float32 // last weight (not owned)
+	col, dcl []float32
+}
+
+func newConv(a Attrs) (Op, error) {
+	if err := a.only("kernel_shape", "strides", "dilations", "pads", "auto_pad", "group"); err != nil {
+		return nil, err
+	}
+	wa, err := readWindowAttrs(a)
+	if err != nil {
+		return nil, err
+	}
+	group, err := a.Int("group", 1)
+	if err != nil {
+		return nil, err
+	}
+	if group < 1 {
+		return nil, fmt.Errorf("group %d < 1", group)
+	}
+	return &convOp{attrs: a, wa: wa, group: group}, nil
+}
+
+func (l *convOp) Type() string { return "Conv" }
+func (l *convOp) Attrs() Attrs { return l.attrs }
+
+func (l *convOp) Infer(in []Info) ([]Info, error) {
+	if len(in) < 2 || len(in) > 3 {
+		return nil, fmt.Errorf("want 2 or 3 inputs (x, weight, bias), got %d", len(in))
+	}
+	x, w := in[0], in[1]
+	if !x.Batched || len(x.Shape) != 3 {
+		return nil, fmt.Errorf("input %v: want a batched C×H×W image (only 2-D convolutions are supported)", x)
+	}
+	if w.Batched || len(w.Shape) != 4 {
+		return nil, fmt.Errorf("weight %v: want a constant OC×C/G×KH×KW", w)
+	}
+	c, oc := x.Shape[0], w.Shape[0]
+	if c%l.group != 0 || oc%l.group != 0 || w.Shape[1] != c/l.group {
+		return nil, fmt.Errorf("weight %v does not fit %d input channels in %d groups", w.Shape, c, l.group)
+	}
+	if k := l.wa.kernel; len(k) == 2 && (k[0] != w.Shape[2] || k[1] != w.Shape[3]) {
+		return nil, fmt.Errorf("kernel_shape %v differs from the weight's %v", k, w.Shape[2:])
+	}
+	if len(in) == 3 {
+		if in[2].Batched || in[2].Size() != oc || len(in[2].Shape) != 1 {
+			return nil, fmt.Errorf("bias %v: want a constant of %d values", in[2], oc)
+		}
+		l.hasBias = true
+	}
+	g, err := l.wa.geometry(c/l.group, x.Shape[1], x.Shape[2], w.Shape[2], w.Shape[3])
+	if err != nil {
+		return nil, err
+	}
+	if g.Rows()*g.Cols() > MaxTensor {
+		return nil, fmt.Errorf("im2col buffer of %d×%d values too large", g.Rows(), g.Cols())
+	}
+	l.g, l.oc, l.ocg = g, oc, oc/l.group
+	l.inSize, l.outSize = c*g.H*g.W, oc*g.OH*g.OW
+	// The kernels' im2col handles one stride and symmetric padding without
+	// dilation, and is faster.
+	l.fast = nil
+	if g.SH == g.SW && g.DH == 1 && g.DW == 1 && g.PT == g.PB && g.PL == g.PR && g.PT == g.PL {
+		fg := kernels.NewConvGeom(g.C, g.H, g.W, g.KH, g.KW, g.SH, g.PT)
+		if fg.OH == g.OH && fg.OW == g.OW {
+			l.fast = &fg
+		}
+	}
+	return []Info{{Shape: []int{oc, g.OH, g.OW}, Batched: true}}, nil
+}
+
+func (l *convOp) unroll(col, img []float32) {
+	if l.fast != nil {
+		kernels.Im2Col(col, img, *l.fast)
+		return
+	}
+	im2col(col, img, l.g)
+}
+
+func (l *convOp) roll(img, col []float32) {
+	if l.fast != nil {
+		kernels.Col2Im(img, col, *l.fast)
+		return
+	}
+	col2im(img, col, l.g)
+}
+
+// groupIn returns group gi's channels of image e of x.
+func (l *convOp) groupIn(x []float32, e, gi int) []float32 {
+	size := l.g.C * l.g.H * l.g.W
+	off := e*l.inSize + gi*size
+	return x[off : off+size]
+}
+
+// groupOut returns group gi's rows of image e of y (OC/G × OH·OW).
+func (l *convOp) groupOut(y []float32, e, gi int) []float32 {
+	size := l.ocg * l.g.Cols()
+	off := e*l.outSize + gi*size
+	return y[off : off+size]
+}
+
+// groupW returns group gi's filters, OC/G × (C/G·KH·KW).
+func (l *convOp) groupW(w []float32, gi int) []float32 {
+	size := l.ocg * l.g.Rows()
+	return w[gi*size : (gi+1)*size]
+}
+
+// forward writes y = W * x (+ bias if non-nil).
+func (l *convOp) forward(y, x, w, bias []float32, n int) {
+	P, K := l.g.Cols(), l.g.Rows()
+	l.col = grow(l.col, K*P)
+	for e := 0; e < n; e++ {
+		for gi := 0; gi < l.group; gi++ {
+			l.unroll(l.col, l.groupIn(x, e, gi))
+			dst := l.groupOut(y, e, gi)
+			for o := 0; o < l.ocg; o++ {
+				row := dst[o*P : (o+1)*P]
+				var b float32
+				if bias != nil {
+					b = bias[gi*l.ocg+o]
+				}
+				for i := range row {
+					row[i] = b
+				}
+			}
+			kernels.MatMul(dst, l.groupW(w, gi), l.col, l.ocg, K, P)
+		}
+	}
+}
+
+// backward adds dx += Wᵀ * dy (if dx != nil), dw += dy ⊗ x (if dw != nil)
+// and db += Σ dy (if db != nil).
+func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
+	P, K := l.g.Cols(), l.g.Rows()
+	l.col = grow(l.col, K*P)
+	l.dcl = grow(l.dcl, K*P)
+	for e := 0; e < l.n; e++ {
+		for gi := 0; gi < l.group; gi++ {
+			dyg := l.groupOut(dy, e, gi)
+			if db != nil {
+				for o := 0; o < l.ocg; o++ {
+					var s float32
+					for _, v := range dyg[o*P : (o+1)*P] {
+						s += v
+					}
+					db[gi*l.ocg+o] += s
+				}
+			}
+			if dw != nil {
+				l.unroll(l.col, l.groupIn(x, e, gi))
+				kernels.MatMulNT(l.groupW(dw, gi), dyg, l.col, l.ocg, P, K)
+			}
+			if dx != nil {
+				clear(l.dcl)
+				kernels.MatMulTN(l.dcl, l.groupW(w, gi), dyg, K, l.ocg, P)
+				l.roll(l.groupIn(dx, e, gi), l.dcl)
+			}
+		}
+	}
+}
+
+func bias(x [][]float32) []float32 {
+	if len(x) > 2 {
+		return x[2]
+	}
+	return nil
+}
+
+func (l *convOp) Forward(x, y [][]float32, n int, train bool) {
+	l.n, l.x, l.weight = n, x[0], x[1]
+	l.forward(y[0], x[0], x[1], bias(x), n)
+}
+
+func (l *convOp) Backward(dy, dx [][]float32) {
+	l.backward(dx[0], dx[1], bias(dx), dy[0], l.x, l.weight)
+}
+
+func (l *convOp) Tangent(xt, yt [][]float32) {
+	l.xt = xt[0]
+	l.forward(yt[0], xt[0], l.weight, nil, l.n)
+}
+
+// BackwardDual: x̄ += Wᵀȳ, ẋ̄ += Wᵀẏ̄, W̄ += ȳ⊗x + ẏ̄⊗ẋ, b̄ += Σȳ.
+func (l *convOp) BackwardDual(dy, dyt, dx, dxt [][]float32) {
+	l.backward(dx[0], dx[1], bias(dx), dy[0], l.x, l.weight)
+	l.backward(dxt[0], dx[1], nil, dyt[0], l.xt, l.weight)
+}
+
+var _ Op = (*convOp)(nil)
+
+func init() { register("Conv", newConv) }

@@ -1,0 +1,190 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+)
+
+// unary is an element-wise op y = f(x) with first and second derivatives,
+// which is all four passes need:
+//
+//	ẏ = f′(x)·ẋ
+//	x̄ += f′(x)·ȳ + f″(x)·ẋ·ẏ̄     (the second term only in BackwardDual)
+//	ẋ̄ += f′(x)·ẏ̄
+//
+// Shapes: x, y N×S for any per-example shape S.
+type unary struct {
+	typ   string
+	attrs Attrs
+	// f returns f(x), f′(x) and f″(x).
+	f func(x float32) (y, d1, d2 float32)
+
+	x, xt []float32 // last input and input tangent (not owned)
+}
+
+func (u *unary) Type() string { return u.typ }
+func (u *unary) Attrs() Attrs { return u.attrs }
+func (u *unary) Infer(in []Info) ([]Info, error) {
+	if len(in) != 1 || !in[0].Batched {
+		return nil, fmt.Errorf("want one batched input, got %v", in)
+	}
+	return []Info{in[0]}, nil
+}
+
+func (u *unary) Forward(x, y [][]float32, n int, train bool) {
+	u.x = x[0]
+	for i, v := range x[0] {
+		y[0][i], _, _ = u.f(v)
+	}
+}
+
+func (u *unary) Backward(dy, dx [][]float32) {
+	d := dx[0]
+	for i, v := range u.x {
+		_, d1, _ := u.f(v)
+		d[i] += d1 * dy[0][i]
+	}
+}
+
+func (u *unary) Tangent(xt, yt [][]float32) {
+	u.xt = xt[0]
+	for i, v := range u.x {
+		_, d1, _ := u.f(v)
+		yt[0][i] = d1 * xt[0][i]
+	}
+}
+
+func (u *unary) BackwardDual(dy, dyt, dx, dxt [][]float32) {
+	for i, v := range u.x {
+		_, d1, d2 := u.f(v)
+		dx[0][i] += d1*dy[0][i] + d2*u.xt[i]*dyt[0][i]
+		dxt[0][i] += d1 * dyt[0][i]
+	}
+}
+
+var _ Op = (*unary)(nil)
+
+// registerUnary registers an element-wise op whose function depends on its
+// attributes: mk validates them and returns f.
+func registerUnary(typ string, mk func(a Attrs) (func(float32) (float32, float32, float32), error)) {
+	register(typ, func(a Attrs) (Op, error) {
+		f, err := mk(a)
+		if err != nil {
+			return nil, err
+		}
+		return &unary{typ: typ, attrs: a, f: f}, nil
+	})
+}
+
+func noAttrs(f func(float32) (float32, float32, float32)) func(Attrs) (func(float32) (float32, float32, float32), error) {
+	return func(a Attrs) (func(float32) (float32, float32, float32), error) {
+		return f, a.only()
+	}
+}
+
+func relu(x float32) (float32, float32, float32) {
+	if x > 0 {
+		return x, 1, 0
+	}
+	return 0, 0, 0
+}
+
+func sigmoid(x float32) (float32, float32, float32) {
+	s := float32(1 / (1 + math.Exp(-float64(x))))
+	d1 := s * (1 - s)
+	return s, d1, d1 * (1 - 2*s)
+}
+
+func tanh(x float32) (float32, float32, float32) {
+	t := float32(math.Tanh(float64(x)))
+	d1 := 1 - t*t
+	return t, d1, -2 * t * d1
+}
+
+// hardSigmoid is max(0, min(1, αx + β)).
+func hardSigmoid(alpha, beta float32) func(float32) (float32, float32, float32) {
+	return func(x float32) (float32, float32, float32) {
+		v := alpha*x + beta
+		switch {
+		case v <= 0:
+			return 0, 0, 0
+		case v >= 1:
+			return 1, 0, 0
+		}
+		return v, alpha, 0
+	}
+}
+
+// hardSwish is x·max(0, min(1, x/6 + ½)).
+func hardSwish(x float32) (float32, float32, float32) {
+	switch {
+	case x <= -3:
+		return 0, 0, 0
+	case x >= 3:
+		return x, 1, 0
+	}
+	return x * (x/6 + 0.5), x/3 + 0.5, 1.0 / 3
+}
+
+func init() {
+	registerUnary("Relu", noAttrs(relu))
+	registerUnary("Sigmoid", noAttrs(sigmoid))
+	registerUnary("Tanh", noAttrs(tanh))
+	registerUnary("HardSwish", noAttrs(hardSwish))
+	registerUnary("HardSigmoid", func(a Attrs) (func(float32) (float32, float32, float32), error) {
+		if err := a.only("alpha", "beta"); err != nil {
+			return nil, err
+		}
+		alpha, err := a.Float("alpha", 0.2)
+		if err != nil {
+			return nil, err
+		}
+		beta, err := a.Float("beta", 0.5)
+		if err != nil {
+			return nil, err
+		}
+		return hardSigmoid(alpha, beta), nil
+	})
+	registerUnary("LeakyRelu", func(a Attrs) (func(float32) (float32, float32, float32), error) {
+		if err := a.only("alpha"); err != nil {
+			return nil, err
+		}
+		alpha, err := a.Float("alpha", 0.01)
+		if err != nil {
+			return nil, err
+		}
+		return func(x float32) (float32, float32, float32) {
+			if x >= 0 {
+				return x, 1, 0
+			}
+			return alpha * x, alpha, 0
+		}, nil
+	})
+	// Clip's bounds are inputs since opset 11; the importer folds them into
+	// the attributes min and max (absent: unbounded).
+	registerUnary("Clip", func(a Attrs) (func(float32) (float32, float32, float32), error) {
+		if err := a.only("min", "max"); err != nil {
+			return nil, err
+		}
+		lo, err := a.Float("min", float32(math.Inf(-1)))
+		if err != nil {
+			return nil, err
+		}
+		hi, err := a.Float("max", float32(math.Inf(1)))
+		if err != nil {
+			return nil, err
+		}
+		if !(lo <= hi) {
+			return nil, fmt.Errorf("min %v > max %v", lo, hi)
+		}
+		return func(x float32) (float32, float32, float32) {
+			switch {
+			case x <= lo:
+				return lo, 0, 0
+			case x >= hi:
+				return hi, 0, 0
+			}
+			return x, 1, 0
+		}, nil
+	})
+}

@@ -1,0 +1,16 @@
+//go:build !(goexperiment.simd && wasm)
+
+package kernels
+
+// packWide packs the first full panels of nr ≥ 4 columns of a K×N B
+// (columns j0.., steps k0..k0+kc) into dst, panel by panel. The SIMD build
+// moves them as vectors, two panels (one cache line of a row) at a time;
+// this is the plain version.
+func packWide(dst, b []float32, n, k0, kc, j0, full, nr int) {
+	for q := 0; q < full; q++ {
+		panel := dst[q*nr*kc : (q+1)*nr*kc]
+		for s := 0; s < kc; s++ {
+			copy(panel[s*nr:(s+1)*nr], b[(k0+s)*n+j0+q*nr:])
+		}
+	}
+}

@@ -1,0 +1,16 @@
+//go:build !(goexperiment.simd && wasm)
+
+package kernels
+
+// Without wasm SIMD the scalar loops do all the work: these return 0 values
+// done (see elementwise.go and addTaps3).
+
+func reluVec(dst, src []float32) int         { return 0 }
+func gateVec(dst, src, sel []float32) int    { return 0 }
+func addTaps3Vec(dst, a, b, e []float32) int { return 0 }
+
+func normalizeVec(h, y, x []float32, mu, r, g, beta float32) int { return 0 }
+func scaleVec(dst, src []float32, k float32) int                 { return 0 }
+func projectVec(dst, a, h []float32, k, mean, hMean float32) int { return 0 }
+
+func maxPoolRowVec(y []float32, arg []int32, r0, r1 []float32, i0, w, base int32) int { return 0 }

@@ -1,0 +1,157 @@
+//go:build goexperiment.simd && wasm
+
+package kernels
+
+import (
+	"math"
+	"simd/archsimd"
+)
+
+// reluVec does ReLUTo on the longest multiple-of-4 prefix of src, four values
+// at a time, and returns its length: dst = src where src > 0, else +0. The
+// comparison is false for NaN and −0, so the result matches the scalar
+// kernel bit for bit.
+func reluVec(dst, src []float32) int {
+	n := len(src) &^ 3
+	dst, src = dst[:n], src[:n]
+	var zero archsimd.Float32x4
+	for i := 0; i+4 <= n; i += 4 {
+		v := archsimd.LoadFloat32x4Array((*[4]float32)(src[i : i+4]))
+		v.Masked(v.Greater(zero)).StoreArray((*[4]float32)(dst[i : i+4]))
+	}
+	return n
+}
+
+// gateVec does GateTo on the longest multiple-of-4 prefix of sel and returns
+// its length: dst = src where sel > 0, else +0.
+func gateVec(dst, src, sel []float32) int {
+	n := len(sel) &^ 3
+	dst, src, sel = dst[:n], src[:n], sel[:n]
+	var zero archsimd.Float32x4
+	for i := 0; i+4 <= n; i += 4 {
+		s := archsimd.LoadFloat32x4Array((*[4]float32)(sel[i : i+4]))
+		v := archsimd.LoadFloat32x4Array((*[4]float32)(src[i : i+4]))
+		v.Masked(s.Greater(zero)).StoreArray((*[4]float32)(dst[i : i+4]))
+	}
+	return n
+}
+
+// addTaps3Vec does addTaps3's inner pixels 1, 2, … four at a time, as many
+// whole groups of four as fit before the last pixel, and returns how many
+// pixels it did. The sums are taken in the scalar loop's order.
+func addTaps3Vec(dst, a, b, e []float32) int {
+	w := len(dst)
+	a, b, e = a[:w], b[:w], e[:w]
+	x := 1
+	for ; x+4 < w; x += 4 {
+		t := archsimd.LoadFloat32x4Array((*[4]float32)(a[x+1 : x+5])).
+			Add(archsimd.LoadFloat32x4Array((*[4]float32)(b[x : x+4]))).
+			Add(archsimd.LoadFloat32x4Array((*[4]float32)(e[x-1 : x+3])))
+		d := (*[4]float32)(dst[x : x+4])
+		archsimd.LoadFloat32x4Array(d).Add(t).StoreArray(d)
+	}
+	return x - 1
+}
+
+// normalizeVec does NormalizeTo on the longest multiple-of-4 prefix of x and
+// returns its length; the operations are the scalar loop's, in its order.
+func normalizeVec(h, y, x []float32, mu, r, g, beta float32) int {
+	n := len(x) &^ 3
+	h, y, x = h[:n], y[:n], x[:n]
+	vmu, vr := archsimd.BroadcastFloat32x4(mu), archsimd.BroadcastFloat32x4(r)
+	vg, vb := archsimd.BroadcastFloat32x4(g), archsimd.BroadcastFloat32x4(beta)
+	for i := 0; i+4 <= n; i += 4 {
+		v := archsimd.LoadFloat32x4Array((*[4]float32)(x[i : i+4])).Sub(vmu).Mul(vr)
+		v.StoreArray((*[4]float32)(h[i : i+4]))
+		vg.Mul(v).Add(vb).StoreArray((*[4]float32)(y[i : i+4]))
+	}
+	return n
+}
+
+// scaleVec does ScaleTo on the longest multiple-of-4 prefix of src.
+func scaleVec(dst, src []float32, k float32) int {
+	n := len(src) &^ 3
+	dst, src = dst[:n], src[:n]
+	vk := archsimd.BroadcastFloat32x4(k)
+	for i := 0; i+4 <= n; i += 4 {
+		vk.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(src[i : i+4]))).StoreArray((*[4]float32)(dst[i : i+4]))
+	}
+	return n
+}
+
+// projectVec does ProjectTo on the longest multiple-of-4 prefix of a, in the
+// scalar loop's order of operations.
+func projectVec(dst, a, h []float32, k, mean, hMean float32) int {
+	n := len(a) &^ 3
+	dst, a, h = dst[:n], a[:n], h[:n]
+	vk, vm := archsimd.BroadcastFloat32x4(k), archsimd.BroadcastFloat32x4(mean)
+	vhm := archsimd.BroadcastFloat32x4(hMean)
+	for i := 0; i+4 <= n; i += 4 {
+		v := archsimd.LoadFloat32x4Array((*[4]float32)(a[i : i+4])).Sub(vm).
+			Sub(archsimd.LoadFloat32x4Array((*[4]float32)(h[i : i+4])).Mul(vhm))
+		vk.Mul(v).StoreArray((*[4]float32)(dst[i : i+4]))
+	}
+	return n
+}
+
+// Byte indices that gather the even (a window's left) or odd (right) float32
+// lanes of two vectors [v0 | v1] into one: the lo table takes lanes 0 and 2
+// (or 1 and 3) of v0 into lanes 0 and 1, the hi table those of v1 into lanes
+// 2 and 3; an index of −1 gives zero bytes, so lo and hi results are ORed.
+var (
+	evenLo = [16]int8{0, 1, 2, 3, 8, 9, 10, 11, -1, -1, -1, -1, -1, -1, -1, -1}
+	evenHi = [16]int8{-1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 2, 3, 8, 9, 10, 11}
+	oddLo  = [16]int8{4, 5, 6, 7, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1}
+	oddHi  = [16]int8{-1, -1, -1, -1, -1, -1, -1, -1, 4, 5, 6, 7, 12, 13, 14, 15}
+)
+
+// gather picks lanes of v0 by lo and of v1 by hi (see evenLo).
+func gather(v0, v1 archsimd.Float32x4, lo, hi archsimd.Int8x16) archsimd.Float32x4 {
+	a := v0.ToBits().ReshapeToUint8s().BitsToInt8().LookupOrZero(lo).ToBits()
+	b := v1.ToBits().ReshapeToUint8s().BitsToInt8().LookupOrZero(hi).ToBits()
+	return a.Or(b).ReshapeToUint32s().BitsToFloat32()
+}
+
+// maxPoolRowVec does MaxPool2x2 for the windows of one output row, four at a
+// time, as many groups of four as fit, and returns how many windows it did.
+// r0 and r1 are the two input rows (2·len(y) values each), i0 the index of
+// r0[0] in the image and w its width. Each window's taps a, b (row 0) and
+// c, d (row 1) are compared in the scalar kernel's order, from −Inf, taking
+// a later tap only when it is strictly greater, so ties, NaN and the indices
+// come out as the scalar kernel's.
+func maxPoolRowVec(y []float32, arg []int32, r0, r1 []float32, i0, w, base int32) int {
+	n := len(y) &^ 3
+	if n == 0 {
+		return 0
+	}
+	y, arg = y[:n], arg[:n]
+	r0, r1 = r0[:2*n], r1[:2*n]
+	el, eh := archsimd.LoadInt8x16Array(&evenLo), archsimd.LoadInt8x16Array(&evenHi)
+	ol, oh := archsimd.LoadInt8x16Array(&oddLo), archsimd.LoadInt8x16Array(&oddHi)
+	negInf := archsimd.BroadcastFloat32x4(math.Float32frombits(negInfBits))
+	// Indices into x of tap a of four consecutive windows, and the offsets
+	// of taps b, c and d from a.
+	ia := archsimd.LoadInt32x4Array(&[4]int32{i0 + base, i0 + base + 2, i0 + base + 4, i0 + base + 6})
+	step := archsimd.BroadcastInt32x4(8)
+	db, dc, dd := archsimd.BroadcastInt32x4(1), archsimd.BroadcastInt32x4(w), archsimd.BroadcastInt32x4(w+1)
+	for j := 0; j+4 <= n; j += 4 {
+		s0, s1 := (*[8]float32)(r0[2*j:2*j+8]), (*[8]float32)(r1[2*j:2*j+8])
+		u0, u1 := archsimd.LoadFloat32x4Array((*[4]float32)(s0[0:4])), archsimd.LoadFloat32x4Array((*[4]float32)(s0[4:8]))
+		v0, v1 := archsimd.LoadFloat32x4Array((*[4]float32)(s1[0:4])), archsimd.LoadFloat32x4Array((*[4]float32)(s1[4:8]))
+		a, b := gather(u0, u1, el, eh), gather(u0, u1, ol, oh)
+		c, d := gather(v0, v1, el, eh), gather(v0, v1, ol, oh)
+		best, bi := negInf, ia
+		m := a.Greater(best)
+		best = a.IfElse(m, best)
+		m = b.Greater(best)
+		best, bi = b.IfElse(m, best), ia.Add(db).IfElse(m, bi)
+		m = c.Greater(best)
+		best, bi = c.IfElse(m, best), ia.Add(dc).IfElse(m, bi)
+		m = d.Greater(best)
+		best, bi = d.IfElse(m, best), ia.Add(dd).IfElse(m, bi)
+		best.StoreArray((*[4]float32)(y[j : j+4]))
+		bi.StoreArray((*[4]int32)(arg[j : j+4]))
+		ia = ia.Add(step)
+	}
+	return n
+}

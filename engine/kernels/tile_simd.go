@@ -1,0 +1,13 @@
+//go:build goexperiment.simd && wasm
+
+package kernels
+
+// simdTiles are the Float32x4 micro-kernels of micro_simd_gen.go.
+var simdTiles = []tile{
+	{"simd4x8u4", 4, 8, microSIMD4x8u4},
+	{"simd4x12u2", 4, 12, microSIMD4x12u2},
+}
+
+// defaultTile is the register tile of the products: with wasm SIMD, the
+// fastest of simdTiles (see BenchmarkMatMulTiles).
+var defaultTile = simdTiles[0]

@@ -1,0 +1,123 @@
+package preproc
+
+import (
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestMetadataRoundTrip(t *testing.T) {
+	for _, s := range []Spec{
+		{Resize: Crop, Preset: "imagenet", Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}},
+		{Resize: Stretch, Mean: []float32{0.1, 0.2, 0.3}, Std: []float32{2, 3, 4}},
+		{},
+	} {
+		got, _, err := FromMetadata(s.Metadata())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Mean == nil && got.Mean == nil {
+			got.Mean, got.Std = s.Mean, s.Std
+		}
+		if !reflect.DeepEqual(got, s) {
+			t.Errorf("FromMetadata(%v) = %+v, want %+v", s.Metadata(), got, s)
+		}
+	}
+	_, labels, err := FromMetadata(map[string]string{KeyLabels: "cat\ndog\r\nbird\n"})
+	if err != nil || !reflect.DeepEqual(labels, []string{"cat", "dog", "bird"}) {
+		t.Errorf("labels %q, %v", labels, err)
+	}
+	_, labels, err = FromMetadata(map[string]string{KeyLabels: `["a b", "c"]`})
+	if err != nil || !reflect.DeepEqual(labels, []string{"a b", "c"}) {
+		t.Errorf("JSON labels %q, %v", labels, err)
+	}
+	for md, want := range map[string]map[string]string{
+		"unknown normalization": {KeyNormalize: "bogus"},
+		"without":               {KeyMean: "0.5"},
+		"not a number":          {KeyMean: "x", KeyStd: "1"},
+		"std > 0":               {KeyMean: "0", KeyStd: "0"},
+		"resize":                {KeyResize: "zoom"},
+	} {
+		if _, _, err := FromMetadata(want); err == nil || !strings.Contains(err.Error(), md) {
+			t.Errorf("%v: error %v, want one containing %q", want, err, md)
+		}
+	}
+}
+
+func TestNormalizePresets(t *testing.T) {
+	for _, c := range []struct {
+		preset   string
+		in, want float32
+	}{{"unit", 0.25, 0.25}, {"symmetric", 0, -1}, {"symmetric", 1, 1}, {"xray", 0, -1024}, {"xray", 1, 1024}, {"imagenet", 0.485, 0}} {
+		s, err := PresetSpec(c.preset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := []float32{c.in}
+		s.Normalize(x, 1)
+		if math.Abs(float64(x[0]-c.want)) > 1e-4 {
+			t.Errorf("%s(%v) = %v, want %v", c.preset, c.in, x[0], c.want)
+		}
+	}
+}
+
+// TestCrop checks the window torchvision's Resize(256)+CenterCrop(224)
+// keeps: on a 448×224 (W×H) image, the central 196×196 pixels (224·224/256),
+// here marked 1 with 0 outside.
+func TestCrop(t *testing.T) {
+	const sh, sw, h = 224, 448, 224
+	src := make([]float32, sh*sw)
+	for y := 14; y < 14+196; y++ {
+		for x := 126; x < 126+196; x++ {
+			src[y*sw+x] = 1
+		}
+	}
+	s := Spec{Resize: Crop}
+	x, display, err := s.Image(src, 1, sh, sw, 3, h, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range x {
+		if v != 1 || display[i] != 1 {
+			t.Fatalf("value %d is %v: the crop took pixels outside the centre window", i, v)
+		}
+	}
+	// Stretch keeps the whole image: its mean is the marked fraction.
+	x, _, err = Spec{}.Image(src, 1, sh, sw, 1, h, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, v := range x {
+		sum += float64(v)
+	}
+	if got, want := sum/float64(len(x)), 196.0*196/(224*448); math.Abs(got-want) > 1e-3 {
+		t.Errorf("stretched mean %v, want %v", got, want)
+	}
+}
+
+func TestParseLabelsForms(t *testing.T) {
+	want := []string{"tench", "goldfish", "great white shark"}
+	for _, in := range []string{
+		"tench\ngoldfish\ngreat white shark\n",
+		"tench\r\ngoldfish\r\ngreat white shark",
+		`["tench", "goldfish", "great white shark"]`,
+		`{"1": "goldfish", "0": "tench", "2": "great white shark"}`,
+		`{"0": ["n01440764", "tench"], "2": ["n01491361", "great white shark"], "1": ["n01443537", "goldfish"]}`,
+	} {
+		got, err := ParseLabels([]byte(in))
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+	for _, in := range []string{`{"0": "a", "2": "c"}`, `{"x": "a"}`, `{"0": "a", " 0": "b"}`, `{"0": 3}`, `["a", 3]`} {
+		if got, err := ParseLabels([]byte(in)); err == nil {
+			t.Errorf("%q: got %q, want an error", in, got)
+		}
+	}
+}

@@ -1,0 +1,226 @@
+package ui
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"time"
+
+	js "github.com/vugu/vugu/js"
+
+	"saliencyexplorer/wasm/protocol"
+)
+
+// --- Models kept in the browser (issue #10) ---
+//
+// The fine-tuned copies and the model loaded from files are kept in
+// IndexedDB (idb.go) as well as in memory, so that they survive a reload
+// as they survive an engine crash (app_restart.go).
+
+// Keys of the models store.
+const (
+	keptTunedPrefix = "tuned:" // + model key: that model's fine-tuned copy
+	keptFileKey     = "file"   // the model loaded from files
+)
+
+// keptInfo describes a kept model: where it came from and, for a
+// fine-tuned copy, the history of the runs that made it.
+type keptInfo struct {
+	Name    string                 `json:"name"`
+	Origin  string                 `json:"origin"`
+	History []protocol.EpochReport `json:"history,omitempty"`
+}
+
+// startDB opens the database and reads the masks kept in it (moving
+// there the masks localStorage held before); what waits for the database
+// (whenDB) runs once this is done, or once it has failed (site data
+// blocked: the page keeps work in memory, and says so).
+func (a *App) startDB() {
+	openIDB(func(d *idb, err error) {
+		if err != nil {
+			a.locked(func() { a.dbOpened(nil, err) })
+			return
+		}
+		d.all(idbMasks, func(keys []string, vals []js.Value, err error) {
+			a.locked(func() {
+				if err != nil {
+					a.dbOpened(nil, err)
+					return
+				}
+				held := map[string][]byte{}
+				for i, k := range keys {
+					if vals[i].Truthy() && vals[i].Get("buffer").Truthy() {
+						held[k] = bytesOf(vals[i].Get("buffer"))
+					}
+				}
+				a.Mask.UseBlobs(maskBlobs{a: a, db: d}, held)
+				a.dbOpened(d, nil)
+			})
+		})
+	})
+}
+
+// dbOpened records the database (or why there is none) and runs what
+// waited for it.
+func (a *App) dbOpened(d *idb, err error) {
+	a.db, a.dbErr, a.dbDone = d, err, true
+	for _, f := range a.dbWait {
+		f()
+	}
+	a.dbWait = nil
+}
+
+// maskBlobs is the MaskEditor's BlobStore: the database's masks store.
+type maskBlobs struct {
+	a  *App
+	db *idb
+}
+
+func (s maskBlobs) Put(key string, b []byte, done func(error)) {
+	s.db.put(idbMasks, key, uint8Array(b), func(err error) { s.a.locked(func() { done(err) }) })
+}
+
+func (s maskBlobs) Delete(key string) { s.db.del(idbMasks, key, func(error) {}) }
+
+// whenDB runs f once the database is open or has failed to open.
+func (a *App) whenDB(f func()) {
+	if a.dbDone {
+		f()
+		return
+	}
+	a.dbWait = append(a.dbWait, f)
+}
+
+// saveKept stores a kept model under key. If the browser refuses (its
+// storage is full, or site data is blocked), the model stays in memory
+// and the page says so.
+func (a *App) saveKept(key string, k *keptModel) {
+	a.whenDB(func() {
+		if a.db == nil {
+			return // Mask.StorageWarn already says work will not be kept
+		}
+		info, _ := json.Marshal(k.Info)
+		rec := global().Get("Object").New()
+		setJS(rec, "arch", uint8Array(k.Arch))
+		setJS(rec, "weights", uint8Array(k.Weights))
+		rec.Set("info", string(info))
+		a.db.put(idbModels, key, rec, func(err error) {
+			if err == nil {
+				// For tests: which records the browser has taken.
+				body := document().Get("body").Get("dataset")
+				if saved := body.Get("keptSaved"); saved.Truthy() {
+					key = saved.String() + " " + key
+				}
+				body.Set("keptSaved", key)
+				return
+			}
+			a.locked(func() {
+				what := "the fine-tuned model"
+				if key == keptFileKey {
+					what = "the model you loaded"
+				}
+				a.Error = "The browser did not keep " + what + " (" + err.Error() + "): it stays until you close the page. Use Export model to save it as files."
+			})
+		})
+	})
+}
+
+// dropKept removes a kept model.
+func (a *App) dropKept(key string) {
+	a.whenDB(func() {
+		if a.db != nil {
+			a.db.del(idbModels, key, func(error) {})
+		}
+	})
+}
+
+// keptOrigin says where the current model's fine-tuned copy comes from.
+func (a *App) keptOrigin() string {
+	s, t := a.Session, a.Train
+	return "fine-tuned in this browser from " + s.Model.Name + " with " + s.ObjectiveLabel(t.Method) + ", " + time.Now().UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// finiteHistory returns a copy of h with non-finite numbers as -1 (JSON
+// holds none).
+func finiteHistory(h []protocol.EpochReport) []protocol.EpochReport {
+	out := append([]protocol.EpochReport(nil), h...)
+	for i := range out {
+		e := &out[i]
+		for _, v := range []*float64{&e.TrainLoss, &e.ValidLoss, &e.ValidAcc, &e.ValidAUC, &e.TestAcc, &e.TestAUC, &e.MeanIoU, &e.MeanMass} {
+			if math.IsNaN(*v) || math.IsInf(*v, 0) {
+				*v = -1
+			}
+		}
+	}
+	return out
+}
+
+// restoreKept reads the kept models after the engine's first start and,
+// if there are any, gives them to the engine (as after a crash); else it
+// opens the last image.
+func (a *App) restoreKept() {
+	a.whenDB(func() {
+		if a.db == nil {
+			a.restoreLast()
+			return
+		}
+		a.db.all(idbModels, func(keys []string, vals []js.Value, err error) {
+			a.locked(func() {
+				if err != nil || !a.takeKept(keys, vals) {
+					a.restoreLast()
+					return
+				}
+				cur := a.Session.Model.Key
+				if last, _ := a.store.Get(keyModel); last == protocol.UserModelKey && a.userFiles != nil {
+					cur = last
+				}
+				a.Session.Switching = "Restoring the models kept in this browser…"
+				a.restoreEngine(cur, false, "")
+			})
+		})
+	})
+}
+
+// takeKept installs the kept models read from the database in the page:
+// a.kept, a.userFiles, the fine-tuned scores and charts of each model. It
+// reports whether there was any.
+func (a *App) takeKept(keys []string, vals []js.Value) bool {
+	s := a.Session
+	any := false
+	for i, key := range keys {
+		v := vals[i]
+		if !v.Truthy() || !v.Get("arch").Truthy() || !v.Get("weights").Truthy() {
+			continue
+		}
+		var info keptInfo
+		if i := v.Get("info"); i.Truthy() {
+			json.Unmarshal([]byte(i.String()), &info)
+		}
+		k := &keptModel{Arch: bytesOf(v.Get("arch").Get("buffer")), Weights: bytesOf(v.Get("weights").Get("buffer")), Info: info}
+		switch {
+		case key == keptFileKey:
+			a.userFiles = k
+			if info.Name != "" {
+				s.FileModelName = info.Name
+			}
+		case strings.HasPrefix(key, keptTunedPrefix):
+			mk := strings.TrimPrefix(key, keptTunedPrefix)
+			if a.kept == nil {
+				a.kept = map[string]*keptModel{}
+			}
+			a.kept[mk] = k
+			s.SetOrigin(mk, info.Origin)
+			if r, ok := tunedScores(info.History); ok {
+				s.SetTuned(mk, r)
+			}
+			if len(info.History) > 0 {
+				s.Remember(mk, &modelMemo{Train: trainMemo{History: info.History, State: protocol.StateDone,
+					Msg: "Kept in this browser: " + info.Origin + "."}})
+			}
+		default:
+			continue
+		}
+		any = true
+	}
+	return any
+}

@@ -1,0 +1,198 @@
+package ui
+
+import "saliencyexplorer/wasm/protocol"
+
+// --- Prediction and saliency ---
+
+// analyze requests predictions, then the saliency maps.
+func (a *App) analyze() {
+	v := a.View
+	if v.Pic == nil || !a.Session.Ready() {
+		return
+	}
+	pic := v.Pic
+	models := []string{protocol.Original}
+	if a.Session.HasTuned {
+		models = append(models, protocol.Tuned)
+	}
+	a.eng.Send(&protocol.Header{Kind: protocol.Predict, Picture: pic.Key, Predict: &protocol.PredictRequest{Models: models}}, nil, func(r Reply) {
+		if v.Pic != pic {
+			return
+		}
+		if r.Kind == protocol.Failed {
+			a.Error = "Prediction failed: " + r.Error
+			return
+		}
+		v.Probs = r.Probs
+		// For make bench-onnx: the worker's time for the forward passes.
+		setJS(document().Get("body").Get("dataset"), "predictMillis", r.Millis)
+		a.refreshMaps()
+	})
+}
+
+// refreshMaps requests the maps the current settings show.
+func (a *App) refreshMaps() {
+	a.requestMap(false)
+	if a.View.CompareMode != CompareOff {
+		a.requestMap(true)
+	} else {
+		a.eng.Cancel(a.View.Cmp.ID)
+		a.View.Cmp = heatState{}
+	}
+	a.updateLabels()
+}
+
+// requestMap asks the engine for one pane's map, cancelling the previous
+// request for that pane.
+func (a *App) requestMap(cmp bool) {
+	v := a.View
+	if v.Pic == nil {
+		return
+	}
+	st := v.Pane(cmp)
+	a.eng.Cancel(st.ID)
+	method, model := v.PaneSpec(cmp, a.Session.MainModel())
+	class := v.ExplainedClass(a.Session.HasTuned)
+	if class < 0 {
+		class = 0
+	}
+	pic := v.Pic
+	// Keep the previous map, and what it shows, until the new one comes.
+	*st = heatState{Busy: true, Want: method, Method: st.Method, Model: st.Model, Class: st.Class, Map: st.Map, Info: st.Info, Scale: st.Scale}
+	req := &protocol.SaliencyRequest{Method: method, Model: model, Class: class}
+	if method == "gradient" {
+		req.Blur = 0
+	}
+	var id int
+	id = a.eng.Send(&protocol.Header{Kind: protocol.Saliency, Picture: pic.Key, Saliency: req}, nil, func(r Reply) {
+		if v.Pic != pic || st.ID != id {
+			return
+		}
+		switch r.Kind {
+		case protocol.Progress:
+			st.Done, st.Total = r.Done, r.Total
+		case protocol.Failed:
+			st.Busy = false
+			st.Err = r.Error
+			if r.Error != "Cancelled" {
+				a.Error = "Saliency failed: " + r.Error
+			}
+		case protocol.Result:
+			st.Busy = false
+			m, err := protocol.Floats(r.Bufs[0], -1)
+			if err != nil || r.Map == nil || len(m) != r.Map.H*r.Map.W {
+				st.Err = "bad map"
+				return
+			}
+			st.Map, st.Info = m, *r.Map
+			st.Method, st.Model, st.Class = method, model, class
+			a.updateLabels()
+			if !cmp { // for the end-to-end tests and make bench-web
+				ds := document().Get("body").Get("dataset")
+				setJS(ds, "mapMax", r.Map.Max)
+				setJS(ds, "mapMillis", r.Map.Millis)
+			}
+			st.Scale = ScaleFor(m)
+			if v.SharedScale {
+				a.redrawHeat() // the shared top may have changed
+			} else {
+				a.surf.DrawHeat(cmp, m, r.Map.W, r.Map.H, st.Scale, v.Cmap)
+			}
+			v.UpdateAgreement(a.Mask.Model)
+			if !cmp && !v.firstSaliency {
+				v.firstSaliency = true
+				mark("se-first-saliency")
+			}
+		}
+	})
+	st.ID = id
+}
+
+// CancelMaps stops the saliency maps being computed.
+func (a *App) CancelMaps() {
+	for _, st := range []*heatState{&a.View.Main, &a.View.Cmp} {
+		if st.Busy {
+			a.eng.Cancel(st.ID)
+			st.Busy = false
+			st.Err = "Cancelled"
+		}
+	}
+	a.updateLabels()
+}
+
+// redrawHeat redraws both maps (after a colour map change).
+func (a *App) redrawHeat() {
+	for i, st := range []*heatState{&a.View.Main, &a.View.Cmp} {
+		if st.Map != nil {
+			a.surf.DrawHeat(i == 1, st.Map, st.Info.W, st.Info.H, a.View.DrawScale(i == 1), a.View.Cmap)
+		}
+	}
+}
+
+func (a *App) updateLabels() {
+	v, s := a.View, a.Session
+	a.surf.SetLabels(v.PaneLabel(false, s), v.PaneLabel(true, s))
+	a.surf.ShowCompare(v.CompareMode != CompareOff && v.Pic != nil)
+}
+
+// SetMethod changes the main pane's method.
+func (a *App) SetMethod(m string) {
+	a.View.Method = m
+	a.SaveSettings()
+	a.refreshMaps()
+}
+
+// SetCompare changes the comparison mode.
+func (a *App) SetCompare(mode string) {
+	a.View.CompareMode = mode
+	a.SaveSettings()
+	a.refreshMaps()
+	a.surf.Layout()
+}
+
+// SetCompareMethod changes the second pane's method.
+func (a *App) SetCompareMethod(m string) {
+	a.View.CompareMethod = m
+	a.SaveSettings()
+	a.refreshMaps()
+}
+
+// SetClass changes the explained class (-1: predicted).
+func (a *App) SetClass(c int) {
+	a.View.Class = c
+	a.refreshMaps()
+}
+
+// SetColormap changes the palette.
+func (a *App) SetColormap(c Colormap) {
+	a.View.Cmap = c
+	a.SaveSettings()
+	a.redrawHeat()
+}
+
+// SetSharedScale chooses one colour scale for both panes, or one each.
+func (a *App) SetSharedScale(on bool) {
+	a.View.SharedScale = on
+	a.SaveSettings()
+	a.redrawHeat()
+}
+
+// SetOpacity changes the heat map opacity.
+func (a *App) SetOpacity(x float64) {
+	a.View.Opacity = min(max(x, 0), 1)
+	a.ApplyStyles()
+}
+
+// ToggleCompare turns the second pane on (before/after once there is a
+// fine-tuned copy, else a second method) or off.
+func (a *App) ToggleCompare() {
+	if a.View.CompareMode != CompareOff {
+		a.SetCompare(CompareOff)
+		return
+	}
+	mode := CompareMethod
+	if a.Session.HasTuned {
+		mode = CompareBeforeAfter
+	}
+	a.SetCompare(mode)
+}

@@ -1,0 +1,160 @@
+package ui
+
+import (
+	"encoding/json"
+	"github.com/vugu/vugu/js"
+	"path"
+	"strings"
+
+	"saliencyexplorer/wasm/protocol"
+)
+
+// keyCardPrefix + an ONNX file's name keeps the user's edits of its model
+// card (cardMemo).
+const keyCardPrefix = storagePrefix + "onnxcard."
+
+// cardMemo is a model card's edits, kept per model file in the browser.
+type cardMemo struct {
+	Preproc *protocol.Preproc `json:"preproc,omitempty"`
+	Labels  []string          `json:"labels,omitempty"`
+	Layer   string            `json:"layer,omitempty"`
+	Train   string            `json:"train,omitempty"`
+}
+
+// isONNX reports whether a file name is an ONNX model's.
+func isONNX(name string) bool { return strings.EqualFold(path.Ext(name), ".onnx") }
+
+// isLabelsFile reports whether a file chosen with an ONNX model can be its
+// labels: a text or JSON file.
+func isLabelsFile(name string) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".txt", ".json", ".csv", ".names", ".labels":
+		return true
+	}
+	return false
+}
+
+// loadCard returns the stored edits of the model file name's card.
+func (a *App) loadCard(name string) (cardMemo, bool) {
+	var m cardMemo
+	v, ok := a.store.Get(keyCardPrefix + name)
+	if !ok || json.Unmarshal([]byte(v), &m) != nil {
+		return cardMemo{}, false
+	}
+	return m, true
+}
+
+// saveCard keeps the current imported model's card.
+func (a *App) saveCard() {
+	m := a.Session.Model
+	if m.Source != "onnx" || m.File == "" {
+		return
+	}
+	b, _ := json.Marshal(cardMemo{Preproc: m.Preproc, Labels: m.Classes, Layer: m.Layer, Train: m.Train})
+	if err := a.store.Set(keyCardPrefix+m.File, string(b)); err != nil {
+		a.Notice = "The model card's settings could not be saved in this browser (" + err.Error() + "); they apply until the page is closed."
+	}
+}
+
+// LoadONNXFiles loads an ONNX model, with an optional labels file, and
+// applies the card edits kept for it. A model the engine refuses leaves the
+// current one in use, with the engine's reason.
+func (a *App) LoadONNXFiles(model, labels js.Value) {
+	if a.Train.Active() {
+		a.Error = "Stop fine-tuning before loading another model."
+		return
+	}
+	if a.Session.Switching != "" {
+		return
+	}
+	name := model.Get("name").String()
+	go func() {
+		mb, err := readFile(model)
+		var lb []byte
+		if err == nil && labels.Truthy() {
+			lb, err = readFile(labels)
+		}
+		a.locked(func() {
+			if err != nil {
+				a.Error = "Could not read the model files."
+				return
+			}
+			s := a.Session
+			memo, kept := a.loadCard(name)
+			mf := &protocol.ModelFile{Format: "onnx", Name: name}
+			if kept {
+				mf.Preproc = memo.Preproc
+				if lb == nil {
+					mf.Labels = memo.Labels
+				}
+			}
+			bufs := [][]byte{mb}
+			if lb != nil {
+				bufs = append(bufs, lb)
+			}
+			a.remember()
+			a.CancelMaps()
+			s.Switching = "Loading " + name + "…"
+			prev := s.Model
+			a.eng.Send(&protocol.Header{Kind: protocol.LoadModel, ModelFile: mf}, bufs, func(r Reply) {
+				switch r.Kind {
+				case protocol.Log:
+					s.Switching = r.Text
+				case protocol.Failed:
+					s.Switching = ""
+					a.Error = "Could not load the ONNX model file " + name + ": " + strings.TrimSuffix(r.Error, ".") + ". The current model stays in use."
+				case protocol.Ready:
+					s.Switching = ""
+					s.Forget(protocol.UserModelKey)
+					s.FileModelName = ""
+					a.modelReady(r)
+					a.afterSwitch(prev)
+					a.Notice = "Loaded " + name + " (" + s.ModelMeta() + "). Check its model card: input, preprocessing and labels."
+					if kept && (memo.Layer != "" || memo.Train != "") {
+						a.ConfigureModel(protocol.ConfigureRequest{Layer: memo.Layer, Train: memo.Train})
+					}
+				}
+			})
+		})
+	}()
+}
+
+// ConfigureModel sends an edit of the model card; the picture on screen
+// is analysed again with it.
+func (a *App) ConfigureModel(req protocol.ConfigureRequest) {
+	if a.Train.Active() {
+		a.Error = "Stop fine-tuning before changing the model card."
+		return
+	}
+	a.CancelMaps()
+	a.eng.Send(&protocol.Header{Kind: protocol.Configure, Configure: &req}, nil, func(r Reply) {
+		switch r.Kind {
+		case protocol.Failed:
+			a.Error = "The model card: " + r.Error
+		case protocol.Ready:
+			a.modelReady(r)
+			a.saveCard()
+			if a.View.Pic != nil {
+				a.reanalyze()
+			}
+		}
+	})
+}
+
+// CardError shows a model card's input error.
+func (a *App) CardError(msg string) { a.Error = msg }
+
+// exportONNX downloads the current (or fine-tuned) model as one .onnx file.
+func (a *App) exportONNX(which, name string) {
+	a.eng.Send(&protocol.Header{Kind: protocol.Export, Export: &protocol.ExportRequest{Model: which, Format: "onnx"}}, nil, func(r Reply) {
+		if r.Kind == protocol.Failed {
+			a.Error = "Could not export the model: " + r.Error
+			return
+		}
+		if r.Kind != protocol.Result || len(r.Bufs) != 1 {
+			return
+		}
+		download(r.Bufs[0], name+".onnx", "application/octet-stream")
+		a.Notice = "Exported " + name + ".onnx (ONNX opset 13, with its preprocessing and labels as metadata: it opens again here, in ONNX Runtime or PyTorch)."
+	})
+}

@@ -1,0 +1,368 @@
+package ui
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/vugu/vugu"
+	js "github.com/vugu/vugu/js"
+
+	"saliencyexplorer/wasm/protocol"
+)
+
+// --- Opening images ---
+
+// OpenSample shows a built-in sample.
+func (a *App) OpenSample(s *SampleItem) {
+	a.openBytes(&Picture{Name: s.Title, Key: s.Key, Sample: true, Dataset: a.Session.Model.Dataset, Label: s.Label}, s.png)
+}
+
+// OpenUserImage reopens one of the user's images: in full resolution if its
+// file is still in memory, otherwise at model resolution.
+func (a *App) OpenUserImage(u *UserImage) {
+	m := a.Session.Model
+	label := u.Label(m.Classes)
+	if b, ok := a.Library.File(u.Key); ok {
+		a.openBytes(&Picture{Name: u.Name, Key: u.Key, Label: label}, b)
+		return
+	}
+	x, ok := u.Input(m.C, m.H, m.W)
+	if !ok {
+		a.Error = "“" + u.Name + "” was stored for a model of another input size; open the file again to use it with " + m.Name + "."
+		return
+	}
+	a.View.openSeq++
+	// The engine keeps the stored input under the picture's key, as it
+	// keeps a decoded file, so that predictions and maps name it.
+	a.eng.Send(&protocol.Header{Kind: protocol.Keep, Picture: u.Key}, [][]byte{protocol.FloatBytes(x)}, func(r Reply) {
+		if r.Kind == protocol.Failed {
+			a.Error = "Could not open “" + u.Name + "”: " + r.Error
+		}
+	})
+	a.showPicture(&Picture{Key: u.Key, Name: u.Name, Label: label, Width: u.Width, Height: u.Height, Input: x, Format: "stored", C: m.C, H: m.H, W: m.W}, js.Undefined())
+}
+
+// OpenFile reads a File chosen or dropped by the user and opens it.
+func (a *App) OpenFile(f js.Value) {
+	name := f.Get("name").String()
+	size := f.Get("size").Float()
+	if size > 64<<20 {
+		a.Error = fmt.Sprintf("Could not open “%s”: the file has %.0f MB; the limit is 64 MB.", name, size/(1<<20))
+		return
+	}
+	a.View.Opening = name
+	a.Error = ""
+	go func() {
+		b, err := readFile(f)
+		a.locked(func() {
+			if err != nil {
+				a.View.Opening = ""
+				a.Error = "Could not read “" + name + "”: " + err.Error()
+				return
+			}
+			sum := sha256.Sum256(b)
+			key := "file-" + hex.EncodeToString(sum[:8])
+			label := -1
+			if u := a.Library.UserImage(key); u != nil {
+				label = u.Label(a.Session.Model.Classes)
+			}
+			a.openBytes(&Picture{Name: name, Key: key, Label: label}, b)
+		})
+	}()
+}
+
+// OpenReal fetches one of the site's real images and opens it.
+func (a *App) OpenReal(r *RealItem) {
+	if b, ok := a.Library.File(r.Key); ok {
+		a.openBytes(&Picture{Key: r.Key, Name: r.Title, Real: true, Label: -1}, b)
+		return
+	}
+	a.View.Opening = r.Title
+	go func() {
+		b, err := fetchBytes("samples/" + r.File)
+		a.locked(func() {
+			if err != nil {
+				a.View.Opening = ""
+				a.Error = "Could not fetch “" + r.Title + "”: " + err.Error()
+				return
+			}
+			a.openBytes(&Picture{Key: r.Key, Name: r.Title, Real: true, Label: -1}, b)
+		})
+	}()
+}
+
+// loadRealImages reads the site's list of real images in the background.
+func (a *App) loadRealImages() {
+	go func() {
+		b, err := fetchBytes(realIndex)
+		var idx protocol.RealIndex
+		if err == nil {
+			err = json.Unmarshal(b, &idx)
+		}
+		a.locked(func() {
+			if err != nil {
+				a.Library.RealMsg = "The real images could not be listed (" + err.Error() + ")."
+				return
+			}
+			a.Library.SetReal(idx)
+		})
+	}()
+}
+
+// openBytes decodes an image file (PNG, JPEG or DICOM) in the engine and
+// shows it as pic (whose Key, Name and kind are set). The current image
+// stays on screen if the file cannot be read.
+func (a *App) openBytes(pic *Picture, b []byte) {
+	if !a.Session.Ready() {
+		a.Error = "The engine is still loading; try again in a moment."
+		return
+	}
+	v := a.View
+	v.openSeq++
+	seq := v.openSeq
+	v.Opening = pic.Name
+	m := a.Session.Model
+	a.eng.Send(&protocol.Header{Kind: protocol.Decode, Picture: pic.Key, DecodeRq: a.decodeRequest(pic)}, [][]byte{b}, func(r Reply) {
+		if seq != v.openSeq {
+			return
+		}
+		if r.Kind == protocol.Failed {
+			v.Opening = ""
+			a.Error = "Could not open “" + pic.Name + "”: " + strings.TrimSuffix(r.Error, ".") + ". The app keeps the current image; PNG, JPEG and uncompressed or RLE DICOM files open."
+			return
+		}
+		if r.Kind != protocol.Result || r.Decoded == nil || len(r.Bufs) < 1 {
+			return
+		}
+		x, err := protocol.Floats(r.Bufs[0], m.C*m.H*m.W)
+		if err != nil {
+			v.Opening = ""
+			a.Error = "Could not open “" + pic.Name + "”: " + err.Error()
+			return
+		}
+		pic.Width, pic.Height, pic.Input, pic.Format, pic.Color = r.Decoded.Width, r.Decoded.Height, x, r.Decoded.Format, r.Decoded.Color
+		pic.C, pic.H, pic.W = m.C, m.H, m.W
+		keep := func() {
+			if !pic.Sample {
+				a.Library.KeepFile(pic.Key, b)
+			}
+			if !pic.Sample && !pic.Real {
+				a.rememberUserImage(pic)
+			}
+		}
+		if r.Decoded.Format == "dicom" {
+			d := *r.Decoded
+			pic.Dicom = &d
+			if len(r.Bufs) < 2 {
+				v.Opening = ""
+				a.Error = "Could not open “" + pic.Name + "”: the engine sent no pixels."
+				return
+			}
+			keep()
+			a.showPicture(pic, displayCanvas(r.Bufs[1], d.Width, d.Height, d.Color))
+			return
+		}
+		// Let the browser decode the file for display at full resolution.
+		go func() {
+			bmp, err := await(global().Call("createImageBitmap", newBlob(b, "image/"+pic.Format)))
+			a.locked(func() {
+				if seq != v.openSeq {
+					return
+				}
+				if err != nil {
+					bmp = js.Undefined() // shown from the model input instead
+				}
+				keep()
+				a.showPicture(pic, bmp)
+			})
+		}()
+	})
+}
+
+// decodeRequest describes pic's file to the engine, with the window the
+// user chose for a DICOM image.
+func (a *App) decodeRequest(pic *Picture) *protocol.DecodeRequest {
+	req := &protocol.DecodeRequest{Name: pic.Name}
+	if pic.Real {
+		if r := a.Library.RealItem(pic.Key); r != nil {
+			req.Name = r.File
+		}
+	}
+	if c, w, ok := a.Library.Window(pic.Key); ok {
+		req.Window, req.Center, req.Width = true, c, w
+	}
+	return req
+}
+
+// displayCanvas draws DICOM display pixels (grey bytes, or RGBA for colour)
+// into a new canvas.
+func displayCanvas(pix []byte, w, h int, color bool) js.Value {
+	c := newCanvas(w, h, "")
+	rgba := pix
+	if !color {
+		rgba = make([]byte, 4*w*h)
+		for i, v := range pix[:min(len(pix), w*h)] {
+			rgba[4*i], rgba[4*i+1], rgba[4*i+2], rgba[4*i+3] = v, v, v, 255
+		}
+	}
+	if len(rgba) == 4*w*h {
+		putRGBA(c.Call("getContext", "2d"), rgba, w, h)
+	}
+	return c
+}
+
+// inputCanvas renders a model input (c×h×w, c = 1 or 3) as a canvas, for
+// images whose file is not available and for thumbnails.
+func inputCanvas(x []float32, c, h, w int) js.Value {
+	cv := newCanvas(w, h, "")
+	rgba := make([]byte, 4*w*h)
+	hw := w * h
+	if len(x) < c*hw {
+		return cv
+	}
+	for i := range hw {
+		for ch := range 3 {
+			v := x[i]
+			if c == 3 {
+				v = x[ch*hw+i]
+			}
+			rgba[4*i+ch] = uint8(min(max(v, 0), 1)*255 + 0.5)
+		}
+		rgba[4*i+3] = 255
+	}
+	putRGBA(cv.Call("getContext", "2d"), rgba, w, h)
+	return cv
+}
+
+// thumb draws a model input as a PNG data URL.
+func thumb(x []float32, c, h, w int) string {
+	return inputCanvas(x, c, h, w).Call("toDataURL", "image/png").String()
+}
+
+// Thumbs fills in the thumbnails of the user's stored images once the
+// engine is ready.
+func (a *App) Thumbs() {
+	if a.Session.EngineState == EngineReady {
+		a.Library.Thumbs(thumb)
+	}
+}
+
+// showPicture makes pic the current image and starts its analysis.
+func (a *App) showPicture(pic *Picture, bmp js.Value) {
+	a.Error = ""
+	a.View.Show(pic)
+	src := bmp
+	if !src.Truthy() {
+		src = inputCanvas(pic.Input, pic.C, pic.H, pic.W)
+	}
+	a.surf.SetImage(src, pic.Width, pic.Height)
+	a.restoreMask()
+	a.ApplyStyles()
+	a.store.Set(keyLast+a.Session.Model.Dataset, pic.Key)
+	a.analyze()
+}
+
+// rememberUserImage adds or refreshes a user image in the stored list.
+func (a *App) rememberUserImage(p *Picture) {
+	if a.Library.Remember(p, a.Session.Model.Classes, thumb) {
+		a.saveUserImages()
+	}
+}
+
+func (a *App) saveUserImages() {
+	if err := a.Library.Save(); err != nil {
+		a.Notice = "Your list of images could not be saved (" + err.Error() + "): it will not survive a reload. Your masks are saved separately."
+	}
+}
+
+// CurrentUserImage returns the stored record of the current picture, if it
+// is one of the user's images.
+func (a *App) CurrentUserImage() *UserImage { return a.Library.Current(a.View.Pic) }
+
+// SetLabel sets the true label of the current user image.
+func (a *App) SetLabel(l int) {
+	u := a.CurrentUserImage()
+	if u == nil {
+		return
+	}
+	classes := a.Session.Model.Classes
+	u.SetLabel(classes, l)
+	a.View.Pic.Label = u.Label(classes)
+	a.saveUserImages()
+}
+
+// RemoveUserImage forgets one of the user's images and its mask.
+func (a *App) RemoveUserImage(u *UserImage) {
+	a.Library.Remove(u)
+	a.Mask.Forget(u.Key)
+	a.saveUserImages()
+}
+
+// --- DICOM window ---
+
+// SetWindow re-windows the DICOM image on screen with centre c and width w
+// (modality units, e.g. Hounsfield units for CT), keeping the mask.
+func (a *App) SetWindow(c, w float64) {
+	if !a.View.WindowShown() {
+		return
+	}
+	if math.IsNaN(c) || math.IsInf(c, 0) || !(w >= 1) || math.IsInf(w, 0) {
+		a.Error = "The window needs a centre and a width of at least 1."
+		return
+	}
+	a.Library.SetWindow(a.View.Pic.Key, c, w, true)
+	a.redecode()
+}
+
+// ResetWindow goes back to the file's own window.
+func (a *App) ResetWindow() {
+	if !a.View.WindowShown() {
+		return
+	}
+	a.Library.SetWindow(a.View.Pic.Key, 0, 0, false)
+	a.redecode()
+}
+
+// redecode decodes the picture's file again (with its window) and replaces
+// the image on screen, keeping the mask and the view.
+func (a *App) redecode() {
+	v := a.View
+	pic := v.Pic
+	b, ok := a.Library.File(pic.Key)
+	if !ok {
+		return
+	}
+	m := a.Session.Model
+	v.openSeq++
+	seq := v.openSeq
+	a.eng.Send(&protocol.Header{Kind: protocol.Decode, Picture: pic.Key, DecodeRq: a.decodeRequest(pic)}, [][]byte{b}, func(r Reply) {
+		if seq != v.openSeq || v.Pic != pic {
+			return
+		}
+		if r.Kind == protocol.Failed {
+			a.Error = "Could not change the window: " + r.Error
+			return
+		}
+		if r.Kind != protocol.Result || r.Decoded == nil || len(r.Bufs) < 2 {
+			return
+		}
+		x, err := protocol.Floats(r.Bufs[0], m.C*m.H*m.W)
+		if err != nil {
+			return
+		}
+		d := *r.Decoded
+		pic.Input, pic.Dicom = x, &d
+		if !a.surf.ReplaceImage(displayCanvas(r.Bufs[1], d.Width, d.Height, d.Color), d.Width, d.Height) {
+			a.showPicture(pic, displayCanvas(r.Bufs[1], d.Width, d.Height, d.Color))
+			return
+		}
+		a.reanalyze()
+	})
+}
+
+// OnModelFiles loads the model files chosen with "Load model…".
+func (a *App) OnModelFiles(e vugu.DOMEvent) { withFiles(e, a.OpenFiles) }

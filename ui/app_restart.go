@@ -1,0 +1,319 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	js "github.com/vugu/vugu/js"
+
+	"saliencyexplorer/wasm/protocol"
+)
+
+// --- When the engine dies (issue #10) ---
+
+// Restart policy: the page restarts the engine after a crash, unless it
+// crashed maxRestarts times within restartWindow (then something in the
+// restored state itself may be what kills it, and the page says so).
+const (
+	maxRestarts   = 3
+	restartWindow = 2 * time.Minute
+)
+
+// keptModel is a model's files the page keeps so that a restarted engine
+// gets them back: a fine-tuned copy (as Export wrote it, with the run and
+// epoch it comes from) or the model the user loaded from files.
+type keptModel struct {
+	Arch, Weights []byte
+	Run           int // the training request that made it (fine-tuned copies)
+	Epoch         int // the run's epoch whose end it is (0: the run's end)
+	Info          keptInfo
+}
+
+// keepTuned asks the engine for the current model's fine-tuned copy and
+// keeps it, so that it survives an engine crash. run and epoch say where
+// in which run the weights come from.
+func (a *App) keepTuned(run, epoch int) {
+	key := a.Session.Model.Key
+	info := keptInfo{Name: a.Session.Model.Name, Origin: a.keptOrigin(), History: finiteHistory(a.Train.History)}
+	a.eng.Send(&protocol.Header{Kind: protocol.Export, Export: &protocol.ExportRequest{Model: protocol.Tuned}}, nil, func(r Reply) {
+		if r.Kind != protocol.Result || len(r.Bufs) != 2 {
+			return
+		}
+		if a.kept == nil {
+			a.kept = map[string]*keptModel{}
+		}
+		k := &keptModel{Arch: r.Bufs[0], Weights: r.Bufs[1], Run: run, Epoch: epoch, Info: info}
+		a.kept[key] = k
+		a.Session.SetOrigin(key, info.Origin)
+		a.saveKept(keptTunedPrefix+key, k)
+	})
+}
+
+// onDied handles the engine worker's death: it says what happened, marks a
+// training run in progress as interrupted, and starts a fresh engine with
+// the state restored (restoreEngine). An engine that never became ready,
+// or that keeps dying, is not restarted.
+func (a *App) onDied(msg string) {
+	s := a.Session
+	msg = strings.TrimSuffix(msg, ".")
+	now := time.Now()
+	recent := a.crashes[:0]
+	for _, t := range a.crashes {
+		if now.Sub(t) < restartWindow {
+			recent = append(recent, t)
+		}
+	}
+	a.crashes = append(recent, now)
+	if a.Train.Active() {
+		a.interruptTraining()
+	}
+	v := a.View
+	v.Opening = ""
+	v.Main.Busy, v.Cmp.Busy = false, false
+	s.Switching = ""
+	body := document().Get("body").Get("dataset")
+	if !a.everReady {
+		s.EngineState = EngineFailed
+		s.EngineMsg = msg
+		if !strings.HasPrefix(msg, "The engine") {
+			s.EngineMsg = "The engine failed to start: " + msg
+		}
+		a.Error = s.EngineMsg
+		body.Set("engine", "failed")
+		return
+	}
+	if len(a.crashes) > maxRestarts {
+		s.EngineState = EngineFailed
+		s.EngineMsg = "The engine stopped again (" + msg + "): it stopped " + itoa(len(a.crashes)) + " times in two minutes, so it is not restarted. Export what you need, then reload the page; your masks are kept."
+		a.Error = s.EngineMsg
+		body.Set("engine", "failed")
+		return
+	}
+	a.Restarts++
+	body.Set("restarts", itoa(a.Restarts))
+	body.Set("engine", "restarting")
+	s.EngineState = EnginePreparing
+	s.EngineMsg = "The engine stopped unexpectedly (" + msg + "). Restarting it and restoring your work…"
+	a.Notice = ""
+	a.eng.Restart()
+	a.restoreEngine(s.Model.Key, true, msg)
+}
+
+// interruptTraining reports the run in progress as interrupted: the
+// fine-tuned copy is the last one kept, if any.
+func (a *App) interruptTraining() {
+	s, t := a.Session, a.Train
+	k := a.kept[s.Model.Key]
+	epoch := 0
+	if k != nil && k.Run == t.ID {
+		epoch = k.Epoch
+	}
+	t.Interrupt(epoch, k != nil && k.Run != t.ID)
+	t.ID = 0
+	if k == nil {
+		s.HasTuned = false
+		s.ForgetTuned(s.Model.Key)
+	}
+}
+
+// restoreEngine gives the engine the page's state back, one request after
+// another: the model cur (a shipped one by its key, one loaded from files
+// by its files), the fine-tuned copies of every model that has one, and
+// the picture on screen; then it recomputes the prediction and the maps.
+// The masks and the training charts live in the page and stay. fresh says
+// the engine has just been started (after a crash, why) and needs Init;
+// otherwise it is the page's start, with the models kept in the browser.
+func (a *App) restoreEngine(cur string, fresh bool, why string) {
+	s := a.Session
+	shipped := func(key string) bool {
+		return slices.ContainsFunc(s.Models, func(m protocol.ModelInfo) bool { return m.Key == key && m.Source == "shipped" })
+	}
+	var problems []string
+	var steps []func(next func())
+	// A model becomes current again: by Init (the first step), Select or
+	// LoadModel.
+	activate := func(key string, first bool) func(next func()) {
+		return func(next func()) {
+			if !first && s.Model.Key == key {
+				next() // Init made it current
+				return
+			}
+			var h *protocol.Header
+			var bufs [][]byte
+			switch {
+			case first:
+				h = &protocol.Header{Kind: protocol.Init}
+				if shipped(key) {
+					h.Select = &protocol.SelectRequest{Model: key}
+				}
+			case key == protocol.UserModelKey && a.userFiles != nil:
+				h = &protocol.Header{Kind: protocol.LoadModel}
+				bufs = [][]byte{a.userFiles.Arch, a.userFiles.Weights}
+			case shipped(key):
+				h = &protocol.Header{Kind: protocol.Select, Select: &protocol.SelectRequest{Model: key}}
+			default:
+				problems = append(problems, "the model “"+s.ModelName(key)+"” could not be loaded again")
+				next()
+				return
+			}
+			a.eng.Send(h, bufs, func(r Reply) {
+				switch r.Kind {
+				case protocol.Log:
+					s.EngineMsg = r.Text
+				case protocol.Progress:
+					s.EngineDone, s.EngineTotal = r.Done, r.Total
+				case protocol.Failed:
+					name := "the model “" + s.ModelName(key) + "”"
+					if key == "" {
+						name = "the engine"
+					}
+					problems = append(problems, name+": "+r.Error)
+					next()
+				case protocol.Ready:
+					a.modelReady(r)
+					s.Switching = "Restoring your work…"
+					next()
+				}
+			})
+		}
+	}
+	tuned := func(key string) func(next func()) {
+		return func(next func()) {
+			k := a.kept[key]
+			if k == nil || s.Model.Key != key {
+				next()
+				return
+			}
+			a.eng.Send(&protocol.Header{Kind: protocol.RestoreTuned}, [][]byte{k.Arch, k.Weights}, func(r Reply) {
+				switch r.Kind {
+				case protocol.Failed:
+					problems = append(problems, "the fine-tuned copy of “"+s.ModelName(key)+"”: "+r.Error)
+					delete(a.kept, key)
+				case protocol.Result:
+					s.HasTuned = true
+					for i := range s.Models {
+						if s.Models[i].Key == key {
+							s.Models[i].HasTuned = true
+						}
+					}
+				default:
+					return
+				}
+				next()
+			})
+		}
+	}
+	others := make([]string, 0, len(a.kept)+1)
+	for key := range a.kept {
+		if key != cur {
+			others = append(others, key)
+		}
+	}
+	if a.userFiles != nil && cur != protocol.UserModelKey && !slices.Contains(others, protocol.UserModelKey) {
+		others = append(others, protocol.UserModelKey)
+	}
+	slices.Sort(others)
+	first := fresh
+	add := func(key string) {
+		if first && !shipped(key) {
+			// Init starts with the site's default model (or the starter).
+			steps = append(steps, activate("", true))
+			first = false
+		}
+		steps = append(steps, activate(key, first), tuned(key))
+		first = false
+	}
+	for _, key := range others {
+		add(key)
+	}
+	add(cur)
+	steps = append(steps, func(func()) { a.restored(why, problems) })
+	var run func(i int)
+	run = func(i int) { steps[i](func() { run(i + 1) }) }
+	run(0)
+}
+
+// restored ends the restart: the picture on screen goes back to the
+// engine (its model input, which the page holds), and the page says what
+// happened.
+func (a *App) restored(why string, problems []string) {
+	s, v := a.Session, a.View
+	s.Switching = ""
+	body := document().Get("body").Get("dataset")
+	body.Set("engine", "ready")
+	var msg string
+	if why == "" { // the page's start, with models kept in this browser
+		body.Set("kept", "restored")
+		if memo, ok := s.Recall(s.Model.Key); ok && s.HasTuned && a.Train.State == "" {
+			a.Train.restore(memo.Train)
+		}
+		var names []string
+		for key := range a.kept {
+			names = append(names, "the fine-tuned copy of "+s.ModelName(key))
+		}
+		if a.userFiles != nil {
+			names = append(names, "your model “"+s.FileModelName+"”")
+		}
+		slices.Sort(names)
+		msg = "Restored from this browser: " + strings.Join(names, ", ") + "."
+	} else {
+		msg = "The engine stopped unexpectedly (" + why + ") and was restarted with your model"
+		if s.HasTuned {
+			msg += ", its fine-tuned copy"
+		}
+		msg += ", the image and your masks."
+		if a.Train.State == StateInterrupted {
+			msg += " Fine-tuning was interrupted; start it again when you are ready."
+		}
+	}
+	if len(problems) > 0 {
+		msg += " Not restored: " + strings.Join(problems, "; ") + "."
+	}
+	a.Notice = msg
+	if !s.HasTuned && v.CompareMode == CompareBeforeAfter {
+		v.CompareMode = CompareOff
+	}
+	pic := v.Pic
+	m := s.Model
+	if pic == nil || pic.C != m.C || pic.H != m.H || pic.W != m.W || len(pic.Input) != m.C*m.H*m.W {
+		a.View.Pic = nil
+		a.restoreLast()
+		return
+	}
+	a.eng.Send(&protocol.Header{Kind: protocol.Keep, Picture: pic.Key}, [][]byte{protocol.FloatBytes(pic.Input)}, func(r Reply) {
+		if r.Kind == protocol.Failed {
+			a.Error = "Could not give “" + pic.Name + "” back to the engine: " + r.Error + ". Open it again."
+			return
+		}
+		if r.Kind == protocol.Result && v.Pic == pic {
+			a.reanalyze()
+		}
+	})
+}
+
+// installTestHooks gives tests a way to crash the engine on purpose, with
+// ?test-hooks=1 only: seTestHooks.crash("exit") stops the engine's Go
+// program; seTestHooks.crash("panic") makes one request panic, and the
+// error it is answered with goes to document.body.dataset.hookReply.
+func (a *App) installTestHooks() {
+	params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
+	if v := params.Call("get", "test-hooks"); !v.Truthy() || v.String() != "1" {
+		return
+	}
+	hooks := global().Get("Object").New()
+	crash := js.FuncOf(func(_ js.Value, args []js.Value) interface{} {
+		mode := "exit"
+		if len(args) > 0 && args[0].Truthy() {
+			mode = args[0].String()
+		}
+		a.locked(func() {
+			a.eng.Crash(mode, func(r Reply) {
+				document().Get("body").Get("dataset").Set("hookReply", r.Error)
+			})
+		})
+		return nil
+	})
+	setJS(hooks, "crash", crash.Value)
+	setJS(global(), "seTestHooks", hooks)
+}

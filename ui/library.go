@@ -1,0 +1,348 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"saliencyexplorer/wasm/protocol"
+)
+
+// SampleItem is a built-in example image.
+type SampleItem struct {
+	protocol.Sample
+	URL  string // blob URL of its PNG
+	png  []byte
+	mask []byte // reference mask PNG, as shipped
+	// objMask is the object mask when the shipped mask marks everything
+	// but the shortcut (objectMask computes it once).
+	objMask []byte
+	objDone bool
+}
+
+// realIndex is the site's list of real images (see wasm/sampleindex).
+const realIndex = "samples/index.json"
+
+// RealItem is one of the site's real images (DICOM, PNG, JPEG).
+type RealItem struct {
+	protocol.RealImage
+	Key string // picture key: "real-" + file
+}
+
+// ThumbURL is the item's thumbnail, or "".
+func (r *RealItem) ThumbURL() string {
+	if r.Thumb == "" {
+		return ""
+	}
+	return loader().Call("url", "samples/"+r.Thumb).String()
+}
+
+// Caption describes the item under its thumbnail.
+func (r *RealItem) Caption() string {
+	if !r.Supported {
+		return "not supported"
+	}
+	s := fmt.Sprintf("%d×%d", r.Width, r.Height)
+	if r.Modality != "" {
+		s = r.Modality + " " + s
+	}
+	return s
+}
+
+// Tooltip describes the item in full.
+func (r *RealItem) Tooltip() string {
+	parts := []string{r.Title + " (" + strings.ToUpper(r.Format) + ", " + fmt.Sprintf("%.0f kB", float64(r.Bytes)/1024) + ")"}
+	if r.About != "" {
+		parts = append(parts, r.About)
+	}
+	if r.Problem != "" {
+		parts = append(parts, r.Problem)
+	}
+	if r.Source != "" {
+		parts = append(parts, "Source: "+r.Source)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Library is what the user can open: the data set's samples, the site's
+// real images, and the user's own images with their labels (kept in the
+// browser), the files opened in this page and the DICOM windows chosen.
+type Library struct {
+	Samples    []*SampleItem
+	Real       []*RealItem
+	RealMsg    string // why the real images are missing, if they are
+	UserImages []*UserImage
+
+	store Store
+	// files holds the bytes of files opened in this page, by picture key.
+	files map[string][]byte
+	// windows holds the DICOM window (centre, width) the user chose, by
+	// picture key.
+	windows map[string][2]float64
+	// RefKind is the kind of reference mask the user chose (RefObject or
+	// RefShipped); "" takes the first a sample offers.
+	RefKind string
+	// ref caches SampleStats for the samples named by refKey.
+	ref    RefStats
+	refKey string
+}
+
+// NewLibrary returns an empty library that keeps the user's images in
+// store.
+func NewLibrary(store Store) *Library {
+	return &Library{store: store, files: map[string][]byte{}, windows: map[string][2]float64{}}
+}
+
+// Load reads the user's stored images.
+func (l *Library) Load() {
+	s, ok := l.store.Get(keyImages)
+	if !ok {
+		return
+	}
+	var list []*UserImage
+	if json.Unmarshal([]byte(s), &list) != nil {
+		return
+	}
+	for _, u := range list {
+		u.migrate()
+	}
+	l.UserImages = list
+}
+
+// Save stores the list of the user's images.
+func (l *Library) Save() error {
+	b, err := json.Marshal(l.UserImages)
+	if err != nil {
+		return err
+	}
+	return l.store.Set(keyImages, string(b))
+}
+
+// SetReal installs the site's list of real images.
+func (l *Library) SetReal(idx protocol.RealIndex) {
+	l.Real = nil
+	for _, im := range idx.Images {
+		l.Real = append(l.Real, &RealItem{RealImage: im, Key: "real-" + im.File})
+	}
+}
+
+// File returns the bytes of a file opened in this page.
+func (l *Library) File(key string) ([]byte, bool) {
+	b, ok := l.files[key]
+	return b, ok
+}
+
+// KeepFile keeps the bytes of a file opened in this page.
+func (l *Library) KeepFile(key string, b []byte) { l.files[key] = b }
+
+// Remember adds a user image to the stored list, or stores its input at a
+// new shape; thumb draws a thumbnail of a new one. It reports whether the
+// list changed.
+func (l *Library) Remember(p *Picture, classes []string, thumb func(x []float32, c, h, w int) string) bool {
+	u := l.UserImage(p.Key)
+	if u == nil {
+		u = &UserImage{Key: p.Key, Name: p.Name, Width: p.Width, Height: p.Height}
+		u.SetLabel(classes, p.Label)
+		if thumb != nil {
+			u.Thumb = thumb(p.Input, p.C, p.H, p.W)
+		}
+		l.UserImages = append([]*UserImage{u}, l.UserImages...)
+	} else if _, ok := u.Input(p.C, p.H, p.W); ok {
+		return false
+	}
+	u.SetInput(p.C, p.H, p.W, p.Input)
+	return true
+}
+
+// Thumbs fills in the thumbnails of stored user images.
+func (l *Library) Thumbs(thumb func(x []float32, c, h, w int) string) {
+	for _, u := range l.UserImages {
+		if u.Thumb != "" {
+			continue
+		}
+		if x, c, h, w, ok := u.AnyInput(); ok {
+			u.Thumb = thumb(x, c, h, w)
+		}
+	}
+}
+
+// UserImage returns the user's image with a picture key, or nil.
+func (l *Library) UserImage(key string) *UserImage {
+	for _, u := range l.UserImages {
+		if u.Key == key {
+			return u
+		}
+	}
+	return nil
+}
+
+// Current returns the stored record of pic, if it is one of the user's
+// images.
+func (l *Library) Current(pic *Picture) *UserImage {
+	if pic == nil || pic.Sample || pic.Real {
+		return nil
+	}
+	return l.UserImage(pic.Key)
+}
+
+// Remove forgets one of the user's images and its file.
+func (l *Library) Remove(u *UserImage) {
+	for i, v := range l.UserImages {
+		if v == u {
+			l.UserImages = append(l.UserImages[:i:i], l.UserImages[i+1:]...)
+			break
+		}
+	}
+	delete(l.files, u.Key)
+}
+
+// Clear removes everything the app stored and forgets the user's images.
+func (l *Library) Clear() {
+	for _, k := range l.store.Keys(storagePrefix) {
+		l.store.Remove(k)
+	}
+	l.UserImages = nil
+	l.files = map[string][]byte{}
+}
+
+// Sample returns the sample with a picture key, or nil.
+func (l *Library) Sample(key string) *SampleItem {
+	for _, s := range l.Samples {
+		if s.Key == key {
+			return s
+		}
+	}
+	return nil
+}
+
+// RealItem returns the real image with a picture key, or nil.
+func (l *Library) RealItem(key string) *RealItem {
+	for _, r := range l.Real {
+		if r.Key == key {
+			return r
+		}
+	}
+	return nil
+}
+
+// DefaultSample is the sample shown first: the first one of the positive
+// (last of n) class, else the first.
+func (l *Library) DefaultSample(n int) *SampleItem {
+	for _, s := range l.Samples {
+		if s.Label == n-1 {
+			return s
+		}
+	}
+	if len(l.Samples) > 0 {
+		return l.Samples[0]
+	}
+	return nil
+}
+
+// ReferenceMask returns the data set's own mask of pic if it is a
+// sample, or nil.
+func (l *Library) ReferenceMask(pic *Picture) []byte {
+	if pic == nil || !pic.Sample {
+		return nil
+	}
+	s := l.Sample(pic.Key)
+	if s == nil {
+		return nil
+	}
+	if l.RefKindOf(pic) == RefObject {
+		return s.objectMask()
+	}
+	return s.mask
+}
+
+// RefKindOf is the kind of reference mask the "Reference mask" button
+// gives for pic: the user's choice if pic offers it, else the first kind
+// it offers.
+func (l *Library) RefKindOf(pic *Picture) string {
+	kinds := l.RefKinds(pic)
+	for _, k := range kinds {
+		if k == l.RefKind {
+			return k
+		}
+	}
+	if len(kinds) > 0 {
+		return kinds[0]
+	}
+	return ""
+}
+
+// Names maps picture keys to image names, for exported files.
+func (l *Library) Names() map[string]string {
+	names := map[string]string{}
+	for _, s := range l.Samples {
+		names[s.Key] = s.Title
+	}
+	for _, r := range l.Real {
+		names[r.Key] = r.Title
+	}
+	for _, u := range l.UserImages {
+		names[u.Key] = u.Name
+	}
+	return names
+}
+
+// Window returns the DICOM window the user chose for a picture key.
+func (l *Library) Window(key string) (center, width float64, ok bool) {
+	w, ok := l.windows[key]
+	return w[0], w[1], ok
+}
+
+// SetWindow keeps the DICOM window the user chose; ok false goes back to
+// the file's own.
+func (l *Library) SetWindow(key string, center, width float64, ok bool) {
+	if !ok {
+		delete(l.windows, key)
+		return
+	}
+	l.windows[key] = [2]float64{center, width}
+}
+
+// TrainingExamples returns the user's images labelled for model m's
+// classes, with a mask in masks and an input of its shape, as a training
+// request's labels and buffers.
+func (l *Library) TrainingExamples(m protocol.ModelInfo, masks *MaskEditor) (labels []int, images, maskData []float32) {
+	for _, u := range l.UserImages {
+		lab := u.Label(m.Classes)
+		if lab < 0 {
+			continue
+		}
+		x, ok := u.Input(m.C, m.H, m.W)
+		if !ok {
+			continue
+		}
+		b, ok := masks.Stored(u.Key)
+		if !ok {
+			continue
+		}
+		alpha, err := DecodeMaskPNG(b, u.Width, u.Height)
+		if err != nil || MaskEmpty(alpha) {
+			continue
+		}
+		labels = append(labels, lab)
+		images = append(images, x...)
+		maskData = append(maskData, DownsampleMask(alpha, u.Width, u.Height, m.W, m.H)...)
+	}
+	return labels, images, maskData
+}
+
+// Usable counts the user's images that fine-tuning model m will use.
+func (l *Library) Usable(m protocol.ModelInfo, masks *MaskEditor) int {
+	n := 0
+	for _, u := range l.UserImages {
+		if u.Label(m.Classes) < 0 {
+			continue
+		}
+		if _, ok := u.Input(m.C, m.H, m.W); !ok {
+			continue
+		}
+		if _, ok := masks.Stored(u.Key); ok {
+			n++
+		}
+	}
+	return n
+}
