@@ -175,7 +175,7 @@ SITE_ASSETS := index.html style.css boot.js loader.js worker.js sw.js manifest.w
 VERSION    := $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
 WASM_FLAGS := -trimpath -ldflags="-s -w"
 
-.PHONY: build generate site run test-e2e bench-web screenshot clean-site
+.PHONY: build generate site run test-e2e bench-web bench-onnx screenshot screenshot-onnx clean-site
 
 # Regenerate the vugu components' Go code (the *_gen.go files are committed,
 # so `go vet ./...` works on a fresh clone; this keeps them in step).
@@ -214,6 +214,15 @@ test-e2e: build
 # Integrated Gradients on a Phantom sample with one and two engine workers.
 bench-web: build
 	SE_BENCH_WEB=1 $(GO) test -count=1 -run 'TestBenchWeb|TestBenchWorkers' -v ./ui/e2e/ | grep -v '^=== RUN'
+
+# Load, forward and Integrated Gradients times of the torchvision ONNX exports
+# in Chromium (docs/performance.md), and the README's screenshot of an
+# imported 224×224 colour model explained (docs/onnx-model.png).
+bench-onnx: build onnx-fixtures
+	SE_BENCH_ONNX=1 $(GO) test -count=1 -timeout 30m -run 'TestBenchONNX' -v ./ui/e2e/ | grep -v '^=== RUN'
+
+screenshot-onnx: build onnx-fixtures
+	SE_ONNX_SHOT=docs/onnx-model.png $(GO) test -count=1 -run TestONNXModel -v ./ui/e2e/
 
 # Re-take docs/screenshot.png (used by the README) with the end-to-end test.
 screenshot: build

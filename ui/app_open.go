@@ -238,9 +238,24 @@ func inputCanvas(x []float32, c, h, w int) js.Value {
 	return cv
 }
 
-// thumb draws a model input as a PNG data URL.
+// thumbSide is the largest side of a thumbnail: a larger model input (an
+// imported 224×224 model's) is scaled down and written as JPEG, so that
+// its data URL stays far below vugu's 16 KiB render instruction.
+const thumbSide = 64
+
+// thumb draws a model input as a PNG (or, scaled down, JPEG) data URL.
 func thumb(x []float32, c, h, w int) string {
-	return inputCanvas(x, c, h, w).Call("toDataURL", "image/png").String()
+	cv := inputCanvas(x, c, h, w)
+	if h <= thumbSide && w <= thumbSide {
+		return cv.Call("toDataURL", "image/png").String()
+	}
+	k := float64(thumbSide) / float64(max(h, w))
+	tw, th := max(1, int(float64(w)*k)), max(1, int(float64(h)*k))
+	small := document().Call("createElement", "canvas")
+	small.Set("width", tw)
+	small.Set("height", th)
+	small.Call("getContext", "2d").Call("drawImage", cv, 0, 0, tw, th)
+	return small.Call("toDataURL", "image/jpeg", 0.8).String()
 }
 
 // Thumbs fills in the thumbnails of the user's stored images once the
