@@ -98,6 +98,12 @@ func (a *App) Start(env vugu.EventEnv) {
 	a.installTestHooks()
 	a.startDB()
 	a.eng = NewEngine(env, engineScript(), a.onOther, a.onDied)
+	if testHooks() {
+		params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
+		if s, err := strconv.Atoi(params.Call("get", "watchdog").String()); err == nil && s > 0 {
+			a.eng.Patience = time.Duration(s) * time.Second
+		}
+	}
 	init := &protocol.Header{Kind: protocol.Init}
 	if m, ok := a.store.Get(keyModel); ok && m != "" {
 		init.Select = &protocol.SelectRequest{Model: m}

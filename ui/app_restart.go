@@ -57,14 +57,8 @@ func (a *App) keepTuned(run, epoch int) {
 func (a *App) onDied(msg string) {
 	s := a.Session
 	msg = strings.TrimSuffix(msg, ".")
-	now := time.Now()
-	recent := a.crashes[:0]
-	for _, t := range a.crashes {
-		if now.Sub(t) < restartWindow {
-			recent = append(recent, t)
-		}
-	}
-	a.crashes = append(recent, now)
+	var again bool
+	a.crashes, again = mayRestart(a.crashes, time.Now())
 	if a.Train.Active() {
 		a.interruptTraining()
 	}
@@ -83,7 +77,7 @@ func (a *App) onDied(msg string) {
 		body.Set("engine", "failed")
 		return
 	}
-	if len(a.crashes) > maxRestarts {
+	if !again {
 		s.EngineState = EngineFailed
 		s.EngineMsg = "The engine stopped again (" + msg + "): it stopped " + itoa(len(a.crashes)) + " times in two minutes, so it is not restarted. Export what you need, then reload the page; your masks are kept."
 		a.Error = s.EngineMsg
@@ -98,6 +92,20 @@ func (a *App) onDied(msg string) {
 	a.Notice = ""
 	a.eng.Restart()
 	a.restoreEngine(s.Model.Key, true, msg)
+}
+
+// mayRestart records a crash at now among the earlier ones and says
+// whether the engine may be restarted: not if it crashed more than
+// maxRestarts times within restartWindow.
+func mayRestart(crashes []time.Time, now time.Time) ([]time.Time, bool) {
+	var recent []time.Time
+	for _, t := range crashes {
+		if now.Sub(t) < restartWindow {
+			recent = append(recent, t)
+		}
+	}
+	recent = append(recent, now)
+	return recent, len(recent) <= maxRestarts
 }
 
 // interruptTraining reports the run in progress as interrupted: the
@@ -292,13 +300,21 @@ func (a *App) restored(why string, problems []string) {
 	})
 }
 
+// testHooks reports whether the page runs with ?test-hooks=1.
+func testHooks() bool {
+	params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
+	v := params.Call("get", "test-hooks")
+	return v.Truthy() && v.String() == "1"
+}
+
 // installTestHooks gives tests a way to crash the engine on purpose, with
 // ?test-hooks=1 only: seTestHooks.crash("exit") stops the engine's Go
-// program; seTestHooks.crash("panic") makes one request panic, and the
-// error it is answered with goes to document.body.dataset.hookReply.
+// program; seTestHooks.crash("hang") makes it loop for ever (for the
+// watchdog, whose patience ?watchdog=S sets to S seconds);
+// seTestHooks.crash("panic") makes one request panic, and the error it is
+// answered with goes to document.body.dataset.hookReply.
 func (a *App) installTestHooks() {
-	params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
-	if v := params.Call("get", "test-hooks"); !v.Truthy() || v.String() != "1" {
+	if !testHooks() {
 		return
 	}
 	hooks := global().Get("Object").New()

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"github.com/vugu/vugu"
 	js "github.com/vugu/vugu/js"
 
@@ -29,20 +31,44 @@ type Engine struct {
 	died    func(msg string) // the worker stopped; the callbacks pending are dropped
 	funcs   []js.Func
 	gen     int // which worker the handlers belong to (a dead one's late events are ignored)
+
+	// The watchdog: a worker that has requests pending and has sent
+	// nothing for Patience (a loop that never ends, a hung browser call)
+	// is taken for dead. The engine's long work reports progress.
+	Patience time.Duration
+	last     time.Time // the last message from the worker, or request to it
+	watch    js.Func
+	// quiet holds the requests not expected to send anything: a paused
+	// training run.
+	quiet map[int]bool
 }
+
+// DefaultPatience is how long the watchdog waits for a word from a worker
+// with requests pending.
+const DefaultPatience = 90 * time.Second
 
 // NewEngine starts the worker script. other receives messages that answer
 // no pending request; died is called, with the event environment locked,
 // when the worker stops: what happened, in plain words. The callbacks of
 // the requests pending then are dropped; Restart starts a fresh worker.
 func NewEngine(env vugu.EventEnv, script string, other func(Reply), died func(msg string)) *Engine {
-	e := &Engine{env: env, script: script, pending: make(map[int]func(Reply)), other: other, died: died}
+	e := &Engine{env: env, script: script, pending: make(map[int]func(Reply)), other: other, died: died, Patience: DefaultPatience}
 	e.start()
+	e.watch = js.FuncOf(func(js.Value, []js.Value) interface{} {
+		e.env.Lock()
+		defer e.env.UnlockRender()
+		if e.waiting() && time.Since(e.last) > e.Patience {
+			e.die("it did not answer for " + e.Patience.Round(time.Second).String())
+		}
+		return nil
+	})
+	global().Call("setInterval", e.watch.Value, 1000)
 	return e
 }
 
 // start starts a worker and installs its handlers.
 func (e *Engine) start() {
+	e.last = time.Now()
 	e.gen++
 	gen := e.gen
 	e.worker = loader().Call("worker", e.script)
@@ -118,6 +144,7 @@ func (e *Engine) onMessage(_ js.Value, args []js.Value) interface{} {
 	}
 	e.env.Lock()
 	defer e.env.UnlockRender()
+	e.last = time.Now()
 	if h.Kind == protocol.Failed && h.Text == "fatal" && h.ID == 0 {
 		e.die(h.Error)
 		return nil
@@ -145,6 +172,9 @@ func (e *Engine) onMessage(_ js.Value, args []js.Value) interface{} {
 func (e *Engine) Send(h *protocol.Header, bufs [][]byte, cb func(Reply)) int {
 	e.next++
 	h.ID = e.next
+	if len(e.pending) == 0 {
+		e.last = time.Now() // the watchdog's clock starts with the first request pending
+	}
 	if cb != nil {
 		e.pending[h.ID] = cb
 	}
@@ -161,8 +191,30 @@ func (e *Engine) Cancel(id int) {
 	e.post(&protocol.Header{Kind: protocol.Cancel, Target: id}, nil)
 }
 
-// Control sends a control message (pause, resume) about request id.
+// waiting reports whether a request waits for the worker (one that is not
+// quiet).
+func (e *Engine) waiting() bool {
+	for id := range e.pending {
+		if !e.quiet[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// Control sends a control message (pause, resume) about request id. A
+// paused request is quiet: the watchdog does not wait for it.
 func (e *Engine) Control(kind protocol.Kind, id int) {
+	if e.quiet == nil {
+		e.quiet = map[int]bool{}
+	}
+	switch kind {
+	case protocol.Pause:
+		e.quiet[id] = true
+	case protocol.Resume:
+		delete(e.quiet, id)
+		e.last = time.Now()
+	}
 	e.post(&protocol.Header{Kind: kind, Target: id}, nil)
 }
 

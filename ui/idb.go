@@ -60,16 +60,26 @@ func idbCall(f func() js.Value) (v js.Value, err error) {
 }
 
 // onRequest calls done once req (an IDBRequest or IDBTransaction, by its
-// event names) succeeds or fails, then releases its handlers.
-func onRequest(req js.Value, ok, bad string, done func(js.Value, error)) {
+// event names) succeeds or fails, then releases its handlers. The bad
+// events are error and, for a transaction, abort (how a full quota shows).
+func onRequest(req js.Value, ok string, bad []string, done func(js.Value, error)) {
 	var fOK, fBad js.Func
 	release := func() { fOK.Release(); fBad.Release() }
+	settled := false
 	fOK = js.FuncOf(func(js.Value, []js.Value) interface{} {
+		if settled {
+			return nil
+		}
+		settled = true
 		release()
 		done(req.Get("result"), nil)
 		return nil
 	})
 	fBad = js.FuncOf(func(_ js.Value, args []js.Value) interface{} {
+		if settled {
+			return nil
+		}
+		settled = true
 		release()
 		if len(args) > 0 {
 			args[0].Call("preventDefault") // handled here: no uncaught error
@@ -78,7 +88,16 @@ func onRequest(req js.Value, ok, bad string, done func(js.Value, error)) {
 		return nil
 	})
 	setJS(req, ok, fOK.Value)
-	setJS(req, bad, fBad.Value)
+	for _, b := range bad {
+		setJS(req, b, fBad.Value)
+	}
+}
+
+// later calls done with err from a goroutine, so that an error found at
+// once reaches done as the browser's answers do: after the caller has
+// returned (and released the page's lock).
+func later(done func(js.Value, error), err error) {
+	go done(js.Undefined(), err)
 }
 
 // openIDB opens (creating it the first time) the page's database. Where
@@ -93,7 +112,7 @@ func openIDB(done func(*idb, error)) {
 		return f.Call("open", idbName, idbVersion)
 	})
 	if err != nil {
-		done(nil, err)
+		go done(nil, err)
 		return
 	}
 	upgrade := js.FuncOf(func(js.Value, []js.Value) interface{} {
@@ -106,7 +125,7 @@ func openIDB(done func(*idb, error)) {
 		return nil
 	})
 	setJS(req, "onupgradeneeded", upgrade.Value)
-	onRequest(req, "onsuccess", "onerror", func(db js.Value, err error) {
+	onRequest(req, "onsuccess", []string{"onerror"}, func(db js.Value, err error) {
 		upgrade.Release()
 		if err != nil {
 			done(nil, err)
@@ -126,10 +145,10 @@ func (d *idb) transaction(store, mode string, f func(st js.Value) js.Value, done
 		return tx
 	})
 	if err != nil {
-		done(js.Undefined(), err)
+		later(done, err)
 		return
 	}
-	onRequest(tx, "oncomplete", "onerror", func(_ js.Value, err error) {
+	onRequest(tx, "oncomplete", []string{"onerror", "onabort"}, func(_ js.Value, err error) {
 		if err != nil {
 			done(js.Undefined(), err)
 			return

@@ -186,7 +186,7 @@ func (m *MaskEditor) failed(err error) {
 }
 
 // storageOffWarn is the warning shown while the browser keeps nothing.
-const storageOffWarn = "This browser blocks this site's storage, so your masks, labels and images will not be kept after you close or reload the page. Everything else works; export your masks (Export all masks) to keep them."
+const storageOffWarn = "This browser blocks this site's storage, so your masks, labels, images and fine-tuned models will not be kept after you close or reload the page. Everything else works; export your masks (Export all masks) to keep them."
 
 // SetStorageOff records that the browser keeps nothing for this page
 // (site data blocked, or no localStorage): StorageWarn says so from now on.

@@ -258,7 +258,7 @@ func (c *ModelPicker) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							vgparent.AppendChild(vgn)
 							vgn.AddAttrInterface("aria-selected", m.Key == c.Session.Model.Key)
 							vgn.AddAttrInterface("data-key", m.Key)
-							vgn.AddAttrInterface("title", "The copy of "+m.Name+" you fine-tuned in this page, before → after")
+							vgn.AddAttrInterface("title", c.Session.TunedTitle(m))
 							vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 								EventType: "click",
 								Func:      func(event vugu.DOMEvent) { c.Do.SelectModel(m.Key) },

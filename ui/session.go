@@ -115,6 +115,15 @@ func (s *Session) SetTuned(key string, r protocol.EpochReport) {
 	s.tuned[key] = r
 }
 
+// TunedTitle says, for the model list, where m's fine-tuned copy comes
+// from.
+func (s *Session) TunedTitle(m protocol.ModelInfo) string {
+	if o := s.Origins[m.Key]; o != "" {
+		return "The copy of " + m.Name + " " + o + " (kept in this browser), before → after"
+	}
+	return "The copy of " + m.Name + " you fine-tuned in this page, before → after"
+}
+
 // SetOrigin records where a model's fine-tuned copy comes from.
 func (s *Session) SetOrigin(key, origin string) {
 	if s.Origins == nil {

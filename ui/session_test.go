@@ -74,3 +74,17 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestTunedTitle: the model list says where a kept fine-tuned copy comes
+// from.
+func TestTunedTitle(t *testing.T) {
+	s := NewSession()
+	m := protocol.ModelInfo{Key: "crosses-baseline", Name: "crosses-baseline"}
+	if got := s.TunedTitle(m); !strings.Contains(got, "fine-tuned in this page") {
+		t.Errorf("without an origin: %q", got)
+	}
+	s.SetOrigin(m.Key, "fine-tuned in this browser from crosses-baseline with RRR, 2026-11-27 13:00 UTC")
+	if got := s.TunedTitle(m); !strings.Contains(got, "with RRR, 2026-11-27") || !strings.Contains(got, "kept in this browser") {
+		t.Errorf("with an origin: %q", got)
+	}
+}

@@ -401,9 +401,11 @@ func TestApp(t *testing.T) {
 	screenshot(t, ctx, shot)
 
 	// A full storage quota: the mask cannot be saved, and the page says so.
-	if _, err := eval[bool](ctx, `(window.__seSet = Storage.prototype.setItem, Storage.prototype.setItem = function(k, v) {
-		if (k.includes('.mask.')) throw new DOMException("Setting the value of '" + k + "' exceeded the quota.", 'QuotaExceededError');
-		return window.__seSet.call(this, k, v); }, true)`); err != nil {
+	// Masks are kept in IndexedDB (issue #10): its put is made to fail as
+	// a full quota does.
+	if _, err := eval[bool](ctx, `(window.__sePut = IDBObjectStore.prototype.put, IDBObjectStore.prototype.put = function(v, k) {
+		if (this.name === 'masks') throw new DOMException("The quota has been exceeded.", 'QuotaExceededError');
+		return window.__sePut.call(this, v, k); }, true)`); err != nil {
 		t.Fatal(err)
 	}
 	stroke(t, ctx)
@@ -412,7 +414,7 @@ func TestApp(t *testing.T) {
 	}
 	t.Logf("storage full: %s", text(ctx, "[data-testid=storage-warning]"))
 	extraShot(t, ctx, "storage-full")
-	if _, err := eval[bool](ctx, `(Storage.prototype.setItem = window.__seSet, true)`); err != nil {
+	if _, err := eval[bool](ctx, `(IDBObjectStore.prototype.put = window.__sePut, true)`); err != nil {
 		t.Fatal(err)
 	}
 	// Undoing the stroke saves the painted mask again, and the warning goes.

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -54,6 +56,22 @@ func TestEngineCrash(t *testing.T) {
 	if err := waitJS(ctx, status+`.dataset.state === 'running' && /Epoch 2 of 5 · batch ([3-9]|\d\d)/.test(`+status+`.textContent)`, 180*time.Second); err != nil {
 		t.Fatalf("the run did not reach epoch 2: %v (status %q)", err, text(ctx, "[data-testid=train-status]"))
 	}
+	// Paused, so that the page has caught up with the engine: the
+	// prediction on screen and the fine-tuned copy the page kept both come
+	// from the end of the last epoch (both are asked for at its end).
+	click(t, ctx, "[data-testid=train-pause]")
+	if err := waitJS(ctx, status+`.dataset.state === 'paused'`, 20*time.Second); err != nil {
+		t.Fatalf("pause: %v", err)
+	}
+	time.Sleep(time.Second)
+	m := regexp.MustCompile(`Paused at epoch (\d) of 5 · batch (\d+) of (\d+)`).FindStringSubmatch(text(ctx, "[data-testid=train-status]"))
+	if m == nil {
+		t.Fatalf("paused status %q", text(ctx, "[data-testid=train-status]"))
+	}
+	epoch, kept := int(m[1][0]-'0'), int(m[1][0]-'1') // paused in an epoch: the last one ended is kept
+	if m[2] == m[3] {
+		kept = epoch // paused right at an epoch's end
+	}
 	before := text(ctx, "[data-testid=prediction]")
 	chipBefore := text(ctx, "[data-testid=model-name]")
 	eval[bool](ctx, `(seTestHooks.crash("exit"), true)`)
@@ -67,7 +85,7 @@ func TestEngineCrash(t *testing.T) {
 	saliencyShown(t, ctx, sample)
 	st := text(ctx, "[data-testid=train-status]")
 	state, _ := eval[string](ctx, status+`.dataset.state`)
-	if state != "interrupted" || !regexp.MustCompile(`Interrupted at epoch 2 of 5`).MatchString(st) || !strings.Contains(st, "end of epoch 1") {
+	if state != "interrupted" || !strings.Contains(st, fmt.Sprintf("Interrupted at epoch %d of 5", epoch)) || !strings.Contains(st, fmt.Sprintf("end of epoch %d.", kept)) {
 		t.Errorf("training status after the crash: state %q, %q", state, st)
 	}
 	if chip := text(ctx, "[data-testid=model-name]"); chip != chipBefore {
@@ -99,4 +117,59 @@ func TestEngineCrash(t *testing.T) {
 	if r, _ := eval[string](ctx, `document.body.dataset.restarts`); r != "1" {
 		t.Errorf("%s restarts, want 1", r)
 	}
+}
+
+// TestEngineWatchdog makes the engine loop for ever while a request waits
+// (?test-hooks=1, with the watchdog's patience at 5 s): the page must take
+// it for dead, say so, and restart it with the picture.
+func TestEngineWatchdog(t *testing.T) {
+	origin := serveSite(t)
+	ctx, rec := browser(t, 180*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/?test-hooks=1&watchdog=5")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	pickDataset(t, ctx, "crosses")
+	sample := clickSample(t, ctx, 3)
+	saliencyShown(t, ctx, sample)
+	// A paused run sends nothing, and is not taken for a hung engine.
+	setField(t, ctx, "train-epochs", "1")
+	click(t, ctx, "[data-testid=train-start]")
+	status := `document.querySelector('[data-testid=train-status]')`
+	if err := waitJS(ctx, status+`.dataset.state === 'running' && /batch [1-9]/.test(`+status+`.textContent)`, 60*time.Second); err != nil {
+		t.Fatalf("training did not start: %v", err)
+	}
+	click(t, ctx, "[data-testid=train-pause]")
+	if err := waitJS(ctx, status+`.dataset.state === 'paused'`, 20*time.Second); err != nil {
+		t.Fatalf("pause: %v", err)
+	}
+	time.Sleep(8 * time.Second)
+	if r, _ := eval[string](ctx, `document.body.dataset.restarts || ""`); r != "" {
+		t.Fatalf("a paused run was taken for a hung engine (%s restarts)", r)
+	}
+	click(t, ctx, "[data-testid=train-pause]")
+	if err := waitJS(ctx, status+`.dataset.state === 'done'`, 120*time.Second); err != nil {
+		t.Fatalf("the resumed run did not finish: %v", err)
+	}
+	saliencyShown(t, ctx, sample)
+	eval[bool](ctx, `(seTestHooks.crash("hang"), true)`)
+	if err := waitJS(ctx, `document.body.dataset.restarts === "1" && document.body.dataset.engine === "ready"`, 60*time.Second); err != nil {
+		t.Fatalf("the hung engine was not restarted: %v (page %.300q)", err, text(ctx, "body"))
+	}
+	if n := text(ctx, ".banner-notice"); !strings.Contains(n, "did not answer for 5s") {
+		t.Errorf("the notice does not say the engine hung: %q", n)
+	}
+	saliencyShown(t, ctx, sample)
+	clickSample(t, ctx, 4)
+	saliencyShown(t, ctx, activeSampleAfter(t, ctx, sample))
+}
+
+// activeSampleAfter waits until the active sample is no longer prev and
+// returns it.
+func activeSampleAfter(t *testing.T, ctx context.Context, prev string) string {
+	t.Helper()
+	if err := waitJS(ctx, `(() => { const b = document.querySelector('[data-testid=sample-gallery] .thumb.active'); return b && b.title !== `+jsString(prev)+`; })()`, 20*time.Second); err != nil {
+		t.Fatalf("the sample clicked was not opened: %v", err)
+	}
+	return activeSample(ctx)
 }

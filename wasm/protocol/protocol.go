@@ -70,7 +70,8 @@ const (
 	// Crash stops the engine program on purpose, as a crash would. The
 	// worker honours it only when started with ?test-hooks=1 (tests of
 	// the page's recovery); with Header.Text "panic" the request panics
-	// instead, which the worker recovers from, answering with an error.
+	// instead, which the worker recovers from, answering with an error,
+	// and with "hang" the engine loops for ever (the page's watchdog).
 	Crash Kind = "crash"
 	// Configure changes how images become the current model's input, its
 	// class names and Grad-CAM's layer (ConfigureRequest). Reply: Ready.

@@ -342,8 +342,12 @@ func (w *worker) dispatch(m message) {
 			w.fail(h.ID, errors.New("unknown request \"crash\""))
 			return
 		}
-		if h.Text == "panic" {
+		switch h.Text {
+		case "panic":
 			panic("test hook: a request panicked on purpose") // recovered by handle
+		case "hang":
+			for { // a loop that never ends (wasm has no preemption)
+			}
 		}
 		// A panic on another goroutine is not recovered: the Go program
 		// exits, as it does on a real crash.
