@@ -207,7 +207,7 @@ run: build
 	./bin/explorer-server
 
 # Browser end-to-end tests (chromedp + Debian's chromium) against the built site.
-test-e2e: build
+test-e2e: build onnx-fixtures
 	$(GO) test -count=1 -v ./ui/e2e/
 
 # Wasm bundle sizes, load timings (navigation → engine ready → first map) and

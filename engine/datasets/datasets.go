@@ -161,7 +161,7 @@ func crosses() Dataset {
 		LR:        3e-3,
 		BatchSize: 32,
 		Lambda: map[train.Method]float64{
-			train.ActDiff: 1, train.GradMask: 0.003, train.RRR: 10,
+			train.ActDiff: 1, train.GradMask: 0.003, train.RRR: 10, train.Adversarial: 1,
 		},
 		Showcase: train.Masked,
 	}
@@ -182,7 +182,7 @@ func phantom() Dataset {
 		LR:        2e-3,
 		BatchSize: 32,
 		Lambda: map[train.Method]float64{
-			train.ActDiff: 1, train.GradMask: 0.003, train.RRR: 10,
+			train.ActDiff: 1, train.GradMask: 0.003, train.RRR: 10, train.Adversarial: 1,
 		},
 		// 2 seeds, 10 epochs: baseline test AUC 0.000 (it reads the
 		// marker), masked 0.50, shuffle 0.997, RRR 0.998 (accuracy
@@ -228,7 +228,7 @@ func decoy(kind string) Dataset {
 		// Fashion-MNIST, RRR at λ = 1: 0.843, at λ = 10 0.740 (baseline
 		// 0.470).
 		Lambda: map[train.Method]float64{
-			train.ActDiff: 1, train.GradMask: 1, train.RRR: 1,
+			train.ActDiff: 1, train.GradMask: 1, train.RRR: 1, train.Adversarial: 1,
 		},
 		// The shipped baseline's RRR penalty on a batch of 32 is about
 		// 1.2·10⁵ (its gradient on the swatch is large), so at λ = 1 the

@@ -22,9 +22,15 @@ import (
 	"gonum.org/v1/gonum/stat"
 )
 
-// withDefaults fills cfg's zero values from the data set's defaults.
+// withDefaults fills cfg's zero values from the protocol's and the data
+// set's defaults. It panics on an unknown protocol, network or selection,
+// which Execute and Fit reject first (Validate).
 func withDefaults(ds datasets.Dataset, cfg Config) Config {
 	cfg.Dataset = ds.Name
+	cfg, err := applyProtocol(ds, cfg)
+	if err != nil {
+		panic(err)
+	}
 	if len(cfg.Methods) == 0 {
 		cfg.Methods = train.Methods()
 	}
@@ -34,8 +40,8 @@ func withDefaults(ds datasets.Dataset, cfg Config) Config {
 	if cfg.Epochs <= 0 {
 		cfg.Epochs = ds.Epochs
 	}
-	if cfg.LR <= 0 {
-		cfg.LR = ds.LR
+	if cfg.LR <= 0 && cfg.Protocol != ProtocolPaper {
+		cfg.LR = ds.LR // the paper protocol's learning rate is per method
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = ds.BatchSize
@@ -47,10 +53,17 @@ func withDefaults(ds datasets.Dataset, cfg Config) Config {
 }
 
 // LambdaFor returns the penalty weight for method m: cfg.Lambda if set,
-// else the data set's default for training from scratch.
+// else the protocol's (paper: PaperSettings; Ross et al.'s network: their
+// RRR λ rescaled), else the data set's default for training from scratch.
 func LambdaFor(ds datasets.Dataset, m train.Method, cfg Config) float64 {
 	if cfg.Lambda > 0 {
 		return cfg.Lambda
+	}
+	switch {
+	case cfg.Protocol == ProtocolPaper:
+		return PaperSettings()[m].Lambda
+	case cfg.Net == NetRossMLP && m == train.RRR:
+		return rossLambdaRRR
 	}
 	return ds.Lambda[m]
 }
@@ -69,6 +82,31 @@ type Config struct {
 	// default; Decoy: "swatch" or "object"); it trains the mask methods and
 	// scores the saliency.
 	Mask string
+	// Protocol is ProtocolLab (default) or ProtocolPaper.
+	Protocol string
+	// Net replaces the data set's network: NetResNet18 (at Width, default
+	// 8) or NetRossMLP.
+	Net   string
+	Width int
+	// Select is SelectBest (default) or SelectLast.
+	Select string
+	// BurnIn epochs are not eligible as the checkpoint (paper protocol: 5).
+	BurnIn int
+	// Sanity adds the sanity-check and faithfulness table (Sanity).
+	Sanity bool
+	// FirstSeed is the first seed run (seeds FirstSeed .. FirstSeed+Seeds−1),
+	// so that one table's seeds can run as separate processes.
+	FirstSeed int
+}
+
+// Validate reports an unknown protocol, network or selection.
+func (cfg Config) Validate() error {
+	ds, ok := datasets.Lookup(cfg.Dataset)
+	if !ok {
+		return fmt.Errorf("lab: unknown data set %q", cfg.Dataset)
+	}
+	_, err := applyProtocol(ds, cfg)
+	return err
 }
 
 // Run is one trained model's results.
@@ -76,6 +114,7 @@ type Run struct {
 	Method     train.Method `json:"method"`
 	Seed       int          `json:"seed"`
 	Lambda     float64      `json:"lambda"`
+	LR         float64      `json:"learning_rate"`
 	Epochs     int          `json:"epochs"`               // epochs run
 	BestEpoch  int          `json:"best_epoch"`           // checkpoint kept (lowest validation loss)
 	TrainAcc   float64      `json:"train_accuracy"`       // of the selected checkpoint
@@ -92,12 +131,15 @@ type Run struct {
 	MassGrad float64 `json:"relevance_mass_gradient"`
 	IoUIG    float64 `json:"iou_integrated_gradients"`
 	Diverged string  `json:"diverged,omitempty"`
+	// Sanity is set with Config.Sanity.
+	Sanity *Sanity `json:"sanity,omitempty"`
 }
 
 // Summary is the mean and standard deviation over seeds of one method.
 type Summary struct {
 	Method               train.Method `json:"method"`
 	Lambda               float64      `json:"lambda"`
+	LR                   float64      `json:"learning_rate"`
 	Seeds                int          `json:"seeds"`
 	TestAUC, TestAUCStd  float64
 	TestAcc, TestAccStd  float64
@@ -107,6 +149,7 @@ type Summary struct {
 	IoUGrad, IoUGradStd  float64
 	MassGrad, MassStd    float64
 	IoUIG, IoUIGStd      float64
+	Sanity               *Sanity `json:",omitempty"` // mean over seeds
 }
 
 // Result is a whole lab run.
@@ -127,6 +170,9 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 	if log == nil {
 		log = io.Discard
 	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	cfg = withDefaults(ds, cfg)
 	if cfg.Mask != "" {
 		if ds.SplitsWithMask == nil {
@@ -139,13 +185,21 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 	for _, m := range cfg.Methods {
 		lam := LambdaFor(ds, m, cfg)
 		var runs []Run
-		for seed := 0; seed < cfg.Seeds; seed++ {
+		for seed := cfg.FirstSeed; seed < cfg.FirstSeed+cfg.Seeds; seed++ {
 			r, err := runOne(ctx, ds, cfg, m, lam, seed)
 			if err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(log, "%s seed %d: test AUC %.3f, acc %.3f, IoU grad %.3f, IoU IG %.3f (train acc %.3f, best epoch %d)\n",
-				m, seed, r.TestAUC, r.TestAcc, r.IoUGrad, r.IoUIG, r.TrainAcc, r.BestEpoch)
+			fmt.Fprintf(log, "%s seed %d: test AUC %.3f, acc %.3f, IoU grad %.3f, IoU IG %.3f, mass grad %.3f (train acc %.3f, best epoch %d; last epoch: test AUC %.3f, acc %.3f, train acc %.3f)\n",
+				m, seed, r.TestAUC, r.TestAcc, r.IoUGrad, r.IoUIG, r.MassGrad, r.TrainAcc, r.BestEpoch, r.LastTestAUC, r.LastTestAcc, r.FinalTrain)
+			if z := r.Sanity; z != nil && z.ZeroMaps > 0 {
+				fmt.Fprintf(log, "%s seed %d sanity: the trained model's input gradient is zero everywhere on %d of the images; left out of the randomisation check\n", m, seed, z.ZeroMaps)
+			}
+			if z := r.Sanity; z != nil && len(z.Spearman) > 0 {
+				fmt.Fprintf(log, "%s seed %d sanity: Spearman top %.3f all %.3f, SSIM top %.3f all %.3f, deletion grad/IG/random %.3f/%.3f/%.3f, insertion %.3f/%.3f/%.3f, Spearman per step %.2f\n",
+					m, seed, z.Spearman[0], z.Spearman[len(z.Spearman)-1], z.SSIM[0], z.SSIM[len(z.SSIM)-1],
+					z.DeletionGrad, z.DeletionIG, z.DeletionRandom, z.InsertionGrad, z.InsertionIG, z.InsertionRandom, z.Spearman)
+			}
 			runs = append(runs, r)
 		}
 		res.Runs = append(res.Runs, runs...)
@@ -161,14 +215,15 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 // lowest validation loss. A diverged run stops early and is reported in
 // diverged, not as an error.
 func Fit(ctx context.Context, ds datasets.Dataset, splits data.Splits, cfg Config, m train.Method, lam float64, seed int, onEpoch func(*train.EpochInfo)) (net *nn.Network, tr *train.Trainer, diverged string, err error) {
+	if _, err := applyProtocol(ds, cfg); err != nil {
+		return nil, nil, "", err
+	}
 	cfg = withDefaults(ds, cfg)
-	net, err = nn.New(ds.Spec(), uint64(seed)+1)
+	net, err = nn.New(networkSpec(ds, cfg), uint64(seed)+1)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("lab: %w", err)
 	}
-	tr, err = train.NewTrainer(net, splits.Train, splits.Valid, train.Config{
-		Method: m, Lambda: lam, LR: cfg.LR, BatchSize: cfg.BatchSize, Epochs: cfg.Epochs, Seed: uint64(seed),
-	})
+	tr, err = train.NewTrainer(net, splits.Train, splits.Valid, trainConfig(ds, cfg, m, lam, seed))
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("lab: %w", err)
 	}
@@ -188,10 +243,13 @@ func Fit(ctx context.Context, ds datasets.Dataset, splits data.Splits, cfg Confi
 }
 
 func runOne(ctx context.Context, ds datasets.Dataset, cfg Config, m train.Method, lam float64, seed int) (Run, error) {
-	r := Run{Method: m, Seed: seed, Lambda: lam}
+	r := Run{Method: m, Seed: seed, Lambda: lam, LR: trainConfig(ds, cfg, m, lam, seed).LR}
 	splits, err := ds.Splits(int64(seed), nil)
 	if err != nil {
 		return r, fmt.Errorf("lab: %s splits: %w", ds.Name, err)
+	}
+	if cfg.Net == NetRossMLP {
+		scaleSplits(splits, rossScale)
 	}
 	net, tr, diverged, err := Fit(ctx, ds, splits, cfg, m, lam, seed, func(e *train.EpochInfo) {
 		r.Epochs = e.Epoch
@@ -206,7 +264,9 @@ func runOne(ctx context.Context, ds datasets.Dataset, cfg Config, m train.Method
 	r.FinalTrain = train.Evaluate(net, splits.Train, 64).Accuracy
 	last := train.Evaluate(net, splits.Test, 64)
 	r.LastTestAUC, r.LastTestAcc = last.AUC, last.Accuracy
-	tr.Finish()
+	if cfg.Select == SelectBest {
+		tr.Finish()
+	}
 	r.TrainAcc = train.Evaluate(net, splits.Train, 64).Accuracy
 	r.ValidAUC = train.Evaluate(net, splits.Valid, 64).AUC
 	test := train.Evaluate(net, splits.Test, 64)
@@ -218,6 +278,11 @@ func runOne(ctx context.Context, ds datasets.Dataset, cfg Config, m train.Method
 	r.IoUGrad, r.MassGrad = grad.IoU, grad.RelevanceMass
 	ig, err := MeanAgreement(ctx, net, splits.Test, ds.Positive, saliency.IntegratedGradients, saliency.Options{Steps: cfg.IGSteps})
 	r.IoUIG = ig.IoU
+	if err != nil || !cfg.Sanity {
+		return r, err
+	}
+	sn, err := SanityChecks(ctx, net, splits.Test, ds.Positive, cfg.IGSteps, uint64(seed))
+	r.Sanity = &sn
 	return r, err
 }
 
@@ -265,6 +330,9 @@ func summarize(m train.Method, lam float64, runs []Run) Summary {
 		return out
 	}
 	s := Summary{Method: m, Lambda: lam, Seeds: len(runs)}
+	if len(runs) > 0 {
+		s.LR = runs[0].LR
+	}
 	s.TestAUC, s.TestAUCStd = meanStd(col(func(r Run) float64 { return r.TestAUC }))
 	s.TestAcc, s.TestAccStd = meanStd(col(func(r Run) float64 { return r.TestAcc }))
 	s.TrainAcc, _ = meanStd(col(func(r Run) float64 { return r.TrainAcc }))
@@ -274,6 +342,7 @@ func summarize(m train.Method, lam float64, runs []Run) Summary {
 	s.IoUGrad, s.IoUGradStd = meanStd(col(func(r Run) float64 { return r.IoUGrad }))
 	s.MassGrad, s.MassStd = meanStd(col(func(r Run) float64 { return r.MassGrad }))
 	s.IoUIG, s.IoUIGStd = meanStd(col(func(r Run) float64 { return r.IoUIG }))
+	s.Sanity = meanSanity(runs)
 	return s
 }
 
@@ -284,13 +353,28 @@ func (r *Result) Markdown() string {
 	if r.Config.Mask != "" {
 		mask = ", mask " + r.Config.Mask
 	}
-	fmt.Fprintf(&b, "### %s (%d seeds, %d epochs%s)\n\n", r.Dataset, r.Config.Seeds, r.Config.Epochs, mask)
-	b.WriteString("Test metrics are for the checkpoint with the lowest validation loss; the last columns show the last epoch's weights.\n\n")
-	b.WriteString("| method | λ | test AUC | test accuracy | IoU (input gradient) | IoU (Integrated Gradients) | relevance mass in mask (input gradient) | train accuracy (selected / last) | test AUC (last epoch) | test accuracy (last epoch) |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, s := range r.Summaries {
-		fmt.Fprintf(&b, "| %s | %g | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f / %.3f | %.3f | %.3f |\n",
-			s.Method, s.Lambda, s.TestAUC, s.TestAUCStd, s.TestAcc, s.TestAccStd, s.IoUGrad, s.IoUGradStd, s.IoUIG, s.IoUIGStd, s.MassGrad, s.MassStd, s.TrainAcc, s.FinalTrain, s.LastTestAUC, s.LastTestAcc)
+	c := r.Config
+	net := c.Net
+	if net == NetResNet18 {
+		net = fmt.Sprintf("ResNet-18 width %d", c.Width)
 	}
+	if net != "" {
+		net = ", " + net
+	}
+	fmt.Fprintf(&b, "### %s (%d seeds, %d epochs%s, protocol %s%s, batch %d)\n\n", r.Dataset, c.Seeds, c.Epochs, mask, c.Protocol, net, c.BatchSize)
+	if c.Select == SelectLast {
+		b.WriteString("Test metrics are for the last epoch's weights (-select last).\n\n")
+	} else if c.BurnIn > 0 {
+		fmt.Fprintf(&b, "Test metrics are for the checkpoint with the lowest validation loss after epoch %d; the last columns show the last epoch's weights.\n\n", c.BurnIn)
+	} else {
+		b.WriteString("Test metrics are for the checkpoint with the lowest validation loss; the last columns show the last epoch's weights.\n\n")
+	}
+	b.WriteString("| method | λ | lr | test AUC | test accuracy | IoU (input gradient) | IoU (Integrated Gradients) | relevance mass in mask (input gradient) | train accuracy (selected / last) | test AUC (last epoch) | test accuracy (last epoch) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Summaries {
+		fmt.Fprintf(&b, "| %s | %g | %g | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f / %.3f | %.3f | %.3f |\n",
+			s.Method, s.Lambda, s.LR, s.TestAUC, s.TestAUCStd, s.TestAcc, s.TestAccStd, s.IoUGrad, s.IoUGradStd, s.IoUIG, s.IoUIGStd, s.MassGrad, s.MassStd, s.TrainAcc, s.FinalTrain, s.LastTestAUC, s.LastTestAcc)
+	}
+	r.sanityMarkdown(&b)
 	return b.String()
 }

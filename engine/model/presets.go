@@ -142,3 +142,59 @@ func DecoyCNN(name string, classes []string) nn.Spec {
 		},
 	}
 }
+
+// ResNet18 returns the ResNet-18 layout (He et al. 2016) adapted to small
+// inputs as in Viviano et al.'s code for 28×28 images: a 3×3 stride-1 stem
+// with BatchNorm and ReLU and no max pool, then four stages of two basic
+// blocks (conv-BN-ReLU-conv-BN plus a shortcut, a 1×1 strided projection
+// where the shape changes) at widths w, 2w, 4w and 8w with strides 1, 2, 2,
+// 2, global average pooling and a linear classifier. w = 64 is the original
+// width; narrower widths keep the depth and the shape of the network.
+func ResNet18(name string, in nn.Shape, classes []string, w int) nn.Spec {
+	layers := []nn.LayerSpec{
+		{Type: "conv", Out: w, Kernel: 3, Pad: 1},
+		{Type: "batchnorm"},
+		{Type: "relu"},
+	}
+	ch := w
+	for stage, width := range []int{w, 2 * w, 4 * w, 8 * w} {
+		for block := 0; block < 2; block++ {
+			stride := 1
+			if stage > 0 && block == 0 {
+				stride = 2
+			}
+			body := []nn.LayerSpec{
+				{Type: "conv", Out: width, Kernel: 3, Stride: stride, Pad: 1},
+				{Type: "batchnorm"},
+				{Type: "relu"},
+				{Type: "conv", Out: width, Kernel: 3, Pad: 1},
+				{Type: "batchnorm"},
+			}
+			var shortcut []nn.LayerSpec
+			if stride != 1 || ch != width {
+				shortcut = []nn.LayerSpec{{Type: "conv", Out: width, Kernel: 1, Stride: stride}, {Type: "batchnorm"}}
+			}
+			layers = append(layers, nn.LayerSpec{Type: "residual", Body: body, Shortcut: shortcut}, nn.LayerSpec{Type: "relu"})
+			ch = width
+		}
+	}
+	layers = append(layers, nn.LayerSpec{Type: "gap"}, nn.LayerSpec{Type: "linear", Out: len(classes)})
+	return nn.Spec{Name: name, Input: in, Classes: classes, Layers: layers}
+}
+
+// RossMLP is the multilayer perceptron of Ross et al. (2017) for Decoy
+// MNIST: 784 inputs, hidden layers of 50 and 30 units with ReLU, and ten
+// outputs (about 41k parameters).
+func RossMLP(name string, classes []string) nn.Spec {
+	return nn.Spec{
+		Name: name, Input: nn.Shape{C: 1, H: 28, W: 28}, Classes: classes,
+		Layers: []nn.LayerSpec{
+			{Type: "flatten"},
+			{Type: "linear", Out: 50},
+			{Type: "relu"},
+			{Type: "linear", Out: 30},
+			{Type: "relu"},
+			{Type: "linear", Out: len(classes)},
+		},
+	}
+}

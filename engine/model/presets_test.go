@@ -52,3 +52,39 @@ func TestDecoyCNN(t *testing.T) {
 		t.Errorf("last spatial layer %d: Grad-CAM needs the 7×7 feature map", l)
 	}
 }
+
+// TestResNet18 counts the parameters at full width against the published
+// ResNet-18 for CIFAR (11,173,962 with a 3-channel stem, ten outputs and
+// bias-free convolutions): a 1-channel stem has 1,152 fewer weights, two
+// outputs 4,104 fewer, and the 20 convolutions' biases add 4,800.
+func TestResNet18(t *testing.T) {
+	spec := ResNet18("r18", nn.Shape{C: 1, H: 28, W: 28}, []string{"a", "b"}, 64)
+	net, err := nn.New(spec, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 11173962 - 1152 - 4104 + 4800; len(net.Params) != want {
+		t.Errorf("%d parameters, want %d", len(net.Params), want)
+	}
+	narrow, err := nn.New(ResNet18("r18", nn.Shape{C: 1, H: 28, W: 28}, []string{"a", "b"}, 8), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := narrow.Forward(make([]float32, 2*28*28), 2, false)
+	if len(out) != 4 {
+		t.Errorf("output of %d values for 2 images and 2 classes", len(out))
+	}
+	if l := narrow.LastSpatialLayer(); l < 0 || narrow.Layers()[l].OutShape().H != 4 {
+		t.Errorf("last spatial layer %d: want the 4×4 map after three stride-2 stages", l)
+	}
+}
+
+func TestRossMLP(t *testing.T) {
+	net, err := nn.New(RossMLP("ross", []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 784*50 + 50 + 50*30 + 30 + 30*10 + 10; len(net.Params) != want {
+		t.Errorf("%d parameters, want %d", len(net.Params), want)
+	}
+}

@@ -20,6 +20,10 @@ const (
 	ActDiff  Method = "actdiff"  // CE + λ·mean_b ‖h(x) − h(S(x))‖₂
 	GradMask Method = "gradmask" // CE + λ·Σ |g ⊙ O|, g = ∇x Σ_b |f_t − f_o|
 	RRR      Method = "rrr"      // CE + λ·Σ (g ⊙ O)², g = ∇x Σ_b Σ_k log p_bk
+	// Adversarial is CE + λ·A, where a discriminator D (an MLP on the pooled
+	// features) learns to tell h(x) from h(S(x)) and A is D's cross-entropy
+	// with the labels reversed (see Objective.computeAdversarial).
+	Adversarial Method = "adversarial"
 )
 
 // MethodInfo describes a training objective for people: MethodInfos is the
@@ -44,6 +48,7 @@ func MethodInfos() []MethodInfo {
 		{ActDiff, "ActDiff", "Penalises features that change when the outside of the mask is shuffled (λ).", true},
 		{GradMask, "GradMask", "Penalises input gradient outside the mask (absolute value, λ).", true},
 		{RRR, "Right for the Right Reasons", "Penalises squared input gradient outside the mask (λ).", true},
+		{Adversarial, "Adversarial", "Penalises features from which a discriminator tells the image from its outside-shuffled copy (λ).", true},
 	}
 }
 
@@ -134,7 +139,20 @@ type Terms struct {
 type Objective struct {
 	Method Method
 	Lambda float64
-	rng    *rand.Rand
+	// DiscSteps, DiscLR and DiscHidden configure the adversarial
+	// objective's discriminator: the optimizer steps it takes per Compute
+	// (k), its Adam learning rate, and its hidden width. NewObjective sets
+	// the defaults DefaultDiscSteps, DefaultDiscLR and DefaultDiscHidden;
+	// change them before the first Compute.
+	DiscSteps  int
+	DiscLR     float64
+	DiscHidden int
+	rng        *rand.Rand
+	seed       uint64
+	disc       *nn.Network
+	discOpt    *Adam
+	discLabels []int
+	discLoss   float64
 
 	xin, xcat      []float32
 	probs, df, dft []float32
@@ -153,7 +171,10 @@ func NewObjective(method Method, lambda float64, seed uint64) (*Objective, error
 	if math.IsNaN(lambda) || math.IsInf(lambda, 0) || lambda < 0 {
 		return nil, fmt.Errorf("train: λ = %v; want a finite value ≥ 0", lambda)
 	}
-	return &Objective{Method: method, Lambda: lambda, rng: rand.New(rand.NewPCG(seed, 0x6f626a))}, nil
+	return &Objective{
+		Method: method, Lambda: lambda, rng: rand.New(rand.NewPCG(seed, 0x6f626a)), seed: seed,
+		DiscSteps: DefaultDiscSteps, DiscLR: DefaultDiscLR, DiscHidden: DefaultDiscHidden,
+	}, nil
 }
 
 func grow(buf []float32, n int) []float32 {
@@ -200,6 +221,8 @@ func (o *Objective) Compute(net nn.Model, b Batch) Terms {
 		return Terms{Loss: ce, CE: ce}
 	case ActDiff:
 		return o.actDiff(net, b)
+	case Adversarial:
+		return o.adversarial(net, b)
 	default:
 		return o.inputGradientPenalty(net, b)
 	}

@@ -13,7 +13,8 @@ import (
 // of the network, add up to the whole batch's. The network has no BatchNorm
 // (whose batch statistics do not split); Shuffle and ActDiff run with masks
 // covering the whole image, so their permutations are the identity and do
-// not depend on which worker draws them.
+// not depend on which worker draws them. The adversarial discriminator is
+// held fixed (no steps), since each worker would train its own.
 func TestShardGradientsAddUp(t *testing.T) {
 	const n = 7
 	for _, m := range Methods() {
@@ -25,7 +26,7 @@ func TestShardGradientsAddUp(t *testing.T) {
 			}
 			in := net.Input()
 			b := randomBatch(rng, in, net.Classes(), n)
-			if m == Shuffle || m == ActDiff {
+			if m == Shuffle || m == ActDiff || m == Adversarial {
 				for i := range b.Masks {
 					b.Masks[i] = 1
 				}
@@ -34,6 +35,7 @@ func TestShardGradientsAddUp(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			whole.DiscSteps = 0
 			net.ZeroGrad()
 			want := whole.Compute(net, b)
 			wantGrad := append([]float32(nil), net.Grads...)
@@ -43,6 +45,7 @@ func TestShardGradientsAddUp(t *testing.T) {
 			for i := 0; i < parts; i++ {
 				w := net.Clone()
 				obj, _ := NewObjective(m, 0.5, 1)
+				obj.DiscSteps = 0
 				w.ZeroGrad()
 				sh := b.Shard(i, parts)
 				if sh.Total != n {

@@ -23,6 +23,15 @@ type Config struct {
 	Epochs      int    // default 10
 	Patience    int    // stop after this many epochs without a lower validation loss; 0 never stops early
 	Seed        uint64 // batch order and shuffles
+	// BurnIn epochs are never kept as the checkpoint: selection by
+	// validation loss starts at epoch BurnIn+1 (Viviano et al. select after
+	// 5 epochs, so that an untrained early epoch cannot win by chance).
+	BurnIn int
+	// The adversarial objective's discriminator (0: the train package's
+	// defaults): steps per batch, Adam learning rate, hidden width.
+	DiscSteps  int
+	DiscLR     float64
+	DiscHidden int
 }
 
 func (c *Config) applyDefaults() error {
@@ -55,6 +64,10 @@ func (c *Config) applyDefaults() error {
 		return fmt.Errorf("train: patience %d is negative", c.Patience)
 	case c.WeightDecay < 0 || math.IsNaN(c.WeightDecay):
 		return fmt.Errorf("train: weight decay %v is negative", c.WeightDecay)
+	case c.BurnIn < 0 || c.BurnIn >= c.Epochs:
+		return fmt.Errorf("train: burn-in of %d epochs out of range 0..%d (fewer than the %d epochs)", c.BurnIn, c.Epochs-1, c.Epochs)
+	case c.DiscSteps < 0 || c.DiscSteps > 1000 || c.DiscHidden < 0 || c.DiscHidden > 4096 || c.DiscLR < 0 || c.DiscLR > 10 || math.IsNaN(c.DiscLR):
+		return fmt.Errorf("train: discriminator of %d steps, width %d, learning rate %v out of range", c.DiscSteps, c.DiscHidden, c.DiscLR)
 	}
 	return nil
 }
@@ -78,7 +91,7 @@ type EpochInfo struct {
 	Epoch     int
 	TrainLoss float64 // mean loss over the epoch's batches
 	Valid     Eval
-	Best      bool // the validation loss is the lowest so far; these weights are kept
+	Best      bool // the validation loss is the lowest so far after the burn-in; these weights are kept
 	Stopped   bool // early stopping ended training after this epoch
 }
 
@@ -129,6 +142,15 @@ func NewTrainer(net nn.Trainable, train, valid *data.Set, cfg Config) (*Trainer,
 	obj, err := NewObjective(cfg.Method, cfg.Lambda, cfg.Seed+1)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.DiscSteps > 0 {
+		obj.DiscSteps = cfg.DiscSteps
+	}
+	if cfg.DiscLR > 0 {
+		obj.DiscLR = cfg.DiscLR
+	}
+	if cfg.DiscHidden > 0 {
+		obj.DiscHidden = cfg.DiscHidden
 	}
 	opt, err := NewOptimizer(cfg.Optimizer, cfg.LR, cfg.Momentum, cfg.WeightDecay)
 	if err != nil {
@@ -285,13 +307,13 @@ func (t *Trainer) shards(n int) int {
 func (t *Trainer) endEpoch() *EpochInfo {
 	e := &EpochInfo{Epoch: t.epoch, TrainLoss: t.epochLoss / float64(t.epochSteps)}
 	e.Valid = Evaluate(t.net, t.valid, t.cfg.BatchSize)
-	if e.Valid.Loss < t.bestLoss {
+	if t.epoch > t.cfg.BurnIn && e.Valid.Loss < t.bestLoss {
 		t.bestLoss = e.Valid.Loss
 		copy(t.bestParams, t.params)
 		copy(t.bestState, t.state)
 		t.sinceBest = 0
 		e.Best = true
-	} else {
+	} else if t.epoch > t.cfg.BurnIn {
 		t.sinceBest++
 	}
 	switch {
@@ -306,8 +328,9 @@ func (t *Trainer) endEpoch() *EpochInfo {
 	return e
 }
 
-// Finish restores the weights with the lowest validation loss seen (the
-// checkpoint selection of METHODS.md), if any epoch has ended.
+// Finish restores the weights with the lowest validation loss seen after the
+// burn-in (the checkpoint selection of METHODS.md), if any such epoch has
+// ended.
 func (t *Trainer) Finish() {
 	if math.IsInf(t.bestLoss, 1) {
 		return

@@ -170,3 +170,44 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestBurnInSkipsEarlyEpochs checks that no epoch within the burn-in is kept,
+// however low its validation loss, and that the first one after it is.
+func TestBurnInSkipsEarlyEpochs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	spec := reluSpec()
+	set := tinySet(rng, spec, 16)
+	net, _ := nn.New(spec, 2)
+	tr, err := NewTrainer(net, set, set, Config{LR: 1e-2, BatchSize: 8, Epochs: 4, BurnIn: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var best []int
+	var epoch3 []float32
+	for !tr.Done() {
+		info, err := tr.Step()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := info.EpochEnd; e != nil && e.Best {
+			best = append(best, e.Epoch)
+			if e.Epoch == 3 {
+				epoch3 = append([]float32(nil), net.Params...)
+			}
+		}
+	}
+	if len(best) == 0 || best[0] != 3 {
+		t.Fatalf("epochs marked best: %v; want the first to be 3 (burn-in 2)", best)
+	}
+	if len(best) == 1 {
+		tr.Finish()
+		for i := range epoch3 {
+			if net.Params[i] != epoch3[i] {
+				t.Fatalf("Finish did not restore epoch 3's weights")
+			}
+		}
+	}
+	if _, err := NewTrainer(net, set, set, Config{Epochs: 3, BurnIn: 3}); err == nil {
+		t.Error("a burn-in as long as training was accepted")
+	}
+}

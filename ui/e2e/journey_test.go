@@ -206,6 +206,21 @@ func journeyEarly(t *testing.T, ctx context.Context, tmp string) {
 		t.Errorf("the panel does not say why the method is suggested: %q", s)
 	}
 
+	// The adversarial objective reaches the menu from the engine's
+	// registry, with its own label and help, and λ (it has a penalty)
+	// editable and filled with the data set's suggestion.
+	if l, _ := eval[string](ctx, `(document.querySelector('[data-testid=train-method] option[value=adversarial]') || {}).textContent || ""`); l != "Adversarial" {
+		t.Errorf("the method list's adversarial entry reads %q, want Adversarial", l)
+	}
+	rrrHelp := text(ctx, "[data-testid=train-help]")
+	setField(t, ctx, "train-method", "adversarial")
+	if err := waitJS(ctx, `!document.querySelector('[data-testid=train-lambda]').disabled && Number(document.querySelector('[data-testid=train-lambda]').value) > 0`, 5*time.Second); err != nil {
+		t.Errorf("λ is off or empty for the adversarial objective: %v", err)
+	}
+	if h := text(ctx, "[data-testid=train-help]"); h == "" || h == rrrHelp {
+		t.Errorf("the adversarial objective's help reads %q (RRR's: %q)", h, rrrHelp)
+	}
+
 	// An out-of-range λ blocks training.
 	setField(t, ctx, "train-method", "rrr") // an objective that uses λ
 	setField(t, ctx, "train-lambda", "-5")

@@ -139,15 +139,19 @@ func TestEngineWatchdog(t *testing.T) {
 	sample := clickSample(t, ctx, 3)
 	saliencyShown(t, ctx, sample)
 	// A paused run sends nothing, and is not taken for a hung engine.
-	setField(t, ctx, "train-epochs", "20")
+	setField(t, ctx, "train-epochs", "40")
+	// Paused from the page the moment a batch shows (a run can end within
+	// a second here).
+	if _, err := eval[bool](ctx, `(new MutationObserver((_, o) => {
+		const s = document.querySelector('[data-testid=train-status]');
+		if (s && /batch [1-9]/.test(s.textContent)) { document.querySelector('[data-testid=train-pause]').click(); o.disconnect(); }
+	}).observe(document.body, {subtree: true, childList: true, characterData: true}), true)`); err != nil {
+		t.Fatal(err)
+	}
 	click(t, ctx, "[data-testid=train-start]")
 	status := `document.querySelector('[data-testid=train-status]')`
-	if err := waitJS(ctx, status+`.dataset.state === 'running' && /batch [1-9]/.test(`+status+`.textContent)`, 60*time.Second); err != nil {
-		t.Fatalf("training did not start: %v", err)
-	}
-	click(t, ctx, "[data-testid=train-pause]")
-	if err := waitJS(ctx, status+`.dataset.state === 'paused'`, 20*time.Second); err != nil {
-		t.Fatalf("pause: %v", err)
+	if err := waitJS(ctx, status+`.dataset.state === 'paused'`, 60*time.Second); err != nil {
+		t.Fatalf("pause: %v (status %q)", err, text(ctx, "[data-testid=train-status]"))
 	}
 	time.Sleep(8 * time.Second)
 	if r, _ := eval[string](ctx, `document.body.dataset.restarts || ""`); r != "" {

@@ -10,6 +10,7 @@ import (
 
 	"saliencyexplorer/engine/data"
 	"saliencyexplorer/engine/model"
+	"saliencyexplorer/engine/train"
 	"saliencyexplorer/wasm/protocol"
 )
 
@@ -558,7 +559,7 @@ func TestReadyReply(t *testing.T) {
 		t.Errorf("Ready reply: %+v, %d buffers", r, len(bufs))
 	}
 	reg := r.Registry
-	if reg == nil || len(reg.Methods) != 6 || len(reg.Objectives) != 6 || len(reg.Datasets) != 4 {
+	if reg == nil || len(reg.Methods) != 6 || len(reg.Objectives) != len(train.MethodInfos()) || len(reg.Datasets) != 4 {
 		t.Fatalf("registry %+v", reg)
 	}
 	split := 0
