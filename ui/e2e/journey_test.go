@@ -272,7 +272,9 @@ func journeyLate(t *testing.T, ctx context.Context, tmp string) {
 		t.Errorf("on Crosses the suggested method is %q, want masked (the shipped crosses-masked's)", v)
 	}
 	setField(t, ctx, "train-method", "masked")
-	setField(t, ctx, "train-epochs", "4")
+	// Long enough to be paused before it ends: an epoch of Crosses takes
+	// about 0.1 s with the SIMD kernels.
+	setField(t, ctx, "train-epochs", "40")
 	click(t, ctx, "[data-testid=train-start]")
 	if err := waitJS(ctx, `document.querySelector('[data-testid=train-status]').dataset.state === 'running' && /batch [1-9]/.test(document.querySelector('[data-testid=train-status]').textContent)`, 60*time.Second); err != nil {
 		t.Fatalf("training did not start: %v (status %q)", err, text(ctx, "[data-testid=train-status]"))
@@ -281,7 +283,7 @@ func journeyLate(t *testing.T, ctx context.Context, tmp string) {
 	if err := waitJS(ctx, `document.querySelector('[data-testid=train-status]').dataset.state === 'paused'`, 10*time.Second); err != nil {
 		t.Fatalf("pause: %v", err)
 	}
-	if st := text(ctx, "[data-testid=train-status]"); !regexp.MustCompile(`Paused.*[Ee]poch \d+ of 4.*batch \d+ of \d+`).MatchString(st) {
+	if st := text(ctx, "[data-testid=train-status]"); !regexp.MustCompile(`Paused.*[Ee]poch \d+ of 40.*batch \d+ of \d+`).MatchString(st) {
 		t.Errorf("the paused status %q drops the epoch and batch", st)
 	}
 	click(t, ctx, "[data-testid=train-pause]")
