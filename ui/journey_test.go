@@ -449,3 +449,16 @@ func TestSuggestedMethod(t *testing.T) {
 		t.Errorf("a suggestion without a shipped mask model")
 	}
 }
+
+// TestSaliencyChartTitle checks that the agreement chart names what its
+// maps explain once a run reports it.
+func TestSaliencyChartTitle(t *testing.T) {
+	c := &TrainCharts{Train: &Trainer{}, Session: engineSession()}
+	if got := c.SaliencyTitle(); got != "Saliency on the masks" {
+		t.Errorf("before any epoch: %q", got)
+	}
+	c.Train.History = []protocol.EpochReport{{Epoch: 1, Target: "logprob"}}
+	if got := c.SaliencyTitle(); got != "Saliency on the masks (gradient of log p(true class))" {
+		t.Errorf("after a log-probability epoch: %q", got)
+	}
+}
