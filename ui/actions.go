@@ -61,6 +61,7 @@ type SaliencyActions interface {
 	SetCompare(mode string)
 	SetCompareMethod(m string)
 	SetSharedScale(on bool)
+	SetTarget(t string)
 }
 
 // TrainActions are the fine-tuning panel's.

@@ -58,8 +58,9 @@ func (a *App) requestMap(cmp bool) {
 	}
 	pic := v.Pic
 	// Keep the previous map, and what it shows, until the new one comes.
-	*st = heatState{Busy: true, Want: method, Method: st.Method, Model: st.Model, Class: st.Class, Map: st.Map, Info: st.Info, Scale: st.Scale}
-	req := &protocol.SaliencyRequest{Method: method, Model: model, Class: class}
+	*st = heatState{Busy: true, Want: method, Method: st.Method, Model: st.Model, Class: st.Class, Target: st.Target, Map: st.Map, Info: st.Info, Scale: st.Scale}
+	target := v.Target
+	req := &protocol.SaliencyRequest{Method: method, Model: model, Class: class, Target: target}
 	if method == "gradient" {
 		req.Blur = 0
 	}
@@ -85,7 +86,7 @@ func (a *App) requestMap(cmp bool) {
 				return
 			}
 			st.Map, st.Info = m, *r.Map
-			st.Method, st.Model, st.Class = method, model, class
+			st.Method, st.Model, st.Class, st.Target = method, model, class, target
 			a.updateLabels()
 			if !cmp { // for the end-to-end tests and make bench-web
 				ds := document().Get("body").Get("dataset")
@@ -148,6 +149,13 @@ func (a *App) SetCompare(mode string) {
 	a.SaveSettings()
 	a.refreshMaps()
 	a.surf.Layout()
+}
+
+// SetTarget changes what the maps explain (protocol.TargetInfo.ID).
+func (a *App) SetTarget(t string) {
+	a.View.Target = t
+	a.SaveSettings()
+	a.refreshMaps()
 }
 
 // SetCompareMethod changes the second pane's method.

@@ -21,7 +21,7 @@ func (a *App) StartTraining() {
 		return
 	}
 	labels, images, masks := a.Library.TrainingExamples(a.Session.Model, a.Mask)
-	req := &protocol.TrainRequest{Method: t.Method, Lambda: t.Lambda, LR: t.LR, Epochs: t.Epochs, Restart: t.Restart, Labels: labels}
+	req := &protocol.TrainRequest{Method: t.Method, Lambda: t.Lambda, LR: t.LR, Epochs: t.Epochs, Restart: t.Restart, Labels: labels, Target: a.View.Target}
 	var bufs [][]byte
 	if len(labels) > 0 {
 		bufs = [][]byte{protocol.FloatBytes(images), protocol.FloatBytes(masks)}

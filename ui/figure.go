@@ -64,7 +64,7 @@ func (a *App) figureLines(now time.Time) []string {
 		if len(panes) > 1 {
 			side = map[bool]string{false: "Left: ", true: "Right: "}[cmp]
 		}
-		l := side + v.PaneLabel(cmp, s) + ", class “" + s.ClassName(st.Class) + "”"
+		l := side + v.PaneLabel(cmp, s) // names the class and the target
 		if a.Mask.Area > 0 && st.AgreeOK {
 			hit := "miss"
 			if st.Agree.Pointing {

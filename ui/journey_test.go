@@ -78,8 +78,16 @@ func TestBeforeAfter(t *testing.T) {
 	before := protocol.ModelInfo{Key: "phantom-baseline", Dataset: "phantom", W: 64, H: 64, TestAUC: 0.09, TestAcc: 0.5, TestIoU: 0.097, TestMass: 0.078, ScoreSet: "the test split"}
 	after := protocol.EpochReport{TestAUC: 0.95, TestAcc: 0.88, MeanIoU: 0.04, MeanMass: 0.12}
 	want := "test AUC 0.090 → 0.950 · accuracy 50.0 % → 88.0 % · saliency IoU 0.097 → 0.040 · in mask 7.8 % → 12.0 %"
-	if got := Comparison(before, after); got != want {
+	if got := Comparison(before, after, "logit(true class)"); got != want {
 		t.Errorf("Comparison = %q, want %q", got, want)
+	}
+	// A run that says what its maps explain is compared with its own
+	// "before" on that target, not with the model's (logit) scores.
+	lp := after
+	lp.Target, lp.BaseIoU, lp.BaseMass = "logprob", 0.2, 0.336
+	wantLP := "test AUC 0.090 → 0.950 · accuracy 50.0 % → 88.0 % · saliency IoU of log p(true class) 0.200 → 0.040 · in mask 33.6 % → 12.0 %"
+	if got := Comparison(before, lp, "log p(true class)"); got != wantLP {
+		t.Errorf("Comparison with a target = %q, want %q", got, wantLP)
 	}
 	s := NewSession()
 	s.Install(&before, []protocol.ModelInfo{before}, nil)
@@ -138,18 +146,47 @@ func TestTrainerFields(t *testing.T) {
 func TestPaneLabelAfterCancel(t *testing.T) {
 	v := NewView()
 	s := engineSession()
+	s.Model.Classes = []string{"normal", "cardiomegaly"}
 	if got := v.PaneLabel(false, s); got != "Input gradient · original model" {
-		t.Errorf("label without a map: %q", got)
+		t.Errorf("label without a map or a prediction: %q", got)
 	}
-	v.Main = heatState{Map: []float32{1}, Method: "gradient", Model: "original"}
+	v.Main = heatState{Map: []float32{1}, Method: "gradient", Model: "original", Class: 1, Target: "logprob"}
 	v.Method = "occlusion"
 	v.Main.Want, v.Main.Busy = "occlusion", true
-	if got := v.PaneLabel(false, s); got != "Input gradient · original model" {
+	if got := v.PaneLabel(false, s); got != "Input gradient of log p(cardiomegaly) · original model" {
 		t.Errorf("label while occlusion is computed: %q", got)
 	}
 	v.Main.Busy, v.Main.Err = false, "Cancelled"
-	if got := v.PaneLabel(false, s); got != "Input gradient · original model (Occlusion cancelled)" {
+	if got := v.PaneLabel(false, s); got != "Input gradient of log p(cardiomegaly) · original model (Occlusion cancelled)" {
 		t.Errorf("label after Esc: %q", got)
+	}
+}
+
+// TestPaneLabelNamesTarget checks that a pane names what its map explains:
+// the map's own target once it is on screen, the chosen one before.
+func TestPaneLabelNamesTarget(t *testing.T) {
+	s := engineSession()
+	s.Model.Classes = []string{"normal", "cardiomegaly"}
+	v := NewView()
+	v.Probs = [][]float64{{0.2, 0.8}}
+	want := map[string]string{"logprob": "log p(cardiomegaly)", "logit": "logit(cardiomegaly)", "prob": "p(cardiomegaly)"}
+	if len(s.Targets()) != len(want) || s.Targets()[0].ID != DefaultTarget {
+		t.Fatalf("registry targets %+v, want %d with %q first", s.Targets(), len(want), DefaultTarget)
+	}
+	for _, tg := range s.Targets() {
+		v.Target = tg.ID
+		if got := v.PaneLabel(false, s); got != "Input gradient of "+want[tg.ID]+" · original model" {
+			t.Errorf("target %s, no map yet: %q", tg.ID, got)
+		}
+	}
+	v.Main = heatState{Map: []float32{1}, Method: "gradient", Model: "original", Class: 0, Target: "logit"}
+	if got := v.PaneLabel(false, s); got != "Input gradient of logit(normal) · original model" {
+		t.Errorf("a logit map of class 0 on screen: %q", got)
+	}
+	v.Target = "margin" // stored by another page
+	v.UseMethods(s)
+	if v.Target != DefaultTarget {
+		t.Errorf("unknown target kept: %q", v.Target)
 	}
 }
 
@@ -303,12 +340,12 @@ func TestFigureLines(t *testing.T) {
 	a.Session.Install(&protocol.ModelInfo{Name: "phantom-baseline", Method: "baseline", Dataset: "phantom", Classes: []string{"normal", "cardiomegaly"}, W: 64, H: 64}, nil, nil)
 	a.View.Pic = &Picture{Name: "Film 2", Width: 64, Height: 64, Label: 1, Sample: true}
 	a.View.Probs = [][]float64{{0.25, 0.75}}
-	a.View.Main = heatState{Map: []float32{1}, Method: "gradient", Model: "original", Class: 1, Scale: HeatScale{0, 0.415},
+	a.View.Main = heatState{Map: []float32{1}, Method: "gradient", Model: "original", Class: 1, Target: "logprob", Scale: HeatScale{0, 0.415},
 		AgreeOK: true, Agree: metrics.Agreement{IoU: 0.25, RelevanceMass: 0.5, Pointing: true}}
 	a.Mask.Area = 10
 	got := strings.Join(a.figureLines(time.Date(2026, 11, 27, 13, 0, 0, 0, time.UTC)), "\n")
 	for _, want := range []string{"Film 2 · 64×64 · true class cardiomegaly", "Model: phantom-baseline (Baseline) · Phantom chest films",
-		"Prediction: normal 25.0 % · cardiomegaly 75.0 %", "Input gradient · original model, class “cardiomegaly” · mask agreement: IoU 0.250, relevance mass 50.0 %, pointing game hit",
+		"Prediction: normal 25.0 % · cardiomegaly 75.0 %", "Input gradient of log p(cardiomegaly) · original model · mask agreement: IoU 0.250, relevance mass 50.0 %, pointing game hit",
 		"Colour scale (Inferno): 0 to 0.415", "2026-11-27 13:00 UTC"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("figure text lacks %q:\n%s", want, got)
@@ -410,5 +447,18 @@ func TestSuggestedMethod(t *testing.T) {
 	s.Install(&protocol.ModelInfo{Key: "x", Dataset: "decoy-mnist"}, nil, nil)
 	if _, ok := s.Suggested(); ok || p.Suggestion() != "" {
 		t.Errorf("a suggestion without a shipped mask model")
+	}
+}
+
+// TestSaliencyChartTitle checks that the agreement chart names what its
+// maps explain once a run reports it.
+func TestSaliencyChartTitle(t *testing.T) {
+	c := &TrainCharts{Train: &Trainer{}, Session: engineSession()}
+	if got := c.SaliencyTitle(); got != "Saliency on the masks" {
+		t.Errorf("before any epoch: %q", got)
+	}
+	c.Train.History = []protocol.EpochReport{{Epoch: 1, Target: "logprob"}}
+	if got := c.SaliencyTitle(); got != "Saliency on the masks (gradient of log p(true class))" {
+		t.Errorf("after a log-probability epoch: %q", got)
 	}
 }

@@ -20,6 +20,16 @@ type ModelGroup struct {
 	Models         []protocol.ModelInfo
 }
 
+// ScoreTargetNote names what model m's saliency scores explain, e.g.
+// " (logit)": the shipped models were scored on the logit's gradient,
+// whatever the maps on screen explain.
+func (c *ModelPicker) ScoreTargetNote(m protocol.ModelInfo) string {
+	if m.ScoreTarget == "" {
+		return ""
+	}
+	return " (" + m.ScoreTarget + ")"
+}
+
 // Toggle opens or closes the menu.
 func (c *ModelPicker) Toggle() {
 	if c.Session.EngineState != EngineReady {

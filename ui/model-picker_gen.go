@@ -218,15 +218,11 @@ func (c *ModelPicker) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 									vgparent.AppendChild(vgn)
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute(nil)}
 									vgparent.AppendChild(vgn)
-									{
-										vgparent := vgn
-										_ = vgparent
-										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "saliency IoU "}
-										vgparent.AppendChild(vgn)
-										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "b", Attr: []vugu.VGAttribute(nil)}
-										vgparent.AppendChild(vgn)
-										vgn.SetInnerHTML(Num(m.TestIoU))
-									}
+									vgn.AddAttrInterface("title", "Top-k IoU of the input gradient of "+c.Session.TargetOf(m.ScoreTarget, "true class")+" with the masks")
+									vgn.SetInnerHTML("saliency IoU" + c.ScoreTargetNote(m) + " ")
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "b", Attr: []vugu.VGAttribute(nil)}
+									vgparent.AppendChild(vgn)
+									vgn.SetInnerHTML(Num(m.TestIoU))
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n                    "}
 									vgparent.AppendChild(vgn)
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "title", Val: "Share of the input-gradient saliency that falls inside the masks"}}}

@@ -1,6 +1,10 @@
 package ui
 
-import "saliencyexplorer/wasm/protocol"
+import (
+	"strings"
+
+	"saliencyexplorer/wasm/protocol"
+)
 
 // The page has no list of its own of saliency methods, training objectives
 // or data sets: it reads them from the registry the engine sends with every
@@ -49,6 +53,44 @@ func (s *Session) MethodLabel(id string) string {
 func (s *Session) MethodHelp(id string) string {
 	m, _ := s.method(id)
 	return m.Help
+}
+
+// Targets lists what a map can explain (logit, log-probability, ...), in
+// menu order: the first is the default.
+func (s *Session) Targets() []protocol.TargetInfo { return s.Registry.Targets }
+
+// target returns the saliency target id ("" is the logit).
+func (s *Session) target(id string) (protocol.TargetInfo, bool) {
+	if id == "" {
+		id = "logit"
+	}
+	for _, t := range s.Registry.Targets {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return protocol.TargetInfo{}, false
+}
+
+// KnownTarget reports whether the engine offers saliency target id.
+func (s *Session) KnownTarget(id string) bool {
+	_, ok := s.target(id)
+	return ok
+}
+
+// TargetHelp explains a saliency target in a line.
+func (s *Session) TargetHelp(id string) string {
+	t, _ := s.target(id)
+	return t.Help
+}
+
+// TargetOf names target id of the class called class, e.g. "log
+// p(cardiomegaly)" (the ID and the class if the target is unknown).
+func (s *Session) TargetOf(id, class string) string {
+	if t, ok := s.target(id); ok && strings.Count(t.Symbol, "%s") == 1 {
+		return strings.Replace(t.Symbol, "%s", class, 1)
+	}
+	return id + "(" + class + ")"
 }
 
 // objective returns the training objective id.

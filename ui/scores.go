@@ -76,13 +76,21 @@ func tunedScores(history []protocol.EpochReport) (protocol.EpochReport, bool) {
 }
 
 // Comparison says how fine-tuning changed a model's test scores: before is
-// the original model's, after the fine-tuned copy's.
-func Comparison(before protocol.ModelInfo, after protocol.EpochReport) string {
+// the original model's, after the fine-tuned copy's. When the run says
+// what its saliency maps explain (after.Target), the saliency agreement
+// is compared with the run's own "before" (the original model on the same
+// images and target, after.BaseIoU and BaseMass), and target names it,
+// e.g. "log p(true class)"; otherwise with the model's test scores.
+func Comparison(before protocol.ModelInfo, after protocol.EpochReport, target string) string {
+	iou, mass, of := before.TestIoU, before.TestMass, ""
+	if after.Target != "" {
+		iou, mass, of = after.BaseIoU, after.BaseMass, " of "+target
+	}
 	parts := []string{
 		"test AUC " + BeforeAfter(before.TestAUC, after.TestAUC, Num),
 		"accuracy " + BeforeAfter(before.TestAcc, after.TestAcc, Pct),
-		"saliency IoU " + BeforeAfter(before.TestIoU, after.MeanIoU, Num),
-		"in mask " + BeforeAfter(before.TestMass, after.MeanMass, Pct),
+		"saliency IoU" + of + " " + BeforeAfter(iou, after.MeanIoU, Num),
+		"in mask " + BeforeAfter(mass, after.MeanMass, Pct),
 	}
 	return strings.Join(parts, " · ")
 }

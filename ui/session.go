@@ -148,7 +148,7 @@ func (s *Session) TunedComparison(m protocol.ModelInfo) string {
 	if !ok {
 		return ""
 	}
-	return Comparison(m, r)
+	return Comparison(m, r, s.TargetOf(r.Target, "true class"))
 }
 
 // MainModel is the model the main pane explains: the fine-tuned copy once

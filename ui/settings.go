@@ -9,11 +9,12 @@ type settings struct {
 	Opacity, FillOpacity, Outline      float64
 	Brush                              float64
 	SharedScale                        bool
+	Target                             string
 }
 
 // saveSettings stores the view's and the mask editor's settings.
 func saveSettings(s Store, v *View, m *MaskEditor) {
-	b, _ := json.Marshal(settings{v.Method, v.CompareMethod, v.CompareMode, v.Cmap, v.Opacity, m.FillOpacity, m.OutlineOpacity, m.Brush, v.SharedScale})
+	b, _ := json.Marshal(settings{v.Method, v.CompareMethod, v.CompareMode, v.Cmap, v.Opacity, m.FillOpacity, m.OutlineOpacity, m.Brush, v.SharedScale, v.Target})
 	s.Set(keySettings, string(b))
 }
 
@@ -33,6 +34,9 @@ func loadSettings(s Store, v *View, m *MaskEditor) {
 	// arrives (App.modelReady, View.UseMethods).
 	if st.Method != "" {
 		v.Method = st.Method
+	}
+	if st.Target != "" {
+		v.Target = st.Target
 	}
 	if st.CompareMethod != "" {
 		v.CompareMethod = st.CompareMethod

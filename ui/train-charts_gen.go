@@ -93,9 +93,9 @@ func (c *TrainCharts) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgin.BuildEnv.WireComponent(vgcomp)
 			}
 			vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
+			vgcomp.Title = c.SaliencyTitle()
 			vgcomp.Train = c.Train
 			vgcomp.Unit = true
-			vgcomp.Title = "Saliency on the masks"
 			vgcomp.Kind = "iou"
 			vgout.Components = append(vgout.Components, vgcomp)
 			vgn = &vugu.VGNode{Component: vgcomp}

@@ -40,6 +40,7 @@ type heatState struct {
 	Method      string
 	Model       string
 	Class       int
+	Target      string // what the map explains (protocol.TargetInfo.ID)
 	Map         []float32
 	Info        protocol.MapInfo
 	Scale       HeatScale
@@ -56,8 +57,11 @@ type View struct {
 	Opening string // the name of a file being opened, "" if none
 	openSeq int    // counts opening requests, so a late answer is dropped
 
-	Method        string
-	Class         int // -1: the predicted class
+	Method string
+	Class  int // -1: the predicted class
+	// Target is what the maps explain for the class: "logprob" (the
+	// default), "logit" or "prob" (protocol.TargetInfo.ID).
+	Target        string
 	Opacity       float64
 	Cmap          Colormap
 	ShowHeat      bool
@@ -75,7 +79,7 @@ type View struct {
 
 // NewView returns the view's default settings.
 func NewView() *View {
-	return &View{Method: "gradient", Class: -1, Opacity: 0.7, Cmap: Inferno, ShowHeat: true,
+	return &View{Method: "gradient", Class: -1, Target: DefaultTarget, Opacity: 0.7, Cmap: Inferno, ShowHeat: true,
 		CompareMode: CompareOff, CompareMethod: "gradcam"}
 }
 
@@ -148,10 +152,18 @@ func (v *View) PaneSpec(cmp bool, mainModel string) (method, model string) {
 	return v.CompareMethod, mainModel
 }
 
-// UseMethods replaces a chosen saliency method that the engine does not
-// offer (a setting stored by an older page) by one it does: Grad-CAM for
-// the second pane if offered, else the first method.
+// DefaultTarget is what the maps explain until the user chooses: the
+// log-probability of the class, which moves only with the decision.
+const DefaultTarget = "logprob"
+
+// UseMethods replaces a chosen saliency method or target that the engine
+// does not offer (a setting stored by an older page) by one it does:
+// Grad-CAM for the second pane if offered, else the first method; the
+// registry's first target.
 func (v *View) UseMethods(s *Session) {
+	if ts := s.Targets(); len(ts) > 0 && !s.KnownTarget(v.Target) {
+		v.Target = ts[0].ID
+	}
 	ms := s.Methods()
 	if len(ms) == 0 {
 		return
@@ -167,16 +179,22 @@ func (v *View) UseMethods(s *Session) {
 	}
 }
 
-// PaneLabel names what a pane shows: the map's method and model (the
-// session names them), and, when a request for another method was
-// cancelled, that the map is the previous one.
+// PaneLabel names what a pane shows: the map's method, what it explains
+// and the model (the session names them), e.g. "Input gradient of log
+// p(cardiomegaly) · original model", and, when a request for another
+// method was cancelled, that the map is the previous one.
 func (v *View) PaneLabel(cmp bool, s *Session) string {
 	st := v.Pane(cmp)
 	method, model := v.PaneSpec(cmp, s.MainModel())
+	target, class := v.Target, v.ExplainedClass(s.HasTuned)
 	if st.Map != nil && st.Method != "" {
-		method, model = st.Method, st.Model
+		method, model, target, class = st.Method, st.Model, st.Target, st.Class
 	}
-	label := s.MethodLabel(method) + " · " + s.ModelLabel(model)
+	label := s.MethodLabel(method)
+	if class >= 0 {
+		label += " of " + s.TargetOf(target, s.ClassName(class))
+	}
+	label += " · " + s.ModelLabel(model)
 	if st.Err == "Cancelled" && st.Want != "" && st.Want != method {
 		label += " (" + s.MethodLabel(st.Want) + " cancelled)"
 	}

@@ -130,7 +130,12 @@ type Run struct {
 	// MassGrad is the input gradient's relevance mass inside the mask.
 	MassGrad float64 `json:"relevance_mass_gradient"`
 	IoUIG    float64 `json:"iou_integrated_gradients"`
-	Diverged string  `json:"diverged,omitempty"`
+	// IoUGradLogProb and MassGradLogProb are IoUGrad and MassGrad for the
+	// input gradient of log p_c instead of the logit f_c (what the
+	// explorer's maps explain by default; saliency.TargetLogProb).
+	IoUGradLogProb  float64 `json:"iou_gradient_logprob"`
+	MassGradLogProb float64 `json:"relevance_mass_gradient_logprob"`
+	Diverged        string  `json:"diverged,omitempty"`
 	// Sanity is set with Config.Sanity.
 	Sanity *Sanity `json:"sanity,omitempty"`
 }
@@ -149,7 +154,10 @@ type Summary struct {
 	IoUGrad, IoUGradStd  float64
 	MassGrad, MassStd    float64
 	IoUIG, IoUIGStd      float64
-	Sanity               *Sanity `json:",omitempty"` // mean over seeds
+	// The input gradient of log p_c (Run.IoUGradLogProb, MassGradLogProb).
+	IoUGradLP, IoUGradLPStd float64
+	MassGradLP, MassLPStd   float64
+	Sanity                  *Sanity `json:",omitempty"` // mean over seeds
 }
 
 // Result is a whole lab run.
@@ -190,8 +198,8 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(log, "%s seed %d: test AUC %.3f, acc %.3f, IoU grad %.3f, IoU IG %.3f, mass grad %.3f (train acc %.3f, best epoch %d; last epoch: test AUC %.3f, acc %.3f, train acc %.3f)\n",
-				m, seed, r.TestAUC, r.TestAcc, r.IoUGrad, r.IoUIG, r.MassGrad, r.TrainAcc, r.BestEpoch, r.LastTestAUC, r.LastTestAcc, r.FinalTrain)
+			fmt.Fprintf(log, "%s seed %d: test AUC %.3f, acc %.3f, IoU grad %.3f, IoU IG %.3f, mass grad %.3f, IoU/mass grad of log p_c %.3f/%.3f (train acc %.3f, best epoch %d; last epoch: test AUC %.3f, acc %.3f, train acc %.3f)\n",
+				m, seed, r.TestAUC, r.TestAcc, r.IoUGrad, r.IoUIG, r.MassGrad, r.IoUGradLogProb, r.MassGradLogProb, r.TrainAcc, r.BestEpoch, r.LastTestAUC, r.LastTestAcc, r.FinalTrain)
 			if z := r.Sanity; z != nil && z.ZeroMaps > 0 {
 				fmt.Fprintf(log, "%s seed %d sanity: the trained model's input gradient is zero everywhere on %d of the images; left out of the randomisation check\n", m, seed, z.ZeroMaps)
 			}
@@ -276,6 +284,11 @@ func runOne(ctx context.Context, ds datasets.Dataset, cfg Config, m train.Method
 		return r, err
 	}
 	r.IoUGrad, r.MassGrad = grad.IoU, grad.RelevanceMass
+	lp, err := MeanAgreement(ctx, net, splits.Test, ds.Positive, saliency.Gradient, saliency.Options{Target: saliency.TargetLogProb})
+	if err != nil {
+		return r, err
+	}
+	r.IoUGradLogProb, r.MassGradLogProb = lp.IoU, lp.RelevanceMass
 	ig, err := MeanAgreement(ctx, net, splits.Test, ds.Positive, saliency.IntegratedGradients, saliency.Options{Steps: cfg.IGSteps})
 	r.IoUIG = ig.IoU
 	if err != nil || !cfg.Sanity {
@@ -341,6 +354,8 @@ func summarize(m train.Method, lam float64, runs []Run) Summary {
 	s.LastTestAcc, _ = meanStd(col(func(r Run) float64 { return r.LastTestAcc }))
 	s.IoUGrad, s.IoUGradStd = meanStd(col(func(r Run) float64 { return r.IoUGrad }))
 	s.MassGrad, s.MassStd = meanStd(col(func(r Run) float64 { return r.MassGrad }))
+	s.IoUGradLP, s.IoUGradLPStd = meanStd(col(func(r Run) float64 { return r.IoUGradLogProb }))
+	s.MassGradLP, s.MassLPStd = meanStd(col(func(r Run) float64 { return r.MassGradLogProb }))
 	s.IoUIG, s.IoUIGStd = meanStd(col(func(r Run) float64 { return r.IoUIG }))
 	s.Sanity = meanSanity(runs)
 	return s
@@ -369,11 +384,13 @@ func (r *Result) Markdown() string {
 	} else {
 		b.WriteString("Test metrics are for the checkpoint with the lowest validation loss; the last columns show the last epoch's weights.\n\n")
 	}
-	b.WriteString("| method | λ | lr | test AUC | test accuracy | IoU (input gradient) | IoU (Integrated Gradients) | relevance mass in mask (input gradient) | train accuracy (selected / last) | test AUC (last epoch) | test accuracy (last epoch) |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("The input-gradient and Integrated Gradients columns explain the class's logit f_c; the log p_c columns the gradient of its log-probability (the explorer's default), which a component common to every logit does not move.\n\n")
+	b.WriteString("| method | λ | lr | test AUC | test accuracy | IoU (input gradient) | IoU (Integrated Gradients) | relevance mass in mask (input gradient) | IoU (input gradient of log p_c) | relevance mass in mask (input gradient of log p_c) | train accuracy (selected / last) | test AUC (last epoch) | test accuracy (last epoch) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Summaries {
-		fmt.Fprintf(&b, "| %s | %g | %g | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f / %.3f | %.3f | %.3f |\n",
-			s.Method, s.Lambda, s.LR, s.TestAUC, s.TestAUCStd, s.TestAcc, s.TestAccStd, s.IoUGrad, s.IoUGradStd, s.IoUIG, s.IoUIGStd, s.MassGrad, s.MassStd, s.TrainAcc, s.FinalTrain, s.LastTestAUC, s.LastTestAcc)
+		fmt.Fprintf(&b, "| %s | %g | %g | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.3f / %.3f | %.3f | %.3f |\n",
+			s.Method, s.Lambda, s.LR, s.TestAUC, s.TestAUCStd, s.TestAcc, s.TestAccStd, s.IoUGrad, s.IoUGradStd, s.IoUIG, s.IoUIGStd, s.MassGrad, s.MassStd,
+			s.IoUGradLP, s.IoUGradLPStd, s.MassGradLP, s.MassLPStd, s.TrainAcc, s.FinalTrain, s.LastTestAUC, s.LastTestAcc)
 	}
 	r.sanityMarkdown(&b)
 	return b.String()

@@ -48,9 +48,12 @@ func TestCrossesShortcut(t *testing.T) {
 		if math.IsNaN(s.IoUGrad) || s.IoUGrad <= 0 || s.IoUGrad > 1 || math.IsNaN(s.IoUIG) || s.IoUIG <= 0 || s.IoUIG > 1 {
 			t.Errorf("%s: IoU out of (0, 1]: gradient %v, IG %v", s.Method, s.IoUGrad, s.IoUIG)
 		}
+		if !(s.IoUGradLP > 0 && s.IoUGradLP <= 1 && s.MassGradLP > 0 && s.MassGradLP <= 1) || s.MassGradLP == s.MassGrad {
+			t.Errorf("%s: log p_c columns IoU %v, mass %v (logit's mass %v)", s.Method, s.IoUGradLP, s.MassGradLP, s.MassGrad)
+		}
 	}
 	md := res.Markdown()
-	for _, want := range []string{"| baseline |", "| masked |", "| shuffle |", "test AUC"} {
+	for _, want := range []string{"| baseline |", "| masked |", "| shuffle |", "test AUC", "IoU (input gradient of log p_c)"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}

@@ -1,6 +1,8 @@
 // Package saliency computes attribution maps for one image and one class c of
 // an nn.Model (a built-in nn.Network or an imported graph.Graph): which
-// input pixels the class logit f_c depends on. The
+// input pixels the class's target f_c depends on. The target (Options.Target,
+// Captum's name) is the class's logit by default, or its log-probability
+// log p_c or probability p_c; f_c below stands for whichever is chosen. The
 // methods follow /work/shared/docs/METHODS.md ("Saliency (attribution)
 // methods"):
 //
@@ -28,8 +30,10 @@
 //   - Methods that need many evaluations (SmoothGrad samples, Integrated
 //     Gradients steps, occlusion windows) pack them into batches of at most
 //     Options.Batch examples: one forward and one backward pass per batch,
-//     with dlogits one-hot at the class in every row, so each row's input
-//     gradient is ∂f_c/∂x at that row. Options.Progress is called after every
+//     with dlogits in every row the target's gradient with respect to that
+//     row's logits (Target.Seed: e_c for the logit, e_c − p for log p_c,
+//     p_c(e_c − p) for p_c), so each row's input gradient is ∂f_c/∂x at
+//     that row. Options.Progress is called after every
 //     batch, and the context is checked before every batch; a cancelled
 //     context ends the call with an error wrapping ctx.Err().
 //   - Arguments from the user (class, image, options) are validated before

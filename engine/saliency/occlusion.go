@@ -4,7 +4,8 @@ package saliency
 // of the drop f_c(x) − f_c(x with the window filled), the window filled with
 // Fill in every channel (Zeiler and Fergus, 2014, "Visualizing and
 // understanding convolutional networks", arXiv:1311.2901). A positive value
-// means hiding the pixel's neighbourhood lowers the class logit. The
+// means hiding the pixel's neighbourhood lowers the target (f_c standing for
+// the logit, log p_c or p_c as Options.Target says). The
 // unoccluded image is example 0 of the first batch, so Progress counts
 // windows + 1 examples.
 func (r *run) occlusion() ([]float32, error) {
@@ -30,7 +31,7 @@ func (r *run) occlusion() ([]float32, error) {
 	count := make([]int32, H*W)
 	var base float64
 	use := func(i int, logits, _ []float32) {
-		fc := float64(logits[r.opt.Class])
+		fc := r.opt.Target.Value(logits, r.opt.Class)
 		if i == 0 {
 			base = fc
 			return

@@ -13,7 +13,7 @@ import (
 //
 //	x        S        the image being explained (the caller's; read only)
 //	xs       B×S      the inputs of one batch, B ≤ Options.Batch
-//	dlogits  B×K      one-hot at the class in every row
+//	dlogits  B×K      the target's gradient ∂t/∂f in every row (Target.Seed)
 type run struct {
 	ctx     context.Context
 	net     nn.Model
@@ -33,8 +33,9 @@ func newRun(ctx context.Context, net nn.Model, x []float32, m Method, opt Option
 
 // sweep evaluates total examples in batches. fill(i, xi) writes example i's
 // input into xi (S values); after the batch's forward pass (and, if
-// backward, its backward pass with dlogits one-hot at the class), use(i,
-// logits, dx) receives example i's K logits and its input gradient ∂f_c/∂x
+// backward, its backward pass seeded with the target's gradient with respect
+// to each row's logits), use(i, logits, dx) receives example i's K logits
+// and its input gradient ∂t_c/∂x
 // (nil without backward), both owned by the network and valid only during
 // the call. Examples reach use in order. The context is checked before each
 // batch, and Progress is called after it.
@@ -45,9 +46,6 @@ func (r *run) sweep(total int, backward bool, fill func(i int, xi []float32), us
 	}
 	if backward && len(r.dlogits) < b*r.k {
 		r.dlogits = make([]float32, b*r.k)
-		for j := 0; j < b; j++ {
-			r.dlogits[j*r.k+r.opt.Class] = 1
-		}
 	}
 	S, K := r.size, r.k
 	for start := 0; start < total; start += b {
@@ -62,6 +60,9 @@ func (r *run) sweep(total int, backward bool, fill func(i int, xi []float32), us
 		logits := r.net.Forward(xs, n, false)
 		var dx []float32
 		if backward {
+			for j := 0; j < n; j++ {
+				r.opt.Target.Seed(r.dlogits[j*K:(j+1)*K], logits[j*K:(j+1)*K], r.opt.Class)
+			}
 			dx = r.net.Backward(r.dlogits[:n*K], false)
 		}
 		for j := 0; j < n; j++ {

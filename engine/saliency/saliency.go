@@ -147,7 +147,12 @@ const (
 // Options configures Attribute and Map. Zero values select the defaults, so
 // Options{Class: c} is a complete request.
 type Options struct {
-	Class int // class c whose logit f_c is explained, 0 ≤ c < Classes()
+	Class int // class c whose target is explained, 0 ≤ c < Classes()
+
+	// Target is the function of the logits explained for the class: its
+	// logit f_c (TargetLogit, also ""), log p_c or p_c. Every method
+	// differentiates or measures it in place of f_c below.
+	Target Target
 
 	// Blur is the σ, in pixels, of the Gaussian blur Map applies to the
 	// final map (0: none). METHODS suggests σ = 1 for the input gradient.
@@ -232,6 +237,12 @@ func resolve(net nn.Model, x []float32, m Method, opt Options) (Options, error) 
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return opt, argErr("x", "value %v at index %d", v, i)
 		}
+	}
+	if opt.Target == "" {
+		opt.Target = TargetLogit
+	}
+	if _, ok := opt.Target.Info(); !ok {
+		return opt, argErr("Target", "unknown target %q", string(opt.Target))
 	}
 	if !(opt.Blur >= 0 && opt.Blur <= maxBlur) {
 		return opt, argErr("Blur", "σ %v not in [0, %d]", opt.Blur, maxBlur)
@@ -319,8 +330,9 @@ func resolve(net nn.Model, x []float32, m Method, opt Options) (Options, error) 
 	return opt, nil
 }
 
-// Attribute returns method m's raw attribution of logit f_c, c = opt.Class,
-// for the single image x (C×H×W, the network's input shape):
+// Attribute returns method m's raw attribution of the target f_c, c =
+// opt.Class (the logit, or log p_c or p_c as opt.Target says), for the
+// single image x (C×H×W, the network's input shape):
 //
 //	Gradient             C×H×W  ∂f_c/∂x
 //	GradientXInput       C×H×W  x ⊙ ∂f_c/∂x

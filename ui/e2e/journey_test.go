@@ -160,6 +160,22 @@ func journeyEarly(t *testing.T, ctx context.Context, tmp string) {
 	setField(t, ctx, "saliency-method", "gradient")
 	saliencyShown(t, ctx, title)
 
+	// What the map explains: the log-probability by default; the logit
+	// gives another map, and the pane says which it shows.
+	if v, _ := eval[string](ctx, `document.querySelector('[data-testid=saliency-target]').value`); v != "logprob" {
+		t.Errorf("the maps explain %q by default, want the log-probability", v)
+	}
+	labelLP, maxLP := showTarget(t, ctx, "logprob")
+	labelLogit, maxLogit := showTarget(t, ctx, "logit")
+	if !strings.HasPrefix(labelLP, "Input gradient of log p(") || !strings.HasPrefix(labelLogit, "Input gradient of logit(") {
+		t.Errorf("pane labels %q (log-probability) and %q (logit) do not name the target", labelLP, labelLogit)
+	}
+	if maxLP == maxLogit {
+		t.Errorf("the log-probability and logit maps have the same top %v: the target is not used", maxLP)
+	}
+	t.Logf("%s: top %.4g; %s: top %.4g", labelLP, maxLP, labelLogit, maxLogit)
+	showTarget(t, ctx, "logprob")
+
 	// A blank Grad-CAM says why: find a sample and class whose map is blank.
 	setField(t, ctx, "saliency-method", "gradcam")
 	blank := false
@@ -244,6 +260,23 @@ func journeyEarly(t *testing.T, ctx context.Context, tmp string) {
 
 // journeyLate: a loaded model's name, fine-tuning before → after, and
 // "Clear my data".
+// showTarget chooses what the maps explain and waits for the main map,
+// returning the main pane's label and the map's top. data-map-max is
+// cleared in the task that asks for the map, so only its result sets it.
+func showTarget(t *testing.T, ctx context.Context, target string) (string, float64) {
+	t.Helper()
+	if _, err := eval[bool](ctx, `(() => { delete document.body.dataset.mapMax;
+		const e = document.querySelector('[data-testid=saliency-target]'); e.value = `+jsString(target)+`;
+		e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`); err != nil {
+		t.Fatalf("choosing target %s: %v", target, err)
+	}
+	if err := waitJS(ctx, `!document.querySelector('.viewer-busy') && document.body.dataset.mapMax !== undefined`, 20*time.Second); err != nil {
+		t.Fatalf("no map for target %s: %v", target, err)
+	}
+	mx, _ := eval[float64](ctx, `+document.body.dataset.mapMax`)
+	return text(ctx, ".pane-main .pane-label"), mx
+}
+
 func journeyLate(t *testing.T, ctx context.Context, tmp string) {
 	// A loaded model is named after its file, not the shipped model it
 	// was exported from.

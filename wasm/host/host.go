@@ -103,15 +103,19 @@ type slot struct {
 
 // run is a fine-tuning run in progress.
 type run struct {
-	req      protocol.TrainRequest
-	tr       *train.Trainer
-	net      nn.Trainable
-	slot     *slot
-	steps    int
-	epochs   int
-	valid    *data.Set
-	test     *data.Set
-	finished bool
+	req    protocol.TrainRequest
+	tr     *train.Trainer
+	net    nn.Trainable
+	slot   *slot
+	steps  int
+	epochs int
+	valid  *data.Set
+	test   *data.Set
+	// target is what the charts' saliency maps explain; baseIoU and
+	// baseMass are the original model's agreement with it on test.
+	target            saliency.Target
+	baseIoU, baseMass float64
+	finished          bool
 }
 
 // New returns a Host with no model that reads the site's files with
@@ -201,7 +205,7 @@ func (h *Host) installSlot(key string, s *slot, entry model.ManifestEntry, sourc
 	s.info = protocol.ModelInfo{
 		Key: key, Name: entry.Name, Dataset: entry.Dataset, Method: entry.Method,
 		C: in.C, H: in.H, W: in.W, Classes: classes, Params: len(params),
-		TestAUC: entry.Test.AUC, TestAcc: entry.Test.Accuracy, TestIoU: entry.Test.IoU, TestMass: entry.Test.Mass, Lambda: entry.Lambda,
+		TestAUC: entry.Test.AUC, TestAcc: entry.Test.Accuracy, TestIoU: entry.Test.IoU, TestMass: entry.Test.Mass, ScoreTarget: string(saliency.TargetLogit), Lambda: entry.Lambda,
 		Source: source,
 	}
 	if s.imp != nil {
@@ -245,7 +249,8 @@ func (h *Host) score(s *slot) {
 	}
 	ev := train.Evaluate(s.orig, set, 64)
 	s.info.TestAUC, s.info.TestAcc = ev.AUC, ev.Accuracy
-	s.info.TestIoU, s.info.TestMass = meanAgreement(s.orig, set)
+	s.info.TestIoU, s.info.TestMass = meanAgreement(s.orig, set, saliency.TargetLogit)
+	s.info.ScoreTarget = string(saliency.TargetLogit)
 }
 
 // Activate makes the already loaded model key current and reports whether
@@ -274,7 +279,7 @@ func (h *Host) Models() []protocol.ModelInfo {
 			}
 			m := protocol.ModelInfo{
 				Key: e.Name, Name: e.Name, Dataset: e.Dataset, Method: e.Method, Classes: e.Classes,
-				TestAUC: e.Test.AUC, TestAcc: e.Test.Accuracy, TestIoU: e.Test.IoU, TestMass: e.Test.Mass, Lambda: e.Lambda,
+				TestAUC: e.Test.AUC, TestAcc: e.Test.Accuracy, TestIoU: e.Test.IoU, TestMass: e.Test.Mass, ScoreTarget: string(saliency.TargetLogit), Lambda: e.Lambda,
 				ScoreSet: "the test split where " + datasets.Shift(e.Dataset), Source: "shipped",
 			}
 			if len(e.Input) == 3 {
@@ -428,12 +433,13 @@ func (h *Host) Saliency(ctx context.Context, x []float32, req protocol.SaliencyR
 }
 
 // meanAgreement returns the mean top-k IoU and relevance mass between the
-// input-gradient map of each image's true class and its mask, over the
+// input-gradient map of target t of each image's true class and its mask,
+// over the
 // first iouImages test images of a positive class (METHODS.md): the last
 // class ("cardiomegaly", "two crosses") for a two-class set, every class
 // otherwise (as engine/lab does for the Decoy sets); images with an empty
 // mask do not count. Both are NaN if no image counts.
-func meanAgreement(net nn.Model, s *data.Set) (iou, mass float64) {
+func meanAgreement(net nn.Model, s *data.Set, t saliency.Target) (iou, mass float64) {
 	positive := func(y int) bool { return len(s.ClassNames) != 2 || y == 1 }
 	var idx []int
 	for i, y := range s.Labels {
@@ -445,7 +451,7 @@ func meanAgreement(net nn.Model, s *data.Set) (iou, mass float64) {
 	hw := s.H * s.W
 	maps := make([]float32, sub.Len()*hw)
 	for i, y := range sub.Labels {
-		m, err := saliency.Map(context.Background(), net, sub.Image(i), saliency.Gradient, saliency.Options{Class: y})
+		m, err := saliency.Map(context.Background(), net, sub.Image(i), saliency.Gradient, saliency.Options{Class: y, Target: t})
 		if err != nil {
 			return math.NaN(), math.NaN()
 		}

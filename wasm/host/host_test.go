@@ -7,10 +7,12 @@ import (
 	"image"
 	"image/png"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"saliencyexplorer/engine/model"
+	"saliencyexplorer/engine/saliency"
 	"saliencyexplorer/wasm/protocol"
 )
 
@@ -82,6 +84,29 @@ func TestHostEndToEnd(t *testing.T) {
 	if _, _, err := h.Saliency(context.Background(), x, protocol.SaliencyRequest{Method: "nope"}, nil); err == nil {
 		t.Errorf("unknown method accepted")
 	}
+	// The request's target reaches the engine: the log-probability map is
+	// the engine's, and not the logit's.
+	byTarget := map[string][]float32{}
+	for _, tg := range []string{"logit", "logprob"} {
+		s, _, err := h.Saliency(context.Background(), x, protocol.SaliencyRequest{Method: "gradient", Class: 1, Target: tg}, nil)
+		if err != nil {
+			t.Fatalf("target %s: %v", tg, err)
+		}
+		want, err := saliency.Map(context.Background(), h.cur.orig, x, saliency.Gradient, saliency.Options{Class: 1, Target: saliency.Target(tg)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(s, want) {
+			t.Errorf("target %s: the host's map differs from the engine's", tg)
+		}
+		byTarget[tg] = s
+	}
+	if slices.Equal(byTarget["logit"], byTarget["logprob"]) {
+		t.Errorf("the logit and log-probability maps are equal")
+	}
+	if _, _, err := h.Saliency(context.Background(), x, protocol.SaliencyRequest{Method: "gradient", Target: "margin"}, nil); err == nil {
+		t.Errorf("unknown target accepted")
+	}
 	if _, err := h.Predict(x[:10], nil); err == nil {
 		t.Errorf("short input accepted")
 	}
@@ -89,7 +114,7 @@ func TestHostEndToEnd(t *testing.T) {
 	// A short RRR run with one user example.
 	mask := make([]float32, 28*28)
 	copy(mask, sp.Test.Mask(0))
-	err = h.StartTraining(protocol.TrainRequest{Method: "rrr", Lambda: 10, LR: 1e-3, Epochs: 1, MaxSteps: 3, Labels: []int{sp.Test.Labels[0]}}, x, mask, Status{})
+	err = h.StartTraining(protocol.TrainRequest{Method: "rrr", Lambda: 10, LR: 1e-3, Epochs: 1, MaxSteps: 3, Labels: []int{sp.Test.Labels[0]}, Target: "logprob"}, x, mask, Status{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +127,14 @@ func TestHostEndToEnd(t *testing.T) {
 	}
 	if last.State != protocol.StateDone || last.Steps != 3 || last.EpochEnd == nil || math.IsNaN(last.EpochEnd.TestAUC) || !(last.EpochEnd.MeanMass > 0 && last.EpochEnd.MeanMass <= 1) {
 		t.Errorf("last update %+v %+v", last, last.EpochEnd)
+	}
+	// The charts' agreement explains the requested target, and the run's
+	// "before" is the original model's on the same images and target.
+	if e := last.EpochEnd; e.Target != "logprob" || !(e.BaseMass > 0 && e.BaseMass <= 1) {
+		t.Errorf("epoch report target %q, base mass %v", e.Target, e.BaseMass)
+	}
+	if iou, mass := meanAgreement(h.cur.orig, sp.Test, saliency.TargetLogProb); last.EpochEnd.BaseIoU != iou || last.EpochEnd.BaseMass != mass {
+		t.Errorf("base IoU, mass = %v, %v; the original's log-probability agreement is %v, %v", last.EpochEnd.BaseIoU, last.EpochEnd.BaseMass, iou, mass)
 	}
 	if !h.Info().HasTuned {
 		t.Errorf("no tuned model after training")
@@ -134,6 +167,7 @@ func TestStartTrainingErrors(t *testing.T) {
 		{Method: "magic", Epochs: 1},
 		{Method: "rrr", Epochs: 0},
 		{Method: "rrr", Epochs: 1, Lambda: math.NaN()},
+		{Method: "rrr", Epochs: 1, Target: "margin"},
 		{Method: "rrr", Epochs: 1, Labels: []int{0}},
 		{Method: "rrr", Epochs: 1, Labels: []int{5}},
 	}

@@ -218,13 +218,20 @@ func TestMeanAgreementMatchesLab(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		iou, mass := meanAgreement(net, c.set)
-		want, err := lab.MeanAgreement(context.Background(), net, c.set, c.positive, saliency.Gradient, saliency.Options{})
-		if err != nil {
-			t.Fatal(err)
+		var masses []float64
+		for _, tg := range []saliency.Target{saliency.TargetLogit, saliency.TargetLogProb} {
+			iou, mass := meanAgreement(net, c.set, tg)
+			want, err := lab.MeanAgreement(context.Background(), net, c.set, c.positive, saliency.Gradient, saliency.Options{Target: tg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(iou-want.IoU) > 1e-9 || math.Abs(mass-want.RelevanceMass) > 1e-9 || !(mass > 0 && mass < 1) {
+				t.Errorf("%s %s: IoU %v, mass %v; engine/lab says %v, %v", c.set.Name, tg, iou, mass, want.IoU, want.RelevanceMass)
+			}
+			masses = append(masses, mass)
 		}
-		if math.Abs(iou-want.IoU) > 1e-9 || math.Abs(mass-want.RelevanceMass) > 1e-9 || !(mass > 0 && mass < 1) {
-			t.Errorf("%s: IoU %v, mass %v; engine/lab says %v, %v", c.set.Name, iou, mass, want.IoU, want.RelevanceMass)
+		if masses[0] == masses[1] {
+			t.Errorf("%s: the logit and log-probability targets give the same mass %v; the target is not used", c.set.Name, masses[0])
 		}
 	}
 }

@@ -45,7 +45,7 @@ func (h *Host) Attribution(ctx context.Context, x []float32, req protocol.Salien
 		net = clone(net)
 	}
 	opt := saliency.Options{Class: req.Class, Blur: req.Blur, Samples: req.Samples, Steps: req.Steps, Window: req.Window,
-		Seed: 1, Part: req.Part, Parts: req.Parts, Progress: progress}
+		Target: saliency.Target(req.Target), Seed: 1, Part: req.Part, Parts: req.Parts, Progress: progress}
 	if h.cur.imp != nil {
 		opt.Layer = h.cur.imp.layer
 	}

@@ -191,6 +191,9 @@ func Registry() protocol.Registry {
 	for _, m := range saliency.MethodInfos() {
 		r.Methods = append(r.Methods, protocol.MethodInfo{ID: string(m.Method), Label: m.Label, Help: m.Help, Split: m.Split, Default: m.Default})
 	}
+	for _, t := range saliency.TargetInfos() {
+		r.Targets = append(r.Targets, protocol.TargetInfo{ID: string(t.Target), Label: t.Label, Help: t.Help, Symbol: t.Symbol})
+	}
 	for _, o := range train.MethodInfos() {
 		r.Objectives = append(r.Objectives, protocol.ObjectiveInfo{ID: string(o.Method), Label: o.Label, Help: o.Help, Penalty: o.Penalty})
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/saliency"
 	"saliencyexplorer/engine/train"
 	"saliencyexplorer/wasm/protocol"
 )
@@ -31,6 +32,13 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32,
 	}
 	if !(req.Lambda >= 0) || math.IsInf(req.Lambda, 0) {
 		return errors.New("λ must be a non-negative number")
+	}
+	target := saliency.Target(req.Target)
+	if target == "" {
+		target = saliency.TargetLogit
+	}
+	if _, ok := target.Info(); !ok {
+		return fmt.Errorf("unknown saliency target %q", req.Target)
 	}
 	user, err := h.userSet(req.Labels, images, masks)
 	if err != nil {
@@ -80,7 +88,11 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32,
 		return err
 	}
 	s.tunedWith = req.Method
-	h.run = &run{req: req, tr: tr, net: s.tuned, slot: s, epochs: req.Epochs, valid: validSet, test: testSet}
+	h.run = &run{req: req, tr: tr, net: s.tuned, slot: s, epochs: req.Epochs, valid: validSet, test: testSet,
+		target: target, baseIoU: math.NaN(), baseMass: math.NaN()}
+	if testSet != nil {
+		h.run.baseIoU, h.run.baseMass = meanAgreement(s.orig, testSet, target)
+	}
 	return nil
 }
 
@@ -169,11 +181,12 @@ func (h *Host) report(epoch int, trainLoss float64, valid train.Eval, best bool)
 	rep := &protocol.EpochReport{
 		Epoch: epoch, TrainLoss: trainLoss, ValidLoss: valid.Loss, ValidAcc: valid.Accuracy, ValidAUC: valid.AUC,
 		TestAcc: math.NaN(), TestAUC: math.NaN(), MeanIoU: math.NaN(), MeanMass: math.NaN(), Best: best,
+		Target: string(r.target), BaseIoU: r.baseIoU, BaseMass: r.baseMass,
 	}
 	if r.test != nil {
 		ev := train.Evaluate(r.net, r.test, 64)
 		rep.TestAcc, rep.TestAUC = ev.Accuracy, ev.AUC
-		rep.MeanIoU, rep.MeanMass = meanAgreement(r.net, r.test)
+		rep.MeanIoU, rep.MeanMass = meanAgreement(r.net, r.test, r.target)
 	}
 	return rep
 }

@@ -199,6 +199,7 @@ const (
 // comes with every Ready message, and the page builds its menus from it.
 type Registry struct {
 	Methods    []MethodInfo    `json:"methods"`    // saliency methods, in menu order
+	Targets    []TargetInfo    `json:"targets"`    // what a map explains, in menu order (the first is the page's default)
 	Objectives []ObjectiveInfo `json:"objectives"` // training objectives, in menu order
 	// Datasets are the built-in data sets with their suggested settings
 	// (DatasetInfo without Samples and Train, which depend on what the
@@ -215,6 +216,18 @@ type MethodInfo struct {
 	// workers; Default is then its default number of samples or steps.
 	Split   bool `json:"split,omitempty"`
 	Default int  `json:"default,omitempty"`
+}
+
+// TargetInfo describes what a saliency map explains for its class
+// (SaliencyRequest.Target and TrainRequest.Target are its ID; see
+// saliency.TargetInfo).
+type TargetInfo struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+	Help  string `json:"help"`
+	// Symbol names the target in a formula, with %s for the class name:
+	// "log p(%s)".
+	Symbol string `json:"symbol"`
 }
 
 // ObjectiveInfo describes a training objective (TrainRequest.Method is
@@ -249,7 +262,10 @@ type ModelInfo struct {
 	// TestMass is the mean relevance mass of input-gradient saliency
 	// inside the masks (the share of the map on the evidence).
 	TestMass float64 `json:"testMass"`
-	Lambda   float64 `json:"lambda,omitempty"` // penalty weight it was trained with
+	// ScoreTarget is the target (TargetInfo.ID) TestIoU and TestMass
+	// explain: "logit" for the shipped manifests' scores.
+	ScoreTarget string  `json:"scoreTarget,omitempty"`
+	Lambda      float64 `json:"lambda,omitempty"` // penalty weight it was trained with
 	// ScoreSet says where the test scores come from, e.g. "the shipped
 	// test split" or "24 sample images"; empty if there are none.
 	ScoreSet string `json:"scoreSet,omitempty"`
@@ -371,6 +387,8 @@ type SaliencyRequest struct {
 	Samples int     `json:"samples,omitempty"`
 	Steps   int     `json:"steps,omitempty"`
 	Window  int     `json:"window,omitempty"`
+	// Target is what the map explains (TargetInfo.ID; "" is the logit).
+	Target string `json:"target,omitempty"`
 	// Part and Parts split the work across engine workers (SaliencyPart
 	// requests only; see saliency.Options.Part).
 	Part  int `json:"part,omitempty"`
@@ -403,6 +421,9 @@ type TrainRequest struct {
 	// (N×H×W) are the request's two buffers.
 	Labels []int  `json:"labels,omitempty"`
 	Seed   uint64 `json:"seed,omitempty"`
+	// Target is what the saliency maps of the charts' agreement (IoU,
+	// mass in the mask) explain (TargetInfo.ID; "" is the logit).
+	Target string `json:"target,omitempty"`
 }
 
 // Training states.
@@ -442,6 +463,12 @@ type EpochReport struct {
 	MeanIoU   float64 `json:"meanIoU"` // test images, input gradient of the true class
 	// MeanMass is the mean relevance mass of those maps inside the masks.
 	MeanMass float64 `json:"meanMass"`
+	// Target is what those maps explain (TrainRequest.Target, "logit" if
+	// it was empty); BaseIoU and BaseMass are the original model's
+	// agreement on the same images and target, the run's "before".
+	Target   string  `json:"target,omitempty"`
+	BaseIoU  float64 `json:"baseIoU"`
+	BaseMass float64 `json:"baseMass"`
 	Best     bool    `json:"best"`
 }
 
@@ -512,7 +539,7 @@ func sanitize(h *Header) {
 		finite(&u.CE)
 		finite(&u.Penalty)
 		if e := u.EpochEnd; e != nil {
-			for _, v := range []*float64{&e.TrainLoss, &e.ValidLoss, &e.ValidAcc, &e.ValidAUC, &e.TestAcc, &e.TestAUC, &e.MeanIoU, &e.MeanMass} {
+			for _, v := range []*float64{&e.TrainLoss, &e.ValidLoss, &e.ValidAcc, &e.ValidAUC, &e.TestAcc, &e.TestAUC, &e.MeanIoU, &e.MeanMass, &e.BaseIoU, &e.BaseMass} {
 				finite(v)
 			}
 		}
