@@ -38,6 +38,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "select", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "saliency-method"}}}
 			vgparent.AppendChild(vgn)
+			vgn.AddAttrInterface("title", c.Session.MethodHelp(c.View.Method))
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "change",
 				Func:      func(event vugu.DOMEvent) { c.Do.SetMethod(event.PropString("target", "value")) },
@@ -73,7 +74,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
-		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "help"}}}
+		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "help help-short-hidden"}}}
 		vgparent.AppendChild(vgn)
 		vgn.SetInnerHTML(c.Session.MethodHelp(c.View.Method))
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
@@ -145,6 +146,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "select", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "saliency-target"}}}
 			vgparent.AppendChild(vgn)
+			vgn.AddAttrInterface("title", c.Session.TargetHelp(c.View.Target))
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "change",
 				Func:      func(event vugu.DOMEvent) { c.Do.SetTarget(event.PropString("target", "value")) },
@@ -180,7 +182,7 @@ func (c *SaliencyPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 		vgparent.AppendChild(vgn)
-		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "help"}}}
+		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "help help-short-hidden"}}}
 		vgparent.AppendChild(vgn)
 		vgn.SetInnerHTML(c.Session.TargetHelp(c.View.Target))
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
