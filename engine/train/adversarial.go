@@ -60,21 +60,8 @@ func discSpec(d, hidden int) nn.Spec {
 // differentiated through. Each Objective keeps its own D, so shards of one
 // batch computed by different Objectives train different discriminators.
 func (o *Objective) adversarial(net nn.Model, b Batch) Terms {
-	in, k, n := net.Input(), net.Classes(), b.N
-	sz := in.Size()
-	o.xcat = grow(o.xcat, 2*n*sz)
-	copy(o.xcat, b.X[:n*sz])
-	o.shuffled(o.xcat[n*sz:], b, in)
-	f := net.Forward(o.xcat, 2*n, true)
-	softmaxRows(o.probs, f[:n*k], n, k)
-	o.df = grow(o.df, 2*n*k)
-	ce := crossEntropy(o.df[:n*k], o.probs, f[:n*k], b.Labels, n, k, b.total())
-	clear(o.df[n*k:])
-
-	at := net.FeatureTensor()
-	h := net.Value(at)
-	d := len(h) / (2 * n)
-	o.feat = grow(o.feat, len(h))
+	n := b.N
+	ce, at, h, d := o.pairedForward(net, b)
 	copy(o.feat, h)
 	if o.disc == nil || o.disc.Input().C != d {
 		disc, err := nn.New(discSpec(d, o.DiscHidden), o.seed^0x64697363)

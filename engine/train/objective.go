@@ -228,10 +228,12 @@ func (o *Objective) Compute(net nn.Model, b Batch) Terms {
 	}
 }
 
-// actDiff runs x and S(x) as one batch of 2N so that both forward passes keep
-// their activations for the backward. (With BatchNorm in training mode the
-// batch statistics are then taken over both halves.)
-func (o *Objective) actDiff(net nn.Model, b Batch) Terms {
+// pairedForward runs x and S(x) as one batch of 2N (ActDiff and the
+// adversarial objective compare their features), sets o.df to the
+// cross-entropy's logit gradient on the x half (zero on the S(x) half) and
+// sizes o.feat for the features. It returns the cross-entropy, the feature
+// tensor's name, its values for the 2N examples and their width.
+func (o *Objective) pairedForward(net nn.Model, b Batch) (ce float64, at string, h []float32, d int) {
 	in, k, n := net.Input(), net.Classes(), b.N
 	sz := in.Size()
 	o.xcat = grow(o.xcat, 2*n*sz)
@@ -240,13 +242,22 @@ func (o *Objective) actDiff(net nn.Model, b Batch) Terms {
 	f := net.Forward(o.xcat, 2*n, true)
 	softmaxRows(o.probs, f[:n*k], n, k)
 	o.df = grow(o.df, 2*n*k)
-	ce := crossEntropy(o.df[:n*k], o.probs, f[:n*k], b.Labels, n, k, b.total())
+	ce = crossEntropy(o.df[:n*k], o.probs, f[:n*k], b.Labels, n, k, b.total())
 	clear(o.df[n*k:])
 
-	at := net.FeatureTensor()
-	h := net.Value(at)
-	d := len(h) / (2 * n)
+	at = net.FeatureTensor()
+	h = net.Value(at)
+	d = len(h) / (2 * n)
 	o.feat = grow(o.feat, len(h))
+	return ce, at, h, d
+}
+
+// actDiff runs x and S(x) as one batch of 2N so that both forward passes keep
+// their activations for the backward. (With BatchNorm in training mode the
+// batch statistics are then taken over both halves.)
+func (o *Objective) actDiff(net nn.Model, b Batch) Terms {
+	n := b.N
+	ce, at, h, d := o.pairedForward(net, b)
 	lam := float32(o.Lambda)
 	var penalty float64
 	for i := 0; i < n; i++ {
