@@ -39,21 +39,39 @@ func (a *App) switchTo(req *protocol.SelectRequest, what string) {
 		a.Error = "Stop fine-tuning before switching: the run belongs to " + s.Model.Name + "."
 		return
 	}
+	a.replaceModel(&protocol.Header{Kind: protocol.Select, Select: req}, nil, "Loading "+what+"…",
+		func(err string) string { return "Could not switch to " + what + ": " + err }, nil, nil)
+}
+
+// replaceModel sends a request that replaces the current model (a switch
+// or a load): it keeps the current model's charts, cancels the maps and
+// shows the engine's progress. On failure the current model stays and
+// failed words the error; on Ready, installing (if not nil) runs before the
+// new model is installed and loaded (if not nil) after the picture is
+// reopened for it.
+func (a *App) replaceModel(h *protocol.Header, bufs [][]byte, progress string, failed func(err string) string, installing, loaded func()) {
+	s := a.Session
 	a.remember()
 	a.CancelMaps()
-	s.Switching = "Loading " + what + "…"
+	s.Switching = progress
 	prev := s.Model
-	a.eng.Send(&protocol.Header{Kind: protocol.Select, Select: req}, nil, func(r Reply) {
+	a.eng.Send(h, bufs, func(r Reply) {
 		switch r.Kind {
 		case protocol.Log:
 			s.Switching = r.Text
 		case protocol.Failed:
 			s.Switching = ""
-			a.Error = "Could not switch to " + what + ": " + r.Error
+			a.Error = failed(r.Error)
 		case protocol.Ready:
 			s.Switching = ""
+			if installing != nil {
+				installing()
+			}
 			a.modelReady(r)
 			a.afterSwitch(prev)
+			if loaded != nil {
+				loaded()
+			}
 		}
 	})
 }

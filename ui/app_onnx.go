@@ -92,30 +92,21 @@ func (a *App) LoadONNXFiles(model, labels js.Value) {
 			if lb != nil {
 				bufs = append(bufs, lb)
 			}
-			a.remember()
-			a.CancelMaps()
-			s.Switching = "Loading " + name + "…"
-			prev := s.Model
-			a.eng.Send(&protocol.Header{Kind: protocol.LoadModel, ModelFile: mf}, bufs, func(r Reply) {
-				switch r.Kind {
-				case protocol.Log:
-					s.Switching = r.Text
-				case protocol.Failed:
-					s.Switching = ""
-					a.Error = "Could not load the ONNX model file " + name + ": " + strings.TrimSuffix(r.Error, ".") + ". The current model stays in use."
-				case protocol.Ready:
-					s.Switching = ""
+			a.replaceModel(&protocol.Header{Kind: protocol.LoadModel, ModelFile: mf}, bufs, "Loading "+name+"…",
+				func(err string) string {
+					return "Could not load the ONNX model file " + name + ": " + strings.TrimSuffix(err, ".") + ". The current model stays in use."
+				},
+				func() {
 					s.Forget(protocol.UserModelKey)
 					s.FileModelName = ""
 					a.keepUserModel(name, name, mf, bufs) // for a restarted engine and the next visit
-					a.modelReady(r)
-					a.afterSwitch(prev)
+				},
+				func() {
 					a.Notice = "Loaded " + name + " (" + s.ModelMeta() + "). Check its model card: input, preprocessing and labels."
 					if kept && (memo.Layer != "" || memo.Train != "") {
 						a.ConfigureModel(protocol.ConfigureRequest{Layer: memo.Layer, Train: memo.Train})
 					}
-				}
-			})
+				})
 		})
 	}()
 }

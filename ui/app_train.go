@@ -165,28 +165,15 @@ func (a *App) LoadModelFiles(arch, weights js.Value) {
 				return
 			}
 			s := a.Session
-			a.remember()
-			s.Forget(protocol.UserModelKey)
-			a.CancelMaps()
-			s.Switching = "Loading your model…"
-			prev := s.Model
 			name := loadedModelName(arch.Get("name").String())
-			a.eng.Send(&protocol.Header{Kind: protocol.LoadModel}, [][]byte{ab, wb}, func(r Reply) {
-				switch r.Kind {
-				case protocol.Log:
-					s.Switching = r.Text
-				case protocol.Failed:
-					s.Switching = ""
-					a.Error = "Could not load the model: " + strings.TrimSuffix(r.Error, ".")
-				case protocol.Ready:
-					s.Switching = ""
+			a.replaceModel(&protocol.Header{Kind: protocol.LoadModel}, [][]byte{ab, wb}, "Loading your model…",
+				func(err string) string { return "Could not load the model: " + strings.TrimSuffix(err, ".") },
+				func() {
+					s.Forget(protocol.UserModelKey) // the model loaded before, if any, is replaced
 					s.FileModelName = name
 					a.keepUserModel(name, arch.Get("name").String(), nil, [][]byte{ab, wb})
-					a.modelReady(r)
-					a.afterSwitch(prev)
-					a.Notice = "Loaded your model “" + s.Model.Name + "” (" + s.ModelMeta() + ")."
-				}
-			})
+				},
+				func() { a.Notice = "Loaded your model “" + s.Model.Name + "” (" + s.ModelMeta() + ")." })
 		})
 	}()
 }
