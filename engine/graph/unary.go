@@ -3,6 +3,8 @@ package graph
 import (
 	"fmt"
 	"math"
+
+	"saliencyexplorer/engine/kernels"
 )
 
 // unary is an element-wise op y = f(x) with first and second derivatives,
@@ -18,6 +20,10 @@ type unary struct {
 	attrs Attrs
 	// f returns f(x), f′(x) and f″(x).
 	f func(x float32) (y, d1, d2 float32)
+	// gated, if set, does the same passes on whole slices for a function
+	// of slopes 0 and 1 only (Relu, Clip), where calling f per value costs
+	// many times the arithmetic.
+	gated *gated
 
 	x, xt []float32 // last input and input tangent (not owned)
 }
@@ -31,8 +37,20 @@ func (u *unary) Infer(in []Info) ([]Info, error) {
 	return []Info{in[0]}, nil
 }
 
+// gated is a piecewise linear function of slopes 0 and 1 (f″ = 0) as
+// slice kernels: forward writes y = f(x); gateTo writes dst = f′(x)·src and
+// gateAdd adds it.
+type gated struct {
+	forward         func(y, x []float32)
+	gateTo, gateAdd func(dst, src, x []float32)
+}
+
 func (u *unary) Forward(x, y [][]float32, n int, train bool) {
 	u.x = x[0]
+	if u.gated != nil {
+		u.gated.forward(y[0], x[0])
+		return
+	}
 	for i, v := range x[0] {
 		y[0][i], _, _ = u.f(v)
 	}
@@ -40,6 +58,10 @@ func (u *unary) Forward(x, y [][]float32, n int, train bool) {
 
 func (u *unary) Backward(dy, dx [][]float32) {
 	d := dx[0]
+	if u.gated != nil {
+		u.gated.gateAdd(d, dy[0], u.x)
+		return
+	}
 	for i, v := range u.x {
 		_, d1, _ := u.f(v)
 		d[i] += d1 * dy[0][i]
@@ -48,6 +70,10 @@ func (u *unary) Backward(dy, dx [][]float32) {
 
 func (u *unary) Tangent(xt, yt [][]float32) {
 	u.xt = xt[0]
+	if u.gated != nil {
+		u.gated.gateTo(yt[0], xt[0], u.x)
+		return
+	}
 	for i, v := range u.x {
 		_, d1, _ := u.f(v)
 		yt[0][i] = d1 * xt[0][i]
@@ -55,6 +81,11 @@ func (u *unary) Tangent(xt, yt [][]float32) {
 }
 
 func (u *unary) BackwardDual(dy, dyt, dx, dxt [][]float32) {
+	if u.gated != nil { // f″ = 0: no cross term
+		u.gated.gateAdd(dx[0], dy[0], u.x)
+		u.gated.gateAdd(dxt[0], dyt[0], u.x)
+		return
+	}
 	for i, v := range u.x {
 		_, d1, d2 := u.f(v)
 		dx[0][i] += d1*dy[0][i] + d2*u.xt[i]*dyt[0][i]
@@ -67,12 +98,21 @@ var _ Op = (*unary)(nil)
 // registerUnary registers an element-wise op whose function depends on its
 // attributes: mk validates them and returns f.
 func registerUnary(typ string, mk func(a Attrs) (func(float32) (float32, float32, float32), error)) {
-	register(typ, func(a Attrs) (Op, error) {
+	registerGated(typ, func(a Attrs) (func(float32) (float32, float32, float32), *gated, error) {
 		f, err := mk(a)
+		return f, nil, err
+	})
+}
+
+// registerGated is registerUnary for a function that also has slice
+// kernels (gated may be nil).
+func registerGated(typ string, mk func(a Attrs) (func(float32) (float32, float32, float32), *gated, error)) {
+	register(typ, func(a Attrs) (Op, error) {
+		f, g, err := mk(a)
 		if err != nil {
 			return nil, err
 		}
-		return &unary{typ: typ, attrs: a, f: f}, nil
+		return &unary{typ: typ, attrs: a, f: f, gated: g}, nil
 	})
 }
 
@@ -126,8 +166,26 @@ func hardSwish(x float32) (float32, float32, float32) {
 	return x * (x/6 + 0.5), x/3 + 0.5, 1.0 / 3
 }
 
+// reluGated is relu's passes as kernels.
+var reluGated = &gated{
+	forward: kernels.ReLUTo,
+	gateTo:  kernels.GateTo,
+	gateAdd: kernels.GateAdd,
+}
+
+// clipGated is clip(lo, hi)'s passes as kernels.
+func clipGated(lo, hi float32) *gated {
+	return &gated{
+		forward: func(y, x []float32) { kernels.ClampTo(y, x, lo, hi) },
+		gateTo:  func(dst, src, x []float32) { kernels.ClampGateTo(dst, src, x, lo, hi) },
+		gateAdd: func(dst, src, x []float32) { kernels.ClampGateAdd(dst, src, x, lo, hi) },
+	}
+}
+
 func init() {
-	registerUnary("Relu", noAttrs(relu))
+	registerGated("Relu", func(a Attrs) (func(float32) (float32, float32, float32), *gated, error) {
+		return relu, reluGated, a.only()
+	})
 	registerUnary("Sigmoid", noAttrs(sigmoid))
 	registerUnary("Tanh", noAttrs(tanh))
 	registerUnary("HardSwish", noAttrs(hardSwish))
@@ -162,20 +220,20 @@ func init() {
 	})
 	// Clip's bounds are inputs since opset 11; the importer folds them into
 	// the attributes min and max (absent: unbounded).
-	registerUnary("Clip", func(a Attrs) (func(float32) (float32, float32, float32), error) {
+	registerGated("Clip", func(a Attrs) (func(float32) (float32, float32, float32), *gated, error) {
 		if err := a.only("min", "max"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		lo, err := a.Float("min", float32(math.Inf(-1)))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		hi, err := a.Float("max", float32(math.Inf(1)))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !(lo <= hi) {
-			return nil, fmt.Errorf("min %v > max %v", lo, hi)
+			return nil, nil, fmt.Errorf("min %v > max %v", lo, hi)
 		}
 		return func(x float32) (float32, float32, float32) {
 			switch {
@@ -185,6 +243,6 @@ func init() {
 				return hi, 0, 0
 			}
 			return x, 1, 0
-		}, nil
+		}, clipGated(lo, hi), nil
 	})
 }

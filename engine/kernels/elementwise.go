@@ -171,3 +171,92 @@ func ProjectTo(dst, a, h []float32, k, mean, hMean float32) {
 		dst[i] = k * (a[i] - mean - h[i]*hMean)
 	}
 }
+
+// GateAdd adds src[i] to dst[i] where sel[i] > 0: ReLU's backward through
+// its input sel, accumulated into a gradient. It panics if src or dst is
+// shorter than sel.
+func GateAdd(dst, src, sel []float32) {
+	dst = dst[:len(sel)]
+	src = src[:len(sel)]
+	for i := gateAddVec(dst, src, sel); i < len(sel); i++ {
+		dst[i] += selectPositive(src[i], sel[i])
+	}
+}
+
+// GateAddNaive is the branching reference for GateAdd.
+func GateAddNaive(dst, src, sel []float32) {
+	for i, s := range sel {
+		if s > 0 {
+			dst[i] += src[i]
+		}
+	}
+}
+
+// ClampTo writes dst[i] = lo if src[i] ≤ lo, hi if src[i] ≥ hi, else src[i]
+// (NaN stays NaN): ONNX Clip, ReLU6 with lo 0 and hi 6. It panics if dst is
+// shorter than src.
+func ClampTo(dst, src []float32, lo, hi float32) {
+	dst = dst[:len(src)]
+	for i := clampVec(dst, src, lo, hi); i < len(src); i++ {
+		dst[i] = clamp(src[i], lo, hi)
+	}
+}
+
+func clamp(v, lo, hi float32) float32 {
+	switch {
+	case v <= lo:
+		return lo
+	case v >= hi:
+		return hi
+	}
+	return v
+}
+
+// ClampToNaive is the reference for ClampTo.
+func ClampToNaive(dst, src []float32, lo, hi float32) {
+	for i, v := range src {
+		dst[i] = clamp(v, lo, hi)
+	}
+}
+
+// inBand reports whether Clip to [lo, hi] passes x through (slope 1): x is
+// neither ≤ lo nor ≥ hi, which holds for NaN.
+func inBand(x, lo, hi float32) bool { return !(x <= lo) && !(x >= hi) }
+
+// ClampGateTo writes dst[i] = src[i] where ClampTo passes x[i] through
+// (neither x[i] ≤ lo nor x[i] ≥ hi), else 0: Clip's tangent. It panics if
+// src or dst is shorter than x.
+func ClampGateTo(dst, src, x []float32, lo, hi float32) {
+	dst, src = dst[:len(x)], src[:len(x)]
+	for i := clampGateVec(dst, src, x, lo, hi, false); i < len(x); i++ {
+		var v float32
+		if inBand(x[i], lo, hi) {
+			v = src[i]
+		}
+		dst[i] = v
+	}
+}
+
+// ClampGateAdd adds src[i] to dst[i] where ClampTo passes x[i] through:
+// Clip's backward, accumulated into a gradient. It panics if src or dst is
+// shorter than x.
+func ClampGateAdd(dst, src, x []float32, lo, hi float32) {
+	dst, src = dst[:len(x)], src[:len(x)]
+	for i := clampGateVec(dst, src, x, lo, hi, true); i < len(x); i++ {
+		var v float32
+		if inBand(x[i], lo, hi) {
+			v = src[i]
+		}
+		dst[i] += v
+	}
+}
+
+// ClampGateAddNaive is the reference for ClampGateAdd (and, on a cleared
+// dst, for ClampGateTo).
+func ClampGateAddNaive(dst, src, x []float32, lo, hi float32) {
+	for i, v := range x {
+		if inBand(v, lo, hi) {
+			dst[i] += src[i]
+		}
+	}
+}

@@ -155,3 +155,53 @@ func maxPoolRowVec(y []float32, arg []int32, r0, r1 []float32, i0, w, base int32
 	}
 	return n
 }
+
+// gateAddVec does GateAdd on the longest multiple-of-4 prefix of sel and
+// returns its length: dst += src where sel > 0, else dst += +0, as the
+// scalar loop adds.
+func gateAddVec(dst, src, sel []float32) int {
+	n := len(sel) &^ 3
+	dst, src, sel = dst[:n], src[:n], sel[:n]
+	var zero archsimd.Float32x4
+	for i := 0; i+4 <= n; i += 4 {
+		s := archsimd.LoadFloat32x4Array((*[4]float32)(sel[i : i+4]))
+		v := archsimd.LoadFloat32x4Array((*[4]float32)(src[i : i+4])).Masked(s.Greater(zero))
+		d := (*[4]float32)(dst[i : i+4])
+		archsimd.LoadFloat32x4Array(d).Add(v).StoreArray(d)
+	}
+	return n
+}
+
+// clampVec does ClampTo on the longest multiple-of-4 prefix of src with the
+// scalar kernel's two comparisons, so NaN and signed zeros come out alike.
+func clampVec(dst, src []float32, lo, hi float32) int {
+	n := len(src) &^ 3
+	dst, src = dst[:n], src[:n]
+	vlo, vhi := archsimd.BroadcastFloat32x4(lo), archsimd.BroadcastFloat32x4(hi)
+	for i := 0; i+4 <= n; i += 4 {
+		v := archsimd.LoadFloat32x4Array((*[4]float32)(src[i : i+4]))
+		r := vhi.IfElse(v.GreaterEqual(vhi), v)
+		vlo.IfElse(v.LessEqual(vlo), r).StoreArray((*[4]float32)(dst[i : i+4]))
+	}
+	return n
+}
+
+// clampGateVec does ClampGateTo (or ClampGateAdd with accum) on the longest
+// multiple-of-4 prefix of x and returns its length.
+func clampGateVec(dst, src, x []float32, lo, hi float32, accum bool) int {
+	n := len(x) &^ 3
+	dst, src, x = dst[:n], src[:n], x[:n]
+	vlo, vhi := archsimd.BroadcastFloat32x4(lo), archsimd.BroadcastFloat32x4(hi)
+	var zero archsimd.Float32x4
+	for i := 0; i+4 <= n; i += 4 {
+		v := archsimd.LoadFloat32x4Array((*[4]float32)(x[i : i+4]))
+		out := v.LessEqual(vlo).Or(v.GreaterEqual(vhi))
+		s := zero.IfElse(out, archsimd.LoadFloat32x4Array((*[4]float32)(src[i:i+4])))
+		d := (*[4]float32)(dst[i : i+4])
+		if accum {
+			s = archsimd.LoadFloat32x4Array(d).Add(s)
+		}
+		s.StoreArray(d)
+	}
+	return n
+}

@@ -556,3 +556,68 @@ func TestBatchNormKernels(t *testing.T) {
 		}
 	}
 }
+
+// sameValue is == except that NaN matches NaN: the accumulating kernels add
+// +0 where the naive ones skip, which only turns −0 into +0.
+func sameValue(a, b float32) bool {
+	return a == b || (math.IsNaN(float64(a)) && math.IsNaN(float64(b)))
+}
+
+// TestActivationConformance checks GateAdd, ClampTo, ClampGateTo and
+// ClampGateAdd (SIMD in a wasm SIMD build) against their naive references
+// on values with ties at the bounds, signed zeros, NaN and infinities, and
+// that they stay within len(x).
+func TestActivationConformance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{0, 1, 3, 4, 7, 64, 1001} {
+		for _, b := range []struct{ lo, hi float32 }{{0, 6}, {-1, 1}, {0, float32(math.Inf(1))}, {2, 2}} {
+			x := specialValues(rng, n)
+			for i := range x {
+				switch rng.IntN(8) {
+				case 0:
+					x[i] = b.lo
+				case 1:
+					x[i] = b.hi
+				}
+			}
+			src := specialValues(rng, n)
+			dst0 := randSlice(rng, n)
+			check := func(name string, got, want []float32, same func(a, b float32) bool) {
+				t.Helper()
+				for i := range want {
+					if !same(got[i], want[i]) {
+						t.Fatalf("%s n=%d [%v,%v]: [%d] = %v for x %v, want %v", name, n, b.lo, b.hi, i, got[i], x[i], want[i])
+					}
+				}
+				for i := n; i < len(got); i++ {
+					if !math.IsNaN(float64(got[i])) {
+						t.Fatalf("%s n=%d: wrote past dst at %d", name, n, i)
+					}
+				}
+			}
+			want := make([]float32, n)
+			ClampToNaive(want, x, b.lo, b.hi)
+			got := withGuard(randSlice(rng, n), 3)
+			ClampTo(got, x, b.lo, b.hi)
+			check("ClampTo", got, want, sameBits)
+
+			want = make([]float32, n)
+			ClampGateAddNaive(want, src, x, b.lo, b.hi)
+			got = withGuard(randSlice(rng, n), 3)
+			ClampGateTo(got, src, x, b.lo, b.hi)
+			check("ClampGateTo", got, want, sameValue)
+
+			want = append([]float32(nil), dst0...)
+			ClampGateAddNaive(want, src, x, b.lo, b.hi)
+			got = withGuard(append([]float32(nil), dst0...), 3)
+			ClampGateAdd(got, src, x, b.lo, b.hi)
+			check("ClampGateAdd", got, want, sameValue)
+
+			want = append([]float32(nil), dst0...)
+			GateAddNaive(want, src, x)
+			got = withGuard(append([]float32(nil), dst0...), 3)
+			GateAdd(got, src, x)
+			check("GateAdd", got, want, sameValue)
+		}
+	}
+}
