@@ -1,6 +1,10 @@
 package graph
 
-import "fmt"
+import (
+	"fmt"
+
+	"saliencyexplorer/engine/kernels"
+)
 
 // binary is an element-wise op of two inputs with NumPy broadcasting: Add,
 // Sub, Mul, Div. Either input may be a constant (then it has no tangent, and
@@ -23,6 +27,10 @@ type binary struct {
 	size   int // per-example output size
 	idx    [2][]int32
 	stride [2]int
+
+	// sameAdd is an Add of two batched inputs of the output's shape (a
+	// residual connection): every pass is whole-slice copies and Axpy.
+	sameAdd bool
 
 	n      int
 	a, b   []float32 // last inputs (not owned)
@@ -135,6 +143,7 @@ func (o *binary) Infer(in []Info) ([]Info, error) {
 			o.stride[i] = shapeSize(aligned[i])
 		}
 	}
+	o.sameAdd = o.typ == "Add" && o.idx[0] == nil && o.idx[1] == nil && o.stride[0] == o.size && o.stride[1] == o.size
 	return []Info{{Shape: out, Batched: true}}, nil
 }
 
@@ -164,6 +173,11 @@ func (o *binary) derivs(a, b float32) (f, fa, fb, faa, fab, fbb float32) {
 func (o *binary) Forward(x, y [][]float32, n int, train bool) {
 	o.n, o.a, o.b = n, x[0], x[1]
 	out := y[0]
+	if o.sameAdd {
+		copy(out, o.a)
+		kernels.Axpy(out, o.b, 1)
+		return
+	}
 	for e := 0; e < n; e++ {
 		for k := 0; k < o.size; k++ {
 			out[e*o.size+k], _, _, _, _, _ = o.derivs(o.a[o.pos(0, e, k)], o.b[o.pos(1, e, k)])
@@ -171,7 +185,20 @@ func (o *binary) Forward(x, y [][]float32, n int, train bool) {
 	}
 }
 
+// addBoth adds g to whichever of dx is wanted (sameAdd's reverse pass).
+func addBoth(dx [][]float32, g []float32) {
+	for _, d := range dx {
+		if d != nil {
+			kernels.Axpy(d, g, 1)
+		}
+	}
+}
+
 func (o *binary) Backward(dy, dx [][]float32) {
+	if o.sameAdd {
+		addBoth(dx, dy[0])
+		return
+	}
 	for e := 0; e < o.n; e++ {
 		for k := 0; k < o.size; k++ {
 			i, j := o.pos(0, e, k), o.pos(1, e, k)
@@ -189,6 +216,11 @@ func (o *binary) Backward(dy, dx [][]float32) {
 
 func (o *binary) Tangent(xt, yt [][]float32) {
 	o.at, o.bt = xt[0], xt[1]
+	if o.sameAdd {
+		copy(yt[0], o.at)
+		kernels.Axpy(yt[0], o.bt, 1)
+		return
+	}
 	for e := 0; e < o.n; e++ {
 		for k := 0; k < o.size; k++ {
 			i, j := o.pos(0, e, k), o.pos(1, e, k)
@@ -206,6 +238,11 @@ func (o *binary) Tangent(xt, yt [][]float32) {
 }
 
 func (o *binary) BackwardDual(dy, dyt, dx, dxt [][]float32) {
+	if o.sameAdd { // no second derivatives
+		addBoth(dx, dy[0])
+		addBoth(dxt, dyt[0])
+		return
+	}
 	for e := 0; e < o.n; e++ {
 		for k := 0; k < o.size; k++ {
 			i, j := o.pos(0, e, k), o.pos(1, e, k)

@@ -1,9 +1,6 @@
 package graph
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // poolOp is a 2-D max or average pool (ONNX MaxPool, AveragePool) with
 // strides, padding (zeros that a max never selects), ceil_mode, and for the
@@ -119,26 +116,47 @@ func (l *poolOp) Forward(x, y [][]float32, n int, train bool) {
 	if l.typ == "MaxPool" {
 		l.arg = make32(l.arg, n*out)
 		for e := 0; e < n; e++ {
-			xe, ye, ae := x[0][e*in:(e+1)*in], y[0][e*out:(e+1)*out], l.arg[e*out:(e+1)*out]
-			for o := range ye {
-				ye[o], ae[o] = float32(math.Inf(-1)), -1
-			}
-			for c := 0; c < g.C; c++ {
-				l.taps(c, func(o, i int) {
-					if ae[o] < 0 || xe[i] > ye[o] {
-						ye[o], ae[o] = xe[i], int32(i)
-					}
-				})
-			}
-			for o := range ye {
-				if ae[o] < 0 {
-					ye[o] = 0 // a window entirely in the padding
-				}
-			}
+			l.maxForward(y[0][e*out:(e+1)*out], l.arg[e*out:(e+1)*out], x[0][e*in:(e+1)*in])
 		}
 		return
 	}
 	l.apply(y[0], x[0], false)
+}
+
+// maxForward writes one example's maxima y and their input indices arg
+// (−1 and a 0 output for a window entirely in the padding). The taps are
+// scanned as taps orders them, the first of equal values winning; the loops
+// are written out rather than run through taps, whose call per tap cost
+// more than the comparisons.
+func (l *poolOp) maxForward(y []float32, arg []int32, x []float32) {
+	g := l.g
+	o := 0
+	for c := 0; c < g.C; c++ {
+		plane := c * g.H * g.W
+		for oi := 0; oi < g.OH; oi++ {
+			for oj := 0; oj < g.OW; oj++ {
+				best, at := float32(0), int32(-1)
+				for ki := 0; ki < g.KH; ki++ {
+					ii := oi*g.SH - g.PT + ki*g.DH
+					if ii < 0 || ii >= g.H {
+						continue
+					}
+					row := plane + ii*g.W
+					for kj := 0; kj < g.KW; kj++ {
+						jj := oj*g.SW - g.PL + kj*g.DW
+						if jj < 0 || jj >= g.W {
+							continue
+						}
+						if v := x[row+jj]; at < 0 || v > best {
+							best, at = v, int32(row+jj)
+						}
+					}
+				}
+				y[o], arg[o] = best, at
+				o++
+			}
+		}
+	}
 }
 
 // apply computes the linear map of the last Forward: y = P·x (pool), or

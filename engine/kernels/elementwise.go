@@ -260,3 +260,18 @@ func ClampGateAddNaive(dst, src, x []float32, lo, hi float32) {
 		}
 	}
 }
+
+// Axpy adds a·src[i] to dst[i]. It panics if dst is shorter than src.
+func Axpy(dst, src []float32, a float32) {
+	dst = dst[:len(src)]
+	for i := axpyVec(dst, src, a); i < len(src); i++ {
+		dst[i] += a * src[i]
+	}
+}
+
+// AxpyNaive is the reference for Axpy.
+func AxpyNaive(dst, src []float32, a float32) {
+	for i, v := range src {
+		dst[i] += a * v
+	}
+}

@@ -205,3 +205,16 @@ func clampGateVec(dst, src, x []float32, lo, hi float32, accum bool) int {
 	}
 	return n
 }
+
+// axpyVec does Axpy on the longest multiple-of-4 prefix of src, a product
+// then a sum as the scalar loop does.
+func axpyVec(dst, src []float32, a float32) int {
+	n := len(src) &^ 3
+	dst, src = dst[:n], src[:n]
+	va := archsimd.BroadcastFloat32x4(a)
+	for i := 0; i+4 <= n; i += 4 {
+		d := (*[4]float32)(dst[i : i+4])
+		archsimd.LoadFloat32x4Array(d).Add(va.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(src[i : i+4])))).StoreArray(d)
+	}
+	return n
+}

@@ -563,8 +563,8 @@ func sameValue(a, b float32) bool {
 	return a == b || (math.IsNaN(float64(a)) && math.IsNaN(float64(b)))
 }
 
-// TestActivationConformance checks GateAdd, ClampTo, ClampGateTo and
-// ClampGateAdd (SIMD in a wasm SIMD build) against their naive references
+// TestActivationConformance checks GateAdd, ClampTo, ClampGateTo,
+// ClampGateAdd and Axpy (SIMD in a wasm SIMD build) against their naive references
 // on values with ties at the bounds, signed zeros, NaN and infinities, and
 // that they stay within len(x).
 func TestActivationConformance(t *testing.T) {
@@ -612,6 +612,12 @@ func TestActivationConformance(t *testing.T) {
 			got = withGuard(append([]float32(nil), dst0...), 3)
 			ClampGateAdd(got, src, x, b.lo, b.hi)
 			check("ClampGateAdd", got, want, sameValue)
+
+			want = append([]float32(nil), dst0...)
+			AxpyNaive(want, src, b.hi)
+			got = withGuard(append([]float32(nil), dst0...), 3)
+			Axpy(got, src, b.hi)
+			check("Axpy", got, want, sameValue)
 
 			want = append([]float32(nil), dst0...)
 			GateAddNaive(want, src, x)
