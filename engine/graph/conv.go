@@ -15,8 +15,11 @@ import (
 // Each image's group g is unrolled with im2col into a (C/G·KH·KW)×(OH·OW)
 // matrix, so each pass is a product with the group's OC/G filters
 // (kernels.MatMul and its transposes). A depthwise convolution (G = C) is
-// the case C/G = 1. The column buffer is rebuilt in the backward rather
-// than stored for the whole batch.
+// the case C/G = 1; with one filter per channel (OC = G = C) and a window
+// the kernels' ConvGeom describes, it runs instead as the direct depthwise
+// kernels (kernels.DepthwiseConv and its two backward passes), without
+// im2col. The column buffer is rebuilt in the backward rather than stored
+// for the whole batch.
 type convOp struct {
 	attrs Attrs
 	wa    windowAttrs
@@ -24,6 +27,7 @@ type convOp struct {
 
 	g        window // per group: C is C/G
 	fast     *kernels.ConvGeom
+	dw       *kernels.ConvGeom // all C channels of a depthwise convolution
 	oc, ocg  int
 	inSize   int
 	outSize  int
@@ -97,6 +101,12 @@ func (l *convOp) Infer(in []Info) ([]Info, error) {
 			l.fast = &fg
 		}
 	}
+	l.dw = nil
+	if l.fast != nil && l.group == c && oc == c {
+		dg := *l.fast
+		dg.C = c
+		l.dw = &dg
+	}
 	return []Info{{Shape: []int{oc, g.OH, g.OW}, Batched: true}}, nil
 }
 
@@ -138,6 +148,23 @@ func (l *convOp) groupW(w []float32, gi int) []float32 {
 
 // forward writes y = W * x (+ bias if non-nil).
 func (l *convOp) forward(y, x, w, bias []float32, n int) {
+	if l.dw != nil {
+		P := l.g.Cols()
+		for c := 0; c < n*l.oc; c++ {
+			var b float32
+			if bias != nil {
+				b = bias[c%l.oc]
+			}
+			row := y[c*P : (c+1)*P]
+			for i := range row {
+				row[i] = b
+			}
+		}
+		for e := 0; e < n; e++ {
+			kernels.DepthwiseConv(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, *l.dw)
+		}
+		return
+	}
 	P, K := l.g.Cols(), l.g.Rows()
 	l.col = grow(l.col, K*P)
 	for e := 0; e < n; e++ {
@@ -162,6 +189,10 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 // backward adds dx += Wᵀ * dy (if dx != nil), dw += dy ⊗ x (if dw != nil)
 // and db += Σ dy (if db != nil).
 func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
+	if l.dw != nil {
+		l.backwardDepthwise(dx, dw, db, dy, x, w)
+		return
+	}
 	P, K := l.g.Cols(), l.g.Rows()
 	l.col = grow(l.col, K*P)
 	l.dcl = grow(l.dcl, K*P)
@@ -186,6 +217,29 @@ func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
 				kernels.MatMulTN(l.dcl, l.groupW(w, gi), dyg, K, l.ocg, P)
 				l.roll(l.groupIn(dx, e, gi), l.dcl)
 			}
+		}
+	}
+}
+
+// backwardDepthwise is backward with the direct depthwise kernels.
+func (l *convOp) backwardDepthwise(dx, dw, db, dy, x, w []float32) {
+	P := l.g.Cols()
+	for e := 0; e < l.n; e++ {
+		dye := dy[e*l.outSize : (e+1)*l.outSize]
+		if db != nil {
+			for c := 0; c < l.oc; c++ {
+				var s float32
+				for _, v := range dye[c*P : (c+1)*P] {
+					s += v
+				}
+				db[c] += s
+			}
+		}
+		if dw != nil {
+			kernels.DepthwiseConvBackWeight(dw, dye, x[e*l.inSize:(e+1)*l.inSize], *l.dw)
+		}
+		if dx != nil {
+			kernels.DepthwiseConvBackInput(dx[e*l.inSize:(e+1)*l.inSize], dye, w, *l.dw)
 		}
 	}
 }

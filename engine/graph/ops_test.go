@@ -282,6 +282,8 @@ func opCases() []opCase {
 		{name: "conv-groups", typ: "Conv", attrs: Attrs{"group": IntAttr(2), "pads": IntsAttr([]int{1, 0, 1, 2})}, in: []Info{b(4, 5, 5), c(6, 2, 3, 2), c(6)}, n: 2},
 		{name: "conv-depthwise-dilated", typ: "Conv", attrs: Attrs{"group": IntAttr(3), "dilations": IntsAttr([]int{2, 1}), "strides": IntsAttr([]int{1, 2}), "pads": IntsAttr([]int{2, 1, 2, 1})}, in: []Info{b(3, 6, 6), c(3, 1, 3, 3), c(3)}, n: 2},
 		{name: "conv-depthwise-s2", typ: "Conv", attrs: Attrs{"group": IntAttr(4), "strides": IntsAttr([]int{2, 2}), "pads": IntsAttr([]int{1, 1, 1, 1})}, in: []Info{b(4, 7, 7), c(4, 1, 3, 3)}, n: 2},
+		{name: "conv-depthwise-direct", typ: "Conv", attrs: Attrs{"group": IntAttr(3), "pads": IntsAttr([]int{1, 1, 1, 1})}, in: []Info{b(3, 6, 9), c(3, 1, 3, 3), c(3)}, n: 2},
+		{name: "conv-depthwise-direct-5x5-s2", typ: "Conv", attrs: Attrs{"group": IntAttr(2), "strides": IntsAttr([]int{2, 2}), "pads": IntsAttr([]int{2, 2, 2, 2})}, in: []Info{b(2, 7, 8), c(2, 1, 5, 5), c(2)}, n: 2},
 		{name: "conv-depthwise-s1", typ: "Conv", attrs: Attrs{"group": IntAttr(4), "pads": IntsAttr([]int{1, 1, 1, 1})}, in: []Info{b(4, 7, 7), c(8, 1, 3, 3), c(8)}, n: 2},
 		{name: "conv-same-upper", typ: "Conv", attrs: Attrs{"auto_pad": StringAttr("SAME_UPPER"), "strides": IntsAttr([]int{2, 2})}, in: []Info{b(2, 6, 5), c(3, 2, 4, 4), c(3)}, n: 2},
 		{name: "conv-same-lower", typ: "Conv", attrs: Attrs{"auto_pad": StringAttr("SAME_LOWER")}, in: []Info{b(2, 5, 5), c(3, 2, 2, 2)}, n: 1},

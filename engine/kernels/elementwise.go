@@ -275,3 +275,24 @@ func AxpyNaive(dst, src []float32, a float32) {
 		dst[i] += a * v
 	}
 }
+
+// Dot returns Σ a[i]·b[i]. With wasm SIMD it sums four interleaved partial
+// sums, so its rounding differs from DotNaive's. It panics if b is shorter
+// than a.
+func Dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	s, i := dotVec(a, b)
+	for ; i < len(a); i++ {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+// DotNaive is the reference for Dot.
+func DotNaive(a, b []float32) float32 {
+	var s float32
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
+}

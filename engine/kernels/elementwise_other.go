@@ -19,3 +19,4 @@ func gateAddVec(dst, src, sel []float32) int                             { retur
 func clampVec(dst, src []float32, lo, hi float32) int                    { return 0 }
 func clampGateVec(dst, src, x []float32, lo, hi float32, accum bool) int { return 0 }
 func axpyVec(dst, src []float32, a float32) int                          { return 0 }
+func dotVec(a, b []float32) (float32, int)                               { return 0, 0 }

@@ -218,3 +218,20 @@ func axpyVec(dst, src []float32, a float32) int {
 	}
 	return n
 }
+
+// dotVec sums a[i]·b[i] over the longest multiple-of-4 prefix of a in four
+// lanes and returns their total and the prefix's length.
+func dotVec(a, b []float32) (float32, int) {
+	n := len(a) &^ 3
+	if n == 0 {
+		return 0, 0
+	}
+	a, b = a[:n], b[:n]
+	var acc archsimd.Float32x4
+	for i := 0; i+4 <= n; i += 4 {
+		acc = acc.Add(archsimd.LoadFloat32x4Array((*[4]float32)(a[i : i+4])).Mul(archsimd.LoadFloat32x4Array((*[4]float32)(b[i : i+4]))))
+	}
+	var l [4]float32
+	acc.StoreArray(&l)
+	return (l[0] + l[1]) + (l[2] + l[3]), n
+}

@@ -1,0 +1,159 @@
+package kernels
+
+// A depthwise convolution filters each channel of a C×H×W image with its
+// own KH×KW filter (ONNX Conv with group = C = OC). Run as im2col and a
+// product per channel it is C products of one row, which the packed GEMM
+// does at a fraction of its speed after copying every input value KH·KW
+// times; the kernels below instead move along output rows, adding each tap's
+// weight times the input row it sees (Axpy for stride 1, so SIMD in wasm),
+// and keep the output row in L1 while its KH·KW taps are added.
+//
+// Shapes: x C×H×W, y and dy C×OH×OW, w and dw C×KH×KW, with g describing one
+// channel's window (g.C is the number of channels).
+
+func checkDepthwise(y, x, w []float32, g ConvGeom) {
+	if len(x) < g.C*g.H*g.W || len(y) < g.C*g.OH*g.OW || len(w) < g.C*g.KH*g.KW {
+		panic("kernels: depthwise convolution buffer too short")
+	}
+}
+
+// DepthwiseConv adds to y the depthwise convolution of x with w:
+// y[c][oi][oj] += Σ w[c][ki][kj]·x[c][oi·S−P+ki][oj·S−P+kj] over the taps
+// inside the image.
+func DepthwiseConv(y, x, w []float32, g ConvGeom) {
+	checkDepthwise(y, x, w, g)
+	for c := 0; c < g.C; c++ {
+		xc := x[c*g.H*g.W : (c+1)*g.H*g.W]
+		wc := w[c*g.KH*g.KW : (c+1)*g.KH*g.KW]
+		for oi := 0; oi < g.OH; oi++ {
+			yrow := y[(c*g.OH+oi)*g.OW : (c*g.OH+oi+1)*g.OW]
+			for ki := 0; ki < g.KH; ki++ {
+				ii := oi*g.Stride - g.Pad + ki
+				if ii < 0 || ii >= g.H {
+					continue
+				}
+				xrow := xc[ii*g.W : (ii+1)*g.W]
+				for kj := 0; kj < g.KW; kj++ {
+					lo, hi := span(g.W, g.OW, g.Stride, g.Pad, kj)
+					if lo >= hi {
+						continue
+					}
+					wv := wc[ki*g.KW+kj]
+					off := kj - g.Pad
+					if g.Stride == 1 {
+						Axpy(yrow[lo:hi], xrow[lo+off:hi+off], wv)
+						continue
+					}
+					for oj := lo; oj < hi; oj++ {
+						yrow[oj] += wv * xrow[oj*g.Stride+off]
+					}
+				}
+			}
+		}
+	}
+}
+
+// DepthwiseConvBackInput adds to dx the gradient of Σ dy·y with respect to
+// x (the adjoint of DepthwiseConv in x): each output gradient times each
+// tap's weight lands on the input value the tap read.
+func DepthwiseConvBackInput(dx, dy, w []float32, g ConvGeom) {
+	checkDepthwise(dy, dx, w, g)
+	for c := 0; c < g.C; c++ {
+		dxc := dx[c*g.H*g.W : (c+1)*g.H*g.W]
+		wc := w[c*g.KH*g.KW : (c+1)*g.KH*g.KW]
+		for oi := 0; oi < g.OH; oi++ {
+			dyrow := dy[(c*g.OH+oi)*g.OW : (c*g.OH+oi+1)*g.OW]
+			for ki := 0; ki < g.KH; ki++ {
+				ii := oi*g.Stride - g.Pad + ki
+				if ii < 0 || ii >= g.H {
+					continue
+				}
+				dxrow := dxc[ii*g.W : (ii+1)*g.W]
+				for kj := 0; kj < g.KW; kj++ {
+					lo, hi := span(g.W, g.OW, g.Stride, g.Pad, kj)
+					if lo >= hi {
+						continue
+					}
+					wv := wc[ki*g.KW+kj]
+					off := kj - g.Pad
+					if g.Stride == 1 {
+						Axpy(dxrow[lo+off:hi+off], dyrow[lo:hi], wv)
+						continue
+					}
+					for oj := lo; oj < hi; oj++ {
+						dxrow[oj*g.Stride+off] += wv * dyrow[oj]
+					}
+				}
+			}
+		}
+	}
+}
+
+// DepthwiseConvBackWeight adds to dw the gradient of Σ dy·y with respect to
+// the filters: dw[c][ki][kj] += Σ dy[c][oi][oj]·x[c][oi·S−P+ki][oj·S−P+kj].
+func DepthwiseConvBackWeight(dw, dy, x []float32, g ConvGeom) {
+	checkDepthwise(dy, x, dw, g)
+	for c := 0; c < g.C; c++ {
+		xc := x[c*g.H*g.W : (c+1)*g.H*g.W]
+		dyc := dy[c*g.OH*g.OW : (c+1)*g.OH*g.OW]
+		for ki := 0; ki < g.KH; ki++ {
+			rlo, rhi := span(g.H, g.OH, g.Stride, g.Pad, ki)
+			for kj := 0; kj < g.KW; kj++ {
+				lo, hi := span(g.W, g.OW, g.Stride, g.Pad, kj)
+				if lo >= hi {
+					continue
+				}
+				off := kj - g.Pad
+				var s float32
+				for oi := rlo; oi < rhi; oi++ {
+					ii := oi*g.Stride - g.Pad + ki
+					xrow := xc[ii*g.W : (ii+1)*g.W]
+					dyrow := dyc[oi*g.OW : (oi+1)*g.OW]
+					if g.Stride == 1 {
+						s += Dot(dyrow[lo:hi], xrow[lo+off:hi+off])
+						continue
+					}
+					for oj := lo; oj < hi; oj++ {
+						s += dyrow[oj] * xrow[oj*g.Stride+off]
+					}
+				}
+				dw[(c*g.KH+ki)*g.KW+kj] += s
+			}
+		}
+	}
+}
+
+// DepthwiseConvNaive is the reference for DepthwiseConv: one loop per output
+// value and tap with a bounds test.
+func DepthwiseConvNaive(y, x, w []float32, g ConvGeom) {
+	depthwiseNaive(g, func(c, o, i, t int) { y[o] += w[t] * x[i] })
+}
+
+// DepthwiseConvBackInputNaive is the reference for DepthwiseConvBackInput.
+func DepthwiseConvBackInputNaive(dx, dy, w []float32, g ConvGeom) {
+	depthwiseNaive(g, func(c, o, i, t int) { dx[i] += w[t] * dy[o] })
+}
+
+// DepthwiseConvBackWeightNaive is the reference for DepthwiseConvBackWeight.
+func DepthwiseConvBackWeightNaive(dw, dy, x []float32, g ConvGeom) {
+	depthwiseNaive(g, func(c, o, i, t int) { dw[t] += dy[o] * x[i] })
+}
+
+// depthwiseNaive calls f with the channel, output index, input index and
+// weight index of every tap inside the image.
+func depthwiseNaive(g ConvGeom, f func(c, o, i, t int)) {
+	for c := 0; c < g.C; c++ {
+		for oi := 0; oi < g.OH; oi++ {
+			for oj := 0; oj < g.OW; oj++ {
+				for ki := 0; ki < g.KH; ki++ {
+					for kj := 0; kj < g.KW; kj++ {
+						ii, jj := oi*g.Stride-g.Pad+ki, oj*g.Stride-g.Pad+kj
+						if ii >= 0 && ii < g.H && jj >= 0 && jj < g.W {
+							f(c, (c*g.OH+oi)*g.OW+oj, (c*g.H+ii)*g.W+jj, (c*g.KH+ki)*g.KW+kj)
+						}
+					}
+				}
+			}
+		}
+	}
+}
