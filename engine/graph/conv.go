@@ -18,7 +18,9 @@ import (
 // the case C/G = 1; with one filter per channel (OC = G = C) and a window
 // the kernels' ConvGeom describes, it runs instead as the direct depthwise
 // kernels (kernels.DepthwiseConv and its two backward passes), without
-// im2col. The column buffer is rebuilt in the backward rather than stored
+// im2col. A 1×1 convolution at stride 1 without padding needs no im2col
+// either: the image, C×(H·W), is its own column matrix, so the products
+// read x and add into dx directly. The column buffer is rebuilt in the backward rather than stored
 // for the whole batch.
 type convOp struct {
 	attrs Attrs
@@ -28,6 +30,7 @@ type convOp struct {
 	g        window // per group: C is C/G
 	fast     *kernels.ConvGeom
 	dw       *kernels.ConvGeom // all C channels of a depthwise convolution
+	identity bool              // im2col is the identity (1×1, stride 1, no padding)
 	oc, ocg  int
 	inSize   int
 	outSize  int
@@ -101,6 +104,7 @@ func (l *convOp) Infer(in []Info) ([]Info, error) {
 			l.fast = &fg
 		}
 	}
+	l.identity = l.fast != nil && g.KH == 1 && g.KW == 1 && g.SH == 1 && g.PT == 0
 	l.dw = nil
 	if l.fast != nil && l.group == c && oc == c {
 		dg := *l.fast
@@ -108,6 +112,16 @@ func (l *convOp) Infer(in []Info) ([]Info, error) {
 		l.dw = &dg
 	}
 	return []Info{{Shape: []int{oc, g.OH, g.OW}, Batched: true}}, nil
+}
+
+// cols returns the column matrix of img: img itself when im2col is the
+// identity, else col after unrolling img into it.
+func (l *convOp) cols(col, img []float32) []float32 {
+	if l.identity {
+		return img
+	}
+	l.unroll(col, img)
+	return col
 }
 
 func (l *convOp) unroll(col, img []float32) {
@@ -166,10 +180,12 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 		return
 	}
 	P, K := l.g.Cols(), l.g.Rows()
-	l.col = grow(l.col, K*P)
+	if !l.identity {
+		l.col = grow(l.col, K*P)
+	}
 	for e := 0; e < n; e++ {
 		for gi := 0; gi < l.group; gi++ {
-			l.unroll(l.col, l.groupIn(x, e, gi))
+			col := l.cols(l.col, l.groupIn(x, e, gi))
 			dst := l.groupOut(y, e, gi)
 			for o := 0; o < l.ocg; o++ {
 				row := dst[o*P : (o+1)*P]
@@ -181,7 +197,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 					row[i] = b
 				}
 			}
-			kernels.MatMul(dst, l.groupW(w, gi), l.col, l.ocg, K, P)
+			kernels.MatMul(dst, l.groupW(w, gi), col, l.ocg, K, P)
 		}
 	}
 }
@@ -194,8 +210,10 @@ func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
 		return
 	}
 	P, K := l.g.Cols(), l.g.Rows()
-	l.col = grow(l.col, K*P)
-	l.dcl = grow(l.dcl, K*P)
+	if !l.identity {
+		l.col = grow(l.col, K*P)
+		l.dcl = grow(l.dcl, K*P)
+	}
 	for e := 0; e < l.n; e++ {
 		for gi := 0; gi < l.group; gi++ {
 			dyg := l.groupOut(dy, e, gi)
@@ -209,10 +227,11 @@ func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
 				}
 			}
 			if dw != nil {
-				l.unroll(l.col, l.groupIn(x, e, gi))
-				kernels.MatMulNT(l.groupW(dw, gi), dyg, l.col, l.ocg, P, K)
+				kernels.MatMulNT(l.groupW(dw, gi), dyg, l.cols(l.col, l.groupIn(x, e, gi)), l.ocg, P, K)
 			}
-			if dx != nil {
+			if dx != nil && l.identity {
+				kernels.MatMulTN(l.groupIn(dx, e, gi), l.groupW(w, gi), dyg, K, l.ocg, P)
+			} else if dx != nil {
 				clear(l.dcl)
 				kernels.MatMulTN(l.dcl, l.groupW(w, gi), dyg, K, l.ocg, P)
 				l.roll(l.groupIn(dx, e, gi), l.dcl)
