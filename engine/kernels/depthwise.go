@@ -33,6 +33,10 @@ func DepthwiseConv(y, x, w []float32, g ConvGeom) {
 					continue
 				}
 				xrow := xc[ii*g.W : (ii+1)*g.W]
+				if g.KW == 3 && g.Pad == 1 {
+					rowTaps3(yrow, xrow, wc[ki*3], wc[ki*3+1], wc[ki*3+2], g.Stride)
+					continue
+				}
 				for kj := 0; kj < g.KW; kj++ {
 					lo, hi := span(g.W, g.OW, g.Stride, g.Pad, kj)
 					if lo >= hi {
@@ -69,6 +73,12 @@ func DepthwiseConvBackInput(dx, dy, w []float32, g ConvGeom) {
 					continue
 				}
 				dxrow := dxc[ii*g.W : (ii+1)*g.W]
+				if g.KW == 3 && g.Pad == 1 && g.Stride == 1 && g.OW == g.W {
+					// Pixel j gets tap kj of output j+1−kj: the forward's
+					// row pass with the taps reversed.
+					rowTaps3(dxrow, dyrow, wc[ki*3+2], wc[ki*3+1], wc[ki*3], 1)
+					continue
+				}
 				for kj := 0; kj < g.KW; kj++ {
 					lo, hi := span(g.W, g.OW, g.Stride, g.Pad, kj)
 					if lo >= hi {
@@ -120,6 +130,52 @@ func DepthwiseConvBackWeight(dw, dy, x []float32, g ConvGeom) {
 				dw[(c*g.KH+ki)*g.KW+kj] += s
 			}
 		}
+	}
+}
+
+// rowTaps3 adds to each output y[j] of a row the three taps of one kernel
+// row of a window of width 3 with padding 1 over the input row x:
+// y[j] += w0·x[j·s−1] + w1·x[j·s] + w2·x[j·s+1], taps outside x left out.
+// One pass over y for the three taps; with wasm SIMD and stride 1 or 2 the
+// inner outputs go four at a time (rowTaps3Vec, rowTaps3Stride2Vec) with the
+// same operations in the same order.
+func rowTaps3(y, x []float32, w0, w1, w2 float32, s int) {
+	w := len(x)
+	j := 0
+	// Output 0 (and any other whose left tap is in the padding).
+	for ; j < len(y) && j*s-1 < 0; j++ {
+		v := w1 * x[j*s]
+		if j*s+1 < w {
+			v += w2 * x[j*s+1]
+		}
+		y[j] += v
+	}
+	// Inner outputs: all three taps inside x.
+	inner := len(y)
+	if last := (w - 2) / s; last+1 < inner { // j·s+1 ≤ w−1
+		inner = last + 1
+	}
+	if s == 1 && j < inner {
+		j += rowTaps3Vec(y[j:inner], x[j-1:inner+1], w0, w1, w2)
+	}
+	if s == 2 && j < inner {
+		j += rowTaps3Stride2Vec(y[j:inner], x[2*j-1:2*inner], w0, w1, w2)
+	}
+	for ; j < inner; j++ {
+		c := j*s - 1
+		y[j] += w0*x[c] + w1*x[c+1] + w2*x[c+2]
+	}
+	// Outputs whose right tap (or middle) is in the padding.
+	for ; j < len(y); j++ {
+		c := j*s - 1
+		var v float32
+		if c < w {
+			v = w0 * x[c]
+		}
+		if c+1 < w {
+			v += w1 * x[c+1]
+		}
+		y[j] += v
 	}
 }
 

@@ -235,3 +235,49 @@ func dotVec(a, b []float32) (float32, int) {
 	acc.StoreArray(&l)
 	return (l[0] + l[1]) + (l[2] + l[3]), n
 }
+
+// rowTaps3Vec does rowTaps3's inner outputs at stride 1, four at a time, as
+// many groups of four as fit in y, and returns how many it did: y[j] +=
+// w0·x[j] + w1·x[j+1] + w2·x[j+2] (x starts one value left of y's first
+// output's middle tap, and holds len(y)+2 values).
+func rowTaps3Vec(y, x []float32, w0, w1, w2 float32) int {
+	n := len(y) &^ 3
+	if n == 0 {
+		return 0
+	}
+	y, x = y[:n], x[:n+2]
+	v0, v1, v2 := archsimd.BroadcastFloat32x4(w0), archsimd.BroadcastFloat32x4(w1), archsimd.BroadcastFloat32x4(w2)
+	for j := 0; j+4 <= n; j += 4 {
+		t := v0.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(x[j : j+4]))).
+			Add(v1.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(x[j+1 : j+5])))).
+			Add(v2.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(x[j+2 : j+6]))))
+		d := (*[4]float32)(y[j : j+4])
+		archsimd.LoadFloat32x4Array(d).Add(t).StoreArray(d)
+	}
+	return n
+}
+
+// rowTaps3Stride2Vec does rowTaps3's inner outputs at stride 2, four at a
+// time, and returns how many it did: y[j] += w0·x[2j] + w1·x[2j+1] +
+// w2·x[2j+2] (x starts at the first output's left tap and holds 2·len(y)
+// values, the last output's right tap being read from the caller's row
+// past it only when it is there). The even and odd values of x are gathered
+// into vectors as maxPoolRowVec does; a group is done only when its loads
+// stay inside x.
+func rowTaps3Stride2Vec(y, x []float32, w0, w1, w2 float32) int {
+	el, eh := archsimd.LoadInt8x16Array(&evenLo), archsimd.LoadInt8x16Array(&evenHi)
+	ol, oh := archsimd.LoadInt8x16Array(&oddLo), archsimd.LoadInt8x16Array(&oddHi)
+	v0, v1, v2 := archsimd.BroadcastFloat32x4(w0), archsimd.BroadcastFloat32x4(w1), archsimd.BroadcastFloat32x4(w2)
+	load := func(i int) archsimd.Float32x4 { return archsimd.LoadFloat32x4Array((*[4]float32)(x[i : i+4])) }
+	j := 0
+	for ; j+4 <= len(y) && 2*j+10 <= len(x); j += 4 {
+		a0, a1 := load(2*j), load(2*j+4)
+		b0, b1 := load(2*j+2), load(2*j+6)
+		t := v0.Mul(gather(a0, a1, el, eh)).
+			Add(v1.Mul(gather(a0, a1, ol, oh))).
+			Add(v2.Mul(gather(b0, b1, el, eh)))
+		d := (*[4]float32)(y[j : j+4])
+		archsimd.LoadFloat32x4Array(d).Add(t).StoreArray(d)
+	}
+	return j
+}

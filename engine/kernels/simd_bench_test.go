@@ -55,3 +55,39 @@ func BenchmarkMatMulSIMD(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDepthwise puts the direct depthwise kernels beside what the graph
+// ran before them, im2col and a one-row product per channel, on MobileNetV2's
+// depthwise shapes, and reports the fastest call of each (see
+// BenchmarkMatMulSIMD for why the fastest) in ms and their ratio.
+func BenchmarkDepthwise(b *testing.B) {
+	for _, s := range []struct{ c, hw, stride int }{{32, 112, 1}, {96, 112, 2}, {144, 56, 1}, {144, 56, 2}, {384, 14, 1}, {960, 7, 1}} {
+		g := NewConvGeom(s.c, s.hw, s.hw, 3, 3, s.stride, 1)
+		b.Run(fmt.Sprintf("%dx%d²-s%d", s.c, s.hw, s.stride), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			x := randSlice(rng, g.C*g.H*g.W)
+			w := randSlice(rng, g.C*9)
+			y := make([]float32, g.C*g.OH*g.OW)
+			one := g
+			one.C = 1
+			col := make([]float32, 9*g.OH*g.OW)
+			P := g.OH * g.OW
+			var im2col, direct []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				for c := 0; c < g.C; c++ {
+					Im2Col(col, x[c*g.H*g.W:(c+1)*g.H*g.W], one)
+					MatMul(y[c*P:(c+1)*P], w[c*9:(c+1)*9], col, 1, 9, P)
+				}
+				t1 := time.Now()
+				DepthwiseConv(y, x, w, g)
+				im2col = append(im2col, t1.Sub(t0))
+				direct = append(direct, time.Since(t1))
+			}
+			ms := func(d []time.Duration) float64 { return float64(slices.Min(d).Microseconds()) / 1000 }
+			b.ReportMetric(ms(im2col), "im2col-ms")
+			b.ReportMetric(ms(direct), "direct-ms")
+			b.ReportMetric(ms(direct)/ms(im2col), "direct/im2col")
+		})
+	}
+}
