@@ -291,6 +291,7 @@ func opCases() []opCase {
 		{name: "conv-same-lower", typ: "Conv", attrs: Attrs{"auto_pad": StringAttr("SAME_LOWER")}, in: []Info{b(2, 5, 5), c(3, 2, 2, 2)}, n: 1},
 		{name: "maxpool2", typ: "MaxPool", attrs: Attrs{"kernel_shape": IntsAttr([]int{2, 2}), "strides": IntsAttr([]int{2, 2})}, in: []Info{b(2, 6, 6)}, n: 2, prep: spread},
 		{name: "maxpool3s2-pad-ceil", typ: "MaxPool", attrs: Attrs{"kernel_shape": IntsAttr([]int{3, 3}), "strides": IntsAttr([]int{2, 2}), "pads": IntsAttr([]int{1, 1, 1, 1}), "ceil_mode": IntAttr(1)}, in: []Info{b(2, 6, 7)}, n: 2, prep: spread},
+		{name: "maxpool3s2-pad", typ: "MaxPool", attrs: Attrs{"kernel_shape": IntsAttr([]int{3, 3}), "strides": IntsAttr([]int{2, 2}), "pads": IntsAttr([]int{1, 1, 1, 1})}, in: []Info{b(2, 7, 6)}, n: 2, prep: spread},
 		{name: "maxpool-dilated", typ: "MaxPool", attrs: Attrs{"kernel_shape": IntsAttr([]int{2, 2}), "dilations": IntsAttr([]int{2, 2})}, in: []Info{b(2, 5, 5)}, n: 1, prep: spread},
 		{name: "avgpool", typ: "AveragePool", attrs: Attrs{"kernel_shape": IntsAttr([]int{2, 2}), "strides": IntsAttr([]int{2, 2})}, in: []Info{b(2, 6, 6)}, n: 2},
 		{name: "avgpool-pad-ceil", typ: "AveragePool", attrs: Attrs{"kernel_shape": IntsAttr([]int{3, 3}), "strides": IntsAttr([]int{2, 2}), "pads": IntsAttr([]int{1, 1, 1, 1}), "ceil_mode": IntAttr(1)}, in: []Info{b(2, 6, 7)}, n: 2},

@@ -1,6 +1,10 @@
 package graph
 
-import "fmt"
+import (
+	"fmt"
+
+	"saliencyexplorer/engine/kernels"
+)
 
 // poolOp is a 2-D max or average pool (ONNX MaxPool, AveragePool) with
 // strides, padding (zeros that a max never selects), ceil_mode, and for the
@@ -15,10 +19,11 @@ type poolOp struct {
 	wa         windowAttrs
 	includePad bool
 
-	g   window
-	n   int
-	arg []int32   // max: input index (within the example) of each output, −1 if none
-	div []float32 // average: 1/(values counted) of each output position
+	g    window
+	fast *kernels.ConvGeom // the window as the kernels describe it, if they can
+	n    int
+	arg  []int32   // max: input index (within the example) of each output, −1 if none
+	div  []float32 // average: 1/(values counted) of each output position
 }
 
 func newPool(typ string) Constructor {
@@ -63,6 +68,13 @@ func (l *poolOp) Infer(in []Info) ([]Info, error) {
 		return nil, err
 	}
 	l.g = g
+	l.fast = nil
+	if g.SH == g.SW && g.DH == 1 && g.DW == 1 && g.PT == g.PB && g.PL == g.PR && g.PT == g.PL {
+		fg := kernels.NewConvGeom(g.C, g.H, g.W, g.KH, g.KW, g.SH, g.PT)
+		if fg.OH == g.OH && fg.OW == g.OW {
+			l.fast = &fg
+		}
+	}
 	if l.typ == "AveragePool" {
 		// The divisor of each output position: the window clipped to the
 		// input (and, with count_include_pad, to the padded input).
@@ -116,6 +128,10 @@ func (l *poolOp) Forward(x, y [][]float32, n int, train bool) {
 	if l.typ == "MaxPool" {
 		l.arg = make32(l.arg, n*out)
 		for e := 0; e < n; e++ {
+			if l.fast != nil {
+				kernels.MaxPool(y[0][e*out:(e+1)*out], l.arg[e*out:(e+1)*out], x[0][e*in:(e+1)*in], *l.fast)
+				continue
+			}
 			l.maxForward(y[0][e*out:(e+1)*out], l.arg[e*out:(e+1)*out], x[0][e*in:(e+1)*in])
 		}
 		return

@@ -71,3 +71,33 @@ func TestDepthwiseConformance(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPoolConformance compares MaxPool with its reference on every
+// geometry of convGeoms and ResNet's 3×3 stride-2 pool, with ties, NaN and
+// infinities in x and NaN guards past y and arg.
+func TestMaxPoolConformance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, g := range append(convGeoms(), NewConvGeom(4, 112, 112, 3, 3, 2, 1), NewConvGeom(2, 9, 8, 2, 2, 2, 0)) {
+		x := specialValues(rng, g.C*g.H*g.W)
+		for i := range x { // ties
+			if rng.IntN(4) == 0 {
+				x[i] = 0.5
+			}
+		}
+		n := g.C * g.OH * g.OW
+		wantY, wantA := make([]float32, n), make([]int32, n)
+		MaxPoolNaive(wantY, wantA, x, g)
+		gotY, gotA := withGuard(nil, n+3), make([]int32, n+3)
+		MaxPool(gotY, gotA, x, g)
+		for i := 0; i < n; i++ {
+			if !sameBits(gotY[i], wantY[i]) || gotA[i] != wantA[i] {
+				t.Fatalf("MaxPool %+v: [%d] = %v at %d, want %v at %d", g, i, gotY[i], gotA[i], wantY[i], wantA[i])
+			}
+		}
+		for i := n; i < len(gotY); i++ {
+			if !math.IsNaN(float64(gotY[i])) || gotA[i] != 0 {
+				t.Fatalf("MaxPool %+v: wrote past y or arg at %d", g, i)
+			}
+		}
+	}
+}

@@ -91,3 +91,27 @@ func BenchmarkDepthwise(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMaxPool puts MaxPool beside MaxPoolNaive (a bounds test per tap,
+// as the graph's general loop does) on ResNet's 3×3 stride-2 pool of
+// 64×112², reporting the fastest call of each in ms and their ratio.
+func BenchmarkMaxPool(b *testing.B) {
+	g := NewConvGeom(64, 112, 112, 3, 3, 2, 1)
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := randSlice(rng, g.C*g.H*g.W)
+	y := make([]float32, g.C*g.OH*g.OW)
+	arg := make([]int32, len(y))
+	var naive, fast []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		MaxPoolNaive(y, arg, x, g)
+		t1 := time.Now()
+		MaxPool(y, arg, x, g)
+		naive = append(naive, t1.Sub(t0))
+		fast = append(fast, time.Since(t1))
+	}
+	ms := func(d []time.Duration) float64 { return float64(slices.Min(d).Microseconds()) / 1000 }
+	b.ReportMetric(ms(naive), "naive-ms")
+	b.ReportMetric(ms(fast), "fast-ms")
+	b.ReportMetric(ms(fast)/ms(naive), "fast/naive")
+}
