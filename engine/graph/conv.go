@@ -27,18 +27,18 @@ type convOp struct {
 	wa    windowAttrs
 	group int
 
-	g        window // per group: C is C/G
-	fast     *kernels.ConvGeom
-	dw       *kernels.ConvGeom // all C channels of a depthwise convolution
-	identity bool              // im2col is the identity (1×1, stride 1, no padding)
-	oc, ocg  int
-	inSize   int
-	outSize  int
-	hasBias  bool
-	n        int
-	x, xt    []float32 // last input and input tangent (not owned)
-	weight   []float32 // last weight (not owned)
-	col, dcl []float32
+	g         window // per group: C is C/G
+	fast      *kernels.ConvGeom
+	depthwise *kernels.ConvGeom // all C channels of a depthwise convolution, if it runs as one
+	identity  bool              // im2col is the identity (1×1, stride 1, no padding)
+	oc, ocg   int
+	inSize    int
+	outSize   int
+	hasBias   bool
+	n         int
+	x, xt     []float32 // last input and input tangent (not owned)
+	weight    []float32 // last weight (not owned)
+	col, dcl  []float32
 }
 
 func newConv(a Attrs) (Op, error) {
@@ -105,11 +105,11 @@ func (l *convOp) Infer(in []Info) ([]Info, error) {
 		}
 	}
 	l.identity = l.fast != nil && g.KH == 1 && g.KW == 1 && g.SH == 1 && g.PT == 0
-	l.dw = nil
+	l.depthwise = nil
 	if l.fast != nil && l.group == c && oc == c {
 		dg := *l.fast
 		dg.C = c
-		l.dw = &dg
+		l.depthwise = &dg
 	}
 	return []Info{{Shape: []int{oc, g.OH, g.OW}, Batched: true}}, nil
 }
@@ -162,7 +162,7 @@ func (l *convOp) groupW(w []float32, gi int) []float32 {
 
 // forward writes y = W * x (+ bias if non-nil).
 func (l *convOp) forward(y, x, w, bias []float32, n int) {
-	if l.dw != nil {
+	if l.depthwise != nil {
 		P := l.g.Cols()
 		for c := 0; c < n*l.oc; c++ {
 			var b float32
@@ -175,7 +175,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 			}
 		}
 		for e := 0; e < n; e++ {
-			kernels.DepthwiseConv(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, *l.dw)
+			kernels.DepthwiseConv(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, *l.depthwise)
 		}
 		return
 	}
@@ -205,7 +205,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 // backward adds dx += Wᵀ * dy (if dx != nil), dw += dy ⊗ x (if dw != nil)
 // and db += Σ dy (if db != nil).
 func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
-	if l.dw != nil {
+	if l.depthwise != nil {
 		l.backwardDepthwise(dx, dw, db, dy, x, w)
 		return
 	}
@@ -255,10 +255,10 @@ func (l *convOp) backwardDepthwise(dx, dw, db, dy, x, w []float32) {
 			}
 		}
 		if dw != nil {
-			kernels.DepthwiseConvBackWeight(dw, dye, x[e*l.inSize:(e+1)*l.inSize], *l.dw)
+			kernels.DepthwiseConvBackWeight(dw, dye, x[e*l.inSize:(e+1)*l.inSize], *l.depthwise)
 		}
 		if dx != nil {
-			kernels.DepthwiseConvBackInput(dx[e*l.inSize:(e+1)*l.inSize], dye, w, *l.dw)
+			kernels.DepthwiseConvBackInput(dx[e*l.inSize:(e+1)*l.inSize], dye, w, *l.depthwise)
 		}
 	}
 }
