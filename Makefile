@@ -163,7 +163,8 @@ onnx-conformance:
 
 # ---- browser app: build, run, end-to-end tests (issue #3) ---------------------
 #
-# build: vugugen → the two wasm binaries (UI and engine worker) → the static
+# build: vugugen → the wasm binary (UI on the page, engine in the workers:
+# ui/cmd/app runs one or the other, so the browser loads it once) → the static
 # files, wasm_exec.js and vugu's renderer helper into server/site (embedded by
 # the server at compile time), the shipped models, the real sample images of
 # assets/samples with their index and thumbnails (wasm/sampleindex) → gzip -k
@@ -173,7 +174,11 @@ onnx-conformance:
 SITE       := server/site
 SITE_ASSETS := index.html style.css boot.js loader.js worker.js sw.js manifest.webmanifest favicon.svg
 VERSION    := $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
-WASM_FLAGS := -trimpath -ldflags="-s -w"
+# The UI package is compiled without inlining (-l): its vugu-generated
+# Build methods are most of its 1.5 MB of code, their speed does not show,
+# and inlining into them adds 136 kB to the gzipped binary (issue #12,
+# docs/performance.md "First load"). The engine keeps the compiler's default.
+WASM_FLAGS := -trimpath -ldflags="-s -w" -gcflags=saliencyexplorer/ui=-l
 
 .PHONY: build generate site run test-e2e bench-web bench-onnx screenshot screenshot-onnx clean-site
 
@@ -188,7 +193,6 @@ clean-site:
 
 site: generate clean-site
 	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $(SITE)/app.wasm ./ui/cmd/app
-	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $(SITE)/worker.wasm ./wasm/worker
 	cp $(addprefix assets/,$(SITE_ASSETS)) $(SITE)/
 	cp "$(GOROOT)/lib/wasm/wasm_exec.js" $(SITE)/
 	$(GO) run ./wasm/vugujs > $(SITE)/vugu-render.js

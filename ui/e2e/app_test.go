@@ -692,7 +692,7 @@ func TestApp(t *testing.T) {
 		}
 		seen[r.URL] = true
 	}
-	for _, p := range []string{"/", "/app.wasm", "/worker.js", "/worker.wasm", "/models/manifest.json", "/samples/index.json", "/samples/dicom/CT_small.dcm"} {
+	for _, p := range []string{"/", "/app.wasm", "/worker.js", "/models/manifest.json", "/samples/index.json", "/samples/dicom/CT_small.dcm"} {
 		if !seen[p] {
 			t.Errorf("no request for %s", p)
 		}

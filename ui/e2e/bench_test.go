@@ -29,7 +29,7 @@ func TestBenchWeb(t *testing.T) {
 	origin := serveSite(t)
 	fmt.Println("bundle            raw        gzip")
 	var total, totalGz int64
-	for _, name := range []string{"app.wasm", "worker.wasm", "wasm_exec.js", "vugu-render.js", "index.html", "style.css", "boot.js", "worker.js"} {
+	for _, name := range []string{"app.wasm", "wasm_exec.js", "vugu-render.js", "index.html", "style.css", "boot.js", "worker.js"} {
 		raw, err1 := os.Stat(filepath.Join(siteDir, name))
 		gz, err2 := os.Stat(filepath.Join(siteDir, name+".gz"))
 		if err1 != nil || err2 != nil {

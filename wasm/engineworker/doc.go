@@ -1,8 +1,11 @@
 //go:build js && wasm
 
-// Command worker is the Saliency Explorer engine: Go compiled to
-// WebAssembly and run in a dedicated Web Worker (see assets/worker.js), so
-// that computing saliency maps and fine-tuning never block the page.
+// Package engineworker is the Saliency Explorer engine's side of a Web
+// Worker: run (Run) in a dedicated worker (see assets/worker.js), it
+// computes saliency maps and fine-tunes without blocking the page. It is
+// compiled into the same WebAssembly binary as the user interface
+// (ui/cmd/app), which calls Run when it finds itself in a worker, so the
+// browser downloads one binary for both (issue #12).
 //
 // It receives protocol messages from the page, hands them to a host.Host
 // one at a time, and posts the replies. While a long job runs (a slow
@@ -13,7 +16,7 @@
 // messages until the job ended.
 //
 // Integrated Gradients and SmoothGrad are split across a small pool of
-// helper workers, more copies of this program (pool.go): this worker
+// helper workers, more copies of this worker (pool.go): this worker
 // computes one part, the helpers the others, and the summed attribution
 // becomes the map.
-package main
+package engineworker
