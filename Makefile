@@ -178,7 +178,8 @@ VERSION    := $(shell git describe --tags --always --dirty 2>/dev/null || echo u
 # Build methods are most of its 1.5 MB of code, their speed does not show,
 # and inlining into them adds 136 kB to the gzipped binary (issue #12,
 # docs/performance.md "First load"). The engine keeps the compiler's default.
-WASM_FLAGS := -trimpath -ldflags="-s -w" -gcflags=saliencyexplorer/ui=-l
+WASM_GCFLAGS := -gcflags=saliencyexplorer/ui=-l
+WASM_FLAGS := -trimpath -ldflags="-s -w" $(WASM_GCFLAGS)
 
 .PHONY: build generate site run test-e2e bench-web bench-onnx screenshot screenshot-onnx clean-site
 
@@ -218,6 +219,16 @@ test-e2e: build onnx-fixtures
 # Integrated Gradients on a Phantom sample with one and two engine workers.
 bench-web: build
 	SE_BENCH_WEB=1 $(GO) test -count=1 -run 'TestBenchWeb|TestBenchWorkers' -v ./ui/e2e/ | grep -v '^=== RUN'
+
+# The site's wasm binary broken down by Go package (code bytes and their
+# gzip share; wasm/wasmsize), built as the site's but keeping the function
+# names that -s strips. WASMSIZE_FLAGS=-depth 2 folds packages by path.
+WASMSIZE_FLAGS ?= -top 40
+.PHONY: wasm-size
+wasm-size:
+	@mkdir -p bin
+	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build -trimpath $(WASM_GCFLAGS) -o bin/app-with-names.wasm ./ui/cmd/app
+	$(GO) run ./wasm/wasmsize $(WASMSIZE_FLAGS) bin/app-with-names.wasm
 
 # Load, forward and Integrated Gradients times of the torchvision ONNX exports
 # in Chromium (docs/performance.md), and the README's screenshot of an

@@ -143,10 +143,16 @@ func packageOf(sym string) string {
 	if i := strings.IndexByte(sym, '_'); i > 0 && domain.MatchString(sym[:i]) {
 		start = i + 1
 	}
+	pkg := sym
 	if i := strings.IndexByte(sym[start:], '.'); i >= 0 {
-		return sym[:start+i]
+		pkg = sym[:start+i]
 	}
-	return sym
+	if strings.HasSuffix(pkg, "_") || !strings.Contains(sym, ".") {
+		return pkg // linker-made: "type_" (type:), "go_buildid"
+	}
+	// Undo the mangling for reading; a path element with a real '_' in it
+	// would show as two (none in this module's dependencies).
+	return strings.ReplaceAll(pkg, "_", "/")
 }
 
 // domain matches the host part of a module path.

@@ -6,10 +6,10 @@ import "testing"
 
 func TestPackageOf(t *testing.T) {
 	for sym, want := range map[string]string{
-		"saliencyexplorer_engine_nn.__Conv_.Forward":   "saliencyexplorer_engine_nn",
+		"saliencyexplorer_engine_nn.__Conv_.Forward":   "saliencyexplorer/engine/nn",
 		"runtime.mapassign_faststr":                    "runtime",
 		"runtime.__mheap_.alloc":                       "runtime",
-		"github.com_vugu_vugu_domrender.__Renderer_.x": "github.com_vugu_vugu_domrender",
+		"github.com_vugu_vugu_domrender.__Renderer_.x": "github.com/vugu/vugu/domrender",
 		"slices.Sort[go.shape.float32]":                "slices",
 		"type_.eq.M36K4M8":                             "type_",
 		"go_buildid":                                   "go_buildid",
@@ -42,7 +42,7 @@ func TestAnalyse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for key, want := range map[string]int{"pkg a": 3, "pkg b_c": 2, "section data": 4, "section code (sizes and counts)": 3} {
+	for key, want := range map[string]int{"pkg a": 3, "pkg b/c": 2, "section data": 4, "section code (sizes and counts)": 3} {
 		if got := b.rows[key].raw; got != want {
 			t.Errorf("%s: %d bytes, want %d (rows %v)", key, got, want, b.rows)
 		}
