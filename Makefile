@@ -93,22 +93,28 @@ bench-engine:
 # bench-peers: the engine in wasm against TensorFlow.js 4.22 (wasm backend with
 # SIMD, cpu backend) on the same networks and weights, in one Node process,
 # interleaved, with the native engine as a third column; checks logits and
-# gradients first. Installs TF.js from npm into bench/peers/node_modules
+# gradients first. Then ONNX Runtime Web 1.30 (wasm, one thread) against the
+# engine's ONNX import, forward only, on the networks' ONNX exports and on
+# the 224×224 ResNet-18 and MobileNetV2 of `make onnx-fixtures` (skipped
+# without them), after checking ORT's logits against the engine's. Installs
+# TF.js and ONNX Runtime Web from npm into bench/peers/node_modules
 # (git-ignored), writes bench/peers/out/ (git-ignored) and the results table
-# into docs/performance.md. 4 to 9 minutes; see docs/performance.md.
+# into docs/performance.md. 4 to 9 minutes; see docs/performance.md. A
+# subset: PEERS_FLAGS="--nets none --no-native --no-workers --onnx resnet18,mobilenet_v2"
+# (a subset leaves docs/performance.md as it is).
 
 PEERS := bench/peers
 PEERS_OUT := $(PEERS)/out
 
 .PHONY: bench-peers
 bench-peers:
-	cd $(PEERS) && (npm ls @tensorflow/tfjs @tensorflow/tfjs-backend-wasm >/dev/null 2>&1 || npm ci --no-audit --no-fund)
+	cd $(PEERS) && (npm ls @tensorflow/tfjs @tensorflow/tfjs-backend-wasm onnxruntime-web >/dev/null 2>&1 || npm ci --no-audit --no-fund)
 	$(GO) run ./$(PEERS)/cmd/export -out $(PEERS_OUT)
 	$(GO) build -o $(PEERS_OUT)/native ./$(PEERS)/cmd/native
 	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build -trimpath -ldflags="-s -w" -o $(PEERS_OUT)/engine.wasm ./$(PEERS)/enginewasm
 	rm -f $(PEERS_OUT)/worker.wasm; GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build -trimpath -ldflags="-s -w" -o $(PEERS_OUT)/worker.wasm ./wasm/worker \
 	  || echo "bench-peers: ./wasm/worker does not build now; its size is left out of the table"
-	node $(PEERS)/bench.js --dir $(PEERS_OUT) --doc docs/performance.md $(PEERS_FLAGS)
+	node $(PEERS)/bench.js --dir $(PEERS_OUT) --doc docs/performance.md --onnx-fixtures .cache/onnx $(PEERS_FLAGS)
 
 # ---- data sets (issue #4) -------------------------------------------------------
 #
