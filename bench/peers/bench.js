@@ -12,8 +12,8 @@
 // on ONNX files: the harness's networks as engine/onnx exports them, and
 // torchvision's ResNet-18 and MobileNetV2 at 224×224 from `make
 // onnx-fixtures` (--onnx-fixtures DIR); the engine imports the same files
-// (engine/onnx, graph engine), each in a fresh engine module whose memory
-// size after the case is its peak; ORT's logits must match the engine's.
+// (engine/onnx, graph engine); a fresh engine module per network gives the
+// case's peak memory; ORT's logits must match the engine's.
 //
 //   node bench/peers/bench.js --dir bench/peers/out [--doc docs/performance.md]
 //        [--nets crosses,phantom,resnet64] [--cases forward,gradient,ig32,train,rrr]
@@ -110,10 +110,13 @@ const ONNX_FIXTURES = {
 
 // measureONNX times the forward pass, batch 1, of the engine (importing the
 // file) and ONNX Runtime Web (wasm, one thread) on each ONNX case,
-// interleaved, after checking ORT's logits against the engine's. Each case
-// gets a fresh engine module, so the module's memory after the case is its
-// peak for that case alone.
-async function measureONNX(dir, allNets, fail) {
+// interleaved, after checking ORT's logits against the engine's. The timing
+// runs in engine, the module the other tables ran in (a fresh module's code
+// would still be in V8's baseline tier for the first runs); the memory
+// comes from a fresh module per case that imports the file and runs one
+// forward pass, so its linear memory (which never shrinks) is that case's
+// peak alone.
+async function measureONNX(engine, dir, allNets, fail) {
   const ort = require('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
@@ -135,8 +138,9 @@ async function measureONNX(dir, allNets, fail) {
   const rows = [];
   for (const c of list) {
     const bytes = fs.readFileSync(c.file);
-    const eng = await startEngine(path.join(dir, 'engine.wasm'));
-    const base = eng.memoryBytes();
+    const fresh = await startEngine(path.join(dir, 'engine.wasm'));
+    const base = fresh.memoryBytes();
+    const eng = engine;
     const loaded = eng.loadONNX(c.name, new Uint8Array(bytes));
     if (loaded.error) {
       rows.push({ ...c, error: `engine: ${loaded.error}` });
@@ -147,6 +151,9 @@ async function measureONNX(dir, allNets, fail) {
     const x = c.input ? c.input.data : seededImage(shape.reduce((a, b) => a * b, 1));
     const engLogits = eng.onnxForward(c.name, x);
     if (engLogits.error) throw new Error(`${c.name}: engine: ${engLogits.error}`);
+    const loadedFresh = fresh.loadONNX(c.name, new Uint8Array(bytes));
+    if (loadedFresh.error || fresh.onnxForward(c.name, x).error) throw new Error(`${c.name}: the fresh engine module failed`);
+    const engineMemory = fresh.memoryBytes();
     const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
     const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x, shape) };
     const ortLogits = (await session.run(feeds))[session.outputNames[0]].data;
@@ -171,7 +178,7 @@ async function measureONNX(dir, allNets, fail) {
     ]);
     row.engine = e;
     row.ort = o;
-    row.engineMemory = eng.memoryBytes();
+    row.engineMemory = engineMemory;
     row.engineBase = base;
     log(`${c.name} forward: engine ${e.ms.toFixed(2)} ms, ONNX Runtime Web ${o.ms.toFixed(2)} ms (CPU medians); engine module memory ${(row.engineMemory / 2 ** 20).toFixed(0)} MiB`);
     rows.push(row);
@@ -730,7 +737,7 @@ async function main() {
     }
   }
 
-  if (!fail.length && args.ort) results.onnx = await measureONNX(dir, JSON.parse(fs.readFileSync(path.join(dir, 'networks.json'), 'utf8')), fail);
+  if (!fail.length && args.ort) results.onnx = await measureONNX(engine, dir, JSON.parse(fs.readFileSync(path.join(dir, 'networks.json'), 'utf8')), fail);
 
   if (!fail.length && args.workers) results.workers = await measureWorkers(engine, dir, nets.filter((n) => n.name !== 'resnet64'));
 
@@ -796,7 +803,7 @@ function render(r) {
     L.push('');
   }
   if (r.onnx && r.onnx.rows.length) {
-    L.push(`ONNX Runtime Web ${r.onnx.version || ''} (npm onnxruntime-web, wasm backend, 1 thread) against the engine on the same ONNX files, forward at batch 1: the engine imports the file (engine/onnx → graph engine, as the app does), in a fresh engine module per network. Medians of CPU time, interleaved; ratio = engine / ORT. The gate: ORT's logits against the engine's, relative error < 1e-4 (and both against PyTorch's logits where the fixture has them). Engine memory: the module's linear memory after the case (it never shrinks, so this is the peak; about ${(r.onnx.rows[0].engineBase / 2 ** 20).toFixed(0)} MiB of it is there before the model is loaded). ORT's own memory is not measured.`);
+    L.push(`ONNX Runtime Web ${r.onnx.version || ''} (npm onnxruntime-web, wasm backend, 1 thread) against the engine on the same ONNX files, forward at batch 1: the engine imports the file (engine/onnx → graph engine, as the app does). Medians of CPU time, interleaved; ratio = engine / ORT. The gate: ORT's logits against the engine's, relative error < 1e-4 (and both against PyTorch's logits where the fixture has them). Engine memory: the linear memory of a fresh engine module after importing the file and one forward pass (it never shrinks, so this is the peak; about ${(r.onnx.rows[0].engineBase / 2 ** 20).toFixed(0)} MiB of it is there before the model is loaded). ORT's own memory is not measured.`);
     L.push('');
     L.push('| network | engine forward | ORT forward | engine / ORT | engine GFLOP/s | ORT vs engine logits | engine, ORT vs PyTorch | engine wasm memory |');
     L.push('|---|---:|---:|---:|---:|---:|---:|---:|');
