@@ -65,7 +65,8 @@ const (
 	LoadModel Kind = "load-model"
 	// RestoreTuned gives a restarted engine the fine-tuned copy of the
 	// current model that the page kept (the files Export wrote for it).
-	// Buffers: [arch JSON, weights]. Reply: Result.
+	// Buffers: [arch JSON, weights], or, for a model imported from ONNX,
+	// [model.onnx] (Export's ONNX file). Reply: Result.
 	RestoreTuned Kind = "restore-tuned"
 	// Crash stops the engine program on purpose, as a crash would. The
 	// worker honours it only when started with ?test-hooks=1 (tests of

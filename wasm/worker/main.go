@@ -327,12 +327,18 @@ func (w *worker) dispatch(m message) {
 	case protocol.Train:
 		w.train(m)
 	case protocol.RestoreTuned:
-		if len(m.bufs) != 2 {
-			w.fail(h.ID, errors.New("a fine-tuned copy needs two files: the architecture and the weights"))
+		if len(m.bufs) != 1 && len(m.bufs) != 2 {
+			w.fail(h.ID, errors.New("a fine-tuned copy is one ONNX file, or two files: the architecture and the weights"))
 			return
 		}
 		w.stopRun()
-		if err := w.host.RestoreTuned(m.bufs[0], m.bufs[1]); err != nil {
+		var err error
+		if len(m.bufs) == 1 {
+			err = w.host.RestoreTunedONNX(m.bufs[0])
+		} else {
+			err = w.host.RestoreTuned(m.bufs[0], m.bufs[1])
+		}
+		if err != nil {
 			w.fail(h.ID, err)
 			return
 		}
