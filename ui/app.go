@@ -42,6 +42,11 @@ type App struct {
 	// engine last died.
 	kept      map[string]*keptModel
 	userFiles *keptModel
+	// saving holds, by key, the kept models being written to the
+	// browser's database: the copy waiting for the write in flight, or nil.
+	saving map[string]*keptModel
+	// lastModel is the model in use when the page was last closed.
+	lastModel string
 	everReady bool
 	crashes   []time.Time
 	// The browser's database for them (app_kept.go): nil until open, or
@@ -107,6 +112,9 @@ func (a *App) Start(env vugu.EventEnv) {
 	init := &protocol.Header{Kind: protocol.Init}
 	if m, ok := a.store.Get(keyModel); ok && m != "" {
 		init.Select = &protocol.SelectRequest{Model: m}
+		// The model from files is not in the engine yet: Init starts
+		// with the default, and restoreKept loads it from the browser.
+		a.lastModel = m
 	}
 	a.eng.Send(init, nil, a.onInit)
 }

@@ -35,11 +35,23 @@ type keptModel struct {
 // keepTuned asks the engine for the current model's fine-tuned copy and
 // keeps it, so that it survives an engine crash. run and epoch say where
 // in which run the weights come from.
+// A model imported from ONNX has no architecture JSON: its copy is kept
+// as the ONNX file the engine's exporter writes (one buffer), which the
+// engine imports again into the model as loaded.
 func (a *App) keepTuned(run, epoch int) {
-	key := a.Session.Model.Key
-	info := keptInfo{Name: a.Session.Model.Name, Origin: a.keptOrigin(), History: finiteHistory(a.Train.History)}
-	a.eng.Send(&protocol.Header{Kind: protocol.Export, Export: &protocol.ExportRequest{Model: protocol.Tuned}}, nil, func(r Reply) {
-		if r.Kind != protocol.Result || len(r.Bufs) != 2 {
+	m := a.Session.Model
+	key := m.Key
+	info := keptInfo{Name: m.Name, Origin: a.keptOrigin(), History: finiteHistory(a.Train.History)}
+	req, files := &protocol.ExportRequest{Model: protocol.Tuned}, 2
+	if m.Source == "onnx" {
+		req.Format, files = "onnx", 1
+	}
+	a.eng.Send(&protocol.Header{Kind: protocol.Export, Export: req}, nil, func(r Reply) {
+		if r.Kind == protocol.Failed {
+			a.Error = "Could not keep the fine-tuned copy of " + m.Name + " (" + strings.TrimSuffix(r.Error, ".") + "): it is lost if the engine stops or the page reloads. Use Export model to save it as files."
+			return
+		}
+		if r.Kind != protocol.Result || len(r.Bufs) != files {
 			return
 		}
 		if a.kept == nil {
