@@ -47,6 +47,9 @@ type App struct {
 	saving map[string]*keptModel
 	// lastModel is the model in use when the page was last closed.
 	lastModel string
+	// cards holds the edits of the imported models' cards made on this
+	// page, by file name (app_onnx.go).
+	cards     map[string]cardMemo
 	everReady bool
 	crashes   []time.Time
 	// The browser's database for them (app_kept.go): nil until open, or

@@ -163,6 +163,7 @@ func (a *App) restoreEngine(cur string, fresh bool, why string) {
 			}
 			var h *protocol.Header
 			var bufs [][]byte
+			var card *protocol.ConfigureRequest // the card's edits LoadModel does not carry
 			switch {
 			case first:
 				h = &protocol.Header{Kind: protocol.Init}
@@ -171,6 +172,13 @@ func (a *App) restoreEngine(cur string, fresh bool, why string) {
 				}
 			case key == protocol.UserModelKey && a.userFiles != nil:
 				h = &protocol.Header{Kind: protocol.LoadModel, ModelFile: a.userFiles.Info.File}
+				if mf := a.userFiles.Info.File; mf != nil {
+					// An imported model comes back with its card as the
+					// user edited it, not as the file first said.
+					memo, ok := a.loadCard(mf.Name)
+					edited, conf := withCard(*mf, memo, ok)
+					h.ModelFile, card = &edited, conf
+				}
 				bufs = a.userFiles.Bufs
 			case shipped(key):
 				h = &protocol.Header{Kind: protocol.Select, Select: &protocol.SelectRequest{Model: key}}
@@ -195,7 +203,21 @@ func (a *App) restoreEngine(cur string, fresh bool, why string) {
 				case protocol.Ready:
 					a.modelReady(r)
 					s.Switching = "Restoring your work…"
-					next()
+					if card == nil {
+						next()
+						return
+					}
+					a.eng.Send(&protocol.Header{Kind: protocol.Configure, Configure: card}, nil, func(r Reply) {
+						switch r.Kind {
+						case protocol.Failed:
+							problems = append(problems, "the model card of “"+s.ModelName(key)+"”: "+r.Error)
+						case protocol.Ready:
+							a.modelReady(r)
+						default:
+							return
+						}
+						next()
+					})
 				}
 			})
 		}
