@@ -47,6 +47,10 @@ type App struct {
 	saving map[string]*keptModel
 	// lastModel is the model in use when the page was last closed.
 	lastModel string
+	// reopenPending is the model a switch left while a picture was being
+	// opened: if that picture fails, what the new model can read is
+	// reopened as after any switch (app_models.go).
+	reopenPending *protocol.ModelInfo
 	// cards holds the edits of the imported models' cards made on this
 	// page, by file name (app_onnx.go).
 	cards     map[string]cardMemo

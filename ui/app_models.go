@@ -101,6 +101,16 @@ func (a *App) afterSwitch(prev protocol.ModelInfo) {
 		a.useDataset()
 	}
 	a.Notice = fmt.Sprintf("Now using %s (%s).", m.Name, s.ModelMeta())
+	if v.Opening != "" && v.openingSample != "" && v.openingSample != m.Dataset {
+		v.CancelOpen() // a sample of the data set left: it must not show now
+	}
+	if v.Opening != "" {
+		// A picture opened during the switch is on its way (decoded for
+		// this model, or again once it arrives): it replaces the one on
+		// screen, and the switch reopens that only if it fails.
+		a.reopenPending = &prev
+		return
+	}
 	a.reopenFor(prev)
 }
 

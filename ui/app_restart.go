@@ -77,7 +77,8 @@ func (a *App) onDied(msg string) {
 		a.interruptTraining()
 	}
 	v := a.View
-	v.Opening = ""
+	v.Opening, v.openingSample = "", ""
+	a.reopenPending = nil
 	v.Main.Busy, v.Cmp.Busy = false, false
 	s.Switching = ""
 	body := document().Get("body").Get("dataset")
@@ -317,6 +318,9 @@ func (a *App) restored(why string, problems []string) {
 	a.Notice = msg
 	if !s.HasTuned && v.CompareMode == CompareBeforeAfter {
 		v.CompareMode = CompareOff
+	}
+	if v.Opening != "" {
+		return // a picture opened meanwhile is on its way, decoded for this engine
 	}
 	pic := v.Pic
 	m := s.Model

@@ -56,6 +56,10 @@ type View struct {
 	Pic     *Picture
 	Opening string // the name of a file being opened, "" if none
 	openSeq int    // counts opening requests, so a late answer is dropped
+	// openingSample is the data set of the sample being opened, "" if
+	// what is being opened is not a sample (a file of the user's or a
+	// real image, which any model can read).
+	openingSample string
 
 	Method string
 	Class  int // -1: the predicted class
@@ -91,9 +95,16 @@ func (v *View) Pane(cmp bool) *heatState {
 	return &v.Main
 }
 
+// CancelOpen drops the picture being opened, if any: its answer, when it
+// comes, is ignored.
+func (v *View) CancelOpen() {
+	v.openSeq++
+	v.Opening, v.openingSample = "", ""
+}
+
 // Show makes pic the picture on screen, without maps or a prediction yet.
 func (v *View) Show(pic *Picture) {
-	v.Opening = ""
+	v.Opening, v.openingSample = "", ""
 	v.Pic = pic
 	v.Clear()
 }
