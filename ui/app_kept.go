@@ -166,8 +166,14 @@ func (a *App) putKept(key string, k *keptModel) {
 	})
 }
 
-// megabytes formats a size in bytes for messages.
-func megabytes(n int) string { return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB" }
+// megabytes formats a size in bytes for messages, in MB (KB below a
+// tenth of one).
+func megabytes(n int) string {
+	if n < 1<<20/10 {
+		return strconv.Itoa((n+1023)/1024) + " KB"
+	}
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+}
 
 // size returns the bytes of a kept model's files.
 func (k *keptModel) size() int {

@@ -158,11 +158,34 @@ func (a *App) ConfigureModel(req protocol.ConfigureRequest) {
 		case protocol.Ready:
 			a.modelReady(r)
 			a.saveCard()
-			if a.View.Pic != nil {
+			switch {
+			case a.View.Pic == nil:
+			case req.Preproc != nil:
+				a.openAgain()
+			default:
 				a.reanalyze()
 			}
 		}
 	})
+}
+
+// openAgain opens the picture on screen again from its file, so that the
+// input the page holds for it (which training and a restarted engine are
+// given) follows the model's new preprocessing; a picture whose file is
+// gone is analysed again as it is.
+func (a *App) openAgain() {
+	pic, lib := a.View.Pic, a.Library
+	if pic.Sample {
+		if s := lib.Sample(pic.Key); s != nil {
+			a.OpenSample(s)
+			return
+		}
+	}
+	if b, ok := lib.File(pic.Key); ok && b != nil {
+		a.openBytes(&Picture{Key: pic.Key, Name: pic.Name, Real: pic.Real, Label: pic.Label}, b)
+		return
+	}
+	a.reanalyze()
 }
 
 // CardError shows a model card's input error.
