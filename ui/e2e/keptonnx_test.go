@@ -7,10 +7,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	cdpstorage "github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
 
 	"saliencyexplorer/engine/graph"
@@ -161,4 +163,95 @@ func TestKeptONNX(t *testing.T) {
 		t.Errorf("after the crash the page says %q", notice)
 	}
 	same("after the engine's restart")
+}
+
+// TestKeptONNXQuota loads and fine-tunes an imported model in a browser
+// whose storage quota is nearly used up (issue #11: a ResNet-18 is 45 MB,
+// and its fine-tuned copy as much again). The page says, for each, that
+// the browser did not keep it and why; the model and its fine-tuned copy
+// stay in the page, so that a crashed engine still gets them back with
+// the same prediction.
+func TestKeptONNXQuota(t *testing.T) {
+	origin := serveSite(t)
+	ctx, rec := browser(t, 240*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/?test-hooks=1")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	pickDataset(t, ctx, "crosses")
+	sample := clickSample(t, ctx, 1)
+	saliencyShown(t, ctx, sample)
+
+	usage, err := chromedp.Call(ctx, cdpstorage.GetUsageAndQuota, cdpstorage.GetUsageAndQuotaParams{Origin: origin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	quota := usage.Usage + 2048
+	if err := call(ctx, cdpstorage.OverrideQuotaForOrigin, cdpstorage.OverrideQuotaForOriginParams{Origin: origin, QuotaSize: &quota}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("storage: %.0f bytes used, quota set to %.0f", usage.Usage, quota)
+
+	file := filepath.Join(t.TempDir(), "kept-net.onnx")
+	writeCrossesONNX(t, file)
+	upload(t, ctx, "[data-testid=load-model]", file)
+	if err := waitJS(ctx, `document.querySelector('[data-testid=model-name]').textContent === 'kept-net' && !document.querySelector('[data-testid=model-chip] .spinner') && !document.querySelector('.opening')`, 60*time.Second); err != nil {
+		t.Fatalf("loading kept-net.onnx: %v (error %q)", err, text(ctx, "[data-testid=error]"))
+	}
+	refused := func(what string) {
+		t.Helper()
+		if err := waitJS(ctx, `(document.querySelector('[data-testid=error]') || {textContent: ''}).textContent.includes(`+jsString("did not keep "+what)+`)`, 30*time.Second); err != nil {
+			t.Fatalf("no word that the browser did not keep %s: %v (error %q, saved %q)", what, err, text(ctx, "[data-testid=error]"),
+				func() string { s, _ := eval[string](ctx, `document.body.dataset.keptSaved || ""`); return s }())
+		}
+		msg := text(ctx, "[data-testid=error]")
+		if !strings.Contains(msg, "storage is full") || !regexp.MustCompile(`\d+ [KM]B`).MatchString(msg) || !strings.Contains(msg, "Export model") {
+			t.Errorf("the message does not say why, how much, or what to do: %q", msg)
+		}
+		t.Logf("refused: %s", msg)
+		eval[bool](ctx, `(document.querySelector('.banner-error .banner-close').click(), true)`)
+	}
+	refused("the model you loaded")
+	sample = clickSample(t, ctx, 2)
+	saliencyShown(t, ctx, sample)
+	edit := func(id, value string) {
+		t.Helper()
+		setField(t, ctx, id, value)
+		if err := waitJS(ctx, `document.querySelector('[data-testid=`+id+`]').value === `+jsString(value)+` && !document.querySelector('.viewer-busy')`, 30*time.Second); err != nil {
+			t.Fatalf("editing %s: %v (card %q, error %q)", id, err, cardState(ctx), text(ctx, "[data-testid=error]"))
+		}
+	}
+	edit("card-normalize", "symmetric")
+	edit("card-resize", "crop")
+	card := cardState(ctx)
+
+	setField(t, ctx, "train-epochs", "1")
+	click(t, ctx, "[data-testid=train-start]")
+	status := `document.querySelector('[data-testid=train-status]')`
+	if err := waitJS(ctx, status+`.dataset.state === 'done' || `+status+`.dataset.state === 'failed'`, 180*time.Second); err != nil {
+		t.Fatalf("training did not finish: %v (status %q)", err, text(ctx, "[data-testid=train-status]"))
+	}
+	refused("the fine-tuned model")
+	saliencyShown(t, ctx, sample)
+	time.Sleep(time.Second)
+	before := text(ctx, "[data-testid=prediction]")
+	if !strings.Contains(before, "after") {
+		t.Fatalf("the prediction shows no fine-tuned model: %q", before)
+	}
+
+	eval[bool](ctx, `(seTestHooks.crash("exit"), true)`)
+	if err := waitJS(ctx, `document.body.dataset.restarts === "1" && document.body.dataset.engine === "ready"`, 120*time.Second); err != nil {
+		t.Fatalf("the engine was not restarted: %v (page %.400q)", err, text(ctx, "body"))
+	}
+	if chip := chipName(ctx); chip != "kept-net" {
+		t.Errorf("after the restart the model is %q, want kept-net", chip)
+	}
+	if c := cardState(ctx); c != card {
+		t.Errorf("after the restart the model card is %q, before %q", c, card)
+	}
+	saliencyShown(t, ctx, sample)
+	time.Sleep(time.Second)
+	if after := text(ctx, "[data-testid=prediction]"); after != before {
+		t.Errorf("the prediction differs after the restart:\nbefore %q\nafter  %q", before, after)
+	}
 }
