@@ -186,6 +186,9 @@ func (a *App) ClearData() {
 	a.ConfirmClear = false
 	a.Library.Clear()
 	a.Mask.ForgetAll()
+	for key := range a.saving {
+		a.saving[key] = nil // a copy waiting to be written is not written after the clear
+	}
 	a.whenDB(func() {
 		if a.db != nil {
 			a.db.clear(idbModels, func(error) {})
