@@ -93,10 +93,20 @@ func checkShown(t *testing.T, ctx context.Context, rec *recorder, steps int) {
 	t.Logf("check: %s | %s | %s", text(ctx, "[data-testid=check-about]"), strings.Join(captions, " · "), reading)
 }
 
+// setMethod chooses the main pane's saliency method.
+func setMethod(t *testing.T, ctx context.Context, id string) {
+	t.Helper()
+	if _, err := eval[bool](ctx, `(() => { const s = document.querySelector('[data-testid=saliency-method]'); s.value = `+jsString(id)+`;
+		return s.dispatchEvent(new Event('change', {bubbles: true})); })()`); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestCheckMap runs "Check this map" on a Phantom sample with the Phantom
-// baseline, then on a Crosses sample with the Crosses baseline: each
-// shows the strip of the model's layers + 1 maps, the similarities, both
-// curves and their readings; the model in use answers as before.
+// baseline, then (Gradient × input) on a Crosses sample with the Crosses
+// baseline: each shows the strip of the model's layers + 1 maps, the
+// similarities, both curves and their readings; the prediction is as
+// before; a slow check (Integrated Gradients) shows progress and cancels.
 func TestCheckMap(t *testing.T) {
 	origin := serveSite(t)
 	ctx, rec := browser(t, 300*time.Second)
@@ -113,20 +123,34 @@ func TestCheckMap(t *testing.T) {
 		t.Fatalf("first model %q, want phantom-baseline", key)
 	}
 	before := text(ctx, "[data-testid=prediction]")
-	checkShown(t, ctx, rec, cascadeSteps(t, key))
+	steps := cascadeSteps(t, key)
+	checkShown(t, ctx, rec, steps)
 	screenshot(t, ctx, filepath.Join(os.TempDir(), "saliency-explorer-check.png"))
 	if after := text(ctx, "[data-testid=prediction]"); after != before {
 		t.Errorf("the prediction changed with the check: %q, then %q", before, after)
 	}
-	// Another method makes the report stale, and says so.
-	if _, err := eval[bool](ctx, `(() => { const s = document.querySelector('[data-testid=saliency-method]');
-		s.value = [...s.options].find(o => o.value !== s.value).value; return s.dispatchEvent(new Event('change', {bubbles: true})); })()`); err != nil {
-		t.Fatal(err)
-	}
+	// Another method makes the report stale, and says so; a check of a
+	// slow method shows its progress and stops on Cancel, keeping the
+	// last finished check.
+	setMethod(t, ctx, "integrated")
 	if err := waitJS(ctx, `document.querySelector('[data-testid=check-stale]')`, 10*time.Second); err != nil {
 		t.Errorf("the check is not marked stale after choosing another method: %v", err)
 	}
+	click(t, ctx, "[data-testid=check-run]")
+	if err := waitJS(ctx, `document.querySelector('[data-testid=check-progress]')`, 10*time.Second); err != nil {
+		t.Fatalf("no progress for a slow check: %v", err)
+	}
+	click(t, ctx, "[data-testid=check-cancel]")
+	if err := waitJS(ctx, `!document.querySelector('[data-testid=check-progress]') && document.querySelector('[data-testid=check-error]') && document.querySelector('[data-testid=check-error]').textContent.includes('Cancelled')`, 10*time.Second); err != nil {
+		t.Errorf("cancel: %v (panel %q)", err, text(ctx, "[data-testid=check-panel]"))
+	}
+	if n, _ := eval[int](ctx, `document.querySelectorAll('[data-testid=check-strip] figure').length`); n != steps+1 {
+		t.Errorf("after cancelling, the strip holds %d maps, want the last check's %d", n, steps+1)
+	}
+	// The engine goes on answering: the map of the new method comes.
+	saliencyShown(t, ctx, activeSample(ctx))
 
+	setMethod(t, ctx, "gradxinput")
 	pickDataset(t, ctx, "crosses")
 	checkShown(t, ctx, rec, cascadeSteps(t, chipName(ctx)))
 	if text(ctx, "[data-testid=check-stale]") != "" {
