@@ -171,3 +171,36 @@ func TestResizeBilinearChannels(t *testing.T) {
 		t.Errorf("4 channels accepted")
 	}
 }
+
+// benchmarkResize times one colour picture of sh×sw into a 224×224 input,
+// by ResizeBilinear (torchvision's Resize((224, 224))) and by ResizePlanes
+// (the area average), for comparison.
+func benchmarkResize(b *testing.B, sh, sw int, bilinear bool) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	src := make([]float32, 3*sh*sw)
+	for i := range src {
+		src[i] = rng.Float32()
+	}
+	dst := make([]float32, 3*224*224)
+	b.SetBytes(int64(4 * len(src)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		var err error
+		if bilinear {
+			err = ResizeBilinear(dst, 3, 224, 224, src, 3, sh, sw, Frame{})
+		} else {
+			err = ResizePlanes(dst, 3, 224, 224, src, 3, sh, sw)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkResizeBilinear640x480(b *testing.B) { benchmarkResize(b, 480, 640, true) }
+func BenchmarkResizeArea640x480(b *testing.B)     { benchmarkResize(b, 480, 640, false) }
+func BenchmarkResizeBilinear3000x2000(b *testing.B) {
+	benchmarkResize(b, 2000, 3000, true)
+}
+func BenchmarkResizeArea3000x2000(b *testing.B) { benchmarkResize(b, 2000, 3000, false) }
