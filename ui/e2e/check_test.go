@@ -125,6 +125,9 @@ func TestCheckMap(t *testing.T) {
 	before := text(ctx, "[data-testid=prediction]")
 	steps := cascadeSteps(t, key)
 	checkShown(t, ctx, rec, steps)
+	if _, err := eval[bool](ctx, `(document.querySelector('[data-testid=check-result]').scrollIntoView({block: "end"}), true)`); err != nil {
+		t.Error(err)
+	}
 	screenshot(t, ctx, filepath.Join(os.TempDir(), "saliency-explorer-check.png"))
 	if after := text(ctx, "[data-testid=prediction]"); after != before {
 		t.Errorf("the prediction changed with the check: %q, then %q", before, after)
