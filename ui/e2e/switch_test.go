@@ -61,11 +61,11 @@ func TestSwitchWhileOpening(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := waitJS(ctx, `document.querySelector('[data-testid=sample-gallery]').dataset.dataset === 'decoy-mnist' && !document.querySelector('[data-testid=model-chip] .spinner')`, 60*time.Second); err != nil {
-		t.Fatalf("switching to Decoy-MNIST: %v (%s)", err, galleryState(ctx))
+		t.Fatalf("switching to Decoy-MNIST: %v (%s)", err, galleryState(ctx, "decoy-mnist"))
 	}
 	time.Sleep(3 * time.Second) // the sample's late answer comes, or not
 	if name := picName(ctx); name != "on-screen.png" {
-		t.Errorf("after switching data set while a Crosses sample opened, the picture is %q (%s), want on-screen.png still", name, galleryState(ctx))
+		t.Errorf("after switching data set while a Crosses sample opened, the picture is %q (%s), want on-screen.png still", name, galleryState(ctx, ""))
 	}
 	saliencyShown(t, ctx, "on-screen.png")
 
@@ -78,12 +78,12 @@ func TestSwitchWhileOpening(t *testing.T) {
 	click(t, ctx, `[data-testid=dataset-switcher] button[data-dataset="crosses"]`)
 	upload(t, ctx, "[data-testid=file-input]", late)
 	if err := waitJS(ctx, `document.querySelector('[data-testid=sample-gallery]').dataset.dataset === 'crosses' && !document.querySelector('[data-testid=model-chip] .spinner')`, 60*time.Second); err != nil {
-		t.Fatalf("switching to Crosses: %v (%s)", err, galleryState(ctx))
+		t.Fatalf("switching to Crosses: %v (%s)", err, galleryState(ctx, "crosses"))
 	}
 	saliencyShown(t, ctx, "dropped-late.png")
 	time.Sleep(3 * time.Second)
 	if name := picName(ctx); name != "dropped-late.png" {
-		t.Errorf("the file opened during the switch was replaced by %q (%s)", name, galleryState(ctx))
+		t.Errorf("the file opened during the switch was replaced by %q (%s)", name, galleryState(ctx, ""))
 	}
 	if e := text(ctx, "[data-testid=error]"); e != "" {
 		t.Errorf("error %q", e)
