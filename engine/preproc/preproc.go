@@ -25,6 +25,7 @@ package preproc
 import (
 	"encoding/json"
 	"fmt"
+	"image"
 	"math"
 	"strconv"
 	"strings"
@@ -238,7 +239,7 @@ func (s Spec) Image(src []float32, sc, sh, sw, c, h, w int) (x, display []float3
 		return nil, nil, err
 	}
 	if s.Resize == Crop {
-		src, sh, sw = centreCrop(src, sc, sh, sw, h, w)
+		src, sh, sw = cropPlanes(src, sc, sh, sw, Window(Crop, sh, sw, h, w))
 	}
 	display = make([]float32, c*h*w)
 	if err := imageio.ResizePlanes(display, c, h, w, src, sc, sh, sw); err != nil {
@@ -249,20 +250,41 @@ func (s Spec) Image(src []float32, sc, sh, sw, c, h, w int) (x, display []float3
 	return x, display, nil
 }
 
-// centreCrop returns the part of the source that torchvision's
-// Resize(round(h·256/224)) + CenterCrop(h, w) keeps: with the shorter side
-// scaled to S = round(h·256/224), the centred h×w window, i.e. a source
-// window of h·k × w·k pixels with k = min(sh, sw)/S.
-func centreCrop(src []float32, sc, sh, sw, h, w int) ([]float32, int, int) {
+// Window returns the part of an sh×sw source image (pixel coordinates, x
+// rightwards, y downwards) that resize mode turns into an h×w model input:
+// the whole image for Stretch (or ""), and for Crop the window that
+// torchvision's Resize(round(h·256/224)) + CenterCrop(h, w) keeps. With
+// the shorter side scaled to S = round(h·256/224), that is the centred
+// h×w window of the scaled image, i.e. a source window of round(h·k) ×
+// round(w·k) pixels with k = min(sh, sw)/S (at least one pixel, at most
+// the image), starting half the margin (rounded down) from the top left.
+//
+// Image crops with it, and the app lays heat maps over it and maps painted
+// masks through it, so that all three agree to the pixel. It panics if sh,
+// sw, h or w is below 1.
+func Window(resize string, sh, sw, h, w int) image.Rectangle {
+	if sh < 1 || sw < 1 || h < 1 || w < 1 {
+		panic("preproc: Window: sizes must be positive")
+	}
+	if resize != Crop {
+		return image.Rect(0, 0, sw, sh)
+	}
 	S := math.Round(float64(h) * 256 / 224)
 	k := float64(min(sh, sw)) / S
 	ch := min(sh, max(1, int(math.Round(float64(h)*k))))
 	cw := min(sw, max(1, int(math.Round(float64(w)*k))))
 	y0, x0 := (sh-ch)/2, (sw-cw)/2
+	return image.Rect(x0, y0, x0+cw, y0+ch)
+}
+
+// cropPlanes returns the window r of planar pixels (sc×sh×sw) and its
+// height and width.
+func cropPlanes(src []float32, sc, sh, sw int, r image.Rectangle) ([]float32, int, int) {
+	ch, cw := r.Dy(), r.Dx()
 	out := make([]float32, sc*ch*cw)
 	for c := 0; c < sc; c++ {
 		for y := 0; y < ch; y++ {
-			copy(out[(c*ch+y)*cw:(c*ch+y+1)*cw], src[(c*sh+y0+y)*sw+x0:])
+			copy(out[(c*ch+y)*cw:(c*ch+y+1)*cw], src[(c*sh+r.Min.Y+y)*sw+r.Min.X:])
 		}
 	}
 	return out, ch, cw

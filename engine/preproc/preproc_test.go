@@ -1,6 +1,7 @@
 package preproc
 
 import (
+	"image"
 	"math"
 	"reflect"
 	"strings"
@@ -94,6 +95,75 @@ func TestCrop(t *testing.T) {
 	}
 	if got, want := sum/float64(len(x)), 196.0*196/(224*448); math.Abs(got-want) > 1e-3 {
 		t.Errorf("stretched mean %v, want %v", got, want)
+	}
+}
+
+// TestWindow checks the crop window against values worked out by hand
+// from torchvision's Resize(round(h·256/224)) + CenterCrop(h, w): S is the
+// shorter side after Resize, k = min(sh, sw)/S source pixels per resized
+// pixel, the window round(h·k) × round(w·k), centred (margin halved, rounded
+// down).
+func TestWindow(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		resize         string
+		sh, sw, h, w   int
+		x0, y0, x1, y1 int
+	}{
+		// S = 256, k = 0.875: 196×196 from (126, 14).
+		{"landscape", Crop, 224, 448, 224, 224, 126, 14, 322, 210},
+		// S = 18, k = 200/18: 16k = 177.8 → 178, margins 22 and 122.
+		{"portrait", Crop, 300, 200, 16, 16, 11, 61, 189, 239},
+		// k = 199/18 = 11.06: 16k = 176.9 → 177; margins 124 and 22.
+		{"odd landscape", Crop, 199, 301, 16, 16, 62, 11, 239, 188},
+		// A 24×20 input: S = 27, k = 25/27: 22.2 → 22 rows, 18.5 → 19
+		// columns; margins 3 (→ 1) and 18 (→ 9).
+		{"odd sizes, non-square input", Crop, 25, 37, 24, 20, 9, 1, 28, 23},
+		// S = 256, k = 5/256: 4.375 → 4; margins 1 → 0.
+		{"smaller than the crop", Crop, 5, 5, 224, 224, 0, 0, 4, 4},
+		{"one pixel", Crop, 1, 1, 224, 224, 0, 0, 1, 1},
+		// A wide input on a square image: 64k = 177.8 is more than the
+		// image's 50 columns, so all of them; 16k = 44.4 → 44 rows.
+		{"wider than the image", Crop, 50, 50, 16, 64, 0, 3, 50, 47},
+		{"stretch", Stretch, 300, 200, 16, 16, 0, 0, 200, 300},
+		{"default", "", 25, 37, 24, 20, 0, 0, 37, 25},
+	} {
+		got := Window(c.resize, c.sh, c.sw, c.h, c.w)
+		if want := image.Rect(c.x0, c.y0, c.x1, c.y1); got != want {
+			t.Errorf("%s: Window(%q, %d, %d, %d, %d) = %v, want %v", c.name, c.resize, c.sh, c.sw, c.h, c.w, got, want)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Errorf("Window with a zero size did not panic")
+		}
+	}()
+	Window(Crop, 0, 10, 16, 16)
+}
+
+// TestImageUsesWindow checks that Image crops exactly the Window: with the
+// window's pixels 1 and every other pixel 0, every input value is 1 (a
+// window one pixel too large would bring in a 0).
+func TestImageUsesWindow(t *testing.T) {
+	for _, sz := range [][4]int{{199, 301, 16, 16}, {300, 200, 16, 16}, {25, 37, 24, 20}, {224, 448, 224, 224}} {
+		sh, sw, h, w := sz[0], sz[1], sz[2], sz[3]
+		r := Window(Crop, sh, sw, h, w)
+		src := make([]float32, sh*sw)
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				src[y*sw+x] = 1
+			}
+		}
+		x, _, err := Spec{Resize: Crop}.Image(src, 1, sh, sw, 1, h, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range x {
+			if v != 1 {
+				t.Errorf("%v: input value %d (%d, %d) is %v: the crop reached outside %v", sz, i, i%w, i/w, v, r)
+				break
+			}
+		}
 	}
 }
 
