@@ -1,0 +1,203 @@
+package ui
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"testing"
+
+	"saliencyexplorer/engine/graph"
+	"saliencyexplorer/engine/model"
+	"saliencyexplorer/engine/nn"
+	"saliencyexplorer/engine/onnx"
+	"saliencyexplorer/engine/preproc"
+	"saliencyexplorer/wasm/host"
+	"saliencyexplorer/wasm/protocol"
+)
+
+// cropHost returns a Host running an imported colour model (3×16×12
+// input, a height unlike its width) whose file says "resize then crop",
+// and the model's description as the page gets it.
+func cropHost(t *testing.T) (*host.Host, protocol.ModelInfo) {
+	t.Helper()
+	net, err := nn.New(model.ResNet("small", nn.Shape{C: 3, H: 16, W: 12}, []string{"a", "b"}, 4), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := graph.FromNetwork(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := onnx.ExportBytes(g, onnx.ExportOptions{Metadata: map[string]string{preproc.KeyResize: preproc.Crop, preproc.KeyNormalize: "unit"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := host.New(nil)
+	if err := h.LoadONNX(file, nil, protocol.ModelFile{Format: "onnx", Name: "crop.onnx"}, host.Status{}); err != nil {
+		t.Fatal(err)
+	}
+	m := h.Info()
+	if m.Preproc == nil || m.Preproc.Resize != preproc.Crop || m.C != 3 || m.H != 16 || m.W != 12 {
+		t.Fatalf("the model is %d×%d×%d with preprocessing %+v, want 3×16×12 and crop", m.C, m.H, m.W, m.Preproc)
+	}
+	return h, m
+}
+
+// redPNG encodes a black w×h picture with the rectangles rs in red.
+func redPNG(t *testing.T, w, h int, rs ...image.Rectangle) []byte {
+	t.Helper()
+	im := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := color.RGBA{0, 0, 0, 255}
+			for _, r := range rs {
+				if image.Pt(x, y).In(r) {
+					c.R = 255
+				}
+			}
+			im.Set(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, im); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// paint returns the display raster's mask of a w×h picture painted over
+// the rectangles rs (in the picture's pixels), as the brush leaves it.
+func paint(w, h int, rs ...image.Rectangle) (alpha []byte, rw, rh int) {
+	rw, rh = rasterSize(w, h)
+	alpha = make([]byte, rw*rh)
+	for ry := range rh {
+		for rx := range rw {
+			// The picture point under the raster pixel's centre.
+			p := image.Pt(int((float64(rx)+0.5)*float64(w)/float64(rw)), int((float64(ry)+0.5)*float64(h)/float64(rh)))
+			for _, r := range rs {
+				if p.In(r) {
+					alpha[ry*rw+rx] = 255
+				}
+			}
+		}
+	}
+	return alpha, rw, rh
+}
+
+// TestCropMaskHitsTheInput paints a mask on a 360×144 picture for a model
+// that resizes then crops, and checks that it becomes, at input
+// resolution, exactly the input pixels made from the painted region. The
+// model sees the centre 96×128 (k = 144/18 = 8 picture pixels per input
+// pixel, from (132, 8)), so the region [156, 204)×[48, 104) is input
+// columns 3 to 8 and rows 5 to 11; a second region at the left, outside
+// the crop, must count for nothing. The Host's input of the same picture
+// is red on exactly those input pixels too: the page and the engine crop
+// the same window.
+func TestCropMaskHitsTheInput(t *testing.T) {
+	h, m := cropHost(t)
+	const W, H = 360, 144
+	if r := ModelWindow(m, W, H); r != image.Rect(132, 8, 228, 136) {
+		t.Fatalf("ModelWindow = %v, want (132,8)-(228,136)", r)
+	}
+	in, out := image.Rect(156, 48, 204, 104), image.Rect(10, 20, 60, 120)
+	_, x, _, err := h.Open("pic", redPNG(t, W, H, in, out), protocol.DecodeRequest{Name: "pic.png"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := func(i, j int) bool { return i >= 3 && i < 9 && j >= 5 && j < 12 }
+	for j := range m.H {
+		for i := range m.W {
+			red := x[j*m.W+i] // the red plane comes first
+			if w := want(i, j); (w && math.Abs(float64(red)-1) > 1e-6) || (!w && math.Abs(float64(red)) > 1e-6) {
+				t.Fatalf("the Host's input at column %d, row %d is %v red, want %v", i, j, red, w)
+			}
+		}
+	}
+	alpha, rw, rh := paint(W, H, in, out)
+	ed := NewMaskEditor(newMemStore())
+	ed.SetRaster(alpha, rw, rh, RasterFrame(ModelWindow(m, W, H), W, H, rw, rh), m.W, m.H)
+	for j := range m.H {
+		for i := range m.W {
+			if got := ed.Model[j*m.W+i] == 1; got != want(i, j) {
+				t.Errorf("mask at input column %d, row %d: %v, want %v", i, j, got, want(i, j))
+			}
+		}
+	}
+	if ed.Area != 6*7 {
+		t.Errorf("mask area %d input pixels, want 42", ed.Area)
+	}
+}
+
+// TestCropMaskFractions checks the same agreement where the crop is not a
+// whole number of picture pixels per input pixel (a 301×199 picture: the
+// centre 133×177 at 16×12, 11.06 picture pixels per input pixel, and a
+// 602×398 raster): an input pixel is in the mask when at least half of
+// the picture pixels it was averaged from were painted, which is when the
+// Host's input is at least half red.
+func TestCropMaskFractions(t *testing.T) {
+	h, m := cropHost(t)
+	const W, H = 301, 199
+	r := image.Rect(117, 40, 190, 151)
+	_, x, _, err := h.Open("pic", redPNG(t, W, H, r, image.Rect(0, 0, 60, 199)), protocol.DecodeRequest{Name: "pic.png"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alpha, rw, rh := paint(W, H, r, image.Rect(0, 0, 60, 199))
+	got := DownsampleMaskIn(alpha, rw, rh, RasterFrame(ModelWindow(m, W, H), W, H, rw, rh), m.W, m.H)
+	inside := 0
+	for i, v := range got {
+		red := float64(x[i])
+		if math.Abs(red-0.5) < 1e-3 {
+			continue // a tie, decided by rounding
+		}
+		if (v == 1) != (red > 0.5) {
+			t.Errorf("input column %d, row %d: mask %v, input %.3f red", i%m.W, i/m.W, v, red)
+		}
+		if v == 1 {
+			inside++
+		}
+	}
+	if inside == 0 || inside == len(got) {
+		t.Errorf("%d of %d input pixels in the mask: the test region does not test anything", inside, len(got))
+	}
+}
+
+// TestCropTrainingMasks checks that fine-tuning gets the stored masks of
+// the user's pictures through the same window: the mask of a 360×144
+// picture, kept at the picture's size, painted over [156, 204)×[48, 104)
+// and over a strip left of the crop, is input columns 3 to 8 and rows 5 to
+// 11 of a 3×16×12 model that crops (see TestCropMaskHitsTheInput).
+func TestCropTrainingMasks(t *testing.T) {
+	const W, H = 360, 144
+	m := protocol.ModelInfo{Key: "crop", C: 3, H: 16, W: 12, Classes: []string{"a", "b"}, Preproc: &protocol.Preproc{Resize: preproc.Crop}}
+	st := newMemStore()
+	lib, masks := NewLibrary(st), NewMaskEditor(st)
+	pic := &Picture{Key: "file-1", Name: "wide.png", Label: 1, Width: W, Height: H, Input: make([]float32, 3*16*12), C: 3, H: 16, W: 12}
+	lib.Remember(pic, m.Classes, func([]float32, int, int, int) string { return "" })
+	alpha := make([]byte, W*H)
+	for y := range H {
+		for x := range W {
+			if p := image.Pt(x, y); p.In(image.Rect(156, 48, 204, 104)) || p.In(image.Rect(10, 20, 60, 120)) {
+				alpha[y*W+x] = 255
+			}
+		}
+	}
+	b, err := EncodeMaskPNG(alpha, W, H, W, H)
+	if err != nil {
+		t.Fatal(err)
+	}
+	masks.Save("file-1", b)
+	_, _, got := lib.TrainingExamples(m, masks)
+	if len(got) != 16*12 {
+		t.Fatalf("%d mask values, want one picture's 16×12", len(got))
+	}
+	for j := range 16 {
+		for i := range 12 {
+			if want := i >= 3 && i < 9 && j >= 5 && j < 12; (got[j*12+i] == 1) != want {
+				t.Errorf("training mask at column %d, row %d: %v, want %v", i, j, got[j*12+i], want)
+			}
+		}
+	}
+}
