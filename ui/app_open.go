@@ -272,7 +272,7 @@ func (a *App) showPicture(pic *Picture, bmp js.Value) {
 	a.Error = ""
 	a.View.Show(pic)
 	src := bmp
-	if !src.Truthy() {
+	if pic.FromInput = !src.Truthy(); pic.FromInput {
 		src = a.inputPicture(pic)
 	}
 	a.surf.SetImage(src, pic.Width, pic.Height)
