@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"image"
 	"math"
 	"strings"
 
@@ -290,14 +289,14 @@ func (a *App) showPicture(pic *Picture, bmp js.Value) {
 func (a *App) inputPicture(pic *Picture) js.Value {
 	in := inputCanvas(pic.Input, pic.C, pic.H, pic.W)
 	r := ModelWindow(a.Session.Model, pic.Width, pic.Height)
-	if r == image.Rect(0, 0, pic.Width, pic.Height) {
+	if _, _, crop := ModelCrop(a.Session.Model, pic.Width, pic.Height); !crop {
 		return in
 	}
 	cv := newCanvas(pic.Width, pic.Height, "")
 	ctx := cv.Call("getContext", "2d")
 	ctx.Set("fillStyle", "#000000")
 	ctx.Call("fillRect", 0, 0, pic.Width, pic.Height)
-	ctx.Call("drawImage", in, r.Min.X, r.Min.Y, r.Dx(), r.Dy())
+	ctx.Call("drawImage", in, r.X0, r.Y0, r.X1-r.X0, r.Y1-r.Y0)
 	return cv
 }
 

@@ -3,7 +3,6 @@ package ui
 import (
 	"encoding/base64"
 	"fmt"
-	"image"
 	"strings"
 	"time"
 )
@@ -37,8 +36,8 @@ func (a *App) figureLines(now time.Time) []string {
 		model += " · " + s.DatasetTitle(m.Dataset)
 	}
 	lines = append(lines, model)
-	if r := ModelWindow(m, pic.Width, pic.Height); r != image.Rect(0, 0, pic.Width, pic.Height) {
-		lines = append(lines, fmt.Sprintf("The model sees the centre %d×%d of the picture (outlined; resized to %d×%d): the maps cover it, the mask counts inside it.", r.Dx(), r.Dy(), m.W, m.H))
+	if cw, ch, crop := ModelCrop(m, pic.Width, pic.Height); crop {
+		lines = append(lines, fmt.Sprintf("The model sees the centre %d×%d of the picture (outlined; resized to %d×%d): the maps cover it, the mask counts inside it.", cw, ch, m.W, m.H))
 	}
 	if p := v.MainProbs(s.HasTuned); p != nil {
 		var parts []string

@@ -97,17 +97,17 @@ func Caveats(pic *Picture, m protocol.ModelInfo, ref RefStats, datasetTitle stri
 	if pic.Width > 0 && pic.Height > 0 && m.W > 0 && m.H > 0 {
 		// What is squeezed or enlarged is the part the model sees: all of
 		// the picture, or a model's centre crop.
-		r := ModelWindow(m, pic.Width, pic.Height)
-		aspect := float64(r.Dx()) / float64(r.Dy())
+		cw, ch, crop := ModelCrop(m, pic.Width, pic.Height)
+		aspect := float64(cw) / float64(ch)
 		want := float64(m.W) / float64(m.H)
 		switch {
 		case math.Abs(math.Log(aspect/want)) > math.Log(1.15):
-			out = append(out, fmt.Sprintf("its shape (%d×%d) is squeezed into the model's %d×%d", r.Dx(), r.Dy(), m.W, m.H))
-		case r.Dx()*2 < m.W || r.Dy()*2 < m.H:
-			out = append(out, fmt.Sprintf("it is small (%d×%d) and enlarged to the model's %d×%d", r.Dx(), r.Dy(), m.W, m.H))
+			out = append(out, fmt.Sprintf("its shape (%d×%d) is squeezed into the model's %d×%d", cw, ch, m.W, m.H))
+		case cw*2 < m.W || ch*2 < m.H:
+			out = append(out, fmt.Sprintf("it is small (%d×%d) and enlarged to the model's %d×%d", cw, ch, m.W, m.H))
 		}
-		if 2*r.Dx()*r.Dy() < pic.Width*pic.Height {
-			out = append(out, fmt.Sprintf("the model sees only its centre %d×%d (outlined), less than half of it", r.Dx(), r.Dy()))
+		if crop && 2*cw*ch < pic.Width*pic.Height {
+			out = append(out, fmt.Sprintf("the model sees only its centre %d×%d (outlined), less than half of it", cw, ch))
 		}
 	}
 	if ref.N > 0 && len(pic.Input) > 0 {

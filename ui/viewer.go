@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"image"
 	"strconv"
 	"strings"
 )
@@ -73,8 +72,8 @@ func (c *Viewer) Caption() string {
 		parts = append(parts, kind)
 	}
 	m := c.Session.Model
-	if r := ModelWindow(m, p.Width, p.Height); r != image.Rect(0, 0, p.Width, p.Height) {
-		parts = append(parts, fmt.Sprintf("model sees the centre %d×%d at %d×%d", r.Dx(), r.Dy(), m.W, m.H))
+	if cw, ch, crop := ModelCrop(m, p.Width, p.Height); crop {
+		parts = append(parts, fmt.Sprintf("model sees the centre %d×%d at %d×%d", cw, ch, m.W, m.H))
 	} else if p.Width != m.W || p.Height != m.H {
 		parts = append(parts, fmt.Sprintf("model sees %d×%d", m.W, m.H))
 	}

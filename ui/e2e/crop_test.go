@@ -77,16 +77,18 @@ func boxAt(t *testing.T, ctx context.Context, sel string) box {
 // crop; and that choosing stretch lays the map over the whole picture
 // again.
 //
-// The crop, worked out by hand: the shorter side (200) is scaled to
-// S = round(16·256/224) = 18, so k = 200/18 picture pixels per input
-// pixel; the window is round(16k) = 178 pixels square, from
-// ((300−178)/2, (200−178)/2) = (61, 11).
+// The crop, worked out by hand from torchvision's arithmetic: the shorter
+// side (200) is scaled to S = round(16·256/224) = 18, the longer to
+// ⌊18·300/200⌋ = 27, and the 16×16 window of that starts at
+// (round(5.5) = 6, 1); so k = 200/18 = 300/27 picture pixels per input
+// pixel, and the model sees 177.8 pixels square from (66.7, 11.1).
 func TestONNXCrop(t *testing.T) {
 	model := onnxFixture(t, "smallcnn")
 	const W, H = 300, 200
-	crop := image.Rect(61, 11, 61+178, 11+178)
-	if r := preproc.Window(preproc.Crop, H, W, 16, 16); r != crop {
-		t.Fatalf("preproc.Window = %v, want %v", r, crop)
+	const k = 200.0 / 18
+	crop := preproc.Rect{X0: 6 * k, Y0: k, X1: 22 * k, Y1: 17 * k}
+	if r := preproc.Window(preproc.Crop, H, W, 16, 16); math.Abs(r.X0-crop.X0)+math.Abs(r.Y0-crop.Y0)+math.Abs(r.X1-crop.X1)+math.Abs(r.Y1-crop.Y1) > 1e-9 {
+		t.Fatalf("preproc.Window = %+v, want %+v", r, crop)
 	}
 	dir := t.TempDir()
 	pic := filepath.Join(dir, "wide.png")
@@ -117,7 +119,7 @@ func TestONNXCrop(t *testing.T) {
 		t.Fatalf("the picture is shown %v, not 3:2", whole)
 	}
 	s := whole.W / W
-	want := box{whole.X + float64(crop.Min.X)*s, whole.Y + float64(crop.Min.Y)*whole.H/H, float64(crop.Dx()) * s, float64(crop.Dy()) * whole.H / H}
+	want := box{whole.X + crop.X0*s, whole.Y + crop.Y0*whole.H/H, (crop.X1 - crop.X0) * s, (crop.Y1 - crop.Y0) * whole.H / H}
 	if got := boxOf(t, ctx, "saliency-canvas"); !got.near(want) {
 		t.Errorf("the heat map lies at %v; the crop the model sees is at %v (the picture at %v)", got, want, whole)
 	}
@@ -139,19 +141,19 @@ func TestONNXCrop(t *testing.T) {
 	}
 	img := boxAt(t, ctx, ".pane-compare .layer-image") // the panes shrank side by side
 	s = img.W / W
-	wantCmp := box{img.X + float64(crop.Min.X)*s, img.Y + float64(crop.Min.Y)*s, float64(crop.Dx()) * s, float64(crop.Dy()) * s}
+	wantCmp := box{img.X + crop.X0*s, img.Y + crop.Y0*s, (crop.X1 - crop.X0) * s, (crop.Y1 - crop.Y0) * s}
 	if got := boxOf(t, ctx, "compare-canvas"); !got.near(wantCmp) {
 		t.Errorf("the second map lies at %v; its pane's crop is at %v (its picture at %v)", got, wantCmp, img)
 	}
 	setField(t, ctx, "compare-mode", "off")
 
-	// A mask over input columns 3 to 8 and rows 5 to 11 (11.125 picture
-	// pixels each: x from 94.4 to 161.1, y from 66.6 to 144.5; the region
+	// A mask over input columns 3 to 8 and rows 5 to 11 (11.1 picture
+	// pixels each: x from 100 to 166.7, y from 66.7 to 144.4; the region
 	// painted covers more than half of each of those input pixels and
 	// none of the others), and a strip left of the crop that the model
 	// never sees: 6 × 7 = 42 input pixels.
 	maskPNG := filepath.Join(dir, "wide-mask.png")
-	in, out := image.Rect(95, 67, 161, 144), image.Rect(0, 0, 50, H)
+	in, out := image.Rect(100, 67, 166, 144), image.Rect(0, 0, 50, H)
 	writePNG(t, maskPNG, W, H, func(x, y int) color.RGBA {
 		if p := image.Pt(x, y); p.In(in) || p.In(out) {
 			return color.RGBA{255, 255, 255, 255}
@@ -209,15 +211,15 @@ func TestONNXCrop(t *testing.T) {
 		p, _ := eval[px](ctx, fmt.Sprintf(`(() => { const d = document.querySelector('.pane-main .layer-image').getContext('2d').getImageData(%d, %d, 1, 1).data; return {R: d[0], G: d[1], B: d[2]}; })()`, 2*x+1, 2*y+1))
 		return p
 	}
-	if p := at(crop.Min.X-3, 100); p != (px{}) {
+	if p := at(int(crop.X0)-3, 100); p != (px{}) {
 		t.Errorf("after the reload the picture left of the crop is %v, want black (the model never saw it)", p)
 	}
-	if p := at((crop.Min.X+crop.Max.X)/2, (crop.Min.Y+crop.Max.Y)/2); p.R+p.G+p.B < 100 {
+	if p := at(int(crop.X0+crop.X1)/2, int(crop.Y0+crop.Y1)/2); p.R+p.G+p.B < 100 {
 		t.Errorf("after the reload the crop's centre is %v: the model's view is not drawn there", p)
 	}
 	whole = boxOf(t, ctx, "mask-canvas")
 	s = whole.W / W
-	want = box{whole.X + float64(crop.Min.X)*s, whole.Y + float64(crop.Min.Y)*whole.H/H, float64(crop.Dx()) * s, float64(crop.Dy()) * whole.H / H}
+	want = box{whole.X + crop.X0*s, whole.Y + crop.Y0*whole.H/H, (crop.X1 - crop.X0) * s, (crop.Y1 - crop.Y0) * whole.H / H}
 	if got := boxOf(t, ctx, "saliency-canvas"); !got.near(want) {
 		t.Errorf("after the reload the heat map lies at %v; the crop is at %v", got, want)
 	}
@@ -242,7 +244,7 @@ func TestONNXCrop(t *testing.T) {
 // four sides, as the page does: the figure draws its 420×420 pane with
 // the 600×400 display raster scaled by 0.7, so picture pixel (x, y) lies
 // at (16 + 1.4x, 86 + 1.4y).
-func checkFigure(t *testing.T, ctx context.Context, w, h int, crop image.Rectangle) {
+func checkFigure(t *testing.T, ctx context.Context, w, h int, crop preproc.Rect) {
 	t.Helper()
 	if _, err := eval[bool](ctx, `(window.__seDownloads = [], HTMLAnchorElement.prototype.click = function() {
 		if (this.download) { window.__seDownloads.push({name: this.download, href: this.href}); return; } }, true)`); err != nil {
@@ -267,10 +269,10 @@ func checkFigure(t *testing.T, ctx context.Context, w, h int, crop image.Rectang
 	if dir := os.Getenv("SE_SHOTS"); dir != "" {
 		os.WriteFile(filepath.Join(dir, "crop-figure.png"), b, 0o644)
 	}
-	mid := (crop.Min.Y + crop.Max.Y) / 2
+	midX, midY := int(crop.X0+crop.X1)/2, int(crop.Y0+crop.Y1)/2
 	for _, p := range []image.Point{
-		{crop.Min.X - 6, mid}, {crop.Max.X + 6, mid}, // beside the crop
-		{(crop.Min.X + crop.Max.X) / 2, crop.Min.Y - 6}, {(crop.Min.X + crop.Max.X) / 2, crop.Max.Y + 6}, // above, below
+		{int(crop.X0) - 6, midY}, {int(crop.X1) + 6, midY}, // beside the crop
+		{midX, int(crop.Y0) - 6}, {midX, int(crop.Y1) + 6}, // above, below
 	} {
 		// Red and green grow smoothly across the picture (blue does not).
 		r, g, _, _ := fig.At(int(16+1.4*float64(p.X)), int(86+1.4*float64(p.Y))).RGBA()
