@@ -208,3 +208,31 @@ func TestCropTrainingMasks(t *testing.T) {
 		}
 	}
 }
+
+// TestDownsampleMaskPadded checks a window wider than the picture (a crop
+// larger than the scaled image, which torchvision pads with zeros): input
+// pixels over the padding are never in the mask, and those over the
+// picture count only its part.
+func TestDownsampleMaskPadded(t *testing.T) {
+	alpha := make([]byte, 4*4)
+	for i := range alpha {
+		alpha[i] = 255
+	}
+	// Three input pixels 4 raster pixels wide: the padding, the raster,
+	// the padding.
+	got := DownsampleMaskIn(alpha, 4, 4, Frame{-4, 0, 8, 4}, 3, 1)
+	if got[0] != 0 || got[1] != 1 || got[2] != 0 {
+		t.Errorf("mask %v, want [0 1 0]", got)
+	}
+	// Half over the picture, half over the padding: the half counts.
+	got = DownsampleMaskIn(alpha, 4, 4, Frame{-2, 0, 6, 4}, 2, 1)
+	if got[0] != 1 || got[1] != 1 {
+		t.Errorf("mask %v, want [1 1]", got)
+	}
+	// The window of a 64-wide input on a 50×50 picture reaches 63.9
+	// pixels beyond each side (TestWindow in engine/preproc).
+	m := protocol.ModelInfo{C: 1, H: 16, W: 64, Preproc: &protocol.Preproc{Resize: preproc.Crop}}
+	if f := RasterFrame(ModelWindow(m, 50, 50), 50, 50, 100, 100); f.X0 > -127 || f.X1 < 227 || f.Whole(100, 100) {
+		t.Errorf("the raster frame %+v of a padded crop", f)
+	}
+}
