@@ -153,6 +153,11 @@ func (a *App) reopenFor(prev protocol.ModelInfo) {
 // reanalyze recomputes the prediction, the maps and the mask at the model's
 // resolution for the picture on screen (after a model switch).
 func (a *App) reanalyze() {
+	if pic := a.View.Pic; pic != nil && pic.FromInput {
+		// The model's window may have moved (a new model, or its card's
+		// resize changed): draw the input where it now lies.
+		a.surf.ReplaceImage(a.inputPicture(pic), pic.Width, pic.Height)
+	}
 	a.View.Clear()
 	a.surf.ClearHeat(false)
 	a.surf.ClearHeat(true)

@@ -298,14 +298,33 @@ func (a *App) showPicture(pic *Picture, bmp js.Value) {
 	a.reopenPending = nil
 	a.View.Show(pic)
 	src := bmp
-	if !src.Truthy() {
-		src = inputCanvas(pic.Input, pic.C, pic.H, pic.W)
+	if pic.FromInput = !src.Truthy(); pic.FromInput {
+		src = a.inputPicture(pic)
 	}
 	a.surf.SetImage(src, pic.Width, pic.Height)
+	a.placeFrame()
 	a.restoreMask()
 	a.ApplyStyles()
 	a.store.Set(keyLast+a.Session.Model.Dataset, pic.Key)
 	a.analyze()
+}
+
+// inputPicture draws pic's model input where the model's window lies in
+// the picture (all of it, or the centre crop, the rest left black), for a
+// picture whose file is gone: masks and maps then fall where they fall
+// on the full picture.
+func (a *App) inputPicture(pic *Picture) js.Value {
+	in := inputCanvas(pic.Input, pic.C, pic.H, pic.W)
+	r := ModelWindow(a.Session.Model, pic.Width, pic.Height)
+	if _, _, crop := ModelCrop(a.Session.Model, pic.Width, pic.Height); !crop {
+		return in
+	}
+	cv := newCanvas(pic.Width, pic.Height, "")
+	ctx := cv.Call("getContext", "2d")
+	ctx.Set("fillStyle", "#000000")
+	ctx.Call("fillRect", 0, 0, pic.Width, pic.Height)
+	ctx.Call("drawImage", in, r.X0, r.Y0, r.X1-r.X0, r.Y1-r.Y0)
+	return cv
 }
 
 // rememberUserImage adds or refreshes a user image in the stored list.

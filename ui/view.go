@@ -27,6 +27,10 @@ type Picture struct {
 	Dicom *protocol.Decoded
 	// C, H, W is the shape Input was decoded for.
 	C, H, W int
+	// FromInput: the picture on screen is drawn from Input (its file is
+	// gone, or the browser could not decode it), where the model's window
+	// lies.
+	FromInput bool
 }
 
 // heatState is one pane's saliency map. Method, Model and Class describe

@@ -265,6 +265,32 @@ func (s Spec) Image(src []float32, sc, sh, sw, c, h, w int) (x, display []float3
 	return x, display, nil
 }
 
+// Rect is a rectangle in a source image's pixel coordinates: x rightwards,
+// y downwards, pixel (i, j) covering [i, i+1)×[j, j+1). Its sides are
+// fractional where a resize scales by a fraction, and may lie outside the
+// image where a crop is larger than the scaled image (zero padding).
+type Rect struct{ X0, Y0, X1, Y1 float64 }
+
+// Window returns the part of an sh×sw source image that resize mode turns
+// into an h×w model input: the whole image for Stretch (or ""), and for
+// Crop the window that torchvision's Resize(round(h·256/224)) +
+// CenterCrop((h, w)) keeps, as Image crops it (cropFrame): input pixel
+// (i, j) is made from the source around the part [X0 + i·kx, X0 +
+// (i+1)·kx) × [Y0 + j·ky, Y0 + (j+1)·ky), kx = (X1 − X0)/w, ky = (Y1 −
+// Y0)/h. The app lays heat maps over it and maps painted masks through it.
+// It panics if sh, sw, h or w is below 1.
+func Window(resize string, sh, sw, h, w int) Rect {
+	if sh < 1 || sw < 1 || h < 1 || w < 1 {
+		panic("preproc: Window: sizes must be positive")
+	}
+	if resize != Crop {
+		return Rect{0, 0, float64(sw), float64(sh)}
+	}
+	f := cropFrame(sh, sw, h, w)
+	kx, ky := float64(sw)/float64(f.W), float64(sh)/float64(f.H)
+	return Rect{float64(f.Left) * kx, float64(f.Top) * ky, float64(f.Left+w) * kx, float64(f.Top+h) * ky}
+}
+
 // cropFrame returns where torchvision's Resize(S) + CenterCrop((h, w)),
 // with S = round(h·256/224), puts an sh×sw image: the shorter side scaled
 // to S and the longer to ⌊S·long/short⌋ (Resize's
