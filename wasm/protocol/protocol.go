@@ -136,7 +136,9 @@ type Header struct {
 	Update   *TrainUpdate     `json:"update,omitempty"`
 	Export   *ExportRequest   `json:"export,omitempty"`
 	Registry *Registry        `json:"registry,omitempty"` // Ready
-	// ModelFile describes the files of a LoadModel request.
+	// ModelFile describes the files of a LoadModel request, or the model
+	// files a SaliencyPart request hands a helper (Format host.HelperNetwork
+	// or host.HelperGraph).
 	ModelFile *ModelFile `json:"modelFile,omitempty"`
 	// Configure is a Configure request.
 	Configure *ConfigureRequest `json:"configure,omitempty"`
@@ -402,6 +404,10 @@ type MapInfo struct {
 	Max    float64 `json:"max"` // the largest value, for the colour bar
 	Min    float64 `json:"min"`
 	Millis float64 `json:"millis"` // time taken
+	// Workers is the number of engine workers whose parts make the map
+	// (1 unless Integrated Gradients or SmoothGrad was split across the
+	// helper pool).
+	Workers int `json:"workers,omitempty"`
 }
 
 // TrainRequest starts a fine-tuning run from the current fine-tuned model

@@ -31,8 +31,9 @@ const (
 // pool holds the helper engine workers: more copies of worker.js, started
 // on the first splittable request, that compute parts of Integrated
 // Gradients and SmoothGrad (protocol.SaliencyPart) while this worker
-// computes part 0. Each helper is sent the model's files only when the
-// model's version (host.Version) differs from the one it last got. A helper that fails, or stays silent
+// computes part 0, for built-in and imported models alike. Each helper is
+// sent the model (host.HelperModel) only when the model's version
+// (host.Version) differs from the one it last got. A helper that fails, or stays silent
 // for too long (minPatience), is dropped, and its part computed here, so a
 // result is never lost.
 type pool struct {
@@ -164,10 +165,15 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 	if len(hs) == 0 || err != nil {
 		return w.host.Saliency(ctx, x, req, func(done, total int) { progress(done, total); w.yield() })
 	}
-	var arch, weights []byte // exported once, if a helper needs them
+	// The model's files, made once if a helper does not hold this version
+	// yet: a built-in network's files, or an imported graph's structure
+	// and values (for a ResNet-18 about 45 MB, copied once per helper into
+	// a buffer that is transferred, not cloned).
+	var format string
+	var fileA, fileB []byte
 	for _, h := range hs {
-		if h.version != version && arch == nil {
-			if arch, weights, err = w.host.Export(req.Model); err != nil {
+		if h.version != version && fileA == nil {
+			if format, fileA, fileB, err = w.host.HelperModel(req.Model); err != nil {
 				return w.host.Saliency(ctx, x, req, func(done, total int) { progress(done, total); w.yield() })
 			}
 		}
@@ -194,14 +200,17 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 		r := req
 		r.Part, r.Parts = i+1, parts
 		bufs := [][]byte{xb}
+		hd := &protocol.Header{ID: p.next + 1, Kind: protocol.SaliencyPart, Saliency: &r}
 		if h.version != version {
-			bufs = append(bufs, arch, weights)
+			bufs = append(bufs, fileA, fileB)
+			hd.ModelFile = &protocol.ModelFile{Format: format}
 			h.version = version
 		}
 		p.next++
 		pending[p.next] = i + 1
-		p.post(h, &protocol.Header{ID: p.next, Kind: protocol.SaliencyPart, Saliency: &r}, bufs)
+		p.post(h, hd, bufs)
 	}
+	fileA, fileB = nil, nil // the helpers have their copies
 	// handle takes in one helper reply.
 	handle := func(r helperReply) {
 		part, ok := pending[r.h.ID]
@@ -291,17 +300,22 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 		}
 	}
 	sum := attr[0]
+	workers := 1 // this one, and each helper whose part counts
 	for i := 1; i < parts; i++ {
 		if attr[i] == nil || len(attr[i]) != len(sum) { // its helper failed
 			if err := compute(i); err != nil {
 				return nil, protocol.MapInfo{}, err
 			}
+		} else {
+			workers++
 		}
 		for j, v := range attr[i] {
 			sum[j] += v
 		}
 	}
-	return w.host.MapOf(sum, req)
+	m, info, err := w.host.MapOf(sum, req)
+	info.Workers = workers
+	return m, info, err
 }
 
 // post sends a message to a helper, copying the buffers.
@@ -327,7 +341,13 @@ func (w *worker) part(m message) {
 		return
 	}
 	if len(m.bufs) == 3 {
-		if err := w.host.LoadHelper(m.bufs[1], m.bufs[2]); err != nil {
+		format := ""
+		if h.ModelFile != nil {
+			format = h.ModelFile.Format
+		}
+		err := w.host.LoadHelper(format, m.bufs[1], m.bufs[2])
+		m.bufs = m.bufs[:1] // let the files go before the work
+		if err != nil {
 			w.fail(h.ID, err)
 			return
 		}
