@@ -19,11 +19,16 @@ func Splittable(method string) bool {
 	return info.Split
 }
 
-// Units returns how many examples (steps or samples) a splittable request
-// runs in all, whatever its split, or 0 for other methods.
-func Units(req protocol.SaliencyRequest) int {
+// Units returns how many examples (steps, samples, or occlusion windows
+// plus the image) a splittable request of the current model runs in all,
+// whatever its split, or 0 for other methods.
+func (h *Host) Units(req protocol.SaliencyRequest) int {
 	info, _ := saliency.Method(req.Method).Info()
-	return info.Examples(saliency.Options{Samples: req.Samples, Steps: req.Steps})
+	m, err := h.network(req.Model)
+	if err != nil {
+		return 0
+	}
+	return info.Examples(m.Input(), saliency.Options{Samples: req.Samples, Steps: req.Steps, Window: req.Window})
 }
 
 // Attribution computes the raw attribution of x (C×H×W, or H×W for

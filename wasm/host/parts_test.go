@@ -61,8 +61,8 @@ func checkSplit(t *testing.T, h *Host, x []float32, reqs []protocol.SaliencyRequ
 				sum[i] += v
 			}
 		}
-		if done != Units(req) {
-			t.Errorf("%s %s: the parts ran %d examples, want %d", format, req.Method, done, Units(req))
+		if done != h.Units(req) {
+			t.Errorf("%s %s: the parts ran %d examples, want %d", format, req.Method, done, h.Units(req))
 		}
 		m, info, err := h.MapOf(sum, req)
 		if err != nil {
@@ -90,6 +90,7 @@ func TestSplitSaliency(t *testing.T) {
 	checkSplit(t, h, x, []protocol.SaliencyRequest{
 		{Method: "integrated", Model: protocol.Original, Class: 1, Steps: 32},
 		{Method: "smoothgrad", Model: protocol.Original, Class: 1, Samples: 9, Blur: 1},
+		{Method: "occlusion", Model: protocol.Original, Class: 1, Window: 5},
 	})
 	if _, err := h.Attribution(context.Background(), x, protocol.SaliencyRequest{Method: "gradient", Parts: 2, Part: 1}, nil); err == nil {
 		t.Error("the input gradient was split without an error")
@@ -112,6 +113,7 @@ func TestSplitSaliencyONNX(t *testing.T) {
 	reqs := []protocol.SaliencyRequest{
 		{Method: "integrated", Model: protocol.Original, Class: 2, Steps: 10},
 		{Method: "smoothgrad", Model: protocol.Original, Class: 1, Samples: 7},
+		{Method: "occlusion", Model: protocol.Original, Class: 0},
 	}
 	checkSplit(t, h, x, reqs)
 	if format, _, _, _ := h.HelperModel(protocol.Original); format != HelperGraph {

@@ -215,7 +215,8 @@ type MethodInfo struct {
 	Label string `json:"label"`
 	Help  string `json:"help"`
 	// Split reports that the worker splits its work across helper
-	// workers; Default is then its default number of samples or steps.
+	// workers; Default is then its default number of samples or steps (0
+	// for occlusion, whose number of windows depends on the image).
 	Split   bool `json:"split,omitempty"`
 	Default int  `json:"default,omitempty"`
 }
@@ -405,8 +406,8 @@ type MapInfo struct {
 	Min    float64 `json:"min"`
 	Millis float64 `json:"millis"` // time taken
 	// Workers is the number of engine workers whose parts make the map
-	// (1 unless Integrated Gradients or SmoothGrad was split across the
-	// helper pool).
+	// (1 unless Integrated Gradients, SmoothGrad or occlusion was split
+	// across the helper pool).
 	Workers int `json:"workers,omitempty"`
 }
 

@@ -9,7 +9,6 @@ import (
 	"syscall/js"
 	"time"
 
-	"saliencyexplorer/wasm/host"
 	"saliencyexplorer/wasm/protocol"
 )
 
@@ -179,7 +178,7 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 		}
 	}
 	parts := len(hs) + 1
-	total := host.Units(req)
+	total := w.host.Units(req)
 	done := make([]int, parts) // examples done per part
 	attr := make([][]float32, parts)
 	pending := map[int]int{} // helper request ID → part
