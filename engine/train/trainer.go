@@ -123,6 +123,11 @@ type Trainer struct {
 	batch       Batch
 	prevParams  []float32
 	batchLabels []int
+
+	// remote, if set, computes shards 1..parts−1 of each batch (SetRemote).
+	remote      Remote
+	parts       int
+	shuffledBuf []float32
 }
 
 // NewTrainer prepares training of net on train, validated on valid after
@@ -256,14 +261,7 @@ func (t *Trainer) Step() (StepInfo, error) {
 	}
 	t.fillBatch()
 	t.net.ZeroGrad()
-	var terms Terms
-	shards := t.shards(t.batch.N)
-	for i := 0; i < shards; i++ {
-		part := t.obj.Compute(t.net, t.batch.Shard(i, shards))
-		terms.Loss += part.Loss
-		terms.CE += part.CE
-		terms.Penalty += part.Penalty
-	}
+	terms := t.stepGradient()
 	info := StepInfo{Epoch: t.epoch, Batch: (t.pos + t.cfg.BatchSize - 1) / t.cfg.BatchSize, Batches: t.Batches(), Terms: terms}
 	if math.IsNaN(terms.Loss) || math.IsInf(terms.Loss, 0) || !finite(t.grads) {
 		t.done = true
