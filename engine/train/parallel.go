@@ -137,13 +137,14 @@ func (s *Terms) add(o Terms) {
 func needsShuffle(m Method) bool { return m == Shuffle || m == ActDiff || m == Adversarial }
 
 // stepGradient computes the step's batch gradient into the network's
-// (zeroed) gradient: split across the Remote's workers if there is one.
-func (t *Trainer) stepGradient() Terms {
+// (zeroed) gradient, split across the Remote's workers if there is one, and
+// returns its Terms and the number of workers whose shards made it.
+func (t *Trainer) stepGradient() (Terms, int) {
 	b := t.batch
 	b.Total, b.Shuffled = 0, nil
 	n := min(t.Parts(), b.N)
 	if n < 2 {
-		return t.computeLocal(b)
+		return t.computeLocal(b), 1
 	}
 	if needsShuffle(t.cfg.Method) {
 		// S(x) for the whole batch, drawn as a single worker would.
@@ -159,8 +160,10 @@ func (t *Trainer) stepGradient() Terms {
 	terms := t.computeLocal(shards[0])
 	rt, missing := t.remote.Collect(t.grads)
 	terms.add(rt)
+	workers := n
 	for _, i := range missing {
 		terms.add(t.computeLocal(shards[1+i]))
+		workers--
 	}
-	return terms
+	return terms, workers
 }

@@ -130,6 +130,15 @@ func TestRemoteStepsMatch(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
+					// Batches of 5, 5, 2, 5: shards 3, 3, 2, 3, less the
+					// lost shard (Send's index 1) when there is one.
+					want := []int{3, 3, 2, 3}[step]
+					if lose[1] && want == 3 {
+						want--
+					}
+					if a.Workers != 1 || b.Workers != want {
+						t.Errorf("%s step %d: %d and %d workers, want 1 and %d", m, step, a.Workers, b.Workers, want)
+					}
 					if math.Abs(a.Loss-b.Loss) > 1e-5*(1+math.Abs(a.Loss)) || math.Abs(a.Penalty-b.Penalty) > 1e-5*(1+math.Abs(a.Penalty)) {
 						t.Errorf("graph %v %s lose %v step %d: loss %v penalty %v split, %v %v whole", onGraph, m, lose, step, b.Loss, b.Penalty, a.Loss, a.Penalty)
 					}

@@ -82,6 +82,9 @@ type Eval struct {
 // StepInfo reports one Step.
 type StepInfo struct {
 	Epoch, Batch, Batches int // 1-based epoch and batch within it
+	// Workers is the number of workers whose shards made the step's
+	// gradient: 1, or with a Remote up to Parts.
+	Workers int
 	Terms
 	EpochEnd *EpochInfo // non-nil after the last batch of an epoch
 }
@@ -261,8 +264,8 @@ func (t *Trainer) Step() (StepInfo, error) {
 	}
 	t.fillBatch()
 	t.net.ZeroGrad()
-	terms := t.stepGradient()
-	info := StepInfo{Epoch: t.epoch, Batch: (t.pos + t.cfg.BatchSize - 1) / t.cfg.BatchSize, Batches: t.Batches(), Terms: terms}
+	terms, workers := t.stepGradient()
+	info := StepInfo{Epoch: t.epoch, Batch: (t.pos + t.cfg.BatchSize - 1) / t.cfg.BatchSize, Batches: t.Batches(), Workers: workers, Terms: terms}
 	if math.IsNaN(terms.Loss) || math.IsInf(terms.Loss, 0) || !finite(t.grads) {
 		t.done = true
 		return info, fmt.Errorf("%w at epoch %d batch %d (loss %v); the weights from before this step are kept — try a smaller learning rate or λ", ErrDiverged, info.Epoch, info.Batch, terms.Loss)
