@@ -73,6 +73,12 @@ type Host struct {
 	// budget is the memory an imported model and the work on it may take
 	// (0: DefaultMemoryBudget); see SetMemoryBudget.
 	budget int64
+
+	// remote computes shards of training steps in other workers
+	// (SetTrainRemote); shardObj is a helper's objective (TrainShard).
+	remote      train.Remote
+	remoteParts int
+	shardObj    *train.Objective
 }
 
 // SetDecodeLimits sets the limits Decode checks image files against before

@@ -79,11 +79,21 @@ const (
 
 	// SaliencyPart asks a helper engine worker (one of the main worker's
 	// pool, never the page) for part Saliency.Part of Saliency.Parts of a
-	// split Integrated Gradients or SmoothGrad attribution. Buffers: [input
-	// float32], or [input float32, arch JSON, weights] when the helper's
-	// model changes. Reply: Result, buffers [raw attribution float32 C×H×W];
-	// Progress messages before it.
+	// split Integrated Gradients, SmoothGrad or occlusion attribution.
+	// Buffers: [input float32], or [input float32, and the model's two
+	// files, ModelFile saying their format] when the helper's model
+	// changes. Reply: Result, buffers [raw attribution float32]; Progress
+	// messages before it.
 	SaliencyPart Kind = "saliency-part"
+
+	// TrainShard asks a helper engine worker for the parameter gradient of
+	// one shard of a training step's batch (Shard). Buffers: [trainable
+	// parameters float32, images N×C×H×W, masks N×H×W], then S(x)
+	// N×C×H×W if Shard.Shuffled, then the model's two files (ModelFile
+	// says their format) when the helper does not hold the run's model
+	// yet. Reply: Result, Update with the shard's Loss, CE and Penalty,
+	// buffers [gradient float32].
+	TrainShard Kind = "train-shard"
 
 	// Cancel stops the request Target (a saliency map or training run).
 	Cancel Kind = "cancel"
@@ -142,6 +152,8 @@ type Header struct {
 	ModelFile *ModelFile `json:"modelFile,omitempty"`
 	// Configure is a Configure request.
 	Configure *ConfigureRequest `json:"configure,omitempty"`
+	// Shard is a TrainShard request.
+	Shard *ShardRequest `json:"shard,omitempty"`
 	// Millis is the time the worker took for a Predict request's forward
 	// passes (for benchmarks).
 	Millis float64 `json:"millis,omitempty"`
@@ -398,6 +410,19 @@ type SaliencyRequest struct {
 	Parts int `json:"parts,omitempty"`
 }
 
+// ShardRequest is one shard of a training step's batch for a helper
+// worker (TrainShard): N examples of a batch of Total, their labels, and
+// the objective.
+type ShardRequest struct {
+	Method string  `json:"method"`
+	Lambda float64 `json:"lambda"`
+	N      int     `json:"n"`
+	Total  int     `json:"total"`
+	Labels []int   `json:"labels"`
+	// Shuffled says that S(x) follows the masks among the buffers.
+	Shuffled bool `json:"shuffled,omitempty"`
+}
+
 // MapInfo describes a saliency map in the reply's first buffer.
 type MapInfo struct {
 	H      int     `json:"h"`
@@ -456,6 +481,9 @@ type TrainUpdate struct {
 	// EpochEnd is set after each evaluated epoch.
 	EpochEnd *EpochReport `json:"epochEnd,omitempty"`
 	Message  string       `json:"message,omitempty"`
+	// Workers is the number of engine workers whose shards made the
+	// step's gradient (1 unless the helper pool splits training).
+	Workers int `json:"workers,omitempty"`
 }
 
 // EpochReport is one point of the training charts.
