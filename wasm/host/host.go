@@ -79,6 +79,8 @@ type Host struct {
 	remote      train.Remote
 	remoteParts int
 	shardObj    *train.Objective
+	// splitFrom, if positive, replaces MinSplitStepValues (tests).
+	splitFrom int64
 }
 
 // SetDecodeLimits sets the limits Decode checks image files against before

@@ -19,10 +19,25 @@ func (h *Host) SetTrainRemote(r train.Remote, parts int) {
 	h.remote, h.remoteParts = r, parts
 }
 
+// MinSplitStepValues is the least activations (batch size × the model's
+// values per example) a training step must keep for the Host to split it
+// across workers: a step of the Crosses CNN (0.8 M values at batch 32)
+// takes a few milliseconds, about what sending its shards to helpers and
+// back costs; one of the Phantom CNN (7.9 M) takes most of a second.
+const MinSplitStepValues = 1 << 22
+
 // useRemote hands the run's trainer the Remote set by SetTrainRemote, if
-// the model and objective split.
+// its steps are large enough (MinSplitStepValues) and the model and
+// objective split.
 func (h *Host) useRemote(tr *train.Trainer, st Status) {
 	if h.remote == nil || h.remoteParts < 2 {
+		return
+	}
+	least := int64(MinSplitStepValues)
+	if h.splitFrom > 0 {
+		least = h.splitFrom
+	}
+	if int64(tr.Config().BatchSize)*int64(h.run.net.ValuesPerExample()) < least {
 		return
 	}
 	if err := tr.SetRemote(h.remote, h.remoteParts); err != nil {

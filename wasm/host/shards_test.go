@@ -66,7 +66,7 @@ func (r *hostRemote) Collect(grads []float32) (train.Terms, []int) {
 // updates say three workers made each step; on the built-in Crosses CNN
 // (RRR and ActDiff, which shuffles) and on an imported ONNX model
 // (GradMask, fine-tuning the head). The adversarial objective trains in
-// one Host, saying why.
+// one Host, saying why; so do steps too small to be worth splitting.
 func TestTrainShards(t *testing.T) {
 	type setup func(t *testing.T) (*Host, []float32, []float32)
 	crosses := func(t *testing.T) (*Host, []float32, []float32) { return startedHost(t), nil, nil }
@@ -104,6 +104,7 @@ func TestTrainShards(t *testing.T) {
 			var before []float32
 			for _, parts := range []int{1, 3} {
 				h, xs, masks := c.setup(t)
+				h.splitFrom = 1 // split even the small Crosses CNN's steps
 				if parts > 1 {
 					h.SetTrainRemote(&hostRemote{t: t, main: h, helpers: []*Host{New(nil), New(nil)}, req: c.req}, parts)
 				}
@@ -148,5 +149,23 @@ func TestTrainShards(t *testing.T) {
 			}
 			t.Logf("one Host and three agree within %.2g (max |w| %.3g, moved %.3g)", diff, scale, moved)
 		})
+	}
+}
+
+// TestSmallStepsNotSplit: the Crosses CNN's steps at batch 8 keep fewer
+// activations than MinSplitStepValues, so they run in one Host.
+func TestSmallStepsNotSplit(t *testing.T) {
+	h := startedHost(t)
+	r := &hostRemote{t: t, main: h, helpers: []*Host{New(nil)}, req: protocol.TrainRequest{Method: "rrr", Lambda: 1}}
+	h.SetTrainRemote(r, 2)
+	if err := h.StartTraining(protocol.TrainRequest{Method: "rrr", Lambda: 1, LR: 1e-2, BatchSize: 8, Epochs: 1, MaxSteps: 1}, nil, nil, Status{}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := h.Step()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Workers != 1 || r.loaded {
+		t.Errorf("a small step was made by %d workers (helpers loaded: %v)", u.Workers, r.loaded)
 	}
 }

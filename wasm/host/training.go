@@ -87,10 +87,10 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32,
 	if err != nil {
 		return err
 	}
-	h.useRemote(tr, st)
 	s.tunedWith = req.Method
 	h.run = &run{req: req, tr: tr, net: s.tuned, slot: s, epochs: req.Epochs, valid: validSet, test: testSet,
 		target: target, baseIoU: math.NaN(), baseMass: math.NaN()}
+	h.useRemote(tr, st)
 	if testSet != nil {
 		h.run.baseIoU, h.run.baseMass = meanAgreement(s.orig, testSet, target)
 	}
