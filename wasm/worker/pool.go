@@ -100,6 +100,21 @@ func (p *pool) live() []*helper {
 	return out
 }
 
+// wanted returns the number of helpers the pool has or will start: those
+// still working once started, poolSize before.
+func (p *pool) wanted() int {
+	if p.size < 0 {
+		return poolSize()
+	}
+	n := 0
+	for _, h := range p.helpers {
+		if !h.dead {
+			n++
+		}
+	}
+	return n
+}
+
 // start creates a helper; its replies go to p.replies.
 func (p *pool) start() (h *helper, err error) {
 	defer func() {
