@@ -183,3 +183,50 @@ func TestWorkerPoolONNX(t *testing.T) {
 		t.Errorf("map maxima: %v with one worker, %v with two", maxima[0], maxima[1])
 	}
 }
+
+// TestTrainPool fine-tunes the shipped Phantom baseline with RRR for one
+// epoch (19 batches of 32 films) in one engine worker (?workers=1) and
+// data-parallel across two (?workers=2: each step's batch split in two
+// shards, the helper computing one, the gradients summed into one
+// step). The page's data-train-workers must say how many workers made the
+// steps, and the epoch's mean training loss must agree within 1e-4: the
+// same steps up to float32 summation order. The time from the first step
+// to the run's end (the epoch's evaluation included) is logged.
+func TestTrainPool(t *testing.T) {
+	origin := serveSite(t)
+	var losses []float64
+	for _, k := range []int{1, 2} {
+		ctx, rec, _ := firstView(t, origin, k, "")
+		if got := chipName(ctx); got != "phantom-baseline" {
+			unavailable(t, "the first model is %q, not the shipped phantom-baseline", got)
+		}
+		setField(t, ctx, "train-method", "rrr")
+		setField(t, ctx, "train-epochs", "1")
+		click(t, ctx, "[data-testid=train-start]")
+		if err := waitJS(ctx, `document.body.dataset.trainWorkers !== undefined`, 180*time.Second); err != nil {
+			t.Fatalf("workers=%d: no training step: %v (status %q, error %q)", k, err, text(ctx, "[data-testid=train-status]"), text(ctx, "[data-testid=error]"))
+		}
+		start := time.Now()
+		if err := waitJS(ctx, `document.querySelector('[data-testid=train-status]').dataset.state === 'done' || document.querySelector('[data-testid=train-status]').dataset.state === 'failed'`, 300*time.Second); err != nil {
+			t.Fatalf("workers=%d: training did not finish: %v (status %q)", k, err, text(ctx, "[data-testid=train-status]"))
+		}
+		elapsed := time.Since(start)
+		if st, _ := eval[string](ctx, `document.querySelector('[data-testid=train-status]').dataset.state`); st != "done" {
+			t.Fatalf("workers=%d: training %s: %q (error %q)", k, st, text(ctx, "[data-testid=train-status]"), text(ctx, "[data-testid=error]"))
+		}
+		workers, _ := eval[int](ctx, `Number(document.body.dataset.trainWorkers)`)
+		loss, _ := eval[float64](ctx, `Number(document.body.dataset.trainEpochLoss)`)
+		t.Logf("workers=%d: Phantom RRR, 1 epoch: first step → done in %v, training loss %.7g, steps made by %d engine workers", k, elapsed.Round(time.Millisecond), loss, workers)
+		if workers != k {
+			t.Errorf("workers=%d: the steps were made by %d engine workers, want %d", k, workers, k)
+		}
+		losses = append(losses, loss)
+		errs, _ := rec.snapshot()
+		for _, e := range errs {
+			t.Errorf("workers=%d: console: %s", k, e)
+		}
+	}
+	if !(losses[0] > 0) || math.Abs(losses[1]-losses[0]) > 1e-4*losses[0] {
+		t.Errorf("epoch training loss %v with one worker, %v with two", losses[0], losses[1])
+	}
+}
