@@ -12,10 +12,10 @@ import (
 	"saliencyexplorer/wasm/protocol"
 )
 
-// maxWorkers is the most engine workers a split request uses, this one
-// included: one core is left for the page, and more than four gains little
-// on networks this small (docs/performance.md).
-const maxWorkers = 4
+// maxHelpers is the most helper workers the pool starts (issue #12): each
+// holds a copy of the model, so a ResNet-18 costs about 45 MB per helper
+// beside its activations.
+const maxHelpers = 8
 
 // minPatience is the least time a helper may stay silent (no progress, no
 // result) once this worker has finished its own part; it may also take
@@ -29,8 +29,9 @@ const (
 
 // pool holds the helper engine workers: more copies of worker.js, started
 // on the first splittable request, that compute parts of Integrated
-// Gradients and SmoothGrad (protocol.SaliencyPart) while this worker
-// computes part 0, for built-in and imported models alike. Each helper is
+// Gradients, SmoothGrad and occlusion (protocol.SaliencyPart) while this
+// worker computes part 0, for built-in and imported models alike, and
+// shards of training steps (trainRemote, trainpool.go). Each helper is
 // sent the model (host.HelperModel) only when the model's version
 // (host.Version) differs from the one it last got. A helper that fails, or stays silent
 // for too long (minPatience), is dropped, and its part computed here, so a
@@ -58,15 +59,16 @@ type helperReply struct {
 	buf  []byte
 }
 
-// poolSize returns the number of helpers: min(hardwareConcurrency, 4) − 1,
-// or workers − 1 if this worker's URL has ?workers= (the page passes its
-// own ?workers= on, so that ?workers=1 runs everything in one worker).
+// poolSize returns the number of helpers: hardwareConcurrency − 1 (a core
+// left for the page), at least 1 and at most maxHelpers, or K − 1 if this
+// worker's URL has ?workers=K (the page passes its own ?workers= on, so
+// that ?workers=1 runs everything in one worker).
 func poolSize() int {
-	n := min(js.Global().Get("navigator").Get("hardwareConcurrency").Int(), maxWorkers)
+	n := min(max(js.Global().Get("navigator").Get("hardwareConcurrency").Int()-1, 1), maxHelpers)
 	if v, err := strconv.Atoi(queryParam("workers")); err == nil {
-		n = min(v, maxWorkers)
+		n = min(max(v-1, 0), maxHelpers)
 	}
-	return max(n-1, 0)
+	return n
 }
 
 // queryParam returns a parameter of this worker's URL (as the resource
