@@ -558,7 +558,7 @@ func (w *worker) train(m message) {
 	// finds them large enough and the model and objective split.
 	// (The helpers start with the first step sent to them.)
 	if n := w.pool.wanted(); n > 0 {
-		w.host.SetTrainRemote(&trainRemote{p: &w.pool, w: w, req: *h.Train, loaded: map[*helper]bool{}}, n+1)
+		w.host.SetTrainRemote(&trainRemote{p: &w.pool, w: w, req: *h.Train, loaded: map[*helper]int{}}, n+1)
 	} else {
 		w.host.SetTrainRemote(nil, 0)
 	}

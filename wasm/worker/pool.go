@@ -47,6 +47,7 @@ type pool struct {
 type helper struct {
 	w       js.Value
 	version uint64 // the version of the model it holds, 0 if not known
+	loads   int    // models sent to it so far (a training run's model is current while this stays)
 	dead    bool
 	started bool // it has sent a message (its engine is running)
 }
@@ -221,6 +222,7 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 			bufs = append(bufs, fileA, fileB)
 			hd.ModelFile = &protocol.ModelFile{Format: format}
 			h.version = version
+			h.loads++
 		}
 		p.next++
 		pending[p.next] = i + 1

@@ -17,10 +17,12 @@ import (
 // pool's patience, is dropped and its shard reported missing, so that the
 // Trainer computes it here.
 type trainRemote struct {
-	p      *pool
-	w      *worker
-	req    protocol.TrainRequest
-	loaded map[*helper]bool // helpers holding the run's model
+	p   *pool
+	w   *worker
+	req protocol.TrainRequest
+	// loaded records, per helper holding the run's model, its loads
+	// count then (a split map sends it another model meanwhile).
+	loaded map[*helper]int
 
 	pending map[int]int // request ID → shard (index into Send's shards)
 	to      []*helper   // the helper of each shard
@@ -53,7 +55,7 @@ func (r *trainRemote) Send(params []float32, shards []train.Batch) {
 			bufs = append(bufs, protocol.FloatBytes(b.Shuffled))
 		}
 		hd := &protocol.Header{Kind: protocol.TrainShard, Shard: &sr}
-		if !r.loaded[h] {
+		if l, ok := r.loaded[h]; !ok || l != h.loads {
 			if fileA == nil {
 				var err error
 				if format, fileA, fileB, err = r.w.host.HelperModel(protocol.Tuned); err != nil {
@@ -63,7 +65,8 @@ func (r *trainRemote) Send(params []float32, shards []train.Batch) {
 			}
 			bufs = append(bufs, fileA, fileB)
 			hd.ModelFile = &protocol.ModelFile{Format: format}
-			r.loaded[h] = true
+			h.loads++
+			r.loaded[h] = h.loads
 			h.version = 0 // its weights change with every shard: no known version
 		}
 		r.p.next++
@@ -148,7 +151,7 @@ func (r *trainRemote) handle(rep helperReply) {
 		delete(r.pending, rep.h.ID)
 	case protocol.Failed:
 		r.failed[i] = true
-		r.loaded[r.to[i]] = false // send the model again
+		delete(r.loaded, r.to[i]) // send the model again
 		delete(r.pending, rep.h.ID)
 	}
 }
