@@ -27,6 +27,7 @@ type App struct {
 	Mask    *MaskEditor
 	Library *Library
 	Train   *Trainer
+	Check   *MapCheck
 
 	Error  string // shown in a banner until dismissed
 	Notice string
@@ -74,6 +75,7 @@ func newApp(store Store) *App {
 		Mask:    NewMaskEditor(store),
 		Library: NewLibrary(store),
 		Train:   NewTrainer(),
+		Check:   &MapCheck{},
 	}
 }
 

@@ -67,6 +67,9 @@ func (a *App) onDied(msg string) {
 	v := a.View
 	v.Opening = ""
 	v.Main.Busy, v.Cmp.Busy = false, false
+	if a.Check.Busy {
+		a.Check.Fail("The engine stopped during the check: check again.")
+	}
 	s.Switching = ""
 	body := document().Get("body").Get("dataset")
 	if !a.everReady {

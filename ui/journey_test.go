@@ -291,7 +291,7 @@ func TestClearDataText(t *testing.T) {
 
 func TestChartLast(t *testing.T) {
 	tr := &Trainer{History: []protocol.EpochReport{{TestAcc: 0.5, ValidAcc: 0.6}, {TestAcc: -1, ValidAcc: 0.7}}}
-	c := &LineChart{Train: tr, Kind: "accuracy"}
+	c := &LineChart{Data: tr, Kind: "accuracy"}
 	s := c.Series()
 	if c.Last(s[0]) != "70.0 %" || c.Last(s[1]) != "50.0 %" {
 		t.Errorf("Last = %q, %q", c.Last(s[0]), c.Last(s[1]))

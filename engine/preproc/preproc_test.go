@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"saliencyexplorer/engine/imageio"
 )
 
 func TestMetadataRoundTrip(t *testing.T) {
@@ -64,7 +66,9 @@ func TestNormalizePresets(t *testing.T) {
 
 // TestCrop checks the window torchvision's Resize(256)+CenterCrop(224)
 // keeps: on a 448×224 (W×H) image, the central 196×196 pixels (224·224/256),
-// here marked 1 with 0 outside.
+// here marked 1 with 0 outside. The bilinear filter blends the crop's
+// outermost pixels with their unmarked neighbours; everything further in
+// must be 1.
 func TestCrop(t *testing.T) {
 	const sh, sw, h = 224, 448, 224
 	src := make([]float32, sh*sw)
@@ -79,8 +83,11 @@ func TestCrop(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, v := range x {
-		if v != 1 || display[i] != 1 {
-			t.Fatalf("value %d is %v: the crop took pixels outside the centre window", i, v)
+		if y, xx := i/h%h, i%h; y > 0 && y < h-1 && xx > 0 && xx < h-1 && (v != 1 || display[i] != 1) {
+			t.Fatalf("value %d (%d, %d) is %v: the crop took pixels outside the centre window", i, y, xx, v)
+		}
+		if v < 0.5 {
+			t.Fatalf("border value %d is %v: the crop is off by a pixel or more", i, v)
 		}
 	}
 	// Stretch keeps the whole image: its mean is the marked fraction.
@@ -94,6 +101,30 @@ func TestCrop(t *testing.T) {
 	}
 	if got, want := sum/float64(len(x)), 196.0*196/(224*448); math.Abs(got-want) > 1e-3 {
 		t.Errorf("stretched mean %v, want %v", got, want)
+	}
+}
+
+// TestCropFrame checks the scaled size and window offsets against
+// torchvision's arithmetic worked out by hand, including Python's round
+// halving to even and a crop wider than the scaled image.
+func TestCropFrame(t *testing.T) {
+	for _, c := range []struct {
+		sh, sw, h, w int
+		want         imageio.Frame
+	}{
+		// 256·300/217 = 353.9 → 353; (353 − 224)/2 = 64.5 → 64.
+		{217, 300, 224, 224, imageio.Frame{H: 256, W: 353, Top: 16, Left: 64}},
+		// S = round(64·256/224) = round(73.1) = 73; 73·263/181 = 106.07 → 106;
+		// (106 − 64)/2 = 21; (73 − 48)/2 = 12.5 → 12.
+		{263, 181, 64, 48, imageio.Frame{H: 106, W: 73, Top: 21, Left: 12}},
+		// 256·97/61 = 407.1 → 407; (407 − 224)/2 = 91.5 → 92.
+		{61, 97, 224, 224, imageio.Frame{H: 256, W: 407, Top: 16, Left: 92}},
+		// A 512-wide crop of a 256-wide image: 128 zero columns each side.
+		{100, 100, 224, 512, imageio.Frame{H: 256, W: 256, Top: 16, Left: -128}},
+	} {
+		if got := cropFrame(c.sh, c.sw, c.h, c.w); got != c.want {
+			t.Errorf("cropFrame(%d×%d → %d×%d) = %+v, want %+v", c.sh, c.sw, c.h, c.w, got, c.want)
+		}
 	}
 }
 

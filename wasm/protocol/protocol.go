@@ -77,6 +77,19 @@ const (
 	// class names and Grad-CAM's layer (ConfigureRequest). Reply: Ready.
 	Configure Kind = "configure"
 
+	// Check asks whether a saliency map of the picture Header.Picture means
+	// anything (engine/sanity): the map of Check's method, model, class
+	// and target after re-initialising the model's layers one by one from
+	// the output down (cascading model-parameter randomisation, on a copy:
+	// the model in use is unchanged), and the deletion and insertion
+	// curves of the class's probability in the map's pixel order and in a
+	// random order. Reply: Result with Checked, buffers [maps float32:
+	// 1+len(Checked.Layers) maps of Checked.MapH×MapW, the trained
+	// model's first, each in absolute value divided by its maximum];
+	// Progress messages before it. Cancel stops it. A check estimated to
+	// take too long is refused with the estimate.
+	Check Kind = "check"
+
 	// SaliencyPart asks a helper engine worker (one of the main worker's
 	// pool, never the page) for part Saliency.Part of Saliency.Parts of a
 	// split Integrated Gradients, SmoothGrad or occlusion attribution.
@@ -140,6 +153,10 @@ type Header struct {
 	Probs    [][]float64      `json:"probs,omitempty"`
 	Saliency *SaliencyRequest `json:"saliency,omitempty"`
 	Map      *MapInfo         `json:"map,omitempty"`
+	// Check is a Check request's map (Method, Model, Class, Target and
+	// the method's settings); Checked its reply.
+	Check    *SaliencyRequest `json:"check,omitempty"`
+	Checked  *CheckReport     `json:"checked,omitempty"`
 	Done     int              `json:"done,omitempty"`
 	Total    int              `json:"total,omitempty"`
 	Train    *TrainRequest    `json:"train,omitempty"`
@@ -434,6 +451,76 @@ type MapInfo struct {
 	// (1 unless Integrated Gradients, SmoothGrad or occlusion was split
 	// across the helper pool).
 	Workers int `json:"workers,omitempty"`
+}
+
+// MaybeFloat is a number that may be missing: JSON writes NaN and
+// infinities as null, and null reads back as NaN. A rank correlation of a
+// constant map, for one, is NaN, and -1 (what other fields use for "not
+// available") is a real correlation.
+type MaybeFloat float64
+
+// MarshalJSON implements json.Marshaler.
+func (f MaybeFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(v)
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *MaybeFloat) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*f = MaybeFloat(math.NaN())
+		return nil
+	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = MaybeFloat(v)
+	return nil
+}
+
+// CheckReport is the reply to a Check request.
+type CheckReport struct {
+	Method string `json:"method"`
+	Class  int    `json:"class"`
+	// Layers are the steps of the cascade from the output down: after
+	// step i, Layers[0..i] are all re-initialised. Units is the number of
+	// layers with parameters; if it exceeds len(Layers), adjacent layers
+	// were merged into one step.
+	Layers []CheckLayer `json:"layers"`
+	Units  int          `json:"units"`
+	// MapH×MapW is the size of the maps in the reply's buffer (the model's
+	// input, shrunk to at most 64 pixels a side by averaging).
+	MapH int `json:"mapH"`
+	MapW int `json:"mapW"`
+	// Steps is the number of equal steps of the curves: each curve holds
+	// Steps+1 probabilities of Class, at 0, 1/Steps, …, 1 of the pixels
+	// deleted (set to 0) or inserted (into a blurred copy of the image).
+	Steps           int          `json:"steps"`
+	Deletion        []MaybeFloat `json:"deletion"`
+	Insertion       []MaybeFloat `json:"insertion"`
+	RandomDeletion  []MaybeFloat `json:"randomDeletion"`
+	RandomInsertion []MaybeFloat `json:"randomInsertion"`
+	// The areas under the curves, over the fraction of pixels in [0, 1].
+	DeletionAUC        MaybeFloat `json:"deletionAUC"`
+	InsertionAUC       MaybeFloat `json:"insertionAUC"`
+	RandomDeletionAUC  MaybeFloat `json:"randomDeletionAUC"`
+	RandomInsertionAUC MaybeFloat `json:"randomInsertionAUC"`
+	Millis             float64    `json:"millis"`
+}
+
+// CheckLayer is one step of the cascade: Name says which layers it
+// re-initialised (the top-level layer's index and kind, "6 linear", or an
+// imported model's node name), Spearman and SSIM compare the map then
+// with the trained model's (NaN when either map is constant).
+type CheckLayer struct {
+	Name     string     `json:"name"`
+	Kind     string     `json:"kind"`
+	Spearman MaybeFloat `json:"spearman"`
+	SSIM     MaybeFloat `json:"ssim"`
 }
 
 // TrainRequest starts a fine-tuning run from the current fine-tuned model

@@ -341,6 +341,8 @@ func (w *worker) dispatch(m message) {
 		w.fail(h.ID, err)
 	case protocol.Saliency:
 		w.saliency(m)
+	case protocol.Check:
+		w.check(m)
 	case protocol.SaliencyPart:
 		if w.stall {
 			return // a stalled helper, for tests (?stall=1): it never answers
@@ -523,6 +525,36 @@ func (w *worker) saliency(m message) {
 	}
 	info.Millis = float64(time.Since(start).Microseconds()) / 1000
 	w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Map: &info}, [][]byte{protocol.FloatBytes(s)})
+}
+
+// check answers a Check request: the host's checks of a map, with
+// progress (at most every 50 ms) and cancellation as for a saliency map.
+func (w *worker) check(m message) {
+	h := m.h
+	x, err := w.host.RequestInput(h.Picture, m.bufs)
+	if err != nil || h.Check == nil {
+		w.fail(h.ID, errors.Join(err, errors.New("bad check request")))
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancels[h.ID] = cancel
+	defer func() { cancel(); delete(w.cancels, h.ID) }()
+	last := time.Now()
+	r, maps, err := w.host.Check(ctx, x, *h.Check, func(done, total int) {
+		if done < total && time.Since(last) > 50*time.Millisecond {
+			last = time.Now()
+			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Progress, Done: done, Total: total}, nil)
+		}
+		w.yield()
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			err = errors.New("cancelled")
+		}
+		w.fail(h.ID, err)
+		return
+	}
+	w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Checked: &r}, [][]byte{protocol.FloatBytes(maps)})
 }
 
 func (w *worker) train(m message) {
