@@ -228,7 +228,6 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 		pending[p.next] = i + 1
 		p.post(h, hd, bufs)
 	}
-	fileA, fileB = nil, nil // the helpers have their copies
 	// handle takes in one helper reply.
 	handle := func(r helperReply) {
 		part, ok := pending[r.h.ID]
