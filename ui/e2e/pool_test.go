@@ -193,8 +193,9 @@ func TestWorkerPoolONNX(t *testing.T) {
 // same steps up to float32 summation order. Then again across two whose
 // helper never answers (?stall-helpers=1): the engine worker gives up on it
 // after its patience and computes its shards itself, so the run ends, its
-// last steps made by one worker, with the same loss. The time from the
-// first step to the run's end (the epoch's evaluation included) is logged.
+// last steps made by one worker, with the same loss. The split run is
+// paused and resumed on the way. The time from the first step to the
+// run's end (the epoch's evaluation included, the pause not) is logged.
 func TestTrainPool(t *testing.T) {
 	origin := serveSite(t)
 	var losses []float64
@@ -214,10 +215,32 @@ func TestTrainPool(t *testing.T) {
 			t.Fatalf("workers=%d: no training step: %v (status %q, error %q)", k, err, text(ctx, "[data-testid=train-status]"), text(ctx, "[data-testid=error]"))
 		}
 		start := time.Now()
+		var pausedFor time.Duration
+		if k == 2 && c.query == "" {
+			// Pause while the steps run (the click most likely lands while
+			// a step waits for the helper): the run must stay paused, no
+			// step's report undoing it, then resume.
+			pausedAt := time.Now()
+			click(t, ctx, "[data-testid=train-pause]")
+			if err := waitJS(ctx, `document.querySelector('[data-testid=train-status]').dataset.state === 'paused'`, 30*time.Second); err != nil {
+				t.Fatalf("pausing: %v (status %q)", err, text(ctx, "[data-testid=train-status]"))
+			}
+			time.Sleep(4 * time.Second) // a step in flight ends and reports
+			status := text(ctx, "[data-testid=train-status]")
+			if st, _ := eval[string](ctx, `document.querySelector('[data-testid=train-status]').dataset.state`); st != "paused" {
+				t.Errorf("the paused run shows state %q after a step's report (status %q)", st, status)
+			}
+			time.Sleep(1500 * time.Millisecond)
+			if now := text(ctx, "[data-testid=train-status]"); now != status {
+				t.Errorf("a paused run went on: status %q, then %q", status, now)
+			}
+			click(t, ctx, "[data-testid=train-pause]")
+			pausedFor = time.Since(pausedAt)
+		}
 		if err := waitJS(ctx, `document.querySelector('[data-testid=train-status]').dataset.state === 'done' || document.querySelector('[data-testid=train-status]').dataset.state === 'failed'`, 300*time.Second); err != nil {
 			t.Fatalf("workers=%d: training did not finish: %v (status %q)", k, err, text(ctx, "[data-testid=train-status]"))
 		}
-		elapsed := time.Since(start)
+		elapsed := time.Since(start) - pausedFor
 		if st, _ := eval[string](ctx, `document.querySelector('[data-testid=train-status]').dataset.state`); st != "done" {
 			t.Fatalf("workers=%d: training %s: %q (error %q)", k, st, text(ctx, "[data-testid=train-status]"), text(ctx, "[data-testid=error]"))
 		}

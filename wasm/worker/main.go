@@ -215,6 +215,11 @@ func (w *worker) trainStep() {
 		u = protocol.TrainUpdate{State: protocol.StateFailed, Message: err.Error()}
 	}
 	w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &u}, nil)
+	if w.paused && u.State == protocol.StateRunning {
+		// A Pause came while the step waited for helpers and was
+		// answered then: say it again, after the step's report.
+		w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StatePaused}}, nil)
+	}
 	if err != nil {
 		w.fail(w.trainID, err)
 	}
