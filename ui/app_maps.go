@@ -92,6 +92,7 @@ func (a *App) requestMap(cmp bool) {
 				ds := document().Get("body").Get("dataset")
 				setJS(ds, "mapMax", r.Map.Max)
 				setJS(ds, "mapMillis", r.Map.Millis)
+				setJS(ds, "mapWorkers", max(r.Map.Workers, 1))
 			}
 			st.Scale = ScaleFor(m)
 			if v.SharedScale {

@@ -79,6 +79,14 @@ type Host struct {
 	// checkMap, if set, replaces the saliency method in checks (tests).
 	checkTime time.Duration
 	checkMap  sanity.MapFunc
+
+	// remote computes shards of training steps in other workers
+	// (SetTrainRemote); shardObj is a helper's objective (TrainShard).
+	remote      train.Remote
+	remoteParts int
+	shardObj    *train.Objective
+	// splitFrom, if positive, replaces MinSplitStepValues (tests).
+	splitFrom int64
 }
 
 // SetDecodeLimits sets the limits Decode checks image files against before

@@ -93,11 +93,21 @@ const (
 
 	// SaliencyPart asks a helper engine worker (one of the main worker's
 	// pool, never the page) for part Saliency.Part of Saliency.Parts of a
-	// split Integrated Gradients or SmoothGrad attribution. Buffers: [input
-	// float32], or [input float32, arch JSON, weights] when the helper's
-	// model changes. Reply: Result, buffers [raw attribution float32 C×H×W];
-	// Progress messages before it.
+	// split Integrated Gradients, SmoothGrad or occlusion attribution.
+	// Buffers: [input float32], or [input float32, and the model's two
+	// files, ModelFile saying their format] when the helper's model
+	// changes. Reply: Result, buffers [raw attribution float32]; Progress
+	// messages before it.
 	SaliencyPart Kind = "saliency-part"
+
+	// TrainShard asks a helper engine worker for the parameter gradient of
+	// one shard of a training step's batch (Shard). Buffers: [trainable
+	// parameters float32, images N×C×H×W, masks N×H×W], then S(x)
+	// N×C×H×W if Shard.Shuffled, then the model's two files (ModelFile
+	// says their format) when the helper does not hold the run's model
+	// yet. Reply: Result, Update with the shard's Loss, CE and Penalty,
+	// buffers [gradient float32].
+	TrainShard Kind = "train-shard"
 
 	// Cancel stops the request Target (a saliency map or training run).
 	Cancel Kind = "cancel"
@@ -154,10 +164,14 @@ type Header struct {
 	Update   *TrainUpdate     `json:"update,omitempty"`
 	Export   *ExportRequest   `json:"export,omitempty"`
 	Registry *Registry        `json:"registry,omitempty"` // Ready
-	// ModelFile describes the files of a LoadModel request.
+	// ModelFile describes the files of a LoadModel request, or the model
+	// files a SaliencyPart request hands a helper (Format host.HelperNetwork
+	// or host.HelperGraph).
 	ModelFile *ModelFile `json:"modelFile,omitempty"`
 	// Configure is a Configure request.
 	Configure *ConfigureRequest `json:"configure,omitempty"`
+	// Shard is a TrainShard request.
+	Shard *ShardRequest `json:"shard,omitempty"`
 	// Millis is the time the worker took for a Predict request's forward
 	// passes (for benchmarks).
 	Millis float64 `json:"millis,omitempty"`
@@ -231,7 +245,8 @@ type MethodInfo struct {
 	Label string `json:"label"`
 	Help  string `json:"help"`
 	// Split reports that the worker splits its work across helper
-	// workers; Default is then its default number of samples or steps.
+	// workers; Default is then its default number of samples or steps (0
+	// for occlusion, whose number of windows depends on the image).
 	Split   bool `json:"split,omitempty"`
 	Default int  `json:"default,omitempty"`
 }
@@ -413,6 +428,19 @@ type SaliencyRequest struct {
 	Parts int `json:"parts,omitempty"`
 }
 
+// ShardRequest is one shard of a training step's batch for a helper
+// worker (TrainShard): N examples of a batch of Total, their labels, and
+// the objective.
+type ShardRequest struct {
+	Method string  `json:"method"`
+	Lambda float64 `json:"lambda"`
+	N      int     `json:"n"`
+	Total  int     `json:"total"`
+	Labels []int   `json:"labels"`
+	// Shuffled says that S(x) follows the masks among the buffers.
+	Shuffled bool `json:"shuffled,omitempty"`
+}
+
 // MapInfo describes a saliency map in the reply's first buffer.
 type MapInfo struct {
 	H      int     `json:"h"`
@@ -420,6 +448,10 @@ type MapInfo struct {
 	Max    float64 `json:"max"` // the largest value, for the colour bar
 	Min    float64 `json:"min"`
 	Millis float64 `json:"millis"` // time taken
+	// Workers is the number of engine workers whose parts make the map
+	// (1 unless Integrated Gradients, SmoothGrad or occlusion was split
+	// across the helper pool).
+	Workers int `json:"workers,omitempty"`
 }
 
 // MaybeFloat is a number that may be missing: JSON writes NaN and
@@ -537,6 +569,9 @@ type TrainUpdate struct {
 	// EpochEnd is set after each evaluated epoch.
 	EpochEnd *EpochReport `json:"epochEnd,omitempty"`
 	Message  string       `json:"message,omitempty"`
+	// Workers is the number of engine workers whose shards made the
+	// step's gradient (1 unless the helper pool splits training).
+	Workers int `json:"workers,omitempty"`
 }
 
 // EpochReport is one point of the training charts.

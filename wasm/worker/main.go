@@ -27,7 +27,11 @@ type worker struct {
 	paused  bool
 	pool    pool // helper engine workers for split saliency requests
 	stall   bool // ?stall=1: as a helper, never answer (tests the pool's patience)
-	hooks   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
+	// stepping is set while a training step runs (it may wait for
+	// helpers, letting the page's messages in); stopAfterStep records a
+	// Cancel of the run that came meanwhile.
+	stepping, stopAfterStep bool
+	hooks                   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
 
 	self     js.Value
 	u8       js.Value
@@ -85,6 +89,12 @@ func (w *worker) onMessage(_ js.Value, args []js.Value) any {
 	case protocol.Cancel:
 		if cancel, ok := w.cancels[h.Target]; ok {
 			cancel()
+		}
+		if h.Target == w.trainID && w.stepping {
+			// A step split across helpers waits for them: stop the run
+			// once the step is over, not in its middle.
+			w.stopAfterStep = true
+			return nil
 		}
 		if h.Target == w.trainID && w.host.Training() {
 			u := w.host.StopTraining()
@@ -183,16 +193,33 @@ func (w *worker) loop() {
 // the engine.
 func (w *worker) trainStep() {
 	var u protocol.TrainUpdate
+	w.stepping = true
 	err := host.Guard(func() error {
 		var err error
 		u, err = w.host.Step()
 		return err
 	}, w.console)
+	w.stepping = false
+	defer func() {
+		if w.stopAfterStep { // a Cancel came during the step
+			w.stopAfterStep = false
+			if w.host.Training() {
+				u := w.host.StopTraining()
+				w.paused = false
+				w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &u}, nil)
+			}
+		}
+	}()
 	if u.State == "" { // the step panicked
 		host.Guard(func() error { w.host.StopTraining(); return nil }, w.console)
 		u = protocol.TrainUpdate{State: protocol.StateFailed, Message: err.Error()}
 	}
 	w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &u}, nil)
+	if w.paused && u.State == protocol.StateRunning {
+		// A Pause came while the step waited for helpers and was
+		// answered then: say it again, after the step's report.
+		w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StatePaused}}, nil)
+	}
 	if err != nil {
 		w.fail(w.trainID, err)
 	}
@@ -326,6 +353,11 @@ func (w *worker) dispatch(m message) {
 			return // a stalled helper, for tests (?stall=1): it never answers
 		}
 		w.part(m)
+	case protocol.TrainShard:
+		if w.stall {
+			return
+		}
+		w.shard(m)
 	case protocol.Train:
 		w.train(m)
 	case protocol.RestoreTuned:
@@ -564,6 +596,14 @@ func (w *worker) train(m message) {
 	note := func(text string) {
 		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Log, Text: text}, nil)
 		w.yield()
+	}
+	// The helper pool computes shards of the run's steps, if the host
+	// finds them large enough and the model and objective split.
+	// (The helpers start with the first step sent to them.)
+	if n := w.pool.wanted(); n > 0 {
+		w.host.SetTrainRemote(&trainRemote{p: &w.pool, w: w, req: *h.Train, loaded: map[*helper]int{}}, n+1)
+	} else {
+		w.host.SetTrainRemote(nil, 0)
 	}
 	if err := w.host.StartTraining(*h.Train, images, masks, host.Status{Say: say, Note: note}); err != nil {
 		w.fail(h.ID, err)
