@@ -15,8 +15,10 @@
 // single-threaded: without these yields the worker would not read its
 // messages until the job ended.
 //
-// Integrated Gradients and SmoothGrad are split across a small pool of
-// helper workers, more copies of this worker (pool.go): this worker
-// computes one part, the helpers the others, and the summed attribution
-// becomes the map.
+// Integrated Gradients, SmoothGrad and occlusion are split across a small
+// pool of helper workers, more copies of this worker (pool.go): this
+// worker computes one part, the helpers the others, and the summed
+// attribution becomes the map. Fine-tuning steps large enough to gain are
+// split the same way, by examples (trainpool.go): the helpers compute
+// their shards' gradients and this worker takes the optimizer step.
 package engineworker

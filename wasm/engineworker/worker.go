@@ -27,7 +27,11 @@ type worker struct {
 	paused  bool
 	pool    pool // helper engine workers for split saliency requests
 	stall   bool // ?stall=1: as a helper, never answer (tests the pool's patience)
-	hooks   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
+	// stepping is set while a training step runs (it may wait for
+	// helpers, letting the page's messages in); stopAfterStep records a
+	// Cancel of the run that came meanwhile.
+	stepping, stopAfterStep bool
+	hooks                   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
 
 	self     js.Value
 	u8       js.Value
@@ -87,6 +91,12 @@ func (w *worker) onMessage(_ js.Value, args []js.Value) any {
 	case protocol.Cancel:
 		if cancel, ok := w.cancels[h.Target]; ok {
 			cancel()
+		}
+		if h.Target == w.trainID && w.stepping {
+			// A step split across helpers waits for them: stop the run
+			// once the step is over, not in its middle.
+			w.stopAfterStep = true
+			return nil
 		}
 		if h.Target == w.trainID && w.host.Training() {
 			u := w.host.StopTraining()
@@ -185,16 +195,33 @@ func (w *worker) loop() {
 // the engine.
 func (w *worker) trainStep() {
 	var u protocol.TrainUpdate
+	w.stepping = true
 	err := host.Guard(func() error {
 		var err error
 		u, err = w.host.Step()
 		return err
 	}, w.console)
+	w.stepping = false
+	defer func() {
+		if w.stopAfterStep { // a Cancel came during the step
+			w.stopAfterStep = false
+			if w.host.Training() {
+				u := w.host.StopTraining()
+				w.paused = false
+				w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &u}, nil)
+			}
+		}
+	}()
 	if u.State == "" { // the step panicked
 		host.Guard(func() error { w.host.StopTraining(); return nil }, w.console)
 		u = protocol.TrainUpdate{State: protocol.StateFailed, Message: err.Error()}
 	}
 	w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &u}, nil)
+	if w.paused && u.State == protocol.StateRunning {
+		// A Pause came while the step waited for helpers and was
+		// answered then: say it again, after the step's report.
+		w.post(&protocol.Header{ID: w.trainID, Kind: protocol.Update, Update: &protocol.TrainUpdate{State: protocol.StatePaused}}, nil)
+	}
 	if err != nil {
 		w.fail(w.trainID, err)
 	}
@@ -321,20 +348,33 @@ func (w *worker) dispatch(m message) {
 		w.fail(h.ID, err)
 	case protocol.Saliency:
 		w.saliency(m)
+	case protocol.Check:
+		w.check(m)
 	case protocol.SaliencyPart:
 		if w.stall {
 			return // a stalled helper, for tests (?stall=1): it never answers
 		}
 		w.part(m)
+	case protocol.TrainShard:
+		if w.stall {
+			return
+		}
+		w.shard(m)
 	case protocol.Train:
 		w.train(m)
 	case protocol.RestoreTuned:
-		if len(m.bufs) != 2 {
-			w.fail(h.ID, errors.New("a fine-tuned copy needs two files: the architecture and the weights"))
+		if len(m.bufs) != 1 && len(m.bufs) != 2 {
+			w.fail(h.ID, errors.New("a fine-tuned copy is one ONNX file, or two files: the architecture and the weights"))
 			return
 		}
 		w.stopRun()
-		if err := w.host.RestoreTuned(m.bufs[0], m.bufs[1]); err != nil {
+		var err error
+		if len(m.bufs) == 1 {
+			err = w.host.RestoreTunedONNX(m.bufs[0])
+		} else {
+			err = w.host.RestoreTuned(m.bufs[0], m.bufs[1])
+		}
+		if err != nil {
 			w.fail(h.ID, err)
 			return
 		}
@@ -500,6 +540,36 @@ func (w *worker) saliency(m message) {
 	w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Map: &info}, [][]byte{protocol.FloatBytes(s)})
 }
 
+// check answers a Check request: the host's checks of a map, with
+// progress (at most every 50 ms) and cancellation as for a saliency map.
+func (w *worker) check(m message) {
+	h := m.h
+	x, err := w.host.RequestInput(h.Picture, m.bufs)
+	if err != nil || h.Check == nil {
+		w.fail(h.ID, errors.Join(err, errors.New("bad check request")))
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancels[h.ID] = cancel
+	defer func() { cancel(); delete(w.cancels, h.ID) }()
+	last := time.Now()
+	r, maps, err := w.host.Check(ctx, x, *h.Check, func(done, total int) {
+		if done < total && time.Since(last) > 50*time.Millisecond {
+			last = time.Now()
+			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Progress, Done: done, Total: total}, nil)
+		}
+		w.yield()
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			err = errors.New("cancelled")
+		}
+		w.fail(h.ID, err)
+		return
+	}
+	w.post(&protocol.Header{ID: h.ID, Kind: protocol.Result, Checked: &r}, [][]byte{protocol.FloatBytes(maps)})
+}
+
 func (w *worker) train(m message) {
 	h := m.h
 	if h.Train == nil {
@@ -528,6 +598,14 @@ func (w *worker) train(m message) {
 	note := func(text string) {
 		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Log, Text: text}, nil)
 		w.yield()
+	}
+	// The helper pool computes shards of the run's steps, if the host
+	// finds them large enough and the model and objective split.
+	// (The helpers start with the first step sent to them.)
+	if n := w.pool.wanted(); n > 0 {
+		w.host.SetTrainRemote(&trainRemote{p: &w.pool, w: w, req: *h.Train, loaded: map[*helper]int{}}, n+1)
+	} else {
+		w.host.SetTrainRemote(nil, 0)
 	}
 	if err := w.host.StartTraining(*h.Train, images, masks, host.Status{Say: say, Note: note}); err != nil {
 		w.fail(h.ID, err)
