@@ -93,22 +93,28 @@ bench-engine:
 # bench-peers: the engine in wasm against TensorFlow.js 4.22 (wasm backend with
 # SIMD, cpu backend) on the same networks and weights, in one Node process,
 # interleaved, with the native engine as a third column; checks logits and
-# gradients first. Installs TF.js from npm into bench/peers/node_modules
+# gradients first. Then ONNX Runtime Web 1.30 (wasm, one thread) against the
+# engine's ONNX import, forward only, on the networks' ONNX exports and on
+# the 224×224 ResNet-18 and MobileNetV2 of `make onnx-fixtures` (skipped
+# without them), after checking ORT's logits against the engine's. Installs
+# TF.js and ONNX Runtime Web from npm into bench/peers/node_modules
 # (git-ignored), writes bench/peers/out/ (git-ignored) and the results table
-# into docs/performance.md. 4 to 9 minutes; see docs/performance.md.
+# into docs/performance.md. 4 to 9 minutes; see docs/performance.md. A
+# subset: PEERS_FLAGS="--nets none --no-native --no-workers --onnx resnet18,mobilenet_v2"
+# (a subset leaves docs/performance.md as it is).
 
 PEERS := bench/peers
 PEERS_OUT := $(PEERS)/out
 
 .PHONY: bench-peers
 bench-peers:
-	cd $(PEERS) && (npm ls @tensorflow/tfjs @tensorflow/tfjs-backend-wasm >/dev/null 2>&1 || npm ci --no-audit --no-fund)
+	cd $(PEERS) && (npm ls @tensorflow/tfjs @tensorflow/tfjs-backend-wasm onnxruntime-web >/dev/null 2>&1 || npm ci --no-audit --no-fund)
 	$(GO) run ./$(PEERS)/cmd/export -out $(PEERS_OUT)
 	$(GO) build -o $(PEERS_OUT)/native ./$(PEERS)/cmd/native
 	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build -trimpath -ldflags="-s -w" -o $(PEERS_OUT)/engine.wasm ./$(PEERS)/enginewasm
 	rm -f $(PEERS_OUT)/worker.wasm; GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build -trimpath -ldflags="-s -w" -o $(PEERS_OUT)/worker.wasm ./wasm/worker \
 	  || echo "bench-peers: ./wasm/worker does not build now; its size is left out of the table"
-	node $(PEERS)/bench.js --dir $(PEERS_OUT) --doc docs/performance.md $(PEERS_FLAGS)
+	node $(PEERS)/bench.js --dir $(PEERS_OUT) --doc docs/performance.md --onnx-fixtures .cache/onnx $(PEERS_FLAGS)
 
 # ---- data sets (issue #4) -------------------------------------------------------
 #
@@ -163,7 +169,8 @@ onnx-conformance:
 
 # ---- browser app: build, run, end-to-end tests (issue #3) ---------------------
 #
-# build: vugugen → the two wasm binaries (UI and engine worker) → the static
+# build: vugugen → the wasm binary (UI on the page, engine in the workers:
+# ui/cmd/app runs one or the other, so the browser loads it once) → the static
 # files, wasm_exec.js and vugu's renderer helper into server/site (embedded by
 # the server at compile time), the shipped models, the real sample images of
 # assets/samples with their index and thumbnails (wasm/sampleindex) → gzip -k
@@ -173,7 +180,12 @@ onnx-conformance:
 SITE       := server/site
 SITE_ASSETS := index.html style.css boot.js loader.js worker.js sw.js manifest.webmanifest favicon.svg
 VERSION    := $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
-WASM_FLAGS := -trimpath -ldflags="-s -w"
+# The UI package is compiled without inlining (-l): its vugu-generated
+# Build methods are most of its 1.5 MB of code, their speed does not show,
+# and inlining into them adds 136 kB to the gzipped binary (issue #12,
+# docs/performance.md "First load"). The engine keeps the compiler's default.
+WASM_GCFLAGS := -gcflags=saliencyexplorer/ui=-l
+WASM_FLAGS := -trimpath -ldflags="-s -w" $(WASM_GCFLAGS)
 
 .PHONY: build generate site run test-e2e bench-web bench-onnx screenshot screenshot-onnx clean-site
 
@@ -188,7 +200,6 @@ clean-site:
 
 site: generate clean-site
 	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $(SITE)/app.wasm ./ui/cmd/app
-	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $(SITE)/worker.wasm ./wasm/worker
 	cp $(addprefix assets/,$(SITE_ASSETS)) $(SITE)/
 	cp "$(GOROOT)/lib/wasm/wasm_exec.js" $(SITE)/
 	$(GO) run ./wasm/vugujs > $(SITE)/vugu-render.js
@@ -214,6 +225,16 @@ test-e2e: build onnx-fixtures
 # Integrated Gradients on a Phantom sample with one and two engine workers.
 bench-web: build
 	SE_BENCH_WEB=1 $(GO) test -count=1 -run 'TestBenchWeb|TestBenchWorkers' -v ./ui/e2e/ | grep -v '^=== RUN'
+
+# The site's wasm binary broken down by Go package (code bytes and their
+# gzip share; wasm/wasmsize), built as the site's but keeping the function
+# names that -s strips. WASMSIZE_FLAGS=-depth 2 folds packages by path.
+WASMSIZE_FLAGS ?= -top 40
+.PHONY: wasm-size
+wasm-size:
+	@mkdir -p bin
+	GOOS=js GOARCH=wasm $(WASM_ENV) $(GO) build -trimpath $(WASM_GCFLAGS) -o bin/app-with-names.wasm ./ui/cmd/app
+	$(GO) run ./wasm/wasmsize $(WASMSIZE_FLAGS) bin/app-with-names.wasm
 
 # Load, forward and Integrated Gradients times of the torchvision ONNX exports
 # in Chromium (docs/performance.md), and the README's screenshot of an

@@ -1,5 +1,7 @@
-// Saliency Explorer engine worker: runs the Go engine (wasm/worker) compiled
-// to WebAssembly. Messages that arrive before the Go program has installed
+// Saliency Explorer engine worker: runs the Go engine compiled to
+// WebAssembly. It is the page's own binary, app.wasm (ui/cmd/app), which
+// runs the engine (wasm/engineworker) when it starts in a worker; the
+// browser has it in its HTTP cache from the page's load. Messages that arrive before the Go program has installed
 // its own handler are kept and replayed.
 "use strict";
 // Served, the loader and Go's wasm_exec.js come from the site; the
@@ -18,7 +20,7 @@ function fatal(msg) {
 }
 
 const go = new Go();
-WebAssembly.instantiateStreaming(seLoader.fetch("worker.wasm"), go.importObject)
+WebAssembly.instantiateStreaming(seLoader.fetch("app.wasm"), go.importObject)
   .then(function (result) {
     const done = go.run(result.instance); // returns once main blocks
     const handler = self.onmessage;

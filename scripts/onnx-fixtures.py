@@ -20,12 +20,22 @@ python3-torchvision, python3-onnx, libonnx-testdata). Writes into OUT
                       the mean cross-entropy and of the RRR and GradMask penalties
                       of METHODS.md by double backward (create_graph=True):
                       smallcnn.<term>.<initializer>.npy for term ce, rrr, gradmask.
+  preproc.json        torchvision's preprocessing of a few pictures, for
+                      engine/preproc's test: a list of cases, each naming a
+                      picture preproc-<name>.png (RGB or grey, 8-bit), the
+                      transform (crop: Resize(S) + CenterCrop((h, w)) with
+                      S = round(h·256/224); stretch: Resize((h, w))), and its
+                      results as C×h×w float32 .npy: "pil" (transforms on the
+                      PIL image, then ToTensor), "tensor" (ToTensor, then the
+                      transforms on the float tensor with antialias=True) and,
+                      when present, "normalized" ("pil" after Normalize with
+                      ImageNet's mean and std).
   node-summary.json   what onnx.load reads from every model of ONNX's backend node
                       tests and from the exports above: an independent account to
                       check engine/onnx/onnxpb's decoder against.
 
 Idempotent: the same seed gives the same files. Usage:
-  onnx-fixtures.py [OUT [classifiers] [smallcnn] [summary]]   (default: all three)
+  onnx-fixtures.py [OUT [classifiers] [smallcnn] [preproc] [summary]]   (default: all four)
 """
 import json
 import os
@@ -33,11 +43,14 @@ import sys
 
 import numpy as np
 import onnx
+import PIL
+import PIL.Image
 from onnx import numpy_helper
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
+import torchvision.transforms.functional as TF
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else ".cache/onnx"
 NODE_TESTS = "/usr/lib/python3/dist-packages/onnx/backend/test/data/node"
@@ -191,6 +204,65 @@ def small_cnn():
     print("smallcnn:", {t: round(v, 6) for t, (v, _) in terms.items()})
 
 
+def picture(w, h, grey, seed):
+    """An 8-bit picture with what resampling filters treat differently:
+    smooth gradients, a sinusoid, sharp-edged blocks and pixel noise."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float64)
+    planes = []
+    for c in range(1 if grey else 3):
+        v = 0.35 * x / w + 0.25 * (1 - y / h) + 0.15 * np.sin((x * (0.21 + 0.05 * c) + y * 0.13) + c)
+        for _ in range(6):  # blocks with sharp edges
+            x0, y0 = rng.integers(0, w - 4), rng.integers(0, h - 4)
+            v[y0:y0 + rng.integers(3, h // 3), x0:x0 + rng.integers(3, w // 3)] += rng.uniform(-0.4, 0.4)
+        v += rng.normal(0, 0.08, v.shape)
+        planes.append(np.clip(np.round(255 * (v + 0.2)), 0, 255).astype(np.uint8))
+    if grey:
+        return PIL.Image.fromarray(planes[0], "L")
+    return PIL.Image.fromarray(np.stack(planes, axis=-1), "RGB")
+
+
+def preprocessing():
+    """torchvision's Resize (+ CenterCrop) of a few pictures, on PIL images
+    and on tensors: the reference of engine/preproc's Spec.Image."""
+    from torchvision import transforms as T
+    pictures = {"colour": picture(300, 217, False, 6000),   # downscale one side, upscale the other
+                "grey": picture(181, 263, True, 6001),      # portrait, 1 channel
+                "small": picture(97, 61, False, 6002)}      # upscaling
+    for name, im in pictures.items():
+        im.save(os.path.join(OUT, f"preproc-{name}.png"))
+    cases = [("colour", "crop", 224, 224), ("colour", "stretch", 224, 224),
+             ("grey", "crop", 224, 224), ("grey", "stretch", 224, 224),
+             ("grey", "crop", 64, 48),  # S = 73, left offset round(12.5) = 12
+             ("colour", "stretch", 40, 72),
+             ("small", "crop", 224, 224), ("small", "stretch", 224, 224)]
+    manifest = []
+    for name, mode, h, w in cases:
+        if mode == "crop":
+            S = int(round(h * 256 / 224))
+            tf = [T.Resize(S), T.CenterCrop((h, w))]
+        else:
+            tf = [T.Resize((h, w))]
+        im = pictures[name]
+        pil = T.ToTensor()(T.Compose(tf)(im))
+        x = T.ToTensor()(im)
+        for t in tf:
+            x = TF.resize(x, t.size, antialias=True) if isinstance(t, T.Resize) else t(x)
+        stem = f"preproc-{name}.{mode}{h}x{w}"
+        case = {"picture": f"preproc-{name}.png", "resize": mode, "h": h, "w": w,
+                "pil": stem + ".pil.npy", "tensor": stem + ".tensor.npy",
+                "pil_tensor_max_diff": float((pil - x).abs().max())}
+        np.save(os.path.join(OUT, case["pil"]), pil.numpy())
+        np.save(os.path.join(OUT, case["tensor"]), x.numpy())
+        if name == "colour" and mode == "crop":
+            case["normalized"] = stem + ".normalized.npy"
+            np.save(os.path.join(OUT, case["normalized"]), T.Normalize(IMAGENET_MEAN, IMAGENET_STD)(pil).numpy())
+        manifest.append(case)
+        print(f"{stem}: {tuple(pil.shape)}, PIL and tensor paths differ by {case['pil_tensor_max_diff']:.3g}")
+    with open(os.path.join(OUT, "preproc.json"), "w") as f:
+        json.dump({"torchvision": torchvision.__version__, "PIL": PIL.__version__, "cases": manifest}, f, indent=1)
+
+
 def fstr(v):
     return repr(float(v))
 
@@ -278,12 +350,14 @@ def node_summary():
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(2)
-    parts = sys.argv[2:] or ["classifiers", "smallcnn", "summary"]
+    parts = sys.argv[2:] or ["classifiers", "smallcnn", "preproc", "summary"]
     if "classifiers" in parts:
         classifiers()
     if "smallcnn" in parts:
         small_cnn()
-    if "summary" in parts:
+    if "preproc" in parts:
+        preprocessing()
+    if "summary" in parts:  # last: node-summary.json is make's target
         node_summary()
 
 

@@ -64,6 +64,12 @@ type SaliencyActions interface {
 	SetTarget(t string)
 }
 
+// CheckActions are the map check panel's.
+type CheckActions interface {
+	RunCheck()
+	CancelCheck()
+}
+
 // TrainActions are the fine-tuning panel's.
 type TrainActions interface {
 	StartTraining()
@@ -80,4 +86,5 @@ var (
 	_ PredictionActions = (*App)(nil)
 	_ SaliencyActions   = (*App)(nil)
 	_ TrainActions      = (*App)(nil)
+	_ CheckActions      = (*App)(nil)
 )

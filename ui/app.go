@@ -27,6 +27,7 @@ type App struct {
 	Mask    *MaskEditor
 	Library *Library
 	Train   *Trainer
+	Check   *MapCheck
 
 	Error  string // shown in a banner until dismissed
 	Notice string
@@ -42,6 +43,18 @@ type App struct {
 	// engine last died.
 	kept      map[string]*keptModel
 	userFiles *keptModel
+	// saving holds, by key, the kept models being written to the
+	// browser's database: the copy waiting for the write in flight, or nil.
+	saving map[string]*keptModel
+	// lastModel is the model in use when the page was last closed.
+	lastModel string
+	// reopenPending is the model a switch left while a picture was being
+	// opened: if that picture fails, what the new model can read is
+	// reopened as after any switch (app_models.go).
+	reopenPending *protocol.ModelInfo
+	// cards holds the edits of the imported models' cards made on this
+	// page, by file name (app_onnx.go).
+	cards     map[string]cardMemo
 	everReady bool
 	crashes   []time.Time
 	// The browser's database for them (app_kept.go): nil until open, or
@@ -74,6 +87,7 @@ func newApp(store Store) *App {
 		Mask:    NewMaskEditor(store),
 		Library: NewLibrary(store),
 		Train:   NewTrainer(),
+		Check:   &MapCheck{},
 	}
 }
 
@@ -107,6 +121,9 @@ func (a *App) Start(env vugu.EventEnv) {
 	init := &protocol.Header{Kind: protocol.Init}
 	if m, ok := a.store.Get(keyModel); ok && m != "" {
 		init.Select = &protocol.SelectRequest{Model: m}
+		// The model from files is not in the engine yet: Init starts
+		// with the default, and restoreKept loads it from the browser.
+		a.lastModel = m
 	}
 	a.eng.Send(init, nil, a.onInit)
 }

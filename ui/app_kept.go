@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -106,43 +107,89 @@ func (a *App) whenDB(f func()) {
 
 // saveKept stores a kept model under key. If the browser refuses (its
 // storage is full, or site data is blocked), the model stays in memory
-// and the page says so.
+// and the page says so. One record per key is written at a time: a model
+// kept again while its last copy is being written (a large imported
+// model's fine-tuned copy at every epoch's end) waits, and only the
+// latest waiting copy is written after it.
 func (a *App) saveKept(key string, k *keptModel) {
 	a.whenDB(func() {
 		if a.db == nil {
 			return // Mask.StorageWarn already says work will not be kept
 		}
-		info, _ := json.Marshal(k.Info)
-		rec := global().Get("Object").New()
-		bufs := global().Get("Array").New()
-		for _, b := range k.Bufs {
-			bufs.Call("push", uint8Array(b))
+		if a.saving == nil {
+			a.saving = map[string]*keptModel{}
 		}
-		setJS(rec, "bufs", bufs)
-		rec.Set("info", string(info))
-		a.db.put(idbModels, key, rec, func(err error) {
+		if _, busy := a.saving[key]; busy {
+			a.saving[key] = k
+			return
+		}
+		a.saving[key] = nil
+		a.putKept(key, k)
+	})
+}
+
+// putKept writes a kept model under key, then the copy that waits for it,
+// if any.
+func (a *App) putKept(key string, k *keptModel) {
+	info, _ := json.Marshal(k.Info)
+	rec := global().Get("Object").New()
+	bufs := global().Get("Array").New()
+	for _, b := range k.Bufs {
+		bufs.Call("push", uint8Array(b))
+	}
+	setJS(rec, "bufs", bufs)
+	rec.Set("info", string(info))
+	a.db.put(idbModels, key, rec, func(err error) {
+		a.locked(func() {
+			if next := a.saving[key]; next != nil {
+				a.saving[key] = nil
+				a.putKept(key, next)
+			} else {
+				delete(a.saving, key)
+			}
 			if err == nil {
 				// For tests: which records the browser has taken.
 				body := document().Get("body").Get("dataset")
-				if saved := body.Get("keptSaved"); saved.Truthy() {
-					key = saved.String() + " " + key
+				saved := key
+				if s := body.Get("keptSaved"); s.Truthy() {
+					saved = s.String() + " " + key
 				}
-				body.Set("keptSaved", key)
+				body.Set("keptSaved", saved)
 				return
 			}
-			a.locked(func() {
-				what := "the fine-tuned model"
-				if key == keptFileKey {
-					what = "the model you loaded"
-				}
-				a.Error = "The browser did not keep " + what + " (" + err.Error() + "): it stays until you close the page. Use Export model to save it as files."
-			})
+			what := "the fine-tuned model"
+			if key == keptFileKey {
+				what = "the model you loaded"
+			}
+			a.Error = "The browser did not keep " + what + " (" + err.Error() + ", " + megabytes(k.size()) + "): it stays until you close the page, and is restored if the engine stops. Use Export model to save it as files."
 		})
 	})
 }
 
-// dropKept removes a kept model.
+// megabytes formats a size in bytes for messages, in MB (KB below a
+// tenth of one).
+func megabytes(n int) string {
+	if n < 1<<20/10 {
+		return strconv.Itoa((n+1023)/1024) + " KB"
+	}
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+}
+
+// size returns the bytes of a kept model's files.
+func (k *keptModel) size() int {
+	n := 0
+	for _, b := range k.Bufs {
+		n += len(b)
+	}
+	return n
+}
+
+// dropKept removes a kept model (and forgets a copy waiting to be
+// written under its key).
 func (a *App) dropKept(key string) {
+	if _, busy := a.saving[key]; busy {
+		a.saving[key] = nil
+	}
 	a.whenDB(func() {
 		if a.db != nil {
 			a.db.del(idbModels, key, func(error) {})
@@ -187,8 +234,9 @@ func (a *App) restoreKept() {
 					return
 				}
 				cur := a.Session.Model.Key
-				if last, _ := a.store.Get(keyModel); last == protocol.UserModelKey && a.userFiles != nil {
-					cur = last
+				// (Init has stored its own model as the last one since.)
+				if a.lastModel == protocol.UserModelKey && a.userFiles != nil {
+					cur = a.lastModel
 				}
 				a.Session.Switching = "Restoring the models kept in this browser…"
 				a.restoreEngine(cur, false, "")

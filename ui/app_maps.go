@@ -92,6 +92,7 @@ func (a *App) requestMap(cmp bool) {
 				ds := document().Get("body").Get("dataset")
 				setJS(ds, "mapMax", r.Map.Max)
 				setJS(ds, "mapMillis", r.Map.Millis)
+				setJS(ds, "mapWorkers", max(r.Map.Workers, 1))
 			}
 			st.Scale = ScaleFor(m)
 			if v.SharedScale {
@@ -132,8 +133,20 @@ func (a *App) redrawHeat() {
 
 func (a *App) updateLabels() {
 	v, s := a.View, a.Session
+	a.placeFrame()
 	a.surf.SetLabels(v.PaneLabel(false, s), v.PaneLabel(true, s))
 	a.surf.ShowCompare(v.CompareMode != CompareOff && v.Pic != nil)
+}
+
+// frameLabel marks the centre crop an imported model sees.
+const frameLabel = "model sees this centre crop · masks count inside it"
+
+// placeFrame lays the heat maps over the part of the picture the model
+// sees (all of it, or an imported model's centre crop).
+func (a *App) placeFrame() {
+	if a.View.Pic != nil {
+		a.surf.SetFrame(a.modelFrame(), frameLabel)
+	}
 }
 
 // SetMethod changes the main pane's method.

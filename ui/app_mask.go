@@ -19,9 +19,19 @@ func (a *App) maskChanged() {
 	alpha := a.surf.MaskAlpha()
 	a.surf.DrawOutline(alpha)
 	m := a.Session.Model
-	a.Mask.SetRaster(alpha, a.surf.RW, a.surf.RH, m.W, m.H)
+	a.Mask.SetRaster(alpha, a.surf.RW, a.surf.RH, a.modelFrame(), m.W, m.H)
 	a.View.UpdateAgreement(a.Mask.Model)
 	a.saveMask(alpha)
+}
+
+// modelFrame is the part of the display raster the model sees (the whole
+// raster, or an imported model's centre crop).
+func (a *App) modelFrame() Frame {
+	pic := a.View.Pic
+	if pic == nil || pic.Width < 1 || pic.Height < 1 {
+		return Frame{0, 0, float64(a.surf.RW), float64(a.surf.RH)}
+	}
+	return RasterFrame(ModelWindow(a.Session.Model, pic.Width, pic.Height), pic.Width, pic.Height, a.surf.RW, a.surf.RH)
 }
 
 // saveMask stores the current picture's mask. If the browser refuses (a
@@ -186,6 +196,9 @@ func (a *App) ClearData() {
 	a.ConfirmClear = false
 	a.Library.Clear()
 	a.Mask.ForgetAll()
+	for key := range a.saving {
+		a.saving[key] = nil // a copy waiting to be written is not written after the clear
+	}
 	a.whenDB(func() {
 		if a.db != nil {
 			a.db.clear(idbModels, func(error) {})

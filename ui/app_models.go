@@ -101,6 +101,16 @@ func (a *App) afterSwitch(prev protocol.ModelInfo) {
 		a.useDataset()
 	}
 	a.Notice = fmt.Sprintf("Now using %s (%s).", m.Name, s.ModelMeta())
+	if v.Opening != "" && v.openingSample != "" && v.openingSample != m.Dataset {
+		v.CancelOpen() // a sample of the data set left: it must not show now
+	}
+	if v.Opening != "" {
+		// A picture opened during the switch is on its way (decoded for
+		// this model, or again once it arrives): it replaces the one on
+		// screen, and the switch reopens that only if it fails.
+		a.reopenPending = &prev
+		return
+	}
 	a.reopenFor(prev)
 }
 
@@ -143,6 +153,11 @@ func (a *App) reopenFor(prev protocol.ModelInfo) {
 // reanalyze recomputes the prediction, the maps and the mask at the model's
 // resolution for the picture on screen (after a model switch).
 func (a *App) reanalyze() {
+	if pic := a.View.Pic; pic != nil && pic.FromInput {
+		// The model's window may have moved (a new model, or its card's
+		// resize changed): draw the input where it now lies.
+		a.surf.ReplaceImage(a.inputPicture(pic), pic.Width, pic.Height)
+	}
 	a.View.Clear()
 	a.surf.ClearHeat(false)
 	a.surf.ClearHeat(true)

@@ -34,8 +34,12 @@ func isLabelsFile(name string) bool {
 	return false
 }
 
-// loadCard returns the stored edits of the model file name's card.
+// loadCard returns the edits of the model file name's card: those made
+// on this page, or else those stored in the browser.
 func (a *App) loadCard(name string) (cardMemo, bool) {
+	if m, ok := a.cards[name]; ok {
+		return m, true
+	}
 	var m cardMemo
 	v, ok := a.store.Get(keyCardPrefix + name)
 	if !ok || json.Unmarshal([]byte(v), &m) != nil {
@@ -44,16 +48,44 @@ func (a *App) loadCard(name string) (cardMemo, bool) {
 	return m, true
 }
 
-// saveCard keeps the current imported model's card.
+// saveCard keeps the current imported model's card, in the page (for a
+// restarted engine, even where the browser keeps nothing) and in the
+// browser (for the next visit).
 func (a *App) saveCard() {
 	m := a.Session.Model
 	if m.Source != "onnx" || m.File == "" {
 		return
 	}
-	b, _ := json.Marshal(cardMemo{Preproc: m.Preproc, Labels: m.Classes, Layer: m.Layer, Train: m.Train})
+	memo := cardMemo{Preproc: m.Preproc, Labels: m.Classes, Layer: m.Layer, Train: m.Train}
+	if a.cards == nil {
+		a.cards = map[string]cardMemo{}
+	}
+	a.cards[m.File] = memo
+	b, _ := json.Marshal(memo)
 	if err := a.store.Set(keyCardPrefix+m.File, string(b)); err != nil {
 		a.Notice = "The model card's settings could not be saved in this browser (" + err.Error() + "); they apply until the page is closed."
 	}
+}
+
+// withCard returns the LoadModel description mf of an ONNX model with
+// the edits of its card applied (its preprocessing and labels), and the
+// Configure request for the edits a LoadModel request cannot carry
+// (Grad-CAM's layer, what fine-tuning trains), or nil if there are none.
+func withCard(mf protocol.ModelFile, memo cardMemo, kept bool) (protocol.ModelFile, *protocol.ConfigureRequest) {
+	if !kept || mf.Format != "onnx" {
+		return mf, nil
+	}
+	if memo.Preproc != nil {
+		p := *memo.Preproc
+		mf.Preproc = &p
+	}
+	if memo.Labels != nil {
+		mf.Labels = append([]string(nil), memo.Labels...)
+	}
+	if memo.Layer == "" && memo.Train == "" {
+		return mf, nil
+	}
+	return mf, &protocol.ConfigureRequest{Layer: memo.Layer, Train: memo.Train}
 }
 
 // LoadONNXFiles loads an ONNX model, with an optional labels file, and
@@ -126,11 +158,34 @@ func (a *App) ConfigureModel(req protocol.ConfigureRequest) {
 		case protocol.Ready:
 			a.modelReady(r)
 			a.saveCard()
-			if a.View.Pic != nil {
+			switch {
+			case a.View.Pic == nil:
+			case req.Preproc != nil:
+				a.openAgain()
+			default:
 				a.reanalyze()
 			}
 		}
 	})
+}
+
+// openAgain opens the picture on screen again from its file, so that the
+// input the page holds for it (which training and a restarted engine are
+// given) follows the model's new preprocessing; a picture whose file is
+// gone is analysed again as it is.
+func (a *App) openAgain() {
+	pic, lib := a.View.Pic, a.Library
+	if pic.Sample {
+		if s := lib.Sample(pic.Key); s != nil {
+			a.OpenSample(s)
+			return
+		}
+	}
+	if b, ok := lib.File(pic.Key); ok && b != nil {
+		a.openBytes(&Picture{Key: pic.Key, Name: pic.Name, Real: pic.Real, Label: pic.Label}, b)
+		return
+	}
+	a.reanalyze()
 }
 
 // CardError shows a model card's input error.

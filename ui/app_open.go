@@ -54,13 +54,13 @@ func (a *App) OpenFile(f js.Value) {
 		a.Error = fmt.Sprintf("Could not open “%s”: the file has %.0f MB; the limit is 64 MB.", name, size/(1<<20))
 		return
 	}
-	a.View.Opening = name
+	a.View.Opening, a.View.openingSample = name, ""
 	a.Error = ""
 	go func() {
 		b, err := readFile(f)
 		a.locked(func() {
 			if err != nil {
-				a.View.Opening = ""
+				a.openFailed()
 				a.Error = "Could not read “" + name + "”: " + err.Error()
 				return
 			}
@@ -81,12 +81,12 @@ func (a *App) OpenReal(r *RealItem) {
 		a.openBytes(&Picture{Key: r.Key, Name: r.Title, Real: true, Label: -1}, b)
 		return
 	}
-	a.View.Opening = r.Title
+	a.View.Opening, a.View.openingSample = r.Title, ""
 	go func() {
 		b, err := fetchBytes("samples/" + r.File)
 		a.locked(func() {
 			if err != nil {
-				a.View.Opening = ""
+				a.openFailed()
 				a.Error = "Could not fetch “" + r.Title + "”: " + err.Error()
 				return
 			}
@@ -115,23 +115,32 @@ func (a *App) loadRealImages() {
 
 // openBytes decodes an image file (PNG, JPEG or DICOM) in the engine and
 // shows it as pic (whose Key, Name and kind are set). The current image
-// stays on screen if the file cannot be read.
+// stays on screen if the file cannot be read. A picture opened while the
+// model is being switched is decoded for the model the engine has when
+// it gets the request (it answers in order), and shows after the switch.
 func (a *App) openBytes(pic *Picture, b []byte) {
-	if !a.Session.Ready() {
+	if a.Session.EngineState != EngineReady {
+		a.openFailed()
 		a.Error = "The engine is still loading; try again in a moment."
 		return
 	}
 	v := a.View
 	v.openSeq++
 	seq := v.openSeq
-	v.Opening = pic.Name
-	m := a.Session.Model
+	v.Opening, v.openingSample = pic.Name, ""
+	if pic.Sample {
+		v.openingSample = pic.Dataset
+	}
 	a.eng.Send(&protocol.Header{Kind: protocol.Decode, Picture: pic.Key, DecodeRq: a.decodeRequest(pic)}, [][]byte{b}, func(r Reply) {
 		if seq != v.openSeq {
 			return
 		}
+		// The engine answers in order: this is decoded for the model the
+		// page has now (a request sent during a switch comes back after
+		// the new model's Ready).
+		m := a.Session.Model
 		if r.Kind == protocol.Failed {
-			v.Opening = ""
+			a.openFailed()
 			a.Error = "Could not open “" + pic.Name + "”: " + strings.TrimSuffix(r.Error, ".") + ". The app keeps the current image; PNG, JPEG and uncompressed or RLE DICOM files open."
 			return
 		}
@@ -140,7 +149,7 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 		}
 		x, err := protocol.Floats(r.Bufs[0], m.C*m.H*m.W)
 		if err != nil {
-			v.Opening = ""
+			a.openFailed()
 			a.Error = "Could not open “" + pic.Name + "”: " + err.Error()
 			return
 		}
@@ -158,7 +167,7 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 			d := *r.Decoded
 			pic.Dicom = &d
 			if len(r.Bufs) < 2 {
-				v.Opening = ""
+				a.openFailed()
 				a.Error = "Could not open “" + pic.Name + "”: the engine sent no pixels."
 				return
 			}
@@ -173,6 +182,12 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 				if seq != v.openSeq {
 					return
 				}
+				if cur := a.Session.Model; cur.C != pic.C || cur.H != pic.H || cur.W != pic.W {
+					// The model changed while the browser decoded the
+					// file: decode it again for the new one.
+					a.openBytes(&Picture{Key: pic.Key, Name: pic.Name, Real: pic.Real, Sample: pic.Sample, Dataset: pic.Dataset, Label: pic.Label}, b)
+					return
+				}
 				if err != nil {
 					bmp = js.Undefined() // shown from the model input instead
 				}
@@ -181,6 +196,17 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 			})
 		}()
 	})
+}
+
+// openFailed ends an opening that failed: the picture on screen stays,
+// or, if a model switch waited for this one to replace it, the switch
+// reopens what the new model can read.
+func (a *App) openFailed() {
+	a.View.Opening, a.View.openingSample = "", ""
+	if prev := a.reopenPending; prev != nil {
+		a.reopenPending = nil
+		a.reopenFor(*prev)
+	}
 }
 
 // decodeRequest describes pic's file to the engine, with the window the
@@ -269,16 +295,36 @@ func (a *App) Thumbs() {
 // showPicture makes pic the current image and starts its analysis.
 func (a *App) showPicture(pic *Picture, bmp js.Value) {
 	a.Error = ""
+	a.reopenPending = nil
 	a.View.Show(pic)
 	src := bmp
-	if !src.Truthy() {
-		src = inputCanvas(pic.Input, pic.C, pic.H, pic.W)
+	if pic.FromInput = !src.Truthy(); pic.FromInput {
+		src = a.inputPicture(pic)
 	}
 	a.surf.SetImage(src, pic.Width, pic.Height)
+	a.placeFrame()
 	a.restoreMask()
 	a.ApplyStyles()
 	a.store.Set(keyLast+a.Session.Model.Dataset, pic.Key)
 	a.analyze()
+}
+
+// inputPicture draws pic's model input where the model's window lies in
+// the picture (all of it, or the centre crop, the rest left black), for a
+// picture whose file is gone: masks and maps then fall where they fall
+// on the full picture.
+func (a *App) inputPicture(pic *Picture) js.Value {
+	in := inputCanvas(pic.Input, pic.C, pic.H, pic.W)
+	r := ModelWindow(a.Session.Model, pic.Width, pic.Height)
+	if _, _, crop := ModelCrop(a.Session.Model, pic.Width, pic.Height); !crop {
+		return in
+	}
+	cv := newCanvas(pic.Width, pic.Height, "")
+	ctx := cv.Call("getContext", "2d")
+	ctx.Set("fillStyle", "#000000")
+	ctx.Call("fillRect", 0, 0, pic.Width, pic.Height)
+	ctx.Call("drawImage", in, r.X0, r.Y0, r.X1-r.X0, r.Y1-r.Y0)
+	return cv
 }
 
 // rememberUserImage adds or refreshes a user image in the stored list.

@@ -35,11 +35,23 @@ type keptModel struct {
 // keepTuned asks the engine for the current model's fine-tuned copy and
 // keeps it, so that it survives an engine crash. run and epoch say where
 // in which run the weights come from.
+// A model imported from ONNX has no architecture JSON: its copy is kept
+// as the ONNX file the engine's exporter writes (one buffer), which the
+// engine imports again into the model as loaded.
 func (a *App) keepTuned(run, epoch int) {
-	key := a.Session.Model.Key
-	info := keptInfo{Name: a.Session.Model.Name, Origin: a.keptOrigin(), History: finiteHistory(a.Train.History)}
-	a.eng.Send(&protocol.Header{Kind: protocol.Export, Export: &protocol.ExportRequest{Model: protocol.Tuned}}, nil, func(r Reply) {
-		if r.Kind != protocol.Result || len(r.Bufs) != 2 {
+	m := a.Session.Model
+	key := m.Key
+	info := keptInfo{Name: m.Name, Origin: a.keptOrigin(), History: finiteHistory(a.Train.History)}
+	req, files := &protocol.ExportRequest{Model: protocol.Tuned}, 2
+	if m.Source == "onnx" {
+		req.Format, files = "onnx", 1
+	}
+	a.eng.Send(&protocol.Header{Kind: protocol.Export, Export: req}, nil, func(r Reply) {
+		if r.Kind == protocol.Failed {
+			a.Error = "Could not keep the fine-tuned copy of " + m.Name + " (" + strings.TrimSuffix(r.Error, ".") + "): it is lost if the engine stops or the page reloads. Use Export model to save it as files."
+			return
+		}
+		if r.Kind != protocol.Result || len(r.Bufs) != files {
 			return
 		}
 		if a.kept == nil {
@@ -65,8 +77,12 @@ func (a *App) onDied(msg string) {
 		a.interruptTraining()
 	}
 	v := a.View
-	v.Opening = ""
+	v.Opening, v.openingSample = "", ""
+	a.reopenPending = nil
 	v.Main.Busy, v.Cmp.Busy = false, false
+	if a.Check.Busy {
+		a.Check.Fail("The engine stopped during the check: check again.")
+	}
 	s.Switching = ""
 	body := document().Get("body").Get("dataset")
 	if !a.everReady {
@@ -151,6 +167,7 @@ func (a *App) restoreEngine(cur string, fresh bool, why string) {
 			}
 			var h *protocol.Header
 			var bufs [][]byte
+			var card *protocol.ConfigureRequest // the card's edits LoadModel does not carry
 			switch {
 			case first:
 				h = &protocol.Header{Kind: protocol.Init}
@@ -159,6 +176,13 @@ func (a *App) restoreEngine(cur string, fresh bool, why string) {
 				}
 			case key == protocol.UserModelKey && a.userFiles != nil:
 				h = &protocol.Header{Kind: protocol.LoadModel, ModelFile: a.userFiles.Info.File}
+				if mf := a.userFiles.Info.File; mf != nil {
+					// An imported model comes back with its card as the
+					// user edited it, not as the file first said.
+					memo, ok := a.loadCard(mf.Name)
+					edited, conf := withCard(*mf, memo, ok)
+					h.ModelFile, card = &edited, conf
+				}
 				bufs = a.userFiles.Bufs
 			case shipped(key):
 				h = &protocol.Header{Kind: protocol.Select, Select: &protocol.SelectRequest{Model: key}}
@@ -183,7 +207,21 @@ func (a *App) restoreEngine(cur string, fresh bool, why string) {
 				case protocol.Ready:
 					a.modelReady(r)
 					s.Switching = "Restoring your work…"
-					next()
+					if card == nil {
+						next()
+						return
+					}
+					a.eng.Send(&protocol.Header{Kind: protocol.Configure, Configure: card}, nil, func(r Reply) {
+						switch r.Kind {
+						case protocol.Failed:
+							problems = append(problems, "the model card of “"+s.ModelName(key)+"”: "+r.Error)
+						case protocol.Ready:
+							a.modelReady(r)
+						default:
+							return
+						}
+						next()
+					})
 				}
 			})
 		}
@@ -283,6 +321,9 @@ func (a *App) restored(why string, problems []string) {
 	a.Notice = msg
 	if !s.HasTuned && v.CompareMode == CompareBeforeAfter {
 		v.CompareMode = CompareOff
+	}
+	if v.Opening != "" {
+		return // a picture opened meanwhile is on its way, decoded for this engine
 	}
 	pic := v.Pic
 	m := s.Model

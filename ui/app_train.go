@@ -55,6 +55,15 @@ func (a *App) onTrain(r Reply) {
 		a.Session.Dataset = *r.Dataset
 	}
 	step := a.Train.Apply(r.Update)
+	if u := r.Update; u != nil { // for the end-to-end tests and benchmarks
+		ds := document().Get("body").Get("dataset")
+		if u.Workers > 0 {
+			setJS(ds, "trainWorkers", u.Workers)
+		}
+		if u.EpochEnd != nil {
+			setJS(ds, "trainEpochLoss", u.EpochEnd.TrainLoss)
+		}
+	}
 	if step.Tuned {
 		a.Session.HasTuned = true
 	}

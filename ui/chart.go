@@ -20,6 +20,9 @@ type chartGeom struct {
 	Top, Bottom float64
 	XMax        float64 // x runs over 1..XMax
 	YMin, YMax  float64
+	// Signed charts draw negative values (a correlation); elsewhere a
+	// negative value is the protocol's "not available" and breaks the line.
+	Signed bool
 }
 
 func (g chartGeom) x(i int) float64 {
@@ -38,13 +41,13 @@ func (g chartGeom) y(v float64) float64 {
 }
 
 // linePath returns an SVG path through the finite values, x = 1, 2, …;
-// NaN and negative placeholders (-1 means "not available" in the protocol)
-// break the line.
+// NaN and, unless the chart is Signed, negative placeholders (-1 means "not
+// available" in the protocol) break the line.
 func (g chartGeom) linePath(vals []float64) string {
 	var b strings.Builder
 	pen := false
 	for i, v := range vals {
-		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		if !g.drawn(v) {
 			pen = false
 			continue
 		}
@@ -62,6 +65,11 @@ func (g chartGeom) linePath(vals []float64) string {
 		pen = true
 	}
 	return b.String()
+}
+
+// drawn reports whether the chart draws value v.
+func (g chartGeom) drawn(v float64) bool {
+	return !math.IsNaN(v) && !math.IsInf(v, 0) && (v >= 0 || g.Signed)
 }
 
 func fmtF(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }

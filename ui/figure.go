@@ -36,6 +36,9 @@ func (a *App) figureLines(now time.Time) []string {
 		model += " · " + s.DatasetTitle(m.Dataset)
 	}
 	lines = append(lines, model)
+	if cw, ch, crop := ModelCrop(m, pic.Width, pic.Height); crop {
+		lines = append(lines, fmt.Sprintf("The model sees the centre %d×%d of the picture (outlined; resized to %d×%d): the maps cover it, the mask counts inside it.", cw, ch, m.W, m.H))
+	}
 	if p := v.MainProbs(s.HasTuned); p != nil {
 		var parts []string
 		for i, x := range p {
@@ -119,9 +122,26 @@ func (a *App) SaveFigure() {
 		ctx.Set("imageSmoothingEnabled", false)
 		ctx.Call("drawImage", img, x, y, dw, dh)
 		ctx.Set("imageSmoothingEnabled", true)
+		// The heat map covers the part the model sees (Surface.SetFrame).
+		f := a.surf.Frame
+		fx, fy, fw, fh := x+f.X0*scale, y+f.Y0*scale, (f.X1-f.X0)*scale, (f.Y1-f.Y0)*scale
 		ctx.Set("globalAlpha", v.HeatOpacity())
-		ctx.Call("drawImage", heat, x, y, dw, dh)
+		ctx.Call("drawImage", heat, fx, fy, fw, fh)
 		ctx.Set("globalAlpha", 1)
+		if !f.Whole(a.surf.RW, a.surf.RH) {
+			// Dim what the model does not see, and outline its crop.
+			// (One path, the crop a hole in the picture: no seams.)
+			ctx.Set("fillStyle", "rgba(0,0,0,0.5)")
+			ctx.Call("beginPath")
+			ctx.Call("rect", x, y, dw, dh)
+			ctx.Call("rect", fx, fy, fw, fh)
+			ctx.Call("fill", "evenodd")
+			ctx.Set("strokeStyle", "#ffffff")
+			ctx.Set("lineWidth", 1)
+			ctx.Call("setLineDash", []any{4, 3})
+			ctx.Call("strokeRect", fx-0.5, fy-0.5, fw+1, fh+1)
+			ctx.Call("setLineDash", []any{})
+		}
 		if !cmp && a.Mask.ShowMask && a.Mask.Area > 0 {
 			ctx.Call("drawImage", a.surf.outline, x, y, dw, dh)
 		}

@@ -149,6 +149,7 @@ func (a *App) onKeyDown(e js.Value) {
 				return
 			}
 			a.CancelMaps()
+			a.CancelCheck()
 			a.Error = ""
 		})
 		return

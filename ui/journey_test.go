@@ -266,6 +266,16 @@ func TestCaveats(t *testing.T) {
 			t.Errorf("caveats %q, want one about %q", c, tc.want)
 		}
 	}
+	// A model that crops sees a square of the wide picture, not squeezed;
+	// of a very wide one, less than half.
+	crop := m
+	crop.Preproc = &protocol.Preproc{Resize: "crop"}
+	if c := Caveats(&Picture{Width: 840, Height: 560, Input: like}, crop, ref, "Phantom chest films"); len(c) != 0 {
+		t.Errorf("a 3:2 picture for a model that crops: %q", c)
+	}
+	if c := Caveats(&Picture{Width: 2000, Height: 400, Input: like}, crop, ref, "Phantom chest films"); len(c) != 1 || !strings.Contains(c[0], "only its centre 356×356") {
+		t.Errorf("a 5:1 picture for a model that crops: %q, want one caveat about its centre 356×356", c)
+	}
 	if got := CaveatText([]string{"it is in colour"}, "phantom-baseline"); !strings.HasPrefix(got, "Unlike phantom-baseline's training data: it is in colour.") {
 		t.Errorf("CaveatText = %q", got)
 	}
@@ -291,7 +301,7 @@ func TestClearDataText(t *testing.T) {
 
 func TestChartLast(t *testing.T) {
 	tr := &Trainer{History: []protocol.EpochReport{{TestAcc: 0.5, ValidAcc: 0.6}, {TestAcc: -1, ValidAcc: 0.7}}}
-	c := &LineChart{Train: tr, Kind: "accuracy"}
+	c := &LineChart{Data: tr, Kind: "accuracy"}
 	s := c.Series()
 	if c.Last(s[0]) != "70.0 %" || c.Last(s[1]) != "50.0 %" {
 		t.Errorf("Last = %q, %q", c.Last(s[0]), c.Last(s[1]))

@@ -325,7 +325,9 @@ func (l *Library) TrainingExamples(m protocol.ModelInfo, masks *MaskEditor) (lab
 		}
 		labels = append(labels, lab)
 		images = append(images, x...)
-		maskData = append(maskData, DownsampleMask(alpha, u.Width, u.Height, m.W, m.H)...)
+		// The mask is at the picture's size: the model sees its window.
+		f := RasterFrame(ModelWindow(m, u.Width, u.Height), u.Width, u.Height, u.Width, u.Height)
+		maskData = append(maskData, DownsampleMaskIn(alpha, u.Width, u.Height, f, m.W, m.H)...)
 	}
 	return labels, images, maskData
 }

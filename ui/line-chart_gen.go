@@ -20,7 +20,7 @@ func (c *LineChart) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 	vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "chart"}}}
 	vgout.Out = append(vgout.Out, vgn) // root for output
 	vgn.AddAttrInterface("data-kind", c.Kind)
-	vgn.AddAttrInterface("data-points", itoa(len(c.Train.History)))
+	vgn.AddAttrInterface("data-points", itoa(c.Len()))
 	{
 		vgparent := vgn
 		_ = vgparent
@@ -103,7 +103,7 @@ func (c *LineChart) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "tick"}, vugu.VGAttribute{Namespace: "", Key: "x", Val: "26"}, vugu.VGAttribute{Namespace: "", Key: "y", Val: "87"}, vugu.VGAttribute{Namespace: "", Key: "text-anchor", Val: "end"}}}
 			vgparent.AppendChild(vgn)
-			vgn.SetInnerHTML(vugu.HTML("0"))
+			vgn.SetInnerHTML(c.YLabel(0))
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 			vgparent.AppendChild(vgn)
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "tick"}, vugu.VGAttribute{Namespace: "", Key: "x", Val: "236"}, vugu.VGAttribute{Namespace: "", Key: "y", Val: "97"}, vugu.VGAttribute{Namespace: "", Key: "text-anchor", Val: "end"}}}
@@ -143,15 +143,10 @@ func (c *LineChart) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			}
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 			vgparent.AppendChild(vgn)
-			if len(c.Train.History) == 0 {
+			if c.Len() == 0 {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "empty"}, vugu.VGAttribute{Namespace: "", Key: "x", Val: "133"}, vugu.VGAttribute{Namespace: "", Key: "y", Val: "50"}, vugu.VGAttribute{Namespace: "", Key: "text-anchor", Val: "middle"}}}
 				vgparent.AppendChild(vgn)
-				{
-					vgparent := vgn
-					_ = vgparent
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "no epochs yet"}
-					vgparent.AppendChild(vgn)
-				}
+				vgn.SetInnerHTML(c.Empty())
 			}
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 			vgparent.AppendChild(vgn)

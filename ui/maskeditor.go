@@ -112,9 +112,10 @@ func (m *MaskEditor) SetOutline(v float64) { m.OutlineOpacity = min(max(v, 0), 1
 func (m *MaskEditor) Painting() bool { return m.Tool == ToolBrush || m.Tool == ToolEraser }
 
 // SetRaster takes the mask raster (rw×rh alpha) and computes the mask at
-// model resolution w×h and its area.
-func (m *MaskEditor) SetRaster(alpha []byte, rw, rh, w, h int) {
-	m.Model = DownsampleMask(alpha, rw, rh, w, h)
+// model resolution w×h, over the part f of the raster the model sees
+// (RasterFrame of ModelWindow), and its area.
+func (m *MaskEditor) SetRaster(alpha []byte, rw, rh int, f Frame, w, h int) {
+	m.Model = DownsampleMaskIn(alpha, rw, rh, f, w, h)
 	m.Area = 0
 	for _, v := range m.Model {
 		if v > 0 {

@@ -92,7 +92,7 @@ func TestMaskEditorRaster(t *testing.T) {
 	for y := range 4 {
 		alpha[y*4], alpha[y*4+1] = 255, 255 // left half inside
 	}
-	m.SetRaster(alpha, 4, 4, 2, 2)
+	m.SetRaster(alpha, 4, 4, Frame{0, 0, 4, 4}, 2, 2)
 	if m.Area != 2 || m.Model[0] != 1 || m.Model[1] != 0 {
 		t.Errorf("area %d, model %v", m.Area, m.Model)
 	}

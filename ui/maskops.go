@@ -38,19 +38,26 @@ func MaskEmpty(alpha []byte) bool {
 // model pixel covers, thresholded at one half (1 inside, 0 outside), the
 // binary mask the metrics and training use.
 func DownsampleMask(alpha []byte, rw, rh, w, h int) []float32 {
+	return DownsampleMaskIn(alpha, rw, rh, Frame{0, 0, float64(rw), float64(rh)}, w, h)
+}
+
+// DownsampleMaskIn is DownsampleMask for a model that sees only the part
+// f of the raster (ModelWindow's centre crop): the w×h model pixels
+// divide f, and the raster outside f counts for nothing.
+func DownsampleMaskIn(alpha []byte, rw, rh int, f Frame, w, h int) []float32 {
 	if len(alpha) != rw*rh {
 		panic("ui: DownsampleMask: raster size mismatch")
 	}
 	out := make([]float32, w*h)
-	sx, sy := float64(rw)/float64(w), float64(rh)/float64(h)
+	sx, sy := (f.X1-f.X0)/float64(w), (f.Y1-f.Y0)/float64(h)
 	for y := range h {
-		y0, y1 := float64(y)*sy, float64(y+1)*sy
+		y0, y1 := f.Y0+float64(y)*sy, f.Y0+float64(y+1)*sy
 		for x := range w {
-			x0, x1 := float64(x)*sx, float64(x+1)*sx
+			x0, x1 := f.X0+float64(x)*sx, f.X0+float64(x+1)*sx
 			var in, area float64
-			for ry := int(y0); ry < rh && float64(ry) < y1; ry++ {
+			for ry := max(0, int(y0)); ry < rh && float64(ry) < y1; ry++ {
 				wy := min(y1, float64(ry+1)) - max(y0, float64(ry))
-				for rx := int(x0); rx < rw && float64(rx) < x1; rx++ {
+				for rx := max(0, int(x0)); rx < rw && float64(rx) < x1; rx++ {
 					wx := min(x1, float64(rx+1)) - max(x0, float64(rx))
 					a := wx * wy
 					area += a

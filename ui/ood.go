@@ -95,13 +95,19 @@ func Caveats(pic *Picture, m protocol.ModelInfo, ref RefStats, datasetTitle stri
 		out = append(out, "it is in colour; the model reads grey images")
 	}
 	if pic.Width > 0 && pic.Height > 0 && m.W > 0 && m.H > 0 {
-		aspect := float64(pic.Width) / float64(pic.Height)
+		// What is squeezed or enlarged is the part the model sees: all of
+		// the picture, or a model's centre crop.
+		cw, ch, crop := ModelCrop(m, pic.Width, pic.Height)
+		aspect := float64(cw) / float64(ch)
 		want := float64(m.W) / float64(m.H)
 		switch {
 		case math.Abs(math.Log(aspect/want)) > math.Log(1.15):
-			out = append(out, fmt.Sprintf("its shape (%d×%d) is squeezed into the model's %d×%d", pic.Width, pic.Height, m.W, m.H))
-		case pic.Width*2 < m.W || pic.Height*2 < m.H:
-			out = append(out, fmt.Sprintf("it is small (%d×%d) and enlarged to the model's %d×%d", pic.Width, pic.Height, m.W, m.H))
+			out = append(out, fmt.Sprintf("its shape (%d×%d) is squeezed into the model's %d×%d", cw, ch, m.W, m.H))
+		case cw*2 < m.W || ch*2 < m.H:
+			out = append(out, fmt.Sprintf("it is small (%d×%d) and enlarged to the model's %d×%d", cw, ch, m.W, m.H))
+		}
+		if crop && 2*cw*ch < pic.Width*pic.Height {
+			out = append(out, fmt.Sprintf("the model sees only its centre %d×%d (outlined), less than half of it", cw, ch))
 		}
 	}
 	if ref.N > 0 && len(pic.Input) > 0 {

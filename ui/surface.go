@@ -35,8 +35,11 @@ func rasterSize(w, h int) (rw, rh int) {
 // pane is one view: the image with a heat map on top, inside a clipping box.
 type pane struct {
 	box, stage, img, heat, label js.Value
-	heatCtx                      js.Value
-	hw, hh                       int // heat canvas size
+	// frame outlines the part of the picture the model sees, when that is
+	// not all of it, and dims the rest; frameLabel says so.
+	frame, frameLabel js.Value
+	heatCtx           js.Value
+	hw, hh            int // heat canvas size
 }
 
 func newPane(class string) *pane {
@@ -44,8 +47,13 @@ func newPane(class string) *pane {
 	p.img = newCanvas(1, 1, "layer layer-image")
 	p.heat = newCanvas(1, 1, "layer layer-heat")
 	p.label = newDiv("pane-label")
+	p.frame = newDiv("model-frame")
+	p.frameLabel = newDiv("model-frame-label")
+	p.frame.Call("appendChild", p.frameLabel)
+	p.frame.Get("style").Set("display", "none")
 	p.stage.Call("appendChild", p.img)
 	p.stage.Call("appendChild", p.heat)
+	p.stage.Call("appendChild", p.frame)
 	p.box.Call("appendChild", p.stage)
 	p.box.Call("appendChild", p.label)
 	p.heatCtx = p.heat.Call("getContext", "2d")
@@ -65,7 +73,10 @@ type Surface struct {
 	cursor    js.Value
 	imgCtx    js.Value
 
-	RW, RH       int // raster size
+	RW, RH int // raster size
+	// Frame is the part of the raster the model sees, which the heat maps
+	// cover (SetFrame).
+	Frame        Frame
 	Zoom         float64
 	PanX, PanY   float64 // offset of the image centre from the pane centre, in screen pixels
 	CompareShown bool
@@ -95,6 +106,8 @@ func NewSurface() *Surface {
 	s.main.heat.Call("setAttribute", "data-testid", "saliency-canvas")
 	s.mask.Call("setAttribute", "data-testid", "mask-canvas")
 	s.cmp.heat.Call("setAttribute", "data-testid", "compare-canvas")
+	s.main.frame.Call("setAttribute", "data-testid", "model-frame")
+	s.cmp.frame.Call("setAttribute", "data-testid", "compare-frame")
 	s.cmp.box.Get("style").Set("display", "none")
 	return s
 }
@@ -142,7 +155,39 @@ func (s *Surface) SetImage(src js.Value, w, h int) {
 	s.outCtx.Call("clearRect", 0, 0, s.RW, s.RH)
 	s.ClearHeat(false)
 	s.ClearHeat(true)
+	s.SetFrame(Frame{0, 0, float64(s.RW), float64(s.RH)}, "")
 	s.ResetView()
+}
+
+// SetFrame lays both panes' heat maps over f, the part of the raster the
+// model sees. When f is not the whole raster, it is outlined and labelled,
+// and the rest of the picture is dimmed: it is there for context only.
+func (s *Surface) SetFrame(f Frame, label string) {
+	s.Frame = f
+	whole := f.Whole(s.RW, s.RH)
+	for _, p := range []*pane{s.main, s.cmp} {
+		hs, fs := p.heat.Get("style"), p.frame.Get("style")
+		if whole {
+			for _, k := range []string{"left", "top", "width", "height"} {
+				hs.Set(k, "")
+			}
+			fs.Set("display", "none")
+			continue
+		}
+		for _, st := range []js.Value{hs, fs} {
+			st.Set("left", fmtF4(f.X0)+"px")
+			st.Set("top", fmtF4(f.Y0)+"px")
+			st.Set("width", fmtF4(f.X1-f.X0)+"px")
+			st.Set("height", fmtF4(f.Y1-f.Y0)+"px")
+		}
+		// The outline and the label scale with the raster, so that they
+		// look the same at the fitted zoom whatever the picture's size.
+		t := max(1, float64(max(s.RW, s.RH))/400)
+		fs.Set("outlineWidth", fmtF4(t)+"px")
+		fs.Set("display", "block")
+		p.frameLabel.Set("textContent", label)
+		p.frameLabel.Get("style").Set("fontSize", fmtF4(max(12, float64(max(s.RW, s.RH))/40))+"px")
+	}
 }
 
 // ShowCompare shows or hides the comparison pane.

@@ -34,7 +34,7 @@ func (c *TrainCharts) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgin.BuildEnv.WireComponent(vgcomp)
 			}
 			vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
-			vgcomp.Train = c.Train
+			vgcomp.Data = c.Train
 			vgcomp.Title = "Training loss"
 			vgcomp.Kind = "loss"
 			vgout.Components = append(vgout.Components, vgcomp)
@@ -53,7 +53,7 @@ func (c *TrainCharts) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgin.BuildEnv.WireComponent(vgcomp)
 			}
 			vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
-			vgcomp.Train = c.Train
+			vgcomp.Data = c.Train
 			vgcomp.Unit = true
 			vgcomp.Title = "Accuracy"
 			vgcomp.Kind = "accuracy"
@@ -73,7 +73,7 @@ func (c *TrainCharts) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgin.BuildEnv.WireComponent(vgcomp)
 			}
 			vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
-			vgcomp.Train = c.Train
+			vgcomp.Data = c.Train
 			vgcomp.Unit = true
 			vgcomp.Title = "ROC AUC"
 			vgcomp.Kind = "auc"
@@ -93,8 +93,8 @@ func (c *TrainCharts) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgin.BuildEnv.WireComponent(vgcomp)
 			}
 			vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
+			vgcomp.Data = c.Train
 			vgcomp.Title = c.SaliencyTitle()
-			vgcomp.Train = c.Train
 			vgcomp.Unit = true
 			vgcomp.Kind = "iou"
 			vgout.Components = append(vgout.Components, vgcomp)

@@ -270,7 +270,26 @@ func (t *Trainer) restore(m trainMemo) {
 	t.History, t.State, t.Msg, t.Summary, t.Upd = m.History, m.State, m.Msg, m.Summary, m.Upd
 }
 
-// ChartSeries returns the series of one training chart.
+var _ ChartData = (*Trainer)(nil)
+
+// ChartLen implements ChartData: one point per evaluated epoch.
+func (t *Trainer) ChartLen(string) int { return len(t.History) }
+
+// ChartX implements ChartData.
+func (t *Trainer) ChartX(_ string, i int) string { return fmt.Sprintf("epoch %d", i) }
+
+// ChartXLabel implements ChartData.
+func (t *Trainer) ChartXLabel(string) string {
+	if n := len(t.History); n > 0 {
+		return fmt.Sprintf("epoch %d", n)
+	}
+	return "epoch"
+}
+
+// ChartEmpty implements ChartData.
+func (t *Trainer) ChartEmpty(string) string { return "no epochs yet" }
+
+// ChartSeries returns the series of one training chart (ChartData).
 func (t *Trainer) ChartSeries(kind string) []Series {
 	col := func(f func(e protocol.EpochReport) float64) []float64 {
 		v := make([]float64, len(t.History))

@@ -27,6 +27,10 @@ type Picture struct {
 	Dicom *protocol.Decoded
 	// C, H, W is the shape Input was decoded for.
 	C, H, W int
+	// FromInput: the picture on screen is drawn from Input (its file is
+	// gone, or the browser could not decode it), where the model's window
+	// lies.
+	FromInput bool
 }
 
 // heatState is one pane's saliency map. Method, Model and Class describe
@@ -56,6 +60,10 @@ type View struct {
 	Pic     *Picture
 	Opening string // the name of a file being opened, "" if none
 	openSeq int    // counts opening requests, so a late answer is dropped
+	// openingSample is the data set of the sample being opened, "" if
+	// what is being opened is not a sample (a file of the user's or a
+	// real image, which any model can read).
+	openingSample string
 
 	Method string
 	Class  int // -1: the predicted class
@@ -91,9 +99,16 @@ func (v *View) Pane(cmp bool) *heatState {
 	return &v.Main
 }
 
+// CancelOpen drops the picture being opened, if any: its answer, when it
+// comes, is ignored.
+func (v *View) CancelOpen() {
+	v.openSeq++
+	v.Opening, v.openingSample = "", ""
+}
+
 // Show makes pic the picture on screen, without maps or a prediction yet.
 func (v *View) Show(pic *Picture) {
-	v.Opening = ""
+	v.Opening, v.openingSample = "", ""
 	v.Pic = pic
 	v.Clear()
 }

@@ -71,8 +71,11 @@ func (c *Viewer) Caption() string {
 		}
 		parts = append(parts, kind)
 	}
-	if p.Width != c.Session.Model.W || p.Height != c.Session.Model.H {
-		parts = append(parts, fmt.Sprintf("model sees %d×%d", c.Session.Model.W, c.Session.Model.H))
+	m := c.Session.Model
+	if cw, ch, crop := ModelCrop(m, p.Width, p.Height); crop {
+		parts = append(parts, fmt.Sprintf("model sees the centre %d×%d at %d×%d", cw, ch, m.W, m.H))
+	} else if p.Width != m.W || p.Height != m.H {
+		parts = append(parts, fmt.Sprintf("model sees %d×%d", m.W, m.H))
 	}
 	if st := c.View.Main; st.Map != nil && st.Info.Millis > 0 {
 		parts = append(parts, fmt.Sprintf("class “%s”, %.0f ms", c.Session.ClassName(st.Class), st.Info.Millis))

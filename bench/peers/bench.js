@@ -8,9 +8,20 @@
 // Integrated Gradients and the baseline weight gradient must agree (relative
 // error < 1e-4) before anything is timed; a mismatch exits non-zero.
 //
+// ONNX Runtime Web 1.30 (wasm backend, one thread) is the forward-pass peer
+// on ONNX files: the harness's networks as engine/onnx exports them, and
+// torchvision's ResNet-18 and MobileNetV2 at 224×224 from `make
+// onnx-fixtures` (--onnx-fixtures DIR); the engine imports the same files
+// (engine/onnx, graph engine); a fresh engine module per network gives the
+// case's peak memory; ORT's logits must match the engine's.
+//
 //   node bench/peers/bench.js --dir bench/peers/out [--doc docs/performance.md]
 //        [--nets crosses,phantom,resnet64] [--cases forward,gradient,ig32,train,rrr]
 //        [--full] [--quick] [--no-native] [--no-workers]
+//        [--onnx-fixtures .cache/onnx] [--onnx crosses,resnet18,...] [--no-ort]
+//
+// A subset, e.g. only the ONNX Runtime table on the 224×224 networks:
+//   --nets none --no-native --no-workers --onnx resnet18,mobilenet_v2
 //
 // --full also times the 64×64 TF.js-cpu training steps at batch 32 (about
 // 80 s each, more for RRR); by default they are estimated from a batch-2 step
@@ -30,13 +41,14 @@ const { makeNet, logSoftmaxHand } = require('./tfnet');
 
 // ---- arguments ----------------------------------------------------------------
 
-const args = { dir: path.join(__dirname, 'out'), doc: '', nets: '', cases: '', full: false, quick: false, native: true, workers: true };
+const args = { dir: path.join(__dirname, 'out'), doc: '', nets: '', cases: '', full: false, quick: false, native: true, workers: true, ort: true, onnx: '', 'onnx-fixtures': '' };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (a === '--full') args.full = true;
   else if (a === '--quick') args.quick = true;
   else if (a === '--no-native') args.native = false;
   else if (a === '--no-workers') args.workers = false;
+  else if (a === '--no-ort') args.ort = false;
   else if (a.startsWith('--') && i + 1 < process.argv.length) args[a.slice(2)] = process.argv[++i];
   else throw new Error(`unknown argument ${a}`);
 }
@@ -60,6 +72,120 @@ const PLAN = args.quick
   : { warm: 3, maxReps: 15, budgetMs: 4000, slowMs: 1500, capMs: 10000 };
 
 const log = (...a) => console.error(...a);
+
+// ---- ONNX Runtime Web: forward passes on ONNX files ---------------------------------
+
+// readNpy reads a C-order float32 or float64 .npy file as float32.
+function readNpy(file) {
+  const b = fs.readFileSync(file);
+  if (b.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error(`${file}: not a .npy file`);
+  const hlen = b[6] === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8);
+  const start = b[6] === 1 ? 10 : 12;
+  const header = b.toString('latin1', start, start + hlen);
+  const f8 = header.includes("'descr': '<f8'");
+  if (!(f8 || header.includes("'descr': '<f4'")) || header.includes("'fortran_order': True")) throw new Error(`${file}: want C-order float32 or float64, header ${header}`);
+  const shape = header.match(/'shape': \(([^)]*)\)/)[1].split(',').map((v) => v.trim()).filter((v) => v).map(Number);
+  const body = b.buffer.slice(b.byteOffset + start + hlen, b.byteOffset + b.length);
+  return { shape, data: f8 ? Float32Array.from(new Float64Array(body)) : new Float32Array(body) };
+}
+
+// seededImage returns n values in [0, 1) from a fixed linear congruential
+// sequence: the input of the harness networks' ONNX case.
+function seededImage(n) {
+  const x = new Float32Array(n);
+  let s = 12345;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    x[i] = (s >>> 8) / 16777216;
+  }
+  return x;
+}
+
+// The 224×224 fixtures, with their multiply-adds per image as torchvision's
+// documentation gives them (1.81 and 0.30 G), for the nominal GFLOP/s.
+const ONNX_FIXTURES = {
+  resnet18: { label: 'ResNet-18 224×224 (torchvision)', macs: 1.81e9 },
+  mobilenet_v2: { label: 'MobileNetV2 224×224 (torchvision)', macs: 0.30e9 },
+};
+
+// measureONNX times the forward pass, batch 1, of the engine (importing the
+// file) and ONNX Runtime Web (wasm, one thread) on each ONNX case,
+// interleaved, after checking ORT's logits against the engine's. The timing
+// runs in engine, the module the other tables ran in (a fresh module's code
+// would still be in V8's baseline tier for the first runs); the memory
+// comes from a fresh module per case that imports the file and runs one
+// forward pass, so its linear memory (which never shrinks) is that case's
+// peak alone.
+async function measureONNX(engine, dir, allNets, fail) {
+  const ort = require('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  const want = args.onnx ? args.onnx.split(',') : null;
+  const list = [];
+  for (const n of allNets) {
+    if (n.onnx && (!want || want.includes(n.name))) list.push({ name: n.name, label: `${n.label} (engine/onnx export)`, file: path.join(dir, n.onnx), macs: n.macs });
+  }
+  const fixtures = args['onnx-fixtures'];
+  for (const [name, { label, macs }] of Object.entries(ONNX_FIXTURES)) {
+    if (want && !want.includes(name)) continue;
+    const file = fixtures && path.join(fixtures, name + '.onnx');
+    if (!file || !fs.existsSync(file)) {
+      log(`onnx: ${name} skipped: no ${file || '--onnx-fixtures DIR'} (make onnx-fixtures)`);
+      continue;
+    }
+    list.push({ name, label, file, macs, input: readNpy(path.join(fixtures, name + '.input.npy')), ref: readNpy(path.join(fixtures, name + '.logits.npy')).data });
+  }
+  const rows = [];
+  for (const c of list) {
+    const bytes = fs.readFileSync(c.file);
+    const fresh = await startEngine(path.join(dir, 'engine.wasm'));
+    const base = fresh.memoryBytes();
+    const eng = engine;
+    const loaded = eng.loadONNX(c.name, new Uint8Array(bytes));
+    if (loaded.error) {
+      rows.push({ ...c, error: `engine: ${loaded.error}` });
+      fail.push(`${c.name}: engine cannot import the ONNX file: ${loaded.error}`);
+      continue;
+    }
+    const shape = [1, ...loaded.input];
+    const x = c.input ? c.input.data : seededImage(shape.reduce((a, b) => a * b, 1));
+    const engLogits = eng.onnxForward(c.name, x);
+    if (engLogits.error) throw new Error(`${c.name}: engine: ${engLogits.error}`);
+    const loadedFresh = fresh.loadONNX(c.name, new Uint8Array(bytes));
+    if (loadedFresh.error || fresh.onnxForward(c.name, x).error) throw new Error(`${c.name}: the fresh engine module failed`);
+    const engineMemory = fresh.memoryBytes();
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x, shape) };
+    const ortLogits = (await session.run(feeds))[session.outputNames[0]].data;
+    const check = relErr(ortLogits, engLogits);
+    const ok = check.err < TOL;
+    const row = { name: c.name, label: c.label, macs: c.macs, fileBytes: bytes.length, relErr: check.err, ok };
+    if (c.ref) {
+      row.engineVsTorch = relErr(engLogits, c.ref).err;
+      row.ortVsTorch = relErr(ortLogits, c.ref).err;
+    }
+    log(`check ${c.name} logits ONNX Runtime Web vs engine: relative error ${check.err.toExponential(2)} ${ok ? 'ok' : 'FAIL'}` +
+      (c.ref ? ` (vs PyTorch: engine ${row.engineVsTorch.toExponential(2)}, ORT ${row.ortVsTorch.toExponential(2)})` : ''));
+    if (!ok) {
+      fail.push(`${c.name} logits ONNX Runtime Web vs engine: ${check.err.toExponential(2)}`);
+      rows.push(row);
+      await session.release();
+      break;
+    }
+    const [e, o] = await measureInterleaved([
+      { label: 'engine', run: () => { eng.onnxRun(c.name); } },
+      { label: 'ort', run: () => session.run(feeds) },
+    ]);
+    row.engine = e;
+    row.ort = o;
+    row.engineMemory = engineMemory;
+    row.engineBase = base;
+    log(`${c.name} forward: engine ${e.ms.toFixed(2)} ms, ONNX Runtime Web ${o.ms.toFixed(2)} ms (CPU medians); engine module memory ${(row.engineMemory / 2 ** 20).toFixed(0)} MiB`);
+    rows.push(row);
+    await session.release();
+  }
+  return { rows, version: ort.env.versions ? ort.env.versions.web || ort.env.versions.common : '' };
+}
 
 // ---- engine workers (data-parallel measurements) ----------------------------------
 
@@ -196,7 +322,8 @@ async function measureInterleaved(cells) {
     await useBackend(c.backend);
     const c0 = cpuNow();
     const t0 = now();
-    c.run();
+    const p = c.run();
+    if (p && typeof p.then === 'function') await p; // ONNX Runtime's run is async
     const wall = now() - t0;
     return { wall, cpu: cpuNow() - c0 };
   };
@@ -610,6 +737,8 @@ async function main() {
     }
   }
 
+  if (!fail.length && args.ort) results.onnx = await measureONNX(engine, dir, JSON.parse(fs.readFileSync(path.join(dir, 'networks.json'), 'utf8')), fail);
+
   if (!fail.length && args.workers) results.workers = await measureWorkers(engine, dir, nets.filter((n) => n.name !== 'resnet64'));
 
   // Bundle sizes.
@@ -630,7 +759,10 @@ async function main() {
   fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(results, null, 1));
   const md = render(results);
   fs.writeFileSync(path.join(dir, 'results.md'), md);
-  if (args.doc && !fail.length) updateDoc(path.resolve(args.doc), md);
+  // Only a whole run replaces the table in the doc.
+  const subset = args.nets || args.cases || args.onnx || args.quick || !args.native || !args.workers || !args.ort;
+  if (args.doc && subset) log(`a subset of the cases ran: ${args.doc} is left as it was (results in ${dir}/results.md)`);
+  if (args.doc && !subset && !fail.length) updateDoc(path.resolve(args.doc), md);
   console.log(md);
   if (fail.length) {
     log(`\nCORRECTNESS FAILED, nothing timed past the first failing network:\n  ${fail.join('\n  ')}`);
@@ -668,6 +800,19 @@ function render(r) {
   }
   if (r.nets.some((n) => Object.values(n.cases).some((x) => x.cpu && x.cpu.estimate))) {
     L.push('¹ 64×64 TF.js-cpu training steps take minutes at batch 32; they are estimated as 16 × the CPU time of one batch-2 step (`make bench-peers PEERS_FLAGS=--full` times them at batch 32).');
+    L.push('');
+  }
+  if (r.onnx && r.onnx.rows.length) {
+    L.push(`ONNX Runtime Web ${r.onnx.version || ''} (npm onnxruntime-web, wasm backend, 1 thread) against the engine on the same ONNX files, forward at batch 1: the engine imports the file (engine/onnx → graph engine, as the app does). Medians of CPU time, interleaved; ratio = engine / ORT. The gate: ORT's logits against the engine's, relative error < 1e-4 (and both against PyTorch's logits where the fixture has them). Engine memory: the linear memory of a fresh engine module after importing the file and one forward pass (it never shrinks, so this is the peak; about ${(r.onnx.rows[0].engineBase / 2 ** 20).toFixed(0)} MiB of it is there before the model is loaded). ORT's own memory is not measured.`);
+    L.push('');
+    L.push('| network | engine forward | ORT forward | engine / ORT | engine GFLOP/s | ORT vs engine logits | engine, ORT vs PyTorch | engine wasm memory |');
+    L.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const o of r.onnx.rows) {
+      if (o.error) { L.push(`| ${o.label} | ${o.error} | | | | | | |`); continue; }
+      const gf = o.macs && o.engine && o.engine.ms ? (2 * o.macs) / (o.engine.ms / 1e3) / 1e9 : NaN;
+      const torch = o.engineVsTorch === undefined ? '—' : `${o.engineVsTorch.toExponential(1)}, ${o.ortVsTorch.toExponential(1)}`;
+      L.push(`| ${o.label} | ${ms(o.engine)} | ${ms(o.ort)} | ${ratio(o.engine, o.ort)} | ${isNaN(gf) ? '—' : gf.toFixed(2)} | ${o.relErr.toExponential(1)}${o.ok ? '' : ' FAIL'} | ${torch} | ${o.engineMemory ? (o.engineMemory / 2 ** 20).toFixed(0) + ' MiB' : '—'} |`);
+    }
     L.push('');
   }
   if (r.workers) {

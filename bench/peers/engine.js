@@ -19,7 +19,10 @@ async function startEngine(wasmPath, goroot) {
   const { instance } = await WebAssembly.instantiate(fs.readFileSync(wasmPath), go.importObject);
   go.run(instance); // runs main until it blocks in select{}, having set seEngine
   if (!globalThis.seEngine) throw new Error('engine wasm did not register seEngine');
-  return globalThis.seEngine;
+  const engine = globalThis.seEngine;
+  // The module's linear memory never shrinks: its size is the peak so far.
+  engine.memoryBytes = () => instance.exports.mem.buffer.byteLength;
+  return engine;
 }
 
 module.exports = { startEngine };

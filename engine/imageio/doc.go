@@ -1,6 +1,13 @@
 // Package imageio decodes images a user opens in the browser (PNG or JPEG)
-// into model input: float32 C×H×W in [0, 1], resized by area averaging to
-// the network's input size.
+// into model input: float32 C×H×W in [0, 1], resized to the network's
+// input size.
+//
+// It has two resamplers, one per kind of model. Decode and ResizePlanes
+// average areas (each output pixel the mean of the source pixels it
+// covers): the built-in models were trained on images made that way, and
+// keep them. ResizeBilinear is torchvision's transforms.Resize
+// (antialiased bilinear, PIL's BILINEAR filter), for imported models that
+// a PyTorch pipeline fed; engine/preproc uses it.
 //
 // The bytes are untrusted. Decode checks the Limits on the encoded length
 // and, through image.DecodeConfig, on the pixel count and on the memory

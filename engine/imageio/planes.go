@@ -17,19 +17,7 @@ func ResizePlanes(dst []float32, c, h, w int, src []float32, sc, sh, sw int) err
 		panic("imageio: ResizePlanes: slice lengths do not match the dimensions")
 	}
 	n := sh * sw
-	planes := src
-	switch {
-	case sc == 3 && c == 1:
-		planes = make([]float32, n)
-		for i := range n {
-			planes[i] = 0.299*src[i] + 0.587*src[n+i] + 0.114*src[2*n+i]
-		}
-	case sc == 1 && c == 3:
-		planes = make([]float32, 3*n)
-		for ch := range 3 {
-			copy(planes[ch*n:], src)
-		}
-	}
+	planes := convertPlanes(src, sc, c, n)
 	xs, ys := spans(sw, w), spans(sh, h)
 	for ch := range c {
 		resizePlane(dst[ch*h*w:(ch+1)*h*w], w, planes[ch*n:(ch+1)*n], sw, xs, ys)
@@ -55,4 +43,25 @@ func resizePlane(out []float32, w int, plane []float32, sw int, xs, ys [][]tap) 
 			out[oy*w+ox] = min(max(v, 0), 1)
 		}
 	}
+}
+
+// convertPlanes returns src (sc planes of n values) as c planes: src itself
+// when sc = c, grey by ITU-R BT.601 luma for sc = 3, c = 1, the grey plane
+// repeated for sc = 1, c = 3.
+func convertPlanes(src []float32, sc, c, n int) []float32 {
+	switch {
+	case sc == 3 && c == 1:
+		planes := make([]float32, n)
+		for i := range n {
+			planes[i] = 0.299*src[i] + 0.587*src[n+i] + 0.114*src[2*n+i]
+		}
+		return planes
+	case sc == 1 && c == 3:
+		planes := make([]float32, 3*n)
+		for ch := range 3 {
+			copy(planes[ch*n:], src)
+		}
+		return planes
+	}
+	return src
 }

@@ -8,10 +8,10 @@
 //
 // Metadata keys (values are strings):
 //
-//	saliency.resize     "stretch" (the whole image scaled to H×W) or "crop"
-//	                    (torchvision's Resize(round(H·256/224)) then
-//	                    CenterCrop(H×W): the shorter side scaled, the centre
-//	                    kept)
+//	saliency.resize     "stretch" (the whole image scaled to H×W, torchvision's
+//	                    Resize((H, W))) or "crop" (torchvision's
+//	                    Resize(round(H·256/224)) then CenterCrop((H, W)): the
+//	                    shorter side scaled, the centre kept)
 //	saliency.normalize  a preset name: "unit" ([0, 1], no change),
 //	                    "imagenet" (torchvision's mean/std), "symmetric"
 //	                    ([-1, 1]), "xray" ([-1024, 1024], torchxrayvision)
@@ -20,6 +20,14 @@
 //	saliency.labels     class names, one per line, or a JSON array of strings
 //
 // Normalization is x′ = (x − mean[c]) / std[c] for pixel values x in [0, 1].
+//
+// Resampling follows torchvision, not the engine's built-in models: a
+// PyTorch model was trained on images that transforms.Resize shrank with
+// its antialiased bilinear filter (PIL's BILINEAR), so Spec.Image resizes
+// with imageio.ResizeBilinear, which matches it within PIL's 8-bit rounding
+// (checked against torchvision's own output in preproc_test.go). The
+// built-in models were trained on imageio's area average and keep it: they
+// do not go through a Spec.
 package preproc
 
 import (
@@ -233,15 +241,23 @@ func (s Spec) Normalize(x []float32, c int) {
 // becomes grey for c = 1, a grey one is repeated for c = 3), then
 // normalized. It also returns the resized pixels before normalization, for
 // display.
+//
+// The resize is torchvision's, so that an imported model sees what it was
+// trained and evaluated on: transforms.Resize((h, w)) for Stretch, and
+// Resize(round(h·256/224)) then CenterCrop((h, w)) for Crop, both with
+// Resize's default antialiased bilinear filter (imageio.ResizeBilinear).
+// The built-in models keep imageio's area average (imageio.Decode), which
+// they were trained with.
 func (s Spec) Image(src []float32, sc, sh, sw, c, h, w int) (x, display []float32, err error) {
 	if err := s.Check(c); err != nil {
 		return nil, nil, err
 	}
+	f := imageio.Frame{H: h, W: w}
 	if s.Resize == Crop {
-		src, sh, sw = centreCrop(src, sc, sh, sw, h, w)
+		f = cropFrame(sh, sw, h, w)
 	}
 	display = make([]float32, c*h*w)
-	if err := imageio.ResizePlanes(display, c, h, w, src, sc, sh, sw); err != nil {
+	if err := imageio.ResizeBilinear(display, c, h, w, src, sc, sh, sw, f); err != nil {
 		return nil, nil, err
 	}
 	x = append([]float32(nil), display...)
@@ -249,23 +265,55 @@ func (s Spec) Image(src []float32, sc, sh, sw, c, h, w int) (x, display []float3
 	return x, display, nil
 }
 
-// centreCrop returns the part of the source that torchvision's
-// Resize(round(h·256/224)) + CenterCrop(h, w) keeps: with the shorter side
-// scaled to S = round(h·256/224), the centred h×w window, i.e. a source
-// window of h·k × w·k pixels with k = min(sh, sw)/S.
-func centreCrop(src []float32, sc, sh, sw, h, w int) ([]float32, int, int) {
-	S := math.Round(float64(h) * 256 / 224)
-	k := float64(min(sh, sw)) / S
-	ch := min(sh, max(1, int(math.Round(float64(h)*k))))
-	cw := min(sw, max(1, int(math.Round(float64(w)*k))))
-	y0, x0 := (sh-ch)/2, (sw-cw)/2
-	out := make([]float32, sc*ch*cw)
-	for c := 0; c < sc; c++ {
-		for y := 0; y < ch; y++ {
-			copy(out[(c*ch+y)*cw:(c*ch+y+1)*cw], src[(c*sh+y0+y)*sw+x0:])
-		}
+// Rect is a rectangle in a source image's pixel coordinates: x rightwards,
+// y downwards, pixel (i, j) covering [i, i+1)×[j, j+1). Its sides are
+// fractional where a resize scales by a fraction, and may lie outside the
+// image where a crop is larger than the scaled image (zero padding).
+type Rect struct{ X0, Y0, X1, Y1 float64 }
+
+// Window returns the part of an sh×sw source image that resize mode turns
+// into an h×w model input: the whole image for Stretch (or ""), and for
+// Crop the window that torchvision's Resize(round(h·256/224)) +
+// CenterCrop((h, w)) keeps, as Image crops it (cropFrame): input pixel
+// (i, j) is made from the source around the part [X0 + i·kx, X0 +
+// (i+1)·kx) × [Y0 + j·ky, Y0 + (j+1)·ky), kx = (X1 − X0)/w, ky = (Y1 −
+// Y0)/h. The app lays heat maps over it and maps painted masks through it.
+// It panics if sh, sw, h or w is below 1.
+func Window(resize string, sh, sw, h, w int) Rect {
+	if sh < 1 || sw < 1 || h < 1 || w < 1 {
+		panic("preproc: Window: sizes must be positive")
 	}
-	return out, ch, cw
+	if resize != Crop {
+		return Rect{0, 0, float64(sw), float64(sh)}
+	}
+	f := cropFrame(sh, sw, h, w)
+	kx, ky := float64(sw)/float64(f.W), float64(sh)/float64(f.H)
+	return Rect{float64(f.Left) * kx, float64(f.Top) * ky, float64(f.Left+w) * kx, float64(f.Top+h) * ky}
+}
+
+// cropFrame returns where torchvision's Resize(S) + CenterCrop((h, w)),
+// with S = round(h·256/224), puts an sh×sw image: the shorter side scaled
+// to S and the longer to ⌊S·long/short⌋ (Resize's
+// _compute_resized_output_size), and the h×w window at offsets
+// int(round((size − crop)/2)), Python's round halving to even (CenterCrop);
+// a crop larger than the scaled image is centred in zeros, offset −⌊(crop −
+// size)/2⌋, as CenterCrop's padding puts it.
+func cropFrame(sh, sw, h, w int) imageio.Frame {
+	S := int(math.Round(float64(h) * 256 / 224))
+	f := imageio.Frame{H: S, W: S}
+	if sw <= sh {
+		f.H = int(float64(S*sh) / float64(sw))
+	} else {
+		f.W = int(float64(S*sw) / float64(sh))
+	}
+	offset := func(size, crop int) int {
+		if crop > size {
+			return -((crop - size) / 2)
+		}
+		return int(math.RoundToEven(float64(size-crop) / 2))
+	}
+	f.Top, f.Left = offset(f.H, h), offset(f.W, w)
+	return f
 }
 
 // objectLabels reads a JSON object from class index to name (or to an

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"saliencyexplorer/engine/imageio"
 )
 
 func TestMetadataRoundTrip(t *testing.T) {
@@ -64,7 +66,9 @@ func TestNormalizePresets(t *testing.T) {
 
 // TestCrop checks the window torchvision's Resize(256)+CenterCrop(224)
 // keeps: on a 448×224 (W×H) image, the central 196×196 pixels (224·224/256),
-// here marked 1 with 0 outside.
+// here marked 1 with 0 outside. The bilinear filter blends the crop's
+// outermost pixels with their unmarked neighbours; everything further in
+// must be 1.
 func TestCrop(t *testing.T) {
 	const sh, sw, h = 224, 448, 224
 	src := make([]float32, sh*sw)
@@ -79,8 +83,11 @@ func TestCrop(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, v := range x {
-		if v != 1 || display[i] != 1 {
-			t.Fatalf("value %d is %v: the crop took pixels outside the centre window", i, v)
+		if y, xx := i/h%h, i%h; y > 0 && y < h-1 && xx > 0 && xx < h-1 && (v != 1 || display[i] != 1) {
+			t.Fatalf("value %d (%d, %d) is %v: the crop took pixels outside the centre window", i, y, xx, v)
+		}
+		if v < 0.5 {
+			t.Fatalf("border value %d is %v: the crop is off by a pixel or more", i, v)
 		}
 	}
 	// Stretch keeps the whole image: its mean is the marked fraction.
@@ -94,6 +101,103 @@ func TestCrop(t *testing.T) {
 	}
 	if got, want := sum/float64(len(x)), 196.0*196/(224*448); math.Abs(got-want) > 1e-3 {
 		t.Errorf("stretched mean %v, want %v", got, want)
+	}
+}
+
+// TestWindow checks the crop window against torchvision's arithmetic
+// worked out by hand: S = round(h·256/224); the shorter side scaled to S,
+// the longer to ⌊S·long/short⌋; the window's offsets in the scaled image
+// round((size − crop)/2) halving to even, or −⌊(crop − size)/2⌋ for a crop
+// wider than the scaled image; then back to source pixels by the scale.
+func TestWindow(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		resize       string
+		sh, sw, h, w int
+		want         Rect
+	}{
+		// 448×224 → 512×256, window at (144, 16): ×0.875.
+		{"landscape", Crop, 224, 448, 224, 224, Rect{126, 14, 322, 210}},
+		// 200×300 → 18×27, offsets (1, round(5.5) = 6): ×200/18, ×300/27.
+		{"portrait", Crop, 300, 200, 16, 16, Rect{200.0 / 18, 6 * 300.0 / 27, 17 * 200.0 / 18, 22 * 300.0 / 27}},
+		// 300×200 → 27×18, offsets (6, 1).
+		{"landscape 3:2", Crop, 200, 300, 16, 16, Rect{6 * 300.0 / 27, 200.0 / 18, 22 * 300.0 / 27, 17 * 200.0 / 18}},
+		// A 16×12 input: 360×144 → 45×18, offsets (round(16.5) = 16, 1): ×8.
+		{"non-square input", Crop, 144, 360, 16, 12, Rect{128, 8, 224, 136}},
+		// 301×199 → 27×18 (27.2 → 27), offsets (round(5.5) = 6, 1).
+		{"odd sizes", Crop, 199, 301, 16, 16, Rect{6 * 301.0 / 27, 199.0 / 18, 22 * 301.0 / 27, 17 * 199.0 / 18}},
+		// 5×5 → 256×256, offsets 16: ×5/256.
+		{"smaller than the crop", Crop, 5, 5, 224, 224, Rect{16 * 5.0 / 256, 16 * 5.0 / 256, 240 * 5.0 / 256, 240 * 5.0 / 256}},
+		// A 64-wide crop of 50×50 → 18×18: 23 zero columns each side.
+		{"wider than the image", Crop, 50, 50, 16, 64, Rect{-23 * 50.0 / 18, 50.0 / 18, 41 * 50.0 / 18, 17 * 50.0 / 18}},
+		{"stretch", Stretch, 300, 200, 16, 16, Rect{0, 0, 200, 300}},
+		{"default", "", 25, 37, 24, 20, Rect{0, 0, 37, 25}},
+	} {
+		got := Window(c.resize, c.sh, c.sw, c.h, c.w)
+		if d := max(math.Abs(got.X0-c.want.X0), math.Abs(got.Y0-c.want.Y0), math.Abs(got.X1-c.want.X1), math.Abs(got.Y1-c.want.Y1)); d > 1e-9 {
+			t.Errorf("%s: Window(%q, %d, %d, %d, %d) = %+v, want %+v", c.name, c.resize, c.sh, c.sw, c.h, c.w, got, c.want)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Errorf("Window with a zero size did not panic")
+		}
+	}()
+	Window(Crop, 0, 10, 16, 16)
+}
+
+// TestImageUsesWindow checks Window against what Image does: a single
+// bright source pixel at the centre of input pixel (i, j)'s part of the
+// window lights input pixel (i, j) most, at the input's corners (where a
+// window off by a fraction of an input pixel would move it) and centre.
+func TestImageUsesWindow(t *testing.T) {
+	for _, sz := range [][4]int{{199, 301, 16, 16}, {300, 200, 16, 16}, {144, 360, 16, 12}, {224, 448, 24, 20}, {61, 97, 24, 24}} {
+		sh, sw, h, w := sz[0], sz[1], sz[2], sz[3]
+		r := Window(Crop, sh, sw, h, w)
+		kx, ky := (r.X1-r.X0)/float64(w), (r.Y1-r.Y0)/float64(h)
+		for _, p := range [][2]int{{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}, {w / 2, h / 2}} {
+			i, j := p[0], p[1]
+			sx, sy := int(r.X0+(float64(i)+0.5)*kx), int(r.Y0+(float64(j)+0.5)*ky)
+			src := make([]float32, sh*sw)
+			src[sy*sw+sx] = 1
+			x, _, err := Spec{Resize: Crop}.Image(src, 1, sh, sw, 1, h, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			best := 0
+			for k, v := range x {
+				if v > x[best] {
+					best = k
+				}
+			}
+			if best != j*w+i {
+				t.Errorf("%v: source pixel (%d, %d), in input pixel (%d, %d)'s part of %+v, lights input pixel (%d, %d) most", sz, sx, sy, i, j, r, best%w, best/w)
+			}
+		}
+	}
+}
+
+// TestCropFrame checks the scaled size and window offsets against
+// torchvision's arithmetic worked out by hand, including Python's round
+// halving to even and a crop wider than the scaled image.
+func TestCropFrame(t *testing.T) {
+	for _, c := range []struct {
+		sh, sw, h, w int
+		want         imageio.Frame
+	}{
+		// 256·300/217 = 353.9 → 353; (353 − 224)/2 = 64.5 → 64.
+		{217, 300, 224, 224, imageio.Frame{H: 256, W: 353, Top: 16, Left: 64}},
+		// S = round(64·256/224) = round(73.1) = 73; 73·263/181 = 106.07 → 106;
+		// (106 − 64)/2 = 21; (73 − 48)/2 = 12.5 → 12.
+		{263, 181, 64, 48, imageio.Frame{H: 106, W: 73, Top: 21, Left: 12}},
+		// 256·97/61 = 407.1 → 407; (407 − 224)/2 = 91.5 → 92.
+		{61, 97, 224, 224, imageio.Frame{H: 256, W: 407, Top: 16, Left: 92}},
+		// A 512-wide crop of a 256-wide image: 128 zero columns each side.
+		{100, 100, 224, 512, imageio.Frame{H: 256, W: 256, Top: 16, Left: -128}},
+	} {
+		if got := cropFrame(c.sh, c.sw, c.h, c.w); got != c.want {
+			t.Errorf("cropFrame(%d×%d → %d×%d) = %+v, want %+v", c.sh, c.sw, c.h, c.w, got, c.want)
+		}
 	}
 }
 

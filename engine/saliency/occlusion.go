@@ -8,15 +8,35 @@ package saliency
 // the logit, log p_c or p_c as Options.Target says). The
 // unoccluded image is example 0 of the first batch, so Progress counts
 // windows + 1 examples.
+//
+// With Parts, a part runs the unoccluded image and its share of the
+// windows, and divides each window's drop by the number of windows of the
+// whole call covering the pixel, so that the parts add up to the whole.
 func (r *run) occlusion() ([]float32, error) {
 	H, W, C := r.in.H, r.in.W, r.in.C
 	win, stride := r.opt.Window, r.opt.Stride
 	ys, xs := windowStarts(H, win, stride), windowStarts(W, win, stride)
+	count := make([]int32, H*W) // windows of the whole call covering each pixel
+	for _, y0 := range ys {
+		for _, x0 := range xs {
+			for y := y0; y < y0+win; y++ {
+				for x := x0; x < x0+win; x++ {
+					count[y*W+x]++
+				}
+			}
+		}
+	}
+	first, last := r.part(len(ys) * len(xs))
+	if progress := r.opt.Progress; progress != nil && r.opt.Part > 0 {
+		// Only part 0 counts the unoccluded image.
+		r.opt.Progress = func(done, total int) { progress(max(done-1, 0), total-1) }
+	}
 	fill := func(i int, xi []float32) {
 		copy(xi, r.x)
 		if i == 0 {
 			return
 		}
+		i += first
 		y0, x0 := ys[(i-1)/len(xs)], xs[(i-1)%len(xs)]
 		for c := 0; c < C; c++ {
 			for y := y0; y < y0+win; y++ {
@@ -28,7 +48,6 @@ func (r *run) occlusion() ([]float32, error) {
 		}
 	}
 	sum := make([]float64, H*W)
-	count := make([]int32, H*W)
 	var base float64
 	use := func(i int, logits, _ []float32) {
 		fc := r.opt.Target.Value(logits, r.opt.Class)
@@ -36,16 +55,16 @@ func (r *run) occlusion() ([]float32, error) {
 			base = fc
 			return
 		}
+		i += first
 		drop := base - fc
 		y0, x0 := ys[(i-1)/len(xs)], xs[(i-1)%len(xs)]
 		for y := y0; y < y0+win; y++ {
 			for x := x0; x < x0+win; x++ {
 				sum[y*W+x] += drop
-				count[y*W+x]++
 			}
 		}
 	}
-	if err := r.sweep(1+len(ys)*len(xs), false, fill, use); err != nil {
+	if err := r.sweep(1+last-first, false, fill, use); err != nil {
 		return nil, err
 	}
 	out := make([]float32, H*W)

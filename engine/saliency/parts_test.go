@@ -12,9 +12,10 @@ import (
 )
 
 // TestPartsAddUp checks what a split across workers relies on: the parts of
-// SmoothGrad and Integrated Gradients, each run on its own copy of the
-// network and with a batch size that does not divide the part, add up to the
-// whole call's attribution, and MapOf of the sum is the whole call's Map.
+// SmoothGrad, Integrated Gradients and occlusion, each run on its own copy
+// of the network and with a batch size that does not divide the part, add
+// up to the whole call's attribution, MapOf of the sum is the whole call's
+// Map, and the parts' progress totals add up to the whole's.
 func TestPartsAddUp(t *testing.T) {
 	in := nn.Shape{C: 2, H: 9, W: 7}
 	net, err := nn.New(reluSpec(in), 4)
@@ -22,8 +23,13 @@ func TestPartsAddUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := nntest.Rand(rand.New(rand.NewPCG(41, 42)), in.Size())
-	for _, m := range []Method{SmoothGrad, IntegratedGradients} {
-		base := Options{Class: 1, Samples: 11, Steps: 11, Seed: 7, Batch: 4, Blur: 1}
+	for _, m := range []Method{SmoothGrad, IntegratedGradients, Occlusion} {
+		base := Options{Class: 1, Samples: 11, Steps: 11, Seed: 7, Batch: 4, Blur: 1, Window: 3, Stride: 2, Fill: 0.3}
+		info, _ := m.Info()
+		// Occlusion: 4×3 windows + the image.
+		if want := map[Method]int{SmoothGrad: 11, IntegratedGradients: 11, Occlusion: 13}[m]; info.Examples(in, base) != want {
+			t.Errorf("%s: Examples %d, want %d", m, info.Examples(in, base), want)
+		}
 		want, err := Attribute(context.Background(), net, x, m, base)
 		if err != nil {
 			t.Fatal(err)
@@ -34,10 +40,16 @@ func TestPartsAddUp(t *testing.T) {
 		}
 		for _, parts := range []int{1, 2, 3, 13} {
 			sum := make([]float32, len(want))
+			totals := 0
 			for p := 0; p < parts; p++ {
 				opt := base
 				opt.Part, opt.Parts = p, parts
 				opt.Batch = 3
+				opt.Progress = func(done, total int) {
+					if done == total {
+						totals += total
+					}
+				}
 				a, err := Attribute(context.Background(), net.Clone(), x, m, opt)
 				if err != nil {
 					t.Fatalf("%s part %d of %d: %v", m, p, parts, err)
@@ -45,6 +57,9 @@ func TestPartsAddUp(t *testing.T) {
 				for i, v := range a {
 					sum[i] += v
 				}
+			}
+			if totals != info.Examples(in, base) {
+				t.Errorf("%s in %d parts: the parts' progress totals add up to %d, want %d", m, parts, totals, info.Examples(in, base))
 			}
 			var scale float64
 			for _, v := range want {
@@ -83,7 +98,7 @@ func TestPartsArgErrors(t *testing.T) {
 		{SmoothGrad, Options{Part: -1, Parts: 2}, "Part"},
 		{IntegratedGradients, Options{Part: 1}, "Part"},
 		{Gradient, Options{Parts: 2}, "Parts"},
-		{Occlusion, Options{Parts: 3}, "Parts"},
+		{GradCAM, Options{Parts: 3}, "Parts"},
 	} {
 		_, err := Attribute(context.Background(), net, x, c.m, c.opt)
 		var ae *ArgError

@@ -32,25 +32,58 @@ type MethodInfo struct {
 	Label  string // menu name, e.g. "Input gradient"
 	Help   string // one line: what the map shows, and how fast it is
 	// Split reports that the method sums many examples (SmoothGrad's
-	// samples, Integrated Gradients' steps), so that Options.Part and
-	// Options.Parts can split its work across engine workers.
+	// samples, Integrated Gradients' steps, occlusion's windows), so that
+	// Options.Part and Options.Parts can split its work across engine
+	// workers.
 	Split bool
-	// Default is the default number of those examples (0 if not Split).
+	// Default is the default number of those examples, if it does not
+	// depend on the image (0 for occlusion and the methods not split).
 	Default int
-	// examples returns the number of examples opt asks for.
-	examples func(opt Options) int
+	// examples returns the number of examples opt asks for on an input of
+	// shape in (0: Default).
+	examples func(in nn.Shape, opt Options) int
 }
 
-// Examples returns how many examples (samples or steps) a split method runs
-// in all with opt, whatever its part, or 0 for a method that is not split.
-func (i MethodInfo) Examples(opt Options) int {
+// Examples returns how many examples (samples, steps, or occlusion windows
+// plus the unoccluded image) a split method runs in all with opt on an
+// input of shape in, whatever its part, or 0 for a method that is not
+// split or options that Attribute refuses.
+func (i MethodInfo) Examples(in nn.Shape, opt Options) int {
 	if i.examples == nil {
 		return 0
 	}
-	if n := i.examples(opt); n != 0 {
+	if n := i.examples(in, opt); n != 0 {
 		return n
 	}
 	return i.Default
+}
+
+// occlusionExamples returns the number of windows plus one of occlusion
+// with opt on an input of shape in, or 0 if the window or stride is out of
+// range.
+func occlusionExamples(in nn.Shape, opt Options) int {
+	win, stride, ok := occlusionWindow(in, opt)
+	if !ok {
+		return 0
+	}
+	return 1 + windowCount(in.H, win, stride)*windowCount(in.W, win, stride)
+}
+
+// occlusionWindow applies the defaults of Window and Stride for an input
+// of shape in and reports whether they are in range.
+func occlusionWindow(in nn.Shape, opt Options) (win, stride int, ok bool) {
+	side := min(in.H, in.W)
+	win, stride = opt.Window, opt.Stride
+	if win == 0 {
+		win = min(side, max(2, int(math.Round(float64(side)/7))))
+	}
+	if win < 1 || win > side {
+		return win, stride, false
+	}
+	if stride == 0 {
+		stride = max(1, win/2)
+	}
+	return win, stride, stride >= 1 && stride <= win
 }
 
 // MethodInfos returns every method in the order a menu should list them:
@@ -61,11 +94,12 @@ func MethodInfos() []MethodInfo {
 		{Method: Gradient, Label: "Input gradient", Help: "How much each pixel changes the score (fast)."},
 		{Method: GradientXInput, Label: "Gradient × input", Help: "Gradient weighted by pixel brightness (fast)."},
 		{Method: SmoothGrad, Label: "SmoothGrad", Help: "Gradient averaged over noisy copies (slower).",
-			Split: true, Default: DefaultSamples, examples: func(o Options) int { return o.Samples }},
+			Split: true, Default: DefaultSamples, examples: func(_ nn.Shape, o Options) int { return o.Samples }},
 		{Method: IntegratedGradients, Label: "Integrated Gradients", Help: "Gradient integrated from a black image (slower).",
-			Split: true, Default: DefaultSteps, examples: func(o Options) int { return o.Steps }},
+			Split: true, Default: DefaultSteps, examples: func(_ nn.Shape, o Options) int { return o.Steps }},
 		{Method: GradCAM, Label: "Grad-CAM", Help: "Which regions of the last feature map support the class (fast, coarse)."},
-		{Method: Occlusion, Label: "Occlusion", Help: "Score drop when a patch is covered (slow)."},
+		{Method: Occlusion, Label: "Occlusion", Help: "Score drop when a patch is covered (slow).",
+			Split: true, examples: occlusionExamples},
 	}
 }
 
@@ -184,8 +218,8 @@ type Options struct {
 	// activations and their gradients 64 Mi values.
 	Batch int
 
-	// Part and Parts split SmoothGrad's samples or Integrated Gradients'
-	// steps across workers. With Parts = n > 1 a call computes only part
+	// Part and Parts split SmoothGrad's samples, Integrated Gradients'
+	// steps or occlusion's windows across workers. With Parts = n > 1 a call computes only part
 	// Part (0 ≤ Part < n) of them — contiguous, sizes differing by at most
 	// one, the noise of each sample the same as in the whole — normalized as
 	// the whole, so the n calls' Attribute results add up to the whole
@@ -196,8 +230,9 @@ type Options struct {
 	// Progress, if non-nil, is called after every batch with the number of
 	// examples run so far and the total the call will run: 1 for Gradient,
 	// GradientXInput and GradCAM, Samples, Steps (those of the part, with
-	// Parts), or the number of occlusion
-	// windows plus one for the unoccluded image.
+	// Parts), or the number of occlusion windows (of the part) plus one for
+	// the unoccluded image (which every part runs, and only part 0
+	// counts, so that the parts' totals add up to the whole's).
 	Progress func(done, total int)
 }
 
@@ -308,14 +343,9 @@ func resolve(net nn.Model, x []float32, m Method, opt Options) (Options, error) 
 		}
 	case Occlusion:
 		side := min(in.H, in.W)
-		if opt.Window == 0 {
-			opt.Window = min(side, max(2, int(math.Round(float64(side)/7))))
-		}
+		opt.Window, opt.Stride, _ = occlusionWindow(in, opt)
 		if opt.Window < 1 || opt.Window > side {
 			return opt, argErr("Window", "%d not in 1..%d (the image is %d×%d)", opt.Window, side, in.H, in.W)
-		}
-		if opt.Stride == 0 {
-			opt.Stride = max(1, opt.Window/2)
 		}
 		if opt.Stride < 1 || opt.Stride > opt.Window {
 			return opt, argErr("Stride", "%d not in 1..%d (the window)", opt.Stride, opt.Window)

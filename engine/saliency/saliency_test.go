@@ -267,11 +267,24 @@ func TestMethodInfos(t *testing.T) {
 		if splits := err == nil; splits != info.Split {
 			t.Errorf("%s: Split is %v, yet Attribute in two parts gives %v", info.Method, info.Split, err)
 		}
-		if info.Split {
-			if info.Examples(Options{}) != info.Default || info.Default < 1 || info.Examples(Options{Samples: 7, Steps: 7}) != 7 {
-				t.Errorf("%s: Examples gives %d by default (Default %d), %d for 7", info.Method, info.Examples(Options{}), info.Default, info.Examples(Options{Samples: 7, Steps: 7}))
+		switch {
+		case info.Method == Occlusion:
+			// Default window 2 on 6×6, stride 1: 5×5 windows + the image;
+			// window 4 stride 2: 2×2 + 1.
+			if n := info.Examples(in, Options{}); n != 26 {
+				t.Errorf("occlusion: Examples gives %d by default, want 26", n)
 			}
-		} else if info.Examples(Options{Samples: 7, Steps: 7}) != 0 {
+			if n := info.Examples(in, Options{Window: 4}); n != 5 {
+				t.Errorf("occlusion: Examples gives %d for window 4, want 5", n)
+			}
+			if n := info.Examples(in, Options{Window: 7}); n != 0 {
+				t.Errorf("occlusion: Examples gives %d for a window larger than the image", n)
+			}
+		case info.Split:
+			if info.Examples(in, Options{}) != info.Default || info.Default < 1 || info.Examples(in, Options{Samples: 7, Steps: 7}) != 7 {
+				t.Errorf("%s: Examples gives %d by default (Default %d), %d for 7", info.Method, info.Examples(in, Options{}), info.Default, info.Examples(in, Options{Samples: 7, Steps: 7}))
+			}
+		case info.Examples(in, Options{Samples: 7, Steps: 7}) != 0:
 			t.Errorf("%s: Examples of a method that is not split", info.Method)
 		}
 	}

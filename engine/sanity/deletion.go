@@ -50,8 +50,9 @@ func RandomOrder(hw int, seed uint64) []int {
 // for class c under net, removing or adding pixels (every channel) in the
 // given order in steps equal fractions (at least 1). Deletion sets pixels
 // to 0; insertion starts from x blurred with σ = InsertionBlur per channel.
-// The n+1 images of each curve run as one batch in inference mode.
-func DeletionInsertion(net *nn.Network, x []float32, class int, order []int, steps int) (Curves, error) {
+// The n+1 images of each curve run in batches in inference mode; net may be
+// any model (a built-in network or an imported graph).
+func DeletionInsertion(net nn.Model, x []float32, class int, order []int, steps int) (Curves, error) {
 	in := net.Input()
 	hw, sz := in.H*in.W, in.Size()
 	switch {
@@ -89,11 +90,16 @@ func DeletionInsertion(net *nn.Network, x []float32, class int, order []int, ste
 	return c, nil
 }
 
+// maxBatchValues bounds the activation values one forward batch of probs
+// keeps (64 MB of float32), so that a large imported model runs a few
+// images at a time.
+const maxBatchValues = 1 << 24
+
 // probs returns p_class of each of the n images in batch.
-func probs(net *nn.Network, batch []float32, n, class int) []float64 {
+func probs(net nn.Model, batch []float32, n, class int) []float64 {
 	k := net.Classes()
 	out := make([]float64, n)
-	const chunk = 32
+	chunk := min(32, max(1, maxBatchValues/max(1, net.ValuesPerExample())))
 	sz := net.Input().Size()
 	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)

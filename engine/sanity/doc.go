@@ -16,7 +16,12 @@
 //     walking PyTorch's leaf modules, would take its convolutions and
 //     BatchNorms one at a time. Re-initialisation draws from the network's
 //     own training initializer (nn.New) and also resets BatchNorm running
-//     statistics, as PyTorch's reset_parameters does.
+//     statistics, as PyTorch's reset_parameters does. A model imported
+//     from ONNX carries no initializer: its unit is a node that reads
+//     trainable tensors, each redrawn from a normal distribution with that
+//     tensor's own mean and standard deviation (GraphUnits); its running
+//     statistics are kept. A model with more units than a strip of maps
+//     can show may have adjacent units merged into one step (Group).
 //   - Deletion and insertion follow Petsiuk et al.: pixels ordered by
 //     attribution (descending), in n equal steps the next pixels are
 //     deleted (set to the baseline value, 0) from x, or inserted (copied

@@ -79,16 +79,21 @@ func ParseMethod(s string) (Method, error) {
 // objective then divides its batch means (the cross-entropy, ActDiff's
 // penalty) by Total instead of N, and leaves the penalties that are sums over
 // the batch (RRR, GradMask) as they are, so the shards' gradients and Terms
-// add up to those of the whole batch. Two things do not split: BatchNorm in
-// training mode normalizes each shard with its own statistics (as
-// unsynchronized data-parallel training does), and Shuffle and ActDiff draw
-// their permutations from each worker's own objective.
+// add up to those of the whole batch. Shuffle and ActDiff draw their
+// permutations from the objective computing the batch, unless Shuffled
+// holds S(x) drawn beforehand for the whole batch (as the Trainer does when
+// its shards go to other workers). What does not split is listed by
+// Splits: BatchNorm in training mode (each shard normalized with its own
+// statistics), Dropout, and the adversarial objective's discriminator.
 type Batch struct {
 	X      []float32 // N×C×H×W
 	Masks  []float32 // N×H×W, 1 where the evidence should be
 	Labels []int     // N
 	N      int
 	Total  int // examples in the whole batch this is a shard of; 0 means N
+	// Shuffled, if not nil, is S(x) for each example (N×C×H×W), used by
+	// Shuffle, ActDiff and the adversarial objective instead of drawing.
+	Shuffled []float32
 }
 
 // Shard returns part i of n of the batch (contiguous, sizes differing by at
@@ -101,10 +106,14 @@ func (b Batch) Shard(i, n int) Batch {
 	}
 	lo, hi := i*b.N/n, (i+1)*b.N/n
 	sz, hw := len(b.X)/b.N, len(b.Masks)/b.N
-	return Batch{
+	out := Batch{
 		X: b.X[lo*sz : hi*sz], Masks: b.Masks[lo*hw : hi*hw], Labels: b.Labels[lo:hi],
 		N: hi - lo, Total: b.total(),
 	}
+	if b.Shuffled != nil {
+		out.Shuffled = b.Shuffled[lo*sz : hi*sz]
+	}
+	return out
 }
 
 // total returns the number of examples the batch means divide by.
@@ -184,8 +193,13 @@ func grow(buf []float32, n int) []float32 {
 	return buf[:n]
 }
 
-// shuffled writes S(x) for the batch into dst.
+// shuffled writes S(x) for the batch into dst: b.Shuffled if it is set,
+// else drawn from the objective's generator.
 func (o *Objective) shuffled(dst []float32, b Batch, in nn.Shape) {
+	if b.Shuffled != nil {
+		copy(dst[:b.N*in.Size()], b.Shuffled)
+		return
+	}
 	hw := in.H * in.W
 	for i := 0; i < b.N; i++ {
 		img := b.X[i*in.Size() : (i+1)*in.Size()]

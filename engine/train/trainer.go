@@ -82,6 +82,9 @@ type Eval struct {
 // StepInfo reports one Step.
 type StepInfo struct {
 	Epoch, Batch, Batches int // 1-based epoch and batch within it
+	// Workers is the number of workers whose shards made the step's
+	// gradient: 1, or with a Remote up to Parts.
+	Workers int
 	Terms
 	EpochEnd *EpochInfo // non-nil after the last batch of an epoch
 }
@@ -123,6 +126,11 @@ type Trainer struct {
 	batch       Batch
 	prevParams  []float32
 	batchLabels []int
+
+	// remote, if set, computes shards 1..parts−1 of each batch (SetRemote).
+	remote      Remote
+	parts       int
+	shuffledBuf []float32
 }
 
 // NewTrainer prepares training of net on train, validated on valid after
@@ -256,15 +264,8 @@ func (t *Trainer) Step() (StepInfo, error) {
 	}
 	t.fillBatch()
 	t.net.ZeroGrad()
-	var terms Terms
-	shards := t.shards(t.batch.N)
-	for i := 0; i < shards; i++ {
-		part := t.obj.Compute(t.net, t.batch.Shard(i, shards))
-		terms.Loss += part.Loss
-		terms.CE += part.CE
-		terms.Penalty += part.Penalty
-	}
-	info := StepInfo{Epoch: t.epoch, Batch: (t.pos + t.cfg.BatchSize - 1) / t.cfg.BatchSize, Batches: t.Batches(), Terms: terms}
+	terms, workers := t.stepGradient()
+	info := StepInfo{Epoch: t.epoch, Batch: (t.pos + t.cfg.BatchSize - 1) / t.cfg.BatchSize, Batches: t.Batches(), Workers: workers, Terms: terms}
 	if math.IsNaN(terms.Loss) || math.IsInf(terms.Loss, 0) || !finite(t.grads) {
 		t.done = true
 		return info, fmt.Errorf("%w at epoch %d batch %d (loss %v); the weights from before this step are kept — try a smaller learning rate or λ", ErrDiverged, info.Epoch, info.Batch, terms.Loss)

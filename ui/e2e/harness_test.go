@@ -265,7 +265,8 @@ func text(ctx context.Context, sel string) string {
 }
 
 func jsString(s string) string {
-	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+	s = strings.NewReplacer(`\`, `\\`, "'", `\'`, "\n", `\n`, "\r", `\r`).Replace(s)
+	return "'" + s + "'"
 }
 
 // nodeCenter returns the centre of the first element matching sel, in

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	cdpstorage "github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
 
 	"saliencyexplorer/engine/onnx"
@@ -135,6 +136,14 @@ func TestONNXModel(t *testing.T) {
 		t.Fatalf("training %s: %q (error %q)", st, text(ctx, "[data-testid=train-status]"), text(ctx, "[data-testid=error]"))
 	}
 	t.Logf("one fine-tuning step in %v: %s", time.Since(start).Round(time.Millisecond), text(ctx, "[data-testid=train-status]"))
+	// The browser keeps the model and its fine-tuned copy, once each.
+	start = time.Now()
+	if err := waitJS(ctx, `["file", "tuned:file"].every(k => (document.body.dataset.keptSaved || "").split(" ").includes(k))`, 120*time.Second); err != nil {
+		t.Errorf("the imported ResNet-18 and its fine-tuned copy were not kept: %v (saved %q, error %q)", err,
+			func() string { s, _ := eval[string](ctx, `document.body.dataset.keptSaved || ""`); return s }(), text(ctx, "[data-testid=error]"))
+	} else if u, err := chromedp.Call(ctx, cdpstorage.GetUsageAndQuota, cdpstorage.GetUsageAndQuotaParams{Origin: origin}); err == nil {
+		t.Logf("kept in the browser within %v: the site's storage holds %.1f MB", time.Since(start).Round(time.Millisecond), u.Usage/(1<<20))
+	}
 
 	// Export as ONNX: the downloaded file imports again.
 	downloads := t.TempDir()
@@ -179,6 +188,31 @@ func TestONNXModel(t *testing.T) {
 		t.Errorf("the export's fine_tuned_from is %q, want resnet18", v)
 	}
 	t.Logf("exported %s: %d bytes, re-imports as %v → %d classes", name, len(b), imp.Graph.Input(), imp.Graph.Classes())
+
+	// After a reload the model is back from the browser, with its card's
+	// preprocessing and its fine-tuned copy: the same prediction.
+	time.Sleep(time.Second)
+	before = text(ctx, "[data-testid=prediction] .probs")
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	engineReady(t, ctx, rec)
+	if err := waitJS(ctx, `document.body.dataset.kept === "restored"`, 120*time.Second); err != nil {
+		t.Fatalf("the kept ResNet-18 was not restored: %v (page %.300q)", err, text(ctx, "body"))
+	}
+	t.Logf("ResNet-18 and its fine-tuned copy restored %v after the reload", time.Since(start).Round(time.Millisecond))
+	if chip := chipName(ctx); chip != "resnet18" {
+		t.Errorf("after the reload the model is %q", chip)
+	}
+	if v, _ := eval[string](ctx, `document.querySelector('[data-testid=card-normalize]').value + ' ' + document.querySelector('[data-testid=card-resize]').value`); v != "imagenet crop" {
+		t.Errorf("after the reload the card's preprocessing is %q, want imagenet crop", v)
+	}
+	saliencyShown(t, ctx, "retina.jpg")
+	time.Sleep(time.Second)
+	if after := text(ctx, "[data-testid=prediction] .probs"); after != before || !strings.Contains(after, "after") {
+		t.Errorf("the prediction after the reload differs:\nbefore %q\nafter  %q", before, after)
+	}
 	errs, _ := rec.snapshot()
 	for _, e := range errs {
 		t.Errorf("console: %s", e)

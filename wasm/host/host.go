@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"saliencyexplorer/engine/data"
 	"saliencyexplorer/engine/datasets"
@@ -33,6 +34,7 @@ import (
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/saliency"
+	"saliencyexplorer/engine/sanity"
 	"saliencyexplorer/engine/train"
 	"saliencyexplorer/wasm/protocol"
 )
@@ -73,6 +75,18 @@ type Host struct {
 	// budget is the memory an imported model and the work on it may take
 	// (0: DefaultMemoryBudget); see SetMemoryBudget.
 	budget int64
+	// checkTime is the longest a check may take (0: DefaultCheckTime);
+	// checkMap, if set, replaces the saliency method in checks (tests).
+	checkTime time.Duration
+	checkMap  sanity.MapFunc
+
+	// remote computes shards of training steps in other workers
+	// (SetTrainRemote); shardObj is a helper's objective (TrainShard).
+	remote      train.Remote
+	remoteParts int
+	shardObj    *train.Objective
+	// splitFrom, if positive, replaces MinSplitStepValues (tests).
+	splitFrom int64
 }
 
 // SetDecodeLimits sets the limits Decode checks image files against before

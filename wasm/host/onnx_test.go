@@ -433,3 +433,98 @@ func TestTrainingMemoryRefused(t *testing.T) {
 		t.Errorf("a run that fits: %v", err)
 	}
 }
+
+// TestRestoreTunedONNX fine-tunes an imported model, keeps its fine-tuned
+// copy as ExportONNX writes it, and gives it to a fresh Host that loaded
+// the same file (as a restarted engine, or the next visit, does): the
+// copy predicts as before, fine-tuning it goes on training what the card
+// says, and copies that do not fit are refused without installing
+// anything.
+func TestRestoreTunedONNX(t *testing.T) {
+	file := smallONNX(t, 3, map[string]string{preproc.KeyNormalize: "imagenet"})
+	mf := protocol.ModelFile{Format: "onnx", Name: "small.onnx"}
+	h := startedHost(t)
+	if err := h.LoadONNX(file, nil, mf, Status{}); err != nil {
+		t.Fatal(err)
+	}
+	_, x, _, err := h.Open("pic", pngOf(t, 40, 30, true), protocol.DecodeRequest{Name: "p.png"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := protocol.TrainRequest{Method: "rrr", Lambda: 1, LR: 0.05, Epochs: 1, MaxSteps: 1, Labels: []int{2}}
+	if err := h.StartTraining(req, x, make([]float32, 24*20), Status{}); err != nil {
+		t.Fatal(err)
+	}
+	for h.Training() {
+		if _, err := h.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := h.Predict(x, []string{protocol.Original, protocol.Tuned})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := h.ExportONNX(protocol.Tuned)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	h2 := startedHost(t)
+	if err := h2.LoadONNX(file, nil, mf, Status{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h2.RestoreTunedONNX(kept); err != nil {
+		t.Fatalf("restoring: %v", err)
+	}
+	if !h2.Info().HasTuned {
+		t.Errorf("the restored copy is not reported")
+	}
+	got, err := h2.Predict(x, []string{protocol.Original, protocol.Tuned})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for m := range want {
+		for c := range want[m] {
+			if math.Abs(got[m][c]-want[m][c]) > 1e-6 {
+				t.Errorf("model %d class %d: restored %v, before %v", m, c, got[m][c], want[m][c])
+			}
+		}
+	}
+	if math.Abs(got[0][2]-got[1][2]) < 1e-9 {
+		t.Errorf("the restored copy predicts like the original (%v): it was not installed", got)
+	}
+	// What fine-tuning trains is the card's (the head only, by default):
+	// the restored copy trains what the copy fine-tuned before did.
+	before, _, _ := h.cur.tuned.Weights()
+	after, _, _ := h2.cur.tuned.Weights()
+	all, _, _ := h2.cur.orig.Weights()
+	if len(after) != len(before) || len(after) == len(all) {
+		t.Errorf("the restored copy trains %d values, the copy before %d (the whole model has %d)", len(after), len(before), len(all))
+	}
+
+	// Copies that do not fit are refused; the model keeps no copy.
+	other := smallONNX(t, 1, nil)
+	for name, b := range map[string][]byte{
+		"another model": other,
+		"not ONNX":      []byte("not a model"),
+		"truncated":     kept[:len(kept)/2],
+	} {
+		h3 := startedHost(t)
+		if err := h3.LoadONNX(file, nil, mf, Status{}); err != nil {
+			t.Fatal(err)
+		}
+		err := h3.RestoreTunedONNX(b)
+		if err == nil || !strings.Contains(err.Error(), "fine-tuned copy") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+		if h3.Info().HasTuned {
+			t.Errorf("%s: a copy was installed", name)
+		}
+	}
+	if err := startedHost(t).RestoreTunedONNX(kept); err == nil {
+		t.Errorf("an ONNX copy was given to a built-in model")
+	}
+	if err := New(nil).RestoreTunedONNX(kept); err == nil {
+		t.Errorf("restoring without a model accepted")
+	}
+}

@@ -132,6 +132,10 @@ func (h *Host) LoadONNX(file, labels []byte, mf protocol.ModelFile, st Status) e
 		name = v
 	}
 	h.installSlot(protocol.UserModelKey, &slot{orig: g, imp: im}, model.ManifestEntry{Name: name, Classes: names, Method: "imported"}, "onnx")
+	// Its samples are the site's gallery of its data set, as for a model
+	// from files, whether or not a shipped model read it before (a
+	// restored model's pictures keep their keys).
+	h.loadGallery(st)
 	return nil
 }
 

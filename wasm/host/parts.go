@@ -2,9 +2,12 @@ package host
 
 import (
 	"context"
+	"fmt"
 	"math"
 
+	"saliencyexplorer/engine/graph"
 	"saliencyexplorer/engine/model"
+	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/saliency"
 	"saliencyexplorer/wasm/protocol"
 )
@@ -16,11 +19,16 @@ func Splittable(method string) bool {
 	return info.Split
 }
 
-// Units returns how many examples (steps or samples) a splittable request
-// runs in all, whatever its split, or 0 for other methods.
-func Units(req protocol.SaliencyRequest) int {
+// Units returns how many examples (steps, samples, or occlusion windows
+// plus the image) a splittable request of the current model runs in all,
+// whatever its split, or 0 for other methods.
+func (h *Host) Units(req protocol.SaliencyRequest) int {
 	info, _ := saliency.Method(req.Method).Info()
-	return info.Examples(saliency.Options{Samples: req.Samples, Steps: req.Steps})
+	m, err := h.network(req.Model)
+	if err != nil {
+		return 0
+	}
+	return info.Examples(m.Input(), saliency.Options{Samples: req.Samples, Steps: req.Steps, Window: req.Window})
 }
 
 // Attribution computes the raw attribution of x (C×H×W, or H×W for
@@ -73,13 +81,61 @@ func (h *Host) MapOf(a []float32, req protocol.SaliencyRequest) ([]float32, prot
 	return m, info, nil
 }
 
-// LoadHelper makes the model in arch and weights current, as a helper
-// engine worker holds it: without test scores or a catalog entry.
-func (h *Host) LoadHelper(arch, weights []byte) error {
-	net, err := model.Load(arch, weights)
+// Formats of the model files HelperModel returns and LoadHelper takes.
+const (
+	// HelperNetwork is a built-in network: its architecture JSON and
+	// safetensors weights (model.Save).
+	HelperNetwork = "network"
+	// HelperGraph is a graph (a model imported from ONNX): graph.Encode's
+	// structure and values, which decode to the same graph bit for bit.
+	HelperGraph = "graph"
+)
+
+// HelperModel returns what a helper engine worker needs to hold the named
+// model (Original or Tuned) of the current slot exactly as this Host does:
+// the files' format (HelperNetwork or HelperGraph) and the two files, for
+// LoadHelper. Version says when they change.
+func (h *Host) HelperModel(which string) (format string, a, b []byte, err error) {
+	m, err := h.network(which)
 	if err != nil {
-		return err
+		return "", nil, nil, err
 	}
-	h.install("helper", net, model.ManifestEntry{Name: net.Spec.Name}, "helper")
-	return nil
+	switch m := m.(type) {
+	case *nn.Network:
+		a, b, err = model.Save(m, nil)
+		return HelperNetwork, a, b, err
+	case *graph.Graph:
+		a, b, err = m.Encode()
+		return HelperGraph, a, b, err
+	}
+	return "", nil, nil, fmt.Errorf("host: cannot hand a %T to a helper", m)
+}
+
+// LoadHelper makes the model in files a and b of format (HelperModel's)
+// current, as a helper engine worker holds it: without test scores or a
+// catalog entry. An imported graph explains with its last spatial feature
+// map for Grad-CAM.
+func (h *Host) LoadHelper(format string, a, b []byte) error {
+	switch format {
+	case HelperNetwork, "":
+		net, err := model.Load(a, b)
+		if err != nil {
+			return err
+		}
+		h.install("helper", net, model.ManifestEntry{Name: net.Spec.Name}, "helper")
+		return nil
+	case HelperGraph:
+		g, err := graph.Decode(a, b)
+		if err != nil {
+			return err
+		}
+		im := &imported{train: protocol.TrainHead}
+		if layers := g.SpatialTensors(); len(layers) > 0 {
+			im.layer = layers[len(layers)-1]
+		}
+		names, _ := classNames(nil, g.Classes())
+		h.installSlot("helper", &slot{orig: g, imp: im}, model.ManifestEntry{Name: g.Name(), Classes: names}, "helper")
+		return nil
+	}
+	return fmt.Errorf("host: unknown helper model format %q", format)
 }

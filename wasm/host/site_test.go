@@ -574,8 +574,8 @@ func TestReadyReply(t *testing.T) {
 			split++
 		}
 	}
-	if split != 2 {
-		t.Errorf("%d methods split across workers, want 2 (SmoothGrad, Integrated Gradients)", split)
+	if split != 3 {
+		t.Errorf("%d methods split across workers, want 3 (SmoothGrad, Integrated Gradients, occlusion)", split)
 	}
 	for _, d := range reg.Datasets {
 		for _, o := range reg.Objectives {

@@ -90,6 +90,7 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32,
 	s.tunedWith = req.Method
 	h.run = &run{req: req, tr: tr, net: s.tuned, slot: s, epochs: req.Epochs, valid: validSet, test: testSet,
 		target: target, baseIoU: math.NaN(), baseMass: math.NaN()}
+	h.useRemote(tr, st)
 	if testSet != nil {
 		h.run.baseIoU, h.run.baseMass = meanAgreement(s.orig, testSet, target)
 	}
@@ -153,7 +154,7 @@ func (h *Host) Step() (protocol.TrainUpdate, error) {
 	r.steps++
 	u := protocol.TrainUpdate{
 		State: protocol.StateRunning, Epoch: info.Epoch, Epochs: r.epochs, Batch: info.Batch, Batches: info.Batches,
-		Steps: r.steps, Loss: info.Loss, CE: info.CE, Penalty: info.Penalty,
+		Steps: r.steps, Loss: info.Loss, CE: info.CE, Penalty: info.Penalty, Workers: info.Workers,
 	}
 	if e := info.EpochEnd; e != nil {
 		u.EpochEnd = h.report(e.Epoch, e.TrainLoss, e.Valid, e.Best)

@@ -65,7 +65,8 @@ const (
 	LoadModel Kind = "load-model"
 	// RestoreTuned gives a restarted engine the fine-tuned copy of the
 	// current model that the page kept (the files Export wrote for it).
-	// Buffers: [arch JSON, weights]. Reply: Result.
+	// Buffers: [arch JSON, weights], or, for a model imported from ONNX,
+	// [model.onnx] (Export's ONNX file). Reply: Result.
 	RestoreTuned Kind = "restore-tuned"
 	// Crash stops the engine program on purpose, as a crash would. The
 	// worker honours it only when started with ?test-hooks=1 (tests of
@@ -77,13 +78,36 @@ const (
 	// class names and Grad-CAM's layer (ConfigureRequest). Reply: Ready.
 	Configure Kind = "configure"
 
+	// Check asks whether a saliency map of the picture Header.Picture means
+	// anything (engine/sanity): the map of Check's method, model, class
+	// and target after re-initialising the model's layers one by one from
+	// the output down (cascading model-parameter randomisation, on a copy:
+	// the model in use is unchanged), and the deletion and insertion
+	// curves of the class's probability in the map's pixel order and in a
+	// random order. Reply: Result with Checked, buffers [maps float32:
+	// 1+len(Checked.Layers) maps of Checked.MapH×MapW, the trained
+	// model's first, each in absolute value divided by its maximum];
+	// Progress messages before it. Cancel stops it. A check estimated to
+	// take too long is refused with the estimate.
+	Check Kind = "check"
+
 	// SaliencyPart asks a helper engine worker (one of the main worker's
 	// pool, never the page) for part Saliency.Part of Saliency.Parts of a
-	// split Integrated Gradients or SmoothGrad attribution. Buffers: [input
-	// float32], or [input float32, arch JSON, weights] when the helper's
-	// model changes. Reply: Result, buffers [raw attribution float32 C×H×W];
-	// Progress messages before it.
+	// split Integrated Gradients, SmoothGrad or occlusion attribution.
+	// Buffers: [input float32], or [input float32, and the model's two
+	// files, ModelFile saying their format] when the helper's model
+	// changes. Reply: Result, buffers [raw attribution float32]; Progress
+	// messages before it.
 	SaliencyPart Kind = "saliency-part"
+
+	// TrainShard asks a helper engine worker for the parameter gradient of
+	// one shard of a training step's batch (Shard). Buffers: [trainable
+	// parameters float32, images N×C×H×W, masks N×H×W], then S(x)
+	// N×C×H×W if Shard.Shuffled, then the model's two files (ModelFile
+	// says their format) when the helper does not hold the run's model
+	// yet. Reply: Result, Update with the shard's Loss, CE and Penalty,
+	// buffers [gradient float32].
+	TrainShard Kind = "train-shard"
 
 	// Cancel stops the request Target (a saliency map or training run).
 	Cancel Kind = "cancel"
@@ -130,16 +154,24 @@ type Header struct {
 	Probs    [][]float64      `json:"probs,omitempty"`
 	Saliency *SaliencyRequest `json:"saliency,omitempty"`
 	Map      *MapInfo         `json:"map,omitempty"`
+	// Check is a Check request's map (Method, Model, Class, Target and
+	// the method's settings); Checked its reply.
+	Check    *SaliencyRequest `json:"check,omitempty"`
+	Checked  *CheckReport     `json:"checked,omitempty"`
 	Done     int              `json:"done,omitempty"`
 	Total    int              `json:"total,omitempty"`
 	Train    *TrainRequest    `json:"train,omitempty"`
 	Update   *TrainUpdate     `json:"update,omitempty"`
 	Export   *ExportRequest   `json:"export,omitempty"`
 	Registry *Registry        `json:"registry,omitempty"` // Ready
-	// ModelFile describes the files of a LoadModel request.
+	// ModelFile describes the files of a LoadModel request, or the model
+	// files a SaliencyPart request hands a helper (Format host.HelperNetwork
+	// or host.HelperGraph).
 	ModelFile *ModelFile `json:"modelFile,omitempty"`
 	// Configure is a Configure request.
 	Configure *ConfigureRequest `json:"configure,omitempty"`
+	// Shard is a TrainShard request.
+	Shard *ShardRequest `json:"shard,omitempty"`
 	// Millis is the time the worker took for a Predict request's forward
 	// passes (for benchmarks).
 	Millis float64 `json:"millis,omitempty"`
@@ -213,7 +245,8 @@ type MethodInfo struct {
 	Label string `json:"label"`
 	Help  string `json:"help"`
 	// Split reports that the worker splits its work across helper
-	// workers; Default is then its default number of samples or steps.
+	// workers; Default is then its default number of samples or steps (0
+	// for occlusion, whose number of windows depends on the image).
 	Split   bool `json:"split,omitempty"`
 	Default int  `json:"default,omitempty"`
 }
@@ -395,6 +428,19 @@ type SaliencyRequest struct {
 	Parts int `json:"parts,omitempty"`
 }
 
+// ShardRequest is one shard of a training step's batch for a helper
+// worker (TrainShard): N examples of a batch of Total, their labels, and
+// the objective.
+type ShardRequest struct {
+	Method string  `json:"method"`
+	Lambda float64 `json:"lambda"`
+	N      int     `json:"n"`
+	Total  int     `json:"total"`
+	Labels []int   `json:"labels"`
+	// Shuffled says that S(x) follows the masks among the buffers.
+	Shuffled bool `json:"shuffled,omitempty"`
+}
+
 // MapInfo describes a saliency map in the reply's first buffer.
 type MapInfo struct {
 	H      int     `json:"h"`
@@ -402,6 +448,80 @@ type MapInfo struct {
 	Max    float64 `json:"max"` // the largest value, for the colour bar
 	Min    float64 `json:"min"`
 	Millis float64 `json:"millis"` // time taken
+	// Workers is the number of engine workers whose parts make the map
+	// (1 unless Integrated Gradients, SmoothGrad or occlusion was split
+	// across the helper pool).
+	Workers int `json:"workers,omitempty"`
+}
+
+// MaybeFloat is a number that may be missing: JSON writes NaN and
+// infinities as null, and null reads back as NaN. A rank correlation of a
+// constant map, for one, is NaN, and -1 (what other fields use for "not
+// available") is a real correlation.
+type MaybeFloat float64
+
+// MarshalJSON implements json.Marshaler.
+func (f MaybeFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(v)
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *MaybeFloat) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*f = MaybeFloat(math.NaN())
+		return nil
+	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = MaybeFloat(v)
+	return nil
+}
+
+// CheckReport is the reply to a Check request.
+type CheckReport struct {
+	Method string `json:"method"`
+	Class  int    `json:"class"`
+	// Layers are the steps of the cascade from the output down: after
+	// step i, Layers[0..i] are all re-initialised. Units is the number of
+	// layers with parameters; if it exceeds len(Layers), adjacent layers
+	// were merged into one step.
+	Layers []CheckLayer `json:"layers"`
+	Units  int          `json:"units"`
+	// MapH×MapW is the size of the maps in the reply's buffer (the model's
+	// input, shrunk to at most 64 pixels a side by averaging).
+	MapH int `json:"mapH"`
+	MapW int `json:"mapW"`
+	// Steps is the number of equal steps of the curves: each curve holds
+	// Steps+1 probabilities of Class, at 0, 1/Steps, …, 1 of the pixels
+	// deleted (set to 0) or inserted (into a blurred copy of the image).
+	Steps           int          `json:"steps"`
+	Deletion        []MaybeFloat `json:"deletion"`
+	Insertion       []MaybeFloat `json:"insertion"`
+	RandomDeletion  []MaybeFloat `json:"randomDeletion"`
+	RandomInsertion []MaybeFloat `json:"randomInsertion"`
+	// The areas under the curves, over the fraction of pixels in [0, 1].
+	DeletionAUC        MaybeFloat `json:"deletionAUC"`
+	InsertionAUC       MaybeFloat `json:"insertionAUC"`
+	RandomDeletionAUC  MaybeFloat `json:"randomDeletionAUC"`
+	RandomInsertionAUC MaybeFloat `json:"randomInsertionAUC"`
+	Millis             float64    `json:"millis"`
+}
+
+// CheckLayer is one step of the cascade: Name says which layers it
+// re-initialised (the top-level layer's index and kind, "6 linear", or an
+// imported model's node name), Spearman and SSIM compare the map then
+// with the trained model's (NaN when either map is constant).
+type CheckLayer struct {
+	Name     string     `json:"name"`
+	Kind     string     `json:"kind"`
+	Spearman MaybeFloat `json:"spearman"`
+	SSIM     MaybeFloat `json:"ssim"`
 }
 
 // TrainRequest starts a fine-tuning run from the current fine-tuned model
@@ -449,6 +569,9 @@ type TrainUpdate struct {
 	// EpochEnd is set after each evaluated epoch.
 	EpochEnd *EpochReport `json:"epochEnd,omitempty"`
 	Message  string       `json:"message,omitempty"`
+	// Workers is the number of engine workers whose shards made the
+	// step's gradient (1 unless the helper pool splits training).
+	Workers int `json:"workers,omitempty"`
 }
 
 // EpochReport is one point of the training charts.

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -76,5 +77,34 @@ func TestRegistryAndPicture(t *testing.T) {
 	old, err := Unmarshal([]byte(`{"id":5,"kind":"saliency","saliency":{"method":"gradient","model":"original","class":1}}`))
 	if err != nil || old.Picture != "" || old.Registry != nil || old.Saliency.Class != 1 {
 		t.Errorf("an older request: %+v, %v", old, err)
+	}
+}
+
+// TestCheckReportNaN: a check's NaN correlation (a constant map) and AUC
+// travel as null and come back as NaN, not as an error or as -1 (a real
+// correlation); finite values come back as they were.
+func TestCheckReportNaN(t *testing.T) {
+	nan := MaybeFloat(math.NaN())
+	h := &Header{ID: 4, Kind: Result, Checked: &CheckReport{
+		Method: "gradient", Class: 1, Units: 2, MapH: 2, MapW: 3, Steps: 2,
+		Layers:   []CheckLayer{{Name: "6 linear", Kind: "linear", Spearman: -0.25, SSIM: 0.5}, {Name: "0 conv", Spearman: nan, SSIM: nan}},
+		Deletion: []MaybeFloat{0.9, nan, 0.1}, DeletionAUC: nan, InsertionAUC: 0.75,
+	}}
+	b, err := Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"spearman":null`) || !strings.Contains(string(b), `"deletionAUC":null`) {
+		t.Errorf("NaN not written as null: %s", b)
+	}
+	back, err := Unmarshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := back.Checked
+	if c == nil || len(c.Layers) != 2 || c.Layers[0].Spearman != -0.25 || c.Layers[0].SSIM != 0.5 || c.Layers[0].Name != "6 linear" ||
+		!math.IsNaN(float64(c.Layers[1].Spearman)) || !math.IsNaN(float64(c.DeletionAUC)) || c.InsertionAUC != 0.75 ||
+		len(c.Deletion) != 3 || c.Deletion[0] != 0.9 || !math.IsNaN(float64(c.Deletion[1])) || c.MapW != 3 || c.Steps != 2 {
+		t.Errorf("read back as %+v", c)
 	}
 }

@@ -13,6 +13,9 @@
 //	logits(name), gradient(name), ig(name)   Float32Array results
 //	grads(name, n)             {grads: Float32Array, names, shapes}: baseline gradient on n examples
 //	gemm(m, k, n, reps)        kernels.MatMul GFLOP/s, best of reps
+//	loadONNX(name, file)       import an .onnx file (Uint8Array); {input: shape} or {error}
+//	onnxForward(name, x)       set the ONNX model's input (Float32Array), return its logits
+//	onnxRun(name)              one forward pass on that input (for timing)
 //
 // and, for the data-parallel measurements with several of these modules in
 // worker threads:
@@ -37,7 +40,10 @@ import (
 	"saliencyexplorer/bench/peers/cases"
 )
 
-var benches = map[string]*cases.Bench{}
+var (
+	benches = map[string]*cases.Bench{}
+	onnxes  = map[string]*cases.ONNXBench{}
+)
 
 func bytesOf(v js.Value) []byte {
 	b := make([]byte, v.Get("length").Int())
@@ -186,6 +192,29 @@ func main() {
 	})
 	api["trainerEpoch"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		return errString(benches[args[0].String()].TrainerEpoch())
+	})
+	api["loadONNX"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		o, err := cases.LoadONNX(bytesOf(args[1]))
+		if err != nil {
+			return errValue(err)
+		}
+		onnxes[args[0].String()] = o
+		shape := make([]any, len(o.InputShape))
+		for i, d := range o.InputShape {
+			shape[i] = d
+		}
+		return js.ValueOf(map[string]any{"input": shape})
+	})
+	api["onnxForward"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		o := onnxes[args[0].String()]
+		if err := o.SetInput(floatsFrom(args[1])); err != nil {
+			return errValue(err)
+		}
+		return float32s(o.Forward())
+	})
+	api["onnxRun"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		onnxes[args[0].String()].Run()
+		return ""
 	})
 	js.Global().Set("seEngine", js.ValueOf(api))
 	select {}

@@ -121,12 +121,16 @@ func TestONNXImage(t *testing.T) {
 	if !strings.Contains(out, `of class 1 "dog"`) || strings.Count(out, "\n") != 1 {
 		t.Errorf("output %q", out)
 	}
-	// The input as the model should see it: the PNG resized, in [-1, 1].
-	im, err := imageio.Decode(img, 3, 12, 12, imageio.DefaultLimits())
+	// The input as the model should see it: the PNG resized as
+	// torchvision's Resize((12, 12)) does, in [-1, 1].
+	im, err := imageio.Decode(img, 3, 20, 30, imageio.DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := im.Pix
+	x := make([]float32, 3*12*12)
+	if err := imageio.ResizeBilinear(x, 3, 12, 12, im.Pix, 3, 20, 30, imageio.Frame{}); err != nil {
+		t.Fatal(err)
+	}
 	for i := range x {
 		x[i] = 2*x[i] - 1
 	}

@@ -9,6 +9,10 @@
 //	go run ./engine/cmd/lab -dataset decoy-mnist -net ross-mlp -method baseline,rrr
 //	go run ./engine/cmd/lab -merge a.json,b.json
 //
+// -json writes a measurement that is NaN or infinite (a diverged run's AUC,
+// an average over no image) as null, since JSON has no NaN; -merge reads
+// null back as NaN.
+//
 // -sanity adds a second table: the cascading model-parameter randomisation
 // check and the deletion/insertion areas per method (package sanity).
 package main

@@ -126,7 +126,7 @@ func TestReleaseBinaries(t *testing.T) {
 		t.Logf("the site is not built: the binary serves the placeholder page (run `make build` to embed the app)")
 		return
 	}
-	for path, typ := range map[string]string{"app.wasm": "application/wasm", "worker.wasm": "application/wasm", "sw.js": "text/javascript; charset=utf-8", "manifest.webmanifest": "application/manifest+json", "models/manifest.json": "application/json"} {
+	for path, typ := range map[string]string{"app.wasm": "application/wasm", "sw.js": "text/javascript; charset=utf-8", "manifest.webmanifest": "application/manifest+json", "models/manifest.json": "application/json"} {
 		if resp, _ := get(path); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != typ {
 			t.Errorf("GET /%s: %s, Content-Type %q, want 200 %s", path, resp.Status, resp.Header.Get("Content-Type"), typ)
 		}

@@ -1,18 +1,29 @@
 //go:build js && wasm
 
-// Command app is the Saliency Explorer user interface: the vugu components
-// of package ui, compiled to WebAssembly and run on the page's main thread.
-// It starts the engine worker (worker.js, see wasm/worker) through ui.App.
+// Command app is Saliency Explorer's one WebAssembly binary. On the page's
+// main thread it is the user interface: the vugu components of package ui,
+// which start the engine workers (worker.js) through ui.App. In a worker it
+// is the engine (package wasm/engineworker). One binary for both means the
+// browser downloads it once and takes the workers' copies from its HTTP
+// cache: the first load is the size of the union, not of the sum (issue
+// #12, docs/performance.md).
 package main
 
 import (
+	"syscall/js"
+
 	"github.com/vugu/vugu"
 	"github.com/vugu/vugu/domrender"
 
 	"saliencyexplorer/ui"
+	"saliencyexplorer/wasm/engineworker"
 )
 
 func main() {
+	if inWorker() {
+		engineworker.Run()
+		return
+	}
 	renderer, err := domrender.New("#mount")
 	if err != nil {
 		panic(err)
@@ -29,4 +40,11 @@ func main() {
 			panic(err)
 		}
 	}
+}
+
+// inWorker reports whether this program runs in a worker's global scope
+// (assets/worker.js) rather than on the page.
+func inWorker() bool {
+	scope := js.Global().Get("WorkerGlobalScope")
+	return scope.Type() == js.TypeFunction && js.Global().InstanceOf(scope)
 }

@@ -26,8 +26,10 @@ import (
 	"strings"
 
 	"saliencyexplorer/bench/peers/cases"
+	"saliencyexplorer/engine/graph"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
+	"saliencyexplorer/engine/onnx"
 )
 
 // Network is one entry of networks.json.
@@ -42,6 +44,9 @@ type Network struct {
 	MACs    int64              `json:"macs"`
 	Params  int                `json:"params"`
 	FLOPs   map[string]float64 `json:"flops"`
+	// ONNX is the same network exported by engine/onnx (for the ONNX
+	// Runtime Web peer), "" if the export failed.
+	ONNX string `json:"onnx,omitempty"`
 }
 
 type manifest struct {
@@ -144,6 +149,15 @@ func main() {
 		}
 		for _, c := range cases.Names {
 			n.FLOPs[c] = cases.FLOPs(net.Spec, c)
+		}
+		if g, err := graph.FromNetwork(net); err != nil {
+			log.Printf("%s: no ONNX export: %v", name, err)
+		} else if b, err := onnx.ExportBytes(g, onnx.ExportOptions{DocString: "bench-peers: " + source}); err != nil {
+			log.Printf("%s: no ONNX export: %v", name, err)
+		} else if err := os.WriteFile(filepath.Join(*out, name+".onnx"), b, 0o644); err != nil {
+			log.Fatal(err)
+		} else {
+			n.ONNX = name + ".onnx"
 		}
 		for file, b := range map[string][]byte{n.Arch: arch, n.Weights: weights} {
 			if err := os.WriteFile(filepath.Join(*out, file), b, 0o644); err != nil {

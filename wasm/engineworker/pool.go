@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-package main
+package engineworker
 
 import (
 	"context"
@@ -9,14 +9,13 @@ import (
 	"syscall/js"
 	"time"
 
-	"saliencyexplorer/wasm/host"
 	"saliencyexplorer/wasm/protocol"
 )
 
-// maxWorkers is the most engine workers a split request uses, this one
-// included: one core is left for the page, and more than four gains little
-// on networks this small (docs/performance.md).
-const maxWorkers = 4
+// maxHelpers is the most helper workers the pool starts (issue #12): each
+// holds a copy of the model, so a ResNet-18 costs about 45 MB per helper
+// beside its activations.
+const maxHelpers = 8
 
 // minPatience is the least time a helper may stay silent (no progress, no
 // result) once this worker has finished its own part; it may also take
@@ -30,9 +29,11 @@ const (
 
 // pool holds the helper engine workers: more copies of worker.js, started
 // on the first splittable request, that compute parts of Integrated
-// Gradients and SmoothGrad (protocol.SaliencyPart) while this worker
-// computes part 0. Each helper is sent the model's files only when the
-// model's version (host.Version) differs from the one it last got. A helper that fails, or stays silent
+// Gradients, SmoothGrad and occlusion (protocol.SaliencyPart) while this
+// worker computes part 0, for built-in and imported models alike, and
+// shards of training steps (trainRemote, trainpool.go). Each helper is
+// sent the model (host.HelperModel) only when the model's version
+// (host.Version) differs from the one it last got. A helper that fails, or stays silent
 // for too long (minPatience), is dropped, and its part computed here, so a
 // result is never lost.
 type pool struct {
@@ -46,6 +47,7 @@ type pool struct {
 type helper struct {
 	w       js.Value
 	version uint64 // the version of the model it holds, 0 if not known
+	loads   int    // models sent to it so far (a training run's model is current while this stays)
 	dead    bool
 	started bool // it has sent a message (its engine is running)
 }
@@ -58,15 +60,16 @@ type helperReply struct {
 	buf  []byte
 }
 
-// poolSize returns the number of helpers: min(hardwareConcurrency, 4) − 1,
-// or workers − 1 if this worker's URL has ?workers= (the page passes its
-// own ?workers= on, so that ?workers=1 runs everything in one worker).
+// poolSize returns the number of helpers: hardwareConcurrency − 1 (a core
+// left for the page), at least 1 and at most maxHelpers, or K − 1 if this
+// worker's URL has ?workers=K (the page passes its own ?workers= on, so
+// that ?workers=1 runs everything in one worker).
 func poolSize() int {
-	n := min(js.Global().Get("navigator").Get("hardwareConcurrency").Int(), maxWorkers)
+	n := min(max(js.Global().Get("navigator").Get("hardwareConcurrency").Int()-1, 1), maxHelpers)
 	if v, err := strconv.Atoi(queryParam("workers")); err == nil {
-		n = min(v, maxWorkers)
+		n = min(max(v-1, 0), maxHelpers)
 	}
-	return max(n-1, 0)
+	return n
 }
 
 // queryParam returns a parameter of this worker's URL (as the resource
@@ -98,6 +101,21 @@ func (p *pool) live() []*helper {
 		}
 	}
 	return out
+}
+
+// wanted returns the number of helpers the pool has or will start: those
+// still working once started, poolSize before.
+func (p *pool) wanted() int {
+	if p.size < 0 {
+		return poolSize()
+	}
+	n := 0
+	for _, h := range p.helpers {
+		if !h.dead {
+			n++
+		}
+	}
+	return n
 }
 
 // start creates a helper; its replies go to p.replies.
@@ -164,16 +182,21 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 	if len(hs) == 0 || err != nil {
 		return w.host.Saliency(ctx, x, req, func(done, total int) { progress(done, total); w.yield() })
 	}
-	var arch, weights []byte // exported once, if a helper needs them
+	// The model's files, made once if a helper does not hold this version
+	// yet: a built-in network's files, or an imported graph's structure
+	// and values (for a ResNet-18 about 45 MB, copied once per helper into
+	// a buffer that is transferred, not cloned).
+	var format string
+	var fileA, fileB []byte
 	for _, h := range hs {
-		if h.version != version && arch == nil {
-			if arch, weights, err = w.host.Export(req.Model); err != nil {
+		if h.version != version && fileA == nil {
+			if format, fileA, fileB, err = w.host.HelperModel(req.Model); err != nil {
 				return w.host.Saliency(ctx, x, req, func(done, total int) { progress(done, total); w.yield() })
 			}
 		}
 	}
 	parts := len(hs) + 1
-	total := host.Units(req)
+	total := w.host.Units(req)
 	done := make([]int, parts) // examples done per part
 	attr := make([][]float32, parts)
 	pending := map[int]int{} // helper request ID → part
@@ -194,13 +217,16 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 		r := req
 		r.Part, r.Parts = i+1, parts
 		bufs := [][]byte{xb}
+		hd := &protocol.Header{ID: p.next + 1, Kind: protocol.SaliencyPart, Saliency: &r}
 		if h.version != version {
-			bufs = append(bufs, arch, weights)
+			bufs = append(bufs, fileA, fileB)
+			hd.ModelFile = &protocol.ModelFile{Format: format}
 			h.version = version
+			h.loads++
 		}
 		p.next++
 		pending[p.next] = i + 1
-		p.post(h, &protocol.Header{ID: p.next, Kind: protocol.SaliencyPart, Saliency: &r}, bufs)
+		p.post(h, hd, bufs)
 	}
 	// handle takes in one helper reply.
 	handle := func(r helperReply) {
@@ -291,17 +317,22 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 		}
 	}
 	sum := attr[0]
+	workers := 1 // this one, and each helper whose part counts
 	for i := 1; i < parts; i++ {
 		if attr[i] == nil || len(attr[i]) != len(sum) { // its helper failed
 			if err := compute(i); err != nil {
 				return nil, protocol.MapInfo{}, err
 			}
+		} else {
+			workers++
 		}
 		for j, v := range attr[i] {
 			sum[j] += v
 		}
 	}
-	return w.host.MapOf(sum, req)
+	m, info, err := w.host.MapOf(sum, req)
+	info.Workers = workers
+	return m, info, err
 }
 
 // post sends a message to a helper, copying the buffers.
@@ -327,7 +358,13 @@ func (w *worker) part(m message) {
 		return
 	}
 	if len(m.bufs) == 3 {
-		if err := w.host.LoadHelper(m.bufs[1], m.bufs[2]); err != nil {
+		format := ""
+		if h.ModelFile != nil {
+			format = h.ModelFile.Format
+		}
+		err := w.host.LoadHelper(format, m.bufs[1], m.bufs[2])
+		m.bufs = m.bufs[:1] // let the files go before the work
+		if err != nil {
 			w.fail(h.ID, err)
 			return
 		}
