@@ -3,8 +3,9 @@ package lab
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"reflect"
+
+	"saliencyexplorer/engine/jsonfloat"
 )
 
 // JSON cannot hold NaN or an infinity, and encoding/json refuses to write
@@ -15,32 +16,9 @@ import (
 // that a -json file always writes and -merge reads it back as it was
 // (±Inf comes back as NaN too).
 
-// nullFloat is a float64 that JSON writes as null when it is NaN or
-// infinite, and reads from null as NaN.
-type nullFloat float64
-
-// MarshalJSON implements json.Marshaler.
-func (f nullFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(v)
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (f *nullFloat) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*f = nullFloat(math.NaN())
-		return nil
-	}
-	var v float64
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*f = nullFloat(v)
-	return nil
-}
+// nullFloat is the number type Run, Summary and Sanity's float64 fields
+// become when they go to JSON.
+type nullFloat = jsonfloat.Maybe
 
 var (
 	float64Type    = reflect.TypeFor[float64]()

@@ -18,6 +18,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+
+	"saliencyexplorer/engine/jsonfloat"
 )
 
 // Kind names a message type.
@@ -458,30 +460,7 @@ type MapInfo struct {
 // infinities as null, and null reads back as NaN. A rank correlation of a
 // constant map, for one, is NaN, and -1 (what other fields use for "not
 // available") is a real correlation.
-type MaybeFloat float64
-
-// MarshalJSON implements json.Marshaler.
-func (f MaybeFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(v)
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (f *MaybeFloat) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*f = MaybeFloat(math.NaN())
-		return nil
-	}
-	var v float64
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*f = MaybeFloat(v)
-	return nil
-}
+type MaybeFloat = jsonfloat.Maybe
 
 // CheckReport is the reply to a Check request.
 type CheckReport struct {
