@@ -11,6 +11,7 @@
 package datasets
 
 import (
+	"fmt"
 	"slices"
 
 	"saliencyexplorer/engine/data"
@@ -51,6 +52,10 @@ type Dataset struct {
 	// SplitsWithMask, if not nil, builds the splits with another of the
 	// data set's mask options (Decoy: "swatch", the default, or "object").
 	SplitsWithMask func(seed int64, mask string) (data.Splits, error)
+	// SplitsWithDilation, if not nil, builds the splits with the training
+	// masks dilated by a square of the given odd side instead of the data
+	// set's own (1: not dilated). Crosses has it; its default side is 7.
+	SplitsWithDilation func(seed int64, side int) (data.Splits, error)
 	// Spec is the network trained on it.
 	Spec func() nn.Spec
 	// Positive reports whether an image of class y counts for the saliency
@@ -154,6 +159,15 @@ func crosses() Dataset {
 		Shift: "the shortcut is reversed", Reversed: true, Drawn: true,
 		Splits: func(seed int64, _ func(done, total int)) (data.Splits, error) {
 			return data.Crosses(data.DefaultCrosses(seed))
+		},
+		SplitsWithDilation: func(seed int64, side int) (data.Splits, error) {
+			if side < 1 || side%2 == 0 {
+				return data.Splits{}, fmt.Errorf("datasets: crosses: dilation side %d is not a positive odd number", side)
+			}
+			cfg := data.DefaultCrosses(seed)
+			// DilationSide(σ) = 2·round(4σ)+1, so σ = (side−1)/8 gives side.
+			cfg.DilateSigma = float64(side-1) / 8
+			return data.Crosses(cfg)
 		},
 		Spec:      model.CrossesCNN,
 		Positive:  func(y int) bool { return y == 1 },
