@@ -92,6 +92,9 @@ type Config struct {
 	// weights (Run.History); it costs one pass over train and test per
 	// epoch.
 	History bool
+	// RossInit starts NetRossMLP from Ross et al.'s initialization, every
+	// weight and bias N(0, 0.1²), instead of the project's initializer.
+	RossInit bool
 	// Protocol is ProtocolLab (default) or ProtocolPaper.
 	Protocol string
 	// Net replaces the data set's network: NetResNet18 (at Width, default
@@ -290,6 +293,9 @@ func Fit(ctx context.Context, ds datasets.Dataset, splits data.Splits, cfg Confi
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("lab: %w", err)
 	}
+	if cfg.RossInit {
+		rossInit(net, seed)
+	}
 	tr, err = train.NewTrainer(net, splits.Train, splits.Valid, trainConfig(ds, cfg, m, lam, seed))
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("lab: %w", err)
@@ -454,6 +460,9 @@ func (r *Result) Markdown() string {
 	}
 	if c.Dilate != 0 {
 		mask += fmt.Sprintf(", training masks dilated by a %d×%d square", c.Dilate, c.Dilate)
+	}
+	if c.RossInit {
+		net += ", Ross et al.'s initialization N(0, 0.1²)"
 	}
 	fmt.Fprintf(&b, "### %s (%d seeds, %d epochs%s, protocol %s%s, batch %d)\n\n", r.Dataset, c.Seeds, c.Epochs, mask, c.Protocol, net, c.BatchSize)
 	if c.Select == SelectLast {

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"saliencyexplorer/engine/data"
@@ -113,6 +114,26 @@ const (
 	rossWeightDecay = 2e-4 / rossBatch
 )
 
+// rossInitStd is the standard deviation of Ross et al.'s initialization
+// (init_random_params(0.1, ...) in rrr/multilayer_perceptron.py): every
+// weight and bias is drawn from N(0, 0.1²).
+const rossInitStd = 0.1
+
+// rossInit redraws every trainable parameter of net (weights and biases)
+// from N(0, 0.1²), Ross et al.'s initialization, from its own stream of
+// seed.
+func rossInit(net *nn.Network, seed int) {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x726f7373))
+	for _, p := range net.NamedParams() {
+		if !p.Trainable {
+			continue
+		}
+		for i := range p.Value {
+			p.Value[i] = float32(rng.NormFloat64() * rossInitStd)
+		}
+	}
+}
+
 // applyProtocol fills cfg's protocol-dependent zero values.
 func applyProtocol(ds datasets.Dataset, cfg Config) (Config, error) {
 	switch cfg.Protocol {
@@ -158,6 +179,9 @@ func applyProtocol(ds datasets.Dataset, cfg Config) (Config, error) {
 		}
 	default:
 		return cfg, fmt.Errorf("lab: unknown network %q (want %s or %s)", cfg.Net, NetResNet18, NetRossMLP)
+	}
+	if cfg.RossInit && cfg.Net != NetRossMLP {
+		return cfg, fmt.Errorf("lab: -rossinit is Ross et al.'s initialization of -net %s, not of %q", NetRossMLP, cfg.Net)
 	}
 	switch cfg.Select {
 	case "":

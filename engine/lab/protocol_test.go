@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"saliencyexplorer/engine/data"
 	"saliencyexplorer/engine/datasets"
+	"saliencyexplorer/engine/model"
+	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/train"
 )
 
@@ -115,5 +118,45 @@ func TestMeanSanityWithZeroMaps(t *testing.T) {
 		if len(m.Spearman) != 1 || m.Spearman[0] != 0.4 || m.ZeroMaps != 16 || math.Abs(m.DeletionGrad-0.4) > 1e-12 {
 			t.Errorf("mean %+v", m)
 		}
+	}
+}
+
+// TestRossInit checks Ross et al.'s initialization: every trainable
+// parameter, biases included (the project's initializer leaves them at 0),
+// is redrawn with mean 0 and standard deviation 0.1, and -rossinit is
+// refused for another network.
+func TestRossInit(t *testing.T) {
+	net, err := nn.New(model.RossMLP("ross", data.MNISTClassNames), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before []float32
+	for _, p := range net.NamedParams() {
+		before = append(before, p.Value...)
+	}
+	rossInit(net, 1)
+	var sum, sq float64
+	n, i := 0, 0
+	for _, p := range net.NamedParams() {
+		for _, v := range p.Value {
+			if v == before[i] {
+				t.Fatalf("%s: a value kept its project initialization %v", p.Name, v)
+			}
+			i++
+			sum += float64(v)
+			sq += float64(v) * float64(v)
+			n++
+		}
+	}
+	mean := sum / float64(n)
+	std := math.Sqrt(sq/float64(n) - mean*mean)
+	if math.Abs(mean) > 0.003 || math.Abs(std-0.1) > 0.003 {
+		t.Errorf("%d parameters: mean %.4f, std %.4f; want 0, 0.1", n, mean, std)
+	}
+	if err := (Config{Dataset: "decoy-mnist", RossInit: true}).Validate(); err == nil {
+		t.Errorf("-rossinit without -net ross-mlp: no error")
+	}
+	if err := (Config{Dataset: "decoy-mnist", Net: NetRossMLP, RossInit: true}).Validate(); err != nil {
+		t.Errorf("-rossinit with -net ross-mlp: %v", err)
 	}
 }
