@@ -87,6 +87,9 @@ type Config struct {
 	// Crosses' own is 7, σ = 0.8). Only data sets with
 	// SplitsWithDilation take it.
 	Dilate int
+	// NTrain, if not 0, is the number of training images instead of the
+	// data set's subset (Decoy sets only: SplitsWithSize).
+	NTrain int
 	// History records per epoch the training loss terms, the validation
 	// loss and AUC, and the train accuracy and test AUC of that epoch's
 	// weights (Run.History); it costs one pass over train and test per
@@ -120,6 +123,9 @@ func (cfg Config) Validate() error {
 	}
 	if _, err := applyProtocol(ds, cfg); err != nil {
 		return err
+	}
+	if cfg.NTrain != 0 && (ds.SplitsWithSize == nil || cfg.NTrain < 0) {
+		return fmt.Errorf("lab: -ntrain %d does not apply to data set %s", cfg.NTrain, ds.Name)
 	}
 	if cfg.Dilate != 0 {
 		if ds.SplitsWithDilation == nil {
@@ -266,6 +272,15 @@ func withSplits(ds datasets.Dataset, cfg Config) (datasets.Dataset, error) {
 		}
 		withMask := ds.SplitsWithMask
 		ds.Splits = func(seed int64, _ func(done, total int)) (data.Splits, error) { return withMask(seed, cfg.Mask) }
+	}
+	if cfg.NTrain != 0 {
+		if ds.SplitsWithSize == nil {
+			return ds, fmt.Errorf("lab: data set %s has one size; -ntrain %d does not apply", ds.Name, cfg.NTrain)
+		}
+		withSize, mask := ds.SplitsWithSize, cfg.Mask
+		ds.Splits = func(seed int64, _ func(done, total int)) (data.Splits, error) {
+			return withSize(seed, mask, cfg.NTrain)
+		}
 	}
 	if cfg.Dilate != 0 {
 		if ds.SplitsWithDilation == nil {
@@ -457,6 +472,9 @@ func (r *Result) Markdown() string {
 	}
 	if net != "" {
 		net = ", " + net
+	}
+	if c.NTrain != 0 {
+		mask += fmt.Sprintf(", %d training images", c.NTrain)
 	}
 	if c.Dilate != 0 {
 		mask += fmt.Sprintf(", training masks dilated by a %d×%d square", c.Dilate, c.Dilate)

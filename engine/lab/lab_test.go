@@ -3,10 +3,13 @@ package lab
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"saliencyexplorer/engine/data"
 	"saliencyexplorer/engine/datasets"
 	"saliencyexplorer/engine/train"
 )
@@ -153,6 +156,53 @@ func TestHistory(t *testing.T) {
 		}
 		if best != r.BestEpoch {
 			t.Errorf("%s: last epoch marked best %d, checkpoint %d", r.Method, best, r.BestEpoch)
+		}
+	}
+}
+
+// TestNTrainOption checks that -ntrain sets the number of Decoy training
+// images, keeps the mask option, and is refused on Crosses.
+func TestNTrainOption(t *testing.T) {
+	for _, cfg := range []Config{{Dataset: "crosses", NTrain: 100}, {Dataset: "decoy-mnist", NTrain: -5}} {
+		if err := cfg.Validate(); err == nil {
+			t.Errorf("%+v: no error", cfg)
+		}
+	}
+	cr, _ := datasets.Lookup("crosses")
+	if _, err := withSplits(cr, Config{NTrain: 100}); err == nil {
+		t.Errorf("-ntrain on Crosses: no error")
+	}
+	if testing.Short() {
+		t.Skip("reads the MNIST cache")
+	}
+	dir := data.DefaultDatasetDir()
+	if _, err := os.Stat(filepath.Join(dir, "mnist")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("run make data: %v", err)
+		}
+		t.Skipf("run make data: %v", err)
+	}
+	ds, _ := datasets.Lookup("decoy-mnist")
+	for _, mask := range []string{"", "object"} {
+		d, err := withSplits(ds, Config{NTrain: 300, Mask: mask})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp, err := d.Splits(0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ones := 0
+		for _, v := range sp.Train.Masks[:28*28] {
+			if v > 0 {
+				ones++
+			}
+		}
+		if sp.Train.Len() != 300 || sp.Test.Len() != 2000 {
+			t.Errorf("mask %q: %d training and %d test images, want 300 and 2000", mask, sp.Train.Len(), sp.Test.Len())
+		}
+		if want := 28*28 - 16; (mask == "") != (ones == want) {
+			t.Errorf("mask %q: the first mask has %d pixels (the swatch mask has %d)", mask, ones, want)
 		}
 	}
 }
