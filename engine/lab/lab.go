@@ -98,6 +98,11 @@ type Config struct {
 	// RossInit starts NetRossMLP from Ross et al.'s initialization, every
 	// weight and bias N(0, 0.1²), instead of the project's initializer.
 	RossInit bool
+	// DiscSteps and DiscLR, if > 0, override the adversarial objective's
+	// discriminator steps per encoder step and learning rate (the
+	// protocol's, else the trainer's defaults).
+	DiscSteps int
+	DiscLR    float64
 	// Protocol is ProtocolLab (default) or ProtocolPaper.
 	Protocol string
 	// Net replaces the data set's network: NetResNet18 (at Width, default

@@ -218,6 +218,12 @@ func trainConfig(ds datasets.Dataset, cfg Config, m train.Method, lam float64, s
 		}
 		tc.DiscSteps, tc.DiscLR = p.DiscSteps, p.DiscLR
 	}
+	if cfg.DiscSteps > 0 {
+		tc.DiscSteps = cfg.DiscSteps
+	}
+	if cfg.DiscLR > 0 {
+		tc.DiscLR = cfg.DiscLR
+	}
 	if cfg.Net == NetRossMLP {
 		tc.WeightDecay = rossWeightDecay
 	}

@@ -34,6 +34,9 @@ func TestProtocolSettings(t *testing.T) {
 	if got := trainConfig(ds, withDefaults(ds, Config{Protocol: ProtocolPaper, LR: 0.5}), train.RRR, 1, 0).LR; got != 0.5 {
 		t.Errorf("-lr 0.5 under the paper protocol trains at %v", got)
 	}
+	if tc := trainConfig(ds, withDefaults(ds, Config{Protocol: ProtocolPaper, DiscSteps: 10, DiscLR: 0.01}), train.Adversarial, 1, 0); tc.DiscSteps != 10 || tc.DiscLR != 0.01 {
+		t.Errorf("-discsteps 10 -disclr 0.01 under the paper protocol: discriminator %d steps at %v", tc.DiscSteps, tc.DiscLR)
+	}
 	if got := trainConfig(ds, withDefaults(ds, Config{}), train.RRR, 1, 0).LR; got != ds.LR {
 		t.Errorf("lab protocol learning rate %v, want the data set's %v", got, ds.LR)
 	}

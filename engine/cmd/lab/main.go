@@ -47,6 +47,8 @@ func main() {
 	flag.BoolVar(&cfg.History, "history", false, "record per epoch the loss terms, validation loss and AUC, train accuracy and test AUC (in -json, and printed)")
 	flag.BoolVar(&cfg.RossInit, "rossinit", false, "with -net ross-mlp: start from Ross et al.'s initialization (every weight and bias N(0, 0.1²)) instead of the project's")
 	flag.IntVar(&cfg.NTrain, "ntrain", 0, "training images instead of the data set's subset (decoy sets: 6,000 by default, at most 59,000)")
+	flag.IntVar(&cfg.DiscSteps, "discsteps", 0, "adversarial: discriminator steps per encoder step (0: the protocol's, else the trainer's default)")
+	flag.Float64Var(&cfg.DiscLR, "disclr", 0, "adversarial: the discriminator's learning rate (0: the protocol's, else the trainer's default)")
 	flag.StringVar(&cfg.Protocol, "protocol", "lab", "lab: the data set's network and learning rate; paper: Viviano et al.'s Crosses protocol (ResNet-18, Adam at each method's tuned learning rate and λ, batch 32, 100 epochs, selection after a 5-epoch burn-in; see lab.PaperSettings)")
 	flag.StringVar(&cfg.Net, "net", "", "network instead of the data set's: resnet18 (width -width) or ross-mlp (Ross et al.'s 784-50-30-10 MLP on a Decoy set, in their setting: inputs 0–255, Adam 0.001, batch 256, 64 epochs, RRR λ 1000 over the batch size)")
 	flag.IntVar(&cfg.Width, "width", 0, "ResNet-18 width (channels of its first stage; 0: 8, the original is 64)")
