@@ -23,9 +23,33 @@ def row(path):
             "%.3f @%d" % max((x["test_auc"], x["epoch"]) for x in h) if h else "–"))
     return out
 
-paths = sys.argv[1:] or sorted(glob.glob(os.path.join(os.path.dirname(__file__) or ".", "sweep", "*.json")))
-print("| run | method | net | λ | lr | dilation side | seed | selected epoch | test AUC (selected) | test accuracy (selected) | test AUC (last epoch) | train accuracy (selected/last) | epoch 8: test AUC | best test AUC over epochs |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for p in paths:
-    for line in row(p):
-        print(line)
+def table(paths):
+    print("| run | method | net | λ | lr | dilation side | seed | selected epoch | test AUC (selected) | test accuracy (selected) | test AUC (last epoch) | train accuracy (selected/last) | epoch 8: test AUC | best test AUC over epochs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for p in paths:
+        for line in row(p):
+            print(line)
+
+
+def group(paths):
+    """Mean ± sd (over every run in paths) of the selected and last-epoch
+    test AUC and accuracy: the tuned rows of docs/results.md."""
+    import statistics as st
+    runs = [run for p in paths for run in json.load(open(p))["runs"]]
+    def ms(key):
+        xs = [r[key] for r in runs]
+        return "%.3f ± %.3f" % (st.mean(xs), st.stdev(xs) if len(xs) > 1 else 0)
+    return "%s seeds %s: test AUC %s, accuracy %s; last epoch test AUC %s, accuracy %s; train accuracy (last) %s; selected epochs %s" % (
+        runs[0]["method"], [r["seed"] for r in runs], ms("test_auc"), ms("test_accuracy"),
+        ms("last_epoch_test_auc"), ms("last_epoch_test_accuracy"), ms("final_train_accuracy"), [r["best_epoch"] for r in runs])
+
+
+if __name__ == "__main__":
+    # summarize.py [files]: the table; summarize.py -g a.json,b.json ...: one
+    # line of mean ± sd per comma-separated group.
+    args = sys.argv[1:]
+    if args and args[0] == "-g":
+        for g in args[1:]:
+            print(group(g.split(",")))
+    else:
+        table(args or sorted(glob.glob(os.path.join(os.path.dirname(__file__) or ".", "sweep", "*.json"))))
