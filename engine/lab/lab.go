@@ -269,7 +269,8 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 }
 
 // withSplits returns ds whose Splits builds what cfg asks for: the mask
-// option cfg.Mask, or training masks dilated by cfg.Dilate.
+// option cfg.Mask, cfg.NTrain training images (with that mask option), or
+// training masks dilated by cfg.Dilate.
 func withSplits(ds datasets.Dataset, cfg Config) (datasets.Dataset, error) {
 	if cfg.Mask != "" {
 		if ds.SplitsWithMask == nil {
