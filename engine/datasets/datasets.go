@@ -11,6 +11,7 @@
 package datasets
 
 import (
+	"fmt"
 	"slices"
 
 	"saliencyexplorer/engine/data"
@@ -51,6 +52,15 @@ type Dataset struct {
 	// SplitsWithMask, if not nil, builds the splits with another of the
 	// data set's mask options (Decoy: "swatch", the default, or "object").
 	SplitsWithMask func(seed int64, mask string) (data.Splits, error)
+	// SplitsWithDilation, if not nil, builds the splits with the training
+	// masks dilated by a square of the given odd side instead of the data
+	// set's own (1: not dilated). Crosses has it; its default side is 7.
+	SplitsWithDilation func(seed int64, side int) (data.Splits, error)
+	// SplitsWithSize, if not nil, builds the splits with the mask option
+	// mask ("" for the default) and ntrain training images instead of the
+	// data set's subset (Decoy: 6,000 of the 59,000 not held out for
+	// validation).
+	SplitsWithSize func(seed int64, mask string, ntrain int) (data.Splits, error)
 	// Spec is the network trained on it.
 	Spec func() nn.Spec
 	// Positive reports whether an image of class y counts for the saliency
@@ -155,6 +165,15 @@ func crosses() Dataset {
 		Splits: func(seed int64, _ func(done, total int)) (data.Splits, error) {
 			return data.Crosses(data.DefaultCrosses(seed))
 		},
+		SplitsWithDilation: func(seed int64, side int) (data.Splits, error) {
+			if side < 1 || side%2 == 0 {
+				return data.Splits{}, fmt.Errorf("datasets: crosses: dilation side %d is not a positive odd number", side)
+			}
+			cfg := data.DefaultCrosses(seed)
+			// DilationSide(σ) = 2·round(4σ)+1, so σ = (side−1)/8 gives side.
+			cfg.DilateSigma = float64(side-1) / 8
+			return data.Crosses(cfg)
+		},
 		Spec:      model.CrossesCNN,
 		Positive:  func(y int) bool { return y == 1 },
 		Epochs:    15,
@@ -207,9 +226,13 @@ func decoy(kind string) Dataset {
 		classes, title = data.FashionMNISTClassNames, "Decoy Fashion-MNIST"
 	}
 	name := "decoy-" + kind
-	withMask := func(seed int64, mask string) (data.Splits, error) {
-		return data.Decoy(data.DecoyConfig{Dir: data.DefaultDatasetDir(), Kind: kind, NTrain: 6000, NValid: 1000, NTest: 2000, Seed: seed, Mask: mask})
+	withSize := func(seed int64, mask string, ntrain int) (data.Splits, error) {
+		if ntrain <= 0 {
+			return data.Splits{}, fmt.Errorf("datasets: %s: %d training images", name, ntrain)
+		}
+		return data.Decoy(data.DecoyConfig{Dir: data.DefaultDatasetDir(), Kind: kind, NTrain: ntrain, NValid: 1000, NTest: 2000, Seed: seed, Mask: mask})
 	}
+	withMask := func(seed int64, mask string) (data.Splits, error) { return withSize(seed, mask, 6000) }
 	return Dataset{
 		Name: name, Title: title, Noun: "Sample", Images: "images", Shortcut: "the corner swatch", Aliases: []string{kind},
 		Shift: "the swatch's shade is random",
@@ -217,6 +240,7 @@ func decoy(kind string) Dataset {
 			return withMask(seed, "")
 		},
 		SplitsWithMask: withMask,
+		SplitsWithSize: withSize,
 		Spec:           func() nn.Spec { return model.DecoyCNN(name+"-cnn", classes) },
 		Positive:       func(int) bool { return true },
 		Epochs:         10,

@@ -150,3 +150,23 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("Title of unknown names: %q, %q", Title(""), Title("own"))
 	}
 }
+
+// TestCrossesDilation checks Crosses' dilation option: side 7 is the
+// default split (σ = 0.8), and a side that is not a positive odd number is
+// an error.
+func TestCrossesDilation(t *testing.T) {
+	ds, _ := Lookup("crosses")
+	got, err := ds.SplitsWithDilation(5, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := ds.Splits(5, nil)
+	if !slices.Equal(got.Train.TrainMasks, want.Train.TrainMasks) || !slices.Equal(got.Train.Images, want.Train.Images) {
+		t.Errorf("side 7 differs from the default split")
+	}
+	for _, side := range []int{0, 4, -1} {
+		if _, err := ds.SplitsWithDilation(5, side); err == nil {
+			t.Errorf("side %d: no error", side)
+		}
+	}
+}

@@ -82,6 +82,27 @@ type Config struct {
 	// default; Decoy: "swatch" or "object"); it trains the mask methods and
 	// scores the saliency.
 	Mask string
+	// Dilate, if not 0, is the side of the square that dilates the
+	// training masks instead of the data set's own (odd; 1: not dilated;
+	// Crosses' own is 7, σ = 0.8). Only data sets with
+	// SplitsWithDilation take it.
+	Dilate int
+	// NTrain, if not 0, is the number of training images instead of the
+	// data set's subset (Decoy sets only: SplitsWithSize).
+	NTrain int
+	// History records per epoch the training loss terms, the validation
+	// loss and AUC, and the train accuracy and test AUC of that epoch's
+	// weights (Run.History); it costs one pass over train and test per
+	// epoch.
+	History bool
+	// RossInit starts NetRossMLP from Ross et al.'s initialization, every
+	// weight and bias N(0, 0.1²), instead of the project's initializer.
+	RossInit bool
+	// DiscSteps and DiscLR, if > 0, override the adversarial objective's
+	// discriminator steps per encoder step and learning rate (the
+	// protocol's, else the trainer's defaults).
+	DiscSteps int
+	DiscLR    float64
 	// Protocol is ProtocolLab (default) or ProtocolPaper.
 	Protocol string
 	// Net replaces the data set's network: NetResNet18 (at Width, default
@@ -105,8 +126,21 @@ func (cfg Config) Validate() error {
 	if !ok {
 		return fmt.Errorf("lab: unknown data set %q", cfg.Dataset)
 	}
-	_, err := applyProtocol(ds, cfg)
-	return err
+	if _, err := applyProtocol(ds, cfg); err != nil {
+		return err
+	}
+	if cfg.NTrain != 0 && (ds.SplitsWithSize == nil || cfg.NTrain < 0) {
+		return fmt.Errorf("lab: -ntrain %d does not apply to data set %s", cfg.NTrain, ds.Name)
+	}
+	if cfg.Dilate != 0 {
+		if ds.SplitsWithDilation == nil {
+			return fmt.Errorf("lab: data set %s has no dilation option; -dilate %d does not apply", ds.Name, cfg.Dilate)
+		}
+		if cfg.Dilate < 0 || cfg.Dilate%2 == 0 {
+			return fmt.Errorf("lab: -dilate %d: the side of the dilating square must be a positive odd number", cfg.Dilate)
+		}
+	}
+	return nil
 }
 
 // Run is one trained model's results.
@@ -136,8 +170,25 @@ type Run struct {
 	IoUGradLogProb  float64 `json:"iou_gradient_logprob"`
 	MassGradLogProb float64 `json:"relevance_mass_gradient_logprob"`
 	Diverged        string  `json:"diverged,omitempty"`
+	// History is set with Config.History, one record per epoch.
+	History []EpochRecord `json:"history,omitempty"`
 	// Sanity is set with Config.Sanity.
 	Sanity *Sanity `json:"sanity,omitempty"`
+}
+
+// EpochRecord is one epoch of a run's history (Config.History).
+type EpochRecord struct {
+	Epoch int `json:"epoch"`
+	// CE and Penalty are the means over the epoch's batches of the
+	// training cross-entropy and the unweighted penalty (the loss is
+	// CE + λ·Penalty).
+	CE        float64 `json:"ce"`
+	Penalty   float64 `json:"penalty"`
+	ValidLoss float64 `json:"valid_loss"`
+	ValidAUC  float64 `json:"valid_auc"`
+	TrainAcc  float64 `json:"train_accuracy"`
+	TestAUC   float64 `json:"test_auc"`
+	Best      bool    `json:"best,omitempty"` // the checkpoint so far
 }
 
 // Summary is the mean and standard deviation over seeds of one method.
@@ -182,12 +233,9 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 		return nil, err
 	}
 	cfg = withDefaults(ds, cfg)
-	if cfg.Mask != "" {
-		if ds.SplitsWithMask == nil {
-			return nil, fmt.Errorf("lab: data set %s has a single mask; -mask %q does not apply", ds.Name, cfg.Mask)
-		}
-		withMask := ds.SplitsWithMask
-		ds.Splits = func(seed int64, _ func(done, total int)) (data.Splits, error) { return withMask(seed, cfg.Mask) }
+	ds, err := withSplits(ds, cfg)
+	if err != nil {
+		return nil, err
 	}
 	res := &Result{Dataset: ds.Name, Config: cfg}
 	for _, m := range cfg.Methods {
@@ -208,6 +256,10 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 					m, seed, z.Spearman[0], z.Spearman[len(z.Spearman)-1], z.SSIM[0], z.SSIM[len(z.SSIM)-1],
 					z.DeletionGrad, z.DeletionIG, z.DeletionRandom, z.InsertionGrad, z.InsertionIG, z.InsertionRandom, z.Spearman)
 			}
+			for _, h := range r.History {
+				fmt.Fprintf(log, "%s seed %d epoch %d: CE %.4f, penalty %.4g, valid loss %.4f, valid AUC %.3f, train acc %.3f, test AUC %.3f%s\n",
+					m, seed, h.Epoch, h.CE, h.Penalty, h.ValidLoss, h.ValidAUC, h.TrainAcc, h.TestAUC, map[bool]string{true: " (best)"}[h.Best])
+			}
 			runs = append(runs, r)
 		}
 		res.Runs = append(res.Runs, runs...)
@@ -216,13 +268,44 @@ func Execute(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 	return res, nil
 }
 
+// withSplits returns ds whose Splits builds what cfg asks for: the mask
+// option cfg.Mask, cfg.NTrain training images (with that mask option), or
+// training masks dilated by cfg.Dilate.
+func withSplits(ds datasets.Dataset, cfg Config) (datasets.Dataset, error) {
+	if cfg.Mask != "" {
+		if ds.SplitsWithMask == nil {
+			return ds, fmt.Errorf("lab: data set %s has a single mask; -mask %q does not apply", ds.Name, cfg.Mask)
+		}
+		withMask := ds.SplitsWithMask
+		ds.Splits = func(seed int64, _ func(done, total int)) (data.Splits, error) { return withMask(seed, cfg.Mask) }
+	}
+	if cfg.NTrain != 0 {
+		if ds.SplitsWithSize == nil {
+			return ds, fmt.Errorf("lab: data set %s has one size; -ntrain %d does not apply", ds.Name, cfg.NTrain)
+		}
+		withSize, mask := ds.SplitsWithSize, cfg.Mask
+		ds.Splits = func(seed int64, _ func(done, total int)) (data.Splits, error) {
+			return withSize(seed, mask, cfg.NTrain)
+		}
+	}
+	if cfg.Dilate != 0 {
+		if ds.SplitsWithDilation == nil {
+			return ds, fmt.Errorf("lab: data set %s has no dilation option; -dilate %d does not apply", ds.Name, cfg.Dilate)
+		}
+		withDilation := ds.SplitsWithDilation
+		ds.Splits = func(seed int64, _ func(done, total int)) (data.Splits, error) { return withDilation(seed, cfg.Dilate) }
+	}
+	return ds, nil
+}
+
 // Fit trains a fresh network of ds's architecture (initialized from seed)
 // with method m and penalty weight lam on splits, calling onEpoch (if not
-// nil) after every epoch. It returns the network holding its last epoch's
+// nil) after every epoch with the network (holding that epoch's weights)
+// and the means over the epoch's batches of the loss terms. It returns the network holding its last epoch's
 // weights and the trainer, whose Finish restores the checkpoint with the
 // lowest validation loss. A diverged run stops early and is reported in
 // diverged, not as an error.
-func Fit(ctx context.Context, ds datasets.Dataset, splits data.Splits, cfg Config, m train.Method, lam float64, seed int, onEpoch func(*train.EpochInfo)) (net *nn.Network, tr *train.Trainer, diverged string, err error) {
+func Fit(ctx context.Context, ds datasets.Dataset, splits data.Splits, cfg Config, m train.Method, lam float64, seed int, onEpoch func(net *nn.Network, e *train.EpochInfo, mean train.Terms)) (net *nn.Network, tr *train.Trainer, diverged string, err error) {
 	if _, err := applyProtocol(ds, cfg); err != nil {
 		return nil, nil, "", err
 	}
@@ -231,10 +314,14 @@ func Fit(ctx context.Context, ds datasets.Dataset, splits data.Splits, cfg Confi
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("lab: %w", err)
 	}
+	if cfg.RossInit {
+		rossInit(net, seed)
+	}
 	tr, err = train.NewTrainer(net, splits.Train, splits.Valid, trainConfig(ds, cfg, m, lam, seed))
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("lab: %w", err)
 	}
+	var sum train.Terms
 	for !tr.Done() {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, "", err
@@ -243,8 +330,15 @@ func Fit(ctx context.Context, ds datasets.Dataset, splits data.Splits, cfg Confi
 		if err != nil {
 			return net, tr, err.Error(), nil
 		}
-		if info.EpochEnd != nil && onEpoch != nil {
-			onEpoch(info.EpochEnd)
+		sum.Loss += info.Loss
+		sum.CE += info.CE
+		sum.Penalty += info.Penalty
+		if info.EpochEnd != nil {
+			if onEpoch != nil {
+				n := float64(info.Batches)
+				onEpoch(net, info.EpochEnd, train.Terms{Loss: sum.Loss / n, CE: sum.CE / n, Penalty: sum.Penalty / n})
+			}
+			sum = train.Terms{}
 		}
 	}
 	return net, tr, "", nil
@@ -259,10 +353,19 @@ func runOne(ctx context.Context, ds datasets.Dataset, cfg Config, m train.Method
 	if cfg.Net == NetRossMLP {
 		scaleSplits(splits, rossScale)
 	}
-	net, tr, diverged, err := Fit(ctx, ds, splits, cfg, m, lam, seed, func(e *train.EpochInfo) {
+	net, tr, diverged, err := Fit(ctx, ds, splits, cfg, m, lam, seed, func(net *nn.Network, e *train.EpochInfo, mean train.Terms) {
 		r.Epochs = e.Epoch
 		if e.Best {
 			r.BestEpoch = e.Epoch
+		}
+		if cfg.History {
+			r.History = append(r.History, EpochRecord{
+				Epoch: e.Epoch, CE: mean.CE, Penalty: mean.Penalty,
+				ValidLoss: e.Valid.Loss, ValidAUC: e.Valid.AUC,
+				TrainAcc: train.Evaluate(net, splits.Train, 64).Accuracy,
+				TestAUC:  train.Evaluate(net, splits.Test, 64).AUC,
+				Best:     e.Best,
+			})
 		}
 	})
 	if err != nil {
@@ -375,6 +478,15 @@ func (r *Result) Markdown() string {
 	}
 	if net != "" {
 		net = ", " + net
+	}
+	if c.NTrain != 0 {
+		mask += fmt.Sprintf(", %d training images", c.NTrain)
+	}
+	if c.Dilate != 0 {
+		mask += fmt.Sprintf(", training masks dilated by a %d×%d square", c.Dilate, c.Dilate)
+	}
+	if c.RossInit {
+		net += ", Ross et al.'s initialization N(0, 0.1²)"
 	}
 	fmt.Fprintf(&b, "### %s (%d seeds, %d epochs%s, protocol %s%s, batch %d)\n\n", r.Dataset, c.Seeds, c.Epochs, mask, c.Protocol, net, c.BatchSize)
 	if c.Select == SelectLast {

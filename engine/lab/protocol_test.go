@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"saliencyexplorer/engine/data"
 	"saliencyexplorer/engine/datasets"
+	"saliencyexplorer/engine/model"
+	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/train"
 )
 
@@ -30,6 +33,9 @@ func TestProtocolSettings(t *testing.T) {
 	}
 	if got := trainConfig(ds, withDefaults(ds, Config{Protocol: ProtocolPaper, LR: 0.5}), train.RRR, 1, 0).LR; got != 0.5 {
 		t.Errorf("-lr 0.5 under the paper protocol trains at %v", got)
+	}
+	if tc := trainConfig(ds, withDefaults(ds, Config{Protocol: ProtocolPaper, DiscSteps: 10, DiscLR: 0.01}), train.Adversarial, 1, 0); tc.DiscSteps != 10 || tc.DiscLR != 0.01 {
+		t.Errorf("-discsteps 10 -disclr 0.01 under the paper protocol: discriminator %d steps at %v", tc.DiscSteps, tc.DiscLR)
 	}
 	if got := trainConfig(ds, withDefaults(ds, Config{}), train.RRR, 1, 0).LR; got != ds.LR {
 		t.Errorf("lab protocol learning rate %v, want the data set's %v", got, ds.LR)
@@ -115,5 +121,45 @@ func TestMeanSanityWithZeroMaps(t *testing.T) {
 		if len(m.Spearman) != 1 || m.Spearman[0] != 0.4 || m.ZeroMaps != 16 || math.Abs(m.DeletionGrad-0.4) > 1e-12 {
 			t.Errorf("mean %+v", m)
 		}
+	}
+}
+
+// TestRossInit checks Ross et al.'s initialization: every trainable
+// parameter, biases included (the project's initializer leaves them at 0),
+// is redrawn with mean 0 and standard deviation 0.1, and -rossinit is
+// refused for another network.
+func TestRossInit(t *testing.T) {
+	net, err := nn.New(model.RossMLP("ross", data.MNISTClassNames), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before []float32
+	for _, p := range net.NamedParams() {
+		before = append(before, p.Value...)
+	}
+	rossInit(net, 1)
+	var sum, sq float64
+	n, i := 0, 0
+	for _, p := range net.NamedParams() {
+		for _, v := range p.Value {
+			if v == before[i] {
+				t.Fatalf("%s: a value kept its project initialization %v", p.Name, v)
+			}
+			i++
+			sum += float64(v)
+			sq += float64(v) * float64(v)
+			n++
+		}
+	}
+	mean := sum / float64(n)
+	std := math.Sqrt(sq/float64(n) - mean*mean)
+	if math.Abs(mean) > 0.003 || math.Abs(std-0.1) > 0.003 {
+		t.Errorf("%d parameters: mean %.4f, std %.4f; want 0, 0.1", n, mean, std)
+	}
+	if err := (Config{Dataset: "decoy-mnist", RossInit: true}).Validate(); err == nil {
+		t.Errorf("-rossinit without -net ross-mlp: no error")
+	}
+	if err := (Config{Dataset: "decoy-mnist", Net: NetRossMLP, RossInit: true}).Validate(); err != nil {
+		t.Errorf("-rossinit with -net ross-mlp: %v", err)
 	}
 }
