@@ -46,3 +46,43 @@ func BenchmarkResNet64StepNetwork(b *testing.B) {
 func BenchmarkResNet64StepGraph(b *testing.B) {
 	benchmarkStep(b, model.ResNet64([]string{"a", "b"}), 32, true)
 }
+
+// benchmarkForward times the forward pass at batch n of spec, on the Network
+// or on the graph converted from it (the path imported models take): the
+// pairs below put the two engines side by side on the same weights.
+//
+//	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench Forward -benchtime 400x \
+//	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/graph
+func benchmarkForward(b *testing.B, spec nn.Spec, n int, onGraph bool) {
+	net, err := nn.New(spec, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var m nn.Model = net
+	if onGraph {
+		if m, err = graph.FromNetwork(net); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := nntest.Rand(rng, n*spec.Input.Size())
+	m.Forward(x, n, false)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		m.Forward(x, n, false)
+	}
+}
+
+func BenchmarkPhantomForwardNetwork(b *testing.B) {
+	benchmarkForward(b, model.PhantomCNN([]string{"a", "b"}), 1, false)
+}
+func BenchmarkPhantomForwardGraph(b *testing.B) {
+	benchmarkForward(b, model.PhantomCNN([]string{"a", "b"}), 1, true)
+}
+func BenchmarkCrossesForwardNetwork(b *testing.B) {
+	benchmarkForward(b, model.CrossesCNN(), 1, false)
+}
+func BenchmarkCrossesForwardGraph(b *testing.B) {
+	benchmarkForward(b, model.CrossesCNN(), 1, true)
+}

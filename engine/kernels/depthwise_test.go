@@ -73,11 +73,13 @@ func TestDepthwiseConformance(t *testing.T) {
 }
 
 // TestMaxPoolConformance compares MaxPool with its reference on every
-// geometry of convGeoms and ResNet's 3×3 stride-2 pool, with ties, NaN and
+// geometry of convGeoms, ResNet's 3×3 stride-2 pool and 2×2 stride-2 pools
+// (MaxPool2x2's loops, with and without a scalar tail), with ties, NaN and
 // infinities in x and NaN guards past y and arg.
 func TestMaxPoolConformance(t *testing.T) {
 	rng := rand.New(rand.NewPCG(23, 24))
-	for _, g := range append(convGeoms(), NewConvGeom(4, 112, 112, 3, 3, 2, 1), NewConvGeom(2, 9, 8, 2, 2, 2, 0)) {
+	for _, g := range append(convGeoms(), NewConvGeom(4, 112, 112, 3, 3, 2, 1), NewConvGeom(2, 9, 8, 2, 2, 2, 0),
+		NewConvGeom(3, 18, 23, 2, 2, 2, 0)) {
 		x := specialValues(rng, g.C*g.H*g.W)
 		for i := range x { // ties
 			if rng.IntN(4) == 0 {

@@ -74,6 +74,13 @@ var negInfBits = math.Float32bits(float32(math.Inf(-1)))
 // window's first value wins unless a later one is strictly greater. With
 // wasm SIMD, maxPoolRowVec does four windows of a row at a time the same way.
 func MaxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32) {
+	maxPool2x2(y, arg, x, c, h, w, base, false)
+}
+
+// maxPool2x2 is MaxPool2x2, or with fromFirst MaxPool's 2×2 stride-2
+// unpadded case: each window's scan starts from its first value instead of
+// −Inf, which differs only when that value is NaN (it then stays).
+func maxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32, fromFirst bool) {
 	oh, ow := h/2, w/2
 	if len(x) < c*h*w || len(y) < c*oh*ow || len(arg) < c*oh*ow {
 		panic("kernels: MaxPool2x2 buffer too short")
@@ -86,7 +93,7 @@ func MaxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32) 
 			r1 := x[i0+w : i0+w+2*ow]
 			yo := y[o : o+ow]
 			ao := arg[o : o+ow]
-			for oj := maxPoolRowVec(yo, ao, r0, r1, int32(i0), int32(w), base); oj < len(yo); oj++ {
+			for oj := maxPoolRowVec(yo, ao, r0, r1, int32(i0), int32(w), base, fromFirst); oj < len(yo); oj++ {
 				a, b := r0[2*oj], r0[2*oj+1]
 				cc, d := r1[2*oj], r1[2*oj+1]
 				// Everything a select needs is computed first, so that each
@@ -97,6 +104,9 @@ func MaxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32) 
 				// Scanning from −Inf keeps NaN out exactly as the reference does.
 				best, bi := negInfBits, ia
 				if a > math.Float32frombits(best) {
+					best = ba
+				}
+				if fromFirst {
 					best = ba
 				}
 				if b > math.Float32frombits(best) {

@@ -13,7 +13,9 @@ func normalizeVec(h, y, x []float32, mu, r, g, beta float32) int { return 0 }
 func scaleVec(dst, src []float32, k float32) int                 { return 0 }
 func projectVec(dst, a, h []float32, k, mean, hMean float32) int { return 0 }
 
-func maxPoolRowVec(y []float32, arg []int32, r0, r1 []float32, i0, w, base int32) int { return 0 }
+func maxPoolRowVec(y []float32, arg []int32, r0, r1 []float32, i0, w, base int32, fromFirst bool) int {
+	return 0
+}
 
 func gateAddVec(dst, src, sel []float32) int                             { return 0 }
 func clampVec(dst, src []float32, lo, hi float32) int                    { return 0 }

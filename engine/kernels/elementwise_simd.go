@@ -116,10 +116,11 @@ func gather(v0, v1 archsimd.Float32x4, lo, hi archsimd.Int8x16) archsimd.Float32
 // time, as many groups of four as fit, and returns how many windows it did.
 // r0 and r1 are the two input rows (2·len(y) values each), i0 the index of
 // r0[0] in the image and w its width. Each window's taps a, b (row 0) and
-// c, d (row 1) are compared in the scalar kernel's order, from −Inf, taking
+// c, d (row 1) are compared in the scalar kernel's order, from −Inf (from a
+// with fromFirst), taking
 // a later tap only when it is strictly greater, so ties, NaN and the indices
 // come out as the scalar kernel's.
-func maxPoolRowVec(y []float32, arg []int32, r0, r1 []float32, i0, w, base int32) int {
+func maxPoolRowVec(y []float32, arg []int32, r0, r1 []float32, i0, w, base int32, fromFirst bool) int {
 	n := len(y) &^ 3
 	if n == 0 {
 		return 0
@@ -140,10 +141,11 @@ func maxPoolRowVec(y []float32, arg []int32, r0, r1 []float32, i0, w, base int32
 		v0, v1 := archsimd.LoadFloat32x4Array((*[4]float32)(s1[0:4])), archsimd.LoadFloat32x4Array((*[4]float32)(s1[4:8]))
 		a, b := gather(u0, u1, el, eh), gather(u0, u1, ol, oh)
 		c, d := gather(v0, v1, el, eh), gather(v0, v1, ol, oh)
-		best, bi := negInf, ia
-		m := a.Greater(best)
-		best = a.IfElse(m, best)
-		m = b.Greater(best)
+		best, bi := a, ia
+		if !fromFirst {
+			best = a.IfElse(a.Greater(negInf), negInf)
+		}
+		m := b.Greater(best)
 		best, bi = b.IfElse(m, best), ia.Add(db).IfElse(m, bi)
 		m = c.Greater(best)
 		best, bi = c.IfElse(m, best), ia.Add(dc).IfElse(m, bi)

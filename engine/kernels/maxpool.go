@@ -9,10 +9,16 @@ import "math"
 // a later tap winning only when strictly greater (so the first of equal
 // values wins, and a NaN first tap stays); a window entirely in the padding
 // gives 0 and index −1. The windows whose taps all lie inside the image —
-// all but a border one window wide — are scanned without bounds tests.
+// all but a border one window wide — are scanned without bounds tests, and
+// 2×2 windows at stride 2 without padding run as MaxPool2x2's loops (four
+// windows at a time in wasm).
 func MaxPool(y []float32, arg []int32, x []float32, g ConvGeom) {
 	if len(x) < g.C*g.H*g.W || len(y) < g.C*g.OH*g.OW || len(arg) < g.C*g.OH*g.OW {
 		panic("kernels: MaxPool buffer too short")
+	}
+	if g.KH == 2 && g.KW == 2 && g.Stride == 2 && g.Pad == 0 {
+		maxPool2x2(y, arg, x, g.C, g.H, g.W, 0, true)
+		return
 	}
 	// Output rows and columns whose window is inside the image.
 	rlo, _ := span(g.H, g.OH, g.Stride, g.Pad, 0)

@@ -96,7 +96,18 @@ func BenchmarkDepthwise(b *testing.B) {
 // as the graph's general loop does) on ResNet's 3×3 stride-2 pool of
 // 64×112², reporting the fastest call of each in ms and their ratio.
 func BenchmarkMaxPool(b *testing.B) {
-	g := NewConvGeom(64, 112, 112, 3, 3, 2, 1)
+	for _, c := range []struct {
+		name string
+		g    ConvGeom
+	}{
+		{"64x112x112/3x3s2p1", NewConvGeom(64, 112, 112, 3, 3, 2, 1)},
+		{"16x64x64/2x2s2", NewConvGeom(16, 64, 64, 2, 2, 2, 0)},
+	} {
+		b.Run(c.name, func(b *testing.B) { benchmarkMaxPool(b, c.g) })
+	}
+}
+
+func benchmarkMaxPool(b *testing.B, g ConvGeom) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	x := randSlice(rng, g.C*g.H*g.W)
 	y := make([]float32, g.C*g.OH*g.OW)
@@ -110,7 +121,7 @@ func BenchmarkMaxPool(b *testing.B) {
 		naive = append(naive, t1.Sub(t0))
 		fast = append(fast, time.Since(t1))
 	}
-	ms := func(d []time.Duration) float64 { return float64(slices.Min(d).Microseconds()) / 1000 }
+	ms := func(d []time.Duration) float64 { return float64(slices.Min(d).Nanoseconds()) / 1e6 }
 	b.ReportMetric(ms(naive), "naive-ms")
 	b.ReportMetric(ms(fast), "fast-ms")
 	b.ReportMetric(ms(fast)/ms(naive), "fast/naive")
