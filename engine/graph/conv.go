@@ -169,10 +169,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 			if bias != nil {
 				b = bias[c%l.oc]
 			}
-			row := y[c*P : (c+1)*P]
-			for i := range row {
-				row[i] = b
-			}
+			kernels.Fill(y[c*P:(c+1)*P], b)
 		}
 		for e := 0; e < n; e++ {
 			kernels.DepthwiseConv(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, *l.depthwise)
@@ -188,14 +185,11 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 			col := l.cols(l.col, l.groupIn(x, e, gi))
 			dst := l.groupOut(y, e, gi)
 			for o := 0; o < l.ocg; o++ {
-				row := dst[o*P : (o+1)*P]
 				var b float32
 				if bias != nil {
 					b = bias[gi*l.ocg+o]
 				}
-				for i := range row {
-					row[i] = b
-				}
+				kernels.Fill(dst[o*P:(o+1)*P], b)
 			}
 			kernels.MatMul(dst, l.groupW(w, gi), col, l.ocg, K, P)
 		}

@@ -22,6 +22,19 @@ func selectPositive(v, s float32) float32 {
 	return math.Float32frombits(b)
 }
 
+// Fill sets every value of dst to v by doubling copies: Go's copy is one
+// bulk memory move in wasm, where a store per value costs several times
+// more (a convolution's bias rows, before its product adds into them).
+func Fill(dst []float32, v float32) {
+	if len(dst) == 0 {
+		return
+	}
+	dst[0] = v
+	for done := 1; done < len(dst); done *= 2 {
+		copy(dst[done:], dst[:done])
+	}
+}
+
 // ReLUTo writes dst[i] = src[i] if src[i] > 0, else 0 (NaN gives 0). It
 // panics if dst is shorter than src.
 func ReLUTo(dst, src []float32) {

@@ -406,6 +406,20 @@ func sameBits(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b) || (math.IsNaN(float64(a)) && math.IsNaN(float64(b)))
 }
 
+// TestFill checks every value Fill writes, at lengths around the powers of
+// two its copies double through, and that it writes nothing past dst.
+func TestFill(t *testing.T) {
+	for n := 0; n <= 70; n++ {
+		got := withGuard(nil, n+2)
+		Fill(got[:n], -1.5)
+		for i := range got {
+			if i < n && got[i] != -1.5 || i >= n && !math.IsNaN(float64(got[i])) {
+				t.Fatalf("Fill n=%d: [%d] = %v", n, i, got[i])
+			}
+		}
+	}
+}
+
 func TestElementwiseConformance(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, n := range []int{0, 1, 7, 64, 1000} {
