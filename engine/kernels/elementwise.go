@@ -22,11 +22,19 @@ func selectPositive(v, s float32) float32 {
 	return math.Float32frombits(b)
 }
 
+// fillLoop is the longest row Fill stores value by value.
+const fillLoop = 24
+
 // Fill sets every value of dst to v by doubling copies: Go's copy is one
 // bulk memory move in wasm, where a store per value costs several times
 // more (a convolution's bias rows, before its product adds into them).
+// Rows of up to fillLoop values are stored one by one, which is faster than
+// the copies' calls there.
 func Fill(dst []float32, v float32) {
-	if len(dst) == 0 {
+	if len(dst) <= fillLoop {
+		for i := range dst {
+			dst[i] = v
+		}
 		return
 	}
 	dst[0] = v
