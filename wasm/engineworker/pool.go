@@ -52,6 +52,23 @@ type helper struct {
 	started bool // it has sent a message (its engine is running)
 }
 
+// overdue reports whether h, waited on since last, has been silent past
+// patience (or bootPatience, if longer, while its engine is still
+// loading).
+func (h *helper) overdue(last time.Time, patience time.Duration) bool {
+	limit := patience
+	if !h.started {
+		limit = max(limit, bootPatience)
+	}
+	return time.Since(last) > limit
+}
+
+// stop terminates h and marks it dead, so that it is given no more work.
+func (h *helper) stop() {
+	h.dead = true
+	h.w.Call("terminate")
+}
+
 // helperReply is a message from a helper. Kind Failed with ID −1 means
 // the helper itself failed.
 type helperReply struct {
@@ -299,14 +316,8 @@ func (p *pool) saliency(ctx context.Context, w *worker, x []float32, req protoco
 			// (longer still for one that has not started yet) and compute
 			// their parts here.
 			for id, part := range pending {
-				h := hs[part-1]
-				limit := patience
-				if !h.started {
-					limit = max(limit, bootPatience)
-				}
-				if time.Since(last) > limit {
-					h.dead = true
-					h.w.Call("terminate")
+				if h := hs[part-1]; h.overdue(last, patience) {
+					h.stop()
 					done[part] = 0
 					delete(pending, id)
 				}

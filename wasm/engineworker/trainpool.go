@@ -93,14 +93,8 @@ func (r *trainRemote) Collect(grads []float32) (train.Terms, []int) {
 			last = time.Now()
 		case <-tick.C:
 			for id, i := range r.pending {
-				h := r.to[i]
-				limit := patience
-				if !h.started {
-					limit = max(limit, bootPatience)
-				}
-				if time.Since(last) > limit {
-					h.dead = true
-					h.w.Call("terminate")
+				if h := r.to[i]; h.overdue(last, patience) {
+					h.stop()
 					r.failed[i] = true
 					delete(r.pending, id)
 				}
