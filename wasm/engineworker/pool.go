@@ -385,9 +385,8 @@ func (w *worker) part(m message) {
 		w.fail(h.ID, err)
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	w.cancels[h.ID] = cancel
-	defer func() { cancel(); delete(w.cancels, h.ID) }()
+	ctx, end := w.cancellable(h.ID)
+	defer end()
 	a, err := w.host.Attribution(ctx, x, *h.Saliency, func(done, total int) {
 		w.post(&protocol.Header{ID: h.ID, Kind: protocol.Progress, Done: done, Total: total}, nil)
 		w.yield()

@@ -504,6 +504,27 @@ func fetch(name string) ([]byte, error) {
 	return b, nil
 }
 
+// cancellable returns a context that a Cancel request naming id cancels,
+// and the function that releases it once the request is answered.
+func (w *worker) cancellable(id int) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancels[id] = cancel
+	return ctx, func() { cancel(); delete(w.cancels, id) }
+}
+
+// progress returns a callback that reports the progress of request id to
+// the page, at most every 50 ms and never the last step (the result says
+// that).
+func (w *worker) progress(id int) func(done, total int) {
+	last := time.Now()
+	return func(done, total int) {
+		if done < total && time.Since(last) > 50*time.Millisecond {
+			last = time.Now()
+			w.post(&protocol.Header{ID: id, Kind: protocol.Progress, Done: done, Total: total}, nil)
+		}
+	}
+}
+
 func (w *worker) saliency(m message) {
 	h := m.h
 	x, err := w.host.RequestInput(h.Picture, m.bufs)
@@ -511,17 +532,10 @@ func (w *worker) saliency(m message) {
 		w.fail(h.ID, errors.Join(err, errors.New("bad saliency request")))
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	w.cancels[h.ID] = cancel
-	defer func() { cancel(); delete(w.cancels, h.ID) }()
+	ctx, end := w.cancellable(h.ID)
+	defer end()
 	start := time.Now()
-	last := start
-	progress := func(done, total int) {
-		if done < total && time.Since(last) > 50*time.Millisecond {
-			last = time.Now()
-			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Progress, Done: done, Total: total}, nil)
-		}
-	}
+	progress := w.progress(h.ID)
 	var s []float32
 	var info protocol.MapInfo
 	if host.Splittable(h.Saliency.Method) {
@@ -549,15 +563,11 @@ func (w *worker) check(m message) {
 		w.fail(h.ID, errors.Join(err, errors.New("bad check request")))
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	w.cancels[h.ID] = cancel
-	defer func() { cancel(); delete(w.cancels, h.ID) }()
-	last := time.Now()
+	ctx, end := w.cancellable(h.ID)
+	defer end()
+	progress := w.progress(h.ID)
 	r, maps, err := w.host.Check(ctx, x, *h.Check, func(done, total int) {
-		if done < total && time.Since(last) > 50*time.Millisecond {
-			last = time.Now()
-			w.post(&protocol.Header{ID: h.ID, Kind: protocol.Progress, Done: done, Total: total}, nil)
-		}
+		progress(done, total)
 		w.yield()
 	})
 	if err != nil {
