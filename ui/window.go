@@ -30,7 +30,7 @@ func ModelWindow(m protocol.ModelInfo, w, h int) preproc.Rect {
 // picture, and the crop's size in whole pixels, for captions.
 func ModelCrop(m protocol.ModelInfo, w, h int) (cw, ch int, crop bool) {
 	r := ModelWindow(m, w, h)
-	if RasterFrame(r, w, h, w, h).Whole(w, h) {
+	if r == (preproc.Rect{X1: float64(w), Y1: float64(h)}) {
 		return w, h, false
 	}
 	return int(math.Round(r.X1 - r.X0)), int(math.Round(r.Y1 - r.Y0)), true
