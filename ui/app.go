@@ -216,7 +216,7 @@ func (a *App) modelReady(r Reply) {
 	a.store.Set(keyModel, a.Session.Model.Key)
 	lib := a.Library
 	for _, s := range lib.Samples {
-		global().Get("URL").Call("revokeObjectURL", s.URL)
+		revokeURL(s.URL)
 	}
 	lib.Samples = nil
 	for i, s := range r.Samples {
@@ -224,8 +224,7 @@ func (a *App) modelReady(r Reply) {
 			break
 		}
 		png := r.Bufs[2*i]
-		url := global().Get("URL").Call("createObjectURL", newBlob(png, "image/png")).String()
-		item := &SampleItem{Sample: s, URL: url, png: png}
+		item := &SampleItem{Sample: s, URL: objectURL(png, "image/png"), png: png}
 		if 2*i+1 < len(r.Bufs) {
 			item.mask = r.Bufs[2*i+1]
 		}

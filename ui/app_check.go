@@ -33,13 +33,10 @@ func (a *App) RunCheck() {
 			}
 			maps, err := protocol.Floats(r.Bufs[0], -1)
 			if err == nil {
-				url := global().Get("URL")
 				for _, u := range c.Thumbs {
-					url.Call("revokeObjectURL", u)
+					revokeURL(u)
 				}
-				err = c.Finish(r.Checked, maps, v.Cmap, func(b []byte) string {
-					return url.Call("createObjectURL", newBlob(b, "image/png")).String()
-				})
+				err = c.Finish(r.Checked, maps, v.Cmap, func(b []byte) string { return objectURL(b, "image/png") })
 			}
 			if err != nil {
 				c.Fail("The check failed: " + err.Error())

@@ -88,6 +88,15 @@ func newBlob(b []byte, typ string) js.Value {
 	return global().Get("Blob").New(parts, opts)
 }
 
+// objectURL returns a blob: URL of b with the given MIME type; revokeURL
+// frees it once nothing shows it.
+func objectURL(b []byte, typ string) string {
+	return global().Get("URL").Call("createObjectURL", newBlob(b, typ)).String()
+}
+
+// revokeURL frees a URL objectURL made.
+func revokeURL(u string) { global().Get("URL").Call("revokeObjectURL", u) }
+
 // download offers b to the user as a file.
 func download(b []byte, name, typ string) {
 	url := global().Get("URL").Call("createObjectURL", newBlob(b, typ))
