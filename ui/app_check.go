@@ -11,7 +11,7 @@ func (a *App) RunCheck() {
 	if v.Pic == nil || !a.Session.Ready() {
 		return
 	}
-	if c.Busy {
+	if c.Busy() {
 		a.eng.Cancel(c.ID)
 	}
 	s := SubjectOf(v, a.Session)
@@ -48,7 +48,7 @@ func (a *App) RunCheck() {
 
 // CancelCheck stops the running check; the last finished one stays.
 func (a *App) CancelCheck() {
-	if c := a.Check; c.Busy {
+	if c := a.Check; c.Busy() {
 		a.eng.Cancel(c.ID)
 		c.Fail("Cancelled.")
 	}

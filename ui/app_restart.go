@@ -80,7 +80,7 @@ func (a *App) onDied(msg string) {
 	v.Opening, v.openingSample = "", ""
 	a.reopenPending = nil
 	v.Main.Busy, v.Cmp.Busy = false, false
-	if a.Check.Busy {
+	if a.Check.Busy() {
 		a.Check.Fail("The engine stopped during the check: check again.")
 	}
 	s.Switching = ""

@@ -15,8 +15,7 @@ import (
 // was asked about, so that the panel says when the map on screen is no
 // longer the one checked.
 type MapCheck struct {
-	ID          int // the running request, 0 if none
-	Busy        bool
+	ID          int // the running request, 0 if none (see Busy)
 	Done, Total int
 	Err         string
 
@@ -40,6 +39,9 @@ type CheckSubject struct {
 	MethodLabel, ClassName, ModelName string
 }
 
+// Busy reports whether a check is running.
+func (c *MapCheck) Busy() bool { return c.ID != 0 }
+
 // Progress is the running check's fraction done.
 func (c *MapCheck) Progress() float64 {
 	if c.Total <= 0 {
@@ -50,7 +52,7 @@ func (c *MapCheck) Progress() float64 {
 
 // Start records a check of s as running (request id).
 func (c *MapCheck) Start(id int, s CheckSubject) {
-	c.ID, c.Busy, c.Done, c.Total, c.Err = id, true, 0, 0, ""
+	c.ID, c.Done, c.Total, c.Err = id, 0, 0, ""
 	c.pending = s
 }
 
@@ -79,7 +81,7 @@ func (s CheckSubject) Same(o CheckSubject) bool {
 // r.MapH×r.MapW), drawn with palette cmap as PNG files that url gives
 // URLs to.
 func (c *MapCheck) Finish(r *protocol.CheckReport, maps []float32, cmap Colormap, url func(png []byte) string) error {
-	c.ID, c.Busy = 0, false
+	c.ID = 0
 	c.Of = c.pending
 	n := r.MapH * r.MapW
 	if n <= 0 || len(maps) != (len(r.Layers)+1)*n {
@@ -100,7 +102,7 @@ func (c *MapCheck) Finish(r *protocol.CheckReport, maps []float32, cmap Colormap
 
 // Fail records a failed or cancelled check.
 func (c *MapCheck) Fail(msg string) {
-	c.ID, c.Busy, c.Err = 0, false, msg
+	c.ID, c.Err = 0, msg
 }
 
 // Clear forgets the report (the picture or the model changed).

@@ -31,7 +31,7 @@ func TestMapCheck(t *testing.T) {
 	var c MapCheck
 	sub := CheckSubject{Picture: "p1", Method: "gradient", Model: protocol.Original, Class: 1, ModelKey: "m"}
 	c.Start(7, sub)
-	if !c.Busy || c.ID != 7 {
+	if !c.Busy() || c.ID != 7 {
 		t.Fatalf("started: %+v", c)
 	}
 	maps := make([]float32, 3*6)
@@ -41,8 +41,8 @@ func TestMapCheck(t *testing.T) {
 	if err := c.Finish(checkReport(0.3, 0.5, 0.05), maps, Inferno, toDataURL); err != nil {
 		t.Fatal(err)
 	}
-	if c.Busy || !c.Of.Same(sub) {
-		t.Errorf("finished: busy %v, about %+v", c.Busy, c.Of)
+	if c.Busy() || !c.Of.Same(sub) {
+		t.Errorf("finished: busy %v, about %+v", c.Busy(), c.Of)
 	}
 	strip := c.Strip()
 	if len(strip) != 3 || strip[0].Name != "trained" || strip[1].Name != "6 linear" || strip[1].Spearman != "ρ 0.50" || strip[2].SSIM != "SSIM –" {
