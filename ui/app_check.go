@@ -33,10 +33,7 @@ func (a *App) RunCheck() {
 			}
 			maps, err := protocol.Floats(r.Bufs[0], -1)
 			if err == nil {
-				for _, u := range c.Thumbs {
-					revokeURL(u)
-				}
-				err = c.Finish(r.Checked, maps, v.Cmap, func(b []byte) string { return objectURL(b, "image/png") })
+				err = c.Finish(r.Checked, maps, v.Cmap, func(b []byte) string { return objectURL(b, "image/png") }, revokeURL)
 			}
 			if err != nil {
 				c.Fail("The check failed: " + err.Error())

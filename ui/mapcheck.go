@@ -79,35 +79,38 @@ func (s CheckSubject) Same(o CheckSubject) bool {
 
 // Finish records a check's report and maps (1+len(r.Layers) maps of
 // r.MapH×r.MapW), drawn with palette cmap as PNG files that url gives
-// URLs to.
-func (c *MapCheck) Finish(r *protocol.CheckReport, maps []float32, cmap Colormap, url func(png []byte) string) error {
+// URLs to. The previous report's thumbnails are handed to revoke once the
+// new ones exist; if the reply is unusable the previous report, and its
+// thumbnails, stay as they were.
+func (c *MapCheck) Finish(r *protocol.CheckReport, maps []float32, cmap Colormap, url func(png []byte) string, revoke func(url string)) error {
 	c.ID = 0
-	c.Of = c.pending
 	n := r.MapH * r.MapW
 	if n <= 0 || len(maps) != (len(r.Layers)+1)*n {
 		c.Err = "the engine sent maps of the wrong size"
 		return fmt.Errorf("ui: check maps: %d values for %d maps of %d×%d", len(maps), len(r.Layers)+1, r.MapH, r.MapW)
 	}
-	c.Report = r
-	c.Thumbs = c.Thumbs[:0]
+	thumbs := make([]string, 0, len(r.Layers)+1)
 	for i := 0; i <= len(r.Layers); i++ {
 		b, err := ThumbPNG(maps[i*n:(i+1)*n], r.MapW, r.MapH, cmap)
 		if err != nil {
+			for _, u := range thumbs {
+				revoke(u)
+			}
+			c.Err = "the check's maps could not be drawn"
 			return err
 		}
-		c.Thumbs = append(c.Thumbs, url(b))
+		thumbs = append(thumbs, url(b))
 	}
+	for _, u := range c.Thumbs {
+		revoke(u)
+	}
+	c.Of, c.Report, c.Thumbs, c.Err = c.pending, r, thumbs, ""
 	return nil
 }
 
 // Fail records a failed or cancelled check.
 func (c *MapCheck) Fail(msg string) {
 	c.ID, c.Err = 0, msg
-}
-
-// Clear forgets the report (the picture or the model changed).
-func (c *MapCheck) Clear() {
-	c.Report, c.Thumbs, c.Err = nil, nil, ""
 }
 
 // ThumbPNG draws a map whose values lie in [0, 1] (w×h) with palette cmap,

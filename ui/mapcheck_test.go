@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,6 +11,8 @@ import (
 )
 
 func toDataURL(b []byte) string { return dataURL(b, "image/png") }
+
+func noRevoke(string) {}
 
 func checkReport(delAUC, randDel float64, lastSpearman float64) *protocol.CheckReport {
 	return &protocol.CheckReport{
@@ -38,7 +42,7 @@ func TestMapCheck(t *testing.T) {
 	for i := range maps {
 		maps[i] = float32(i%6) / 5
 	}
-	if err := c.Finish(checkReport(0.3, 0.5, 0.05), maps, Inferno, toDataURL); err != nil {
+	if err := c.Finish(checkReport(0.3, 0.5, 0.05), maps, Inferno, toDataURL, noRevoke); err != nil {
 		t.Fatal(err)
 	}
 	if c.Busy() || !c.Of.Same(sub) {
@@ -69,7 +73,7 @@ func TestMapCheck(t *testing.T) {
 		}
 	}
 	// A map that survives randomisation, and a deletion no better than random.
-	if err := c.Finish(checkReport(0.5, 0.49, 0.9), maps, Inferno, toDataURL); err != nil {
+	if err := c.Finish(checkReport(0.5, 0.49, 0.9), maps, Inferno, toDataURL, noRevoke); err != nil {
 		t.Fatal(err)
 	}
 	read = strings.Join(c.Reading(), "\n")
@@ -78,7 +82,7 @@ func TestMapCheck(t *testing.T) {
 			t.Errorf("reading lacks %q:\n%s", want, read)
 		}
 	}
-	if err := c.Finish(checkReport(0.3, 0.5, 0), maps[:7], Inferno, toDataURL); err == nil || c.Err == "" {
+	if err := c.Finish(checkReport(0.3, 0.5, 0), maps[:7], Inferno, toDataURL, noRevoke); err == nil || c.Err == "" {
 		t.Error("maps of the wrong size accepted")
 	}
 	other := sub
@@ -93,7 +97,7 @@ func TestMapCheck(t *testing.T) {
 func TestSignedChart(t *testing.T) {
 	var c MapCheck
 	maps := make([]float32, 3*6)
-	if err := c.Finish(checkReport(0.3, 0.5, -0.4), maps, Grey, toDataURL); err != nil {
+	if err := c.Finish(checkReport(0.3, 0.5, -0.4), maps, Grey, toDataURL, noRevoke); err != nil {
 		t.Fatal(err)
 	}
 	signed := &LineChart{Data: &c, Kind: ChartRandomisation, Signed: true}
@@ -106,5 +110,48 @@ func TestSignedChart(t *testing.T) {
 	plain := &LineChart{Data: &c, Kind: ChartRandomisation, Unit: true}
 	if p := plain.Path(plain.Series()[0]); strings.Count(p, "L") != 1 {
 		t.Errorf("unsigned path %q, want the negative value left out", p)
+	}
+}
+
+// TestMapCheckKeepsThumbnails: a new report frees the previous report's
+// thumbnails only once its own exist, and an unusable reply leaves the
+// report on screen and its thumbnails alive.
+func TestMapCheckKeepsThumbnails(t *testing.T) {
+	var c MapCheck
+	made, revoked := 0, map[string]bool{}
+	url := func([]byte) string { made++; return fmt.Sprintf("blob:%d", made) }
+	revoke := func(u string) { revoked[u] = true }
+	maps := make([]float32, 3*6)
+	c.Start(1, CheckSubject{Picture: "p1"})
+	if err := c.Finish(checkReport(0.3, 0.5, 0.05), maps, Inferno, url, revoke); err != nil {
+		t.Fatal(err)
+	}
+	first, report := slices.Clone(c.Thumbs), c.Report
+	c.Start(2, CheckSubject{Picture: "p2"})
+	if err := c.Finish(checkReport(0.3, 0.5, 0.05), maps[:7], Inferno, url, revoke); err == nil {
+		t.Fatal("maps of the wrong size accepted")
+	}
+	if c.Report != report || !slices.Equal(c.Thumbs, first) || c.Of.Picture != "p1" || len(revoked) != 0 {
+		t.Errorf("after a bad reply: report kept %v, thumbnails %v (were %v), about %q, revoked %v", c.Report == report, c.Thumbs, first, c.Of.Picture, revoked)
+	}
+	if len(c.Strip()) != 3 {
+		t.Errorf("strip of %d maps after a bad reply, want the previous 3", len(c.Strip()))
+	}
+	c.Start(3, CheckSubject{Picture: "p3"})
+	if err := c.Finish(checkReport(0.3, 0.5, 0.05), maps, Inferno, url, revoke); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range first {
+		if !revoked[u] {
+			t.Errorf("previous thumbnail %s not freed", u)
+		}
+	}
+	for _, u := range c.Thumbs {
+		if revoked[u] {
+			t.Errorf("current thumbnail %s freed", u)
+		}
+	}
+	if c.Of.Picture != "p3" || c.Err != "" {
+		t.Errorf("after a good reply: about %q, error %q", c.Of.Picture, c.Err)
 	}
 }
