@@ -64,19 +64,29 @@ func (h *Host) Check(ctx context.Context, x []float32, req protocol.SaliencyRequ
 	if req.Class < 0 || req.Class >= net.Classes() {
 		return protocol.CheckReport{}, nil, fmt.Errorf("class %d: the model has %d classes", req.Class, net.Classes())
 	}
+	// The trainer's network holds a batch's buffers, so a check during
+	// training reads a copy of it; the copy that is randomised is one more.
+	copies := int64(1)
+	training := h.Training() && net == h.run.net
+	if training {
+		copies = 2
+	}
 	if h.cur.imp != nil {
 		if err := h.checkSaliencyMemory(net); err != nil {
 			return protocol.CheckReport{}, nil, err
 		}
-		// The copy that is randomised takes as much as the model's weights.
+		// Each copy takes as much as the model's weights.
 		params, _, state := net.Weights()
 		copyBytes := 4 * int64(len(params)+len(state))
-		if need, budget := copyBytes+4*2*int64(net.ValuesPerExample()), h.memoryBudget(); need > budget {
-			return protocol.CheckReport{}, nil, fmt.Errorf("checking this map needs a copy of the model and about %s in all; the browser's memory allows %s", mb(need), mb(budget))
+		if need, budget := copies*copyBytes+4*2*int64(net.ValuesPerExample()), h.memoryBudget(); need > budget {
+			what := "a copy of the model"
+			if copies > 1 {
+				what = "two copies of the model while it trains"
+			}
+			return protocol.CheckReport{}, nil, fmt.Errorf("checking this map needs %s and about %s in all; the browser's memory allows %s", what, mb(need), mb(budget))
 		}
 	}
-	if h.Training() && net == h.run.net {
-		// The trainer's network holds a batch's buffers; check a copy.
+	if training {
 		net = clone(net)
 	}
 	work := clone(net)

@@ -216,3 +216,36 @@ func TestShrink(t *testing.T) {
 		t.Errorf("a small map was shrunk to %d×%d", h, w)
 	}
 }
+
+// TestCheckMemoryWhileTraining: a check of the model being fine-tuned
+// reads a copy of it besides the copy it randomises, and the memory
+// estimate counts both: a budget that fits one copy is enough before the
+// run and refused during it, naming the two copies.
+func TestCheckMemoryWhileTraining(t *testing.T) {
+	h := startedHost(t)
+	if err := h.LoadONNX(smallONNX(t, 3, nil), nil, protocol.ModelFile{Format: "onnx"}, Status{}); err != nil {
+		t.Fatal(err)
+	}
+	x, mask := randInput(3, 3*24*20), make([]float32, 24*20)
+	params, _, state := h.cur.orig.Weights()
+	copyBytes := 4 * int64(len(params)+len(state))
+	oneCopy := copyBytes + 8*int64(h.cur.orig.ValuesPerExample())
+	req := protocol.SaliencyRequest{Method: "gradient", Class: 1, Model: protocol.Tuned}
+	h.SetMemoryBudget(oneCopy)
+	if _, _, err := h.Check(context.Background(), x, req, nil); err != nil {
+		t.Fatalf("before training, with room for one copy: %v", err)
+	}
+	h.SetMemoryBudget(0)
+	if err := h.StartTraining(protocol.TrainRequest{Method: "rrr", Lambda: 1, LR: 0.01, Epochs: 1, Labels: []int{0}}, x, mask, Status{}); err != nil {
+		t.Fatal(err)
+	}
+	h.SetMemoryBudget(oneCopy)
+	_, _, err := h.Check(context.Background(), x, req, nil)
+	if err == nil || !strings.Contains(err.Error(), "two copies") {
+		t.Errorf("during training, with room for one copy: %v, want a refusal naming two copies", err)
+	}
+	h.SetMemoryBudget(oneCopy + copyBytes)
+	if _, _, err := h.Check(context.Background(), x, req, nil); err != nil {
+		t.Errorf("during training, with room for two copies: %v", err)
+	}
+}
