@@ -124,7 +124,7 @@ func (a *App) reopenFor(prev protocol.ModelInfo) {
 		a.restoreLast()
 	case pic.Sample && pic.Dataset != m.Dataset:
 		a.restoreLast()
-	case pic.C == m.C && pic.H == m.H && pic.W == m.W:
+	case pic.Form == InputKey(m):
 		if pic.Sample {
 			pic.Dataset = m.Dataset
 		} else if u := a.CurrentUserImage(); u != nil {
@@ -141,7 +141,7 @@ func (a *App) reopenFor(prev protocol.ModelInfo) {
 			return
 		}
 		if u := a.CurrentUserImage(); u != nil {
-			if _, ok := u.Input(m.C, m.H, m.W); ok {
+			if _, ok := u.Input(InputKey(m), m.C*m.H*m.W); ok {
 				a.OpenUserImage(u)
 				return
 			}

@@ -30,9 +30,9 @@ func (a *App) OpenUserImage(u *UserImage) {
 		a.openBytes(&Picture{Name: u.Name, Key: u.Key, Label: label}, b)
 		return
 	}
-	x, ok := u.Input(m.C, m.H, m.W)
+	x, ok := u.Input(InputKey(m), m.C*m.H*m.W)
 	if !ok {
-		a.Error = "“" + u.Name + "” was stored for a model of another input size; open the file again to use it with " + m.Name + "."
+		a.Error = "“" + u.Name + "” was stored for a model of another input size or preprocessing; open the file again to use it with " + m.Name + "."
 		return
 	}
 	a.View.openSeq++
@@ -43,7 +43,7 @@ func (a *App) OpenUserImage(u *UserImage) {
 			a.Error = "Could not open “" + u.Name + "”: " + r.Error
 		}
 	})
-	a.showPicture(&Picture{Key: u.Key, Name: u.Name, Label: label, Width: u.Width, Height: u.Height, Input: x, Format: "stored", C: m.C, H: m.H, W: m.W}, js.Undefined())
+	a.showPicture(&Picture{Key: u.Key, Name: u.Name, Label: label, Width: u.Width, Height: u.Height, Input: x, Format: "stored", C: m.C, H: m.H, W: m.W, Form: InputKey(m)}, js.Undefined())
 }
 
 // OpenFile reads a File chosen or dropped by the user and opens it.
@@ -154,7 +154,7 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 			return
 		}
 		pic.Width, pic.Height, pic.Input, pic.Format, pic.Color = r.Decoded.Width, r.Decoded.Height, x, r.Decoded.Format, r.Decoded.Color
-		pic.C, pic.H, pic.W = m.C, m.H, m.W
+		pic.C, pic.H, pic.W, pic.Form = m.C, m.H, m.W, InputKey(m)
 		keep := func() {
 			if !pic.Sample {
 				a.Library.KeepFile(pic.Key, b)
@@ -182,7 +182,7 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 				if seq != v.openSeq {
 					return
 				}
-				if cur := a.Session.Model; cur.C != pic.C || cur.H != pic.H || cur.W != pic.W {
+				if InputKey(a.Session.Model) != pic.Form {
 					// The model changed while the browser decoded the
 					// file: decode it again for the new one.
 					a.openBytes(&Picture{Key: pic.Key, Name: pic.Name, Real: pic.Real, Sample: pic.Sample, Dataset: pic.Dataset, Label: pic.Label}, b)

@@ -327,7 +327,7 @@ func (a *App) restored(why string, problems []string) {
 	}
 	pic := v.Pic
 	m := s.Model
-	if pic == nil || pic.C != m.C || pic.H != m.H || pic.W != m.W || len(pic.Input) != m.C*m.H*m.W {
+	if pic == nil || pic.Form != InputKey(m) || len(pic.Input) != m.C*m.H*m.W {
 		a.View.Pic = nil
 		a.restoreLast()
 		return

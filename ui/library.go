@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"saliencyexplorer/wasm/protocol"
@@ -135,9 +136,10 @@ func (l *Library) File(key string) ([]byte, bool) {
 // KeepFile keeps the bytes of a file opened in this page.
 func (l *Library) KeepFile(key string, b []byte) { l.files[key] = b }
 
-// Remember adds a user image to the stored list, or stores its input at a
-// new shape; thumb draws a thumbnail of a new one. It reports whether the
-// list changed.
+// Remember adds a user image to the stored list, or stores its input in a
+// new form or with new values (the model card's preprocessing changed);
+// thumb draws a thumbnail of a new one. It reports whether the list
+// changed.
 func (l *Library) Remember(p *Picture, classes []string, thumb func(x []float32, c, h, w int) string) bool {
 	u := l.UserImage(p.Key)
 	if u == nil {
@@ -147,10 +149,10 @@ func (l *Library) Remember(p *Picture, classes []string, thumb func(x []float32,
 			u.Thumb = thumb(p.Input, p.C, p.H, p.W)
 		}
 		l.UserImages = append([]*UserImage{u}, l.UserImages...)
-	} else if _, ok := u.Input(p.C, p.H, p.W); ok {
+	} else if x, ok := u.Input(p.Form, len(p.Input)); ok && slices.Equal(x, p.Input) {
 		return false
 	}
-	u.SetInput(p.C, p.H, p.W, p.Input)
+	u.SetInput(p.Form, p.Input)
 	return true
 }
 
@@ -311,7 +313,7 @@ func (l *Library) TrainingExamples(m protocol.ModelInfo, masks *MaskEditor) (lab
 		if lab < 0 {
 			continue
 		}
-		x, ok := u.Input(m.C, m.H, m.W)
+		x, ok := u.Input(InputKey(m), m.C*m.H*m.W)
 		if !ok {
 			continue
 		}
@@ -339,7 +341,7 @@ func (l *Library) Usable(m protocol.ModelInfo, masks *MaskEditor) int {
 		if u.Label(m.Classes) < 0 {
 			continue
 		}
-		if _, ok := u.Input(m.C, m.H, m.W); !ok {
+		if _, ok := u.Input(InputKey(m), m.C*m.H*m.W); !ok {
 			continue
 		}
 		if _, ok := masks.Stored(u.Key); ok {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -17,7 +18,7 @@ func TestLibraryUserImages(t *testing.T) {
 	lib := NewLibrary(st)
 	masks := NewMaskEditor(st)
 	m := phantomModel
-	pic := &Picture{Key: "file-1", Name: "scan.png", Label: 1, Width: 4, Height: 4, Input: []float32{0, 0.5, 1, 0.25}, C: 1, H: 2, W: 2}
+	pic := &Picture{Key: "file-1", Name: "scan.png", Label: 1, Width: 4, Height: 4, Input: []float32{0, 0.5, 1, 0.25}, C: 1, H: 2, W: 2, Form: InputKey(m)}
 	thumbs := 0
 	thumb := func([]float32, int, int, int) string { thumbs++; return "data:thumb" }
 	if !lib.Remember(pic, m.Classes, thumb) || thumbs != 1 {
@@ -111,5 +112,54 @@ func TestLibraryItems(t *testing.T) {
 	lib.SetWindow("real-ct.dcm", 0, 0, false)
 	if _, _, ok := lib.Window("real-ct.dcm"); ok {
 		t.Errorf("a reset window is kept")
+	}
+}
+
+// TestInputsFollowPreprocessing: two imported models of the same input
+// shape but different preprocessing do not share a user image's input, and
+// opening the image again after the model card's preprocessing changed
+// stores the new input, which fine-tuning then uses.
+func TestInputsFollowPreprocessing(t *testing.T) {
+	st := newMemStore()
+	lib, masks := NewLibrary(st), NewMaskEditor(st)
+	classes := []string{"a", "b"}
+	crop := protocol.ModelInfo{Key: "crop", C: 1, H: 2, W: 2, Classes: classes, Preproc: &protocol.Preproc{Resize: "crop", Mean: []float32{0.5}, Std: []float32{0.25}}}
+	stretch := crop
+	stretch.Key, stretch.Preproc = "stretch", &protocol.Preproc{Resize: "stretch", Mean: []float32{0.5}, Std: []float32{0.25}}
+	if InputKey(crop) == InputKey(stretch) || InputKey(crop) == ShapeKey(1, 2, 2) {
+		t.Fatalf("input keys %q and %q", InputKey(crop), InputKey(stretch))
+	}
+	pic := &Picture{Key: "file-1", Name: "scan.png", Label: 1, Width: 4, Height: 4, Input: []float32{1, 2, 3, 4}, C: 1, H: 2, W: 2, Form: InputKey(crop)}
+	if !lib.Remember(pic, classes, nil) {
+		t.Fatal("a new image was not remembered")
+	}
+	mask, err := EncodeMaskPNG(bytes.Repeat([]byte{255}, 16), 4, 4, 4, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	masks.Save("file-1", mask)
+	if n := lib.Usable(stretch, masks); n != 0 {
+		t.Errorf("the crop model's input is usable by the stretch model (%d)", n)
+	}
+	if _, ok := lib.UserImage("file-1").Input(InputKey(stretch), 4); ok {
+		t.Error("the stretch model finds the crop model's input")
+	}
+	// The card's normalization changes: the picture is decoded again.
+	edited := crop
+	edited.Preproc = &protocol.Preproc{Resize: "crop", Mean: []float32{0.4}, Std: []float32{0.25}}
+	again := &Picture{Key: "file-1", Name: "scan.png", Label: 1, Width: 4, Height: 4, Input: []float32{5, 6, 7, 8}, C: 1, H: 2, W: 2, Form: InputKey(edited)}
+	if !lib.Remember(again, classes, nil) {
+		t.Error("the input of the edited preprocessing was not stored")
+	}
+	if _, images, _ := lib.TrainingExamples(edited, masks); len(images) != 4 || images[0] != 5 {
+		t.Errorf("fine-tuning after the edit uses %v, want the new input", images)
+	}
+	// The same file decoded again with new values (same form) replaces them.
+	again.Input = []float32{9, 9, 9, 9}
+	if !lib.Remember(again, classes, nil) {
+		t.Error("new values of the same form were not stored")
+	}
+	if lib.Remember(again, classes, nil) {
+		t.Error("remembering the same values again changed the list")
 	}
 }

@@ -33,11 +33,11 @@ func TestUserImageLabelsAndInputs(t *testing.T) {
 	}
 
 	small := []float32{0.25, 0.5, 0.75, 1}
-	u.SetInput(1, 2, 2, small)
-	if _, ok := u.Input(1, 64, 64); ok {
+	u.SetInput(ShapeKey(1, 2, 2), small)
+	if _, ok := u.Input(ShapeKey(1, 64, 64), 64*64); ok {
 		t.Errorf("an input of another shape was found")
 	}
-	x, ok := u.Input(1, 2, 2)
+	x, ok := u.Input(ShapeKey(1, 2, 2), 4)
 	if !ok || len(x) != 4 || x[2] != 0.75 {
 		t.Errorf("Input = %v, %v", x, ok)
 	}
@@ -52,7 +52,7 @@ func TestUserImageLabelsAndInputs(t *testing.T) {
 	if old.Label(crosses) != 1 || old.OldInput != "" || old.OldLabel != nil {
 		t.Errorf("migrated %+v", old)
 	}
-	if _, ok := old.Input(1, 28, 28); !ok {
+	if _, ok := old.Input(ShapeKey(1, 28, 28), 784); !ok {
 		t.Errorf("the old input was not migrated")
 	}
 }

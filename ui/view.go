@@ -25,8 +25,10 @@ type Picture struct {
 	Format        string
 	// Dicom describes a DICOM file (modality, window); nil for others.
 	Dicom *protocol.Decoded
-	// C, H, W is the shape Input was decoded for.
+	// C, H, W is the shape Input was decoded for, and Form the model's
+	// whole input form (InputKey: shape and preprocessing).
 	C, H, W int
+	Form    string
 	// FromInput: the picture on screen is drawn from Input (its file is
 	// gone, or the browser could not decode it), where the model's window
 	// lies.

@@ -181,7 +181,7 @@ func TestCropTrainingMasks(t *testing.T) {
 	m := protocol.ModelInfo{Key: "crop", C: 3, H: 16, W: 12, Classes: []string{"a", "b"}, Preproc: &protocol.Preproc{Resize: preproc.Crop}}
 	st := newMemStore()
 	lib, masks := NewLibrary(st), NewMaskEditor(st)
-	pic := &Picture{Key: "file-1", Name: "wide.png", Label: 1, Width: W, Height: H, Input: make([]float32, 3*16*12), C: 3, H: 16, W: 12}
+	pic := &Picture{Key: "file-1", Name: "wide.png", Label: 1, Width: W, Height: H, Input: make([]float32, 3*16*12), C: 3, H: 16, W: 12, Form: InputKey(m)}
 	lib.Remember(pic, m.Classes, func([]float32, int, int, int) string { return "" })
 	alpha := make([]byte, W*H)
 	for y := range H {
