@@ -45,10 +45,10 @@ func (a *App) keepUserModel(name, fileName string, file *protocol.ModelFile, buf
 	a.dropKept(keptTunedPrefix + protocol.UserModelKey)
 }
 
-// startDB opens the database and reads the masks kept in it (moving
-// there the masks localStorage held before); what waits for the database
-// (whenDB) runs once this is done, or once it has failed (site data
-// blocked: the page keeps work in memory, and says so).
+// startDB opens the database and reads the masks and the user images'
+// inputs kept in it (moving there what localStorage held before); what
+// waits for the database (whenDB) runs once this is done, or once it has
+// failed (site data blocked: the page keeps work in memory, and says so).
 func (a *App) startDB() {
 	openIDB(func(d *idb, err error) {
 		if err != nil {
@@ -56,22 +56,37 @@ func (a *App) startDB() {
 			return
 		}
 		d.all(idbMasks, func(keys []string, vals []js.Value, err error) {
-			a.locked(func() {
-				if err != nil {
-					a.dbOpened(nil, err)
-					return
-				}
-				held := map[string][]byte{}
-				for i, k := range keys {
-					if vals[i].Truthy() && vals[i].Get("buffer").Truthy() {
-						held[k] = bytesOf(vals[i].Get("buffer"))
+			if err != nil {
+				a.locked(func() { a.dbOpened(nil, err) })
+				return
+			}
+			masks := heldBytes(keys, vals)
+			d.all(idbInputs, func(keys []string, vals []js.Value, err error) {
+				a.locked(func() {
+					if err != nil {
+						a.dbOpened(nil, err)
+						return
 					}
-				}
-				a.Mask.UseBlobs(maskBlobs{a: a, db: d}, held)
-				a.dbOpened(d, nil)
+					a.Mask.UseBlobs(dbBlobs{a: a, db: d, store: idbMasks}, masks)
+					a.Library.UseInputBlobs(dbBlobs{a: a, db: d, store: idbInputs}, heldBytes(keys, vals), func(err error) {
+						a.Notice = "An image's model input could not be kept in this browser (" + err.Error() + "): it stays in your list until the page closes; open the file again after a reload to fine-tune with it."
+					})
+					a.dbOpened(d, nil)
+				})
 			})
 		})
 	})
+}
+
+// heldBytes collects the byte arrays a store's all returned, by key.
+func heldBytes(keys []string, vals []js.Value) map[string][]byte {
+	held := map[string][]byte{}
+	for i, k := range keys {
+		if vals[i].Truthy() && vals[i].Get("buffer").Truthy() {
+			held[k] = bytesOf(vals[i].Get("buffer"))
+		}
+	}
+	return held
 }
 
 // dbOpened records the database (or why there is none) and runs what
@@ -84,17 +99,19 @@ func (a *App) dbOpened(d *idb, err error) {
 	a.dbWait = nil
 }
 
-// maskBlobs is the MaskEditor's BlobStore: the database's masks store.
-type maskBlobs struct {
-	a  *App
-	db *idb
+// dbBlobs is a BlobStore on one of the database's stores: masks for the
+// MaskEditor, inputs for the Library.
+type dbBlobs struct {
+	a     *App
+	db    *idb
+	store string
 }
 
-func (s maskBlobs) Put(key string, b []byte, done func(error)) {
-	s.db.put(idbMasks, key, uint8Array(b), func(err error) { s.a.locked(func() { done(err) }) })
+func (s dbBlobs) Put(key string, b []byte, done func(error)) {
+	s.db.put(s.store, key, uint8Array(b), func(err error) { s.a.locked(func() { done(err) }) })
 }
 
-func (s maskBlobs) Delete(key string) { s.db.del(idbMasks, key, func(error) {}) }
+func (s dbBlobs) Delete(key string) { s.db.del(s.store, key, func(error) {}) }
 
 // whenDB runs f once the database is open or has failed to open.
 func (a *App) whenDB(f func()) {

@@ -202,6 +202,7 @@ func (a *App) ClearData() {
 	a.whenDB(func() {
 		if a.db != nil {
 			a.db.clear(idbModels, func(error) {})
+			a.db.clear(idbInputs, func(error) {})
 		}
 	})
 	if a.View.Pic != nil {

@@ -13,12 +13,15 @@ import (
 // holds the fine-tuned copies (key "tuned:" + model key) and the model
 // loaded from files (key "file"), each as {bufs: byte arrays, info: a JSON
 // description (keptInfo)}; "masks" holds the painted masks as PNG
-// bytes at the picture's resolution, by picture key.
+// bytes at the picture's resolution, by picture key; "inputs" (from
+// version 2) holds the model inputs of the user's images as little-endian
+// float32 bytes, by picture key and input form (inputBlobKey).
 const (
 	idbName    = "saliency-explorer"
-	idbVersion = 1
+	idbVersion = 2
 	idbModels  = "models"
 	idbMasks   = "masks"
+	idbInputs  = "inputs"
 )
 
 // idb is an open IndexedDB database. Every operation is asynchronous: it
@@ -117,7 +120,7 @@ func openIDB(done func(*idb, error)) {
 	}
 	upgrade := js.FuncOf(func(js.Value, []js.Value) interface{} {
 		db := req.Get("result")
-		for _, store := range []string{idbModels, idbMasks} {
+		for _, store := range []string{idbModels, idbMasks, idbInputs} {
 			if !db.Get("objectStoreNames").Call("contains", store).Bool() {
 				db.Call("createObjectStore", store)
 			}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -86,6 +87,90 @@ type Library struct {
 	// ref caches SampleStats for the samples named by refKey.
 	ref    RefStats
 	refKey string
+	// inputs, once set (UseInputBlobs), keeps the user images' model
+	// inputs (about 600 KB each at 3×224×224) in the browser's database
+	// instead of in store's list, where a few megabytes of strings fit.
+	// refused holds, by inputBlobKey, the inputs the database refused:
+	// the list keeps those, as it kept every input before. inputFailed is
+	// told of a refusal.
+	inputs      BlobStore
+	refused     map[string]bool
+	inputFailed func(error)
+}
+
+// inputBlobKey names a user image's input in one form (InputKey) in the
+// inputs store.
+func inputBlobKey(image, form string) string { return image + "\n" + form }
+
+// UseInputBlobs makes the library keep the user images' inputs in blobs,
+// which holds the inputs held (read from it at start-up, by inputBlobKey).
+// Inputs only the stored list has (kept before inputs moved) are written
+// to blobs, and left out of the list once blobs has them; held inputs of
+// images no longer in the list are deleted. failed is told when blobs
+// refuses an input, which then stays in the list.
+func (l *Library) UseInputBlobs(blobs BlobStore, held map[string][]byte, failed func(error)) {
+	l.inputs, l.refused, l.inputFailed = blobs, map[string]bool{}, failed
+	for k, b := range held {
+		image, form, ok := strings.Cut(k, "\n")
+		u := l.UserImage(image)
+		if !ok || u == nil {
+			blobs.Delete(k)
+			continue
+		}
+		if _, have := u.Inputs[form]; !have {
+			if u.Inputs == nil {
+				u.Inputs = map[string]string{}
+			}
+			u.Inputs[form] = base64.StdEncoding.EncodeToString(b)
+		}
+	}
+	// Once the database has answered for every input moved, the list is
+	// saved without those it took.
+	moving := 0
+	moved := func() {
+		if moving--; moving == 0 {
+			l.Save()
+		}
+	}
+	for _, u := range l.UserImages {
+		for form := range u.Inputs {
+			if _, ok := held[inputBlobKey(u.Key, form)]; !ok {
+				moving++
+				l.putInput(u, form, moved)
+			}
+		}
+	}
+}
+
+// putInput writes image u's input in form to the inputs store. If the
+// store refuses it, the list is saved with it. then, if not nil, runs once
+// the store has answered.
+func (l *Library) putInput(u *UserImage, form string, then func()) {
+	b, err := base64.StdEncoding.DecodeString(u.Inputs[form])
+	if err != nil {
+		if then != nil {
+			then()
+		}
+		return
+	}
+	k := inputBlobKey(u.Key, form)
+	l.inputs.Put(k, b, func(err error) {
+		if then != nil {
+			defer then()
+		}
+		if err == nil {
+			if l.refused[k] {
+				delete(l.refused, k)
+				l.Save()
+			}
+			return
+		}
+		l.refused[k] = true
+		l.Save()
+		if l.inputFailed != nil {
+			l.inputFailed(err)
+		}
+	})
 }
 
 // NewLibrary returns an empty library that keeps the user's images in
@@ -110,9 +195,28 @@ func (l *Library) Load() {
 	l.UserImages = list
 }
 
-// Save stores the list of the user's images.
+// Save stores the list of the user's images: with their inputs, or, once
+// the inputs are kept in the database (UseInputBlobs), with only those the
+// database refused.
 func (l *Library) Save() error {
-	b, err := json.Marshal(l.UserImages)
+	list := l.UserImages
+	if l.inputs != nil {
+		list = make([]*UserImage, len(l.UserImages))
+		for i, u := range l.UserImages {
+			c := *u
+			c.Inputs = nil
+			for form, s := range u.Inputs {
+				if l.refused[inputBlobKey(u.Key, form)] {
+					if c.Inputs == nil {
+						c.Inputs = map[string]string{}
+					}
+					c.Inputs[form] = s
+				}
+			}
+			list[i] = &c
+		}
+	}
+	b, err := json.Marshal(list)
 	if err != nil {
 		return err
 	}
@@ -153,6 +257,9 @@ func (l *Library) Remember(p *Picture, classes []string, thumb func(x []float32,
 		return false
 	}
 	u.SetInput(p.Form, p.Input)
+	if l.inputs != nil {
+		l.putInput(u, p.Form, nil)
+	}
 	return true
 }
 
@@ -196,6 +303,13 @@ func (l *Library) Remove(u *UserImage) {
 		}
 	}
 	delete(l.files, u.Key)
+	if l.inputs != nil {
+		for form := range u.Inputs {
+			k := inputBlobKey(u.Key, form)
+			delete(l.refused, k)
+			l.inputs.Delete(k)
+		}
+	}
 }
 
 // Clear removes everything the app stored and forgets the user's images.
@@ -205,6 +319,9 @@ func (l *Library) Clear() {
 	}
 	l.UserImages = nil
 	l.files = map[string][]byte{}
+	if l.inputs != nil {
+		l.refused = map[string]bool{} // the page clears the database's store
+	}
 }
 
 // Sample returns the sample with a picture key, or nil.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -161,5 +162,89 @@ func TestInputsFollowPreprocessing(t *testing.T) {
 	}
 	if lib.Remember(again, classes, nil) {
 		t.Error("remembering the same values again changed the list")
+	}
+}
+
+// TestInputsInDatabase: once the database is open, the inputs the list
+// held move into it and the list is stored without them; a new image's
+// input goes to the database, and comes back in a new page that reads the
+// database; an input the database refuses stays in the list; removing an
+// image deletes its inputs.
+func TestInputsInDatabase(t *testing.T) {
+	st := newMemStore()
+	m := phantomModel
+	lib := NewLibrary(st)
+	old := &Picture{Key: "file-old", Name: "old.png", Label: 1, Width: 4, Height: 4, Input: []float32{1, 2, 3, 4}, C: 1, H: 2, W: 2, Form: InputKey(m)}
+	lib.Remember(old, m.Classes, nil)
+	if err := lib.Save(); err != nil {
+		t.Fatal(err)
+	}
+	listHas := func(what string) bool { s, _ := st.Get(keyImages); return strings.Contains(s, what) }
+	oldB64 := encodeFloats(old.Input)
+	if !listHas(oldB64) {
+		t.Fatal("before the database, the list does not hold the input")
+	}
+
+	// A new page opens the database: the input moves.
+	lib = NewLibrary(st)
+	lib.Load()
+	blobs := &fakeBlobs{data: map[string][]byte{}}
+	lib.UseInputBlobs(blobs, nil, func(err error) { t.Errorf("refused: %v", err) })
+	if !listHas(oldB64) {
+		t.Error("the list dropped the input before the database took it")
+	}
+	blobs.flush()
+	if listHas(oldB64) || len(blobs.data) != 1 {
+		t.Errorf("after the move: list holds the input %v, database has %d inputs", listHas(oldB64), len(blobs.data))
+	}
+
+	// A new image goes to the database only.
+	pic := &Picture{Key: "file-new", Name: "new.png", Label: 0, Width: 4, Height: 4, Input: []float32{5, 6, 7, 8}, C: 1, H: 2, W: 2, Form: InputKey(m)}
+	if !lib.Remember(pic, m.Classes, nil) {
+		t.Fatal("a new image was not remembered")
+	}
+	if err := lib.Save(); err != nil {
+		t.Fatal(err)
+	}
+	blobs.flush()
+	newB64 := encodeFloats(pic.Input)
+	if listHas(newB64) || len(blobs.data) != 2 {
+		t.Errorf("new image: list holds its input %v, database has %d inputs", listHas(newB64), len(blobs.data))
+	}
+
+	// The next page reads both back from the database.
+	next := NewLibrary(st)
+	next.Load()
+	next.UseInputBlobs(&fakeBlobs{data: map[string][]byte{}}, blobs.data, nil)
+	for _, p := range []*Picture{old, pic} {
+		x, ok := next.UserImage(p.Key).Input(InputKey(m), 4)
+		if !ok || !slices.Equal(x, p.Input) {
+			t.Errorf("%s after a reload: %v %v, want %v", p.Key, x, ok, p.Input)
+		}
+	}
+
+	// A refused input stays in the list, and the user is told.
+	blobs.full = true
+	told := 0
+	lib.inputFailed = func(error) { told++ }
+	pic.Input = []float32{9, 9, 9, 9}
+	lib.Remember(pic, m.Classes, nil)
+	blobs.flush()
+	if !listHas(encodeFloats(pic.Input)) || told != 1 {
+		t.Errorf("refused input: in the list %v, told %d times", listHas(encodeFloats(pic.Input)), told)
+	}
+
+	// Removing an image deletes its inputs.
+	lib.Remove(lib.UserImage("file-old"))
+	for k := range blobs.data {
+		if strings.HasPrefix(k, "file-old") {
+			t.Errorf("input %q of a removed image kept", k)
+		}
+	}
+	// Inputs of images no longer listed are deleted at start-up.
+	orphan := &fakeBlobs{data: map[string][]byte{inputBlobKey("gone", "1x2x2"): {0, 0, 0, 0}}}
+	NewLibrary(newMemStore()).UseInputBlobs(orphan, orphan.data, nil)
+	if len(orphan.data) != 0 {
+		t.Errorf("orphaned inputs kept: %v", orphan.data)
 	}
 }

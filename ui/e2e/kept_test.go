@@ -160,6 +160,23 @@ func TestKeptMask(t *testing.T) {
 	if n, _ := eval[int](ctx, `Object.keys(localStorage).filter(k => k.startsWith('se.v1.mask.')).length`); n != 0 {
 		t.Errorf("%d masks in localStorage", n)
 	}
+	// The image's model input (1×28×28 float32) is in IndexedDB too, and
+	// the list of images in localStorage is stored without it.
+	const inputs = `new Promise((ok, bad) => { const q = indexedDB.open('saliency-explorer'); q.onerror = bad;
+		q.onsuccess = () => { const g = q.result.transaction('inputs').objectStore('inputs').getAll(); g.onerror = bad;
+		g.onsuccess = () => ok(g.result.map(u => u.byteLength)); }; })`
+	var inputSizes []int
+	deadline = time.Now().Add(10 * time.Second)
+	for len(inputSizes) == 0 && time.Now().Before(deadline) {
+		inputSizes, _ = eval[[]int](ctx, inputs)
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(inputSizes) != 1 || inputSizes[0] != 4*28*28 {
+		t.Errorf("inputs in IndexedDB: %v bytes, want one of %d", inputSizes, 4*28*28)
+	}
+	if list, _ := eval[string](ctx, `localStorage.getItem('se.v1.images') || ''`); !strings.Contains(list, "kept-photo.png") || strings.Contains(list, `"inputs"`) {
+		t.Errorf("the list of images in localStorage: %.200s", list)
+	}
 
 	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
 		t.Fatal(err)
