@@ -2,16 +2,26 @@ package ui
 
 import (
 	"encoding/json"
-	"github.com/vugu/vugu/js"
+	"fmt"
+	"hash/crc32"
 	"path"
 	"strings"
+
+	"github.com/vugu/vugu/js"
 
 	"saliencyexplorer/wasm/protocol"
 )
 
-// keyCardPrefix + an ONNX file's name keeps the user's edits of its model
-// card (cardMemo).
+// keyCardPrefix + an ONNX file's cardKey keeps the user's edits of its
+// model card (cardMemo).
 const keyCardPrefix = storagePrefix + "onnxcard."
+
+// cardKey names the card of model file name with contents b: its name,
+// size and CRC-32, so that two different files of one name (model.onnx is
+// common) do not share their card's labels and preprocessing.
+func cardKey(name string, b []byte) string {
+	return fmt.Sprintf("%s.%d.%08x", name, len(b), crc32.ChecksumIEEE(b))
+}
 
 // cardMemo is a model card's edits, kept per model file in the browser.
 type cardMemo struct {
@@ -34,14 +44,14 @@ func isLabelsFile(name string) bool {
 	return false
 }
 
-// loadCard returns the edits of the model file name's card: those made
-// on this page, or else those stored in the browser.
-func (a *App) loadCard(name string) (cardMemo, bool) {
-	if m, ok := a.cards[name]; ok {
+// loadCard returns the edits of a model file's card (by cardKey): those
+// made on this page, or else those stored in the browser.
+func (a *App) loadCard(key string) (cardMemo, bool) {
+	if m, ok := a.cards[key]; ok {
 		return m, true
 	}
 	var m cardMemo
-	v, ok := a.store.Get(keyCardPrefix + name)
+	v, ok := a.store.Get(keyCardPrefix + key)
 	if !ok || json.Unmarshal([]byte(v), &m) != nil {
 		return cardMemo{}, false
 	}
@@ -53,16 +63,17 @@ func (a *App) loadCard(name string) (cardMemo, bool) {
 // browser (for the next visit).
 func (a *App) saveCard() {
 	m := a.Session.Model
-	if m.Source != "onnx" || m.File == "" {
+	if m.Source != "onnx" || m.File == "" || a.userFiles == nil {
 		return
 	}
+	key := a.userFiles.cardKey()
 	memo := cardMemo{Preproc: m.Preproc, Labels: m.Classes, Layer: m.Layer, Train: m.Train}
 	if a.cards == nil {
 		a.cards = map[string]cardMemo{}
 	}
-	a.cards[m.File] = memo
+	a.cards[key] = memo
 	b, _ := json.Marshal(memo)
-	if err := a.store.Set(keyCardPrefix+m.File, string(b)); err != nil {
+	if err := a.store.Set(keyCardPrefix+key, string(b)); err != nil {
 		a.Notice = "The model card's settings could not be saved in this browser (" + err.Error() + "); they apply until the page is closed."
 	}
 }
@@ -112,7 +123,8 @@ func (a *App) LoadONNXFiles(model, labels js.Value) {
 				return
 			}
 			s := a.Session
-			memo, kept := a.loadCard(name)
+			card := cardKey(name, mb)
+			memo, kept := a.loadCard(card)
 			mf := &protocol.ModelFile{Format: "onnx", Name: name}
 			if kept {
 				mf.Preproc = memo.Preproc
@@ -132,6 +144,7 @@ func (a *App) LoadONNXFiles(model, labels js.Value) {
 					s.Forget(protocol.UserModelKey)
 					s.FileModelName = ""
 					a.keepUserModel(name, name, mf, bufs) // for a restarted engine and the next visit
+					a.userFiles.card = card
 				},
 				func() {
 					a.Notice = "Loaded " + name + " (" + s.ModelMeta() + "). Check its model card: input, preprocessing and labels."

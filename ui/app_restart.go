@@ -30,6 +30,16 @@ type keptModel struct {
 	Run   int // the training request that made it (fine-tuned copies)
 	Epoch int // the run's epoch whose end it is (0: the run's end)
 	Info  keptInfo
+	card  string // cardKey of a model loaded from files, once computed
+}
+
+// cardKey returns the cardKey of a model loaded from files: the first
+// buffer is the model file.
+func (k *keptModel) cardKey() string {
+	if k.card == "" && k.Info.File != nil && len(k.Bufs) > 0 {
+		k.card = cardKey(k.Info.File.Name, k.Bufs[0])
+	}
+	return k.card
 }
 
 // keepTuned asks the engine for the current model's fine-tuned copy and
@@ -179,7 +189,7 @@ func (a *App) restoreEngine(cur string, fresh bool, why string) {
 				if mf := a.userFiles.Info.File; mf != nil {
 					// An imported model comes back with its card as the
 					// user edited it, not as the file first said.
-					memo, ok := a.loadCard(mf.Name)
+					memo, ok := a.loadCard(a.userFiles.cardKey())
 					edited, conf := withCard(*mf, memo, ok)
 					h.ModelFile, card = &edited, conf
 				}

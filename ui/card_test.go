@@ -42,3 +42,22 @@ func TestWithCard(t *testing.T) {
 		t.Errorf("a model that is not ONNX: %+v, %+v", mf, conf)
 	}
 }
+
+// TestCardKey: a card is named by its file's name and contents, so two
+// files of one name have two cards and the same file always has one.
+func TestCardKey(t *testing.T) {
+	a, b := []byte("one model"), []byte("another model")
+	if cardKey("model.onnx", a) == cardKey("model.onnx", b) {
+		t.Error("two files named model.onnx share a card")
+	}
+	if cardKey("model.onnx", a) != cardKey("model.onnx", []byte("one model")) {
+		t.Error("the same file has two cards")
+	}
+	if cardKey("model.onnx", a) == cardKey("net.onnx", a) {
+		t.Error("files of two names share a card")
+	}
+	k := &keptModel{Bufs: [][]byte{a, []byte("labels")}, Info: keptInfo{File: &protocol.ModelFile{Name: "model.onnx"}}}
+	if k.cardKey() != cardKey("model.onnx", a) {
+		t.Errorf("kept model's card %q, want its model file's", k.cardKey())
+	}
+}

@@ -21,12 +21,12 @@ import (
 	"saliencyexplorer/engine/onnx"
 )
 
-// writeCrossesONNX writes a Crosses CNN (1×28×28, two classes) as an ONNX
-// file the way an exporter hands one over: a small model the browser
-// imports, fine-tunes and restores in seconds.
-func writeCrossesONNX(t *testing.T, path string) {
+// writeCrossesONNX writes a Crosses CNN (1×28×28, two classes, weights
+// drawn from seed) as an ONNX file the way an exporter hands one over: a
+// small model the browser imports, fine-tunes and restores in seconds.
+func writeCrossesONNX(t *testing.T, path string, seed uint64) {
 	t.Helper()
-	net, err := nn.New(model.CrossesCNN(), 5)
+	net, err := nn.New(model.CrossesCNN(), seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestKeptONNX(t *testing.T) {
 	pickDataset(t, ctx, "crosses")
 
 	file := filepath.Join(t.TempDir(), "kept-net.onnx")
-	writeCrossesONNX(t, file)
+	writeCrossesONNX(t, file, 5)
 	upload(t, ctx, "[data-testid=load-model]", file)
 	if err := waitJS(ctx, `document.querySelector('[data-testid=model-card]') && document.querySelector('[data-testid=model-name]').textContent === 'kept-net' && !document.querySelector('[data-testid=model-chip] .spinner') && !document.querySelector('.opening')`, 60*time.Second); err != nil {
 		t.Fatalf("loading kept-net.onnx: %v (chip %q, error %q)", err, chipName(ctx), text(ctx, "[data-testid=error]"))
@@ -163,6 +163,32 @@ func TestKeptONNX(t *testing.T) {
 		t.Errorf("after the crash the page says %q", notice)
 	}
 	same("after the engine's restart")
+
+	// Another model under the same file name does not get this card; the
+	// first file, opened again, does.
+	other := filepath.Join(t.TempDir(), "kept-net.onnx")
+	writeCrossesONNX(t, other, 6)
+	loadAs := func(path string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Click(".banner-notice .banner-close")); err != nil {
+			t.Fatalf("dismissing the notice: %v", err)
+		}
+		if err := waitJS(ctx, `!document.querySelector('.banner-notice')`, 10*time.Second); err != nil {
+			t.Fatalf("the notice stays: %v", err)
+		}
+		upload(t, ctx, "[data-testid=load-model]", path)
+		if err := waitJS(ctx, `(document.querySelector('.banner-notice') || {textContent: ''}).textContent.trim().startsWith('Loaded kept-net.onnx') && !document.querySelector('[data-testid=model-chip] .spinner') && !document.querySelector('.opening') && !document.querySelector('.viewer-busy')`, 60*time.Second); err != nil {
+			t.Fatalf("loading %s: %v (error %q, notice %q)", path, err, text(ctx, "[data-testid=error]"), text(ctx, ".banner-notice"))
+		}
+	}
+	loadAs(other)
+	if c := cardState(ctx); c == card || strings.Contains(c, "no cross") || strings.HasPrefix(c, "crop") {
+		t.Errorf("another file named kept-net.onnx has the edited card %q", c)
+	}
+	loadAs(file)
+	if c := cardState(ctx); c != card {
+		t.Errorf("kept-net.onnx opened again has the card %q, edited %q", c, card)
+	}
 }
 
 // TestKeptONNXQuota loads and fine-tunes an imported model in a browser
@@ -193,7 +219,7 @@ func TestKeptONNXQuota(t *testing.T) {
 	t.Logf("storage: %.0f bytes used, quota set to %.0f", usage.Usage, quota)
 
 	file := filepath.Join(t.TempDir(), "kept-net.onnx")
-	writeCrossesONNX(t, file)
+	writeCrossesONNX(t, file, 5)
 	upload(t, ctx, "[data-testid=load-model]", file)
 	if err := waitJS(ctx, `document.querySelector('[data-testid=model-name]').textContent === 'kept-net' && !document.querySelector('[data-testid=model-chip] .spinner') && !document.querySelector('.opening')`, 60*time.Second); err != nil {
 		t.Fatalf("loading kept-net.onnx: %v (error %q)", err, text(ctx, "[data-testid=error]"))
