@@ -1,5 +1,7 @@
 package kernels
 
+import "sync"
+
 // A depthwise convolution filters each channel of a C×H×W image with its
 // own KH×KW filter (ONNX Conv with group = C = OC). Run as im2col and a
 // product per channel it is C products of one row, which the packed GEMM
@@ -22,6 +24,10 @@ func checkDepthwise(y, x, w []float32, g ConvGeom) {
 // inside the image.
 func DepthwiseConv(y, x, w []float32, g ConvGeom) {
 	checkDepthwise(y, x, w, g)
+	if is3x3s1(g) {
+		depthwise3x3s1(y, x, w, g.C, g.H, g.W, false)
+		return
+	}
 	for c := 0; c < g.C; c++ {
 		xc := x[c*g.H*g.W : (c+1)*g.H*g.W]
 		wc := w[c*g.KH*g.KW : (c+1)*g.KH*g.KW]
@@ -62,6 +68,12 @@ func DepthwiseConv(y, x, w []float32, g ConvGeom) {
 // tap's weight lands on the input value the tap read.
 func DepthwiseConvBackInput(dx, dy, w []float32, g ConvGeom) {
 	checkDepthwise(dy, dx, w, g)
+	if is3x3s1(g) {
+		// Pixel (i, j) gets tap (ki, kj) of output (i+1−ki, j+1−kj): the
+		// forward pass with the filter turned by half a turn.
+		depthwise3x3s1(dx, dy, w, g.C, g.H, g.W, true)
+		return
+	}
 	for c := 0; c < g.C; c++ {
 		dxc := dx[c*g.H*g.W : (c+1)*g.H*g.W]
 		wc := w[c*g.KH*g.KW : (c+1)*g.KH*g.KW]
@@ -131,6 +143,94 @@ func DepthwiseConvBackWeight(dw, dy, x []float32, g ConvGeom) {
 			}
 		}
 	}
+}
+
+// is3x3s1 reports whether g is a 3×3 window with padding 1 at stride 1,
+// whose output has the input's size.
+func is3x3s1(g ConvGeom) bool {
+	return g.KH == 3 && g.KW == 3 && g.Pad == 1 && g.Stride == 1 && g.OH == g.H && g.OW == g.W
+}
+
+// depthwise3x3s1 adds to y (c channels of h×wd) the 3×3 depthwise
+// convolution with padding 1 at stride 1 of x by w (nine values per
+// channel, row-major), the taps read from w turned by half a turn if flip.
+// Each channel is first copied into a zero-bordered (h+2)×(wd+2) scratch,
+// so every output has its nine taps (the border's zeros standing for the
+// padding): each output row is then one pass that adds all nine taps, with
+// wasm SIMD four outputs at a time (depthwise3x3s1Vec), the scalar tap9
+// doing what it leaves.
+func depthwise3x3s1(y, x, w []float32, c, h, wd int, flip bool) {
+	n, pw := h*wd, wd+2
+	sc := getScratch((h + 2) * pw)
+	defer putScratch(sc)
+	p := sc.buf
+	clear(p)
+	var f [9]float32
+	for ch := 0; ch < c; ch++ {
+		xc, yc := x[ch*n:(ch+1)*n], y[ch*n:(ch+1)*n]
+		for i := 0; i < h; i++ {
+			copy(p[(i+1)*pw+1:(i+1)*pw+1+wd], xc[i*wd:(i+1)*wd])
+		}
+		copy(f[:], w[ch*9:ch*9+9])
+		if flip {
+			for t := 0; t < 4; t++ {
+				f[t], f[8-t] = f[8-t], f[t]
+			}
+		}
+		if depthwise3x3s1Vec(yc, p, &f, h, wd) {
+			continue
+		}
+		for i := 0; i < h; i++ {
+			yrow := yc[i*wd : (i+1)*wd]
+			r0, r1, r2 := p[i*pw:(i+1)*pw], p[(i+1)*pw:(i+2)*pw], p[(i+2)*pw:(i+3)*pw]
+			for j := range yrow {
+				yrow[j] += tap9(r0[j:j+3], r1[j:j+3], r2[j:j+3], &f)
+			}
+		}
+	}
+}
+
+// tap9 returns the nine products of w with the 3×3 window whose rows are
+// r0, r1 and r2, added in row-major order.
+func tap9(r0, r1, r2 []float32, w *[9]float32) float32 {
+	a, b, c := (*[3]float32)(r0), (*[3]float32)(r1), (*[3]float32)(r2)
+	return w[0]*a[0] + w[1]*a[1] + w[2]*a[2] +
+		w[3]*b[0] + w[4]*b[1] + w[5]*b[2] +
+		w[6]*c[0] + w[7]*c[1] + w[8]*c[2]
+}
+
+// scratch is a reusable buffer of the depthwise kernels, kept on a free
+// list (as the products' workspaces are) so that a warm engine does not
+// allocate.
+type scratch struct{ buf []float32 }
+
+var (
+	scratchMu   sync.Mutex
+	scratchFree []*scratch
+)
+
+// getScratch returns a scratch buffer of n values (contents undefined).
+func getScratch(n int) *scratch {
+	scratchMu.Lock()
+	var s *scratch
+	if k := len(scratchFree); k > 0 {
+		s = scratchFree[k-1]
+		scratchFree = scratchFree[:k-1]
+	} else {
+		s = &scratch{}
+	}
+	scratchMu.Unlock()
+	if cap(s.buf) < n {
+		s.buf = make([]float32, n)
+	}
+	s.buf = s.buf[:n]
+	return s
+}
+
+func putScratch(s *scratch) {
+	scratchMu.Lock()
+	scratchFree = append(scratchFree, s)
+	scratchMu.Unlock()
 }
 
 // rowTaps3 adds to each output y[j] of a row the three taps of one kernel
