@@ -74,6 +74,10 @@ func DepthwiseConvBackInput(dx, dy, w []float32, g ConvGeom) {
 		depthwise3x3s1(dx, dy, w, g.C, g.H, g.W, true)
 		return
 	}
+	if g.KH == 3 && g.KW == 3 && g.Pad == 1 && g.Stride == 2 {
+		depthwise3x3s2Back(dx, dy, w, g)
+		return
+	}
 	for c := 0; c < g.C; c++ {
 		dxc := dx[c*g.H*g.W : (c+1)*g.H*g.W]
 		wc := w[c*g.KH*g.KW : (c+1)*g.KH*g.KW]
@@ -185,6 +189,54 @@ func depthwise3x3s1(y, x, w []float32, c, h, wd int, flip bool) {
 			r0, r1, r2 := p[i*pw:(i+1)*pw], p[(i+1)*pw:(i+2)*pw], p[(i+2)*pw:(i+3)*pw]
 			for j := range yrow {
 				yrow[j] += tap9(r0[j:j+3], r1[j:j+3], r2[j:j+3], &f)
+			}
+		}
+	}
+}
+
+// depthwise3x3s2Back is DepthwiseConvBackInput for a 3×3 window with
+// padding 1 at stride 2, gathering rather than scattering: input row ii
+// gets kernel row 1 of output row ii/2 if ii is even, else kernel rows 0
+// and 2 of output rows (ii+1)/2 and (ii−1)/2; within a row, column 2n gets
+// tap 1 of output column n, and column 2n+1 taps 0 and 2 of output columns
+// n+1 and n. Each channel's dy is first copied into a scratch with a zero
+// row above and below and zero columns on the right, so every term exists;
+// with wasm SIMD four n at a time (depthwise3x3s2BackVec), eight input
+// values, in the scalar loop's order of operations.
+func depthwise3x3s2Back(dx, dy, w []float32, g ConvGeom) {
+	pw := (g.OW+3)&^3 + 1
+	sc := getScratch((g.OH+2)*pw + 8)
+	defer putScratch(sc)
+	p := sc.buf
+	clear(p)
+	tmp := (*[8]float32)(p[len(p)-8:])
+	n, on := g.H*g.W, g.OH*g.OW
+	for c := 0; c < g.C; c++ {
+		dyc, dxc := dy[c*on:(c+1)*on], dx[c*n:(c+1)*n]
+		for oi := 0; oi < g.OH; oi++ {
+			copy(p[(oi+1)*pw:(oi+1)*pw+g.OW], dyc[oi*g.OW:(oi+1)*g.OW])
+		}
+		wc := (*[9]float32)(w[c*9 : c*9+9])
+		if depthwise3x3s2BackVec(dxc, p, wc, tmp, g.H, g.W, pw) {
+			continue
+		}
+		for ii := 0; ii < g.H; ii++ {
+			row := dxc[ii*g.W : (ii+1)*g.W]
+			m := (ii + 1) / 2
+			d0, d1 := p[(m+1)*pw:(m+2)*pw], p[m*pw:(m+1)*pw]
+			for j := 0; j < g.W; j += 2 {
+				k := j / 2
+				if ii%2 == 0 {
+					row[j] += wc[4] * d0[k]
+					if j+1 < g.W {
+						row[j+1] += wc[3]*d0[k+1] + wc[5]*d0[k]
+					}
+					continue
+				}
+				row[j] += wc[1]*d0[k] + wc[7]*d1[k]
+				if j+1 < g.W {
+					row[j+1] += wc[0]*d0[k+1] + wc[2]*d0[k] + wc[6]*d1[k+1] + wc[8]*d1[k]
+				}
 			}
 		}
 	}

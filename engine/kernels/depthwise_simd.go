@@ -50,3 +50,65 @@ func depthwise3x3s1Vec(y, p []float32, w *[9]float32, h, wd int) bool {
 	}
 	return true
 }
+
+// Byte indices that interleave two vectors o and e: [o0 e0 o1 e1] is
+// gather(o, e, zipLo0, zipLo1), [o2 e2 o3 e3] gather(o, e, zipHi0, zipHi1).
+var (
+	zipLo0 = [16]int8{0, 1, 2, 3, -1, -1, -1, -1, 4, 5, 6, 7, -1, -1, -1, -1}
+	zipLo1 = [16]int8{-1, -1, -1, -1, 0, 1, 2, 3, -1, -1, -1, -1, 4, 5, 6, 7}
+	zipHi0 = [16]int8{8, 9, 10, 11, -1, -1, -1, -1, 12, 13, 14, 15, -1, -1, -1, -1}
+	zipHi1 = [16]int8{-1, -1, -1, -1, 8, 9, 10, 11, -1, -1, -1, -1, 12, 13, 14, 15}
+)
+
+// depthwise3x3s2BackVec does depthwise3x3s2Back's channel: dx (h×wd) gets
+// the taps of w over p, the channel's dy with a zero row above and below
+// and rows of pw values (zeros past the output's width), four output
+// columns at a time: the even input columns' sums o and the odd ones' e
+// are interleaved into eight values, added to dx's row directly when all
+// eight are inside it, else through tmp. It reports false, doing nothing,
+// for images narrower than eight.
+func depthwise3x3s2BackVec(dx, p []float32, w *[9]float32, tmp *[8]float32, h, wd, pw int) bool {
+	if wd < 8 {
+		return false
+	}
+	l0, l1 := archsimd.LoadInt8x16Array(&zipLo0), archsimd.LoadInt8x16Array(&zipLo1)
+	h0, h1 := archsimd.LoadInt8x16Array(&zipHi0), archsimd.LoadInt8x16Array(&zipHi1)
+	w0, w1, w2 := archsimd.BroadcastFloat32x4(w[0]), archsimd.BroadcastFloat32x4(w[1]), archsimd.BroadcastFloat32x4(w[2])
+	w3, w4, w5 := archsimd.BroadcastFloat32x4(w[3]), archsimd.BroadcastFloat32x4(w[4]), archsimd.BroadcastFloat32x4(w[5])
+	w6, w7, w8 := archsimd.BroadcastFloat32x4(w[6]), archsimd.BroadcastFloat32x4(w[7]), archsimd.BroadcastFloat32x4(w[8])
+	dx = dx[:h*wd]
+	for ii := 0; ii < h; ii++ {
+		row := dx[ii*wd : (ii+1)*wd]
+		m := (ii + 1) / 2
+		d0, d1 := p[(m+1)*pw:(m+2)*pw], p[m*pw:(m+1)*pw]
+		for j := 0; j < wd; j += 8 {
+			k := j / 2
+			a, b := (*[5]float32)(d0[k:k+5]), (*[5]float32)(d1[k:k+5])
+			a0 := archsimd.LoadFloat32x4Array((*[4]float32)(a[0:4]))
+			a1 := archsimd.LoadFloat32x4Array((*[4]float32)(a[1:5]))
+			var o, e archsimd.Float32x4
+			if ii%2 == 0 {
+				o = w4.Mul(a0)
+				e = w3.Mul(a1).Add(w5.Mul(a0))
+			} else {
+				b0 := archsimd.LoadFloat32x4Array((*[4]float32)(b[0:4]))
+				b1 := archsimd.LoadFloat32x4Array((*[4]float32)(b[1:5]))
+				o = w1.Mul(a0).Add(w7.Mul(b0))
+				e = w0.Mul(a1).Add(w2.Mul(a0)).Add(w6.Mul(b1)).Add(w8.Mul(b0))
+			}
+			lo, hi := gather(o, e, l0, l1), gather(o, e, h0, h1)
+			if j+8 <= wd {
+				d := (*[8]float32)(row[j : j+8])
+				archsimd.LoadFloat32x4Array((*[4]float32)(d[0:4])).Add(lo).StoreArray((*[4]float32)(d[0:4]))
+				archsimd.LoadFloat32x4Array((*[4]float32)(d[4:8])).Add(hi).StoreArray((*[4]float32)(d[4:8]))
+				continue
+			}
+			lo.StoreArray((*[4]float32)(tmp[0:4]))
+			hi.StoreArray((*[4]float32)(tmp[4:8]))
+			for t, v := range row[j:] {
+				row[j+t] = v + tmp[t]
+			}
+		}
+	}
+	return true
+}
