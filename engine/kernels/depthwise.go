@@ -28,6 +28,10 @@ func DepthwiseConv(y, x, w []float32, g ConvGeom) {
 		depthwise3x3s1(y, x, w, g.C, g.H, g.W, false)
 		return
 	}
+	if g.KH == 3 && g.KW == 3 && g.Pad == 1 && g.Stride == 2 {
+		depthwise3x3s2(y, x, w, g)
+		return
+	}
 	for c := 0; c < g.C; c++ {
 		xc := x[c*g.H*g.W : (c+1)*g.H*g.W]
 		wc := w[c*g.KH*g.KW : (c+1)*g.KH*g.KW]
@@ -191,6 +195,56 @@ func depthwise3x3s1(y, x, w []float32, c, h, wd int, flip bool) {
 				yrow[j] += tap9(r0[j:j+3], r1[j:j+3], r2[j:j+3], &f)
 			}
 		}
+	}
+}
+
+// depthwise3x3s2 is DepthwiseConv for a 3×3 window with padding 1 at
+// stride 2. Each channel's rows, with a zero row above and below, are first
+// split into their even and odd columns: with e holding columns −1, 1, 3…
+// (a zero for column −1) and o columns 0, 2, 4…, output column j of a row
+// reads e[j], o[j] and e[j+1] of each of its three input rows, so every
+// output has its nine taps at unit stride; with wasm SIMD four outputs at a
+// time (depthwise3x3s2Vec), the scalar loop doing what it leaves, the
+// products added in tap9's order.
+func depthwise3x3s2(y, x, w []float32, g ConvGeom) {
+	pw := g.OW + 1
+	rows := 2*g.OH + 1 // padded rows 0..2·OH; row r is input row r−1
+	sc := getScratch(2 * rows * pw)
+	defer putScratch(sc)
+	e, o := sc.buf[:rows*pw], sc.buf[rows*pw:]
+	clear(sc.buf)
+	n, on := g.H*g.W, g.OH*g.OW
+	for c := 0; c < g.C; c++ {
+		xc, yc := x[c*n:(c+1)*n], y[c*on:(c+1)*on]
+		for r := 1; r < rows && r <= g.H; r++ {
+			splitColumns(e[r*pw+1:(r+1)*pw], o[r*pw:(r+1)*pw], xc[(r-1)*g.W:r*g.W])
+		}
+		wc := (*[9]float32)(w[c*9 : c*9+9])
+		if depthwise3x3s2Vec(yc, e, o, wc, g.OH, g.OW, pw) {
+			continue
+		}
+		for oi := 0; oi < g.OH; oi++ {
+			yrow := yc[oi*g.OW : (oi+1)*g.OW]
+			e0, e1, e2 := e[2*oi*pw:], e[(2*oi+1)*pw:], e[(2*oi+2)*pw:]
+			o0, o1, o2 := o[2*oi*pw:], o[(2*oi+1)*pw:], o[(2*oi+2)*pw:]
+			for j := range yrow {
+				yrow[j] += wc[0]*e0[j] + wc[1]*o0[j] + wc[2]*e0[j+1] +
+					wc[3]*e1[j] + wc[4]*o1[j] + wc[5]*e1[j+1] +
+					wc[6]*e2[j] + wc[7]*o2[j] + wc[8]*e2[j+1]
+			}
+		}
+	}
+}
+
+// splitColumns writes the odd values of x (x[1], x[3]…) to odd and the even
+// ones (x[0], x[2]…) to even.
+func splitColumns(odd, even, x []float32) {
+	i := splitColumnsVec(odd, even, x)
+	for ; i+1 < len(x); i += 2 {
+		even[i/2], odd[i/2] = x[i], x[i+1]
+	}
+	if i < len(x) {
+		even[i/2] = x[i]
 	}
 }
 

@@ -112,3 +112,62 @@ func depthwise3x3s2BackVec(dx, p []float32, w *[9]float32, tmp *[8]float32, h, w
 	}
 	return true
 }
+
+// splitColumnsVec does splitColumns eight values of x at a time, as many as
+// fit, and returns how many it did.
+func splitColumnsVec(odd, even, x []float32) int {
+	el, eh := archsimd.LoadInt8x16Array(&evenLo), archsimd.LoadInt8x16Array(&evenHi)
+	ol, oh := archsimd.LoadInt8x16Array(&oddLo), archsimd.LoadInt8x16Array(&oddHi)
+	i := 0
+	for ; i+8 <= len(x) && i/2+4 <= len(odd) && i/2+4 <= len(even); i += 8 {
+		v := (*[8]float32)(x[i : i+8])
+		a0 := archsimd.LoadFloat32x4Array((*[4]float32)(v[0:4]))
+		a1 := archsimd.LoadFloat32x4Array((*[4]float32)(v[4:8]))
+		gather(a0, a1, el, eh).StoreArray((*[4]float32)(even[i/2 : i/2+4]))
+		gather(a0, a1, ol, oh).StoreArray((*[4]float32)(odd[i/2 : i/2+4]))
+	}
+	return i
+}
+
+// depthwise3x3s2Vec does depthwise3x3s2's channel: y (oh×ow) += the nine
+// taps of w over the split rows e and o (pw values each), four outputs at a
+// time, with depthwise3x3s1Vec's overlapping last group. It reports false,
+// doing nothing, for outputs narrower than four.
+func depthwise3x3s2Vec(y, e, o []float32, w *[9]float32, oh, ow, pw int) bool {
+	if ow < 4 {
+		return false
+	}
+	y = y[:oh*ow]
+	w0, w1, w2 := archsimd.BroadcastFloat32x4(w[0]), archsimd.BroadcastFloat32x4(w[1]), archsimd.BroadcastFloat32x4(w[2])
+	w3, w4, w5 := archsimd.BroadcastFloat32x4(w[3]), archsimd.BroadcastFloat32x4(w[4]), archsimd.BroadcastFloat32x4(w[5])
+	w6, w7, w8 := archsimd.BroadcastFloat32x4(w[6]), archsimd.BroadcastFloat32x4(w[7]), archsimd.BroadcastFloat32x4(w[8])
+	last := ow - 4
+	for oi := 0; oi < oh; oi++ {
+		yr := y[oi*ow : (oi+1)*ow]
+		e0, e1, e2 := e[2*oi*pw:(2*oi+1)*pw], e[(2*oi+1)*pw:(2*oi+2)*pw], e[(2*oi+2)*pw:(2*oi+3)*pw]
+		o0, o1, o2 := o[2*oi*pw:(2*oi+1)*pw], o[(2*oi+1)*pw:(2*oi+2)*pw], o[(2*oi+2)*pw:(2*oi+3)*pw]
+		tail := archsimd.LoadFloat32x4Array((*[4]float32)(yr[last:ow]))
+		for j := 0; ; j += 4 {
+			if j > last {
+				j = last
+			}
+			a, b, c := (*[5]float32)(e0[j:j+5]), (*[5]float32)(e1[j:j+5]), (*[5]float32)(e2[j:j+5])
+			t := w0.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(a[0:4]))).
+				Add(w1.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(o0[j : j+4])))).
+				Add(w2.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(a[1:5])))).
+				Add(w3.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(b[0:4])))).
+				Add(w4.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(o1[j : j+4])))).
+				Add(w5.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(b[1:5])))).
+				Add(w6.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(c[0:4])))).
+				Add(w7.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(o2[j : j+4])))).
+				Add(w8.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(c[1:5]))))
+			d := (*[4]float32)(yr[j : j+4])
+			if j == last {
+				tail.Add(t).StoreArray(d)
+				break
+			}
+			archsimd.LoadFloat32x4Array(d).Add(t).StoreArray(d)
+		}
+	}
+	return true
+}
