@@ -151,6 +151,14 @@ func packA(dst, a []float32, trans bool, m, k, i0, mc, k0, kc, mr int) {
 		rows := min(mr, mc-p*mr)
 		if trans {
 			// A is stored K×M: at each step the panel's rows are contiguous.
+			if mr == 4 && rows == 4 {
+				// A full panel: one four-value copy per step.
+				src := a[k0*m+i0+p*mr:]
+				for s := 0; s < kc; s++ {
+					*(*[4]float32)(panel[4*s : 4*s+4]) = *(*[4]float32)(src[s*m : s*m+4])
+				}
+				continue
+			}
 			for s := 0; s < kc; s++ {
 				src := a[(k0+s)*m+i0+p*mr:]
 				d := panel[s*mr : (s+1)*mr]
