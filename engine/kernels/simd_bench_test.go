@@ -126,6 +126,39 @@ func BenchmarkDepthwisePasses(b *testing.B) {
 	}
 }
 
+// BenchmarkIm2ColStrided times Im2Col and Col2Im on the stride-2
+// convolutions of MobileNetV2 (its first 3×3) and ResNet-18 (the first 7×7
+// and a 3×3 downsampling layer), reporting the fastest call of each in ms.
+func BenchmarkIm2ColStrided(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		g    ConvGeom
+	}{
+		{"3x224²-3x3s2", NewConvGeom(3, 224, 224, 3, 3, 2, 1)},
+		{"3x224²-7x7s2", NewConvGeom(3, 224, 224, 7, 7, 2, 3)},
+		{"64x56²-3x3s2", NewConvGeom(64, 56, 56, 3, 3, 2, 1)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			g := c.g
+			rng := rand.New(rand.NewPCG(1, 1))
+			img := randSlice(rng, g.C*g.H*g.W)
+			col := randSlice(rng, g.Rows()*g.Cols())
+			var unroll, roll []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				Im2Col(col, img, g)
+				t1 := time.Now()
+				Col2Im(img, col, g)
+				unroll = append(unroll, t1.Sub(t0))
+				roll = append(roll, time.Since(t1))
+			}
+			ms := func(d []time.Duration) float64 { return float64(slices.Min(d).Microseconds()) / 1000 }
+			b.ReportMetric(ms(unroll), "im2col-ms")
+			b.ReportMetric(ms(roll), "col2im-ms")
+		})
+	}
+}
+
 // BenchmarkMaxPool puts MaxPool beside MaxPoolNaive (a bounds test per tap,
 // as the graph's general loop does) on ResNet's 3×3 stride-2 pool of
 // 64×112², reporting the fastest call of each in ms and their ratio.
