@@ -41,3 +41,34 @@ func packWide(dst, b []float32, n, k0, kc, j0, full, nr int) {
 		}
 	}
 }
+
+// packATrans4 packs the first full panels of four rows of a transposed A
+// (stored K×M: at each step a panel's four values are contiguous) for
+// packA, as packWide packs B: four panels at a time, each step reading 16
+// values of a row of A (one cache line when aligned) as four vectors and
+// writing one to each panel's sequential stream. It returns how many
+// panels it packed; packA's loop does the rest.
+func packATrans4(dst, a []float32, m, i0, mc, k0, kc int) int {
+	full := mc / 4
+	p := 0
+	for ; p+4 <= full; p += 4 {
+		p0 := dst[p*4*kc : (p+1)*4*kc]
+		p1 := dst[(p+1)*4*kc : (p+2)*4*kc]
+		p2 := dst[(p+2)*4*kc : (p+3)*4*kc]
+		p3 := dst[(p+3)*4*kc : (p+4)*4*kc]
+		for s := 0; s < kc; s++ {
+			v := (*[16]float32)(a[(k0+s)*m+i0+p*4:][:16])
+			archsimd.LoadFloat32x4Array((*[4]float32)(v[0:4])).StoreArray((*[4]float32)(p0[s*4 : s*4+4]))
+			archsimd.LoadFloat32x4Array((*[4]float32)(v[4:8])).StoreArray((*[4]float32)(p1[s*4 : s*4+4]))
+			archsimd.LoadFloat32x4Array((*[4]float32)(v[8:12])).StoreArray((*[4]float32)(p2[s*4 : s*4+4]))
+			archsimd.LoadFloat32x4Array((*[4]float32)(v[12:16])).StoreArray((*[4]float32)(p3[s*4 : s*4+4]))
+		}
+	}
+	for ; p < full; p++ {
+		panel := dst[p*4*kc : (p+1)*4*kc]
+		for s := 0; s < kc; s++ {
+			archsimd.LoadFloat32x4Array((*[4]float32)(a[(k0+s)*m+i0+p*4:][:4])).StoreArray((*[4]float32)(panel[s*4 : s*4+4]))
+		}
+	}
+	return full
+}

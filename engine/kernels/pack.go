@@ -146,7 +146,11 @@ func gemm(c, a, b []float32, m, k, n int, transA, transB bool, t tile) {
 // zeros for rows past the end of the block. Reading goes along A's rows, so
 // a large power-of-two stride cannot thrash the cache.
 func packA(dst, a []float32, trans bool, m, k, i0, mc, k0, kc, mr int) {
-	for p := 0; p*mr < mc; p++ {
+	first := 0
+	if trans && mr == 4 {
+		first = packATrans4(dst, a, m, i0, mc, k0, kc)
+	}
+	for p := first; p*mr < mc; p++ {
 		panel := dst[p*mr*kc : (p+1)*mr*kc]
 		rows := min(mr, mc-p*mr)
 		if trans {
