@@ -25,11 +25,11 @@ func checkDepthwise(y, x, w []float32, g ConvGeom) {
 func DepthwiseConv(y, x, w []float32, g ConvGeom) {
 	checkDepthwise(y, x, w, g)
 	if is3x3s1(g) {
-		depthwise3x3s1(y, x, w, g.C, g.H, g.W, false)
+		depthwise3x3s1(y, x, w, g.C, g.H, g.W, false, false, nil)
 		return
 	}
 	if g.KH == 3 && g.KW == 3 && g.Pad == 1 && g.Stride == 2 {
-		depthwise3x3s2(y, x, w, g)
+		depthwise3x3s2(y, x, w, g, false, nil)
 		return
 	}
 	for c := 0; c < g.C; c++ {
@@ -67,6 +67,35 @@ func DepthwiseConv(y, x, w []float32, g ConvGeom) {
 	}
 }
 
+// DepthwiseConvBias writes to y the depthwise convolution of x with w plus
+// each channel's bias (bias[c]; nil for none), whatever y held: the 3×3
+// kernels at strides 1 and 2 start each output from its bias instead of
+// reading y, so a layer's output is written once rather than filled and
+// then read back.
+func DepthwiseConvBias(y, x, w, bias []float32, g ConvGeom) {
+	checkDepthwise(y, x, w, g)
+	if bias != nil && len(bias) < g.C {
+		panic("kernels: depthwise convolution bias too short")
+	}
+	if is3x3s1(g) {
+		depthwise3x3s1(y, x, w, g.C, g.H, g.W, false, true, bias)
+		return
+	}
+	if g.KH == 3 && g.KW == 3 && g.Pad == 1 && g.Stride == 2 {
+		depthwise3x3s2(y, x, w, g, true, bias)
+		return
+	}
+	P := g.OH * g.OW
+	for c := 0; c < g.C; c++ {
+		var b float32
+		if bias != nil {
+			b = bias[c]
+		}
+		Fill(y[c*P:(c+1)*P], b)
+	}
+	DepthwiseConv(y, x, w, g)
+}
+
 // DepthwiseConvBackInput adds to dx the gradient of Σ dy·y with respect to
 // x (the adjoint of DepthwiseConv in x): each output gradient times each
 // tap's weight lands on the input value the tap read.
@@ -75,7 +104,7 @@ func DepthwiseConvBackInput(dx, dy, w []float32, g ConvGeom) {
 	if is3x3s1(g) {
 		// Pixel (i, j) gets tap (ki, kj) of output (i+1−ki, j+1−kj): the
 		// forward pass with the filter turned by half a turn.
-		depthwise3x3s1(dx, dy, w, g.C, g.H, g.W, true)
+		depthwise3x3s1(dx, dy, w, g.C, g.H, g.W, true, false, nil)
 		return
 	}
 	if g.KH == 3 && g.KW == 3 && g.Pad == 1 && g.Stride == 2 {
@@ -161,13 +190,14 @@ func is3x3s1(g ConvGeom) bool {
 
 // depthwise3x3s1 adds to y (c channels of h×wd) the 3×3 depthwise
 // convolution with padding 1 at stride 1 of x by w (nine values per
-// channel, row-major), the taps read from w turned by half a turn if flip.
+// channel, row-major), the taps read from w turned by half a turn if flip;
+// with set it writes bias[c] (zero if bias is nil) plus the taps instead.
 // Each channel is first copied into a zero-bordered (h+2)×(wd+2) scratch,
 // so every output has its nine taps (the border's zeros standing for the
 // padding): each output row is then one pass that adds all nine taps, with
 // wasm SIMD four outputs at a time (depthwise3x3s1Vec), the scalar tap9
 // doing what it leaves.
-func depthwise3x3s1(y, x, w []float32, c, h, wd int, flip bool) {
+func depthwise3x3s1(y, x, w []float32, c, h, wd int, flip, set bool, bias []float32) {
 	n, pw := h*wd, wd+2
 	sc := getScratch((h + 2) * pw)
 	defer putScratch(sc)
@@ -185,8 +215,15 @@ func depthwise3x3s1(y, x, w []float32, c, h, wd int, flip bool) {
 				f[t], f[8-t] = f[8-t], f[t]
 			}
 		}
-		if depthwise3x3s1Vec(yc, p, &f, h, wd) {
+		var b float32
+		if bias != nil {
+			b = bias[ch]
+		}
+		if depthwise3x3s1Vec(yc, p, &f, h, wd, set, b) {
 			continue
+		}
+		if set {
+			Fill(yc, b)
 		}
 		for i := 0; i < h; i++ {
 			yrow := yc[i*wd : (i+1)*wd]
@@ -205,8 +242,9 @@ func depthwise3x3s1(y, x, w []float32, c, h, wd int, flip bool) {
 // reads e[j], o[j] and e[j+1] of each of its three input rows, so every
 // output has its nine taps at unit stride; with wasm SIMD four outputs at a
 // time (depthwise3x3s2Vec), the scalar loop doing what it leaves, the
-// products added in tap9's order.
-func depthwise3x3s2(y, x, w []float32, g ConvGeom) {
+// products added in tap9's order. With set it writes bias[c] (zero if bias
+// is nil) plus the taps instead of adding to y.
+func depthwise3x3s2(y, x, w []float32, g ConvGeom, set bool, bias []float32) {
 	pw := g.OW + 1
 	rows := 2*g.OH + 1 // padded rows 0..2·OH; row r is input row r−1
 	sc := getScratch(2 * rows * pw)
@@ -220,8 +258,15 @@ func depthwise3x3s2(y, x, w []float32, g ConvGeom) {
 			splitColumns(e[r*pw+1:(r+1)*pw], o[r*pw:(r+1)*pw], xc[(r-1)*g.W:r*g.W])
 		}
 		wc := (*[9]float32)(w[c*9 : c*9+9])
-		if depthwise3x3s2Vec(yc, e, o, wc, g.OH, g.OW, pw) {
+		var b float32
+		if bias != nil {
+			b = bias[c]
+		}
+		if depthwise3x3s2Vec(yc, e, o, wc, g.OH, g.OW, pw, set, b) {
 			continue
+		}
+		if set {
+			Fill(yc, b)
 		}
 		for oi := 0; oi < g.OH; oi++ {
 			yrow := yc[oi*g.OW : (oi+1)*g.OW]

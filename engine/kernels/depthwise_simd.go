@@ -9,9 +9,10 @@ import "simd/archsimd"
 // outputs at a time, the products added in tap9's order. A row whose width
 // is not a multiple of four ends with a group that overlaps the one before
 // it; its y values are loaded before the row's first store, so the
-// overlapped outputs are written twice with the same sums. It reports
+// overlapped outputs are written twice with the same sums. With set, y's
+// values are taken as b instead of read (y = b + the taps). It reports
 // false, doing nothing, for rows narrower than four.
-func depthwise3x3s1Vec(y, p []float32, w *[9]float32, h, wd int) bool {
+func depthwise3x3s1Vec(y, p []float32, w *[9]float32, h, wd int, set bool, b float32) bool {
 	if wd < 4 {
 		return false
 	}
@@ -20,11 +21,15 @@ func depthwise3x3s1Vec(y, p []float32, w *[9]float32, h, wd int) bool {
 	w0, w1, w2 := archsimd.BroadcastFloat32x4(w[0]), archsimd.BroadcastFloat32x4(w[1]), archsimd.BroadcastFloat32x4(w[2])
 	w3, w4, w5 := archsimd.BroadcastFloat32x4(w[3]), archsimd.BroadcastFloat32x4(w[4]), archsimd.BroadcastFloat32x4(w[5])
 	w6, w7, w8 := archsimd.BroadcastFloat32x4(w[6]), archsimd.BroadcastFloat32x4(w[7]), archsimd.BroadcastFloat32x4(w[8])
+	bv := archsimd.BroadcastFloat32x4(b)
 	last := wd - 4
 	for i := 0; i < h; i++ {
 		yr := y[i*wd : (i+1)*wd]
 		r0, r1, r2 := p[i*pw:(i+1)*pw], p[(i+1)*pw:(i+2)*pw], p[(i+2)*pw:(i+3)*pw]
-		tail := archsimd.LoadFloat32x4Array((*[4]float32)(yr[last:wd]))
+		tail := bv
+		if !set {
+			tail = archsimd.LoadFloat32x4Array((*[4]float32)(yr[last:wd]))
+		}
 		for j := 0; ; j += 4 {
 			if j > last {
 				j = last
@@ -45,7 +50,11 @@ func depthwise3x3s1Vec(y, p []float32, w *[9]float32, h, wd int) bool {
 				tail.Add(t).StoreArray(d)
 				break
 			}
-			archsimd.LoadFloat32x4Array(d).Add(t).StoreArray(d)
+			v := bv
+			if !set {
+				v = archsimd.LoadFloat32x4Array(d)
+			}
+			v.Add(t).StoreArray(d)
 		}
 	}
 	return true
@@ -131,9 +140,9 @@ func splitColumnsVec(odd, even, x []float32) int {
 
 // depthwise3x3s2Vec does depthwise3x3s2's channel: y (oh×ow) += the nine
 // taps of w over the split rows e and o (pw values each), four outputs at a
-// time, with depthwise3x3s1Vec's overlapping last group. It reports false,
-// doing nothing, for outputs narrower than four.
-func depthwise3x3s2Vec(y, e, o []float32, w *[9]float32, oh, ow, pw int) bool {
+// time, with depthwise3x3s1Vec's overlapping last group and its set. It
+// reports false, doing nothing, for outputs narrower than four.
+func depthwise3x3s2Vec(y, e, o []float32, w *[9]float32, oh, ow, pw int, set bool, b float32) bool {
 	if ow < 4 {
 		return false
 	}
@@ -141,12 +150,16 @@ func depthwise3x3s2Vec(y, e, o []float32, w *[9]float32, oh, ow, pw int) bool {
 	w0, w1, w2 := archsimd.BroadcastFloat32x4(w[0]), archsimd.BroadcastFloat32x4(w[1]), archsimd.BroadcastFloat32x4(w[2])
 	w3, w4, w5 := archsimd.BroadcastFloat32x4(w[3]), archsimd.BroadcastFloat32x4(w[4]), archsimd.BroadcastFloat32x4(w[5])
 	w6, w7, w8 := archsimd.BroadcastFloat32x4(w[6]), archsimd.BroadcastFloat32x4(w[7]), archsimd.BroadcastFloat32x4(w[8])
+	bv := archsimd.BroadcastFloat32x4(b)
 	last := ow - 4
 	for oi := 0; oi < oh; oi++ {
 		yr := y[oi*ow : (oi+1)*ow]
 		e0, e1, e2 := e[2*oi*pw:(2*oi+1)*pw], e[(2*oi+1)*pw:(2*oi+2)*pw], e[(2*oi+2)*pw:(2*oi+3)*pw]
 		o0, o1, o2 := o[2*oi*pw:(2*oi+1)*pw], o[(2*oi+1)*pw:(2*oi+2)*pw], o[(2*oi+2)*pw:(2*oi+3)*pw]
-		tail := archsimd.LoadFloat32x4Array((*[4]float32)(yr[last:ow]))
+		tail := bv
+		if !set {
+			tail = archsimd.LoadFloat32x4Array((*[4]float32)(yr[last:ow]))
+		}
 		for j := 0; ; j += 4 {
 			if j > last {
 				j = last
@@ -166,7 +179,11 @@ func depthwise3x3s2Vec(y, e, o []float32, w *[9]float32, oh, ow, pw int) bool {
 				tail.Add(t).StoreArray(d)
 				break
 			}
-			archsimd.LoadFloat32x4Array(d).Add(t).StoreArray(d)
+			v := bv
+			if !set {
+				v = archsimd.LoadFloat32x4Array(d)
+			}
+			v.Add(t).StoreArray(d)
 		}
 	}
 	return true

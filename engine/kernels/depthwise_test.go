@@ -55,6 +55,23 @@ func TestDepthwiseConformance(t *testing.T) {
 		DepthwiseConv(got, x, w, g)
 		closeTo(t, "DepthwiseConv "+name, got, want, 1e-5)
 
+		bias := randSlice(rng, g.C)
+		want = make([]float32, len(dy))
+		for c := 0; c < g.C; c++ {
+			for i := range g.OH * g.OW {
+				want[c*g.OH*g.OW+i] = bias[c]
+			}
+		}
+		DepthwiseConvNaive(want, x, w, g)
+		got = withGuard(y0, 3)
+		DepthwiseConvBias(got, x, w, bias, g)
+		closeTo(t, "DepthwiseConvBias "+name, got, want, 1e-5)
+		want = make([]float32, len(dy))
+		DepthwiseConvNaive(want, x, w, g)
+		got = withGuard(y0, 3)
+		DepthwiseConvBias(got, x, w, nil, g)
+		closeTo(t, "DepthwiseConvBias without bias "+name, got, want, 1e-5)
+
 		want = append([]float32(nil), dx0...)
 		DepthwiseConvBackInputNaive(want, dy, w, g)
 		got = withGuard(dx0, 3)
