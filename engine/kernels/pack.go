@@ -292,7 +292,7 @@ func packBPanels(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr, first i
 func interleave4(dst, r0, r1, r2, r3 []float32, n int) {
 	r0, r1, r2, r3 = r0[:n], r1[:n], r2[:n], r3[:n]
 	dst = dst[:4*n]
-	for s := range r0 {
+	for s := interleave4Vec(dst, r0, r1, r2, r3); s < n; s++ {
 		d := (*[4]float32)(dst[4*s : 4*s+4])
 		d[0], d[1], d[2], d[3] = r0[s], r1[s], r2[s], r3[s]
 	}
