@@ -156,10 +156,11 @@ func packA(dst, a []float32, trans bool, m, k, i0, mc, k0, kc, mr int) {
 		if trans {
 			// A is stored K×M: at each step the panel's rows are contiguous.
 			if mr == 4 && rows == 4 {
-				// A full panel: one four-value copy per step.
-				src := a[k0*m+i0+p*mr:]
+				// A full panel of the 4-row tiles: one 4-value move a step.
 				for s := 0; s < kc; s++ {
-					*(*[4]float32)(panel[4*s : 4*s+4]) = *(*[4]float32)(src[s*m : s*m+4])
+					d := (*[4]float32)(panel[4*s : 4*s+4])
+					v := (*[4]float32)(a[(k0+s)*m+i0+p*4:])
+					d[0], d[1], d[2], d[3] = v[0], v[1], v[2], v[3]
 				}
 				continue
 			}
