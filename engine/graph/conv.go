@@ -163,16 +163,8 @@ func (l *convOp) groupW(w []float32, gi int) []float32 {
 // forward writes y = W * x (+ bias if non-nil).
 func (l *convOp) forward(y, x, w, bias []float32, n int) {
 	if l.depthwise != nil {
-		P := l.g.Cols()
-		for c := 0; c < n*l.oc; c++ {
-			var b float32
-			if bias != nil {
-				b = bias[c%l.oc]
-			}
-			kernels.Fill(y[c*P:(c+1)*P], b)
-		}
 		for e := 0; e < n; e++ {
-			kernels.DepthwiseConv(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, *l.depthwise)
+			kernels.DepthwiseConvBias(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, bias, *l.depthwise)
 		}
 		return
 	}

@@ -198,6 +198,15 @@ func (l *poolOp) apply(y, x []float32, adjoint bool) {
 			}
 			continue
 		}
+		if l.fast != nil {
+			// The kernels' loops, without a call per tap.
+			if adjoint {
+				kernels.AvgPoolBack(xe, ye, l.div, *l.fast)
+			} else {
+				kernels.AvgPool(ye, xe, l.div, *l.fast)
+			}
+			continue
+		}
 		if !adjoint {
 			clear(ye)
 		}

@@ -14,3 +14,13 @@ func packWide(dst, b []float32, n, k0, kc, j0, full, nr int) {
 		}
 	}
 }
+
+// packATrans4 packs the first full panels of four rows of a transposed A
+// (stored K×M) for packA and returns how many it packed; the SIMD build
+// moves them as vectors, four panels at a time, and this one leaves them
+// all to packA's loop.
+func packATrans4(dst, a []float32, m, i0, mc, k0, kc int) int { return 0 }
+
+// interleave4Vec is interleave4's SIMD part; this build leaves every step
+// to interleave4's loop.
+func interleave4Vec(dst, r0, r1, r2, r3 []float32) int { return 0 }

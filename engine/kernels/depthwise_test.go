@@ -36,7 +36,10 @@ func TestDepthwiseConformance(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	gs := append(convGeoms(),
 		NewConvGeom(4, 28, 28, 3, 3, 2, 1), NewConvGeom(3, 14, 14, 5, 5, 1, 2),
-		NewConvGeom(3, 15, 15, 5, 5, 2, 2), NewConvGeom(2, 7, 7, 3, 3, 1, 1))
+		NewConvGeom(3, 15, 15, 5, 5, 2, 2), NewConvGeom(2, 7, 7, 3, 3, 1, 1),
+		NewConvGeom(3, 2, 5, 3, 3, 1, 1), NewConvGeom(2, 3, 13, 3, 3, 1, 1), NewConvGeom(2, 9, 3, 3, 3, 1, 1),
+		NewConvGeom(3, 9, 13, 3, 3, 2, 1), NewConvGeom(2, 14, 14, 3, 3, 2, 1), NewConvGeom(2, 15, 15, 3, 3, 2, 1),
+		NewConvGeom(2, 2, 2, 3, 3, 2, 1), NewConvGeom(2, 1, 9, 3, 3, 2, 1))
 	for _, g := range gs {
 		name := fmt.Sprintf("%+v", g)
 		x := randSlice(rng, g.C*g.H*g.W)
@@ -51,6 +54,23 @@ func TestDepthwiseConformance(t *testing.T) {
 		got := withGuard(y0, 3)
 		DepthwiseConv(got, x, w, g)
 		closeTo(t, "DepthwiseConv "+name, got, want, 1e-5)
+
+		bias := randSlice(rng, g.C)
+		want = make([]float32, len(dy))
+		for c := 0; c < g.C; c++ {
+			for i := range g.OH * g.OW {
+				want[c*g.OH*g.OW+i] = bias[c]
+			}
+		}
+		DepthwiseConvNaive(want, x, w, g)
+		got = withGuard(y0, 3)
+		DepthwiseConvBias(got, x, w, bias, g)
+		closeTo(t, "DepthwiseConvBias "+name, got, want, 1e-5)
+		want = make([]float32, len(dy))
+		DepthwiseConvNaive(want, x, w, g)
+		got = withGuard(y0, 3)
+		DepthwiseConvBias(got, x, w, nil, g)
+		closeTo(t, "DepthwiseConvBias without bias "+name, got, want, 1e-5)
 
 		want = append([]float32(nil), dx0...)
 		DepthwiseConvBackInputNaive(want, dy, w, g)

@@ -42,6 +42,10 @@ func MatMulNaive(c, a, b []float32, m, k, n int) {
 // MatMul computes C[M×N] += A[M×K]·B[K×N].
 func MatMul(c, a, b []float32, m, k, n int) {
 	checkDims(c, a, b, m, k, n)
+	if m == 1 {
+		gemv(c, a, b, k, n, false)
+		return
+	}
 	gemm(c, a, b, m, k, n, false, false, defaultTile)
 }
 
@@ -62,6 +66,10 @@ func MatMulTNNaive(c, a, b []float32, m, k, n int) {
 // MatMulTN computes C[M×N] += Aᵀ·B where A is stored K×M and B is K×N.
 func MatMulTN(c, a, b []float32, m, k, n int) {
 	checkDims(c, a, b, m, k, n)
+	if m == 1 {
+		gemv(c, a, b, k, n, false)
+		return
+	}
 	gemm(c, a, b, m, k, n, true, false, defaultTile)
 }
 
@@ -83,5 +91,27 @@ func MatMulNTNaive(c, a, b []float32, m, k, n int) {
 // MatMulNT computes C[M×N] += A·Bᵀ where A is M×K and B is stored N×K.
 func MatMulNT(c, a, b []float32, m, k, n int) {
 	checkDims(c, a, b, m, k, n)
+	if m == 1 {
+		gemv(c, a, b, k, n, true)
+		return
+	}
 	gemm(c, a, b, m, k, n, false, true, defaultTile)
+}
+
+// gemv is the products for M = 1, one row of A (a fully connected layer at
+// batch 1: A stored 1×K or K×1 is the same vector), which the packed
+// kernels would run with three quarters of their register tile empty:
+// C[0:N] += a·op(B), one Dot per column when B is stored N×K (each column
+// of op(B) is a row of B), else one Axpy per row of B.
+func gemv(c, a, b []float32, k, n int, transB bool) {
+	c, a = c[:n], a[:k]
+	if transB {
+		for j := range c {
+			c[j] += Dot(a, b[j*k:(j+1)*k])
+		}
+		return
+	}
+	for p, v := range a {
+		Axpy(c, b[p*n:(p+1)*n], v)
+	}
 }

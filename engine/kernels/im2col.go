@@ -96,6 +96,10 @@ func Im2ColStrided(col []float32, ld int, img []float32, g ConvGeom) {
 						copy(out[lo:hi], src[lo-g.Pad+kj:])
 						continue
 					}
+					if g.Stride == 2 {
+						everyOther(out[lo:hi], src[2*lo-g.Pad+kj:(hi-1)*2-g.Pad+kj+1])
+						continue
+					}
 					for oj := lo; oj < hi; oj++ {
 						out[oj] = src[oj*g.Stride-g.Pad+kj]
 					}
@@ -147,6 +151,10 @@ func Col2ImStrided(img, col []float32, ld int, g ConvGeom) {
 						}
 						continue
 					}
+					if g.Stride == 2 && lo < hi {
+						addEveryOther(dst[2*lo-g.Pad+kj:min(g.W, 2*hi-g.Pad+kj)], in[lo:hi])
+						continue
+					}
 					for oj := lo; oj < hi; oj++ {
 						dst[oj*g.Stride-g.Pad+kj] += in[oj]
 					}
@@ -154,6 +162,27 @@ func Col2ImStrided(img, col []float32, ld int, g ConvGeom) {
 				row++
 			}
 		}
+	}
+}
+
+// everyOther writes dst[i] = src[2i] for i < len(dst); src holds
+// 2·len(dst)−1 values. With wasm SIMD four values at a time
+// (everyOtherVec), the even lanes of two vectors.
+func everyOther(dst, src []float32) {
+	src = src[:2*len(dst)-1]
+	for i := everyOtherVec(dst, src); i < len(dst); i++ {
+		dst[i] = src[2*i]
+	}
+}
+
+// addEveryOther adds src[i] to dst[2i] for i < len(src); dst holds
+// 2·len(src)−1 or 2·len(src) values. With wasm SIMD four values at a time
+// (addEveryOtherVec), src's values spread over the even lanes of two
+// vectors whose odd lanes are zeros.
+func addEveryOther(dst, src []float32) {
+	dst = dst[:min(len(dst), 2*len(src))]
+	for i := addEveryOtherVec(dst, src); i < len(src); i++ {
+		dst[2*i] += src[i]
 	}
 }
 

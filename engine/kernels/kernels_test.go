@@ -122,6 +122,7 @@ func TestMatMulBlocks(t *testing.T) {
 	shapes := []struct{ m, k, n int }{
 		{133, kcBlock + 3, 11}, {257, 7, 5}, {3, 2*kcBlock + 1, 4},
 		{16, 9, 4096 / 8}, {32, 144, 67}, {9, 16, 300}, {64, 288, 49}, {2, 64, 2},
+		{1, 1280, 37}, {1, 37, 1000},
 	}
 	if testing.Short() {
 		shapes = shapes[:4]

@@ -146,11 +146,24 @@ func gemm(c, a, b []float32, m, k, n int, transA, transB bool, t tile) {
 // zeros for rows past the end of the block. Reading goes along A's rows, so
 // a large power-of-two stride cannot thrash the cache.
 func packA(dst, a []float32, trans bool, m, k, i0, mc, k0, kc, mr int) {
-	for p := 0; p*mr < mc; p++ {
+	first := 0
+	if trans && mr == 4 {
+		first = packATrans4(dst, a, m, i0, mc, k0, kc)
+	}
+	for p := first; p*mr < mc; p++ {
 		panel := dst[p*mr*kc : (p+1)*mr*kc]
 		rows := min(mr, mc-p*mr)
 		if trans {
 			// A is stored K×M: at each step the panel's rows are contiguous.
+			if mr == 4 && rows == 4 {
+				// A full panel of the 4-row tiles: one 4-value move a step.
+				for s := 0; s < kc; s++ {
+					d := (*[4]float32)(panel[4*s : 4*s+4])
+					v := (*[4]float32)(a[(k0+s)*m+i0+p*4:])
+					d[0], d[1], d[2], d[3] = v[0], v[1], v[2], v[3]
+				}
+				continue
+			}
 			for s := 0; s < kc; s++ {
 				src := a[(k0+s)*m+i0+p*mr:]
 				d := panel[s*mr : (s+1)*mr]
@@ -280,7 +293,7 @@ func packBPanels(dst, b []float32, trans bool, k, n, k0, kc, j0, nc, nr, first i
 func interleave4(dst, r0, r1, r2, r3 []float32, n int) {
 	r0, r1, r2, r3 = r0[:n], r1[:n], r2[:n], r3[:n]
 	dst = dst[:4*n]
-	for s := range r0 {
+	for s := interleave4Vec(dst, r0, r1, r2, r3); s < n; s++ {
 		d := (*[4]float32)(dst[4*s : 4*s+4])
 		d[0], d[1], d[2], d[3] = r0[s], r1[s], r2[s], r3[s]
 	}

@@ -92,6 +92,73 @@ func BenchmarkDepthwise(b *testing.B) {
 	}
 }
 
+// BenchmarkDepthwisePasses times each depthwise kernel alone on
+// MobileNetV2's depthwise shapes, reporting the fastest call of each in ms:
+// the forward pass, the input gradient and the weight gradient.
+func BenchmarkDepthwisePasses(b *testing.B) {
+	for _, s := range []struct{ c, hw, stride int }{{32, 112, 1}, {96, 112, 2}, {144, 56, 1}, {144, 56, 2}, {384, 14, 1}, {960, 7, 1}} {
+		g := NewConvGeom(s.c, s.hw, s.hw, 3, 3, s.stride, 1)
+		b.Run(fmt.Sprintf("%dx%d²-s%d", s.c, s.hw, s.stride), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			x := randSlice(rng, g.C*g.H*g.W)
+			w := randSlice(rng, g.C*9)
+			dy := randSlice(rng, g.C*g.OH*g.OW)
+			y := make([]float32, len(dy))
+			dx := make([]float32, len(x))
+			dw := make([]float32, len(w))
+			var fw, bx, bw []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				DepthwiseConv(y, x, w, g)
+				t1 := time.Now()
+				DepthwiseConvBackInput(dx, dy, w, g)
+				t2 := time.Now()
+				DepthwiseConvBackWeight(dw, dy, x, g)
+				fw = append(fw, t1.Sub(t0))
+				bx = append(bx, t2.Sub(t1))
+				bw = append(bw, time.Since(t2))
+			}
+			ms := func(d []time.Duration) float64 { return float64(slices.Min(d).Microseconds()) / 1000 }
+			b.ReportMetric(ms(fw), "forward-ms")
+			b.ReportMetric(ms(bx), "input-grad-ms")
+			b.ReportMetric(ms(bw), "weight-grad-ms")
+		})
+	}
+}
+
+// BenchmarkIm2ColStrided times Im2Col and Col2Im on the stride-2
+// convolutions of MobileNetV2 (its first 3×3) and ResNet-18 (the first 7×7
+// and a 3×3 downsampling layer), reporting the fastest call of each in ms.
+func BenchmarkIm2ColStrided(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		g    ConvGeom
+	}{
+		{"3x224²-3x3s2", NewConvGeom(3, 224, 224, 3, 3, 2, 1)},
+		{"3x224²-7x7s2", NewConvGeom(3, 224, 224, 7, 7, 2, 3)},
+		{"64x56²-3x3s2", NewConvGeom(64, 56, 56, 3, 3, 2, 1)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			g := c.g
+			rng := rand.New(rand.NewPCG(1, 1))
+			img := randSlice(rng, g.C*g.H*g.W)
+			col := randSlice(rng, g.Rows()*g.Cols())
+			var unroll, roll []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				Im2Col(col, img, g)
+				t1 := time.Now()
+				Col2Im(img, col, g)
+				unroll = append(unroll, t1.Sub(t0))
+				roll = append(roll, time.Since(t1))
+			}
+			ms := func(d []time.Duration) float64 { return float64(slices.Min(d).Microseconds()) / 1000 }
+			b.ReportMetric(ms(unroll), "im2col-ms")
+			b.ReportMetric(ms(roll), "col2im-ms")
+		})
+	}
+}
+
 // BenchmarkMaxPool puts MaxPool beside MaxPoolNaive (a bounds test per tap,
 // as the graph's general loop does) on ResNet's 3×3 stride-2 pool of
 // 64×112², reporting the fastest call of each in ms and their ratio.
