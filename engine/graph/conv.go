@@ -39,6 +39,9 @@ type convOp struct {
 	x, xt     []float32 // last input and input tangent (not owned)
 	weight    []float32 // last weight (not owned)
 	col, dcl  []float32
+
+	winograd *kernels.WinogradGeom    // a 3×3 stride-1 convolution Winograd can run (winograd.go)
+	wino     *kernels.WinogradWeights // its transformed filters, made on first use
 }
 
 func newConv(a Attrs) (Op, error) {
@@ -105,6 +108,7 @@ func (l *convOp) Infer(in []Info) ([]Info, error) {
 		}
 	}
 	l.identity = l.fast != nil && g.KH == 1 && g.KW == 1 && g.SH == 1 && g.PT == 0
+	l.winograd, l.wino = winogradGeom(l.group, oc, g), nil
 	l.depthwise = nil
 	if l.fast != nil && l.group == c && oc == c {
 		dg := *l.fast
@@ -162,6 +166,10 @@ func (l *convOp) groupW(w []float32, gi int) []float32 {
 
 // forward writes y = W * x (+ bias if non-nil).
 func (l *convOp) forward(y, x, w, bias []float32, n int) {
+	if l.useWinograd(n) {
+		l.forwardWinograd(y, x, w, bias, n)
+		return
+	}
 	if l.depthwise != nil {
 		P := l.g.Cols()
 		for c := 0; c < n*l.oc; c++ {
@@ -199,6 +207,13 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 // backward adds dx += Wᵀ * dy (if dx != nil), dw += dy ⊗ x (if dw != nil)
 // and db += Σ dy (if db != nil).
 func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
+	if dx != nil && l.useWinograd(l.n) {
+		if dw != nil || db != nil {
+			l.backward(nil, dw, db, dy, x, w)
+		}
+		l.backInputWinograd(dx, dy, w)
+		return
+	}
 	if l.depthwise != nil {
 		l.backwardDepthwise(dx, dw, db, dy, x, w)
 		return
