@@ -259,8 +259,7 @@ func winograd(y, x []float32, n int, u []float32, transposed bool, g WinogradGeo
 	}
 	R := n * g.TH // rows of tiles over all images
 	rb := winoChunk(max(g.C, g.OC), g.TW, R)
-	wp := 2*g.TW + 2 // the width the tiles of a row read
-	s := getWinoScratch(16*g.C*rb*g.TW, 16*g.OC*rb*g.TW, 8*wp)
+	s := getWinoScratch(16*g.C*rb*g.TW, 16*g.OC*rb*g.TW, 16*(g.TW+1))
 	defer putWinoScratch(s)
 	S := g.OC * g.C
 	for r0 := 0; r0 < R; r0 += rb {
@@ -279,110 +278,167 @@ func winograd(y, x []float32, n int, u []float32, transposed bool, g WinogradGeo
 				MatMul(mx, u[xi*S:(xi+1)*S], vx, g.OC, g.C, nt)
 			}
 		}
-		winoOutput(y, m, r0, nr, g)
+		winoOutput(y, m, r0, nr, s.rows, g)
 	}
 }
 
 // winoInput writes V = Bᵀ d B of the tiles of rows r0 … r0+nr−1 (over all
 // images: row r is tile row r mod TH of image r / TH) and every channel into
 // v, 16×C×nt with nt = nr·TW: v[ξ·C·nt + c·nt + t]. Per channel and row of
-// tiles it copies the four input rows the tiles read into buf with the
-// padding as zeros (so the rest runs without a branch), applies Bᵀ down
-// the columns once for the whole width (neighbouring tiles share two
-// columns), then B along each tile's four columns.
+// tiles it copies the four input rows the tiles read into buf, split into
+// their even and odd columns, with the padding as zeros; applies Bᵀ down the
+// columns once for the whole width (neighbouring tiles share two columns);
+// then B along each tile's four columns, which are even, odd, even, odd
+// columns t, t, t+1, t+1 of the split rows: every step is then an
+// element-wise operation on whole rows, four tiles at a time with wasm SIMD
+// (winograd_simd.go), with no shuffle.
 func winoInput(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 	nt := nr * g.TW
 	CS := g.C * nt
-	wp := 2*g.TW + 2
+	h := g.TW + 1 // even (and odd) columns of the width 2·TW + 2 the tiles read
 	plane := g.H * g.W
-	d := buf[:4*wp]
-	b := buf[4*wp : 8*wp]
+	row := func(k int) []float32 { return buf[k*h : (k+1)*h] }
 	for c := 0; c < g.C; c++ {
 		for r := 0; r < nr; r++ {
 			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
 			iy := 2*ty - g.Pad
+			// d: even columns in rows 0–3 of buf, odd in rows 4–7.
 			for i := 0; i < 4; i++ {
-				row := d[i*wp : (i+1)*wp]
+				ev, od := row(i), row(4+i)
 				yy := iy + i
 				if yy < 0 || yy >= g.H {
-					clear(row)
+					clear(ev)
+					clear(od)
 					continue
 				}
-				src := x[(e*g.C+c)*plane+yy*g.W : (e*g.C+c)*plane+(yy+1)*g.W]
-				// Column j of row holds input column j − Pad.
-				clear(row[:g.Pad])
-				k := copy(row[g.Pad:], src)
-				clear(row[g.Pad+k:])
+				off := (e*g.C+c)*plane + yy*g.W
+				splitRow(ev, od, x[off:off+g.W], g.Pad)
 			}
-			// Bᵀ d: rows d0−d2, d1+d2, d2−d1, d1−d3, for every column.
-			d0, d1, d2, d3 := d[:wp], d[wp:2*wp], d[2*wp:3*wp], d[3*wp:4*wp]
-			b0, b1, b2, b3 := b[:wp], b[wp:2*wp], b[2*wp:3*wp], b[3*wp:4*wp]
-			for j := range b0 {
-				b0[j] = d0[j] - d2[j]
-				b1[j] = d1[j] + d2[j]
-				b2[j] = d2[j] - d1[j]
-				b3[j] = d1[j] - d3[j]
+			// Bᵀ d into rows 8–11 (even) and 12–15 (odd).
+			for k := 0; k < 8; k += 4 {
+				winoCols(row(8+k), row(9+k), row(10+k), row(11+k), row(k), row(k+1), row(k+2), row(k+3))
 			}
-			// (Bᵀ d) B: the same combination along each tile's columns.
+			// (Bᵀ d) B: each tile t reads even t, odd t, even t+1, odd t+1.
 			o := c*nt + r*g.TW
 			for i := 0; i < 4; i++ {
-				bi := b[i*wp : (i+1)*wp]
-				v0 := v[(4*i+0)*CS+o : (4*i+0)*CS+o+g.TW]
-				v1 := v[(4*i+1)*CS+o : (4*i+1)*CS+o+g.TW]
-				v2 := v[(4*i+2)*CS+o : (4*i+2)*CS+o+g.TW]
-				v3 := v[(4*i+3)*CS+o : (4*i+3)*CS+o+g.TW]
-				for t := range v0 {
-					q := bi[2*t : 2*t+4]
-					v0[t] = q[0] - q[2]
-					v1[t] = q[1] + q[2]
-					v2[t] = q[2] - q[1]
-					v3[t] = q[1] - q[3]
-				}
+				winoRow(v[(4*i+0)*CS+o:(4*i+0)*CS+o+g.TW], v[(4*i+1)*CS+o:(4*i+1)*CS+o+g.TW],
+					v[(4*i+2)*CS+o:(4*i+2)*CS+o+g.TW], v[(4*i+3)*CS+o:(4*i+3)*CS+o+g.TW],
+					row(8+i), row(12+i))
 			}
 		}
 	}
 }
 
+// splitRow writes the even and odd columns of an image row padded by pad
+// zeros on the left (and zeros past its end) into ev and od: ev[k] is padded
+// column 2k, input column 2k − pad; od[k] is 2k + 1 − pad. Input column j
+// lands at padded column j + pad, so the even input columns all go to one of
+// ev and od (by pad's parity) from index ⌊pad/2⌋, the odd ones to the other
+// from ⌊(pad+1)/2⌋.
+func splitRow(ev, od, src []float32, pad int) {
+	clear(ev)
+	clear(od)
+	even, odd := ev, od
+	if pad&1 == 1 {
+		even, odd = od, ev
+	}
+	even, odd = even[pad>>1:], odd[(pad+1)>>1:]
+	for i := 0; 2*i < len(src); i++ {
+		even[i] = src[2*i]
+	}
+	for i := 0; 2*i+1 < len(src); i++ {
+		odd[i] = src[2*i+1]
+	}
+}
+
+// winoCols applies Bᵀ down four rows: b0 = d0 − d2, b1 = d1 + d2,
+// b2 = d2 − d1, b3 = d1 − d3, column by column.
+func winoCols(b0, b1, b2, b3, d0, d1, d2, d3 []float32) {
+	n := len(b0)
+	b1, b2, b3, d0, d1, d2, d3 = b1[:n], b2[:n], b3[:n], d0[:n], d1[:n], d2[:n], d3[:n]
+	for j := winoColsVec(b0, b1, b2, b3, d0, d1, d2, d3); j < n; j++ {
+		b0[j] = d0[j] - d2[j]
+		b1[j] = d1[j] + d2[j]
+		b2[j] = d2[j] - d1[j]
+		b3[j] = d1[j] - d3[j]
+	}
+}
+
+// winoRow applies B along one row of (Bᵀ d) for every tile t of a row of
+// tiles, whose columns are ev[t], od[t], ev[t+1], od[t+1]:
+// v0 = q0 − q2, v1 = q1 + q2, v2 = q2 − q1, v3 = q1 − q3.
+func winoRow(v0, v1, v2, v3, ev, od []float32) {
+	n := len(v0)
+	v1, v2, v3, ev, od = v1[:n], v2[:n], v3[:n], ev[:n+1], od[:n+1]
+	for t := winoRowVec(v0, v1, v2, v3, ev, od); t < n; t++ {
+		v0[t] = ev[t] - ev[t+1]
+		v1[t] = od[t] + ev[t+1]
+		v2[t] = ev[t+1] - od[t]
+		v3[t] = od[t] - od[t+1]
+	}
+}
+
 // winoOutput adds Y = Aᵀ M A of the tiles of rows r0 … r0+nr−1 and every
 // output channel into y, only the outputs inside OH×OW for the partial tiles
-// of odd sizes.
-func winoOutput(y, m []float32, r0, nr int, g WinogradGeom) {
+// of odd sizes. Per channel and row of tiles it computes the four outputs of
+// every tile into rows of buf (element-wise over the 16 rows of M, four tiles
+// at a time with wasm SIMD), then adds them into y's two rows.
+func winoOutput(y, m []float32, r0, nr int, buf []float32, g WinogradGeom) {
 	nt := nr * g.TW
 	OS := g.OC * nt
 	plane := g.OH * g.OW
 	full := g.OW / 2 // tiles with both columns inside
+	TW := g.TW
+	y00, y01, y10, y11 := buf[:TW], buf[TW:2*TW], buf[2*TW:3*TW], buf[3*TW:4*TW]
 	for o := 0; o < g.OC; o++ {
 		for r := 0; r < nr; r++ {
 			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
-			k := o*nt + r*g.TW
+			k := o*nt + r*TW
 			var ms [16][]float32
 			for xi := range ms {
-				ms[xi] = m[xi*OS+k : xi*OS+k+g.TW]
+				ms[xi] = m[xi*OS+k : xi*OS+k+TW]
 			}
-			y0 := y[(e*g.OC+o)*plane+2*ty*g.OW : (e*g.OC+o)*plane+(2*ty+1)*g.OW]
-			var y1 []float32 // nil when the tiles' second row is past OH
-			if 2*ty+1 < g.OH {
-				y1 = y[(e*g.OC+o)*plane+(2*ty+1)*g.OW : (e*g.OC+o)*plane+(2*ty+2)*g.OW]
+			winoTiles(y00, y01, y10, y11, &ms)
+			off := (e*g.OC+o)*plane + 2*ty*g.OW
+			yr := y[off : off+g.OW]
+			for t := 0; t < full; t++ {
+				yr[2*t] += y00[t]
+				yr[2*t+1] += y01[t]
 			}
-			for t := 0; t < g.TW; t++ {
-				// Aᵀ M: rows m0+m1+m2 and m1−m2−m3; then the same along them.
-				var a [8]float32
-				for j := 0; j < 4; j++ {
-					m0, m1, m2, m3 := ms[j][t], ms[4+j][t], ms[8+j][t], ms[12+j][t]
-					a[j] = m0 + m1 + m2
-					a[4+j] = m1 - m2 - m3
-				}
-				y0[2*t] += a[0] + a[1] + a[2]
-				if t < full {
-					y0[2*t+1] += a[1] - a[2] - a[3]
-				}
-				if y1 != nil {
-					y1[2*t] += a[4] + a[5] + a[6]
-					if t < full {
-						y1[2*t+1] += a[5] - a[6] - a[7]
-					}
-				}
+			if full < TW {
+				yr[2*full] += y00[full]
+			}
+			if 2*ty+1 >= g.OH {
+				continue // the tiles' second row is past OH
+			}
+			yr = y[off+g.OW : off+2*g.OW]
+			for t := 0; t < full; t++ {
+				yr[2*t] += y10[t]
+				yr[2*t+1] += y11[t]
+			}
+			if full < TW {
+				yr[2*full] += y10[full]
 			}
 		}
+	}
+}
+
+// winoTiles computes Aᵀ M A for every tile t of a row of tiles, M's 16
+// positions being ms[ξ][t]: Aᵀ M has rows a = m0+m1+m2 and a' = m1−m2−m3
+// (mi row i of M), and the outputs are a0+a1+a2, a1−a2−a3 along each.
+func winoTiles(y00, y01, y10, y11 []float32, ms *[16][]float32) {
+	n := len(y00)
+	y01, y10, y11 = y01[:n], y10[:n], y11[:n]
+	for t := winoTilesVec(y00, y01, y10, y11, ms); t < n; t++ {
+		var a [8]float32
+		for j := 0; j < 4; j++ {
+			m0, m1, m2, m3 := ms[j][t], ms[4+j][t], ms[8+j][t], ms[12+j][t]
+			a[j] = m0 + m1 + m2
+			a[4+j] = m1 - m2 - m3
+		}
+		y00[t] = a[0] + a[1] + a[2]
+		y01[t] = a[1] - a[2] - a[3]
+		y10[t] = a[4] + a[5] + a[6]
+		y11[t] = a[5] - a[6] - a[7]
 	}
 }
