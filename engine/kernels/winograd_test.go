@@ -99,8 +99,9 @@ func im2colConvBackInput(dx, dy, w []float32, n, c, oc, h, wd, p int) {
 // TestWinograd checks WinogradConv and WinogradConvBackInput against the
 // float64 direct convolution and its input gradient, on odd and even maps,
 // channel counts that are not multiples of the GEMM's tiles, one and three
-// images, and paddings 0, 1 and 2. Outputs start non-zero (the kernels add)
-// and carry NaN guards; inputs must come back unchanged. It logs the error
+// images, and paddings 0, 1 and 2. Outputs carry NaN guards, a second run
+// from a non-zero start must add exactly, and inputs must come back
+// unchanged. It logs the error
 // of both Winograd and im2col + GEMM against the reference: Winograd's
 // bound here is about 10× what im2col reaches, generous for rounding but far
 // below what a wrong transform entry or a lost tile gives (≥ 1e-2).
@@ -109,7 +110,7 @@ func TestWinograd(t *testing.T) {
 	cases := []struct{ n, c, oc, h, w, p int }{
 		{1, 1, 1, 3, 3, 0}, {1, 3, 5, 7, 7, 1}, {3, 5, 7, 7, 7, 1}, {1, 6, 3, 15, 9, 0},
 		{3, 3, 2, 15, 9, 1}, {2, 4, 4, 8, 8, 1}, {1, 2, 3, 6, 5, 2}, {1, 1, 2, 1, 1, 1},
-		{2, 33, 17, 10, 11, 1}, {1, 64, 64, 14, 14, 1},
+		{2, 33, 17, 10, 11, 1}, {1, 64, 64, 14, 14, 1}, {2, 256, 64, 8, 7, 1},
 	}
 	for _, tc := range cases {
 		name := fmt.Sprintf("n%d c%d oc%d %dx%d p%d", tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
@@ -126,30 +127,40 @@ func TestWinograd(t *testing.T) {
 			t.Fatalf("%s: first Set did not transform", name)
 		}
 
-		// Forward: y0 + conv(x, w).
+		// Forward from zero, measured against the reference; then from y0,
+		// which must give y0 + that result exactly (the kernels add once).
 		want := convRef64(x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
-		for i := range want {
-			want[i] += float64(y0[i])
-		}
-		got := withGuard(y0, 5)
+		got := withGuard(make([]float32, len(y0)), 5)
 		WinogradConv(got, x, tc.n, u, g)
-		ref := withGuard(y0, 5)
+		ref := withGuard(make([]float32, len(y0)), 5)
 		im2colConv(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
 		checkWinograd(t, name+" forward", got, ref, want)
+		checkAdds(t, name+" forward", y0, got, func(y []float32) { WinogradConv(y, x, tc.n, u, g) })
 
-		// Input gradient: dx0 + convᵀ(dy, w).
+		// Input gradient, likewise.
 		want = convBackRef64(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
-		for i := range want {
-			want[i] += float64(dx0[i])
-		}
-		got = withGuard(dx0, 5)
+		got = withGuard(make([]float32, len(dx0)), 5)
 		WinogradConvBackInput(got, dy, tc.n, u, g)
-		ref = withGuard(dx0, 5)
+		ref = withGuard(make([]float32, len(dx0)), 5)
 		im2colConvBackInput(ref, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
 		checkWinograd(t, name+" input gradient", got, ref, want)
+		checkAdds(t, name+" input gradient", dx0, got, func(dx []float32) { WinogradConvBackInput(dx, dy, tc.n, u, g) })
 
 		if !slices.Equal(x, xs) || !slices.Equal(w, ws) || !slices.Equal(dy, dys) {
 			t.Fatalf("%s: an input changed", name)
+		}
+	}
+}
+
+// checkAdds fails t unless run, on a copy of y0, leaves y0 + got exactly:
+// the kernels add their result into what is there.
+func checkAdds(t *testing.T, name string, y0, got []float32, run func([]float32)) {
+	t.Helper()
+	y := slices.Clone(y0)
+	run(y)
+	for i := range y {
+		if y[i] != y0[i]+got[i] {
+			t.Fatalf("%s from a non-zero start: [%d] = %v, want %v + %v", name, i, y[i], y0[i], got[i])
 		}
 	}
 }
