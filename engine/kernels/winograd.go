@@ -7,7 +7,7 @@ import "sync"
 // each 2×2 block of outputs from the 4×4 block of inputs under it. Written in
 // the transformed domain, that block is
 //
-//	Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d Bᵀᵀ) ] A
+//	Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
 //
 // with g the 3×3 filter, d the 4×4 input tile and
 //
@@ -28,8 +28,8 @@ import "sync"
 //
 // T counts the tiles of all n images, so the products stay wide even on 7×7
 // maps when the images come in a batch. The tiles are processed in chunks of
-// at most winoChunk columns so the transformed input and products (16·C and
-// 16·OC values per tile) stay a few MiB whatever the batch.
+// whole rows of tiles (winoChunk) so the transformed input and products (16·C
+// and 16·OC values per tile) stay a few MiB whatever the batch.
 //
 // Transposed convolution (the input gradient). The gradient of a stride-1
 // convolution with padding p is the convolution of dy with the filters
@@ -45,8 +45,8 @@ import "sync"
 //
 // Numerically the transforms cost a few rounding steps (the ½s of G are
 // exact; the sums in B and A are not): the error against a float64 direct
-// convolution is a few times that of im2col + GEMM, both about 1e-6 of the
-// output's scale (TestWinograd logs both).
+// convolution is 0.6 to 2.5 times that of im2col + GEMM, both below 1e-6 of
+// the output's scale (TestWinograd logs both).
 
 // WinogradWeights holds the transformed filters U of one 3×3 convolution, 16
 // matrices of OC×C, and a copy of the filters they came from so that Set
@@ -156,10 +156,10 @@ func NewWinogradGeom(c, oc, h, w, pad int) WinogradGeom {
 // measured in wasm with SIMD (docs/performance.md, "Winograd F(2×2, 3×3)"):
 // both channel counts at least 64, and at least 32 tiles over the batch.
 // With fewer channels the transforms, which cost the same per tile and
-// channel whatever C and OC, outweigh the products' savings (C = OC = 32 is
-// even, 16 and below lose up to 2×); with fewer tiles the 16 products are
-// too narrow (512 channels at 7×7 and n = 1, 16 tiles, runs 0.8–0.9× as
-// fast; at n = 8, 1.7–2.1×).
+// channel whatever C and OC, outweigh the products' savings (32 channels
+// run 0.8–1.0× as fast, 8 to 16 channels 0.4–0.8×, one input channel 0.2×);
+// with fewer tiles the 16 products are too narrow (512 channels at 7×7 and
+// n = 1, 16 tiles, run 0.7–1.1× as fast; at n = 8, 1.7–2.1×).
 func (g WinogradGeom) Pays(n int) bool {
 	return g.C >= 64 && g.OC >= 64 && n*g.TH*g.TW >= 32
 }

@@ -272,3 +272,22 @@ func benchmarkWinograd(b *testing.B, c, oc, hw, n int, dx bool) {
 	b.ReportMetric(mi, "im2col-ms")
 	b.ReportMetric(mi/mw, "speedup")
 }
+
+// TestWinogradAllocs checks that a warm WinogradConv, input gradient and
+// unchanged Set allocate nothing (the scratch comes from a free list).
+func TestWinogradAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(35, 36))
+	g := NewWinogradGeom(8, 6, 9, 7, 1)
+	x := randSlice(rng, 2*8*9*7)
+	w := randSlice(rng, 6*8*9)
+	y := make([]float32, 2*6*g.OH*g.OW)
+	u := NewWinogradWeights(6, 8)
+	allocs := testing.AllocsPerRun(5, func() {
+		u.Set(w)
+		WinogradConv(y, x, 2, u, g)
+		WinogradConvBackInput(x, y, 2, u, g)
+	})
+	if allocs != 0 {
+		t.Errorf("a warm Winograd pass allocates %v times, want 0", allocs)
+	}
+}
