@@ -151,6 +151,15 @@ func packA(dst, a []float32, trans bool, m, k, i0, mc, k0, kc, mr int) {
 		rows := min(mr, mc-p*mr)
 		if trans {
 			// A is stored K×M: at each step the panel's rows are contiguous.
+			if mr == 4 && rows == 4 {
+				// A full panel of the 4-row tiles: one 4-value move a step.
+				for s := 0; s < kc; s++ {
+					d := (*[4]float32)(panel[4*s : 4*s+4])
+					v := (*[4]float32)(a[(k0+s)*m+i0+p*4:])
+					d[0], d[1], d[2], d[3] = v[0], v[1], v[2], v[3]
+				}
+				continue
+			}
 			for s := 0; s < kc; s++ {
 				src := a[(k0+s)*m+i0+p*mr:]
 				d := panel[s*mr : (s+1)*mr]
