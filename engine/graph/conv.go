@@ -27,6 +27,9 @@ type convOp struct {
 	wa    windowAttrs
 	group int
 
+	winograd *kernels.WinogradGeom    // a 3×3 stride-1 convolution Winograd can run (winograd.go)
+	wino     *kernels.WinogradWeights // its transformed filters, made on first use
+
 	g         window // per group: C is C/G
 	fast      *kernels.ConvGeom
 	depthwise *kernels.ConvGeom // all C channels of a depthwise convolution, if it runs as one
@@ -39,9 +42,6 @@ type convOp struct {
 	x, xt     []float32 // last input and input tangent (not owned)
 	weight    []float32 // last weight (not owned)
 	col, dcl  []float32
-
-	winograd *kernels.WinogradGeom    // a 3×3 stride-1 convolution Winograd can run (winograd.go)
-	wino     *kernels.WinogradWeights // its transformed filters, made on first use
 }
 
 func newConv(a Attrs) (Op, error) {
