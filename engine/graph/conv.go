@@ -27,6 +27,9 @@ type convOp struct {
 	wa    windowAttrs
 	group int
 
+	winograd *kernels.WinogradGeom    // a 3×3 stride-1 convolution Winograd can run (winograd.go)
+	wino     *kernels.WinogradWeights // its transformed filters, made on first use
+
 	g         window // per group: C is C/G
 	fast      *kernels.ConvGeom
 	depthwise *kernels.ConvGeom // all C channels of a depthwise convolution, if it runs as one
@@ -105,6 +108,7 @@ func (l *convOp) Infer(in []Info) ([]Info, error) {
 		}
 	}
 	l.identity = l.fast != nil && g.KH == 1 && g.KW == 1 && g.SH == 1 && g.PT == 0
+	l.winograd, l.wino = winogradGeom(l.group, oc, g), nil
 	l.depthwise = nil
 	if l.fast != nil && l.group == c && oc == c {
 		dg := *l.fast
@@ -162,6 +166,10 @@ func (l *convOp) groupW(w []float32, gi int) []float32 {
 
 // forward writes y = W * x (+ bias if non-nil).
 func (l *convOp) forward(y, x, w, bias []float32, n int) {
+	if l.useWinograd(n) {
+		l.forwardWinograd(y, x, w, bias, n)
+		return
+	}
 	if l.depthwise != nil {
 		for e := 0; e < n; e++ {
 			kernels.DepthwiseConvBias(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, bias, *l.depthwise)
@@ -191,6 +199,13 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 // backward adds dx += Wᵀ * dy (if dx != nil), dw += dy ⊗ x (if dw != nil)
 // and db += Σ dy (if db != nil).
 func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
+	if dx != nil && l.useWinograd(l.n) {
+		if dw != nil || db != nil {
+			l.backward(nil, dw, db, dy, x, w)
+		}
+		l.backInputWinograd(dx, dy, w)
+		return
+	}
 	if l.depthwise != nil {
 		l.backwardDepthwise(dx, dw, db, dy, x, w)
 		return

@@ -32,6 +32,11 @@ type Conv2D struct {
 	dx, dxt   []float32
 	col, dcol []float32 // (C·KH·KW) × (images of a chunk · OH·OW)
 	mat       []float32 // OC × (images of a chunk · OH·OW), when a chunk has several
+
+	winograd *kernels.WinogradGeom    // a 3×3 stride-1 convolution Winograd can run (winograd.go)
+	wino     *kernels.WinogradWeights // its transformed filters, made on first use
+	// forceWinograd (tests) takes the Winograd branch whenever it applies.
+	forceWinograd bool
 }
 
 // chunkCols is about the number of columns of one product; see Conv2D.
@@ -43,12 +48,14 @@ func (l *Conv2D) chunk(n int) int { return max(1, min(n, chunkCols/l.g.Cols())) 
 // NewConv2D returns a convolution of in by oc filters of k×k.
 func NewConv2D(in Shape, oc, k, stride, pad int) *Conv2D {
 	g := kernels.NewConvGeom(in.C, in.H, in.W, k, k, stride, pad)
-	return &Conv2D{
+	l := &Conv2D{
 		g:      g,
 		oc:     oc,
 		weight: Param{Name: "weight", Shape: []int{oc, in.C, k, k}, Trainable: true, init: initHe},
 		bias:   Param{Name: "bias", Shape: []int{oc}, Trainable: true, init: initZero},
 	}
+	l.winograd = winogradGeom(g, oc)
+	return l
 }
 
 // Kind implements Layer.
@@ -65,6 +72,10 @@ func (l *Conv2D) outSize() int { return l.oc * l.g.OH * l.g.OW }
 
 // convForward computes y = W * x (+ bias if bias != nil) for n images.
 func (l *Conv2D) convForward(y, x, bias []float32, n int) {
+	if l.useWinograd(n) {
+		l.forwardWinograd(y, x, bias, n)
+		return
+	}
 	in, out, P, K := l.inSize(), l.outSize(), l.g.Cols(), l.g.Rows()
 	ch := l.chunk(n)
 	l.col = grow(l.col, K*ch*P)
@@ -107,13 +118,22 @@ func (l *Conv2D) convForward(y, x, bias []float32, n int) {
 	}
 }
 
-// convBackward writes dx = Wᵀ * dy and, if dw != nil, adds dw += dy ⊗ x and
-// (if db != nil) db += Σ dy.
+// convBackward writes dx = Wᵀ * dy (if dx != nil) and, if dw != nil, adds
+// dw += dy ⊗ x and (if db != nil) db += Σ dy.
 func (l *Conv2D) convBackward(dx, dw, db, dy, x []float32, n int) {
+	if dx != nil && l.useWinograd(n) {
+		if dw != nil || db != nil {
+			l.convBackward(nil, dw, db, dy, x, n)
+		}
+		l.backInputWinograd(dx, dy, n)
+		return
+	}
 	in, out, P, K := l.inSize(), l.outSize(), l.g.Cols(), l.g.Rows()
 	ch := l.chunk(n)
 	l.col = grow(l.col, K*ch*P)
-	l.dcol = grow(l.dcol, K*ch*P)
+	if dx != nil {
+		l.dcol = grow(l.dcol, K*ch*P)
+	}
 	if ch > 1 {
 		l.mat = grow(l.mat, l.oc*ch*P)
 	}
@@ -145,6 +165,9 @@ func (l *Conv2D) convBackward(dx, dw, db, dy, x []float32, n int) {
 				kernels.Im2ColStrided(l.col[b*P:], cols, x[(b0+b)*in:(b0+b+1)*in], l.g)
 			}
 			kernels.MatMulNT(dw, dY, l.col[:K*cols], l.oc, cols, K)
+		}
+		if dx == nil {
+			continue
 		}
 		dcol := l.dcol[:K*cols]
 		clear(dcol)

@@ -41,6 +41,9 @@ func layerCases() []layerCase {
 		{"conv3x3", img, 2, false, func() Layer { return NewConv2D(img, 4, 3, 1, 1) }},
 		{"conv3x3s2", img, 2, false, func() Layer { return NewConv2D(img, 5, 3, 2, 1) }},
 		{"conv1x1", img, 3, false, func() Layer { return NewConv2D(img, 2, 1, 1, 0) }},
+		{"conv3x3-winograd", img, 2, false, func() Layer { return winograd(NewConv2D(img, 4, 3, 1, 1)) }},
+		{"conv3x3-winograd-p0", Shape{2, 7, 6}, 3, false, func() Layer { return winograd(NewConv2D(Shape{2, 7, 6}, 3, 3, 1, 0)) }},
+		{"conv3x3-winograd-p2", Shape{2, 4, 3}, 1, false, func() Layer { return winograd(NewConv2D(Shape{2, 4, 3}, 3, 3, 1, 2)) }},
 		{"linear", Shape{7, 1, 1}, 3, false, func() Layer { return NewLinear(Shape{7, 1, 1}, 4) }},
 		{"relu", img, 2, false, func() Layer { return NewReLU(img) }},
 		{"maxpool", Shape{2, 6, 6}, 2, false, func() Layer { return NewMaxPool2D(Shape{2, 6, 6}, 2, 2) }},
@@ -55,6 +58,9 @@ func layerCases() []layerCase {
 		{"residual-identity", img, 2, false, func() Layer {
 			return NewResidual(img, []Layer{NewConv2D(img, 3, 3, 1, 1), NewBatchNorm2D(img), NewConv2D(img, 3, 3, 1, 1)}, nil)
 		}},
+		{"residual-identity-winograd", img, 2, false, func() Layer {
+			return NewResidual(img, []Layer{winograd(NewConv2D(img, 3, 3, 1, 1)), NewBatchNorm2D(img), winograd(NewConv2D(img, 3, 3, 1, 1))}, nil)
+		}},
 		{"residual-projection-bn", img, 2, true, func() Layer {
 			mid := Shape{4, 3, 3}
 			return NewResidual(img,
@@ -62,6 +68,16 @@ func layerCases() []layerCase {
 				[]Layer{NewConv2D(img, 4, 1, 2, 0)})
 		}},
 	}
+}
+
+// winograd makes l take its Winograd branch (kernels.WinogradConv) whatever
+// the channels and batch; it panics if F(2×2, 3×3) does not apply to l.
+func winograd(l *Conv2D) *Conv2D {
+	if l.winograd == nil {
+		panic("nn test: no Winograd branch for this convolution")
+	}
+	l.forceWinograd = true
+	return l
 }
 
 // forwardFixed runs a forward pass whose randomness (dropout masks) repeats:

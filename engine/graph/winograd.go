@@ -1,0 +1,65 @@
+package graph
+
+import "saliencyexplorer/engine/kernels"
+
+// The Winograd branch of convOp: a group-1, 3×3, stride-1, undilated
+// convolution with the same padding p ≤ 2 on every side runs its forward,
+// its tangent and its input gradient as kernels.WinogradConv (F(2×2, 3×3):
+// 2.25× fewer multiplies than im2col + GEMM) whenever the kernels' rule
+// (WinogradGeom.Pays: at least 64 channels in and out, at least 32 tiles
+// over the batch) says it is faster; the weight gradient stays im2col +
+// MatMulNT. The transformed filters are kept per op and redone only when
+// the filters change (kernels.WinogradWeights.Set compares them).
+
+// winogradRule decides per call whether an eligible convolution runs as
+// Winograd; tests replace it to force either path.
+var winogradRule = kernels.WinogradGeom.Pays
+
+// winogradGeom returns the Winograd geometry of a convolution of the given
+// per-group window, or nil if F(2×2, 3×3) does not apply to it.
+func winogradGeom(group, oc int, g window) *kernels.WinogradGeom {
+	if group != 1 || g.KH != 3 || g.KW != 3 || g.SH != 1 || g.SW != 1 || g.DH != 1 || g.DW != 1 {
+		return nil
+	}
+	p := g.PT
+	if g.PB != p || g.PL != p || g.PR != p || p > 2 {
+		return nil
+	}
+	wg := kernels.NewWinogradGeom(g.C, oc, g.H, g.W, p)
+	if wg.OH != g.OH || wg.OW != g.OW {
+		return nil
+	}
+	return &wg
+}
+
+// useWinograd reports whether a pass over n images runs as Winograd.
+func (l *convOp) useWinograd(n int) bool {
+	return l.winograd != nil && winogradRule(*l.winograd, n)
+}
+
+// winogradWeights returns the transform of w, made or redone as needed.
+func (l *convOp) winogradWeights(w []float32) *kernels.WinogradWeights {
+	if l.wino == nil {
+		l.wino = kernels.NewWinogradWeights(l.oc, l.winograd.C)
+	}
+	l.wino.Set(w)
+	return l.wino
+}
+
+// forwardWinograd writes y = W * x (+ bias if non-nil) with WinogradConv.
+func (l *convOp) forwardWinograd(y, x, w, bias []float32, n int) {
+	P := l.g.Cols()
+	for c := 0; c < n*l.oc; c++ {
+		var b float32
+		if bias != nil {
+			b = bias[c%l.oc]
+		}
+		kernels.Fill(y[c*P:(c+1)*P], b)
+	}
+	kernels.WinogradConv(y, x, n, l.winogradWeights(w), *l.winograd)
+}
+
+// backInputWinograd adds dx += Wᵀ * dy with WinogradConvBackInput.
+func (l *convOp) backInputWinograd(dx, dy, w []float32) {
+	kernels.WinogradConvBackInput(dx, dy, l.n, l.winogradWeights(w), *l.winograd)
+}

@@ -1,0 +1,84 @@
+package graph_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"saliencyexplorer/engine/graph"
+	"saliencyexplorer/engine/nntest"
+	"saliencyexplorer/engine/onnx"
+	"saliencyexplorer/engine/onnx/onnxpb"
+)
+
+// BenchmarkResNet18Winograd times torchvision ResNet-18 (the fixture of
+// `make onnx-fixtures`) at 224×224 with the 3×3 stride-1 convolutions on
+// kernels.WinogradConv where its rule says so ("rule") and all on im2col +
+// GEMM ("im2col"), interleaved in one process: each iteration runs one pass
+// of each, and it reports the fastest of each in ms and im2col / rule (see
+// kernels.BenchmarkMatMulSIMD for why the fastest). A pass is the forward
+// ("fwd") or the forward and the input gradient of a logit ("grad"), for
+// batches of 1 and 8 (8 steps of Integrated Gradients at once).
+//
+//	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench ResNet18Winograd -benchtime 5x \
+//	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/graph
+func BenchmarkResNet18Winograd(b *testing.B) {
+	path, err := filepath.Abs("../../.cache/onnx/resnet18.onnx")
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		b.Skipf("run make onnx-fixtures: %v", err)
+	}
+	m, err := onnxpb.Decode(raw, onnxpb.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	imp, err := onnx.Import(m, onnx.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := imp.Graph
+	defer graph.UseWinograd(true)
+	for _, n := range []int{1, 8} {
+		for _, grad := range []bool{false, true} {
+			name := "fwd"
+			if grad {
+				name = "grad"
+			}
+			b.Run(fmt.Sprintf("%s/n%d", name, n), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				x := nntest.Rand(rng, n*3*224*224)
+				d := make([]float32, n*g.Classes())
+				for e := 0; e < n; e++ {
+					d[e*g.Classes()] = 1
+				}
+				pass := func(on bool) time.Duration {
+					graph.UseWinograd(on)
+					start := time.Now()
+					g.Forward(x, n, false)
+					if grad {
+						g.Backward(d, false)
+					}
+					return time.Since(start)
+				}
+				pass(true) // size every buffer, transform the filters
+				pass(false)
+				var tw, ti []time.Duration
+				for b.Loop() {
+					tw = append(tw, pass(true))
+					ti = append(ti, pass(false))
+				}
+				mw, mi := slices.Min(tw).Seconds()*1e3, slices.Min(ti).Seconds()*1e3
+				b.ReportMetric(mw, "rule-ms")
+				b.ReportMetric(mi, "im2col-ms")
+				b.ReportMetric(mi/mw, "speedup")
+			})
+		}
+	}
+}

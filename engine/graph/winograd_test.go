@@ -1,0 +1,79 @@
+package graph
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"saliencyexplorer/engine/kernels"
+	"saliencyexplorer/engine/nntest"
+)
+
+// forceWinograd makes every eligible convolution run as Winograd (on) or as
+// im2col (off) until the test ends.
+func forceWinograd(t *testing.T, on bool) {
+	saved := winogradRule
+	winogradRule = func(kernels.WinogradGeom, int) bool { return on }
+	t.Cleanup(func() { winogradRule = saved })
+}
+
+// winogradCases are convolutions the Winograd branch takes: odd and even
+// maps, paddings 0, 1 and 2, with and without bias.
+func winogradCases() []opCase {
+	pads := func(p int) Attrs { return Attrs{"pads": IntsAttr([]int{p, p, p, p})} }
+	return []opCase{
+		{name: "wino-p1", typ: "Conv", attrs: pads(1), in: []Info{b(3, 5, 7), c(4, 3, 3, 3), c(4)}, n: 2},
+		{name: "wino-p0", typ: "Conv", attrs: pads(0), in: []Info{b(2, 6, 5), c(3, 2, 3, 3)}, n: 1},
+		{name: "wino-p2", typ: "Conv", attrs: pads(2), in: []Info{b(2, 3, 4), c(3, 2, 3, 3), c(3)}, n: 3},
+	}
+}
+
+// TestOpGradientsWinograd checks the Winograd branch of Conv on all four
+// passes against finite differences, as TestOpGradients does for the rest.
+func TestOpGradientsWinograd(t *testing.T) {
+	forceWinograd(t, true)
+	for _, tc := range winogradCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			op, _ := New(tc.typ, tc.attrs)
+			if _, err := op.Infer(tc.in); err != nil {
+				t.Fatal(err)
+			}
+			if op.(*convOp).winograd == nil {
+				t.Fatalf("%s does not take the Winograd branch", tc.name)
+			}
+			checkOp(t, tc)
+		})
+	}
+}
+
+// TestWinogradMatchesIm2Col runs one convolution of ResNet's kind (64
+// channels, odd map, batch 2) through both branches, forward, tangent and
+// backward (input, weight and bias gradients), and compares them.
+func TestWinogradMatchesIm2Col(t *testing.T) {
+	tc := opCase{typ: "Conv", attrs: Attrs{"pads": IntsAttr([]int{1, 1, 1, 1})},
+		in: []Info{b(64, 9, 7), c(64, 64, 3, 3), c(64)}, n: 2}
+	run := func(on bool) [][]float32 {
+		forceWinograd(t, on)
+		h := newHarness(t, tc, rand.New(rand.NewPCG(41, 42)))
+		if on && !h.op.(*convOp).useWinograd(tc.n) {
+			t.Fatal("the convolution does not take the Winograd branch")
+		}
+		h.forward()
+		h.op.Tangent(h.xt, h.yt)
+		dy := nntest.Rand(rand.New(rand.NewPCG(43, 44)), len(h.y[0]))
+		dx := zeros(h.x, nil)
+		h.op.Backward([][]float32{dy}, dx)
+		return [][]float32{h.y[0], h.yt[0], dx[0], dx[1], dx[2]}
+	}
+	fast, ref := run(true), run(false)
+	for i, what := range []string{"y", "tangent", "dx", "dw", "db"} {
+		var scale, diff float64
+		for k, v := range ref[i] {
+			scale = math.Max(scale, math.Abs(float64(v)))
+			diff = math.Max(diff, math.Abs(float64(fast[i][k]-v)))
+		}
+		if !(diff <= 1e-5*scale) {
+			t.Errorf("%s: Winograd and im2col differ by %.3g (scale %.3g)", what, diff, scale)
+		}
+	}
+}

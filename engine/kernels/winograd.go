@@ -1,0 +1,444 @@
+package kernels
+
+import "sync"
+
+// Winograd F(2×2, 3×3) convolution (Lavin and Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2016). A 3×3 stride-1 convolution computes
+// each 2×2 block of outputs from the 4×4 block of inputs under it. Written in
+// the transformed domain, that block is
+//
+//	Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
+//
+// with g the 3×3 filter, d the 4×4 input tile and
+//
+//	     ⎡1   0   0 ⎤        ⎡1  0 -1  0⎤
+//	G  = ⎢½   ½   ½ ⎥   Bᵀ = ⎢0  1  1  0⎥   Aᵀ = ⎡1  1  1  0⎤
+//	     ⎢½  -½   ½ ⎥        ⎢0 -1  1  0⎥        ⎣0  1 -1 -1⎦
+//	     ⎣0   0   1 ⎦        ⎣0  1  0 -1⎦
+//
+// so 16 multiplies per tile and channel pair instead of 36 (2.25× fewer).
+// Summed over input channels, the element-wise product at each of the 16
+// positions ξ of the 4×4 tile becomes a matrix product over all channels and
+// tiles at once:
+//
+//	U_ξ (OC×C)  = (G g Gᵀ)_ξ  for every filter
+//	V_ξ (C×T)   = (Bᵀ d B)_ξ  for every input tile of every image
+//	M_ξ (OC×T)  = U_ξ · V_ξ   (MatMul, the packed GEMM)
+//	Y           = Aᵀ M A      for every tile, added into y
+//
+// T counts the tiles of all n images, so the products stay wide even on 7×7
+// maps when the images come in a batch. The tiles are processed in chunks of
+// whole rows of tiles (winoChunk) so the transformed input and products (16·C
+// and 16·OC values per tile) stay a few MiB whatever the batch.
+//
+// Transposed convolution (the input gradient). The gradient of a stride-1
+// convolution with padding p is the convolution of dy with the filters
+// transposed (C×OC) and rotated 180°, padding 2−p. Rotating g by 180° is
+// J g J with J the 3×3 exchange matrix, and G J = P G with P the 4×4
+// permutation that swaps rows 0 and 3 (G's middle rows are symmetric), so
+//
+//	G (J g J) Gᵀ = P (G g Gᵀ) Pᵀ:
+//
+// the rotated filters' transform is U with positions (i, j) renamed
+// (σ(i), σ(j)), σ = (3 1 2 0), and transposed: the input gradient's products
+// are M_ξ = U_σ(ξ)ᵀ · V_ξ (MatMulTN), from the same U as the forward.
+//
+// Numerically the transforms cost a few rounding steps (the ½s of G are
+// exact; the sums in B and A are not): the error against a float64 direct
+// convolution is 0.6 to 2.5 times that of im2col + GEMM, both below 1e-6 of
+// the output's scale (TestWinograd logs both).
+
+// WinogradWeights holds the transformed filters U of one 3×3 convolution, 16
+// matrices of OC×C, and a copy of the filters they came from so that Set
+// redoes the transform only when the filters have changed.
+type WinogradWeights struct {
+	OC, C int
+	u     []float32 // 16×OC×C: u[ξ·OC·C + o·C + c]
+	src   []float32 // the OC×C×3×3 filters u was computed from
+	valid bool
+}
+
+// NewWinogradWeights returns an empty transform for OC filters of C×3×3.
+// It panics if a dimension is not positive.
+func NewWinogradWeights(oc, c int) *WinogradWeights {
+	if oc <= 0 || c <= 0 {
+		panic("kernels: invalid Winograd channels")
+	}
+	return &WinogradWeights{OC: oc, C: c, u: make([]float32, 16*oc*c), src: make([]float32, oc*c*9)}
+}
+
+// Set makes U the transform of w, OC×C×3×3, unless it already is (w equal to
+// the filters of the last transform, compared value by value). It reports
+// whether it transformed. It panics if w is too short.
+func (ww *WinogradWeights) Set(w []float32) bool {
+	n := ww.OC * ww.C * 9
+	if len(w) < n {
+		panic("kernels: Winograd weights too short")
+	}
+	w = w[:n]
+	if ww.valid && equalSlices(ww.src, w) {
+		return false
+	}
+	copy(ww.src, w)
+	WinogradWeightsTo(ww.u, w, ww.OC, ww.C)
+	ww.valid = true
+	return true
+}
+
+// equalSlices reports whether a and b (of one length) hold the same bits'
+// values; a NaN never compares equal, which only costs a transform.
+func equalSlices(a, b []float32) bool {
+	b = b[:len(a)]
+	for i, v := range a {
+		if v != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// WinogradWeightsTo writes into u (16×OC×C) the transforms G g Gᵀ of the
+// filters w (OC×C×3×3): u[ξ·OC·C + o·C + c] is position ξ = 4i+j of filter
+// (o, c)'s 4×4 transform. It panics if a slice is too short.
+func WinogradWeightsTo(u, w []float32, oc, c int) {
+	if len(u) < 16*oc*c || len(w) < oc*c*9 {
+		panic("kernels: Winograd weight buffers too short")
+	}
+	S := oc * c
+	for p := 0; p < S; p++ {
+		g := w[p*9 : p*9+9]
+		// t = G g (4×3): rows g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.
+		var t [12]float32
+		for j := 0; j < 3; j++ {
+			g0, g1, g2 := g[j], g[3+j], g[6+j]
+			t[j] = g0
+			t[3+j] = 0.5 * (g0 + g1 + g2)
+			t[6+j] = 0.5 * (g0 - g1 + g2)
+			t[9+j] = g2
+		}
+		// U = t Gᵀ (4×4): the same combination along each row of t.
+		for i := 0; i < 4; i++ {
+			r0, r1, r2 := t[3*i], t[3*i+1], t[3*i+2]
+			u[(4*i+0)*S+p] = r0
+			u[(4*i+1)*S+p] = 0.5 * (r0 + r1 + r2)
+			u[(4*i+2)*S+p] = 0.5 * (r0 - r1 + r2)
+			u[(4*i+3)*S+p] = r2
+		}
+	}
+}
+
+// WinogradGeom is the geometry of a 3×3, stride-1 convolution with Pad zeros
+// on every side over C×H×W images, giving OC×OH×OW outputs, cut into TH×TW
+// output tiles of 2×2 (the last row and column of tiles partial when OH or OW
+// is odd).
+type WinogradGeom struct {
+	C, OC, H, W, Pad int
+	OH, OW, TH, TW   int
+}
+
+// NewWinogradGeom returns the geometry of a 3×3 stride-1 convolution of C
+// channels to OC with padding pad ≤ 2 over H×W images. It panics if the
+// filter does not fit the padded image or pad is out of range.
+func NewWinogradGeom(c, oc, h, w, pad int) WinogradGeom {
+	if c <= 0 || oc <= 0 || h <= 0 || w <= 0 || pad < 0 || pad > 2 {
+		panic("kernels: invalid Winograd geometry")
+	}
+	g := WinogradGeom{C: c, OC: oc, H: h, W: w, Pad: pad, OH: h + 2*pad - 2, OW: w + 2*pad - 2}
+	if g.OH <= 0 || g.OW <= 0 {
+		panic("kernels: 3×3 filter larger than the padded image")
+	}
+	g.TH, g.TW = (g.OH+1)/2, (g.OW+1)/2
+	return g
+}
+
+// Pays reports whether WinogradConv (or its input gradient) on n images is
+// expected to be faster than im2col + MatMul, by the rule BenchmarkWinograd
+// measured in wasm with SIMD (docs/performance.md, "Winograd F(2×2, 3×3)"):
+// both channel counts at least 64, and at least 32 tiles over the batch.
+// With fewer channels the transforms, which cost the same per tile and
+// channel whatever C and OC, outweigh the products' savings (32 channels
+// run 0.8–1.0× as fast, 8 to 16 channels 0.4–0.8×, one input channel 0.2×);
+// with fewer tiles the 16 products are too narrow (512 channels at 7×7 and
+// n = 1, 16 tiles, run 0.7–1.1× as fast; at n = 8, 1.7–2.1×).
+func (g WinogradGeom) Pays(n int) bool {
+	return g.C >= 64 && g.OC >= 64 && n*g.TH*g.TW >= 32
+}
+
+// winoChunk returns how many rows of tiles to transform and multiply at
+// once: about 2^20 / (16·channels) tiles, so that V and M (16 values per tile
+// and channel) stay about 4 MiB each whatever the batch, but at least 256
+// tiles, which keeps the products' N dimension wide, and whole rows.
+func winoChunk(channels, tw, rows int) int {
+	tb := max(256, (1<<20)/(16*channels))
+	return min(max(1, tb/tw), rows)
+}
+
+// winoScratch holds V, M and the row buffers of one call.
+type winoScratch struct {
+	v, m, rows []float32
+}
+
+// A free list, like the products' workspaces: a warm engine never allocates.
+var (
+	winoMu   sync.Mutex
+	winoFree []*winoScratch
+)
+
+func getWinoScratch(nv, nm, nr int) *winoScratch {
+	winoMu.Lock()
+	var s *winoScratch
+	if k := len(winoFree); k > 0 {
+		s = winoFree[k-1]
+		winoFree = winoFree[:k-1]
+	} else {
+		s = new(winoScratch)
+	}
+	winoMu.Unlock()
+	s.v = grow32(s.v, nv)
+	s.m = grow32(s.m, nm)
+	s.rows = grow32(s.rows, nr)
+	return s
+}
+
+func putWinoScratch(s *winoScratch) {
+	winoMu.Lock()
+	winoFree = append(winoFree, s)
+	winoMu.Unlock()
+}
+
+func grow32(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// WinogradConv adds into y (n×OC×OH×OW) the convolution of x (n×C×H×W) with
+// the filters whose transform is u (u.OC = g.OC, u.C = g.C), 3×3, stride 1,
+// padding g.Pad: y[e,o] += Σ_c x[e,c] ⋆ w[o,c]. The caller fills y first
+// (with the bias, or zeros). It panics if a dimension does not match.
+func WinogradConv(y, x []float32, n int, u *WinogradWeights, g WinogradGeom) {
+	if u.OC != g.OC || u.C != g.C || !u.valid {
+		panic("kernels: Winograd weights do not match the geometry")
+	}
+	winograd(y, x, n, u.u, false, g)
+}
+
+// WinogradConvBackInput adds into dx (n×C×H×W) the input gradient of the
+// convolution that g describes, from dy (n×OC×OH×OW): the convolution of dy
+// with the filters transposed and rotated 180°, padding 2 − g.Pad, computed
+// from the forward transform u (see the file's comment). It panics if a
+// dimension does not match.
+func WinogradConvBackInput(dx, dy []float32, n int, u *WinogradWeights, g WinogradGeom) {
+	if u.OC != g.OC || u.C != g.C || !u.valid {
+		panic("kernels: Winograd weights do not match the geometry")
+	}
+	back := NewWinogradGeom(g.OC, g.C, g.OH, g.OW, 2-g.Pad)
+	if back.OH != g.H || back.OW != g.W {
+		panic("kernels: Winograd input gradient geometry") // cannot happen for stride 1
+	}
+	winograd(dx, dy, n, u.u, true, back)
+}
+
+// sigma renames a transform position for the rotated filters: rows and
+// columns 0 and 3 swap.
+var sigma = [4]int{3, 1, 2, 0}
+
+// winograd adds the convolution g describes of x into y. u is 16×OC×C, or,
+// when transposed, the forward transform of the filters of the transposed
+// convolution, 16×C×OC, whose position σ(ξ) is used transposed.
+func winograd(y, x []float32, n int, u []float32, transposed bool, g WinogradGeom) {
+	if n <= 0 {
+		if n < 0 {
+			panic(errDims)
+		}
+		return
+	}
+	if len(x) < n*g.C*g.H*g.W || len(y) < n*g.OC*g.OH*g.OW || len(u) < 16*g.OC*g.C {
+		panic("kernels: Winograd buffer too short")
+	}
+	R := n * g.TH // rows of tiles over all images
+	rb := winoChunk(max(g.C, g.OC), g.TW, R)
+	s := getWinoScratch(16*g.C*rb*g.TW, 16*g.OC*rb*g.TW, 16*(g.TW+1))
+	defer putWinoScratch(s)
+	S := g.OC * g.C
+	for r0 := 0; r0 < R; r0 += rb {
+		nr := min(rb, R-r0)
+		nt := nr * g.TW
+		v, m := s.v[:16*g.C*nt], s.m[:16*g.OC*nt]
+		winoInput(v, x, r0, nr, s.rows, g)
+		clear(m)
+		for xi := 0; xi < 16; xi++ {
+			mx := m[xi*g.OC*nt : (xi+1)*g.OC*nt]
+			vx := v[xi*g.C*nt : (xi+1)*g.C*nt]
+			if transposed {
+				p := 4*sigma[xi/4] + sigma[xi%4]
+				MatMulTN(mx, u[p*S:(p+1)*S], vx, g.OC, g.C, nt)
+			} else {
+				MatMul(mx, u[xi*S:(xi+1)*S], vx, g.OC, g.C, nt)
+			}
+		}
+		winoOutput(y, m, r0, nr, s.rows, g)
+	}
+}
+
+// winoInput writes V = Bᵀ d B of the tiles of rows r0 … r0+nr−1 (over all
+// images: row r is tile row r mod TH of image r / TH) and every channel into
+// v, 16×C×nt with nt = nr·TW: v[ξ·C·nt + c·nt + t]. Per channel and row of
+// tiles it copies the four input rows the tiles read into buf, split into
+// their even and odd columns, with the padding as zeros; applies Bᵀ down the
+// columns once for the whole width (neighbouring tiles share two columns);
+// then B along each tile's four columns, which are even, odd, even, odd
+// columns t, t, t+1, t+1 of the split rows: every step is then an
+// element-wise operation on whole rows, four tiles at a time with wasm SIMD
+// (winograd_simd.go), with no shuffle.
+func winoInput(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
+	nt := nr * g.TW
+	CS := g.C * nt
+	h := g.TW + 1 // even (and odd) columns of the width 2·TW + 2 the tiles read
+	plane := g.H * g.W
+	row := func(k int) []float32 { return buf[k*h : (k+1)*h] }
+	for c := 0; c < g.C; c++ {
+		for r := 0; r < nr; r++ {
+			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
+			iy := 2*ty - g.Pad
+			// d: even columns in rows 0–3 of buf, odd in rows 4–7.
+			for i := 0; i < 4; i++ {
+				ev, od := row(i), row(4+i)
+				yy := iy + i
+				if yy < 0 || yy >= g.H {
+					clear(ev)
+					clear(od)
+					continue
+				}
+				off := (e*g.C+c)*plane + yy*g.W
+				splitRow(ev, od, x[off:off+g.W], g.Pad)
+			}
+			// Bᵀ d into rows 8–11 (even) and 12–15 (odd).
+			for k := 0; k < 8; k += 4 {
+				winoCols(row(8+k), row(9+k), row(10+k), row(11+k), row(k), row(k+1), row(k+2), row(k+3))
+			}
+			// (Bᵀ d) B: each tile t reads even t, odd t, even t+1, odd t+1.
+			o := c*nt + r*g.TW
+			for i := 0; i < 4; i++ {
+				winoRow(v[(4*i+0)*CS+o:(4*i+0)*CS+o+g.TW], v[(4*i+1)*CS+o:(4*i+1)*CS+o+g.TW],
+					v[(4*i+2)*CS+o:(4*i+2)*CS+o+g.TW], v[(4*i+3)*CS+o:(4*i+3)*CS+o+g.TW],
+					row(8+i), row(12+i))
+			}
+		}
+	}
+}
+
+// splitRow writes the even and odd columns of an image row padded by pad
+// zeros on the left (and zeros past its end) into ev and od: ev[k] is padded
+// column 2k, input column 2k − pad; od[k] is 2k + 1 − pad. Input column j
+// lands at padded column j + pad, so the even input columns all go to one of
+// ev and od (by pad's parity) from index ⌊pad/2⌋, the odd ones to the other
+// from ⌊(pad+1)/2⌋.
+func splitRow(ev, od, src []float32, pad int) {
+	clear(ev)
+	clear(od)
+	even, odd := ev, od
+	if pad&1 == 1 {
+		even, odd = od, ev
+	}
+	even, odd = even[pad>>1:], odd[(pad+1)>>1:]
+	for i := 0; 2*i < len(src); i++ {
+		even[i] = src[2*i]
+	}
+	for i := 0; 2*i+1 < len(src); i++ {
+		odd[i] = src[2*i+1]
+	}
+}
+
+// winoCols applies Bᵀ down four rows: b0 = d0 − d2, b1 = d1 + d2,
+// b2 = d2 − d1, b3 = d1 − d3, column by column.
+func winoCols(b0, b1, b2, b3, d0, d1, d2, d3 []float32) {
+	n := len(b0)
+	b1, b2, b3, d0, d1, d2, d3 = b1[:n], b2[:n], b3[:n], d0[:n], d1[:n], d2[:n], d3[:n]
+	for j := winoColsVec(b0, b1, b2, b3, d0, d1, d2, d3); j < n; j++ {
+		b0[j] = d0[j] - d2[j]
+		b1[j] = d1[j] + d2[j]
+		b2[j] = d2[j] - d1[j]
+		b3[j] = d1[j] - d3[j]
+	}
+}
+
+// winoRow applies B along one row of (Bᵀ d) for every tile t of a row of
+// tiles, whose columns are ev[t], od[t], ev[t+1], od[t+1]:
+// v0 = q0 − q2, v1 = q1 + q2, v2 = q2 − q1, v3 = q1 − q3.
+func winoRow(v0, v1, v2, v3, ev, od []float32) {
+	n := len(v0)
+	v1, v2, v3, ev, od = v1[:n], v2[:n], v3[:n], ev[:n+1], od[:n+1]
+	for t := winoRowVec(v0, v1, v2, v3, ev, od); t < n; t++ {
+		v0[t] = ev[t] - ev[t+1]
+		v1[t] = od[t] + ev[t+1]
+		v2[t] = ev[t+1] - od[t]
+		v3[t] = od[t] - od[t+1]
+	}
+}
+
+// winoOutput adds Y = Aᵀ M A of the tiles of rows r0 … r0+nr−1 and every
+// output channel into y, only the outputs inside OH×OW for the partial tiles
+// of odd sizes. Per channel and row of tiles it computes the four outputs of
+// every tile into rows of buf (element-wise over the 16 rows of M, four tiles
+// at a time with wasm SIMD), then adds them into y's two rows.
+func winoOutput(y, m []float32, r0, nr int, buf []float32, g WinogradGeom) {
+	nt := nr * g.TW
+	OS := g.OC * nt
+	plane := g.OH * g.OW
+	full := g.OW / 2 // tiles with both columns inside
+	TW := g.TW
+	y00, y01, y10, y11 := buf[:TW], buf[TW:2*TW], buf[2*TW:3*TW], buf[3*TW:4*TW]
+	for o := 0; o < g.OC; o++ {
+		for r := 0; r < nr; r++ {
+			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
+			k := o*nt + r*TW
+			var ms [16][]float32
+			for xi := range ms {
+				ms[xi] = m[xi*OS+k : xi*OS+k+TW]
+			}
+			winoTiles(y00, y01, y10, y11, &ms)
+			off := (e*g.OC+o)*plane + 2*ty*g.OW
+			yr := y[off : off+g.OW]
+			for t := 0; t < full; t++ {
+				yr[2*t] += y00[t]
+				yr[2*t+1] += y01[t]
+			}
+			if full < TW {
+				yr[2*full] += y00[full]
+			}
+			if 2*ty+1 >= g.OH {
+				continue // the tiles' second row is past OH
+			}
+			yr = y[off+g.OW : off+2*g.OW]
+			for t := 0; t < full; t++ {
+				yr[2*t] += y10[t]
+				yr[2*t+1] += y11[t]
+			}
+			if full < TW {
+				yr[2*full] += y10[full]
+			}
+		}
+	}
+}
+
+// winoTiles computes Aᵀ M A for every tile t of a row of tiles, M's 16
+// positions being ms[ξ][t]: Aᵀ M has rows a = m0+m1+m2 and a' = m1−m2−m3
+// (mi row i of M), and the outputs are a0+a1+a2, a1−a2−a3 along each.
+func winoTiles(y00, y01, y10, y11 []float32, ms *[16][]float32) {
+	n := len(y00)
+	y01, y10, y11 = y01[:n], y10[:n], y11[:n]
+	for t := winoTilesVec(y00, y01, y10, y11, ms); t < n; t++ {
+		var a [8]float32
+		for j := 0; j < 4; j++ {
+			m0, m1, m2, m3 := ms[j][t], ms[4+j][t], ms[8+j][t], ms[12+j][t]
+			a[j] = m0 + m1 + m2
+			a[4+j] = m1 - m2 - m3
+		}
+		y00[t] = a[0] + a[1] + a[2]
+		y01[t] = a[1] - a[2] - a[3]
+		y10[t] = a[4] + a[5] + a[6]
+		y11[t] = a[5] - a[6] - a[7]
+	}
+}

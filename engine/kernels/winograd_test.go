@@ -1,0 +1,293 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// convRef64 is the float64 direct convolution of n images x (n×C×H×W) with
+// w (OC×C×3×3), stride 1, padding p: the reference both fast paths are
+// measured against.
+func convRef64(x, w []float32, n, c, oc, h, wd, p int) []float64 {
+	oh, ow := h+2*p-2, wd+2*p-2
+	y := make([]float64, n*oc*oh*ow)
+	for e := 0; e < n; e++ {
+		for o := 0; o < oc; o++ {
+			for i := 0; i < oh; i++ {
+				for j := 0; j < ow; j++ {
+					var s float64
+					for ci := 0; ci < c; ci++ {
+						for ki := 0; ki < 3; ki++ {
+							for kj := 0; kj < 3; kj++ {
+								ii, jj := i-p+ki, j-p+kj
+								if ii >= 0 && ii < h && jj >= 0 && jj < wd {
+									s += float64(w[((o*c+ci)*3+ki)*3+kj]) * float64(x[((e*c+ci)*h+ii)*wd+jj])
+								}
+							}
+						}
+					}
+					y[((e*oc+o)*oh+i)*ow+j] = s
+				}
+			}
+		}
+	}
+	return y
+}
+
+// convBackRef64 is the float64 input gradient of that convolution:
+// dx[e,c,ii,jj] = Σ dy[e,o,i,j]·w[o,c,ki,kj] over ii = i−p+ki, jj = j−p+kj.
+func convBackRef64(dy, w []float32, n, c, oc, h, wd, p int) []float64 {
+	oh, ow := h+2*p-2, wd+2*p-2
+	dx := make([]float64, n*c*h*wd)
+	for e := 0; e < n; e++ {
+		for o := 0; o < oc; o++ {
+			for i := 0; i < oh; i++ {
+				for j := 0; j < ow; j++ {
+					d := float64(dy[((e*oc+o)*oh+i)*ow+j])
+					for ci := 0; ci < c; ci++ {
+						for ki := 0; ki < 3; ki++ {
+							for kj := 0; kj < 3; kj++ {
+								ii, jj := i-p+ki, j-p+kj
+								if ii >= 0 && ii < h && jj >= 0 && jj < wd {
+									dx[((e*c+ci)*h+ii)*wd+jj] += d * float64(w[((o*c+ci)*3+ki)*3+kj])
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return dx
+}
+
+// maxErr returns the largest |got − want| and that divided by max |want|.
+func maxErr(got []float32, want []float64) (abs, rel float64) {
+	var scale float64
+	for i, v := range want {
+		abs = math.Max(abs, math.Abs(float64(got[i])-v))
+		scale = math.Max(scale, math.Abs(v))
+	}
+	return abs, abs / scale
+}
+
+// im2colConv is the im2col + MatMul path (per image), adding into y.
+func im2colConv(y, x, w []float32, n, c, oc, h, wd, p int) {
+	g := NewConvGeom(c, h, wd, 3, 3, 1, p)
+	col := make([]float32, g.Rows()*g.Cols())
+	for e := 0; e < n; e++ {
+		Im2Col(col, x[e*c*h*wd:(e+1)*c*h*wd], g)
+		MatMul(y[e*oc*g.Cols():(e+1)*oc*g.Cols()], w, col, oc, g.Rows(), g.Cols())
+	}
+}
+
+// im2colConvBackInput is the im2col path's input gradient: Wᵀ·dy, col2im.
+func im2colConvBackInput(dx, dy, w []float32, n, c, oc, h, wd, p int) {
+	g := NewConvGeom(c, h, wd, 3, 3, 1, p)
+	dcol := make([]float32, g.Rows()*g.Cols())
+	for e := 0; e < n; e++ {
+		clear(dcol)
+		MatMulTN(dcol, w, dy[e*oc*g.Cols():(e+1)*oc*g.Cols()], g.Rows(), oc, g.Cols())
+		Col2Im(dx[e*c*h*wd:(e+1)*c*h*wd], dcol, g)
+	}
+}
+
+// TestWinograd checks WinogradConv and WinogradConvBackInput against the
+// float64 direct convolution and its input gradient, on odd and even maps,
+// channel counts that are not multiples of the GEMM's tiles, one and three
+// images, and paddings 0, 1 and 2. Outputs carry NaN guards, a second run
+// from a non-zero start must add exactly, and inputs must come back
+// unchanged. It logs the error
+// of both Winograd and im2col + GEMM against the reference: Winograd's
+// bound here is about 10× what im2col reaches, generous for rounding but far
+// below what a wrong transform entry or a lost tile gives (≥ 1e-2).
+func TestWinograd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	cases := []struct{ n, c, oc, h, w, p int }{
+		{1, 1, 1, 3, 3, 0}, {1, 3, 5, 7, 7, 1}, {3, 5, 7, 7, 7, 1}, {1, 6, 3, 15, 9, 0},
+		{3, 3, 2, 15, 9, 1}, {2, 4, 4, 8, 8, 1}, {1, 2, 3, 6, 5, 2}, {1, 1, 2, 1, 1, 1},
+		{2, 33, 17, 10, 11, 1}, {1, 64, 64, 14, 14, 1}, {2, 256, 64, 8, 7, 1},
+	}
+	for _, tc := range cases {
+		name := fmt.Sprintf("n%d c%d oc%d %dx%d p%d", tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		g := NewWinogradGeom(tc.c, tc.oc, tc.h, tc.w, tc.p)
+		x := randSlice(rng, tc.n*tc.c*tc.h*tc.w)
+		w := randSlice(rng, tc.oc*tc.c*9)
+		dy := randSlice(rng, tc.n*tc.oc*g.OH*g.OW)
+		y0 := randSlice(rng, len(dy))
+		dx0 := randSlice(rng, len(x))
+		xs, ws, dys := slices.Clone(x), slices.Clone(w), slices.Clone(dy)
+
+		u := NewWinogradWeights(tc.oc, tc.c)
+		if !u.Set(w) {
+			t.Fatalf("%s: first Set did not transform", name)
+		}
+
+		// Forward from zero, measured against the reference; then from y0,
+		// which must give y0 + that result exactly (the kernels add once).
+		want := convRef64(x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		got := withGuard(make([]float32, len(y0)), 5)
+		WinogradConv(got, x, tc.n, u, g)
+		ref := withGuard(make([]float32, len(y0)), 5)
+		im2colConv(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		checkWinograd(t, name+" forward", got, ref, want)
+		checkAdds(t, name+" forward", y0, got, func(y []float32) { WinogradConv(y, x, tc.n, u, g) })
+
+		// Input gradient, likewise.
+		want = convBackRef64(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		got = withGuard(make([]float32, len(dx0)), 5)
+		WinogradConvBackInput(got, dy, tc.n, u, g)
+		ref = withGuard(make([]float32, len(dx0)), 5)
+		im2colConvBackInput(ref, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		checkWinograd(t, name+" input gradient", got, ref, want)
+		checkAdds(t, name+" input gradient", dx0, got, func(dx []float32) { WinogradConvBackInput(dx, dy, tc.n, u, g) })
+
+		if !slices.Equal(x, xs) || !slices.Equal(w, ws) || !slices.Equal(dy, dys) {
+			t.Fatalf("%s: an input changed", name)
+		}
+	}
+}
+
+// checkAdds fails t unless run, on a copy of y0, leaves y0 + got exactly:
+// the kernels add their result into what is there.
+func checkAdds(t *testing.T, name string, y0, got []float32, run func([]float32)) {
+	t.Helper()
+	y := slices.Clone(y0)
+	run(y)
+	for i := range y {
+		if y[i] != y0[i]+got[i] {
+			t.Fatalf("%s from a non-zero start: [%d] = %v, want %v + %v", name, i, y[i], y0[i], got[i])
+		}
+	}
+}
+
+// checkWinograd fails t unless the Winograd result got (and the im2col one,
+// ref) are within 2e-5 of max |want| of want, and the NaN guards past them
+// are untouched.
+func checkWinograd(t *testing.T, name string, got, ref []float32, want []float64) {
+	t.Helper()
+	wa, wr := maxErr(got, want)
+	ia, ir := maxErr(ref, want)
+	t.Logf("%-32s Winograd abs %.2e rel %.2e   im2col abs %.2e rel %.2e", name, wa, wr, ia, ir)
+	if !(wr <= 2e-5) || !(ir <= 2e-5) {
+		t.Errorf("%s: relative error Winograd %.2e, im2col %.2e, want ≤ 2e-5", name, wr, ir)
+	}
+	for i := len(want); i < len(got); i++ {
+		if !math.IsNaN(float64(got[i])) {
+			t.Fatalf("%s: wrote past the output at %d", name, i)
+		}
+	}
+}
+
+// TestWinogradWeightsSet checks that Set transforms again when the filters
+// change and not when they are the same.
+func TestWinogradWeightsSet(t *testing.T) {
+	rng := rand.New(rand.NewPCG(33, 34))
+	w := randSlice(rng, 4*3*9)
+	u := NewWinogradWeights(4, 3)
+	u.Set(w)
+	if u.Set(slices.Clone(w)) {
+		t.Errorf("Set transformed equal filters again")
+	}
+	w[50] += 1
+	if !u.Set(w) {
+		t.Fatalf("Set kept the transform of changed filters")
+	}
+	want := make([]float32, 16*4*3)
+	WinogradWeightsTo(want, w, 4, 3)
+	if !slices.Equal(u.u, want) {
+		t.Errorf("Set's transform differs from WinogradWeightsTo's")
+	}
+}
+
+// BenchmarkWinograd puts WinogradConv (and its input gradient) beside
+// im2col + MatMul (and MatMulTN + Col2Im) on ResNet-18's 3×3 stride-1
+// layer shapes, batch 1 and 8, interleaved in one run: each iteration runs
+// both paths once and times each call; it reports the fastest call of each
+// in ms and im2col's time over Winograd's (see BenchmarkMatMulSIMD for why
+// the fastest call). The Winograd time includes no weight transform (Set
+// skips unchanged filters).
+//
+//	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench Winograd \
+//	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/kernels
+func BenchmarkWinograd(b *testing.B) {
+	shapes := []struct{ c, oc, hw int }{
+		{64, 64, 56}, {128, 128, 28}, {256, 256, 14}, {512, 512, 7}, // ResNet-18
+		{1, 8, 28}, {8, 8, 28}, {8, 16, 64}, {16, 16, 32}, {32, 32, 16}, // the built-in models
+	}
+	for _, s := range shapes {
+		for _, n := range []int{1, 8} {
+			for _, pass := range []string{"fwd", "dx"} {
+				b.Run(fmt.Sprintf("%s/%dx%dx%d²/n%d", pass, s.c, s.oc, s.hw, n), func(b *testing.B) {
+					benchmarkWinograd(b, s.c, s.oc, s.hw, n, pass == "dx")
+				})
+			}
+		}
+	}
+}
+
+func benchmarkWinograd(b *testing.B, c, oc, hw, n int, dx bool) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	g := NewWinogradGeom(c, oc, hw, hw, 1)
+	x := randSlice(rng, n*c*hw*hw)
+	w := randSlice(rng, oc*c*9)
+	y := randSlice(rng, n*oc*hw*hw)
+	if dx { // the input gradient reads OC channels and writes C
+		x, y = y, x
+	}
+	u := NewWinogradWeights(oc, c)
+	u.Set(w)
+	cg := NewConvGeom(c, hw, hw, 3, 3, 1, 1)
+	col := make([]float32, cg.Rows()*cg.Cols())
+	P := cg.Cols()
+	var tw, ti []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		u.Set(w)
+		if dx {
+			WinogradConvBackInput(y, x, n, u, g)
+		} else {
+			WinogradConv(y, x, n, u, g)
+		}
+		t1 := time.Now()
+		for e := 0; e < n; e++ {
+			if dx {
+				clear(col)
+				MatMulTN(col, w, x[e*oc*P:(e+1)*oc*P], cg.Rows(), oc, P)
+				Col2Im(y[e*c*P:(e+1)*c*P], col, cg)
+			} else {
+				Im2Col(col, x[e*c*P:(e+1)*c*P], cg)
+				MatMul(y[e*oc*P:(e+1)*oc*P], w, col, oc, cg.Rows(), P)
+			}
+		}
+		tw = append(tw, t1.Sub(t0))
+		ti = append(ti, time.Since(t1))
+	}
+	mw, mi := slices.Min(tw).Seconds()*1e3, slices.Min(ti).Seconds()*1e3
+	b.ReportMetric(mw, "winograd-ms")
+	b.ReportMetric(mi, "im2col-ms")
+	b.ReportMetric(mi/mw, "speedup")
+}
+
+// TestWinogradAllocs checks that a warm WinogradConv, input gradient and
+// unchanged Set allocate nothing (the scratch comes from a free list).
+func TestWinogradAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(35, 36))
+	g := NewWinogradGeom(8, 6, 9, 7, 1)
+	x := randSlice(rng, 2*8*9*7)
+	w := randSlice(rng, 6*8*9)
+	y := make([]float32, 2*6*g.OH*g.OW)
+	u := NewWinogradWeights(6, 8)
+	allocs := testing.AllocsPerRun(5, func() {
+		u.Set(w)
+		WinogradConv(y, x, 2, u, g)
+		WinogradConvBackInput(x, y, 2, u, g)
+	})
+	if allocs != 0 {
+		t.Errorf("a warm Winograd pass allocates %v times, want 0", allocs)
+	}
+}

@@ -1,0 +1,58 @@
+package nn
+
+import "saliencyexplorer/engine/kernels"
+
+// The Winograd branch of Conv2D: a 3×3, stride-1 convolution with padding
+// p ≤ 2 runs its forward, its tangent and its input gradient as
+// kernels.WinogradConv (F(2×2, 3×3): 2.25× fewer multiplies than im2col +
+// GEMM) whenever the kernels' rule (WinogradGeom.Pays: at least 64 channels
+// in and out, at least 32 tiles over the batch) says it is faster; the weight
+// gradient stays im2col + MatMulNT. The built-in models' convolutions have at
+// most 32 input channels, so the rule keeps them on im2col, where they are
+// faster; wider user-defined networks get Winograd. The transformed filters
+// are redone only when the filters change (kernels.WinogradWeights.Set
+// compares them, so an optimizer step is seen).
+
+// winogradGeom returns the Winograd geometry of g with oc filters, or nil if
+// F(2×2, 3×3) does not apply to it.
+func winogradGeom(g kernels.ConvGeom, oc int) *kernels.WinogradGeom {
+	if g.KH != 3 || g.KW != 3 || g.Stride != 1 || g.Pad > 2 {
+		return nil
+	}
+	wg := kernels.NewWinogradGeom(g.C, oc, g.H, g.W, g.Pad)
+	return &wg
+}
+
+// useWinograd reports whether a pass over n images runs as Winograd.
+func (l *Conv2D) useWinograd(n int) bool {
+	return l.winograd != nil && (l.forceWinograd || l.winograd.Pays(n))
+}
+
+// winogradWeights returns the transform of the current filters, made or
+// redone as needed.
+func (l *Conv2D) winogradWeights() *kernels.WinogradWeights {
+	if l.wino == nil {
+		l.wino = kernels.NewWinogradWeights(l.oc, l.g.C)
+	}
+	l.wino.Set(l.weight.Value)
+	return l.wino
+}
+
+// forwardWinograd computes y = W * x (+ bias if bias != nil) for n images.
+func (l *Conv2D) forwardWinograd(y, x, bias []float32, n int) {
+	P := l.g.Cols()
+	for c := 0; c < n*l.oc; c++ {
+		var b float32
+		if bias != nil {
+			b = bias[c%l.oc]
+		}
+		kernels.Fill(y[c*P:(c+1)*P], b)
+	}
+	kernels.WinogradConv(y, x, n, l.winogradWeights(), *l.winograd)
+}
+
+// backInputWinograd writes dx = Wᵀ * dy for n images.
+func (l *Conv2D) backInputWinograd(dx, dy []float32, n int) {
+	clear(dx[:n*l.inSize()])
+	kernels.WinogradConvBackInput(dx, dy, n, l.winogradWeights(), *l.winograd)
+}
