@@ -39,6 +39,9 @@ type convOp struct {
 	x, xt     []float32 // last input and input tangent (not owned)
 	weight    []float32 // last weight (not owned)
 	col, dcl  []float32
+	// The filters packed for the im2col path's products (convpack.go).
+	fwd, bwd packedFilters
+	held     bool
 }
 
 func newConv(a Attrs) (Op, error) {
@@ -180,6 +183,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 	if !l.identity {
 		l.col = grow(l.col, K*P)
 	}
+	pw := l.packed(&l.fwd, w, false)
 	for e := 0; e < n; e++ {
 		for gi := 0; gi < l.group; gi++ {
 			col := l.cols(l.col, l.groupIn(x, e, gi))
@@ -191,7 +195,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 				}
 				kernels.Fill(dst[o*P:(o+1)*P], b)
 			}
-			kernels.MatMul(dst, l.groupW(w, gi), col, l.ocg, K, P)
+			kernels.MatMulPacked(dst, &pw[gi], col, l.ocg, K, P)
 		}
 	}
 }
@@ -207,6 +211,10 @@ func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
 	if !l.identity {
 		l.col = grow(l.col, K*P)
 		l.dcl = grow(l.dcl, K*P)
+	}
+	var pwt []kernels.PackedA
+	if dx != nil {
+		pwt = l.packed(&l.bwd, w, true)
 	}
 	for e := 0; e < l.n; e++ {
 		for gi := 0; gi < l.group; gi++ {
@@ -224,10 +232,10 @@ func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
 				kernels.MatMulNT(l.groupW(dw, gi), dyg, l.cols(l.col, l.groupIn(x, e, gi)), l.ocg, P, K)
 			}
 			if dx != nil && l.identity {
-				kernels.MatMulTN(l.groupIn(dx, e, gi), l.groupW(w, gi), dyg, K, l.ocg, P)
+				kernels.MatMulPacked(l.groupIn(dx, e, gi), &pwt[gi], dyg, K, l.ocg, P)
 			} else if dx != nil {
 				clear(l.dcl)
-				kernels.MatMulTN(l.dcl, l.groupW(w, gi), dyg, K, l.ocg, P)
+				kernels.MatMulPacked(l.dcl, &pwt[gi], dyg, K, l.ocg, P)
 				l.roll(l.groupIn(dx, e, gi), l.dcl)
 			}
 		}

@@ -374,11 +374,15 @@ func resolve(net nn.Model, x []float32, m Method, opt Options) (Options, error) 
 // The gradient results are signed; Integrated Gradients satisfies
 // Σ attribution ≈ f_c(x) − f_c(x′). It returns an *ArgError for invalid
 // arguments, and an error wrapping ctx.Err() if ctx is cancelled between
-// batches; no result comes back with an error. x is not modified.
+// batches; no result comes back with an error. x is not modified, and net
+// must not be modified during the call.
 func Attribute(ctx context.Context, net nn.Model, x []float32, m Method, opt Options) ([]float32, error) {
 	opt, err := resolve(net, x, m, opt)
 	if err != nil {
 		return nil, err
+	}
+	if h, ok := net.(weightHolder); ok {
+		defer h.HoldWeights()()
 	}
 	r := newRun(ctx, net, x, m, opt)
 	var out []float32
@@ -459,6 +463,14 @@ func reduceMaxAbs(dst, src []float32, c, hw int) {
 			}
 		}
 	}
+}
+
+// weightHolder is a model that can reuse work derived from its weights
+// from one pass to the next while they are held (*graph.Graph, whose
+// convolutions then pack their filters once per map rather than once per
+// batch). Attribute holds them for the whole call: it only reads them.
+type weightHolder interface {
+	HoldWeights() (release func())
 }
 
 // isNilNetwork reports whether net is a typed nil pointer (a nil
