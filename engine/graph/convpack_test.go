@@ -97,3 +97,28 @@ func TestHoldWeights(t *testing.T) {
 		t.Fatal("the changed weights left the output as it was; the test needs them to change it")
 	}
 }
+
+// TestConvsShareScratch checks that Build gives every convolution of a
+// graph the same scratch, so the graph keeps one im2col matrix, not one
+// per convolution.
+func TestConvsShareScratch(t *testing.T) {
+	g, err := Build(packDef(t, rand.New(rand.NewPCG(23, 24))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shared *scratch
+	for _, nd := range g.nodes {
+		c, ok := nd.Op.(*convOp)
+		if !ok {
+			continue
+		}
+		if shared == nil {
+			shared = c.s
+		} else if c.s != shared {
+			t.Fatalf("convolution %s has a scratch of its own", nd.Name)
+		}
+	}
+	if shared == nil {
+		t.Fatal("no convolution in the graph")
+	}
+}
