@@ -16,8 +16,9 @@
 # machine's cores are shared, and waiting for a core, or a neighbour's cache
 # traffic, only ever adds. PATTERN (an extended regular expression, default
 # 'Forward$|InputGrad$': one pass each) chooses the benchmarks; the
-# Integrated Gradients ones ('IG32$') run 32 passes per map, so K = 1 or 2
-# is enough there. Needs the fixtures of `make onnx-fixtures`.
+# Integrated Gradients ones ('IG32$') run 32 passes per map, so K = 2 (the
+# least that works: with K = 1 both processes run one map) is enough there.
+# Needs the fixtures of `make onnx-fixtures`.
 set -euo pipefail
 
 before=${1:?usage: $0 BEFORE-COMMIT [K] [ROUNDS] [PATTERN]}

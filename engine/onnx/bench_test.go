@@ -78,14 +78,15 @@ func BenchmarkImageNetMobileNetV2InputGrad(b *testing.B) { benchmarkImageNet(b, 
 // worker of the app calls it (wasm/host Attribution: default batch, one
 // part, the logit of the top class). Besides the mean per map (ns/op) it
 // reports the fastest map (min-ms), the batch the saliency package chose
-// (batch), the garbage collections per map (gc/map), and peak-MB: the
-// runtime's MemStats.Sys after the last map. In wasm that is the linear
-// memory the Go runtime has taken with memory.grow (less the binary's
-// static data): the runtime gets memory only by growing the linear memory
-// (runtime/mem_wasm.go sbrk), a wasm memory never shrinks, and Sys counts
-// every byte so obtained, released or not, so its final value is the
-// process's peak. It includes the imported model, so run one case per
-// process to read it:
+// (batch), the garbage collections per map (gc/map), and the runtime's
+// MemStats.Sys when the benchmark function starts (start-MB; in a 1x run,
+// with the model imported and run once) and after the last map (peak-MB).
+// In wasm, Sys is the linear memory the Go runtime has taken with
+// memory.grow, less the binary's static data: the runtime gets memory only
+// by growing the linear memory (runtime/mem_wasm.go sbrk), a wasm memory
+// never shrinks, and Sys counts every byte so obtained, released or not, so
+// its last value is the process's peak. It includes the imported model and
+// whatever ran before in the process, so run one case per process:
 //
 //	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench 'ImageNetResNet18IG32$' -benchtime 1x \
 //	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/onnx
@@ -121,6 +122,7 @@ func benchmarkImageNetIG(b *testing.B, arch string, steps int) {
 	b.ReportMetric(float64(slices.Min(times).Microseconds())/1000, "min-ms")
 	b.ReportMetric(float64(batch), "batch")
 	b.ReportMetric(float64(after.NumGC-before.NumGC)/float64(b.N), "gc/map")
+	b.ReportMetric(float64(before.Sys)/(1<<20), "start-MB")
 	b.ReportMetric(float64(after.Sys)/(1<<20), "peak-MB")
 }
 
