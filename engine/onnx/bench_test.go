@@ -75,8 +75,8 @@ func BenchmarkImageNetMobileNetV2InputGrad(b *testing.B) { benchmarkImageNet(b, 
 
 // benchmarkImageNetIG times Integrated Gradients with steps steps on one
 // 224×224 image of an imported torchvision classifier, called as one engine
-// worker of the app calls it (wasm/host Attribution: default batch unless
-// batch > 0, one part, the logit of the top class). Besides the mean per map (ns/op) it
+// worker of the app calls it (wasm/host Attribution: default batch, one
+// part, the logit of the top class). Besides the mean per map (ns/op) it
 // reports the fastest map (min-ms), the batch the saliency package chose
 // (batch), the garbage collections per map (gc/map), and the runtime's
 // MemStats.Sys when the benchmark function starts (start-MB; in a 1x run,
@@ -90,7 +90,7 @@ func BenchmarkImageNetMobileNetV2InputGrad(b *testing.B) { benchmarkImageNet(b, 
 //
 //	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench 'ImageNetResNet18IG32$' -benchtime 1x \
 //	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/onnx
-func benchmarkImageNetIG(b *testing.B, arch string, steps, batch int) {
+func benchmarkImageNetIG(b *testing.B, arch string, steps int) {
 	m := imageNetModel(b, arch)
 	logits := m.g.Forward(m.x, 1, false)
 	class := 0
@@ -100,7 +100,7 @@ func benchmarkImageNetIG(b *testing.B, arch string, steps, batch int) {
 		}
 	}
 	ran := 0
-	opt := saliency.Options{Class: class, Steps: steps, Batch: batch, Seed: 1, Progress: func(done, _ int) {
+	opt := saliency.Options{Class: class, Steps: steps, Seed: 1, Progress: func(done, _ int) {
 		if ran == 0 {
 			ran = done
 		}
@@ -126,10 +126,6 @@ func benchmarkImageNetIG(b *testing.B, arch string, steps, batch int) {
 	b.ReportMetric(float64(after.Sys)/(1<<20), "peak-MB")
 }
 
-func BenchmarkImageNetResNet18IG32(b *testing.B)    { benchmarkImageNetIG(b, "resnet18", 32, 0) }
-func BenchmarkImageNetDenseNet121IG32(b *testing.B) { benchmarkImageNetIG(b, "densenet121", 32, 0) }
-func BenchmarkImageNetMobileNetV2IG32(b *testing.B) { benchmarkImageNetIG(b, "mobilenet_v2", 32, 0) }
-
-// BenchmarkImageNetResNet18IG32Batch1 is IG32 one step per batch, against
-// the default batch's memory and time.
-func BenchmarkImageNetResNet18IG32Batch1(b *testing.B) { benchmarkImageNetIG(b, "resnet18", 32, 1) }
+func BenchmarkImageNetResNet18IG32(b *testing.B)    { benchmarkImageNetIG(b, "resnet18", 32) }
+func BenchmarkImageNetDenseNet121IG32(b *testing.B) { benchmarkImageNetIG(b, "densenet121", 32) }
+func BenchmarkImageNetMobileNetV2IG32(b *testing.B) { benchmarkImageNetIG(b, "mobilenet_v2", 32) }
