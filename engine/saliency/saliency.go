@@ -167,16 +167,19 @@ const (
 	maxBlur  = 256 // pixels
 
 	// maxBatchActivations caps the activations and gradients one batch
-	// keeps, 2 × batch × Model.ValuesPerExample, at 16 Mi floats (64
+	// keeps, 2 × batch × Model.ValuesPerExample, at 32 Mi floats (128
 	// MiB). The harness networks (at most 0.26 Mi values per 64×64 image)
-	// keep their full batches; an imported 224×224 network (ResNet-18
-	// keeps 5.9 Mi values per image, DenseNet-121 45 Mi) runs one example
-	// at a time. Larger batches buy such a network nothing: its
-	// convolutions multiply image by image, with filters packed once per
-	// call (graph.HoldWeights), and Integrated Gradients with 32 steps
-	// on ResNet-18 took the same time at batch 1 as at 5, in 301 MB of
-	// wasm memory instead of 530 (docs/performance.md).
-	maxBatchActivations = 1 << 24
+	// keep their full batches; an imported 224×224 network runs two
+	// examples at a time (ResNet-18 keeps 5.9 Mi values per image) or one
+	// (DenseNet-121 keeps 45 Mi). Larger batches buy such a network
+	// nothing: its convolutions multiply image by image, with filters
+	// packed once per call (graph.HoldWeights), and Integrated Gradients
+	// with 32 steps on ResNet-18 took the same time at batch 1 as at 5,
+	// in 301 MB of wasm memory instead of 530 (docs/performance.md). Two
+	// rather than one leaves a kernel that works on the whole batch (a
+	// Winograd convolution of a 7×7 map has only 16 tiles per image)
+	// more than one image.
+	maxBatchActivations = 1 << 25
 
 	// maxBatchValues caps a batch's input at 16 Mi floats (64 MiB),
 	// whatever Options.Batch says, so a large image cannot make one batch
@@ -221,7 +224,7 @@ type Options struct {
 
 	// Batch is the most examples per forward pass (0: DefaultBatch). It is
 	// lowered further if a batch's input would exceed 16 Mi values, or its
-	// activations and their gradients 16 Mi values.
+	// activations and their gradients 32 Mi values.
 	Batch int
 
 	// Part and Parts split SmoothGrad's samples, Integrated Gradients'
