@@ -2,7 +2,7 @@
 # Before/after CPU time of the imported ImageNet networks (issue #12), the
 # engine in wasm with SIMD under Node, two builds side by side:
 #
-#   scripts/bench-onnx-cpu.sh BEFORE [K] [ROUNDS]
+#   scripts/bench-onnx-cpu.sh BEFORE [K] [ROUNDS] [PATTERN]
 #
 # BEFORE is a commit; the other side is the working tree. Both are built as
 # engine/onnx test binaries with this tree's bench_test.go (BEFORE's checkout
@@ -14,12 +14,17 @@
 # the CPU time of one pass, import and Node's start-up cancelled out. CPU
 # time rather than wall-clock time, and the smallest over the rounds: the
 # machine's cores are shared, and waiting for a core, or a neighbour's cache
-# traffic, only ever adds. Needs the fixtures of `make onnx-fixtures`.
+# traffic, only ever adds. PATTERN (an extended regular expression, default
+# 'Forward$|InputGrad$': one pass each) chooses the benchmarks; the
+# Integrated Gradients ones ('IG32$') run 32 passes per map, so K = 2 (the
+# least that works: with K = 1 both processes run one map) is enough there.
+# Needs the fixtures of `make onnx-fixtures`.
 set -euo pipefail
 
-before=${1:?usage: $0 BEFORE-COMMIT [K] [ROUNDS]}
+before=${1:?usage: $0 BEFORE-COMMIT [K] [ROUNDS] [PATTERN]}
 k=${2:-5}
 rounds=${3:-3}
+pattern=${4:-'Forward$|InputGrad$'}
 root=$(cd "$(dirname "$0")/.." && pwd)
 export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3}
 export GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2
@@ -33,7 +38,7 @@ cp "$root/engine/onnx/bench_test.go" "$tmp/before/engine/onnx/bench_test.go"
 (cd "$tmp/before/engine/onnx" && go test -c -o "$tmp/before.wasm" .)
 (cd "$root/engine/onnx" && go test -c -o "$tmp/after.wasm" .)
 
-benches=$(grep -o '^func Benchmark[A-Za-z0-9]*' "$root/engine/onnx/bench_test.go" | sed 's/^func //')
+benches=$(grep -o '^func Benchmark[A-Za-z0-9]*' "$root/engine/onnx/bench_test.go" | sed 's/^func //' | grep -E "$pattern")
 cd "$root/engine/onnx" # the fixtures are found relative to the package
 for r in $(seq "$rounds"); do
 	for b in $benches; do
@@ -46,7 +51,7 @@ for r in $(seq "$rounds"); do
 		done
 	done
 done
-printf "%-40s %12s %12s %8s\n" "CPU ms per pass (min of $rounds rounds)" before after ratio
+printf "%-40s %12s %12s %8s\n" "CPU ms per pass or map (min of $rounds rounds)" before after ratio
 awk -v k="$k" '
 	{ t = $4 + $5; key = $1 " " $2 " " $3; if (!(key in m) || t < m[key]) m[key] = t; names[$1] = 1 }
 	END {

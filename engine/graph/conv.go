@@ -41,7 +41,10 @@ type convOp struct {
 	n         int
 	x, xt     []float32 // last input and input tangent (not owned)
 	weight    []float32 // last weight (not owned)
-	col, dcl  []float32
+	s         *scratch  // im2col matrices, shared by the graph's ops
+	// The filters packed for the im2col path's products (convpack.go).
+	fwd, bwd packedFilters
+	held     bool
 }
 
 func newConv(a Attrs) (Op, error) {
@@ -59,7 +62,7 @@ func newConv(a Attrs) (Op, error) {
 	if group < 1 {
 		return nil, fmt.Errorf("group %d < 1", group)
 	}
-	return &convOp{attrs: a, wa: wa, group: group}, nil
+	return &convOp{attrs: a, wa: wa, group: group, s: &scratch{}}, nil
 }
 
 func (l *convOp) Type() string { return "Conv" }
@@ -177,12 +180,14 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 		return
 	}
 	P, K := l.g.Cols(), l.g.Rows()
+	var colBuf []float32
 	if !l.identity {
-		l.col = grow(l.col, K*P)
+		colBuf = l.s.cols(K * P)
 	}
+	pw := l.packed(&l.fwd, w, false)
 	for e := 0; e < n; e++ {
 		for gi := 0; gi < l.group; gi++ {
-			col := l.cols(l.col, l.groupIn(x, e, gi))
+			col := l.cols(colBuf, l.groupIn(x, e, gi))
 			dst := l.groupOut(y, e, gi)
 			for o := 0; o < l.ocg; o++ {
 				var b float32
@@ -191,7 +196,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 				}
 				kernels.Fill(dst[o*P:(o+1)*P], b)
 			}
-			kernels.MatMul(dst, l.groupW(w, gi), col, l.ocg, K, P)
+			kernels.MatMulPacked(dst, &pw[gi], col, l.ocg, K, P)
 		}
 	}
 }
@@ -211,9 +216,13 @@ func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
 		return
 	}
 	P, K := l.g.Cols(), l.g.Rows()
+	var colBuf, dcl []float32
 	if !l.identity {
-		l.col = grow(l.col, K*P)
-		l.dcl = grow(l.dcl, K*P)
+		colBuf, dcl = l.s.cols(K*P), l.s.dcols(K*P)
+	}
+	var pwt []kernels.PackedA
+	if dx != nil {
+		pwt = l.packed(&l.bwd, w, true)
 	}
 	for e := 0; e < l.n; e++ {
 		for gi := 0; gi < l.group; gi++ {
@@ -228,14 +237,14 @@ func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
 				}
 			}
 			if dw != nil {
-				kernels.MatMulNT(l.groupW(dw, gi), dyg, l.cols(l.col, l.groupIn(x, e, gi)), l.ocg, P, K)
+				kernels.MatMulNT(l.groupW(dw, gi), dyg, l.cols(colBuf, l.groupIn(x, e, gi)), l.ocg, P, K)
 			}
 			if dx != nil && l.identity {
-				kernels.MatMulTN(l.groupIn(dx, e, gi), l.groupW(w, gi), dyg, K, l.ocg, P)
+				kernels.MatMulPacked(l.groupIn(dx, e, gi), &pwt[gi], dyg, K, l.ocg, P)
 			} else if dx != nil {
-				clear(l.dcl)
-				kernels.MatMulTN(l.dcl, l.groupW(w, gi), dyg, K, l.ocg, P)
-				l.roll(l.groupIn(dx, e, gi), l.dcl)
+				clear(dcl)
+				kernels.MatMulPacked(dcl, &pwt[gi], dyg, K, l.ocg, P)
+				l.roll(l.groupIn(dx, e, gi), dcl)
 			}
 		}
 	}

@@ -252,6 +252,12 @@ func Build(d Def) (*Graph, error) {
 		}
 	}
 	g.bindParams(d)
+	s := &scratch{}
+	for _, nd := range g.nodes {
+		if u, ok := nd.Op.(scratchUser); ok {
+			u.useScratch(s)
+		}
+	}
 	return g, nil
 }
 
@@ -657,8 +663,9 @@ var reshapeOps = map[string]bool{"Flatten": true, "Reshape": true, "Squeeze": tr
 // ValuesPerExample returns the number of float32 values the batched
 // tensors hold for one example (the input included). Forward keeps that
 // many per example; Backward as many again for the gradients; Tangent and
-// BackwardDual two more sets. Ops add scratch of about one tensor's size
-// (a convolution's im2col matrix), independent of the batch. Multiply by 4
+// BackwardDual two more sets. The ops share scratch of about two tensors'
+// size (the largest convolution's im2col matrix and its gradient),
+// independent of the batch. Multiply by 4
 // bytes and the batch size to budget memory before a large run.
 func (g *Graph) ValuesPerExample() int {
 	n := 0

@@ -89,6 +89,12 @@ func putWorkspace(ws *workspace) {
 // transA) and op(B) is K×N (B stored N×K when transB). The caller has
 // checked the dimensions.
 func gemm(c, a, b []float32, m, k, n int, transA, transB bool, t tile) {
+	gemmPacked(c, a, nil, b, m, k, n, transA, transB, t)
+}
+
+// gemmPacked is gemm, with op(A)'s blocks taken from pa instead of packed
+// from a when pa is not nil (pa was packed with tile t; see PackedA).
+func gemmPacked(c, a []float32, pa *PackedA, b []float32, m, k, n int, transA, transB bool, t tile) {
 	if m == 0 || n == 0 || k == 0 {
 		return
 	}
@@ -96,13 +102,18 @@ func gemm(c, a, b []float32, m, k, n int, transA, transB bool, t tile) {
 	defer putWorkspace(ws)
 	mr, nr := t.mr, t.nr
 	aPanels := (m + mr - 1) / mr
-	if need := aPanels * mr * min(k, kcBlock); cap(ws.a) < need {
+	if need := aPanels * mr * min(k, kcBlock); pa == nil && cap(ws.a) < need {
 		ws.a = make([]float32, need) // once per workspace and larger shape
 	}
 	for k0 := 0; k0 < k; k0 += kcBlock {
 		kc := min(kcBlock, k-k0)
-		ap := ws.a[:aPanels*mr*kc]
-		packA(ap, a, transA, m, k, 0, m, k0, kc, mr)
+		var ap []float32
+		if pa != nil {
+			ap = pa.block(k0, kc)
+		} else {
+			ap = ws.a[:aPanels*mr*kc]
+			packA(ap, a, transA, m, k, 0, m, k0, kc, mr)
+		}
 		for j0 := 0; j0 < n; j0 += ncBlock {
 			nc := min(ncBlock, n-j0)
 			bPanels := (nc + nr - 1) / nr

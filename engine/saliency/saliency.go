@@ -167,10 +167,19 @@ const (
 	maxBlur  = 256 // pixels
 
 	// maxBatchActivations caps the activations and gradients one batch
-	// keeps, 2 × batch × Model.ValuesPerExample, at 64 Mi floats (256
-	// MiB): a large imported model (DenseNet-121 keeps 45 Mi values per
-	// 224×224 image) then runs one example at a time.
-	maxBatchActivations = 1 << 26
+	// keeps, 2 × batch × Model.ValuesPerExample, at 32 Mi floats (128
+	// MiB). The harness networks (at most 0.26 Mi values per 64×64 image)
+	// keep their full batches; an imported 224×224 network runs two
+	// examples at a time (ResNet-18 keeps 5.9 Mi values per image) or one
+	// (DenseNet-121 keeps 45 Mi). Larger batches buy such a network
+	// nothing: its convolutions multiply image by image, with filters
+	// packed once per call (graph.HoldWeights), and Integrated Gradients
+	// with 32 steps on ResNet-18 took the same time at batch 1 as at 5,
+	// in 301 MB of wasm memory instead of 530 (docs/performance.md). Two
+	// rather than one leaves a kernel that works on the whole batch (a
+	// Winograd convolution of a 7×7 map has only 16 tiles per image)
+	// more than one image.
+	maxBatchActivations = 1 << 25
 
 	// maxBatchValues caps a batch's input at 16 Mi floats (64 MiB),
 	// whatever Options.Batch says, so a large image cannot make one batch
@@ -215,7 +224,7 @@ type Options struct {
 
 	// Batch is the most examples per forward pass (0: DefaultBatch). It is
 	// lowered further if a batch's input would exceed 16 Mi values, or its
-	// activations and their gradients 64 Mi values.
+	// activations and their gradients 32 Mi values.
 	Batch int
 
 	// Part and Parts split SmoothGrad's samples, Integrated Gradients'
@@ -374,11 +383,15 @@ func resolve(net nn.Model, x []float32, m Method, opt Options) (Options, error) 
 // The gradient results are signed; Integrated Gradients satisfies
 // Σ attribution ≈ f_c(x) − f_c(x′). It returns an *ArgError for invalid
 // arguments, and an error wrapping ctx.Err() if ctx is cancelled between
-// batches; no result comes back with an error. x is not modified.
+// batches; no result comes back with an error. x is not modified, and net
+// must not be modified during the call.
 func Attribute(ctx context.Context, net nn.Model, x []float32, m Method, opt Options) ([]float32, error) {
 	opt, err := resolve(net, x, m, opt)
 	if err != nil {
 		return nil, err
+	}
+	if h, ok := net.(weightHolder); ok {
+		defer h.HoldWeights()()
 	}
 	r := newRun(ctx, net, x, m, opt)
 	var out []float32
@@ -459,6 +472,14 @@ func reduceMaxAbs(dst, src []float32, c, hw int) {
 			}
 		}
 	}
+}
+
+// weightHolder is a model that can reuse work derived from its weights
+// from one pass to the next while they are held (*graph.Graph, whose
+// convolutions then pack their filters once per map rather than once per
+// batch). Attribute holds them for the whole call: it only reads them.
+type weightHolder interface {
+	HoldWeights() (release func())
 }
 
 // isNilNetwork reports whether net is a typed nil pointer (a nil
