@@ -10,6 +10,16 @@ if (!self.seLoader) {
   importScripts("loader.js", "wasm_exec.js");
 }
 
+// seMark records a performance mark here and sends it to the parent (the
+// page, or the engine worker for a helper), whose loader (loader.js) marks
+// it on its own timeline: make bench-web prints the page's and the engine
+// worker's start-up as one timeline (docs/performance.md).
+self.seMark = function (name) {
+  performance.mark(name);
+  self.postMessage({ seMark: name, t: performance.timeOrigin + performance.now() });
+};
+self.seMark("se-w-script");
+
 const early = [];
 self.onmessage = function (e) {
   early.push(e);
@@ -22,6 +32,7 @@ function fatal(msg) {
 const go = new Go();
 WebAssembly.instantiateStreaming(seLoader.fetch("app.wasm"), go.importObject)
   .then(function (result) {
+    self.seMark("se-w-instantiated");
     const done = go.run(result.instance); // returns once main blocks
     const handler = self.onmessage;
     for (const e of early) {

@@ -103,6 +103,7 @@ func (a *App) Start(env vugu.EventEnv) {
 	}
 	a.started = true
 	a.env = env
+	mark("se-app-start")
 	loadSettings(a.store, a.View, a.Mask)
 	a.surf = NewSurface()
 	a.ApplyStyles()
@@ -112,6 +113,7 @@ func (a *App) Start(env vugu.EventEnv) {
 	a.installTestHooks()
 	a.startDB()
 	a.eng = NewEngine(env, engineScript(), a.onOther, a.onDied)
+	mark("se-engine-spawned")
 	if testHooks() {
 		params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
 		if s, err := strconv.Atoi(params.Call("get", "watchdog").String()); err == nil && s > 0 {
@@ -175,6 +177,9 @@ func (a *App) onOther(r Reply) {
 		}
 	case protocol.Log:
 		if r.ID == 0 {
+			if r.Text == "engine started" && !a.everReady {
+				mark("se-engine-started")
+			}
 			return
 		}
 		a.Session.EngineMsg = r.Text
@@ -238,6 +243,7 @@ func (a *App) modelReady(r Reply) {
 // restoreLast reopens the image last viewed with the current data set, or
 // its first sample of the positive (last) class, or its first sample.
 func (a *App) restoreLast() {
+	mark("se-restore-last")
 	lib := a.Library
 	last, _ := a.store.Get(keyLast + a.Session.Model.Dataset)
 	if s := lib.Sample(last); s != nil {
