@@ -3,10 +3,14 @@
 package e2e
 
 import (
+	"cmp"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +70,7 @@ func TestBenchWeb(t *testing.T) {
 		r, _ := eval[float64](ctx, `performance.getEntriesByName('se-engine-ready')[0].startTime`)
 		f, _ := eval[float64](ctx, `performance.getEntriesByName('se-first-saliency')[0].startTime`)
 		fmt.Printf("cold load %d: engine ready %6.0f ms, first saliency map %6.0f ms\n", i+1, r, f)
+		timeline(t, ctx)
 		ready = append(ready, r)
 		first = append(first, f)
 	}
@@ -118,5 +123,122 @@ func TestBenchWorkers(t *testing.T) {
 		}
 		slices.Sort(ms)
 		fmt.Printf("Integrated Gradients, 32 steps, Phantom 64×64 (CNN64), workers=%d: median %.0f ms (%.0f–%.0f ms over %d maps)\n", k, ms[runs/2], ms[0], ms[runs-1], runs)
+	}
+}
+
+// timeline prints the page's start-up: its performance marks (se-*; the
+// engine worker's, se-w-*, are put on the page's timeline by loader.js) and
+// the fetches of the site's main files, in milliseconds from navigation.
+func timeline(t *testing.T, ctx context.Context) {
+	t.Helper()
+	type entry struct {
+		Name       string
+		Start, End float64
+	}
+	es, err := eval[[]entry](ctx, `[
+		...performance.getEntriesByType('navigation').map(e => ({Name: 'html', Start: e.fetchStart, End: e.responseEnd})),
+		...performance.getEntriesByType('resource').filter(e => /\.(wasm|js)$/.test(e.name)).map(e => ({Name: e.name.replace(/^.*\//, ''), Start: e.fetchStart, End: e.responseEnd})),
+		...performance.getEntriesByType('mark').filter(e => e.name.startsWith('se-')).map(e => ({Name: e.name, Start: e.startTime, End: e.startTime})),
+	].sort((a, b) => a.Start - b.Start)`)
+	if err != nil {
+		t.Errorf("timeline: %v", err)
+		return
+	}
+	for _, e := range es {
+		if e.End > e.Start {
+			fmt.Printf("  %7.0f – %5.0f ms  fetch %s\n", e.Start, e.End, e.Name)
+		} else {
+			fmt.Printf("  %7.0f ms          %s\n", e.Start, e.Name)
+		}
+	}
+}
+
+// TestBenchTrain times one epoch of RRR fine-tuning of the shipped Phantom
+// model (19 batches) in the app, in a fresh headless Chromium per run: from
+// the Start click, and from the first step's report (the progress bar
+// leaves 0), to the run's end (the epoch's evaluation included), measured
+// in the page. SE_SITE_BASE names a second built site (e.g. an older
+// commit's server/site) timed in alternation with this one, round after
+// round; SE_BENCH_QUERIES lists the page queries to time (default
+// "workers=1,": one engine worker, then the default pool). Skipped unless
+// SE_BENCH_TRAIN=1.
+func TestBenchTrain(t *testing.T) {
+	if os.Getenv("SE_BENCH_TRAIN") != "1" {
+		t.Skip("set SE_BENCH_TRAIN=1")
+	}
+	type site struct{ name, origin string }
+	var sites []site
+	if base := os.Getenv("SE_SITE_BASE"); base != "" {
+		o, _ := serveFSLogged(t, os.DirFS(base))
+		sites = append(sites, site{base, o})
+	}
+	sites = append(sites, site{siteDir, serveSite(t)})
+	queries := strings.Split(cmp.Or(os.Getenv("SE_BENCH_QUERIES"), "workers=1,"), ",")
+	rounds, _ := strconv.Atoi(cmp.Or(os.Getenv("SE_BENCH_ROUNDS"), "3"))
+	type key struct{ site, query string }
+	fromStep := map[key][]float64{}
+	fromClick := map[key][]float64{}
+	for r := range rounds {
+		for _, s := range sites {
+			for _, q := range queries {
+				ctx, _ := browser(t, 300*time.Second)
+				// The last model used is the one the app opens with.
+				if err := chromedp.Do(ctx, chromedp.Navigate(s.origin+"/favicon.svg")); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := eval[bool](ctx, `localStorage.setItem('se.v1.model', 'phantom-baseline'), true`); err != nil {
+					t.Fatal(err)
+				}
+				if err := chromedp.Do(ctx, chromedp.Navigate(s.origin+"/?"+q)); err != nil {
+					t.Fatal(err)
+				}
+				if err := waitJS(ctx, `document.body.dataset.engine === 'ready' && document.querySelector('[data-testid=sample-gallery] .thumb.active')`, 120*time.Second); err != nil {
+					t.Fatalf("%s ?%s: %v", s.name, q, err)
+				}
+				if got := chipName(ctx); !strings.Contains(got, "phantom") {
+					t.Fatalf("%s: the model is %q, not phantom-baseline", s.name, got)
+				}
+				time.Sleep(time.Second) // the first map and the page settle
+				setField(t, ctx, "train-method", "rrr")
+				setField(t, ctx, "train-epochs", "1")
+				if _, err := eval[bool](ctx, `(() => {
+					window.seBench = {click: performance.now()};
+					new MutationObserver(() => {
+						const st = document.querySelector('[data-testid=train-status]');
+						if (!st) return;
+						const f = st.querySelector('.progress-fill');
+						const now = performance.now();
+						if (!seBench.step && f && parseFloat(f.style.width) > 0) seBench.step = now;
+						if (!seBench.end && (st.dataset.state === 'done' || st.dataset.state === 'failed')) { seBench.end = now; seBench.state = st.dataset.state; }
+					}).observe(document.body, {subtree: true, attributes: true, childList: true, characterData: true});
+					document.querySelector('[data-testid=train-start]').click();
+					return true; })()`); err != nil {
+					t.Fatal(err)
+				}
+				if err := waitJS(ctx, `window.seBench.end`, 280*time.Second); err != nil {
+					t.Fatalf("%s ?%s: %v (status %q)", s.name, q, err, text(ctx, "[data-testid=train-status]"))
+				}
+				type times struct {
+					Click, Step, End float64
+					State            string
+				}
+				tm, _ := eval[times](ctx, `({Click: seBench.click, Step: seBench.step || 0, End: seBench.end, State: seBench.state})`)
+				if tm.State != "done" {
+					t.Fatalf("%s ?%s: training %s: %q", s.name, q, tm.State, text(ctx, "[data-testid=train-status]"))
+				}
+				k := key{s.name, q}
+				fromClick[k] = append(fromClick[k], tm.End-tm.Click)
+				fromStep[k] = append(fromStep[k], tm.End-tm.Step)
+				fmt.Printf("round %d %s ?%s: Phantom RRR epoch: click → done %.0f ms, first step → done %.0f ms\n", r+1, s.name, q, tm.End-tm.Click, tm.End-tm.Step)
+			}
+		}
+	}
+	for _, s := range sites {
+		for _, q := range queries {
+			k := key{s.name, q}
+			a, b := slices.Sorted(slices.Values(fromClick[k])), slices.Sorted(slices.Values(fromStep[k]))
+			fmt.Printf("median of %d, %s ?%s: click → done %.0f ms (%.0f–%.0f), first step → done %.0f ms (%.0f–%.0f)\n",
+				len(a), s.name, q, a[len(a)/2], a[0], a[len(a)-1], b[len(b)/2], b[0], b[len(b)-1])
+		}
 	}
 }
