@@ -2,7 +2,6 @@ package ui
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vugu/vugu"
@@ -112,7 +111,9 @@ func (a *App) Start(env vugu.EventEnv) {
 	a.loadRealImages()
 	a.installTestHooks()
 	a.startDB()
-	a.eng = NewEngine(env, engineScript(), a.onOther, a.onDied)
+	// The page's query reaches the worker through boot.js, which starts it
+	// (seEngine); "worker.js" is for a page without it.
+	a.eng = NewEngine(env, "worker.js", a.onOther, a.onDied)
 	mark("se-engine-spawned")
 	if testHooks() {
 		params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
@@ -128,31 +129,6 @@ func (a *App) Start(env vugu.EventEnv) {
 		a.lastModel = m
 	}
 	a.eng.Send(init, nil, a.onInit)
-}
-
-// engineScript returns the engine worker's URL: worker.js, with the page's
-// ?workers=K passed on (K engine workers for Integrated Gradients and
-// SmoothGrad; 1 computes everything in one worker, for comparisons) and
-// its ?stall-helpers=1 (helper workers that never answer, for testing that
-// the engine worker recovers).
-func engineScript() string {
-	params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
-	var q []string
-	if v := params.Call("get", "workers"); v.Truthy() {
-		if k, err := strconv.Atoi(v.String()); err == nil && k > 0 {
-			q = append(q, "workers="+strconv.Itoa(k))
-		}
-	}
-	if v := params.Call("get", "stall-helpers"); v.Truthy() && v.String() == "1" {
-		q = append(q, "stall=1")
-	}
-	if v := params.Call("get", "test-hooks"); v.Truthy() && v.String() == "1" {
-		q = append(q, "test-hooks=1")
-	}
-	if len(q) == 0 {
-		return "worker.js"
-	}
-	return "worker.js?" + strings.Join(q, "&")
 }
 
 // locked runs f with the event environment locked and requests a render.
