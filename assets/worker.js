@@ -2,8 +2,9 @@
 // WebAssembly. It is the page's own binary, app.wasm (ui/cmd/app), which
 // runs the engine (wasm/engineworker) when it starts in a worker; the
 // worker gets it compiled from whoever starts it (?module=1), or fetches it
-// (the browser has it in its HTTP cache from the page's load). Messages that arrive before the Go program has installed
-// its own handler are kept and replayed.
+// (the browser has it in its HTTP cache from the page's load). Messages
+// that arrive before the Go program has installed its own handler are kept
+// and replayed.
 "use strict";
 // Served, the loader and Go's wasm_exec.js come from the site; the
 // single-file build puts both in front of this script (see loader.js).

@@ -48,10 +48,11 @@ type Engine struct {
 const DefaultPatience = 90 * time.Second
 
 // NewEngine starts the engine worker: it takes over the one boot.js started
-// with the page (seEngine), or starts script where there is none. other receives messages that answer
-// no pending request; died is called, with the event environment locked,
-// when the worker stops: what happened, in plain words. The callbacks of
-// the requests pending then are dropped; Restart starts a fresh worker.
+// with the page (seEngine), or starts script where there is none. other
+// receives messages that answer no pending request; died is called, with
+// the event environment locked, when the worker stops: what happened, in
+// plain words. The callbacks of the requests pending then are dropped;
+// Restart starts a fresh worker.
 func NewEngine(env vugu.EventEnv, script string, other func(Reply), died func(msg string)) *Engine {
 	e := &Engine{env: env, script: script, pending: make(map[int]func(Reply)), other: other, died: died, Patience: DefaultPatience}
 	e.start()
