@@ -110,6 +110,7 @@ func (a *App) Start(env vugu.EventEnv) {
 	a.Library.Load()
 	a.loadRealImages()
 	a.installTestHooks()
+	mark("se-db-open")
 	a.startDB()
 	// The page's query reaches the worker through boot.js, which starts it
 	// (seEngine); "worker.js" is for a page without it.
