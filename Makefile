@@ -226,6 +226,13 @@ test-e2e: build onnx-fixtures
 bench-web: build
 	SE_BENCH_WEB=1 $(GO) test -count=1 -run 'TestBenchWeb|TestBenchWorkers' -v ./ui/e2e/ | grep -v '^=== RUN'
 
+# One Phantom RRR epoch in the app (issue #12): wall-clock and the browser's
+# CPU time, with one engine worker and with the pool. SE_SITE_BASE=dir,...
+# times other built sites in alternation (docs/performance.md).
+.PHONY: bench-train
+bench-train: build
+	SE_BENCH_TRAIN=1 $(GO) test -count=1 -timeout 60m -run 'TestBenchTrain' -v ./ui/e2e/ | grep -v '^=== RUN'
+
 # The site's wasm binary broken down by Go package (code bytes and their
 # gzip share; wasm/wasmsize), built as the site's but keeping the function
 # names that -s strips. WASMSIZE_FLAGS=-depth 2 folds packages by path.

@@ -51,13 +51,80 @@
   }
 
   performance.mark("se-boot");
+  // The page and its engine worker run one binary (ui/cmd/app). It is
+  // compiled once, here, and the compiled module is posted to the engine
+  // worker, which starts now, in parallel with the page's own start-up
+  // (issue #12: the first map sooner). The UI takes the worker over
+  // (seEngine.take, from ui.Engine) with the messages it sent meanwhile.
+  const module = WebAssembly.compileStreaming(seLoader.fetch("app.wasm"));
+  window.seEngine = engineStarter(module);
   const go = new Go();
-  WebAssembly.instantiateStreaming(seLoader.fetch("app.wasm"), go.importObject)
-    .then(function (result) {
+  module
+    .then(function (m) {
+      performance.mark("se-compiled");
+      return WebAssembly.instantiate(m, go.importObject);
+    })
+    .then(function (instance) {
       performance.mark("se-ui-start");
-      return go.run(result.instance);
+      return go.run(instance);
     })
     .catch(function (err) {
       fail("The application failed to start: " + err);
     });
+
+  // engineStarter starts the engine worker and returns what the UI uses to
+  // take it over and to start another after a crash:
+  //
+  //   take(onmessage, onerror, onmessageerror)  the worker started at boot
+  //       (the first call) or a new one, with these handlers installed and
+  //       the events the early one sent before them replayed
+  //
+  // Its URL is worker.js with the page's ?workers=K passed on (K engine
+  // workers for Integrated Gradients, SmoothGrad and training; 1 computes
+  // everything in one worker, for comparisons), ?stall-helpers=1 as
+  // ?stall=1 (helpers that never answer, for tests), ?test-hooks=1, and
+  // module=1: the worker waits for the compiled module instead of
+  // fetching and compiling the binary itself.
+  function engineStarter(module) {
+    const params = new URLSearchParams(seLoader.search);
+    const q = ["module=1"];
+    const k = parseInt(params.get("workers"), 10);
+    if (k > 0) {
+      q.push("workers=" + k);
+    }
+    if (params.get("stall-helpers") === "1") {
+      q.push("stall=1");
+    }
+    if (params.get("test-hooks") === "1") {
+      q.push("test-hooks=1");
+    }
+    const url = "worker.js?" + q.join("&");
+    function start() {
+      const w = seLoader.worker(url);
+      module.then(function (m) {
+        w.postMessage({ seModule: m });
+      }, function () {});
+      return w;
+    }
+    let first = start();
+    const early = [];
+    first.onmessage = function (e) { early.push(e); };
+    first.onerror = function (e) { e.preventDefault(); early.push(e); };
+    first.onmessageerror = function (e) { early.push(e); };
+    return {
+      take: function (onmessage, onerror, onmessageerror) {
+        const w = first || start();
+        w.onmessage = onmessage;
+        w.onerror = onerror;
+        w.onmessageerror = onmessageerror;
+        if (first) {
+          first = null;
+          for (const e of early.splice(0)) {
+            (e.type === "error" ? onerror : e.type === "messageerror" ? onmessageerror : onmessage)(e);
+          }
+        }
+        return w;
+      },
+    };
+  }
 })();

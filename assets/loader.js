@@ -22,11 +22,22 @@
     return;
   }
   const index = typeof document !== "undefined" ? document.getElementById("se-files") : null;
+  // marks puts a worker's performance marks (worker.js's seMark) on this
+  // scope's timeline, at the time they were made.
+  function marks(w) {
+    w.addEventListener("message", function (e) {
+      if (e.data && e.data.seMark && g.performance && performance.mark) {
+        e.stopImmediatePropagation();
+        performance.mark(e.data.seMark, { startTime: Math.max(0, e.data.t - performance.timeOrigin) });
+      }
+    });
+    return w;
+  }
   if (!index && !g.seBundle) {
     g.seLoader = {
       fetch: function (name) { return g.fetch(name); },
       url: function (name) { return name; },
-      worker: function (url) { return new Worker(url); },
+      worker: function (url) { return marks(new Worker(url)); },
       search: g.location.search,
       bundled: false,
     };
@@ -111,7 +122,7 @@
     worker: function (url) {
       const q = String(url).indexOf("?");
       const head = "self.seBundle = " + JSON.stringify({ search: q < 0 ? "" : String(url).slice(q), source: source }) + ";\n";
-      const w = new Worker(URL.createObjectURL(new Blob([head, source], { type: "text/javascript" })));
+      const w = marks(new Worker(URL.createObjectURL(new Blob([head, source], { type: "text/javascript" }))));
       if (files) {
         w.postMessage({ seFiles: files });
       } else {

@@ -1,8 +1,10 @@
 // Saliency Explorer engine worker: runs the Go engine compiled to
 // WebAssembly. It is the page's own binary, app.wasm (ui/cmd/app), which
 // runs the engine (wasm/engineworker) when it starts in a worker; the
-// browser has it in its HTTP cache from the page's load. Messages that arrive before the Go program has installed
-// its own handler are kept and replayed.
+// worker gets it compiled from whoever starts it (?module=1), or fetches it
+// (the browser has it in its HTTP cache from the page's load). Messages
+// that arrive before the Go program has installed its own handler are kept
+// and replayed.
 "use strict";
 // Served, the loader and Go's wasm_exec.js come from the site; the
 // single-file build puts both in front of this script (see loader.js).
@@ -10,8 +12,29 @@ if (!self.seLoader) {
   importScripts("loader.js", "wasm_exec.js");
 }
 
+// seMark records a performance mark here and sends it to the parent (the
+// page, or the engine worker for a helper), whose loader (loader.js) marks
+// it on its own timeline: make bench-web prints the page's and the engine
+// worker's start-up as one timeline (docs/performance.md).
+self.seMark = function (name) {
+  performance.mark(name);
+  self.postMessage({ seMark: name, t: performance.timeOrigin + performance.now() });
+};
+self.seMark("se-w-script");
+
+// Started with ?module=1 (by the page, see boot.js, or by an engine worker
+// for its helpers), the worker gets the compiled binary as its first
+// message instead of fetching and compiling it.
+let posted;
+const modulePosted = new Promise(function (resolve) {
+  posted = resolve;
+});
 const early = [];
 self.onmessage = function (e) {
+  if (e.data && e.data.seModule) {
+    posted(e.data.seModule);
+    return;
+  }
   early.push(e);
 };
 
@@ -20,9 +43,19 @@ function fatal(msg) {
 }
 
 const go = new Go();
-WebAssembly.instantiateStreaming(seLoader.fetch("app.wasm"), go.importObject)
-  .then(function (result) {
-    const done = go.run(result.instance); // returns once main blocks
+const instance = new URLSearchParams(seLoader.search).get("module") === "1"
+  ? modulePosted.then(function (m) {
+    self.seModule = m;
+    return WebAssembly.instantiate(m, go.importObject);
+  })
+  : WebAssembly.instantiateStreaming(seLoader.fetch("app.wasm"), go.importObject).then(function (result) {
+    self.seModule = result.module;
+    return result.instance;
+  });
+instance
+  .then(function (instance) {
+    self.seMark("se-w-instantiated");
+    const done = go.run(instance); // returns once main blocks
     const handler = self.onmessage;
     for (const e of early) {
       handler(e);

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vugu/vugu"
@@ -103,6 +102,7 @@ func (a *App) Start(env vugu.EventEnv) {
 	}
 	a.started = true
 	a.env = env
+	mark("se-app-start")
 	loadSettings(a.store, a.View, a.Mask)
 	a.surf = NewSurface()
 	a.ApplyStyles()
@@ -110,8 +110,12 @@ func (a *App) Start(env vugu.EventEnv) {
 	a.Library.Load()
 	a.loadRealImages()
 	a.installTestHooks()
+	mark("se-db-open")
 	a.startDB()
-	a.eng = NewEngine(env, engineScript(), a.onOther, a.onDied)
+	// The page's query reaches the worker through boot.js, which starts it
+	// (seEngine); "worker.js" is for a page without it.
+	a.eng = NewEngine(env, "worker.js", a.onOther, a.onDied)
+	mark("se-engine-spawned")
 	if testHooks() {
 		params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
 		if s, err := strconv.Atoi(params.Call("get", "watchdog").String()); err == nil && s > 0 {
@@ -126,31 +130,6 @@ func (a *App) Start(env vugu.EventEnv) {
 		a.lastModel = m
 	}
 	a.eng.Send(init, nil, a.onInit)
-}
-
-// engineScript returns the engine worker's URL: worker.js, with the page's
-// ?workers=K passed on (K engine workers for Integrated Gradients and
-// SmoothGrad; 1 computes everything in one worker, for comparisons) and
-// its ?stall-helpers=1 (helper workers that never answer, for testing that
-// the engine worker recovers).
-func engineScript() string {
-	params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
-	var q []string
-	if v := params.Call("get", "workers"); v.Truthy() {
-		if k, err := strconv.Atoi(v.String()); err == nil && k > 0 {
-			q = append(q, "workers="+strconv.Itoa(k))
-		}
-	}
-	if v := params.Call("get", "stall-helpers"); v.Truthy() && v.String() == "1" {
-		q = append(q, "stall=1")
-	}
-	if v := params.Call("get", "test-hooks"); v.Truthy() && v.String() == "1" {
-		q = append(q, "test-hooks=1")
-	}
-	if len(q) == 0 {
-		return "worker.js"
-	}
-	return "worker.js?" + strings.Join(q, "&")
 }
 
 // locked runs f with the event environment locked and requests a render.
@@ -175,6 +154,9 @@ func (a *App) onOther(r Reply) {
 		}
 	case protocol.Log:
 		if r.ID == 0 {
+			if r.Text == "engine started" && !a.everReady {
+				mark("se-engine-started")
+			}
 			return
 		}
 		a.Session.EngineMsg = r.Text
@@ -238,6 +220,7 @@ func (a *App) modelReady(r Reply) {
 // restoreLast reopens the image last viewed with the current data set, or
 // its first sample of the positive (last) class, or its first sample.
 func (a *App) restoreLast() {
+	mark("se-restore-last")
 	lib := a.Library
 	last, _ := a.store.Get(keyLast + a.Session.Model.Dataset)
 	if s := lib.Sample(last); s != nil {

@@ -92,6 +92,7 @@ func heldBytes(keys []string, vals []js.Value) map[string][]byte {
 // dbOpened records the database (or why there is none) and runs what
 // waited for it.
 func (a *App) dbOpened(d *idb, err error) {
+	mark("se-db-ready")
 	a.db, a.dbErr, a.dbDone = d, err, true
 	for _, f := range a.dbWait {
 		f()
@@ -245,6 +246,7 @@ func (a *App) restoreKept() {
 			return
 		}
 		a.db.all(idbModels, func(keys []string, vals []js.Value, err error) {
+			mark("se-db-kept-read")
 			a.locked(func() {
 				if err != nil || !a.takeKept(keys, vals) {
 					a.restoreLast()

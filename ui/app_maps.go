@@ -64,6 +64,9 @@ func (a *App) requestMap(cmp bool) {
 	if method == "gradient" {
 		req.Blur = 0
 	}
+	if !cmp && !v.firstSaliency {
+		mark("se-first-saliency-sent")
+	}
 	var id int
 	id = a.eng.Send(&protocol.Header{Kind: protocol.Saliency, Picture: pic.Key, Saliency: req}, nil, func(r Reply) {
 		if v.Pic != pic || st.ID != id {

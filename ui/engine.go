@@ -47,10 +47,12 @@ type Engine struct {
 // with requests pending.
 const DefaultPatience = 90 * time.Second
 
-// NewEngine starts the worker script. other receives messages that answer
-// no pending request; died is called, with the event environment locked,
-// when the worker stops: what happened, in plain words. The callbacks of
-// the requests pending then are dropped; Restart starts a fresh worker.
+// NewEngine starts the engine worker: it takes over the one boot.js started
+// with the page (seEngine), or starts script where there is none. other
+// receives messages that answer no pending request; died is called, with
+// the event environment locked, when the worker stops: what happened, in
+// plain words. The callbacks of the requests pending then are dropped;
+// Restart starts a fresh worker.
 func NewEngine(env vugu.EventEnv, script string, other func(Reply), died func(msg string)) *Engine {
 	e := &Engine{env: env, script: script, pending: make(map[int]func(Reply)), other: other, died: died, Patience: DefaultPatience}
 	e.start()
@@ -71,7 +73,6 @@ func (e *Engine) start() {
 	e.last = time.Now()
 	e.gen++
 	gen := e.gen
-	e.worker = loader().Call("worker", e.script)
 	onmsg := js.FuncOf(func(this js.Value, args []js.Value) interface{} {
 		if gen != e.gen {
 			return nil
@@ -97,6 +98,14 @@ func (e *Engine) start() {
 		f.Release()
 	}
 	e.funcs = []js.Func{onmsg, onerr, onmsgerr}
+	if starter := global().Get("seEngine"); starter.Truthy() {
+		// boot.js started the worker with the page and hands it over with
+		// what it sent so far, or starts a new one; either way it gets
+		// the binary the page compiled.
+		e.worker = starter.Call("take", onmsg.Value, onerr.Value, onmsgerr.Value)
+		return
+	}
+	e.worker = loader().Call("worker", e.script)
 	setJS(e.worker, "onmessage", onmsg.Value)
 	setJS(e.worker, "onerror", onerr.Value)
 	setJS(e.worker, "onmessageerror", onmsgerr.Value)

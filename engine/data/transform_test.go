@@ -1,6 +1,7 @@
 package data
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -45,6 +46,35 @@ func TestDilate(t *testing.T) {
 		}
 	}()
 	Dilate(dst, m, h, w, 4)
+}
+
+// TestDilateGrey checks Dilate on grey values, rectangles and windows wider
+// than the image against the definition: the maximum over the side×side
+// window, clipped at the borders.
+func TestDilateGrey(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range []struct{ h, w, side int }{{1, 1, 3}, {5, 8, 3}, {8, 5, 5}, {7, 7, 13}, {64, 64, 13}, {3, 40, 9}} {
+		m := make([]float32, tc.h*tc.w)
+		for i := range m {
+			m[i] = rng.Float32()*2 - 1
+		}
+		got := make([]float32, len(m))
+		Dilate(got, m, tc.h, tc.w, tc.side)
+		r := tc.side / 2
+		for y := range tc.h {
+			for x := range tc.w {
+				want := float32(math.Inf(-1))
+				for yy := max(0, y-r); yy <= min(tc.h-1, y+r); yy++ {
+					for xx := max(0, x-r); xx <= min(tc.w-1, x+r); xx++ {
+						want = max(want, m[yy*tc.w+xx])
+					}
+				}
+				if got[y*tc.w+x] != want {
+					t.Fatalf("%d×%d, side %d: (%d,%d) = %v, want %v", tc.h, tc.w, tc.side, y, x, got[y*tc.w+x], want)
+				}
+			}
+		}
+	}
 }
 
 func TestApplyMask(t *testing.T) {

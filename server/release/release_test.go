@@ -20,7 +20,7 @@ import (
 func testSite() fstest.MapFS {
 	return fstest.MapFS{
 		"index.html": {Data: []byte(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>T</title>
-<link rel="icon" href="favicon.svg" type="image/svg+xml"><link rel="manifest" href="manifest.webmanifest">
+<link rel="icon" href="favicon.svg" type="image/svg+xml"><link rel="manifest" href="manifest.webmanifest"><link rel="preload" href="app.wasm" as="fetch" crossorigin>
 <link rel="stylesheet" href="style.css"><script src="wasm_exec.js" defer></script><script src="loader.js" defer></script><script src="boot.js" defer></script>
 </head><body><div id="mount">loading</div></body></html>`)},
 		"style.css":            {Data: []byte("body { color: red }")},
@@ -50,7 +50,7 @@ func TestSingleFile(t *testing.T) {
 	if stats.Size != int64(out.Len()) {
 		t.Errorf("Size %d, wrote %d", stats.Size, out.Len())
 	}
-	for _, bad := range []string{`src="`, `href="style.css"`, `href="favicon.svg"`, "manifest", "stale", "secret", "MZ"} {
+	for _, bad := range []string{`src="`, `href="style.css"`, `href="favicon.svg"`, "manifest", "preload", "stale", "secret", "MZ"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("the page still contains %q", bad)
 		}

@@ -198,7 +198,7 @@ func SingleFile(site fs.FS, w io.Writer) (SingleFileStats, error) {
 
 // rewrite inlines or drops child c of parent n: style sheets become <style>,
 // the icon a data: URL, scripts are removed here (and appended later, in
-// order), the manifest link is dropped, and a CSP meta tag follows the
+// order), the manifest and preload links are dropped, and a CSP meta tag follows the
 // charset. It records the files it inlined.
 func rewrite(site fs.FS, n, c *html.Node, inlined map[string]bool, scripts *[]string) error {
 	if c.Type != html.ElementNode {
@@ -235,7 +235,7 @@ func rewrite(site fs.FS, n, c *html.Node, inlined map[string]bool, scripts *[]st
 			typ, _ := server.ContentType(href)
 			setAttr(c, "href", "data:"+typ+";base64,"+base64.StdEncoding.EncodeToString(b))
 			inlined[local(href)] = true
-		case rel == "manifest":
+		case rel == "manifest" || rel == "preload": // the page holds its files
 			n.RemoveChild(c)
 		}
 	case atom.Script:

@@ -12,7 +12,15 @@
 //
 //	CHROMIUM        path of the browser (default: chromium on $PATH, /usr/bin/chromium)
 //	SE_SCREENSHOT   where TestApp writes the README screenshot (default: testdata/out/screenshot.png)
-//	SE_BENCH_WEB=1  run TestBenchWeb, which prints bundle sizes and load timings (make bench-web)
+//	SE_BENCH_WEB=1  run TestBenchWeb, which prints bundle sizes and load timings with
+//	                each load's start-up timeline (make bench-web)
+//	SE_BENCH_TRAIN=1  run TestBenchTrain: a Phantom RRR epoch in the app, wall-clock and
+//	                the browser's CPU time (make bench-train)
+//	SE_SITE_BASE    for TestBenchWeb and TestBenchTrain: other built sites, separated by
+//	                commas, timed in alternation with this one (before/after)
+//	SE_BENCH_ROUNDS rounds of those two benchmarks (3); SE_BENCH_QUERIES the page
+//	                queries TestBenchTrain times ("workers=1,"); SE_BENCH_MARKS=1 prints
+//	                the engine worker's marks of each training run
 //	SE_SHOTS        a folder for extra screenshots (TestLayout's sizes, the saved figure, print)
 //	SE_SITE         serve another built site instead of server/site, e.g. a copy built
 //	                without a fix, to see a check fail

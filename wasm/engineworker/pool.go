@@ -148,7 +148,16 @@ func (p *pool) start() (h *helper, err error) {
 	if queryParam("stall") == "1" {
 		url += "&stall=1"
 	}
+	// This worker's compiled binary (worker.js keeps it): the helper need
+	// not fetch and compile it again.
+	module := js.Global().Get("seModule")
+	if module.Truthy() {
+		url += "&module=1"
+	}
 	h = &helper{w: js.Global().Get("seLoader").Call("worker", url)}
+	if module.Truthy() {
+		h.w.Call("postMessage", map[string]any{"seModule": module})
+	}
 	u8 := js.Global().Get("Uint8Array")
 	h.w.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		h.started = true

@@ -32,6 +32,7 @@ type worker struct {
 	// Cancel of the run that came meanwhile.
 	stepping, stopAfterStep bool
 	hooks                   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
+	mapped                  bool // a saliency request came (the start-up's performance marks end)
 
 	self     js.Value
 	u8       js.Value
@@ -67,6 +68,8 @@ func Run() {
 		return nil
 	}))
 	w.yieldOut = mc.Get("port2")
+	mark("se-w-go")
+	w.host.Mark = mark
 	w.self.Set("onmessage", js.FuncOf(w.onMessage))
 	w.self.Call("postMessage", map[string]any{"h": `{"id":0,"kind":"log","text":"engine started"}`, "b": w.array.New()})
 	w.loop()
@@ -237,6 +240,11 @@ func (w *worker) console(text string) {
 // at the message boundary: the request is answered with an error and the
 // engine goes on (issue #10).
 func (w *worker) handle(m message) {
+	if !w.mapped { // the start-up timeline: each request until the first map
+		mark("se-w-" + string(m.h.Kind))
+		defer mark("se-w-" + string(m.h.Kind) + "-done")
+		w.mapped = m.h.Kind == protocol.Saliency
+	}
 	if err := host.Guard(func() error { w.dispatch(m); return nil }, w.console); err != nil {
 		w.fail(m.h.ID, err)
 	}
@@ -456,6 +464,14 @@ func (w *worker) ready(id int) {
 	}
 	h.ID = id
 	w.post(h, bufs)
+}
+
+// mark records a performance mark that the page's timeline shows too
+// (worker.js's seMark; make bench-web prints the start-up timeline).
+func mark(name string) {
+	if f := js.Global().Get("seMark"); f.Type() == js.TypeFunction {
+		f.Invoke(name)
+	}
 }
 
 // await blocks until the promise settles and returns its value or error.

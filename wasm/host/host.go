@@ -85,6 +85,10 @@ type Host struct {
 	remote      train.Remote
 	remoteParts int
 	shardObj    *train.Objective
+
+	// Mark, if set, records the start-up's phases by name (the engine
+	// worker makes them performance marks for make bench-web).
+	Mark func(name string)
 	// splitFrom, if positive, replaces MinSplitStepValues (tests).
 	splitFrom int64
 }
@@ -139,6 +143,13 @@ func New(fetch Fetch) *Host {
 		fetch = func(path string) ([]byte, error) { return nil, fmt.Errorf("%s: no site to fetch from", path) }
 	}
 	return &Host{fetch: fetch}
+}
+
+// mark tells Mark, if set, that a phase begins.
+func (h *Host) mark(name string) {
+	if h.Mark != nil {
+		h.Mark(name)
+	}
 }
 
 // tick returns a new model version.

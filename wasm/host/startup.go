@@ -134,6 +134,7 @@ func (h *Host) Select(req protocol.SelectRequest, st Status) error {
 			return fmt.Errorf("unknown model %q", key)
 		}
 		st.say("Loading the model " + e.Name + "…")
+		h.mark("se-w-fetch-model")
 		arch, err := h.fetch(modelsDir + e.Arch)
 		if err != nil {
 			return err
@@ -142,11 +143,14 @@ func (h *Host) Select(req protocol.SelectRequest, st Status) error {
 		if err != nil {
 			return err
 		}
+		h.mark("se-w-load-model")
 		if err := h.Load(arch, weights, e, "shipped"); err != nil {
 			return err
 		}
 	}
+	h.mark("se-w-gallery")
 	h.loadGallery(st)
+	h.mark("se-w-gallery-done")
 	return nil
 }
 
@@ -172,7 +176,9 @@ func (h *Host) ReadyReply(st Status) (*protocol.Header, [][]byte, error) {
 	if !h.Ready() {
 		return nil, nil, errors.New("the model is not loaded yet")
 	}
+	h.mark("se-w-samples")
 	samples, bufs, err := h.Samples(samplesSent, st)
+	h.mark("se-w-samples-done")
 	if err != nil {
 		return nil, nil, err
 	}

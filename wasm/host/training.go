@@ -44,10 +44,12 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32,
 	if err != nil {
 		return err
 	}
+	h.mark("se-w-train-generate")
 	sp, err := h.generate(st, "training set")
 	if err != nil {
 		return err
 	}
+	h.mark("se-w-train-data")
 	h.loadTrainGallery(st)
 	ds := h.current()
 	var trainSet, validSet, testSet *data.Set
@@ -92,8 +94,10 @@ func (h *Host) StartTraining(req protocol.TrainRequest, images, masks []float32,
 		target: target, baseIoU: math.NaN(), baseMass: math.NaN()}
 	h.useRemote(tr, st)
 	if testSet != nil {
+		h.mark("se-w-train-base")
 		h.run.baseIoU, h.run.baseMass = meanAgreement(s.orig, testSet, target)
 	}
+	h.mark("se-w-train-start")
 	return nil
 }
 
@@ -144,6 +148,7 @@ func (h *Host) Step() (protocol.TrainUpdate, error) {
 	if r == nil || r.finished {
 		return protocol.TrainUpdate{}, errors.New("no training is running")
 	}
+	h.mark("se-w-step")
 	info, err := r.tr.Step()
 	r.slot.tunedVersion = h.tick() // the weights changed
 	if err != nil {
@@ -157,7 +162,9 @@ func (h *Host) Step() (protocol.TrainUpdate, error) {
 		Steps: r.steps, Loss: info.Loss, CE: info.CE, Penalty: info.Penalty, Workers: info.Workers,
 	}
 	if e := info.EpochEnd; e != nil {
+		h.mark("se-w-epoch-report")
 		u.EpochEnd = h.report(e.Epoch, e.TrainLoss, e.Valid, e.Best)
+		h.mark("se-w-epoch-reported")
 	}
 	if r.req.MaxSteps > 0 && r.steps >= r.req.MaxSteps && !r.tr.Done() && u.EpochEnd == nil {
 		// A trial run: evaluate where it stopped.
