@@ -28,8 +28,11 @@ type App struct {
 	Train   *Trainer
 	Check   *MapCheck
 
-	Error  string // shown in a banner until dismissed
-	Notice string
+	Error string // shown in a banner until dismissed
+	// pictureErr is the Error failPicture set, if still shown: showing
+	// another picture takes it away.
+	pictureErr string
+	Notice     string
 	// ConfirmClear shows the dialog that asks before "Clear my data"
 	// removes the user's work.
 	ConfirmClear bool

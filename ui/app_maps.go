@@ -20,7 +20,7 @@ func (a *App) analyze() {
 			return
 		}
 		if r.Kind == protocol.Failed {
-			a.Error = "Prediction failed: " + r.Error
+			a.failPicture("Prediction failed: " + r.Error)
 			return
 		}
 		v.Probs = r.Probs
@@ -79,7 +79,7 @@ func (a *App) requestMap(cmp bool) {
 			st.Busy = false
 			st.Err = r.Error
 			if r.Error != "Cancelled" {
-				a.Error = "Saliency failed: " + r.Error
+				a.failPicture("Saliency failed: " + r.Error)
 			}
 		case protocol.Result:
 			st.Busy = false

@@ -32,7 +32,7 @@ func (a *App) OpenUserImage(u *UserImage) {
 	}
 	x, ok := u.Input(InputKey(m), m.C*m.H*m.W)
 	if !ok {
-		a.Error = "“" + u.Name + "” was stored for a model of another input size or preprocessing; open the file again to use it with " + m.Name + "."
+		a.failPicture("“" + u.Name + "” was stored for a model of another input size or preprocessing; open the file again to use it with " + m.Name + ".")
 		return
 	}
 	a.View.openSeq++
@@ -40,7 +40,7 @@ func (a *App) OpenUserImage(u *UserImage) {
 	// keeps a decoded file, so that predictions and maps name it.
 	a.eng.Send(&protocol.Header{Kind: protocol.Keep, Picture: u.Key}, [][]byte{protocol.FloatBytes(x)}, func(r Reply) {
 		if r.Kind == protocol.Failed {
-			a.Error = "Could not open “" + u.Name + "”: " + r.Error
+			a.failPicture("Could not open “" + u.Name + "”: " + r.Error)
 		}
 	})
 	a.showPicture(&Picture{Key: u.Key, Name: u.Name, Label: label, Width: u.Width, Height: u.Height, Input: x, Format: "stored", C: m.C, H: m.H, W: m.W, Form: InputKey(m)}, js.Undefined())
@@ -51,7 +51,7 @@ func (a *App) OpenFile(f js.Value) {
 	name := f.Get("name").String()
 	size := f.Get("size").Float()
 	if size > 64<<20 {
-		a.Error = fmt.Sprintf("Could not open “%s”: the file has %.0f MB; the limit is 64 MB.", name, size/(1<<20))
+		a.failPicture(fmt.Sprintf("Could not open “%s”: the file has %.0f MB; the limit is 64 MB.", name, size/(1<<20)))
 		return
 	}
 	a.View.Opening, a.View.openingSample = name, ""
@@ -61,7 +61,7 @@ func (a *App) OpenFile(f js.Value) {
 		a.locked(func() {
 			if err != nil {
 				a.openFailed()
-				a.Error = "Could not read “" + name + "”: " + err.Error()
+				a.failPicture("Could not read “" + name + "”: " + err.Error())
 				return
 			}
 			sum := digest.Sum256(b)
@@ -87,7 +87,7 @@ func (a *App) OpenReal(r *RealItem) {
 		a.locked(func() {
 			if err != nil {
 				a.openFailed()
-				a.Error = "Could not fetch “" + r.Title + "”: " + err.Error()
+				a.failPicture("Could not fetch “" + r.Title + "”: " + err.Error())
 				return
 			}
 			a.openBytes(&Picture{Key: r.Key, Name: r.Title, Real: true, Label: -1}, b)
@@ -121,7 +121,7 @@ func (a *App) loadRealImages() {
 func (a *App) openBytes(pic *Picture, b []byte) {
 	if a.Session.EngineState != EngineReady {
 		a.openFailed()
-		a.Error = "The engine is still loading; try again in a moment."
+		a.failPicture("The engine is still loading; try again in a moment.")
 		return
 	}
 	v := a.View
@@ -141,7 +141,7 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 		m := a.Session.Model
 		if r.Kind == protocol.Failed {
 			a.openFailed()
-			a.Error = "Could not open “" + pic.Name + "”: " + strings.TrimSuffix(r.Error, ".") + ". The app keeps the current image; PNG, JPEG and uncompressed or RLE DICOM files open."
+			a.failPicture("Could not open “" + pic.Name + "”: " + strings.TrimSuffix(r.Error, ".") + ". The app keeps the current image; PNG, JPEG and uncompressed or RLE DICOM files open.")
 			return
 		}
 		if r.Kind != protocol.Result || r.Decoded == nil || len(r.Bufs) < 1 {
@@ -150,7 +150,7 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 		x, err := protocol.Floats(r.Bufs[0], m.C*m.H*m.W)
 		if err != nil {
 			a.openFailed()
-			a.Error = "Could not open “" + pic.Name + "”: " + err.Error()
+			a.failPicture("Could not open “" + pic.Name + "”: " + err.Error())
 			return
 		}
 		pic.Width, pic.Height, pic.Input, pic.Format, pic.Color = r.Decoded.Width, r.Decoded.Height, x, r.Decoded.Format, r.Decoded.Color
@@ -168,7 +168,7 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 			pic.Dicom = &d
 			if len(r.Bufs) < 2 {
 				a.openFailed()
-				a.Error = "Could not open “" + pic.Name + "”: the engine sent no pixels."
+				a.failPicture("Could not open “" + pic.Name + "”: the engine sent no pixels.")
 				return
 			}
 			keep()
@@ -292,9 +292,17 @@ func (a *App) Thumbs() {
 	}
 }
 
+// failPicture shows msg, an error about the picture on screen or one being
+// opened, which showing another picture takes away; errors of other kinds
+// (the browser refusing to keep a model, say) stay until dismissed.
+func (a *App) failPicture(msg string) { a.Error, a.pictureErr = msg, msg }
+
 // showPicture makes pic the current image and starts its analysis.
 func (a *App) showPicture(pic *Picture, bmp js.Value) {
-	a.Error = ""
+	if a.Error == a.pictureErr {
+		a.Error = ""
+	}
+	a.pictureErr = ""
 	a.reopenPending = nil
 	a.View.Show(pic)
 	src := bmp
