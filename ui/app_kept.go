@@ -132,7 +132,8 @@ func (a *App) whenDB(f func()) {
 func (a *App) saveKept(key string, k *keptModel) {
 	a.whenDB(func() {
 		if a.db == nil {
-			return // Mask.StorageWarn already says work will not be kept
+			a.Error = "The browser did not keep " + keptWhat(key) + " (its database did not open: " + errText(a.dbErr) + "): it stays until you close the page, and is restored if the engine stops. Use Export model to save it as files."
+			return
 		}
 		if a.saving == nil {
 			a.saving = map[string]*keptModel{}
@@ -148,6 +149,22 @@ func (a *App) saveKept(key string, k *keptModel) {
 
 // putKept writes a kept model under key, then the copy that waits for it,
 // if any.
+// keptWhat names the kept model under key for the user.
+func keptWhat(key string) string {
+	if key == keptFileKey {
+		return "the model you loaded"
+	}
+	return "the fine-tuned model"
+}
+
+// errText is err's message, or "unknown error".
+func errText(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return err.Error()
+}
+
 func (a *App) putKept(key string, k *keptModel) {
 	info, _ := json.Marshal(k.Info)
 	rec := global().Get("Object").New()
@@ -175,11 +192,7 @@ func (a *App) putKept(key string, k *keptModel) {
 				body.Set("keptSaved", saved)
 				return
 			}
-			what := "the fine-tuned model"
-			if key == keptFileKey {
-				what = "the model you loaded"
-			}
-			a.Error = "The browser did not keep " + what + " (" + err.Error() + ", " + megabytes(k.size()) + "): it stays until you close the page, and is restored if the engine stops. Use Export model to save it as files."
+			a.Error = "The browser did not keep " + keptWhat(key) + " (" + err.Error() + ", " + megabytes(k.size()) + "): it stays until you close the page, and is restored if the engine stops. Use Export model to save it as files."
 		})
 	})
 }

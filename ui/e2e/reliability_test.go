@@ -62,6 +62,17 @@ func TestBlockedStorage(t *testing.T) {
 	if w := text(ctx, "[data-testid=storage-warning]"); !strings.Contains(w, "saved") && !strings.Contains(w, "kept") {
 		t.Errorf("after painting the warning is %q", w)
 	}
+	// A model loaded from a file works, and the page says it will not be
+	// kept: the browser's database did not open.
+	file := filepath.Join(t.TempDir(), "blocked-net.onnx")
+	writeCrossesONNX(t, file, 5)
+	upload(t, ctx, "[data-testid=load-model]", file)
+	if err := waitJS(ctx, `document.querySelector('[data-testid=model-name]').textContent === 'blocked-net' && !document.querySelector('[data-testid=model-chip] .spinner')`, 60*time.Second); err != nil {
+		t.Fatalf("loading an ONNX model without storage: %v (error %q)", err, text(ctx, "[data-testid=error]"))
+	}
+	if err := waitJS(ctx, `(document.querySelector('[data-testid=error]') || {textContent: ''}).textContent.includes('did not keep the model you loaded (its database did not open')`, 30*time.Second); err != nil {
+		t.Errorf("no word that the loaded model is not kept: %v (error %q)", err, text(ctx, "[data-testid=error]"))
+	}
 	errs, _ := rec.snapshot()
 	for _, e := range errs {
 		if strings.Contains(e, "panic") || strings.Contains(e, "exception") {
