@@ -23,7 +23,7 @@ import "sync"
 //
 //	U_ξ (OC×C)  = (G g Gᵀ)_ξ  for every filter
 //	V_ξ (C×T)   = (Bᵀ d B)_ξ  for every input tile of every image
-//	M_ξ (OC×T)  = U_ξ · V_ξ   (MatMul, the packed GEMM)
+//	M_ξ (OC×T)  = U_ξ · V_ξ   (MatMulPacked, U packed once per transform)
 //	Y           = Aᵀ M A      for every tile, added into y
 //
 // T counts the tiles of all n images, so the products stay wide even on 7×7
@@ -41,7 +41,8 @@ import "sync"
 //
 // the rotated filters' transform is U with positions (i, j) renamed
 // (σ(i), σ(j)), σ = (3 1 2 0), and transposed: the input gradient's products
-// are M_ξ = U_σ(ξ)ᵀ · V_ξ (MatMulTN), from the same U as the forward.
+// are M_ξ = U_σ(ξ)ᵀ · V_ξ, from the same U as the forward (packed transposed
+// once, next to the forward's packing).
 //
 // Numerically the transforms cost a few rounding steps (the ½s of G are
 // exact; the sums in B and A are not): the error against a float64 direct
@@ -49,12 +50,16 @@ import "sync"
 // the output's scale (TestWinograd logs both).
 
 // WinogradWeights holds the transformed filters U of one 3×3 convolution, 16
-// matrices of OC×C, and a copy of the filters they came from so that Set
-// redoes the transform only when the filters have changed.
+// matrices of OC×C, packed for the products (PackedA) both ways: U_ξ for
+// the forward and U_σ(ξ)ᵀ for the input gradient, so that no call packs
+// them again. Set keeps a copy of the filters they came from and redoes the
+// transform only when the filters have changed; Transform redoes it
+// unconditionally, for a caller that tracks changes itself.
 type WinogradWeights struct {
 	OC, C int
-	u     []float32 // 16×OC×C: u[ξ·OC·C + o·C + c]
-	src   []float32 // the OC×C×3×3 filters u was computed from
+	fwd   [16]PackedA // U_ξ, OC×C
+	bwd   [16]PackedA // U_σ(ξ)ᵀ, C×OC: the transposed convolution's position ξ
+	src   []float32   // the OC×C×3×3 filters of the last Set, allocated by it
 	valid bool
 }
 
@@ -64,37 +69,66 @@ func NewWinogradWeights(oc, c int) *WinogradWeights {
 	if oc <= 0 || c <= 0 {
 		panic("kernels: invalid Winograd channels")
 	}
-	return &WinogradWeights{OC: oc, C: c, u: make([]float32, 16*oc*c), src: make([]float32, oc*c*9)}
+	return &WinogradWeights{OC: oc, C: c}
 }
 
 // Set makes U the transform of w, OC×C×3×3, unless it already is (w equal to
-// the filters of the last transform, compared value by value). It reports
-// whether it transformed. It panics if w is too short.
+// the filters of the last Set, compared bit by bit). It reports whether it
+// transformed. It panics if w is too short.
 func (ww *WinogradWeights) Set(w []float32) bool {
 	n := ww.OC * ww.C * 9
 	if len(w) < n {
 		panic("kernels: Winograd weights too short")
 	}
 	w = w[:n]
-	if ww.valid && equalSlices(ww.src, w) {
+	if ww.valid && len(ww.src) == n && SameBits(ww.src, w) {
 		return false
 	}
+	if len(ww.src) != n {
+		ww.src = make([]float32, n)
+	}
 	copy(ww.src, w)
-	WinogradWeightsTo(ww.u, w, ww.OC, ww.C)
-	ww.valid = true
+	ww.Transform(w)
 	return true
 }
 
-// equalSlices reports whether a and b (of one length) hold the same bits'
-// values; a NaN never compares equal, which only costs a transform.
-func equalSlices(a, b []float32) bool {
-	b = b[:len(a)]
-	for i, v := range a {
-		if v != b[i] {
-			return false
-		}
+// Transform makes U the transform of w, OC×C×3×3, and packs it for both
+// directions' products, reusing the storage of the last transform. It
+// panics if w is too short.
+func (ww *WinogradWeights) Transform(w []float32) {
+	oc, c := ww.OC, ww.C
+	if len(w) < oc*c*9 {
+		panic("kernels: Winograd weights too short")
 	}
-	return true
+	S := oc * c
+	s := getWinoScratch(16*S, 0, 0) // the unpacked U, only while packing
+	defer putWinoScratch(s)
+	u := s.v
+	WinogradWeightsTo(u, w, oc, c)
+	for xi := 0; xi < 16; xi++ {
+		ww.fwd[xi].Pack(u[xi*S:(xi+1)*S], oc, c, false)
+		p := 4*sigma[xi/4] + sigma[xi%4]
+		ww.bwd[xi].Pack(u[p*S:(p+1)*S], c, oc, true)
+	}
+	ww.valid = true
+}
+
+// Bytes returns the memory the transform holds: its packed matrices and
+// the copy of the filters Set compares with.
+func (ww *WinogradWeights) Bytes() int {
+	n := len(ww.src)
+	for xi := range ww.fwd {
+		n += ww.fwd[xi].Len() + ww.bwd[xi].Len()
+	}
+	return 4 * n
+}
+
+// SameBits reports whether a and b hold the same float32 bit patterns,
+// value by value (so a NaN equals itself and −0 differs from +0: whatever
+// could change a product's result is a difference). It panics if b is
+// shorter than a.
+func SameBits(a, b []float32) bool {
+	return equalBits(a, b[:len(a)])
 }
 
 // WinogradWeightsTo writes into u (16×OC×C) the transforms G g Gᵀ of the
@@ -221,7 +255,7 @@ func WinogradConv(y, x []float32, n int, u *WinogradWeights, g WinogradGeom) {
 	if u.OC != g.OC || u.C != g.C || !u.valid {
 		panic("kernels: Winograd weights do not match the geometry")
 	}
-	winograd(y, x, n, u.u, false, g)
+	winograd(y, x, n, &u.fwd, g)
 }
 
 // WinogradConvBackInput adds into dx (n×C×H×W) the input gradient of the
@@ -237,31 +271,29 @@ func WinogradConvBackInput(dx, dy []float32, n int, u *WinogradWeights, g Winogr
 	if back.OH != g.H || back.OW != g.W {
 		panic("kernels: Winograd input gradient geometry") // cannot happen for stride 1
 	}
-	winograd(dx, dy, n, u.u, true, back)
+	winograd(dx, dy, n, &u.bwd, back)
 }
 
 // sigma renames a transform position for the rotated filters: rows and
 // columns 0 and 3 swap.
 var sigma = [4]int{3, 1, 2, 0}
 
-// winograd adds the convolution g describes of x into y. u is 16×OC×C, or,
-// when transposed, the forward transform of the filters of the transposed
-// convolution, 16×C×OC, whose position σ(ξ) is used transposed.
-func winograd(y, x []float32, n int, u []float32, transposed bool, g WinogradGeom) {
+// winograd adds the convolution g describes of x into y, whose transformed
+// filters are u, 16 packed matrices of OC×C.
+func winograd(y, x []float32, n int, u *[16]PackedA, g WinogradGeom) {
 	if n <= 0 {
 		if n < 0 {
 			panic(errDims)
 		}
 		return
 	}
-	if len(x) < n*g.C*g.H*g.W || len(y) < n*g.OC*g.OH*g.OW || len(u) < 16*g.OC*g.C {
+	if len(x) < n*g.C*g.H*g.W || len(y) < n*g.OC*g.OH*g.OW {
 		panic("kernels: Winograd buffer too short")
 	}
 	R := n * g.TH // rows of tiles over all images
 	rb := winoChunk(max(g.C, g.OC), g.TW, R)
 	s := getWinoScratch(16*g.C*rb*g.TW, 16*g.OC*rb*g.TW, 16*(g.TW+1))
 	defer putWinoScratch(s)
-	S := g.OC * g.C
 	for r0 := 0; r0 < R; r0 += rb {
 		nr := min(rb, R-r0)
 		nt := nr * g.TW
@@ -271,12 +303,7 @@ func winograd(y, x []float32, n int, u []float32, transposed bool, g WinogradGeo
 		for xi := 0; xi < 16; xi++ {
 			mx := m[xi*g.OC*nt : (xi+1)*g.OC*nt]
 			vx := v[xi*g.C*nt : (xi+1)*g.C*nt]
-			if transposed {
-				p := 4*sigma[xi/4] + sigma[xi%4]
-				MatMulTN(mx, u[p*S:(p+1)*S], vx, g.OC, g.C, nt)
-			} else {
-				MatMul(mx, u[xi*S:(xi+1)*S], vx, g.OC, g.C, nt)
-			}
+			MatMulPacked(mx, &u[xi], vx, g.OC, g.C, nt)
 		}
 		winoOutput(y, m, r0, nr, s.rows, g)
 	}

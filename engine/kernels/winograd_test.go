@@ -183,12 +183,14 @@ func checkWinograd(t *testing.T, name string, got, ref []float32, want []float64
 	}
 }
 
-// TestWinogradWeightsSet checks that Set transforms again when the filters
-// change and not when they are the same.
+// TestWinogradWeightsSet checks that Set transforms and packs again when
+// the filters change (even a zero's sign), not when they are the same, and
+// that its packed matrices are U_ξ and U_σ(ξ)ᵀ of WinogradWeightsTo.
 func TestWinogradWeightsSet(t *testing.T) {
 	rng := rand.New(rand.NewPCG(33, 34))
-	w := randSlice(rng, 4*3*9)
-	u := NewWinogradWeights(4, 3)
+	const oc, c = 5, 3
+	w := randSlice(rng, oc*c*9)
+	u := NewWinogradWeights(oc, c)
 	u.Set(w)
 	if u.Set(slices.Clone(w)) {
 		t.Errorf("Set transformed equal filters again")
@@ -197,10 +199,56 @@ func TestWinogradWeightsSet(t *testing.T) {
 	if !u.Set(w) {
 		t.Fatalf("Set kept the transform of changed filters")
 	}
-	want := make([]float32, 16*4*3)
-	WinogradWeightsTo(want, w, 4, 3)
-	if !slices.Equal(u.u, want) {
-		t.Errorf("Set's transform differs from WinogradWeightsTo's")
+	w[7] = 0
+	u.Set(w)
+	w[7] = float32(math.Copysign(0, -1))
+	if !u.Set(w) {
+		t.Fatalf("Set kept the transform of filters whose zero changed sign")
+	}
+	want := make([]float32, 16*oc*c)
+	WinogradWeightsTo(want, w, oc, c)
+	S := oc * c
+	for xi := 0; xi < 16; xi++ {
+		var fwd, bwd PackedA
+		fwd.Pack(want[xi*S:(xi+1)*S], oc, c, false)
+		p := 4*sigma[xi/4] + sigma[xi%4]
+		bwd.Pack(want[p*S:(p+1)*S], c, oc, true)
+		if !slices.Equal(u.fwd[xi].data, fwd.data) {
+			t.Errorf("position %d: Set's packed U differs from WinogradWeightsTo's", xi)
+		}
+		if !slices.Equal(u.bwd[xi].data, bwd.data) {
+			t.Errorf("position %d: Set's transposed packed U differs from WinogradWeightsTo's", xi)
+		}
+	}
+}
+
+// TestSameBits checks the comparison Set (and the graph's convolutions)
+// rely on at every alignment and length, against a value-by-value one.
+func TestSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(35, 36))
+	base := randSlice(rng, 40)
+	base[3] = float32(math.NaN())
+	for oa := 0; oa < 2; oa++ {
+		for ob := 0; ob < 2; ob++ {
+			for n := 0; n <= 17; n++ {
+				a := slices.Clone(base)[oa : oa+n]
+				b := slices.Clone(base)[ob : ob+n]
+				copy(b, a)
+				if !SameBits(a, b) {
+					t.Fatalf("offsets %d, %d, length %d: equal slices differ", oa, ob, n)
+				}
+				for i := 0; i < n; i++ {
+					old := b[i]
+					for _, flip := range []uint32{1 << 31, 1} { // the sign, the last bit
+						b[i] = math.Float32frombits(math.Float32bits(old) ^ flip)
+						if SameBits(a, b) {
+							t.Fatalf("offsets %d, %d, length %d: bit flip %#x at %d not seen", oa, ob, n, flip, i)
+						}
+					}
+					b[i] = old
+				}
+			}
+		}
 	}
 }
 
