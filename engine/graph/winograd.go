@@ -6,7 +6,7 @@ import "saliencyexplorer/engine/kernels"
 // convolution with the same padding p ≤ 2 on every side runs its forward,
 // its tangent and its input gradient as kernels.WinogradConv (F(2×2, 3×3):
 // 2.25× fewer multiplies than im2col + GEMM) whenever the kernels' rule
-// (WinogradGeom.Pays: at least 64 channels in and out, at least 32 tiles
+// (WinogradGeom.Pays: at least 64 channels in and out, at least 16 tiles
 // over the batch) says it is faster; the weight gradient stays im2col +
 // MatMulNT. The transformed, packed filters are kept per op and redone only
 // in a new weights generation (convpack.go).

@@ -186,16 +186,18 @@ func NewWinogradGeom(c, oc, h, w, pad int) WinogradGeom {
 }
 
 // Pays reports whether WinogradConv (or its input gradient) on n images is
-// expected to be faster than im2col + MatMul, by the rule BenchmarkWinograd
-// measured in wasm with SIMD (docs/performance.md, "Winograd F(2×2, 3×3)"):
-// both channel counts at least 64, and at least 32 tiles over the batch.
-// With fewer channels the transforms, which cost the same per tile and
-// channel whatever C and OC, outweigh the products' savings (32 channels
-// run 0.8–1.0× as fast, 8 to 16 channels 0.4–0.8×, one input channel 0.2×);
-// with fewer tiles the 16 products are too narrow (512 channels at 7×7 and
-// n = 1, 16 tiles, run 0.7–1.1× as fast; at n = 8, 1.7–2.1×).
+// expected to be faster than im2col + MatMulPacked (both with their filters
+// packed once), by the rule BenchmarkWinograd measured in wasm with SIMD
+// (docs/performance.md, "Winograd F(2×2, 3×3)"): both channel counts at
+// least 64, and at least 16 tiles over the batch. With fewer channels the
+// transforms, which cost the same per tile and channel whatever C and OC,
+// outweigh the products' savings (32 channels run 0.55–0.85× as fast, 8 to
+// 16 channels 0.4–0.8×, one input channel 0.2×). 512 channels at 7×7 and
+// n = 1, 16 tiles, run 1.27–1.40× as fast now that U stays packed (they
+// lost, 0.7–1.1×, while it was packed per call); fewer tiles are not
+// measured.
 func (g WinogradGeom) Pays(n int) bool {
-	return g.C >= 64 && g.OC >= 64 && n*g.TH*g.TW >= 32
+	return g.C >= 64 && g.OC >= 64 && n*g.TH*g.TW >= 16
 }
 
 // winoChunk returns how many rows of tiles to transform and multiply at

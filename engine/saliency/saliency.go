@@ -173,12 +173,12 @@ const (
 	// examples at a time (ResNet-18 keeps 5.9 Mi values per image) or one
 	// (DenseNet-121 keeps 45 Mi). Larger batches buy such a network
 	// nothing: its convolutions multiply image by image, with filters
-	// packed once while they stay unchanged (engine/graph), and Integrated Gradients
-	// with 32 steps on ResNet-18 took the same time at batch 1 as at 5,
-	// in 301 MB of wasm memory instead of 530 (docs/performance.md). Two
-	// rather than one leaves a kernel that works on the whole batch (a
-	// Winograd convolution of a 7×7 map has only 16 tiles per image)
-	// more than one image.
+	// packed once while they stay unchanged (engine/graph), and
+	// Integrated Gradients with 32 steps on ResNet-18 took the same time
+	// at batch 1 as at 5, in 301 MB of wasm memory instead of 530
+	// (docs/performance.md). Two rather than one leaves a kernel that
+	// works on the whole batch (a Winograd convolution of a 7×7 map, 16
+	// tiles per image) more than one image.
 	maxBatchActivations = 1 << 25
 
 	// maxBatchValues caps a batch's input at 16 Mi floats (64 MiB),
