@@ -43,7 +43,7 @@ func (l *convOp) winogradWeights(w []float32) *kernels.WinogradWeights {
 		l.wino = kernels.NewWinogradWeights(l.oc, l.winograd.C)
 	}
 	if l.winoGen != l.gen || l.gen == 0 {
-		l.wino.Transform(w)
+		l.wino.Transform(l.seen) // w's copy, which stays as it is until the next generation
 		l.winoGen = l.gen
 	}
 	return l.wino

@@ -50,8 +50,9 @@ import "sync"
 // the output's scale (TestWinograd logs both).
 
 // WinogradWeights holds the transformed filters U of one 3×3 convolution, 16
-// matrices of OC×C, packed for the products (PackedA) both ways: U_ξ for
-// the forward and U_σ(ξ)ᵀ for the input gradient, so that no call packs
+// matrices of OC×C, packed for the products (PackedA): U_ξ for the forward,
+// and U_σ(ξ)ᵀ for the input gradient, packed on its first use after a
+// transform (a forward-only user never holds them), so that no call packs
 // them again. Set keeps a copy of the filters they came from and redoes the
 // transform only when the filters have changed; Transform redoes it
 // unconditionally, for a caller that tracks changes itself.
@@ -59,8 +60,10 @@ type WinogradWeights struct {
 	OC, C int
 	fwd   [16]PackedA // U_ξ, OC×C
 	bwd   [16]PackedA // U_σ(ξ)ᵀ, C×OC: the transposed convolution's position ξ
-	src   []float32   // the OC×C×3×3 filters of the last Set, allocated by it
-	valid bool
+	from  []float32   // the filters of the last transform, for bwd
+	src   []float32   // Set's copy of the filters, allocated by it
+	valid bool        // fwd holds the transform of from
+	back  bool        // bwd does too
 }
 
 // NewWinogradWeights returns an empty transform for OC filters of C×3×3.
@@ -88,29 +91,44 @@ func (ww *WinogradWeights) Set(w []float32) bool {
 		ww.src = make([]float32, n)
 	}
 	copy(ww.src, w)
-	ww.Transform(w)
+	ww.Transform(ww.src)
 	return true
 }
 
-// Transform makes U the transform of w, OC×C×3×3, and packs it for both
-// directions' products, reusing the storage of the last transform. It
+// Transform makes U the transform of w, OC×C×3×3, packed for the forward
+// products, reusing the storage of the last transform. The input gradient
+// packs its own form of U from w on first use, so w must stay unchanged
+// until the next Transform (the graph engine passes its own copy). It
 // panics if w is too short.
 func (ww *WinogradWeights) Transform(w []float32) {
-	oc, c := ww.OC, ww.C
-	if len(w) < oc*c*9 {
+	if len(w) < ww.OC*ww.C*9 {
 		panic("kernels: Winograd weights too short")
 	}
+	ww.from = w[:ww.OC*ww.C*9]
+	ww.pack(false)
+	ww.valid, ww.back = true, false
+}
+
+// pack transforms ww.from one row of positions at a time (4·OC·C values
+// of scratch) and packs the forward's U_ξ or the input gradient's
+// U_σ(ξ)ᵀ.
+func (ww *WinogradWeights) pack(back bool) {
+	oc, c := ww.OC, ww.C
 	S := oc * c
-	s := getWinoScratch(16*S, 0, 0) // the unpacked U, only while packing
+	s := getWinoScratch(4*S, 0, 0)
 	defer putWinoScratch(s)
 	u := s.v
-	WinogradWeightsTo(u, w, oc, c)
-	for xi := 0; xi < 16; xi++ {
-		ww.fwd[xi].Pack(u[xi*S:(xi+1)*S], oc, c, false)
-		p := 4*sigma[xi/4] + sigma[xi%4]
-		ww.bwd[xi].Pack(u[p*S:(p+1)*S], c, oc, true)
+	for r := 0; r < 4; r++ {
+		winogradRowTo(u, ww.from, oc, c, r)
+		for j := 0; j < 4; j++ {
+			uj := u[j*S : (j+1)*S]
+			if back { // position (r, j) is the rotated filters' (σ(r), σ(j))
+				ww.bwd[4*sigma[r]+sigma[j]].Pack(uj, c, oc, true)
+			} else {
+				ww.fwd[4*r+j].Pack(uj, oc, c, false)
+			}
+		}
 	}
-	ww.valid = true
 }
 
 // Bytes returns the memory the transform holds: its packed matrices and
@@ -139,25 +157,42 @@ func WinogradWeightsTo(u, w []float32, oc, c int) {
 		panic("kernels: Winograd weight buffers too short")
 	}
 	S := oc * c
+	for i := 0; i < 4; i++ {
+		winogradRowTo(u[4*i*S:(4*i+4)*S], w, oc, c, i)
+	}
+}
+
+// winogradRowTo writes row i of the transforms G g Gᵀ of the filters w
+// (OC×C×3×3), positions 4i … 4i+3, into u: u[j·OC·C + p] is position 4i+j
+// of filter p.
+func winogradRowTo(u, w []float32, oc, c, i int) {
+	S := oc * c
+	u = u[:4*S]
+	w = w[:9*S]
 	for p := 0; p < S; p++ {
 		g := w[p*9 : p*9+9]
-		// t = G g (4×3): rows g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.
-		var t [12]float32
+		// Row i of t = G g (4×3): g0, (g0+g1+g2)/2, (g0−g1+g2)/2 or g2,
+		// column by column, with gk row k of g.
+		var t [3]float32
 		for j := 0; j < 3; j++ {
 			g0, g1, g2 := g[j], g[3+j], g[6+j]
-			t[j] = g0
-			t[3+j] = 0.5 * (g0 + g1 + g2)
-			t[6+j] = 0.5 * (g0 - g1 + g2)
-			t[9+j] = g2
+			switch i {
+			case 0:
+				t[j] = g0
+			case 1:
+				t[j] = 0.5 * (g0 + g1 + g2)
+			case 2:
+				t[j] = 0.5 * (g0 - g1 + g2)
+			default:
+				t[j] = g2
+			}
 		}
-		// U = t Gᵀ (4×4): the same combination along each row of t.
-		for i := 0; i < 4; i++ {
-			r0, r1, r2 := t[3*i], t[3*i+1], t[3*i+2]
-			u[(4*i+0)*S+p] = r0
-			u[(4*i+1)*S+p] = 0.5 * (r0 + r1 + r2)
-			u[(4*i+2)*S+p] = 0.5 * (r0 - r1 + r2)
-			u[(4*i+3)*S+p] = r2
-		}
+		// Row i of U = t Gᵀ: the same combination along the row.
+		r0, r1, r2 := t[0], t[1], t[2]
+		u[p] = r0
+		u[S+p] = 0.5 * (r0 + r1 + r2)
+		u[2*S+p] = 0.5 * (r0 - r1 + r2)
+		u[3*S+p] = r2
 	}
 }
 
@@ -272,6 +307,10 @@ func WinogradConvBackInput(dx, dy []float32, n int, u *WinogradWeights, g Winogr
 	back := NewWinogradGeom(g.OC, g.C, g.OH, g.OW, 2-g.Pad)
 	if back.OH != g.H || back.OW != g.W {
 		panic("kernels: Winograd input gradient geometry") // cannot happen for stride 1
+	}
+	if !u.back {
+		u.pack(true)
+		u.back = true
 	}
 	winograd(dx, dy, n, &u.bwd, back)
 }

@@ -185,13 +185,18 @@ func checkWinograd(t *testing.T, name string, got, ref []float32, want []float64
 
 // TestWinogradWeightsSet checks that Set transforms and packs again when
 // the filters change (even a zero's sign), not when they are the same, and
-// that its packed matrices are U_ξ and U_σ(ξ)ᵀ of WinogradWeightsTo.
+// that its packed matrices are U_ξ and, once an input gradient has asked
+// for them, U_σ(ξ)ᵀ of WinogradWeightsTo, for the filters of the last Set
+// (the input gradient's had been packed for the ones before).
 func TestWinogradWeightsSet(t *testing.T) {
 	rng := rand.New(rand.NewPCG(33, 34))
 	const oc, c = 5, 3
+	g := NewWinogradGeom(c, oc, 4, 5, 1)
+	dx, dy := make([]float32, c*4*5), randSlice(rng, oc*4*5)
 	w := randSlice(rng, oc*c*9)
 	u := NewWinogradWeights(oc, c)
 	u.Set(w)
+	WinogradConvBackInput(dx, dy, 1, u, g)
 	if u.Set(slices.Clone(w)) {
 		t.Errorf("Set transformed equal filters again")
 	}
@@ -205,6 +210,10 @@ func TestWinogradWeightsSet(t *testing.T) {
 	if !u.Set(w) {
 		t.Fatalf("Set kept the transform of filters whose zero changed sign")
 	}
+	if u.back {
+		t.Fatalf("the input gradient's U is marked current after a new Set")
+	}
+	WinogradConvBackInput(dx, dy, 1, u, g)
 	want := make([]float32, 16*oc*c)
 	WinogradWeightsTo(want, w, oc, c)
 	S := oc * c
@@ -217,7 +226,7 @@ func TestWinogradWeightsSet(t *testing.T) {
 			t.Errorf("position %d: Set's packed U differs from WinogradWeightsTo's", xi)
 		}
 		if !slices.Equal(u.bwd[xi].data, bwd.data) {
-			t.Errorf("position %d: Set's transposed packed U differs from WinogradWeightsTo's", xi)
+			t.Errorf("position %d: the transposed packed U differs from WinogradWeightsTo's", xi)
 		}
 	}
 }
