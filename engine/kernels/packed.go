@@ -61,9 +61,6 @@ func (p *PackedA) block(k0, kc int) []float32 {
 // Dims returns the M×K shape of the packed op(A) (0×0 for an empty one).
 func (p *PackedA) Dims() (m, k int) { return p.m, p.k }
 
-// Len returns how many values p's storage holds.
-func (p *PackedA) Len() int { return cap(p.data) }
-
 // Reset empties p and lets its storage go.
 func (p *PackedA) Reset() { *p = PackedA{} }
 

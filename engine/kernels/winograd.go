@@ -131,16 +131,6 @@ func (ww *WinogradWeights) pack(back bool) {
 	}
 }
 
-// Bytes returns the memory the transform holds: its packed matrices and
-// the copy of the filters Set compares with.
-func (ww *WinogradWeights) Bytes() int {
-	n := len(ww.src)
-	for xi := range ww.fwd {
-		n += ww.fwd[xi].Len() + ww.bwd[xi].Len()
-	}
-	return 4 * n
-}
-
 // SameBits reports whether a and b hold the same float32 bit patterns,
 // value by value (so a NaN equals itself and −0 differs from +0: whatever
 // could change a product's result is a difference). It panics if b is
