@@ -42,9 +42,12 @@ type convOp struct {
 	x, xt     []float32 // last input and input tangent (not owned)
 	weight    []float32 // last weight (not owned)
 	s         *scratch  // im2col matrices, shared by the graph's ops
-	// The filters packed for the im2col path's products (convpack.go).
+	// The filters packed for the im2col path's products, the copy of the
+	// filters they and wino came from, and its generation (convpack.go).
 	fwd, bwd packedFilters
-	held     bool
+	seen     []float32
+	gen      uint64
+	winoGen  uint64
 }
 
 func newConv(a Attrs) (Op, error) {
@@ -111,7 +114,7 @@ func (l *convOp) Infer(in []Info) ([]Info, error) {
 		}
 	}
 	l.identity = l.fast != nil && g.KH == 1 && g.KW == 1 && g.SH == 1 && g.PT == 0
-	l.winograd, l.wino = winogradGeom(l.group, oc, g), nil
+	l.winograd, l.wino, l.winoGen = winogradGeom(l.group, oc, g), nil, 0
 	l.depthwise = nil
 	if l.fast != nil && l.group == c && oc == c {
 		dg := *l.fast
@@ -280,6 +283,7 @@ func bias(x [][]float32) []float32 {
 
 func (l *convOp) Forward(x, y [][]float32, n int, train bool) {
 	l.n, l.x, l.weight = n, x[0], x[1]
+	l.checkWeights(x[1])
 	l.forward(y[0], x[0], x[1], bias(x), n)
 }
 
@@ -289,6 +293,7 @@ func (l *convOp) Backward(dy, dx [][]float32) {
 
 func (l *convOp) Tangent(xt, yt [][]float32) {
 	l.xt = xt[0]
+	l.checkWeights(l.weight)
 	l.forward(yt[0], xt[0], l.weight, nil, l.n)
 }
 

@@ -1,36 +1,48 @@
 package graph
 
-import (
-	"unsafe"
+import "saliencyexplorer/engine/kernels"
 
-	"saliencyexplorer/engine/kernels"
-)
-
-// A convolution on the im2col path multiplies its filters by every image's
-// column matrix: the products' packing of the filters (kernels.PackedA) is
-// done once per pass for all n images instead of once per image, and, while
-// the graph's weights are held (HoldWeights), once for as many passes as
-// the hold lasts: an Integrated Gradients map's 32 steps, in batches, then
-// pack each convolution's filters once forward and once backward.
+// A convolution keeps work derived from its filters across passes: packed
+// for the im2col path's products (kernels.PackedA, forward and transposed
+// for the input gradient) and transformed for the Winograd path
+// (kernels.WinogradWeights). The graph's weights are plain exported slices
+// (Params, State, nn.Param.Value) that an optimizer or any other code may
+// write in place between passes, so no counter sees every write: each
+// Forward compares the filters, bit by bit, with a copy of those the kept
+// work came from (a sequential read of twice the filters, much cheaper
+// than packing them), and a difference bumps the op's weights generation,
+// which makes every derived form stale. A fine-tuning step is so seen at
+// the next pass whoever wrote it; the cost is one copy of the filters per
+// convolution.
 
 // packedFilters are a convolution's filters packed per group for one
 // direction of its products: W (OC/G × C/G·KH·KW) for y = W·col, or Wᵀ for
 // dcol = Wᵀ·dy.
 type packedFilters struct {
 	groups []kernels.PackedA
-	// valid says groups hold the weights the last packing read, which
-	// stay current while the graph's weights are held; from points to
-	// their first value, so that other weights are packed afresh.
-	valid bool
-	from  *float32
+	gen    uint64 // the weights generation they were packed from; 0: none
+}
+
+// checkWeights compares w with the filters the op's derived work came
+// from and starts a new weights generation if they differ. Forward and
+// Tangent call it; the backward passes use the generation of the forward
+// they follow.
+func (l *convOp) checkWeights(w []float32) {
+	if l.gen != 0 && len(l.seen) == len(w) && kernels.SameBits(l.seen, w) {
+		return
+	}
+	if len(l.seen) != len(w) {
+		l.seen = make([]float32, len(w))
+	}
+	copy(l.seen, w)
+	l.gen++
 }
 
 // packed returns the filters w packed for the forward products (trans
 // false) or the input-gradient products (trans true), packing them unless
-// they were packed from w during the current hold.
+// they were packed in the current weights generation.
 func (l *convOp) packed(f *packedFilters, w []float32, trans bool) []kernels.PackedA {
-	from := unsafe.SliceData(w)
-	if f.valid && f.from == from {
+	if f.gen == l.gen && f.gen != 0 {
 		return f.groups
 	}
 	if len(f.groups) != l.group {
@@ -44,43 +56,6 @@ func (l *convOp) packed(f *packedFilters, w []float32, trans bool) []kernels.Pac
 			f.groups[gi].Pack(l.groupW(w, gi), l.ocg, K, false)
 		}
 	}
-	f.valid, f.from = l.held, from
+	f.gen = l.gen
 	return f.groups
-}
-
-// holdWeights implements weightHolder: while held, packed filters stay
-// valid from one pass to the next; released, they are packed again at the
-// next pass (into the same storage).
-func (l *convOp) holdWeights(held bool) {
-	l.held = held
-	l.fwd.valid, l.bwd.valid = false, false
-}
-
-// weightHolder is an op that keeps work derived from its constant inputs
-// across passes while the graph's weights are held.
-type weightHolder interface {
-	holdWeights(held bool)
-}
-
-var _ weightHolder = (*convOp)(nil)
-
-// HoldWeights promises that the graph's parameters and state (Params,
-// State, and every initializer's values) stay unchanged until release is
-// called, so that ops may reuse work derived from them from one pass to the
-// next: the convolutions then pack their filters once for all the passes
-// in between rather than once per pass. Changing a weight during a hold
-// leaves passes computing with the old value of some weights and the new
-// of others; after release, every pass reads the weights afresh. Holds do
-// not nest: release ends the hold whichever call made it.
-func (g *Graph) HoldWeights() (release func()) {
-	g.setHeld(true)
-	return func() { g.setHeld(false) }
-}
-
-func (g *Graph) setHeld(held bool) {
-	for _, nd := range g.nodes {
-		if h, ok := nd.Op.(weightHolder); ok {
-			h.holdWeights(held)
-		}
-	}
 }

@@ -8,19 +8,23 @@ import (
 	"saliencyexplorer/engine/nntest"
 )
 
-// packDef chains a grouped, padded 3×3 convolution (im2col path) and a 1×1
-// convolution (identity path): both pack their filters.
+// packDef chains a grouped, padded 3×3 convolution (im2col path), a 1×1
+// convolution (identity path) and a 3×3 stride-1 one (Winograd when the
+// rule is forced): all three keep work derived from their filters.
 func packDef(t *testing.T, rng *rand.Rand) Def {
 	init := func(name string, shape ...int) Initializer {
 		return Initializer{Name: name, Shape: shape, Data: nntest.Rand(rng, shapeSize(shape))}
 	}
+	pad1 := IntsAttr([]int{1, 1, 1, 1})
 	return Def{
-		Name: "pack", Input: "x", InputShape: []int{4, 5, 6}, Output: "b",
-		Initializers: []Initializer{init("c1.w", 6, 2, 3, 3), init("c1.b", 6), init("c2.w", 3, 6, 1, 1)},
+		Name: "pack", Input: "x", InputShape: []int{4, 5, 6}, Output: "c",
+		Initializers: []Initializer{init("c1.w", 6, 2, 3, 3), init("c1.b", 6), init("c2.w", 3, 6, 1, 1),
+			init("c3.w", 2, 3, 3, 3)},
 		Nodes: []Node{
-			{Name: "a", Op: mustOp(t, "Conv", Attrs{"group": IntAttr(2), "pads": IntsAttr([]int{1, 1, 1, 1})}),
+			{Name: "a", Op: mustOp(t, "Conv", Attrs{"group": IntAttr(2), "pads": pad1}),
 				Inputs: []string{"x", "c1.w", "c1.b"}, Outputs: []string{"a"}},
 			{Name: "b", Op: mustOp(t, "Conv", nil), Inputs: []string{"a", "c2.w"}, Outputs: []string{"b"}},
+			{Name: "c", Op: mustOp(t, "Conv", Attrs{"pads": pad1}), Inputs: []string{"b", "c3.w"}, Outputs: []string{"c"}},
 		},
 	}
 }
@@ -41,60 +45,69 @@ func sameValues(t *testing.T, what string, got, want []float32) {
 	}
 }
 
-// TestHoldWeights checks the packed filters of the convolutions against a
-// graph built afresh from the same weights: changed filters are used at
-// the next pass without a hold and after a hold's release, and during a
-// hold the filters packed at its first pass are reused (so the release
-// test is not vacuous).
-func TestHoldWeights(t *testing.T) {
-	rng := rand.New(rand.NewPCG(21, 22))
-	g, err := Build(packDef(t, rng))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 2
-	x := nntest.Rand(rng, n*4*5*6)
-	dy := nntest.Rand(rng, n*3*5*6)
-	reference := func() (y, dx []float32) {
-		fresh, err := Build(g.Def())
+// TestChangedWeightsSeen checks the filters the convolutions keep packed
+// (and transformed, on the Winograd path) against a graph built afresh
+// from the same weights: after the filters change in place, all of them or
+// a single value, the next pass uses the new ones, forward and backward,
+// on both paths; and each change does change the output, so the check is
+// not vacuous. Unchanged filters are not packed again.
+func TestChangedWeightsSeen(t *testing.T) {
+	for _, wino := range []bool{false, true} {
+		forceWinograd(t, wino)
+		rng := rand.New(rand.NewPCG(21, 22))
+		g, err := Build(packDef(t, rng))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return passes(fresh, x, dy, n)
-	}
-	change := func() {
-		for _, p := range g.NamedParams() {
-			if p.Name == "c1.w" || p.Name == "c2.w" {
-				for i := range p.Value {
-					p.Value[i] = p.Value[i]*1.5 - 0.25
-				}
-			}
+		if got := g.nodes[2].Op.(*convOp).useWinograd(2); got != wino {
+			t.Fatalf("winograd %v: the 3×3 convolution takes Winograd: %v", wino, got)
 		}
-	}
-
-	passes(g, x, dy, n)
-	change()
-	y, dx := passes(g, x, dy, n)
-	wantY, wantDX := reference()
-	sameValues(t, "no hold: y", y, wantY)
-	sameValues(t, "no hold: dx", dx, wantDX)
-
-	release := g.HoldWeights()
-	heldY, heldDX := passes(g, x, dy, n)
-	sameValues(t, "hold: y", heldY, wantY)
-	sameValues(t, "hold: dx", heldDX, wantDX)
-	change()
-	y, dx = passes(g, x, dy, n)
-	sameValues(t, "hold, weights changed: y", y, heldY)
-	sameValues(t, "hold, weights changed: dx", dx, heldDX)
-	release()
-
-	y, dx = passes(g, x, dy, n)
-	wantY, wantDX = reference()
-	sameValues(t, "released: y", y, wantY)
-	sameValues(t, "released: dx", dx, wantDX)
-	if slices.Equal(y, heldY) {
-		t.Fatal("the changed weights left the output as it was; the test needs them to change it")
+		const n = 2
+		x := nntest.Rand(rng, n*4*5*6)
+		dy := nntest.Rand(rng, n*2*5*6)
+		reference := func() (y, dx []float32) {
+			fresh, err := Build(g.Def())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return passes(fresh, x, dy, n)
+		}
+		params := map[string][]float32{}
+		for _, p := range g.NamedParams() {
+			params[p.Name] = p.Value
+		}
+		changes := []struct {
+			name   string
+			change func()
+		}{
+			{"all filters", func() {
+				for _, name := range []string{"c1.w", "c2.w", "c3.w"} {
+					for i, v := range params[name] {
+						params[name][i] = v*1.5 - 0.25
+					}
+				}
+			}},
+			{"one value of c1.w", func() { params["c1.w"][40] += 0.5 }},
+			{"one value of c2.w", func() { params["c2.w"][17] -= 0.5 }},
+			{"one value of c3.w", func() { params["c3.w"][53] += 0.5 }},
+		}
+		lastY, _ := passes(g, x, dy, n)
+		gen := g.nodes[0].Op.(*convOp).gen
+		passes(g, x, dy, n)
+		if got := g.nodes[0].Op.(*convOp).gen; got != gen {
+			t.Errorf("winograd %v: unchanged filters started a new weights generation", wino)
+		}
+		for _, c := range changes {
+			c.change()
+			y, dx := passes(g, x, dy, n)
+			wantY, wantDX := reference()
+			sameValues(t, c.name+": y", y, wantY)
+			sameValues(t, c.name+": dx", dx, wantDX)
+			if slices.Equal(y, lastY) {
+				t.Fatalf("winograd %v, %s: the output did not change; the test needs it to", wino, c.name)
+			}
+			lastY = y
+		}
 	}
 }
 

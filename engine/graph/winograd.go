@@ -6,10 +6,10 @@ import "saliencyexplorer/engine/kernels"
 // convolution with the same padding p ≤ 2 on every side runs its forward,
 // its tangent and its input gradient as kernels.WinogradConv (F(2×2, 3×3):
 // 2.25× fewer multiplies than im2col + GEMM) whenever the kernels' rule
-// (WinogradGeom.Pays: at least 64 channels in and out, at least 32 tiles
+// (WinogradGeom.Pays: at least 64 channels in and out, at least 16 tiles
 // over the batch) says it is faster; the weight gradient stays im2col +
-// MatMulNT. The transformed filters are kept per op and redone only when
-// the filters change (kernels.WinogradWeights.Set compares them).
+// MatMulNT. The transformed, packed filters are kept per op and redone only
+// in a new weights generation (convpack.go).
 
 // winogradRule decides per call whether an eligible convolution runs as
 // Winograd; tests replace it to force either path.
@@ -42,7 +42,10 @@ func (l *convOp) winogradWeights(w []float32) *kernels.WinogradWeights {
 	if l.wino == nil {
 		l.wino = kernels.NewWinogradWeights(l.oc, l.winograd.C)
 	}
-	l.wino.Set(w)
+	if l.winoGen != l.gen || l.gen == 0 {
+		l.wino.Transform(l.seen) // w's copy, which stays as it is until the next generation
+		l.winoGen = l.gen
+	}
 	return l.wino
 }
 

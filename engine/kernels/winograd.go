@@ -23,7 +23,7 @@ import "sync"
 //
 //	U_ξ (OC×C)  = (G g Gᵀ)_ξ  for every filter
 //	V_ξ (C×T)   = (Bᵀ d B)_ξ  for every input tile of every image
-//	M_ξ (OC×T)  = U_ξ · V_ξ   (MatMul, the packed GEMM)
+//	M_ξ (OC×T)  = U_ξ · V_ξ   (MatMulPacked, U packed once per transform)
 //	Y           = Aᵀ M A      for every tile, added into y
 //
 // T counts the tiles of all n images, so the products stay wide even on 7×7
@@ -41,7 +41,8 @@ import "sync"
 //
 // the rotated filters' transform is U with positions (i, j) renamed
 // (σ(i), σ(j)), σ = (3 1 2 0), and transposed: the input gradient's products
-// are M_ξ = U_σ(ξ)ᵀ · V_ξ (MatMulTN), from the same U as the forward.
+// are M_ξ = U_σ(ξ)ᵀ · V_ξ, from the same U as the forward (packed transposed
+// once, next to the forward's packing).
 //
 // Numerically the transforms cost a few rounding steps (the ½s of G are
 // exact; the sums in B and A are not): the error against a float64 direct
@@ -49,13 +50,20 @@ import "sync"
 // the output's scale (TestWinograd logs both).
 
 // WinogradWeights holds the transformed filters U of one 3×3 convolution, 16
-// matrices of OC×C, and a copy of the filters they came from so that Set
-// redoes the transform only when the filters have changed.
+// matrices of OC×C, packed for the products (PackedA): U_ξ for the forward,
+// and U_σ(ξ)ᵀ for the input gradient, packed on its first use after a
+// transform (a forward-only user never holds them), so that no call packs
+// them again. Set keeps a copy of the filters they came from and redoes the
+// transform only when the filters have changed; Transform redoes it
+// unconditionally, for a caller that tracks changes itself.
 type WinogradWeights struct {
 	OC, C int
-	u     []float32 // 16×OC×C: u[ξ·OC·C + o·C + c]
-	src   []float32 // the OC×C×3×3 filters u was computed from
-	valid bool
+	fwd   [16]PackedA // U_ξ, OC×C
+	bwd   [16]PackedA // U_σ(ξ)ᵀ, C×OC: the transposed convolution's position ξ
+	from  []float32   // the filters of the last transform, for bwd
+	src   []float32   // Set's copy of the filters, allocated by it
+	valid bool        // fwd holds the transform of from
+	back  bool        // bwd does too
 }
 
 // NewWinogradWeights returns an empty transform for OC filters of C×3×3.
@@ -64,37 +72,71 @@ func NewWinogradWeights(oc, c int) *WinogradWeights {
 	if oc <= 0 || c <= 0 {
 		panic("kernels: invalid Winograd channels")
 	}
-	return &WinogradWeights{OC: oc, C: c, u: make([]float32, 16*oc*c), src: make([]float32, oc*c*9)}
+	return &WinogradWeights{OC: oc, C: c}
 }
 
 // Set makes U the transform of w, OC×C×3×3, unless it already is (w equal to
-// the filters of the last transform, compared value by value). It reports
-// whether it transformed. It panics if w is too short.
+// the filters of the last Set, compared bit by bit). It reports whether it
+// transformed. It panics if w is too short.
 func (ww *WinogradWeights) Set(w []float32) bool {
 	n := ww.OC * ww.C * 9
 	if len(w) < n {
 		panic("kernels: Winograd weights too short")
 	}
 	w = w[:n]
-	if ww.valid && equalSlices(ww.src, w) {
+	if ww.valid && len(ww.src) == n && SameBits(ww.src, w) {
 		return false
 	}
+	if len(ww.src) != n {
+		ww.src = make([]float32, n)
+	}
 	copy(ww.src, w)
-	WinogradWeightsTo(ww.u, w, ww.OC, ww.C)
-	ww.valid = true
+	ww.Transform(ww.src)
 	return true
 }
 
-// equalSlices reports whether a and b (of one length) hold the same bits'
-// values; a NaN never compares equal, which only costs a transform.
-func equalSlices(a, b []float32) bool {
-	b = b[:len(a)]
-	for i, v := range a {
-		if v != b[i] {
-			return false
+// Transform makes U the transform of w, OC×C×3×3, packed for the forward
+// products, reusing the storage of the last transform. The input gradient
+// packs its own form of U from w on first use, so w must stay unchanged
+// until the next Transform (the graph engine passes its own copy). It
+// panics if w is too short.
+func (ww *WinogradWeights) Transform(w []float32) {
+	if len(w) < ww.OC*ww.C*9 {
+		panic("kernels: Winograd weights too short")
+	}
+	ww.from = w[:ww.OC*ww.C*9]
+	ww.pack(false)
+	ww.valid, ww.back = true, false
+}
+
+// pack transforms ww.from one row of positions at a time (4·OC·C values
+// of scratch) and packs the forward's U_ξ or the input gradient's
+// U_σ(ξ)ᵀ.
+func (ww *WinogradWeights) pack(back bool) {
+	oc, c := ww.OC, ww.C
+	S := oc * c
+	s := getWinoScratch(4*S, 0, 0)
+	defer putWinoScratch(s)
+	u := s.v
+	for r := 0; r < 4; r++ {
+		winogradRowTo(u, ww.from, oc, c, r)
+		for j := 0; j < 4; j++ {
+			uj := u[j*S : (j+1)*S]
+			if back { // position (r, j) is the rotated filters' (σ(r), σ(j))
+				ww.bwd[4*sigma[r]+sigma[j]].Pack(uj, c, oc, true)
+			} else {
+				ww.fwd[4*r+j].Pack(uj, oc, c, false)
+			}
 		}
 	}
-	return true
+}
+
+// SameBits reports whether a and b hold the same float32 bit patterns,
+// value by value (so a NaN equals itself and −0 differs from +0: whatever
+// could change a product's result is a difference). It panics if b is
+// shorter than a.
+func SameBits(a, b []float32) bool {
+	return equalBits(a, b[:len(a)])
 }
 
 // WinogradWeightsTo writes into u (16×OC×C) the transforms G g Gᵀ of the
@@ -105,25 +147,42 @@ func WinogradWeightsTo(u, w []float32, oc, c int) {
 		panic("kernels: Winograd weight buffers too short")
 	}
 	S := oc * c
+	for i := 0; i < 4; i++ {
+		winogradRowTo(u[4*i*S:(4*i+4)*S], w, oc, c, i)
+	}
+}
+
+// winogradRowTo writes row i of the transforms G g Gᵀ of the filters w
+// (OC×C×3×3), positions 4i … 4i+3, into u: u[j·OC·C + p] is position 4i+j
+// of filter p.
+func winogradRowTo(u, w []float32, oc, c, i int) {
+	S := oc * c
+	u = u[:4*S]
+	w = w[:9*S]
 	for p := 0; p < S; p++ {
 		g := w[p*9 : p*9+9]
-		// t = G g (4×3): rows g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.
-		var t [12]float32
+		// Row i of t = G g (4×3): g0, (g0+g1+g2)/2, (g0−g1+g2)/2 or g2,
+		// column by column, with gk row k of g.
+		var t [3]float32
 		for j := 0; j < 3; j++ {
 			g0, g1, g2 := g[j], g[3+j], g[6+j]
-			t[j] = g0
-			t[3+j] = 0.5 * (g0 + g1 + g2)
-			t[6+j] = 0.5 * (g0 - g1 + g2)
-			t[9+j] = g2
+			switch i {
+			case 0:
+				t[j] = g0
+			case 1:
+				t[j] = 0.5 * (g0 + g1 + g2)
+			case 2:
+				t[j] = 0.5 * (g0 - g1 + g2)
+			default:
+				t[j] = g2
+			}
 		}
-		// U = t Gᵀ (4×4): the same combination along each row of t.
-		for i := 0; i < 4; i++ {
-			r0, r1, r2 := t[3*i], t[3*i+1], t[3*i+2]
-			u[(4*i+0)*S+p] = r0
-			u[(4*i+1)*S+p] = 0.5 * (r0 + r1 + r2)
-			u[(4*i+2)*S+p] = 0.5 * (r0 - r1 + r2)
-			u[(4*i+3)*S+p] = r2
-		}
+		// Row i of U = t Gᵀ: the same combination along the row.
+		r0, r1, r2 := t[0], t[1], t[2]
+		u[p] = r0
+		u[S+p] = 0.5 * (r0 + r1 + r2)
+		u[2*S+p] = 0.5 * (r0 - r1 + r2)
+		u[3*S+p] = r2
 	}
 }
 
@@ -152,16 +211,18 @@ func NewWinogradGeom(c, oc, h, w, pad int) WinogradGeom {
 }
 
 // Pays reports whether WinogradConv (or its input gradient) on n images is
-// expected to be faster than im2col + MatMul, by the rule BenchmarkWinograd
-// measured in wasm with SIMD (docs/performance.md, "Winograd F(2×2, 3×3)"):
-// both channel counts at least 64, and at least 32 tiles over the batch.
-// With fewer channels the transforms, which cost the same per tile and
-// channel whatever C and OC, outweigh the products' savings (32 channels
-// run 0.8–1.0× as fast, 8 to 16 channels 0.4–0.8×, one input channel 0.2×);
-// with fewer tiles the 16 products are too narrow (512 channels at 7×7 and
-// n = 1, 16 tiles, run 0.7–1.1× as fast; at n = 8, 1.7–2.1×).
+// expected to be faster than im2col + MatMulPacked (both with their filters
+// packed once), by the rule BenchmarkWinograd measured in wasm with SIMD
+// (docs/performance.md, "Winograd F(2×2, 3×3)"): both channel counts at
+// least 64, and at least 16 tiles over the batch. With fewer channels the
+// transforms, which cost the same per tile and channel whatever C and OC,
+// outweigh the products' savings (32 channels run 0.55–0.85× as fast, 8 to
+// 16 channels 0.4–0.8×, one input channel 0.2×). 512 channels at 7×7 and
+// n = 1, 16 tiles, run 1.27–1.40× as fast now that U stays packed (they
+// lost, 0.7–1.1×, while it was packed per call); fewer tiles are not
+// measured.
 func (g WinogradGeom) Pays(n int) bool {
-	return g.C >= 64 && g.OC >= 64 && n*g.TH*g.TW >= 32
+	return g.C >= 64 && g.OC >= 64 && n*g.TH*g.TW >= 16
 }
 
 // winoChunk returns how many rows of tiles to transform and multiply at
@@ -221,7 +282,7 @@ func WinogradConv(y, x []float32, n int, u *WinogradWeights, g WinogradGeom) {
 	if u.OC != g.OC || u.C != g.C || !u.valid {
 		panic("kernels: Winograd weights do not match the geometry")
 	}
-	winograd(y, x, n, u.u, false, g)
+	winograd(y, x, n, &u.fwd, g)
 }
 
 // WinogradConvBackInput adds into dx (n×C×H×W) the input gradient of the
@@ -237,31 +298,33 @@ func WinogradConvBackInput(dx, dy []float32, n int, u *WinogradWeights, g Winogr
 	if back.OH != g.H || back.OW != g.W {
 		panic("kernels: Winograd input gradient geometry") // cannot happen for stride 1
 	}
-	winograd(dx, dy, n, u.u, true, back)
+	if !u.back {
+		u.pack(true)
+		u.back = true
+	}
+	winograd(dx, dy, n, &u.bwd, back)
 }
 
 // sigma renames a transform position for the rotated filters: rows and
 // columns 0 and 3 swap.
 var sigma = [4]int{3, 1, 2, 0}
 
-// winograd adds the convolution g describes of x into y. u is 16×OC×C, or,
-// when transposed, the forward transform of the filters of the transposed
-// convolution, 16×C×OC, whose position σ(ξ) is used transposed.
-func winograd(y, x []float32, n int, u []float32, transposed bool, g WinogradGeom) {
+// winograd adds the convolution g describes of x into y, whose transformed
+// filters are u, 16 packed matrices of OC×C.
+func winograd(y, x []float32, n int, u *[16]PackedA, g WinogradGeom) {
 	if n <= 0 {
 		if n < 0 {
 			panic(errDims)
 		}
 		return
 	}
-	if len(x) < n*g.C*g.H*g.W || len(y) < n*g.OC*g.OH*g.OW || len(u) < 16*g.OC*g.C {
+	if len(x) < n*g.C*g.H*g.W || len(y) < n*g.OC*g.OH*g.OW {
 		panic("kernels: Winograd buffer too short")
 	}
 	R := n * g.TH // rows of tiles over all images
 	rb := winoChunk(max(g.C, g.OC), g.TW, R)
 	s := getWinoScratch(16*g.C*rb*g.TW, 16*g.OC*rb*g.TW, 16*(g.TW+1))
 	defer putWinoScratch(s)
-	S := g.OC * g.C
 	for r0 := 0; r0 < R; r0 += rb {
 		nr := min(rb, R-r0)
 		nt := nr * g.TW
@@ -271,12 +334,7 @@ func winograd(y, x []float32, n int, u []float32, transposed bool, g WinogradGeo
 		for xi := 0; xi < 16; xi++ {
 			mx := m[xi*g.OC*nt : (xi+1)*g.OC*nt]
 			vx := v[xi*g.C*nt : (xi+1)*g.C*nt]
-			if transposed {
-				p := 4*sigma[xi/4] + sigma[xi%4]
-				MatMulTN(mx, u[p*S:(p+1)*S], vx, g.OC, g.C, nt)
-			} else {
-				MatMul(mx, u[xi*S:(xi+1)*S], vx, g.OC, g.C, nt)
-			}
+			MatMulPacked(mx, &u[xi], vx, g.OC, g.C, nt)
 		}
 		winoOutput(y, m, r0, nr, s.rows, g)
 	}

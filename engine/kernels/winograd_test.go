@@ -183,13 +183,20 @@ func checkWinograd(t *testing.T, name string, got, ref []float32, want []float64
 	}
 }
 
-// TestWinogradWeightsSet checks that Set transforms again when the filters
-// change and not when they are the same.
+// TestWinogradWeightsSet checks that Set transforms and packs again when
+// the filters change (even a zero's sign), not when they are the same, and
+// that its packed matrices are U_ξ and, once an input gradient has asked
+// for them, U_σ(ξ)ᵀ of WinogradWeightsTo, for the filters of the last Set
+// (the input gradient's had been packed for the ones before).
 func TestWinogradWeightsSet(t *testing.T) {
 	rng := rand.New(rand.NewPCG(33, 34))
-	w := randSlice(rng, 4*3*9)
-	u := NewWinogradWeights(4, 3)
+	const oc, c = 5, 3
+	g := NewWinogradGeom(c, oc, 4, 5, 1)
+	dx, dy := make([]float32, c*4*5), randSlice(rng, oc*4*5)
+	w := randSlice(rng, oc*c*9)
+	u := NewWinogradWeights(oc, c)
 	u.Set(w)
+	WinogradConvBackInput(dx, dy, 1, u, g)
 	if u.Set(slices.Clone(w)) {
 		t.Errorf("Set transformed equal filters again")
 	}
@@ -197,15 +204,67 @@ func TestWinogradWeightsSet(t *testing.T) {
 	if !u.Set(w) {
 		t.Fatalf("Set kept the transform of changed filters")
 	}
-	want := make([]float32, 16*4*3)
-	WinogradWeightsTo(want, w, 4, 3)
-	if !slices.Equal(u.u, want) {
-		t.Errorf("Set's transform differs from WinogradWeightsTo's")
+	w[7] = 0
+	u.Set(w)
+	w[7] = float32(math.Copysign(0, -1))
+	if !u.Set(w) {
+		t.Fatalf("Set kept the transform of filters whose zero changed sign")
+	}
+	if u.back {
+		t.Fatalf("the input gradient's U is marked current after a new Set")
+	}
+	WinogradConvBackInput(dx, dy, 1, u, g)
+	want := make([]float32, 16*oc*c)
+	WinogradWeightsTo(want, w, oc, c)
+	S := oc * c
+	for xi := 0; xi < 16; xi++ {
+		var fwd, bwd PackedA
+		fwd.Pack(want[xi*S:(xi+1)*S], oc, c, false)
+		p := 4*sigma[xi/4] + sigma[xi%4]
+		bwd.Pack(want[p*S:(p+1)*S], c, oc, true)
+		if !slices.Equal(u.fwd[xi].data, fwd.data) {
+			t.Errorf("position %d: Set's packed U differs from WinogradWeightsTo's", xi)
+		}
+		if !slices.Equal(u.bwd[xi].data, bwd.data) {
+			t.Errorf("position %d: the transposed packed U differs from WinogradWeightsTo's", xi)
+		}
+	}
+}
+
+// TestSameBits checks the comparison Set (and the graph's convolutions)
+// rely on at every alignment and length, against a value-by-value one.
+func TestSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(35, 36))
+	base := randSlice(rng, 40)
+	base[3] = float32(math.NaN())
+	for oa := 0; oa < 2; oa++ {
+		for ob := 0; ob < 2; ob++ {
+			for n := 0; n <= 17; n++ {
+				a := slices.Clone(base)[oa : oa+n]
+				b := slices.Clone(base)[ob : ob+n]
+				copy(b, a)
+				if !SameBits(a, b) {
+					t.Fatalf("offsets %d, %d, length %d: equal slices differ", oa, ob, n)
+				}
+				for i := 0; i < n; i++ {
+					old := b[i]
+					for _, flip := range []uint32{1 << 31, 1} { // the sign, the last bit
+						b[i] = math.Float32frombits(math.Float32bits(old) ^ flip)
+						if SameBits(a, b) {
+							t.Fatalf("offsets %d, %d, length %d: bit flip %#x at %d not seen", oa, ob, n, flip, i)
+						}
+					}
+					b[i] = old
+				}
+			}
+		}
 	}
 }
 
 // BenchmarkWinograd puts WinogradConv (and its input gradient) beside
-// im2col + MatMul (and MatMulTN + Col2Im) on ResNet-18's 3×3 stride-1
+// im2col + MatMulPacked (and MatMulPacked with the filters packed
+// transposed + Col2Im), both with their filters packed once, as the graph
+// engine keeps them, on ResNet-18's 3×3 stride-1
 // layer shapes, batch 1 and 8, interleaved in one run: each iteration runs
 // both paths once and times each call; it reports the fastest call of each
 // in ms and im2col's time over Winograd's (see BenchmarkMatMulSIMD for why
@@ -244,6 +303,12 @@ func benchmarkWinograd(b *testing.B, c, oc, hw, n int, dx bool) {
 	cg := NewConvGeom(c, hw, hw, 3, 3, 1, 1)
 	col := make([]float32, cg.Rows()*cg.Cols())
 	P := cg.Cols()
+	var pw PackedA
+	if dx {
+		pw.Pack(w, cg.Rows(), oc, true)
+	} else {
+		pw.Pack(w, oc, cg.Rows(), false)
+	}
 	var tw, ti []time.Duration
 	for b.Loop() {
 		t0 := time.Now()
@@ -257,11 +322,11 @@ func benchmarkWinograd(b *testing.B, c, oc, hw, n int, dx bool) {
 		for e := 0; e < n; e++ {
 			if dx {
 				clear(col)
-				MatMulTN(col, w, x[e*oc*P:(e+1)*oc*P], cg.Rows(), oc, P)
+				MatMulPacked(col, &pw, x[e*oc*P:(e+1)*oc*P], cg.Rows(), oc, P)
 				Col2Im(y[e*c*P:(e+1)*c*P], col, cg)
 			} else {
 				Im2Col(col, x[e*c*P:(e+1)*c*P], cg)
-				MatMul(y[e*oc*P:(e+1)*oc*P], w, col, oc, cg.Rows(), P)
+				MatMulPacked(y[e*oc*P:(e+1)*oc*P], &pw, col, oc, cg.Rows(), P)
 			}
 		}
 		tw = append(tw, t1.Sub(t0))

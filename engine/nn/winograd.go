@@ -6,7 +6,7 @@ import "saliencyexplorer/engine/kernels"
 // p ≤ 2 runs its forward, its tangent and its input gradient as
 // kernels.WinogradConv (F(2×2, 3×3): 2.25× fewer multiplies than im2col +
 // GEMM) whenever the kernels' rule (WinogradGeom.Pays: at least 64 channels
-// in and out, at least 32 tiles over the batch) says it is faster; the weight
+// in and out, at least 16 tiles over the batch) says it is faster; the weight
 // gradient stays im2col + MatMulNT. The built-in models' convolutions have at
 // most 32 input channels, so the rule keeps them on im2col, where they are
 // faster; wider user-defined networks get Winograd. The transformed filters

@@ -173,12 +173,12 @@ const (
 	// examples at a time (ResNet-18 keeps 5.9 Mi values per image) or one
 	// (DenseNet-121 keeps 45 Mi). Larger batches buy such a network
 	// nothing: its convolutions multiply image by image, with filters
-	// packed once per call (graph.HoldWeights), and Integrated Gradients
-	// with 32 steps on ResNet-18 took the same time at batch 1 as at 5,
-	// in 301 MB of wasm memory instead of 530 (docs/performance.md). Two
-	// rather than one leaves a kernel that works on the whole batch (a
-	// Winograd convolution of a 7×7 map has only 16 tiles per image)
-	// more than one image.
+	// packed once while they stay unchanged (engine/graph), and
+	// Integrated Gradients with 32 steps on ResNet-18 took the same time
+	// at batch 1 as at 5, in 301 MB of wasm memory instead of 530
+	// (docs/performance.md). Two rather than one leaves a kernel that
+	// works on the whole batch (a Winograd convolution of a 7×7 map, 16
+	// tiles per image) more than one image.
 	maxBatchActivations = 1 << 25
 
 	// maxBatchValues caps a batch's input at 16 Mi floats (64 MiB),
@@ -390,9 +390,6 @@ func Attribute(ctx context.Context, net nn.Model, x []float32, m Method, opt Opt
 	if err != nil {
 		return nil, err
 	}
-	if h, ok := net.(weightHolder); ok {
-		defer h.HoldWeights()()
-	}
 	r := newRun(ctx, net, x, m, opt)
 	var out []float32
 	switch m {
@@ -472,14 +469,6 @@ func reduceMaxAbs(dst, src []float32, c, hw int) {
 			}
 		}
 	}
-}
-
-// weightHolder is a model that can reuse work derived from its weights
-// from one pass to the next while they are held (*graph.Graph, whose
-// convolutions then pack their filters once per map rather than once per
-// batch). Attribute holds them for the whole call: it only reads them.
-type weightHolder interface {
-	HoldWeights() (release func())
 }
 
 // isNilNetwork reports whether net is a typed nil pointer (a nil
