@@ -1,7 +1,5 @@
 package kernels
 
-import "sync"
-
 // A depthwise convolution filters each channel of a C×H×W image with its
 // own KH×KW filter (ONNX Conv with group = C = OC). Run as im2col and a
 // product per channel it is C products of one row, which the packed GEMM
@@ -355,22 +353,11 @@ func tap9(r0, r1, r2 []float32, w *[9]float32) float32 {
 // allocate.
 type scratch struct{ buf []float32 }
 
-var (
-	scratchMu   sync.Mutex
-	scratchFree []*scratch
-)
+var scratches freeList[scratch]
 
 // getScratch returns a scratch buffer of n values (contents undefined).
 func getScratch(n int) *scratch {
-	scratchMu.Lock()
-	var s *scratch
-	if k := len(scratchFree); k > 0 {
-		s = scratchFree[k-1]
-		scratchFree = scratchFree[:k-1]
-	} else {
-		s = &scratch{}
-	}
-	scratchMu.Unlock()
+	s := scratches.get()
 	if cap(s.buf) < n {
 		s.buf = make([]float32, n)
 	}
@@ -378,11 +365,7 @@ func getScratch(n int) *scratch {
 	return s
 }
 
-func putScratch(s *scratch) {
-	scratchMu.Lock()
-	scratchFree = append(scratchFree, s)
-	scratchMu.Unlock()
-}
+func putScratch(s *scratch) { scratches.put(s) }
 
 // rowTaps3 adds to each output y[j] of a row the three taps of one kernel
 // row of a window of width 3 with padding 1 over the input row x:

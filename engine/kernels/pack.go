@@ -1,7 +1,5 @@
 package kernels
 
-import "sync"
-
 //go:generate go run gen_micro.go
 
 // The products are computed the way BLIS and gonum's blocked GEMM do it, cut
@@ -56,34 +54,14 @@ type workspace struct {
 	a, b, t []float32
 }
 
-// workspaces is a free list rather than a sync.Pool so that a warm engine
-// never allocates (a Pool is emptied by every garbage collection); it holds
-// at most one workspace per goroutine that has run a product concurrently.
-var (
-	wsMu   sync.Mutex
-	wsFree []*workspace
-)
-
-func getWorkspace() *workspace {
-	wsMu.Lock()
-	defer wsMu.Unlock()
-	if n := len(wsFree); n > 0 {
-		ws := wsFree[n-1]
-		wsFree = wsFree[:n-1]
-		return ws
-	}
+// workspaces are the products' workspaces not in use.
+var workspaces = freeList[workspace]{make: func() *workspace {
 	return &workspace{
 		a: make([]float32, 128*kcBlock),
 		b: make([]float32, kcBlock*(ncBlock+16)),
 		t: make([]float32, 16*16),
 	}
-}
-
-func putWorkspace(ws *workspace) {
-	wsMu.Lock()
-	wsFree = append(wsFree, ws)
-	wsMu.Unlock()
-}
+}}
 
 // gemm adds op(A)·op(B) to C[M×N], where op(A) is M×K (A stored K×M when
 // transA) and op(B) is K×N (B stored N×K when transB). The caller has
@@ -98,8 +76,8 @@ func gemmPacked(c, a []float32, pa *PackedA, b []float32, m, k, n int, transA, t
 	if m == 0 || n == 0 || k == 0 {
 		return
 	}
-	ws := getWorkspace()
-	defer putWorkspace(ws)
+	ws := workspaces.get()
+	defer workspaces.put(ws)
 	mr, nr := t.mr, t.nr
 	aPanels := (m + mr - 1) / mr
 	if need := aPanels * mr * min(k, kcBlock); pa == nil && cap(ws.a) < need {

@@ -1,7 +1,5 @@
 package kernels
 
-import "sync"
-
 // Winograd F(2×2, 3×3) convolution (Lavin and Gray, "Fast Algorithms for
 // Convolutional Neural Networks", 2016). A 3×3 stride-1 convolution computes
 // each 2×2 block of outputs from the 4×4 block of inputs under it. Written in
@@ -239,33 +237,17 @@ type winoScratch struct {
 	v, m, rows []float32
 }
 
-// A free list, like the products' workspaces: a warm engine never allocates.
-var (
-	winoMu   sync.Mutex
-	winoFree []*winoScratch
-)
+var winoScratches freeList[winoScratch]
 
 func getWinoScratch(nv, nm, nr int) *winoScratch {
-	winoMu.Lock()
-	var s *winoScratch
-	if k := len(winoFree); k > 0 {
-		s = winoFree[k-1]
-		winoFree = winoFree[:k-1]
-	} else {
-		s = new(winoScratch)
-	}
-	winoMu.Unlock()
+	s := winoScratches.get()
 	s.v = grow32(s.v, nv)
 	s.m = grow32(s.m, nm)
 	s.rows = grow32(s.rows, nr)
 	return s
 }
 
-func putWinoScratch(s *winoScratch) {
-	winoMu.Lock()
-	winoFree = append(winoFree, s)
-	winoMu.Unlock()
-}
+func putWinoScratch(s *winoScratch) { winoScratches.put(s) }
 
 func grow32(s []float32, n int) []float32 {
 	if cap(s) < n {
