@@ -68,6 +68,7 @@ func (a *App) startDB() {
 						return
 					}
 					a.Mask.UseBlobs(dbBlobs{a: a, db: d, store: idbMasks}, masks)
+					a.applyHeldMask()
 					a.Library.UseInputBlobs(dbBlobs{a: a, db: d, store: idbInputs}, heldBytes(keys, vals), func(err error) {
 						a.Notice = "An image's model input could not be kept in this browser (" + err.Error() + "): it stays in your list until the page closes; open the file again after a reload to fine-tune with it."
 					})
@@ -130,6 +131,7 @@ func (a *App) whenDB(f func()) {
 // model's fine-tuned copy at every epoch's end) waits, and only the
 // latest waiting copy is written after it.
 func (a *App) saveKept(key string, k *keptModel) {
+	a.store.Set(keyKept, "1")
 	a.whenDB(func() {
 		if a.db == nil {
 			return // Mask.StorageWarn already says work will not be kept
@@ -238,30 +240,83 @@ func finiteHistory(h []protocol.EpochReport) []protocol.EpochReport {
 
 // restoreKept reads the kept models after the engine's first start and,
 // if there are any, gives them to the engine (as after a crash); else it
-// opens the last image.
+// opens the last image. When that image needs nothing from the database
+// (opensWithoutDB), it is opened at once, without waiting for the
+// database to open (about a second in a fresh profile).
 func (a *App) restoreKept() {
+	early := a.opensWithoutDB()
+	if early {
+		a.restoreLast()
+	}
 	a.whenDB(func() {
 		if a.db == nil {
-			a.restoreLast()
+			if !early {
+				a.restoreLast()
+			}
 			return
 		}
 		a.db.all(idbModels, func(keys []string, vals []js.Value, err error) {
 			mark("se-db-kept-read")
 			a.locked(func() {
 				if err != nil || !a.takeKept(keys, vals) {
-					a.restoreLast()
+					if err == nil {
+						a.store.Remove(keyKept)
+					}
+					if !early {
+						a.restoreLast()
+					}
 					return
 				}
+				a.store.Set(keyKept, "1")
 				cur := a.Session.Model.Key
 				// (Init has stored its own model as the last one since.)
 				if a.lastModel == protocol.UserModelKey && a.userFiles != nil {
 					cur = a.lastModel
 				}
+				// If the picture opened early is on screen, the restore
+				// keeps it and recomputes its maps with the kept models
+				// (restored); that happens only when keyKept was lost.
 				a.Session.Switching = "Restoring the models kept in this browser…"
 				a.restoreEngine(cur, false, "")
 			})
 		})
 	})
+}
+
+// opensWithoutDB reports whether the page's first picture needs nothing
+// from the browser's database, so that it can be opened before the
+// database is: no model is kept there (keyKept unset, and the model last
+// used is not the one loaded from files, which the database holds) and the
+// last image of the data set is a sample or a real image, or there is none
+// (the default sample). A user image's model input is in the database.
+// A sample's painted mask is too: it is shown when the database has
+// given it (applyHeldMask).
+func (a *App) opensWithoutDB() bool {
+	if a.dbDone {
+		return false // nothing to wait for
+	}
+	if v, ok := a.store.Get(keyKept); ok && v != "" {
+		return false
+	}
+	if a.lastModel == protocol.UserModelKey {
+		return false
+	}
+	last, _ := a.store.Get(keyLast + a.Session.Model.Dataset)
+	return a.Library.UserImage(last) == nil
+}
+
+// applyHeldMask shows the painted mask of the picture on screen once the
+// database has given it: the picture was opened before the database was
+// (opensWithoutDB). A mask the user painted or cleared meanwhile stays.
+func (a *App) applyHeldMask() {
+	pic := a.View.Pic
+	if pic == nil || a.surf == nil || a.Mask.EditedEarly(pic.Key) {
+		return
+	}
+	if _, ok := a.Mask.Stored(pic.Key); !ok {
+		return
+	}
+	a.restoreMask()
 }
 
 // takeKept installs the kept models read from the database in the page:
