@@ -62,17 +62,21 @@ func (a *App) startDB() {
 			}
 			masks := heldBytes(keys, vals)
 			d.all(idbInputs, func(keys []string, vals []js.Value, err error) {
-				a.locked(func() {
+				// An empty database (a first visit) changes nothing on
+				// the page: no render then, for the first map's sake.
+				a.lockedIf(func() bool {
 					if err != nil {
 						a.dbOpened(nil, err)
-						return
+						return true
 					}
+					inputs := heldBytes(keys, vals)
 					a.Mask.UseBlobs(dbBlobs{a: a, db: d, store: idbMasks}, masks)
 					a.applyHeldMask()
-					a.Library.UseInputBlobs(dbBlobs{a: a, db: d, store: idbInputs}, heldBytes(keys, vals), func(err error) {
+					a.Library.UseInputBlobs(dbBlobs{a: a, db: d, store: idbInputs}, inputs, func(err error) {
 						a.Notice = "An image's model input could not be kept in this browser (" + err.Error() + "): it stays in your list until the page closes; open the file again after a reload to fine-tune with it."
 					})
 					a.dbOpened(d, nil)
+					return len(masks) > 0 || len(inputs) > 0
 				})
 			})
 		})
@@ -257,7 +261,7 @@ func (a *App) restoreKept() {
 		}
 		a.db.all(idbModels, func(keys []string, vals []js.Value, err error) {
 			mark("se-db-kept-read")
-			a.locked(func() {
+			a.lockedIf(func() bool {
 				if err != nil || !a.takeKept(keys, vals) {
 					if err == nil {
 						a.store.Remove(keyKept)
@@ -265,7 +269,7 @@ func (a *App) restoreKept() {
 					if !early {
 						a.restoreLast()
 					}
-					return
+					return !early
 				}
 				a.store.Set(keyKept, "1")
 				cur := a.Session.Model.Key
@@ -278,6 +282,7 @@ func (a *App) restoreKept() {
 				// (restored); that happens only when keyKept was lost.
 				a.Session.Switching = "Restoring the models kept in this browser…"
 				a.restoreEngine(cur, false, "")
+				return true
 			})
 		})
 	})
