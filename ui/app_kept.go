@@ -50,6 +50,29 @@ func (a *App) keepUserModel(name, fileName string, file *protocol.ModelFile, buf
 // waits for the database (whenDB) runs once this is done, or once it has
 // failed (site data blocked: the page keeps work in memory, and says so).
 func (a *App) startDB() {
+	if d := dbDelay(); d > 0 {
+		go func() {
+			time.Sleep(d)
+			a.openDB()
+		}()
+		return
+	}
+	a.openDB()
+}
+
+// dbDelay is how long a test page (?test-hooks=1&db-delay=ms) holds the
+// database back, as a slow disk would in a fresh profile.
+func dbDelay() time.Duration {
+	if !testHooks() {
+		return 0
+	}
+	params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
+	ms, _ := strconv.Atoi(params.Call("get", "db-delay").String())
+	return time.Duration(ms) * time.Millisecond
+}
+
+// openDB opens the database and reads it (startDB).
+func (a *App) openDB() {
 	openIDB(func(d *idb, err error) {
 		if err != nil {
 			a.locked(func() { a.dbOpened(nil, err) })
