@@ -317,12 +317,10 @@ func (a *App) restoreKept() {
 // used is not the one loaded from files, which the database holds) and the
 // last image of the data set is a sample or a real image, or there is none
 // (the default sample). A user image's model input is in the database.
+// (Once the database is open, reading its models still takes a while.)
 // A sample's painted mask is too: it is shown when the database has
 // given it (applyHeldMask).
 func (a *App) opensWithoutDB() bool {
-	if a.dbDone {
-		return false // nothing to wait for
-	}
 	if v, ok := a.store.Get(keyKept); ok && v != "" {
 		return false
 	}
