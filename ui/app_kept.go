@@ -315,11 +315,13 @@ func (a *App) restoreKept() {
 // from the browser's database, so that it can be opened before the
 // database is: no model is kept there (keyKept unset, and the model last
 // used is not the one loaded from files, which the database holds) and the
-// last image of the data set is a sample or a real image, or there is none
-// (the default sample). A user image's model input is in the database.
-// (Once the database is open, reading its models still takes a while.)
-// A sample's painted mask is too: it is shown when the database has
-// given it (applyHeldMask).
+// last image of the data set is one of its samples (which come with the
+// engine's Ready), or there is none (the default sample). Otherwise the
+// page waits as before: a user image's model input is in the database,
+// and the list of real images is still being fetched. A sample's painted
+// mask is in the database too: it is shown when the database has given it
+// (applyHeldMask). (Once the database is open, reading its models still
+// takes a while: this does not depend on it.)
 func (a *App) opensWithoutDB() bool {
 	if v, ok := a.store.Get(keyKept); ok && v != "" {
 		return false
@@ -328,7 +330,7 @@ func (a *App) opensWithoutDB() bool {
 		return false
 	}
 	last, _ := a.store.Get(keyLast + a.Session.Model.Dataset)
-	return a.Library.UserImage(last) == nil
+	return last == "" || a.Library.Sample(last) != nil
 }
 
 // applyHeldMask shows the painted mask of the picture on screen once the
