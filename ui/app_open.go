@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"github.com/vugu/vugu"
 	js "github.com/vugu/vugu/js"
 
+	"saliencyexplorer/engine/digest"
 	"saliencyexplorer/wasm/protocol"
 )
 
@@ -64,7 +64,7 @@ func (a *App) OpenFile(f js.Value) {
 				a.Error = "Could not read “" + name + "”: " + err.Error()
 				return
 			}
-			sum := sha256.Sum256(b)
+			sum := digest.Sum256(b)
 			key := "file-" + hex.EncodeToString(sum[:8])
 			label := -1
 			if u := a.Library.UserImage(key); u != nil {

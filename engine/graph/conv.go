@@ -189,13 +189,11 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 		for gi := 0; gi < l.group; gi++ {
 			col := l.cols(colBuf, l.groupIn(x, e, gi))
 			dst := l.groupOut(y, e, gi)
-			for o := 0; o < l.ocg; o++ {
-				var b float32
-				if bias != nil {
-					b = bias[gi*l.ocg+o]
-				}
-				kernels.Fill(dst[o*P:(o+1)*P], b)
+			var bg []float32
+			if bias != nil {
+				bg = bias[gi*l.ocg : (gi+1)*l.ocg]
 			}
+			kernels.FillRows(dst, bg, l.ocg, P)
 			kernels.MatMulPacked(dst, &pw[gi], col, l.ocg, K, P)
 		}
 	}

@@ -48,14 +48,7 @@ func (l *convOp) winogradWeights(w []float32) *kernels.WinogradWeights {
 
 // forwardWinograd writes y = W * x (+ bias if non-nil) with WinogradConv.
 func (l *convOp) forwardWinograd(y, x, w, bias []float32, n int) {
-	P := l.g.Cols()
-	for c := 0; c < n*l.oc; c++ {
-		var b float32
-		if bias != nil {
-			b = bias[c%l.oc]
-		}
-		kernels.Fill(y[c*P:(c+1)*P], b)
-	}
+	kernels.FillRows(y, bias, n*l.oc, l.g.Cols())
 	kernels.WinogradConv(y, x, n, l.winogradWeights(w), *l.winograd)
 }
 

@@ -43,6 +43,20 @@ func Fill(dst []float32, v float32) {
 	}
 }
 
+// FillRows sets rows rows of n values each in dst: row r to
+// bias[r%len(bias)] (the channels of a batch's images repeat), or to 0 if
+// bias is nil. It is a convolution's output before its product adds into
+// it.
+func FillRows(dst, bias []float32, rows, n int) {
+	for r := 0; r < rows; r++ {
+		var v float32
+		if bias != nil {
+			v = bias[r%len(bias)]
+		}
+		Fill(dst[r*n:(r+1)*n], v)
+	}
+}
+
 // ReLUTo writes dst[i] = src[i] if src[i] > 0, else 0 (NaN gives 0). It
 // panics if dst is shorter than src.
 func ReLUTo(dst, src []float32) {

@@ -421,6 +421,28 @@ func TestFill(t *testing.T) {
 	}
 }
 
+// TestFillRows: each row gets its channel's bias, channels repeating
+// over the rows, or zero without a bias; nothing past the rows is written.
+func TestFillRows(t *testing.T) {
+	bias := []float32{1, 2, 3}
+	for _, b := range [][]float32{bias, nil} {
+		got := withGuard(nil, 6*5+2)
+		FillRows(got, b, 6, 5)
+		for i, v := range got {
+			want := float32(math.NaN())
+			if i < 30 {
+				want = 0
+				if b != nil {
+					want = b[(i/5)%3]
+				}
+			}
+			if !sameBits(v, want) {
+				t.Fatalf("bias %v: [%d] = %v, want %v", b, i, v, want)
+			}
+		}
+	}
+}
+
 func TestElementwiseConformance(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, n := range []int{0, 1, 7, 64, 1000} {

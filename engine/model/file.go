@@ -2,12 +2,12 @@ package model
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 
+	"saliencyexplorer/engine/digest"
 	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/safetensors"
 )
@@ -71,7 +71,7 @@ func Save(net *nn.Network, meta map[string]string) (arch, weights []byte, err er
 
 func specHash(s nn.Spec) string {
 	b, _ := json.Marshal(s) // nn.Spec holds only plain fields; Marshal cannot fail
-	h := sha256.Sum256(b)
+	h := digest.Sum256(b)
 	return hex.EncodeToString(h[:8])
 }
 

@@ -40,14 +40,7 @@ func (l *Conv2D) winogradWeights() *kernels.WinogradWeights {
 
 // forwardWinograd computes y = W * x (+ bias if bias != nil) for n images.
 func (l *Conv2D) forwardWinograd(y, x, bias []float32, n int) {
-	P := l.g.Cols()
-	for c := 0; c < n*l.oc; c++ {
-		var b float32
-		if bias != nil {
-			b = bias[c%l.oc]
-		}
-		kernels.Fill(y[c*P:(c+1)*P], b)
-	}
+	kernels.FillRows(y, bias, n*l.oc, l.g.Cols())
 	kernels.WinogradConv(y, x, n, l.winogradWeights(), *l.winograd)
 }
 

@@ -1,13 +1,13 @@
 package host
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 
 	"saliencyexplorer/engine/data"
 	"saliencyexplorer/engine/datasets"
+	"saliencyexplorer/engine/digest"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/train"
@@ -277,7 +277,7 @@ func halves(s *data.Set) (train, held *data.Set) {
 // sampleKey names an image by its content, so a mask painted on a sample
 // stays with that image even if the gallery is regenerated or reordered.
 func sampleKey(dataset string, x []float32) string {
-	sum := sha256.Sum256(protocol.FloatBytes(x))
+	sum := digest.Sum256(protocol.FloatBytes(x))
 	return dataset + "-" + hex.EncodeToString(sum[:6])
 }
 
