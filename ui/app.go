@@ -65,6 +65,9 @@ type App struct {
 	dbErr  error
 	dbDone bool
 	dbWait []func()
+	// early is the prediction asked for when the picture being opened was
+	// decoded (app_maps.go).
+	early *earlyPredict
 	// Restarts counts the engine's restarts after a crash.
 	Restarts int
 }
@@ -140,6 +143,21 @@ func (a *App) locked(f func()) {
 	a.env.Lock()
 	defer a.env.UnlockRender()
 	f()
+}
+
+// lockedIf runs f with the event environment locked, and requests a
+// render only if f says it changed what the page shows.
+func (a *App) lockedIf(f func() (changed bool)) {
+	a.env.Lock()
+	changed := true
+	defer func() {
+		if changed {
+			a.env.UnlockRender()
+		} else {
+			a.env.UnlockOnly()
+		}
+	}()
+	changed = f()
 }
 
 // ShowError shows a message in the error banner.

@@ -50,6 +50,29 @@ func (a *App) keepUserModel(name, fileName string, file *protocol.ModelFile, buf
 // waits for the database (whenDB) runs once this is done, or once it has
 // failed (site data blocked: the page keeps work in memory, and says so).
 func (a *App) startDB() {
+	if d := dbDelay(); d > 0 {
+		go func() {
+			time.Sleep(d)
+			a.openDB()
+		}()
+		return
+	}
+	a.openDB()
+}
+
+// dbDelay is how long a test page (?test-hooks=1&db-delay=ms) holds the
+// database back, as a slow disk would in a fresh profile.
+func dbDelay() time.Duration {
+	if !testHooks() {
+		return 0
+	}
+	params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
+	ms, _ := strconv.Atoi(params.Call("get", "db-delay").String())
+	return time.Duration(ms) * time.Millisecond
+}
+
+// openDB opens the database and reads it (startDB).
+func (a *App) openDB() {
 	openIDB(func(d *idb, err error) {
 		if err != nil {
 			a.locked(func() { a.dbOpened(nil, err) })
@@ -62,16 +85,21 @@ func (a *App) startDB() {
 			}
 			masks := heldBytes(keys, vals)
 			d.all(idbInputs, func(keys []string, vals []js.Value, err error) {
-				a.locked(func() {
+				// An empty database (a first visit) changes nothing on
+				// the page: no render then, for the first map's sake.
+				a.lockedIf(func() bool {
 					if err != nil {
 						a.dbOpened(nil, err)
-						return
+						return true
 					}
+					inputs := heldBytes(keys, vals)
 					a.Mask.UseBlobs(dbBlobs{a: a, db: d, store: idbMasks}, masks)
-					a.Library.UseInputBlobs(dbBlobs{a: a, db: d, store: idbInputs}, heldBytes(keys, vals), func(err error) {
+					a.applyHeldMask()
+					a.Library.UseInputBlobs(dbBlobs{a: a, db: d, store: idbInputs}, inputs, func(err error) {
 						a.Notice = "An image's model input could not be kept in this browser (" + err.Error() + "): it stays in your list until the page closes; open the file again after a reload to fine-tune with it."
 					})
 					a.dbOpened(d, nil)
+					return len(masks) > 0 || len(inputs) > 0
 				})
 			})
 		})
@@ -130,6 +158,7 @@ func (a *App) whenDB(f func()) {
 // model's fine-tuned copy at every epoch's end) waits, and only the
 // latest waiting copy is written after it.
 func (a *App) saveKept(key string, k *keptModel) {
+	a.store.Set(keyKept, "1")
 	a.whenDB(func() {
 		if a.db == nil {
 			a.Error = "The browser did not keep " + keptWhat(key) + " (its database did not open: " + errText(a.dbErr) + "): it stays until you close the page, and is restored if the engine stops. Use Export model to save it as files."
@@ -251,30 +280,84 @@ func finiteHistory(h []protocol.EpochReport) []protocol.EpochReport {
 
 // restoreKept reads the kept models after the engine's first start and,
 // if there are any, gives them to the engine (as after a crash); else it
-// opens the last image.
+// opens the last image. When that image needs nothing from the database
+// (opensWithoutDB), it is opened at once, without waiting for the
+// database to open (about a second in a fresh profile).
 func (a *App) restoreKept() {
+	early := a.opensWithoutDB()
+	if early {
+		a.restoreLast()
+	}
 	a.whenDB(func() {
 		if a.db == nil {
-			a.restoreLast()
+			if !early {
+				a.restoreLast()
+			}
 			return
 		}
 		a.db.all(idbModels, func(keys []string, vals []js.Value, err error) {
 			mark("se-db-kept-read")
-			a.locked(func() {
+			a.lockedIf(func() bool {
 				if err != nil || !a.takeKept(keys, vals) {
-					a.restoreLast()
-					return
+					if err == nil {
+						a.store.Remove(keyKept)
+					}
+					if !early {
+						a.restoreLast()
+					}
+					return !early
 				}
+				a.store.Set(keyKept, "1")
 				cur := a.Session.Model.Key
 				// (Init has stored its own model as the last one since.)
 				if a.lastModel == protocol.UserModelKey && a.userFiles != nil {
 					cur = a.lastModel
 				}
+				// If the picture opened early is on screen, the restore
+				// keeps it and recomputes its maps with the kept models
+				// (restored); that happens only when keyKept was lost.
 				a.Session.Switching = "Restoring the models kept in this browser…"
 				a.restoreEngine(cur, false, "")
+				return true
 			})
 		})
 	})
+}
+
+// opensWithoutDB reports whether the page's first picture needs nothing
+// from the browser's database, so that it can be opened before the
+// database is: no model is kept there (keyKept unset, and the model last
+// used is not the one loaded from files, which the database holds) and the
+// last image of the data set is one of its samples (which come with the
+// engine's Ready), or there is none (the default sample). Otherwise the
+// page waits as before: a user image's model input is in the database,
+// and the list of real images is still being fetched. A sample's painted
+// mask is in the database too: it is shown when the database has given it
+// (applyHeldMask). (Once the database is open, reading its models still
+// takes a while: this does not depend on it.)
+func (a *App) opensWithoutDB() bool {
+	if v, ok := a.store.Get(keyKept); ok && v != "" {
+		return false
+	}
+	if a.lastModel == protocol.UserModelKey {
+		return false
+	}
+	last, _ := a.store.Get(keyLast + a.Session.Model.Dataset)
+	return last == "" || a.Library.Sample(last) != nil
+}
+
+// applyHeldMask shows the painted mask of the picture on screen once the
+// database has given it: the picture was opened before the database was
+// (opensWithoutDB). A mask the user painted or cleared meanwhile stays.
+func (a *App) applyHeldMask() {
+	pic := a.View.Pic
+	if pic == nil || a.surf == nil || a.Mask.EditedEarly(pic.Key) {
+		return
+	}
+	if _, ok := a.Mask.Stored(pic.Key); !ok {
+		return
+	}
+	a.restoreMask()
 }
 
 // takeKept installs the kept models read from the database in the page:

@@ -1,32 +1,96 @@
 package ui
 
-import "saliencyexplorer/wasm/protocol"
+import (
+	"slices"
+
+	"saliencyexplorer/wasm/protocol"
+)
 
 // --- Prediction and saliency ---
 
-// analyze requests predictions, then the saliency maps.
+// analyze requests predictions, then the saliency maps. A prediction
+// asked for when the picture was decoded (predictEarly) is used instead
+// of a new one.
 func (a *App) analyze() {
 	v := a.View
 	if v.Pic == nil || !a.Session.Ready() {
 		return
 	}
 	pic := v.Pic
+	models := a.predictModels()
+	if p := a.early; p != nil {
+		a.early = nil
+		if p.key == pic.Key && p.seq == v.openSeq && p.model == a.Session.Model.Key && slices.Equal(p.models, models) {
+			if p.done {
+				a.predicted(pic, p.reply)
+			} else {
+				p.pic = pic // its reply applies when it comes
+			}
+			return
+		}
+	}
+	a.eng.Send(&protocol.Header{Kind: protocol.Predict, Picture: pic.Key, Predict: &protocol.PredictRequest{Models: models}}, nil, func(r Reply) {
+		a.predicted(pic, r)
+	})
+}
+
+// predictModels lists the models a prediction asks for.
+func (a *App) predictModels() []string {
 	models := []string{protocol.Original}
 	if a.Session.HasTuned {
 		models = append(models, protocol.Tuned)
 	}
-	a.eng.Send(&protocol.Header{Kind: protocol.Predict, Picture: pic.Key, Predict: &protocol.PredictRequest{Models: models}}, nil, func(r Reply) {
-		if v.Pic != pic {
+	return models
+}
+
+// predicted takes the prediction for pic and asks for its maps.
+func (a *App) predicted(pic *Picture, r Reply) {
+	v := a.View
+	if v.Pic != pic {
+		return
+	}
+	if r.Kind == protocol.Failed {
+		a.failPicture("Prediction failed: " + r.Error)
+		return
+	}
+	v.Probs = r.Probs
+	// For make bench-onnx: the worker's time for the forward passes.
+	setJS(document().Get("body").Get("dataset"), "predictMillis", r.Millis)
+	a.refreshMaps()
+}
+
+// earlyPredict is a prediction asked for as soon as the engine has decoded
+// a picture, while the page still prepares to show it (the browser decodes
+// the file for display, the page renders): the engine computes it
+// meanwhile, and analyze takes it over instead of asking after the page
+// has shown the picture.
+type earlyPredict struct {
+	key    string // the picture's key
+	seq    int    // View.openSeq of its opening
+	model  string // the model it was asked of
+	models []string
+	done   bool  // the reply came, before the picture showed
+	reply  Reply // that reply
+	pic    *Picture
+}
+
+// predictEarly asks for the prediction of the picture the engine has just
+// decoded under key, for the opening seq (see earlyPredict).
+func (a *App) predictEarly(key string, seq int) {
+	if !a.Session.Ready() {
+		return
+	}
+	p := &earlyPredict{key: key, seq: seq, model: a.Session.Model.Key, models: a.predictModels()}
+	a.early = p
+	a.eng.Send(&protocol.Header{Kind: protocol.Predict, Picture: key, Predict: &protocol.PredictRequest{Models: p.models}}, nil, func(r Reply) {
+		if p.pic != nil {
+			a.predicted(p.pic, r)
 			return
 		}
-		if r.Kind == protocol.Failed {
-			a.failPicture("Prediction failed: " + r.Error)
-			return
+		if a.early == p {
+			p.done, p.reply = true, r
+			a.eng.SkipRender() // nothing shows it yet
 		}
-		v.Probs = r.Probs
-		// For make bench-onnx: the worker's time for the forward passes.
-		setJS(document().Get("body").Get("dataset"), "predictMillis", r.Millis)
-		a.refreshMaps()
 	})
 }
 

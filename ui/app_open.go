@@ -175,7 +175,10 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 			a.showPicture(pic, displayCanvas(r.Bufs[1], d.Width, d.Height, d.Color))
 			return
 		}
-		// Let the browser decode the file for display at full resolution.
+		// Let the browser decode the file for display at full resolution,
+		// while the engine predicts; nothing shows before that.
+		a.predictEarly(pic.Key, seq)
+		a.eng.SkipRender()
 		go func() {
 			bmp, err := await(global().Call("createImageBitmap", newBlob(b, "image/"+pic.Format)))
 			a.locked(func() {

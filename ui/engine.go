@@ -41,6 +41,8 @@ type Engine struct {
 	// quiet holds the requests not expected to send anything: a paused
 	// training run.
 	quiet map[int]bool
+	// noRender: the reply being handled needs no render (SkipRender).
+	noRender bool
 }
 
 // DefaultPatience is how long the watchdog waits for a word from a worker
@@ -152,7 +154,14 @@ func (e *Engine) onMessage(_ js.Value, args []js.Value) interface{} {
 		}
 	}
 	e.env.Lock()
-	defer e.env.UnlockRender()
+	e.noRender = false
+	defer func() {
+		if e.noRender {
+			e.env.UnlockOnly()
+		} else {
+			e.env.UnlockRender()
+		}
+	}()
 	e.last = time.Now()
 	if h.Kind == protocol.Failed && h.Text == "fatal" && h.ID == 0 {
 		e.die(h.Error)
@@ -174,6 +183,12 @@ func (e *Engine) onMessage(_ js.Value, args []js.Value) interface{} {
 	e.other(r)
 	return nil
 }
+
+// SkipRender says, from a reply's callback, that the reply changed nothing the
+// page shows: the page is not rendered again for it (a full render takes
+// tens to hundreds of milliseconds, in which the page takes no other
+// message).
+func (e *Engine) SkipRender() { e.noRender = true }
 
 // Send posts a request, transferring the buffers, and returns its ID. cb
 // receives every reply to it (progress, then a result or an error) with

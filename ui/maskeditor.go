@@ -48,6 +48,9 @@ type MaskEditor struct {
 	// start-up and written through, so that reading stays synchronous.
 	blobs BlobStore
 	held  map[string][]byte
+	// early holds the keys of the masks saved or removed before blobs
+	// was set: those are newer than what blobs held.
+	early map[string]bool
 	// saves numbers the saves; lastSave is the last one of each key, so
 	// that only its answer counts.
 	saves    int
@@ -82,7 +85,7 @@ func (m *MaskEditor) UseBlobs(blobs BlobStore, held map[string][]byte) {
 		if err != nil {
 			continue
 		}
-		if _, ok := m.held[key]; !ok {
+		if _, ok := m.held[key]; !ok || m.early[key] {
 			m.held[key] = b
 		}
 		blobs.Put(key, m.held[key], func(err error) {
@@ -91,7 +94,20 @@ func (m *MaskEditor) UseBlobs(blobs BlobStore, held map[string][]byte) {
 			}
 		})
 	}
+	for key := range m.early {
+		_, stored := m.store.Get(keyMaskPrefix + key)
+		if _, unsaved := m.unsaved[key]; !stored && !unsaved {
+			if _, held := m.held[key]; held { // removed on this page since
+				delete(m.held, key)
+				blobs.Delete(key)
+			}
+		}
+	}
 }
+
+// EditedEarly reports whether the mask of a picture key was saved or
+// removed on this page before the browser's database was open (UseBlobs).
+func (m *MaskEditor) EditedEarly(key string) bool { return m.early[key] }
 
 // NewMaskEditor returns the editor's defaults, keeping masks in store.
 func NewMaskEditor(store Store) *MaskEditor {
@@ -134,6 +150,18 @@ func (m *MaskEditor) Reset(w, h int) {
 // it. If the browser refuses, the mask is kept in memory for this page,
 // StorageWarn says so, and the error is returned.
 func (m *MaskEditor) Save(key string, png []byte) error {
+	if m.blobs == nil {
+		// Saved before the database was open: newer than what it holds.
+		// (Removing a mask the page never showed is no edit.)
+		_, stored := m.store.Get(keyMaskPrefix + key)
+		_, unsaved := m.unsaved[key]
+		if png != nil || stored || unsaved {
+			if m.early == nil {
+				m.early = map[string]bool{}
+			}
+			m.early[key] = true
+		}
+	}
 	if png == nil {
 		m.store.Remove(keyMaskPrefix + key)
 		delete(m.unsaved, key)

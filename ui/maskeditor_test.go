@@ -218,3 +218,52 @@ func TestMaskEditorBlobs(t *testing.T) {
 		t.Errorf("a forgotten mask is still there")
 	}
 }
+
+// TestMaskEditorEarlyEdits: a picture opened before the browser's database
+// is (its first sample, at start-up) may be painted on or cleared before
+// the database gives its masks; those edits are newer than what the
+// database holds and win, while a mask merely not shown yet (removing
+// nothing) and the old localStorage masks do not override the database.
+func TestMaskEditorEarlyEdits(t *testing.T) {
+	st := newMemStore()
+	old := NewMaskEditor(st)
+	old.Save("legacy", []byte("PNG-LEGACY"))   // from before masks moved
+	old.Save("cleared", []byte("PNG-OLD-CLR")) // shown, then cleared below
+	m := NewMaskEditor(st)
+	m.Save("painted", []byte("PNG-NEW"))
+	m.Save("untouched", nil) // the page never showed it: no edit
+	m.Save("cleared", nil)
+	held := map[string][]byte{
+		"painted": []byte("PNG-DB"), "untouched": []byte("PNG-DB-U"),
+		"legacy": []byte("PNG-DB-L"), "cleared": []byte("PNG-DB-C"),
+	}
+	blobs := &fakeBlobs{data: map[string][]byte{}}
+	for k, v := range held {
+		blobs.data[k] = v
+	}
+	m.UseBlobs(blobs, held)
+	blobs.flush()
+	for key, want := range map[string]string{"painted": "PNG-NEW", "untouched": "PNG-DB-U", "legacy": "PNG-DB-L"} {
+		if b, ok := m.Stored(key); !ok || string(b) != want {
+			t.Errorf("%s: Stored = %q, %v; want %q", key, b, ok, want)
+		}
+		if string(blobs.data[key]) != want {
+			t.Errorf("%s: the database holds %q; want %q", key, blobs.data[key], want)
+		}
+	}
+	if b, ok := m.Stored("cleared"); ok {
+		t.Errorf("a mask cleared before the database opened came back: %q", b)
+	}
+	if _, ok := blobs.data["cleared"]; ok {
+		t.Errorf("a mask cleared before the database opened is still in it")
+	}
+	for key, want := range map[string]bool{"painted": true, "cleared": true, "untouched": false, "legacy": false} {
+		if m.EditedEarly(key) != want {
+			t.Errorf("EditedEarly(%s) = %v", key, !want)
+		}
+	}
+	m.Save("later", []byte("PNG-LATER"))
+	if m.EditedEarly("later") {
+		t.Errorf("a save after the database opened counts as early")
+	}
+}

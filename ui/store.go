@@ -9,6 +9,10 @@ const (
 	keyImages     = storagePrefix + "images"
 	keyMaskPrefix = storagePrefix + "mask."
 	keySettings   = storagePrefix + "settings"
+	// keyKept is "1" while the browser's database may hold kept models
+	// (app_kept.go): without it the page opens its first sample without
+	// waiting for the database.
+	keyKept = storagePrefix + "kept"
 )
 
 // Store keeps the user's work between visits: the browser's localStorage

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -185,8 +186,14 @@ func TestKeptMask(t *testing.T) {
 	if err := waitJS(ctx, `document.querySelector('.pic-name') && document.querySelector('.pic-name').textContent === 'kept-photo.png'`, 60*time.Second); err != nil {
 		t.Fatalf("the image was not reopened after the reload: %v", err)
 	}
-	if err := waitJS(ctx, `document.querySelector('[data-testid=mask-area]') && document.querySelector('[data-testid=mask-area]').textContent === `+jsString(area), 20*time.Second); err != nil {
-		t.Errorf("mask area after the reload %q, before %q", text(ctx, "[data-testid=mask-area]"), area)
+	// The mask is kept binary, so the brush's soft edge is not: allow for
+	// it in the mask's area at model resolution.
+	before, _ := strconv.Atoi(area)
+	if err := waitJS(ctx, `document.querySelector('[data-testid=mask-area]') && +document.querySelector('[data-testid=mask-area]').textContent > 0`, 20*time.Second); err != nil {
+		t.Fatalf("no mask after the reload: %v", err)
+	}
+	if after, _ := strconv.Atoi(text(ctx, "[data-testid=mask-area]")); after < before*8/10 || after > before {
+		t.Errorf("mask area after the reload %d, before %d", after, before)
 	}
 	// The mask is kept binary (inside or not), so the brush's soft edge
 	// is not: allow for it.
@@ -195,5 +202,57 @@ func TestKeptMask(t *testing.T) {
 	}
 	if w, _ := eval[int](ctx, `document.querySelector('[data-testid=mask-canvas]').width`); w != 840 {
 		t.Errorf("the mask canvas is %d pixels wide after the reload, want the picture's 840", w)
+	}
+}
+
+// TestKeptSampleMask paints a mask on the sample shown first and reloads
+// the page with the browser's database held back (issue #12: opening it
+// and reading the masks took over a second in a fresh profile, and the
+// first sample waited for it). The sample opens again and its map is
+// drawn before the database has answered; the mask comes back once it
+// has.
+func TestKeptSampleMask(t *testing.T) {
+	origin := serveSite(t)
+	ctx, rec := browser(t, 240*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/?test-hooks=1")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	if err := waitJS(ctx, `document.querySelector('.pic-name') && document.querySelector('.pic-name').textContent !== ''`, 60*time.Second); err != nil {
+		t.Fatalf("no first sample: %v", err)
+	}
+	name := text(ctx, ".pic-name")
+	saliencyShown(t, ctx, name)
+	stroke(t, ctx)
+	if err := waitJS(ctx, `+document.querySelector('[data-testid=mask-area]').textContent > 0`, 10*time.Second); err != nil {
+		t.Fatalf("painting: %v", err)
+	}
+	area := text(ctx, "[data-testid=mask-area]")
+	const inDB = `new Promise((ok, bad) => { const q = indexedDB.open('saliency-explorer'); q.onerror = bad;
+		q.onsuccess = () => { const g = q.result.transaction('masks').objectStore('masks').count(); g.onerror = bad; g.onsuccess = () => ok(g.result); }; })`
+	if err := waitJS(ctx, inDB+`.then(n => n === 1)`, 10*time.Second); err != nil {
+		t.Fatalf("the mask did not reach the database: %v", err)
+	}
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/?test-hooks=1&db-delay=2000")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	saliencyShown(t, ctx, name)
+	order, _ := eval[[]float64](ctx, `['se-first-saliency', 'se-db-ready'].map(n => (performance.getEntriesByName(n)[0] || {startTime: -1}).startTime)`)
+	if len(order) != 2 || order[0] < 0 || (order[1] >= 0 && order[1] < order[0]) {
+		t.Errorf("first map at %v ms, database ready at %v ms: the sample waited for the database", order[0], order[1])
+	}
+	// The mask is kept binary, so the brush's soft edge is not: allow for
+	// it in the mask's area at model resolution.
+	before, _ := strconv.Atoi(area)
+	if err := waitJS(ctx, `document.querySelector('[data-testid=mask-area]') && +document.querySelector('[data-testid=mask-area]').textContent > 0`, 20*time.Second); err != nil {
+		t.Fatalf("no mask after the reload: %v", err)
+	}
+	if after, _ := strconv.Atoi(text(ctx, "[data-testid=mask-area]")); after < before*8/10 || after > before {
+		t.Errorf("mask area after the reload %d, before %d", after, before)
+	}
+	if n, _ := eval[int](ctx, alphaCount("mask-canvas")); n == 0 {
+		t.Errorf("no mask drawn after the reload")
 	}
 }
