@@ -64,15 +64,7 @@ func TestBenchWeb(t *testing.T) {
 	// Cold loads, each in a fresh browser profile; with SE_SITE_BASE (other
 	// built sites, separated by commas) the sites take turns, round after
 	// round. The timeline is printed for this site's loads.
-	type site struct{ name, origin string }
-	var sites []site
-	for base := range strings.SplitSeq(os.Getenv("SE_SITE_BASE"), ",") {
-		if base != "" {
-			o, _ := serveFSLogged(t, os.DirFS(base))
-			sites = append(sites, site{base, o})
-		}
-	}
-	sites = append(sites, site{siteDir, origin})
+	sites := benchSites(t, origin)
 	runs, _ := strconv.Atoi(cmp.Or(os.Getenv("SE_BENCH_ROUNDS"), "3"))
 	ready, first, cpus := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
 	for i := range runs {
@@ -194,15 +186,7 @@ func TestBenchTrain(t *testing.T) {
 	if os.Getenv("SE_BENCH_TRAIN") != "1" {
 		t.Skip("set SE_BENCH_TRAIN=1")
 	}
-	type site struct{ name, origin string }
-	var sites []site
-	for base := range strings.SplitSeq(os.Getenv("SE_SITE_BASE"), ",") {
-		if base != "" {
-			o, _ := serveFSLogged(t, os.DirFS(base))
-			sites = append(sites, site{base, o})
-		}
-	}
-	sites = append(sites, site{siteDir, serveSite(t)})
+	sites := benchSites(t, serveSite(t))
 	queries := strings.Split(cmp.Or(os.Getenv("SE_BENCH_QUERIES"), "workers=1,"), ",")
 	rounds, _ := strconv.Atoi(cmp.Or(os.Getenv("SE_BENCH_ROUNDS"), "3"))
 	type key struct{ site, query string }
@@ -338,4 +322,21 @@ func trainMarks(ctx context.Context, from float64) {
 		fmt.Printf("  %8.0f ms (+%6.0f)  %s\n", e.Start-from, e.Start-prev, e.Name)
 		prev = e.Start
 	}
+}
+
+// benchSite is a built site a benchmark loads: its directory and origin.
+type benchSite struct{ name, origin string }
+
+// benchSites returns the sites a benchmark takes turns on: those
+// SE_SITE_BASE names (built sites, separated by commas), then this one,
+// served at origin.
+func benchSites(t *testing.T, origin string) []benchSite {
+	var sites []benchSite
+	for base := range strings.SplitSeq(os.Getenv("SE_SITE_BASE"), ",") {
+		if base != "" {
+			o, _ := serveFSLogged(t, os.DirFS(base))
+			sites = append(sites, benchSite{base, o})
+		}
+	}
+	return append(sites, benchSite{siteDir, origin})
 }
