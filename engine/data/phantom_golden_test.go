@@ -86,3 +86,20 @@ func TestPhantomGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestPowNear1 checks powNear1 against math.Pow over the range the renderer
+// uses it on and beyond, including both ends of the exponent range.
+func TestPowNear1(t *testing.T) {
+	xs := []float64{0, 1, 0.5, 2, 1e-300, 4.9e-324, 1e300, math.Nextafter(1, 0), math.Nextafter(1, 2)}
+	for i := range 20000 {
+		xs = append(xs, float64(i)/9973, math.Exp(float64(i%700)-350)*(1+float64(i)/20000))
+	}
+	for _, y := range []float64{0.7, 0.92, 0.95, 0.99999, 1, 1.00001, 1.03, 1.08, 1.5, math.Nextafter(0.5, 1)} {
+		yf := powFrac(y)
+		for _, x := range xs {
+			if got, want := powNear1(x, y, yf), math.Pow(x, y); math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("powNear1(%g, powFrac(%g)) = %g, math.Pow = %g", x, y, got, want)
+			}
+		}
+	}
+}

@@ -96,7 +96,7 @@ func Dilate(dst, mask []float32, h, w, side int) {
 			x0, x1 := max(0, x-r), min(w-1, x+r)
 			m := row[x0]
 			for _, v := range row[x0+1 : x1+1] {
-				m = max(m, v)
+				m = max32(m, v)
 			}
 			rows[y*w+x] = m
 		}
@@ -107,7 +107,7 @@ func Dilate(dst, mask []float32, h, w, side int) {
 		copy(out, rows[y0*w:(y0+1)*w])
 		for yy := y0 + 1; yy <= y1; yy++ {
 			for x, v := range rows[yy*w : (yy+1)*w] {
-				out[x] = max(out[x], v)
+				out[x] = max32(out[x], v)
 			}
 		}
 	}
