@@ -560,17 +560,25 @@ func valueNoise(dst []float64, S, g int, rng *rand.Rand) {
 	for j := range lat {
 		lat[j] = 2*rng.Float64() - 1
 	}
+	// The lattice cell and weight of each column, the same for every row.
+	cols := make([]int, S)
+	wts := make([]float64, S)
+	for x := range S {
+		fx := (float64(x) + 0.5) / float64(S) * float64(g)
+		ix := min(int(fx), g-1)
+		cols[x], wts[x] = ix, smoothstep(fx-float64(ix))
+	}
 	for y := range S {
 		fy := (float64(y) + 0.5) / float64(S) * float64(g)
 		iy := min(int(fy), g-1)
 		ty := smoothstep(fy - float64(iy))
-		for x := range S {
-			fx := (float64(x) + 0.5) / float64(S) * float64(g)
-			ix := min(int(fx), g-1)
-			tx := smoothstep(fx - float64(ix))
-			a := lat[iy*(g+1)+ix] + (lat[iy*(g+1)+ix+1]-lat[iy*(g+1)+ix])*tx
-			b := lat[(iy+1)*(g+1)+ix] + (lat[(iy+1)*(g+1)+ix+1]-lat[(iy+1)*(g+1)+ix])*tx
-			dst[y*S+x] = a + (b-a)*ty
+		top, bot := lat[iy*(g+1):(iy+1)*(g+1)], lat[(iy+1)*(g+1):(iy+2)*(g+1)]
+		out := dst[y*S : (y+1)*S]
+		for x, ix := range cols {
+			tx := wts[x]
+			a := top[ix] + (top[ix+1]-top[ix])*tx
+			b := bot[ix] + (bot[ix+1]-bot[ix])*tx
+			out[x] = a + (b-a)*ty
 		}
 	}
 }
@@ -616,6 +624,9 @@ func pow07(x float64) float64 { return powNear1(x, 0.7, frac07) }
 // commutes with rounding. The special cases, the splitting and Frexp and
 // Ldexp cost as much again as Exp and Log in WebAssembly (TestPowNear1).
 func powNear1(x, y, yf float64) float64 {
+	if x == 0 { // outside the body
+		return 0
+	}
 	if !(x >= 0x1p-900 && x <= 0x1p900) {
 		return math.Pow(x, y)
 	}
