@@ -135,39 +135,102 @@ func phantomDilateSide(size int) int { return 2*int(math.Round(6*float64(size)/6
 
 func phantom(cfg PhantomConfig) (Splits, [3][]phantomInfo, error) {
 	var info [3][]phantomInfo
+	d, err := NewPhantomDrawer(cfg)
+	if err != nil {
+		return Splits{}, info, err
+	}
+	sp, err := d.Splits()
+	for k, part := range d.parts {
+		info[k] = part.info
+	}
+	return sp, info, err
+}
+
+// PhantomDrawer draws the Phantom splits of a configuration a few films at
+// a time, so that a caller can do other work in between (the browser's
+// engine draws them ahead while it is idle); the splits it ends with are
+// those Phantom(cfg) returns, bit for bit.
+type PhantomDrawer struct {
+	parts [3]*phantomPart
+	sp    *Splits
+}
+
+// NewPhantomDrawer checks cfg (as Phantom does) and returns a drawer that
+// has drawn nothing yet.
+func NewPhantomDrawer(cfg PhantomConfig) (*PhantomDrawer, error) {
 	cfg.applyDefaults()
 	if cfg.Size < phantomMinSize || cfg.Size > phantomMaxSize {
-		return Splits{}, info, fmt.Errorf("data: phantom: size %d outside [%d, %d]", cfg.Size, phantomMinSize, phantomMaxSize)
+		return nil, fmt.Errorf("data: phantom: size %d outside [%d, %d]", cfg.Size, phantomMinSize, phantomMaxSize)
 	}
 	for _, n := range []int{cfg.NTrain, cfg.NValid, cfg.NTest} {
 		if n < 0 || n > phantomMaxN || n*cfg.Size*cfg.Size > maxElems {
-			return Splits{}, info, fmt.Errorf("data: phantom: split size %d outside [0, %d] or over %d pixels", n, phantomMaxN, maxElems)
+			return nil, fmt.Errorf("data: phantom: split size %d outside [0, %d] or over %d pixels", n, phantomMaxN, maxElems)
 		}
 	}
 	if cfg.TokenTest != "reversed" && cfg.TokenTest != "random" {
-		return Splits{}, info, fmt.Errorf("data: phantom: token rule %q, want \"reversed\" or \"random\"", cfg.TokenTest)
+		return nil, fmt.Errorf("data: phantom: token rule %q, want \"reversed\" or \"random\"", cfg.TokenTest)
 	}
 	if !(cfg.TokenAgree > 0.5 && cfg.TokenAgree <= 1) {
-		return Splits{}, info, fmt.Errorf("data: phantom: token agreement %v outside (0.5, 1]", cfg.TokenAgree)
+		return nil, fmt.Errorf("data: phantom: token agreement %v outside (0.5, 1]", cfg.TokenAgree)
 	}
 	if cfg.DilateSide < 1 || cfg.DilateSide%2 == 0 || cfg.DilateSide > cfg.Size {
-		return Splits{}, info, fmt.Errorf("data: phantom: dilation side %d is not odd in [1, %d]", cfg.DilateSide, cfg.Size)
+		return nil, fmt.Errorf("data: phantom: dilation side %d is not odd in [1, %d]", cfg.DilateSide, cfg.Size)
 	}
 	test := tokenReversed
 	if cfg.TokenTest == "random" {
 		test = tokenRandom
 	}
-	var sp Splits
-	sp.Train, info[0] = phantomSplit(cfg, "phantom/train", cfg.NTrain, streamTrain, tokenTrain, cfg.DilateSide)
-	sp.Valid, info[1] = phantomSplit(cfg, "phantom/valid", cfg.NValid, streamValid, test, 1)
-	sp.Test, info[2] = phantomSplit(cfg, "phantom/test", cfg.NTest, streamTest, test, 1)
+	return &PhantomDrawer{parts: [3]*phantomPart{
+		newPhantomPart(cfg, "phantom/train", cfg.NTrain, streamTrain, tokenTrain, cfg.DilateSide),
+		newPhantomPart(cfg, "phantom/valid", cfg.NValid, streamValid, test, 1),
+		newPhantomPart(cfg, "phantom/test", cfg.NTest, streamTest, test, 1),
+	}}, nil
+}
+
+// Draw draws up to n more films (at least one) and reports whether every
+// film is drawn.
+func (d *PhantomDrawer) Draw(n int) bool {
+	for _, part := range d.parts {
+		for part.next < part.s.Len() {
+			part.draw()
+			if n--; n <= 0 {
+				return d.Done()
+			}
+		}
+	}
+	return true
+}
+
+// Done reports whether every film is drawn.
+func (d *PhantomDrawer) Done() bool {
+	for _, part := range d.parts {
+		if part.next < part.s.Len() {
+			return false
+		}
+	}
+	return true
+}
+
+// Progress returns how many films are drawn, of how many.
+func (d *PhantomDrawer) Progress() (done, total int) {
+	for _, part := range d.parts {
+		done, total = done+part.next, total+part.s.Len()
+	}
+	return done, total
+}
+
+// Splits draws the films that are left and returns the splits.
+func (d *PhantomDrawer) Splits() (Splits, error) {
+	for !d.Draw(1 << 30) {
+	}
+	sp := Splits{Train: d.parts[0].s, Valid: d.parts[1].s, Test: d.parts[2].s}
 	for _, s := range []*Set{sp.Train, sp.Valid, sp.Test} {
 		if err := s.Validate(); err != nil {
 			// Unreachable unless the generator is broken.
-			return Splits{}, info, fmt.Errorf("data: phantom: generated an invalid set: %w", err)
+			return Splits{}, fmt.Errorf("data: phantom: generated an invalid set: %w", err)
 		}
 	}
-	return sp, info, nil
+	return sp, nil
 }
 
 // Marker placement rules.
@@ -177,35 +240,46 @@ const (
 	tokenRandom          // either corner, independent of the class
 )
 
-// phantomSplit generates one split of n films from PCG stream `stream`.
-func phantomSplit(cfg PhantomConfig, name string, n int, stream uint64, rule, side int) (*Set, []phantomInfo) {
-	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), stream^0x70686e74))
-	S := cfg.Size
-	s := newBalancedSet(name, PhantomClassNames, S, n, rng)
+// phantomPart draws one split of films from PCG stream `stream`, one film
+// at a time.
+type phantomPart struct {
+	cfg        PhantomConfig
+	rng        *rand.Rand
+	s          *Set
+	r          *filmRenderer
+	info       []phantomInfo
+	rule, side int
+	next       int // the next film to draw
+}
 
-	r := newFilmRenderer(S)
-	info := make([]phantomInfo, n)
-	for i, y := range s.Labels {
-		right := y == 1
-		switch rule {
-		case tokenReversed:
-			right = !right
-		case tokenRandom:
-			right = rng.IntN(2) == 1
-		}
-		if rule != tokenRandom && rng.Float64() >= cfg.TokenAgree {
-			right = !right
-		}
-		p := drawFilm(rng, y)
-		p.tokenRight = right
-		info[i] = r.render(s.Image(i), s.Mask(i), p, rng)
-		if side > 1 {
-			Dilate(s.TrainMask(i), s.Mask(i), S, S, side)
-		} else {
-			copy(s.TrainMask(i), s.Mask(i))
-		}
+func newPhantomPart(cfg PhantomConfig, name string, n int, stream uint64, rule, side int) *phantomPart {
+	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), stream^0x70686e74))
+	s := newBalancedSet(name, PhantomClassNames, cfg.Size, n, rng)
+	return &phantomPart{cfg: cfg, rng: rng, s: s, r: newFilmRenderer(cfg.Size), info: make([]phantomInfo, n), rule: rule, side: side}
+}
+
+// draw draws film next.
+func (p *phantomPart) draw() {
+	i, y, S, rng, s := p.next, p.s.Labels[p.next], p.cfg.Size, p.rng, p.s
+	right := y == 1
+	switch p.rule {
+	case tokenReversed:
+		right = !right
+	case tokenRandom:
+		right = rng.IntN(2) == 1
 	}
-	return s, info
+	if p.rule != tokenRandom && rng.Float64() >= p.cfg.TokenAgree {
+		right = !right
+	}
+	f := drawFilm(rng, y)
+	f.tokenRight = right
+	p.info[i] = p.r.render(s.Image(i), s.Mask(i), f, rng)
+	if p.side > 1 {
+		Dilate(s.TrainMask(i), s.Mask(i), S, S, p.side)
+	} else {
+		copy(s.TrainMask(i), s.Mask(i))
+	}
+	p.next++
 }
 
 // film holds the random parameters of one radiograph. Anatomy is described

@@ -103,3 +103,47 @@ func TestPowNear1(t *testing.T) {
 		}
 	}
 }
+
+// TestPhantomDrawer checks that drawing a few films at a time ends with the
+// splits Phantom returns, and that Progress and Done follow the drawing.
+func TestPhantomDrawer(t *testing.T) {
+	cfg := smallPhantom(5)
+	want, err := Phantom(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := cfg.NTrain + cfg.NValid + cfg.NTest
+	for _, chunk := range []int{1, 7, cfg.NTrain + 3} {
+		d, err := NewPhantomDrawer(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		draws := 0
+		for !d.Done() {
+			d.Draw(chunk)
+			draws++
+			done, tot := d.Progress()
+			if tot != total || done != min(draws*chunk, total) {
+				t.Fatalf("chunk %d: after %d draws Progress = %d of %d, want %d of %d", chunk, draws, done, tot, min(draws*chunk, total), total)
+			}
+			if draws == 2 {
+				break // Splits draws the rest
+			}
+		}
+		got, err := d.Splits()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, s := range splitList(got) {
+			if !equalSets(s, splitList(want)[k]) {
+				t.Errorf("chunk %d: %s differs from Phantom's", chunk, s.Name)
+			}
+		}
+		if done, _ := d.Progress(); done != total || !d.Done() {
+			t.Errorf("chunk %d: after Splits, %d of %d drawn", chunk, done, total)
+		}
+	}
+	if _, err := NewPhantomDrawer(PhantomConfig{Size: 20}); err == nil {
+		t.Error("NewPhantomDrawer with size 20: no error")
+	}
+}
