@@ -135,39 +135,102 @@ func phantomDilateSide(size int) int { return 2*int(math.Round(6*float64(size)/6
 
 func phantom(cfg PhantomConfig) (Splits, [3][]phantomInfo, error) {
 	var info [3][]phantomInfo
+	d, err := NewPhantomDrawer(cfg)
+	if err != nil {
+		return Splits{}, info, err
+	}
+	sp, err := d.Splits()
+	for k, part := range d.parts {
+		info[k] = part.info
+	}
+	return sp, info, err
+}
+
+// PhantomDrawer draws the Phantom splits of a configuration a few films at
+// a time, so that a caller can do other work in between (the browser's
+// engine draws them ahead while it is idle); the splits it ends with are
+// those Phantom(cfg) returns, bit for bit.
+type PhantomDrawer struct {
+	parts [3]*phantomPart
+	sp    *Splits
+}
+
+// NewPhantomDrawer checks cfg (as Phantom does) and returns a drawer that
+// has drawn nothing yet.
+func NewPhantomDrawer(cfg PhantomConfig) (*PhantomDrawer, error) {
 	cfg.applyDefaults()
 	if cfg.Size < phantomMinSize || cfg.Size > phantomMaxSize {
-		return Splits{}, info, fmt.Errorf("data: phantom: size %d outside [%d, %d]", cfg.Size, phantomMinSize, phantomMaxSize)
+		return nil, fmt.Errorf("data: phantom: size %d outside [%d, %d]", cfg.Size, phantomMinSize, phantomMaxSize)
 	}
 	for _, n := range []int{cfg.NTrain, cfg.NValid, cfg.NTest} {
 		if n < 0 || n > phantomMaxN || n*cfg.Size*cfg.Size > maxElems {
-			return Splits{}, info, fmt.Errorf("data: phantom: split size %d outside [0, %d] or over %d pixels", n, phantomMaxN, maxElems)
+			return nil, fmt.Errorf("data: phantom: split size %d outside [0, %d] or over %d pixels", n, phantomMaxN, maxElems)
 		}
 	}
 	if cfg.TokenTest != "reversed" && cfg.TokenTest != "random" {
-		return Splits{}, info, fmt.Errorf("data: phantom: token rule %q, want \"reversed\" or \"random\"", cfg.TokenTest)
+		return nil, fmt.Errorf("data: phantom: token rule %q, want \"reversed\" or \"random\"", cfg.TokenTest)
 	}
 	if !(cfg.TokenAgree > 0.5 && cfg.TokenAgree <= 1) {
-		return Splits{}, info, fmt.Errorf("data: phantom: token agreement %v outside (0.5, 1]", cfg.TokenAgree)
+		return nil, fmt.Errorf("data: phantom: token agreement %v outside (0.5, 1]", cfg.TokenAgree)
 	}
 	if cfg.DilateSide < 1 || cfg.DilateSide%2 == 0 || cfg.DilateSide > cfg.Size {
-		return Splits{}, info, fmt.Errorf("data: phantom: dilation side %d is not odd in [1, %d]", cfg.DilateSide, cfg.Size)
+		return nil, fmt.Errorf("data: phantom: dilation side %d is not odd in [1, %d]", cfg.DilateSide, cfg.Size)
 	}
 	test := tokenReversed
 	if cfg.TokenTest == "random" {
 		test = tokenRandom
 	}
-	var sp Splits
-	sp.Train, info[0] = phantomSplit(cfg, "phantom/train", cfg.NTrain, streamTrain, tokenTrain, cfg.DilateSide)
-	sp.Valid, info[1] = phantomSplit(cfg, "phantom/valid", cfg.NValid, streamValid, test, 1)
-	sp.Test, info[2] = phantomSplit(cfg, "phantom/test", cfg.NTest, streamTest, test, 1)
+	return &PhantomDrawer{parts: [3]*phantomPart{
+		newPhantomPart(cfg, "phantom/train", cfg.NTrain, streamTrain, tokenTrain, cfg.DilateSide),
+		newPhantomPart(cfg, "phantom/valid", cfg.NValid, streamValid, test, 1),
+		newPhantomPart(cfg, "phantom/test", cfg.NTest, streamTest, test, 1),
+	}}, nil
+}
+
+// Draw draws up to n more films (at least one) and reports whether every
+// film is drawn.
+func (d *PhantomDrawer) Draw(n int) bool {
+	for _, part := range d.parts {
+		for part.next < part.s.Len() {
+			part.draw()
+			if n--; n <= 0 {
+				return d.Done()
+			}
+		}
+	}
+	return true
+}
+
+// Done reports whether every film is drawn.
+func (d *PhantomDrawer) Done() bool {
+	for _, part := range d.parts {
+		if part.next < part.s.Len() {
+			return false
+		}
+	}
+	return true
+}
+
+// Progress returns how many films are drawn, of how many.
+func (d *PhantomDrawer) Progress() (done, total int) {
+	for _, part := range d.parts {
+		done, total = done+part.next, total+part.s.Len()
+	}
+	return done, total
+}
+
+// Splits draws the films that are left and returns the splits.
+func (d *PhantomDrawer) Splits() (Splits, error) {
+	for !d.Draw(1 << 30) {
+	}
+	sp := Splits{Train: d.parts[0].s, Valid: d.parts[1].s, Test: d.parts[2].s}
 	for _, s := range []*Set{sp.Train, sp.Valid, sp.Test} {
 		if err := s.Validate(); err != nil {
 			// Unreachable unless the generator is broken.
-			return Splits{}, info, fmt.Errorf("data: phantom: generated an invalid set: %w", err)
+			return Splits{}, fmt.Errorf("data: phantom: generated an invalid set: %w", err)
 		}
 	}
-	return sp, info, nil
+	return sp, nil
 }
 
 // Marker placement rules.
@@ -177,35 +240,46 @@ const (
 	tokenRandom          // either corner, independent of the class
 )
 
-// phantomSplit generates one split of n films from PCG stream `stream`.
-func phantomSplit(cfg PhantomConfig, name string, n int, stream uint64, rule, side int) (*Set, []phantomInfo) {
-	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), stream^0x70686e74))
-	S := cfg.Size
-	s := newBalancedSet(name, PhantomClassNames, S, n, rng)
+// phantomPart draws one split of films from PCG stream `stream`, one film
+// at a time.
+type phantomPart struct {
+	cfg        PhantomConfig
+	rng        *rand.Rand
+	s          *Set
+	r          *filmRenderer
+	info       []phantomInfo
+	rule, side int
+	next       int // the next film to draw
+}
 
-	r := newFilmRenderer(S)
-	info := make([]phantomInfo, n)
-	for i, y := range s.Labels {
-		right := y == 1
-		switch rule {
-		case tokenReversed:
-			right = !right
-		case tokenRandom:
-			right = rng.IntN(2) == 1
-		}
-		if rule != tokenRandom && rng.Float64() >= cfg.TokenAgree {
-			right = !right
-		}
-		p := drawFilm(rng, y)
-		p.tokenRight = right
-		info[i] = r.render(s.Image(i), s.Mask(i), p, rng)
-		if side > 1 {
-			Dilate(s.TrainMask(i), s.Mask(i), S, S, side)
-		} else {
-			copy(s.TrainMask(i), s.Mask(i))
-		}
+func newPhantomPart(cfg PhantomConfig, name string, n int, stream uint64, rule, side int) *phantomPart {
+	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), stream^0x70686e74))
+	s := newBalancedSet(name, PhantomClassNames, cfg.Size, n, rng)
+	return &phantomPart{cfg: cfg, rng: rng, s: s, r: newFilmRenderer(cfg.Size), info: make([]phantomInfo, n), rule: rule, side: side}
+}
+
+// draw draws film next.
+func (p *phantomPart) draw() {
+	i, y, S, rng, s := p.next, p.s.Labels[p.next], p.cfg.Size, p.rng, p.s
+	right := y == 1
+	switch p.rule {
+	case tokenReversed:
+		right = !right
+	case tokenRandom:
+		right = rng.IntN(2) == 1
 	}
-	return s, info
+	if p.rule != tokenRandom && rng.Float64() >= p.cfg.TokenAgree {
+		right = !right
+	}
+	f := drawFilm(rng, y)
+	f.tokenRight = right
+	p.info[i] = p.r.render(s.Image(i), s.Mask(i), f, rng)
+	if p.side > 1 {
+		Dilate(s.TrainMask(i), s.Mask(i), S, S, p.side)
+	} else {
+		copy(s.TrainMask(i), s.Mask(i))
+	}
+	p.next++
 }
 
 // film holds the random parameters of one radiograph. Anatomy is described
@@ -304,14 +378,16 @@ func drawFilm(rng *rand.Rand, y int) film {
 
 // filmRenderer holds scratch buffers for rendering films of one size.
 type filmRenderer struct {
-	S              int
-	att, tmp       []float64
-	smooth, vessel []float64
+	S                 int
+	att, tmp          []float64
+	smooth, vessel    []float64
+	colCos, colNegSin []float64 // per column: cos(angle)·x and −sin(angle)·x
 }
 
 func newFilmRenderer(S int) *filmRenderer {
 	n := S * S
-	return &filmRenderer{S: S, att: make([]float64, n), tmp: make([]float64, n), smooth: make([]float64, n), vessel: make([]float64, n)}
+	return &filmRenderer{S: S, att: make([]float64, n), tmp: make([]float64, n), smooth: make([]float64, n), vessel: make([]float64, n),
+		colCos: make([]float64, S), colNegSin: make([]float64, S)}
 }
 
 // sstep is a soft step of width about 5w: 0 for d <= −2.5w, 0.5 at 0, 1 for
@@ -327,6 +403,15 @@ func band(d, hw, w float64) float64 {
 	}
 	return sstep(hw-d, w)
 }
+
+// ribHalfWidth holds the half-widths of the ten posterior ribs, widening
+// downwards.
+var ribHalfWidth = func() (hw [10]float64) {
+	for k := range hw {
+		hw[k] = 0.026 + 0.003*float64(k)
+	}
+	return hw
+}()
 
 // render draws film p into img (S×S) and its heart mask into mask.
 func (r *filmRenderer) render(img, mask []float32, p film, rng *rand.Rand) phantomInfo {
@@ -348,53 +433,87 @@ func (r *filmRenderer) render(img, mask []float32, p film, rng *rand.Rand) phant
 	}
 	cosA, sinA := math.Cos(p.angle), math.Sin(p.angle)
 	edge := 0.018 // soft edge width in body units
+	// Every value below is computed by the same floating-point operations,
+	// in the same order, as a direct per-pixel evaluation would: the films
+	// are bit-identical to those the shipped models were trained on
+	// (TestPhantomGolden). Speed comes only from hoisting what does not
+	// change along a row or across the film and from skipping terms whose
+	// weight is exactly zero (outside the body, the lungs, the spine).
+	cx, nsx := r.colCos, r.colNegSin
+	for px := range S {
+		x := (float64(px)+0.5)/float64(S)*2 - 1 - p.ox
+		cx[px], nsx[px] = cosA*x, -sinA*x
+	}
+	var ribV0 [10]float64
+	for k := range ribV0 {
+		ribV0[k] = p.apex - 0.04 + p.ribPhase + 0.105*float64(k)*(1+0.02*float64(k))
+	}
+	bw06, bw01 := p.bw+0.06, p.bw-0.1
+	apex03 := p.apex - 0.3
+	mid := p.tw * 0.5
+	twMid, tw01 := p.tw-mid, p.tw-0.1
+	knobE := ellipse{cx: 0.1, cy: p.apex + 0.36, a: 0.1, b: 0.07, cos: 1}
+	humerus := [2]ellipse{
+		{cx: -1 * (p.bw + 0.03), cy: p.apex - 0.02, a: 0.14, b: 0.14, cos: 1},
+		{cx: 1 * (p.bw + 0.03), cy: p.apex - 0.02, a: 0.14, b: 0.14, cos: 1},
+	}
+	gastric := ellipse{cx: 0.36, cy: p.dia + 0.12, a: 0.11, b: 0.05, cos: 1}
 	for py := range S {
+		y := (float64(py)+0.5)/float64(S)*2 - 1 - p.oy
+		sy, cy := sinA*y, cosA*y
+		row := py * S
 		for px := range S {
-			x := (float64(px)+0.5)/float64(S)*2 - 1 - p.ox
-			y := (float64(py)+0.5)/float64(S)*2 - 1 - p.oy
-			u := (cosA*x + sinA*y) / p.scale
-			v := (-sinA*x + cosA*y) / p.scale
+			u := (cx[px] + sy) / p.scale
+			v := (nsx[px] + cy) / p.scale
 			au := math.Abs(u)
 
 			// Body outline: the neck, sloping shoulders, then the trunk,
 			// thickest in the middle.
-			B := p.bw + 0.06 - 0.04*max(0, v-p.apex)
-			shoulder := p.apex - 0.3 + 0.3*smoothstep((au-0.18)/(p.bw-0.1))
+			B := bw06 - 0.04*max0(v-p.apex)
+			shoulder := apex03 + 0.3*smoothstep((au-0.18)/bw01)
 			top := shoulder - 1.5*sstep(0.21-au, 0.015)
-			t := max(0, 1-(u/(B+0.08))*(u/(B+0.08)))
-			body := sstep(min(B-au, v-top), edge) * (0.25 + 0.75*math.Pow(t, 0.7))
+			t := max0(1 - (u/(B+0.08))*(u/(B+0.08)))
+			var body float64
+			if outline := sstep(minf(B-au, v-top), edge); outline != 0 {
+				body = outline * (0.25 + 0.75*pow07(t))
+			}
 			a := 0.55 * body
 
 			// Lungs: between the mediastinum and the thorax wall, below the
 			// apex (rounded) and above the diaphragm dome.
 			side := 1.0
+			hum := &humerus[1]
 			if u < 0 {
 				side = -1
+				hum = &humerus[0]
 			}
 			dome := p.dia + 0.04*side
-			mid := p.tw * 0.5
-			domeV := dome + 0.2*((au-mid)/(p.tw-mid))*((au-mid)/(p.tw-mid)) - 0.04
+			q := (au - mid) / twMid
+			domeV := dome + 0.2*q*q - 0.04
 			// Rounded apices, peaking a little medial of the lung's middle.
-			qa := (au - 0.32) / (p.tw - 0.1)
+			qa := (au - 0.32) / tw01
 			apexV := p.apex + 0.9*qa*qa
 			lat := p.tw * (1 - 0.3*sq(1-smoothstep((v-p.apex)/0.6)))
 			med := 0.09 + 0.03*smoothstep((v-p.apex-0.3)/0.2)
 			// aortic knob on the image right
-			knob := ellipse{cx: 0.1, cy: p.apex + 0.36, a: 0.1, b: 0.07, cos: 1}.inside(u, v)
 			if u > 0 {
-				med = max(med, med+0.08*max(0, knob)*2)
+				knob := knobE.inside(u, v)
+				med = maxf(med, med+0.08*max0(knob)*2)
 			}
 			lung := sstep(lat-au, edge) * sstep(au-med, edge) * sstep(domeV-v, edge) * sstep(v-apexV, edge*1.5)
-			heart := max(sstep(p.heart[0].inside(u, v), 0.05), sstep(p.heart[1].inside(u, v), 0.05))
+			h0, h1 := p.heart[0].inside(u, v), p.heart[1].inside(u, v)
+			heart := maxf(sstep(h0, 0.05), sstep(h1, 0.05))
 			lung *= 1 - heart
-			// Air in the lungs lowers the attenuation; thicker lung
-			// (medially) is darker.
-			a -= 0.38 * lung * (0.75 + 0.25*math.Sqrt(t))
-			// Vessel markings, strongest near the hila.
-			hx, hy := 0.17*side, p.apex+0.6
-			rd := math.Hypot(u-hx, v-hy)
-			ves := spoke(math.Atan2(v-hy, u-hx)) - 0.5 + 0.6*r.vessel[py*S+px]
-			a += lung * (0.09*ves*math.Exp(-rd/0.4) + 0.09*math.Exp(-rd*rd/0.012) - 0.04*smoothstep(rd-0.3))
+			if lung != 0 {
+				// Air in the lungs lowers the attenuation; thicker lung
+				// (medially) is darker.
+				a -= 0.38 * lung * (0.75 + 0.25*math.Sqrt(t))
+				// Vessel markings, strongest near the hila.
+				hx, hy := 0.17*side, p.apex+0.6
+				rd := math.Hypot(u-hx, v-hy)
+				ves := spoke(math.Atan2(v-hy, u-hx)) - 0.5 + 0.6*r.vessel[row+px]
+				a += lung * (0.09*ves*math.Exp(-rd/0.4) + 0.09*math.Exp(-rd*rd/0.012) - 0.04*smoothstep(rd-0.3))
+			}
 			// Heart: thicker soft tissue.
 			a += 0.03 * heart
 
@@ -402,56 +521,61 @@ func (r *filmRenderer) render(img, mask []float32, p film, rng *rand.Rand) phant
 			a -= 0.12 * band(u, 0.035, 0.01) * sstep(p.apex+0.35-v, 0.02) * body
 
 			// Spine: vertebral bodies and disc spaces.
-			vert := 0.6 + 0.4*math.Cos((v-p.apex)*2*math.Pi/0.115)
-			a += 0.07 * band(u, 0.075, 0.012) * (0.6 + 0.4*vert) * body
+			if spine := band(u, 0.075, 0.012); spine != 0 {
+				vert := 0.6 + 0.4*math.Cos((v-p.apex)*2*math.Pi/0.115)
+				a += 0.07 * spine * (0.6 + 0.4*vert) * body
+			}
 
 			// Ribs, only over the thorax.
+			medial := sstep(au-0.07, 0.02)
 			cage := sstep(p.tw+0.06-au, edge) * sstep(v-(p.apex-0.1), edge) * sstep(dome+0.25-v, 0.05)
 			if cage > 0 {
 				var ribs float64
 				q := au / p.tw
 				post := -0.1*q + 0.4*q*q      // posterior ribs rise from the spine and curve down laterally
 				ant := 0.23 - 0.3*(1-q)*(1-q) // anterior ribs descend from the lateral wall, fainter
-				for k := range 10 {
-					v0 := p.apex - 0.04 + p.ribPhase + 0.105*float64(k)*(1+0.02*float64(k))
-					ribs += band(v-v0-post, 0.026+0.003*float64(k), 0.008)
-					ribs += 0.45 * band(v-v0-ant, 0.022, 0.01) * sstep(au-0.2, 0.05)
+				antW := sstep(au-0.2, 0.05)
+				for k, v0 := range ribV0 {
+					ribs += band(v-v0-post, ribHalfWidth[k], 0.008)
+					ribs += 0.45 * band(v-v0-ant, 0.022, 0.01) * antW
 				}
-				a += 0.08 * ribs * sstep(au-0.07, 0.02) * cage * (0.35 + 0.65*lung)
+				a += 0.08 * ribs * medial * cage * (0.35 + 0.65*lung)
 			}
 
 			// Clavicles.
 			cl := p.apex + 0.12 - 0.22*(au-0.08) + 0.25*(au-0.35)*(au-0.35)
-			a += 0.14 * band(v-cl, 0.03, 0.01) * sstep(au-0.07, 0.02) * sstep(0.7-au, 0.03)
+			if clav := band(v-cl, 0.03, 0.01); clav != 0 {
+				a += 0.14 * clav * medial * sstep(0.7-au, 0.03)
+			}
 			// Humeral heads at the shoulders.
-			hh := ellipse{cx: side * (p.bw + 0.03), cy: p.apex - 0.02, a: 0.14, b: 0.14, cos: 1}.inside(u, v)
+			hh := hum.inside(u, v)
 			a += 0.16 * sstep(hh, 0.05)
 
 			// Gastric bubble under the image-right dome.
-			gb := ellipse{cx: 0.36, cy: p.dia + 0.12, a: 0.11, b: 0.05, cos: 1}.inside(u, v)
+			gb := gastric.inside(u, v)
 			a -= 0.07 * sstep(gb, 0.12) * body
 
 			// Smooth noise (soft tissue and exposure unevenness).
-			a += 0.04 * r.smooth[py*S+px] * body
-			r.att[py*S+px] = a
+			a += 0.04 * r.smooth[row+px] * body
+			r.att[row+px] = a
 
-			in := p.heart[0].inside(u, v) > 0 || p.heart[1].inside(u, v) > 0
-			if in {
-				mask[py*S+px] = 1
+			if h0 > 0 || h1 > 0 {
+				mask[row+px] = 1
 			} else {
-				mask[py*S+px] = 0
+				mask[row+px] = 0
 			}
 		}
 	}
 	blur3(r.att, r.tmp, S)
+	gammaFrac := powFrac(p.gamma)
 	for j, a := range r.att {
-		v := math.Pow(max(0, a)/0.78, p.gamma)*p.contrast + p.bright + 0.015*rng.NormFloat64()
+		v := powNear1(max0(a)/0.78, p.gamma, gammaFrac)*p.contrast + p.bright + 0.015*rng.NormFloat64()
 		// A soft shoulder keeps tissue and bone below anatomyMax, as film
 		// saturates, so the metal marker is the brightest thing on it.
 		if v > anatomyKnee {
 			v = anatomyKnee + (anatomyMax-anatomyKnee)*math.Tanh((v-anatomyKnee)/(anatomyMax-anatomyKnee))
 		}
-		img[j] = float32(max(0, v))
+		img[j] = float32(max0(v))
 	}
 	inf := phantomInfo{ctr: p.ctr, chestPx: 2 * p.tw * p.scale * float64(S) / 2, tokenRight: p.tokenRight}
 	inf.tokenBox = drawMarker(img, S, p)
@@ -499,7 +623,7 @@ func drawMarker(img []float32, S int, p film) [4]int {
 func sq(x float64) float64 { return x * x }
 
 func smoothstep(t float64) float64 {
-	t = min(1, max(0, t))
+	t = clamp01(t)
 	return t * t * (3 - 2*t)
 }
 
@@ -510,17 +634,25 @@ func valueNoise(dst []float64, S, g int, rng *rand.Rand) {
 	for j := range lat {
 		lat[j] = 2*rng.Float64() - 1
 	}
+	// The lattice cell and weight of each column, the same for every row.
+	cols := make([]int, S)
+	wts := make([]float64, S)
+	for x := range S {
+		fx := (float64(x) + 0.5) / float64(S) * float64(g)
+		ix := min(int(fx), g-1)
+		cols[x], wts[x] = ix, smoothstep(fx-float64(ix))
+	}
 	for y := range S {
 		fy := (float64(y) + 0.5) / float64(S) * float64(g)
 		iy := min(int(fy), g-1)
 		ty := smoothstep(fy - float64(iy))
-		for x := range S {
-			fx := (float64(x) + 0.5) / float64(S) * float64(g)
-			ix := min(int(fx), g-1)
-			tx := smoothstep(fx - float64(ix))
-			a := lat[iy*(g+1)+ix] + (lat[iy*(g+1)+ix+1]-lat[iy*(g+1)+ix])*tx
-			b := lat[(iy+1)*(g+1)+ix] + (lat[(iy+1)*(g+1)+ix+1]-lat[(iy+1)*(g+1)+ix])*tx
-			dst[y*S+x] = a + (b-a)*ty
+		top, bot := lat[iy*(g+1):(iy+1)*(g+1)], lat[(iy+1)*(g+1):(iy+2)*(g+1)]
+		out := dst[y*S : (y+1)*S]
+		for x, ix := range cols {
+			tx := wts[x]
+			a := top[ix] + (top[ix+1]-top[ix])*tx
+			b := bot[ix] + (bot[ix+1]-bot[ix])*tx
+			out[x] = a + (b-a)*ty
 		}
 	}
 }
@@ -541,4 +673,36 @@ func blur3(x, tmp []float64, S int) {
 			x[y*S+c] = (tmp[u*S+c] + 2*tmp[y*S+c] + tmp[d*S+c]) / 4
 		}
 	}
+}
+
+// powFrac returns the exponent that powNear1 takes for x**y, y in
+// (0.5, 1.5]: y − 1, as math.Pow splits y into 1 + (y − 1).
+func powFrac(y float64) float64 {
+	_, f := math.Modf(y)
+	if f > 0.5 {
+		f--
+	}
+	return f
+}
+
+// frac07 is powFrac(0.7).
+var frac07 = powFrac(0.7)
+
+// pow07 returns math.Pow(x, 0.7) for x >= 0, bit for bit.
+func pow07(x float64) float64 { return powNear1(x, 0.7, frac07) }
+
+// powNear1 returns math.Pow(x, y) bit for bit, for x >= 0 and y in
+// (0.5, 1.5] with yf = powFrac(y). math.Pow splits such a y into 1 + yf and
+// returns Ldexp(Exp(yf·Log(x))·m, e) where x = m·2^e; for x whose result
+// is a normal number that is Exp(yf·Log(x))·x, as scaling by a power of two
+// commutes with rounding. The special cases, the splitting and Frexp and
+// Ldexp cost as much again as Exp and Log in WebAssembly (TestPowNear1).
+func powNear1(x, y, yf float64) float64 {
+	if x == 0 { // outside the body
+		return 0
+	}
+	if !(x >= 0x1p-900 && x <= 0x1p900) {
+		return math.Pow(x, y)
+	}
+	return math.Exp(yf*math.Log(x)) * x
 }

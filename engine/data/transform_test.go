@@ -53,7 +53,7 @@ func TestDilate(t *testing.T) {
 // window, clipped at the borders.
 func TestDilateGrey(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, tc := range []struct{ h, w, side int }{{1, 1, 3}, {5, 8, 3}, {8, 5, 5}, {7, 7, 13}, {64, 64, 13}, {3, 40, 9}} {
+	for _, tc := range []struct{ h, w, side int }{{1, 1, 3}, {5, 8, 3}, {8, 5, 5}, {7, 7, 13}, {64, 64, 13}, {3, 40, 9}, {10, 23, 7}, {13, 13, 13}, {20, 6, 13}, {6, 20, 11}, {26, 27, 13}, {9, 9, 3}} {
 		m := make([]float32, tc.h*tc.w)
 		for i := range m {
 			m[i] = rng.Float32()*2 - 1

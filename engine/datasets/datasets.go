@@ -49,6 +49,10 @@ type Dataset struct {
 	// Splits returns the train, valid and test splits for seed, calling
 	// progress (if not nil) as parts are done.
 	Splits func(seed int64, progress func(done, total int)) (data.Splits, error)
+	// Drawer, if not nil, returns a Drawer of the splits Splits returns for
+	// seed, which draws them a few images at a time (Phantom), so that the
+	// browser's engine can draw them ahead while it is idle.
+	Drawer func(seed int64) (Drawer, error)
 	// SplitsWithMask, if not nil, builds the splits with another of the
 	// data set's mask options (Decoy: "swatch", the default, or "object").
 	SplitsWithMask func(seed int64, mask string) (data.Splits, error)
@@ -193,6 +197,13 @@ func phantom() Dataset {
 		Splits: func(seed int64, progress func(done, total int)) (data.Splits, error) {
 			return PhantomInParts(data.DefaultPhantom(seed), progress)
 		},
+		Drawer: func(seed int64) (Drawer, error) {
+			d, err := data.NewPhantomDrawer(data.DefaultPhantom(seed))
+			if err != nil {
+				return nil, err
+			}
+			return d, nil
+		},
 		// A flatten head, not global pooling: the class is where the
 		// heart's border lies (model.PhantomCNN says what was measured).
 		Spec:      func() nn.Spec { return model.PhantomCNN(data.PhantomClassNames) },
@@ -266,6 +277,18 @@ func decoy(kind string) Dataset {
 		TuneLambda: map[train.Method]float64{train.GradMask: 0.01, train.RRR: 1e-5},
 		Showcase:   train.RRR,
 	}
+}
+
+// Drawer draws a data set's splits a few images at a time
+// (data.PhantomDrawer).
+type Drawer interface {
+	// Draw draws up to n more images (at least one) and reports whether
+	// every image is drawn.
+	Draw(n int) bool
+	// Progress returns how many images are drawn, of how many.
+	Progress() (done, total int)
+	// Splits draws the images that are left and returns the splits.
+	Splits() (data.Splits, error)
 }
 
 // PhantomInParts generates the Phantom splits of cfg one split at a time

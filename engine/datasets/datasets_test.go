@@ -170,3 +170,39 @@ func TestCrossesDilation(t *testing.T) {
 		}
 	}
 }
+
+// TestPhantomDrawerEntry checks that the Phantom entry's Drawer, drawing a
+// few films at a time, ends with the splits of its Splits.
+func TestPhantomDrawerEntry(t *testing.T) {
+	if testing.Short() {
+		t.Skip("draws the full set twice")
+	}
+	d, ok := Lookup("phantom")
+	if !ok || d.Drawer == nil {
+		t.Fatal("phantom has no Drawer")
+	}
+	want, err := d.Splits(3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr, err := d.Drawer(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		dr.Draw(17)
+	}
+	if done, total := dr.Progress(); done != 170 || total != want.Train.Len()+want.Valid.Len()+want.Test.Len() {
+		t.Errorf("Progress after 10 draws of 17: %d of %d", done, total)
+	}
+	got, err := dr.Splits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, pair := range [][2]*data.Set{{got.Train, want.Train}, {got.Valid, want.Valid}, {got.Test, want.Test}} {
+		g, w := pair[0], pair[1]
+		if g.Len() != w.Len() || !slices.Equal(g.Images, w.Images) || !slices.Equal(g.Masks, w.Masks) || !slices.Equal(g.TrainMasks, w.TrainMasks) || !slices.Equal(g.Labels, w.Labels) {
+			t.Errorf("split %d differs from Splits'", i)
+		}
+	}
+}

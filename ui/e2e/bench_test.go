@@ -181,7 +181,9 @@ func timeline(t *testing.T, ctx context.Context) {
 // round (SE_BENCH_ROUNDS, 3); SE_BENCH_QUERIES lists the page queries to
 // time (default "workers=1,": one engine worker, then the default pool);
 // SE_BENCH_MARKS=1 prints the engine worker's marks of each run (data set
-// generation, steps, the epoch's report). Skipped unless SE_BENCH_TRAIN=1.
+// generation, steps, the epoch's report); SE_BENCH_IDLE the seconds to
+// wait between the first map and the click (1). Skipped unless
+// SE_BENCH_TRAIN=1.
 func TestBenchTrain(t *testing.T) {
 	if os.Getenv("SE_BENCH_TRAIN") != "1" {
 		t.Skip("set SE_BENCH_TRAIN=1")
@@ -213,7 +215,11 @@ func TestBenchTrain(t *testing.T) {
 				if got := chipName(ctx); !strings.Contains(got, "phantom") {
 					t.Fatalf("%s: the model is %q, not phantom-baseline", s.name, got)
 				}
-				time.Sleep(time.Second) // the first map and the page settle
+				// The first map and the page settle; SE_BENCH_IDLE (seconds)
+				// waits longer, as a user looking at the map would, while
+				// the engine draws the training set ahead.
+				idle, _ := strconv.ParseFloat(cmp.Or(os.Getenv("SE_BENCH_IDLE"), "1"), 64)
+				time.Sleep(time.Duration(idle * float64(time.Second)))
 				setField(t, ctx, "train-method", "rrr")
 				setField(t, ctx, "train-epochs", "1")
 				if _, err := eval[bool](ctx, `(() => {

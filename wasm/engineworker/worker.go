@@ -33,6 +33,7 @@ type worker struct {
 	stepping, stopAfterStep bool
 	hooks                   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
 	mapped                  bool // a saliency request came (the start-up's performance marks end)
+	drawStopped             bool // drawing ahead failed; the splits are generated when needed
 
 	self     js.Value
 	u8       js.Value
@@ -176,7 +177,8 @@ func (w *worker) status(id int) host.Status {
 }
 
 // loop handles queued requests, and runs training batches while no request
-// is waiting.
+// is waiting; otherwise, after the first map, it draws the data set's
+// splits ahead of a training run while no request is waiting.
 func (w *worker) loop() {
 	for {
 		if w.host.Training() && !w.paused {
@@ -189,8 +191,40 @@ func (w *worker) loop() {
 			}
 			continue
 		}
-		w.handle(<-w.in)
+		select {
+		case m := <-w.in:
+			w.handle(m)
+		default:
+			if w.mapped && !w.drawStopped && w.drawAhead() {
+				w.yield()
+				continue
+			}
+			w.handle(<-w.in)
+		}
 	}
+}
+
+// drawAheadFilms is how many images drawAhead draws between looks at the
+// queue: a few milliseconds each in a browser, so that a request waits for
+// some tens of milliseconds at most.
+const drawAheadFilms = 8
+
+// drawAhead draws a few images of the current data set's splits ahead of a
+// training run (host.DrawAhead) and reports whether more are left. A panic
+// or error stops it with a line on the console; the run generates the
+// splits then as before.
+func (w *worker) drawAhead() bool {
+	more := false
+	if err := host.Guard(func() error {
+		var err error
+		more, err = w.host.DrawAhead(drawAheadFilms)
+		return err
+	}, w.console); err != nil {
+		w.console("drawing the data set ahead: " + err.Error())
+		w.drawStopped = true
+		return false
+	}
+	return more
 }
 
 // trainStep runs one batch. A panic in it ends the run with a message

@@ -38,6 +38,10 @@ type dataset struct {
 	// browser cannot generate, once read; trainErr is why they could not be.
 	trainGallery *data.Set
 	trainErr     error
+	// drawer holds the splits being drawn ahead while the engine is idle
+	// (DrawAhead); drawFailed stops that after an error.
+	drawer     datasets.Drawer
+	drawFailed bool
 }
 
 // drawn reports whether the browser can generate the data set.
@@ -162,6 +166,11 @@ func (h *Host) generate(st Status, what string) (*data.Splits, error) {
 	if err := fitsDataset(h.cur.orig, ds.about); err != nil {
 		return nil, err
 	}
+	if ds.drawer != nil {
+		done, total := ds.drawer.Progress()
+		st.say(fmt.Sprintf("Generating the %s %s in your browser (%d of %d done ahead)…", title, what, done, total))
+		return h.finishDrawing(ds)
+	}
 	if what == "training set" {
 		st.say("Generating the " + title + " training set in your browser (once; about ten seconds)…")
 	} else {
@@ -176,6 +185,50 @@ func (h *Host) generate(st Status, what string) (*data.Splits, error) {
 		return nil, err
 	}
 	if err := mismatch(sp.Train.C, sp.Train.H, sp.Train.W, len(sp.Train.ClassNames)); err != nil {
+		return nil, err
+	}
+	ds.splits = &sp
+	return ds.splits, nil
+}
+
+// DrawAhead draws up to n more images of the current model's data set if
+// the browser draws it a few images at a time (Phantom) and its splits are
+// not there yet, so that a training run started later finds them ready
+// instead of spending seconds on them (issue #12). The engine worker calls
+// it while it has nothing else to do, after the first map. It reports
+// whether images are left to draw.
+func (h *Host) DrawAhead(n int) (bool, error) {
+	ds := h.current()
+	if ds == nil || ds.splits != nil || !ds.drawn() || ds.about.Drawer == nil || ds.drawFailed {
+		return false, nil
+	}
+	if ds.drawer == nil {
+		if fitsDataset(h.cur.orig, ds.about) != nil {
+			return false, nil // generate says why when the splits are asked for
+		}
+		d, err := ds.about.Drawer(TrainSeed)
+		if err != nil {
+			ds.drawFailed = true
+			return false, fmt.Errorf("host: drawing the %s splits: %w", ds.about.Title, err)
+		}
+		ds.drawer = d
+	}
+	if !ds.drawer.Draw(n) {
+		return true, nil
+	}
+	_, err := h.finishDrawing(ds)
+	return false, err
+}
+
+// finishDrawing draws what is left of ds's splits and keeps them.
+func (h *Host) finishDrawing(ds *dataset) (*data.Splits, error) {
+	sp, err := ds.drawer.Splits()
+	ds.drawer = nil
+	if err == nil {
+		err = shapeMismatch(h.cur.orig, ds.about.Title, sp.Train.C, sp.Train.H, sp.Train.W, len(sp.Train.ClassNames))
+	}
+	if err != nil {
+		ds.drawFailed = true
 		return nil, err
 	}
 	ds.splits = &sp
