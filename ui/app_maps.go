@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"time"
 
 	"saliencyexplorer/wasm/protocol"
 )
@@ -128,6 +129,7 @@ func (a *App) mapEarly(key string, seq int) {
 	if !v.firstSaliency {
 		mark("se-first-saliency-sent")
 	}
+	a.Library.HoldSamples = false // shown with the picture
 	e.id = a.eng.Send(&protocol.Header{Kind: protocol.Saliency, Picture: key, Saliency: &req}, nil, func(r Reply) {
 		if e.handle != nil {
 			e.handle(r)
@@ -241,6 +243,7 @@ func (a *App) requestMap(cmp bool) {
 		}
 	}
 	if !cmp {
+		a.Library.HoldSamples = false // the first map is asked for
 		if e := a.takeEarlyMap(pic, method, model, class, target); e != nil {
 			id = e.id
 			st.ID = id
@@ -365,4 +368,22 @@ func (a *App) ToggleCompare() {
 		mode = CompareBeforeAfter
 	}
 	a.SetCompare(mode)
+}
+
+// holdSamplesFor is the longest the sample thumbnails stay off the page
+// while the first picture opens (Library.HoldSamples).
+const holdSamplesFor = 2 * time.Second
+
+// holdSamples keeps the sample thumbnails off the page until the first
+// picture's map is asked for, its opening fails, or holdSamplesFor passes.
+func (a *App) holdSamples() {
+	a.Library.HoldSamples = true
+	go func() {
+		time.Sleep(holdSamplesFor)
+		a.lockedIf(func() bool {
+			held := a.Library.HoldSamples
+			a.Library.HoldSamples = false
+			return held
+		})
+	}()
 }
