@@ -68,6 +68,8 @@ type App struct {
 	// early is the prediction asked for when the picture being opened was
 	// decoded (app_maps.go).
 	early *earlyPredict
+	// earlyMap is the main pane's first map, asked for with early.
+	earlyMap *earlyMap
 	// Restarts counts the engine's restarts after a crash.
 	Restarts int
 }

@@ -286,6 +286,7 @@ func finiteHistory(h []protocol.EpochReport) []protocol.EpochReport {
 func (a *App) restoreKept() {
 	early := a.opensWithoutDB()
 	if early {
+		a.holdSamples()
 		a.restoreLast()
 	}
 	a.whenDB(func() {

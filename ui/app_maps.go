@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"time"
 
 	"saliencyexplorer/wasm/protocol"
 )
@@ -92,6 +93,76 @@ func (a *App) predictEarly(key string, seq int) {
 			a.eng.SkipRender() // nothing shows it yet
 		}
 	})
+	a.mapEarly(key, seq)
+}
+
+// earlyMap is the main pane's map asked for together with the early
+// prediction, for the class the model predicts unless the user chose one
+// (protocol.PredictedClass): requestMap takes it over if the picture and
+// the settings still match when the page asks for that map, and cancels it
+// otherwise, so that a map of other settings never shows.
+type earlyMap struct {
+	key    string // the picture's key
+	seq    int    // View.openSeq of its opening
+	id     int    // the engine request's ID
+	req    protocol.SaliencyRequest
+	done   bool        // the result (or failure) came before requestMap
+	reply  Reply       // that reply
+	handle func(Reply) // requestMap's handler, once it took the map over
+}
+
+// mapEarly asks for the main pane's map of the picture the engine has just
+// decoded under key (see earlyMap), cancelling an earlier one.
+func (a *App) mapEarly(key string, seq int) {
+	v := a.View
+	if e := a.earlyMap; e != nil {
+		a.eng.Cancel(e.id)
+		a.earlyMap = nil
+	}
+	method, model := v.PaneSpec(false, a.Session.MainModel())
+	class := v.Class
+	if class < 0 {
+		class = protocol.PredictedClass
+	}
+	e := &earlyMap{key: key, seq: seq, req: protocol.SaliencyRequest{Method: method, Model: model, Class: class, Target: v.Target}}
+	req := e.req
+	if !v.firstSaliency {
+		mark("se-first-saliency-sent")
+	}
+	a.Library.HoldSamples = false // shown with the picture
+	e.id = a.eng.Send(&protocol.Header{Kind: protocol.Saliency, Picture: key, Saliency: &req}, nil, func(r Reply) {
+		if e.handle != nil {
+			e.handle(r)
+			return
+		}
+		if r.Kind != protocol.Progress {
+			e.done, e.reply = true, r
+		}
+		a.eng.SkipRender() // nothing shows it yet
+	})
+	a.earlyMap = e
+}
+
+// takeEarlyMap returns the early map if it is the map of pic that the main
+// pane would ask for now (method, model, class and target), and cancels it
+// otherwise; nil if there is none to take.
+func (a *App) takeEarlyMap(pic *Picture, method, model string, class int, target string) *earlyMap {
+	e := a.earlyMap
+	if e == nil {
+		return nil
+	}
+	a.earlyMap = nil
+	want := a.View.Class
+	if want < 0 {
+		want = protocol.PredictedClass
+	}
+	r := e.req
+	if e.key != pic.Key || e.seq != a.View.openSeq || r.Method != method || r.Model != model || r.Target != target ||
+		r.Class != want || (e.done && e.reply.Map != nil && e.reply.Map.Class != class) {
+		a.eng.Cancel(e.id)
+		return nil
+	}
+	return e
 }
 
 // refreshMaps requests the maps the current settings show.
@@ -128,11 +199,8 @@ func (a *App) requestMap(cmp bool) {
 	if method == "gradient" {
 		req.Blur = 0
 	}
-	if !cmp && !v.firstSaliency {
-		mark("se-first-saliency-sent")
-	}
 	var id int
-	id = a.eng.Send(&protocol.Header{Kind: protocol.Saliency, Picture: pic.Key, Saliency: req}, nil, func(r Reply) {
+	handle := func(r Reply) {
 		if v.Pic != pic || st.ID != id {
 			return
 		}
@@ -153,7 +221,7 @@ func (a *App) requestMap(cmp bool) {
 				return
 			}
 			st.Map, st.Info = m, *r.Map
-			st.Method, st.Model, st.Class, st.Target = method, model, class, target
+			st.Method, st.Model, st.Class, st.Target = method, model, r.Map.Class, target
 			a.updateLabels()
 			if !cmp { // for the end-to-end tests and make bench-web
 				ds := document().Get("body").Get("dataset")
@@ -173,7 +241,24 @@ func (a *App) requestMap(cmp bool) {
 				mark("se-first-saliency")
 			}
 		}
-	})
+	}
+	if !cmp {
+		a.Library.HoldSamples = false // the first map is asked for
+		if e := a.takeEarlyMap(pic, method, model, class, target); e != nil {
+			id = e.id
+			st.ID = id
+			if e.done {
+				handle(e.reply)
+			} else {
+				e.handle = handle
+			}
+			return
+		}
+	}
+	if !cmp && !v.firstSaliency {
+		mark("se-first-saliency-sent")
+	}
+	id = a.eng.Send(&protocol.Header{Kind: protocol.Saliency, Picture: pic.Key, Saliency: req}, nil, handle)
 	st.ID = id
 }
 
@@ -283,4 +368,22 @@ func (a *App) ToggleCompare() {
 		mode = CompareBeforeAfter
 	}
 	a.SetCompare(mode)
+}
+
+// holdSamplesFor is the longest the sample thumbnails stay off the page
+// while the first picture opens (Library.HoldSamples).
+const holdSamplesFor = 2 * time.Second
+
+// holdSamples keeps the sample thumbnails off the page until the first
+// picture's map is asked for, its opening fails, or holdSamplesFor passes.
+func (a *App) holdSamples() {
+	a.Library.HoldSamples = true
+	go func() {
+		time.Sleep(holdSamplesFor)
+		a.lockedIf(func() bool {
+			held := a.Library.HoldSamples
+			a.Library.HoldSamples = false
+			return held
+		})
+	}()
 }

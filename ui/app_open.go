@@ -135,6 +135,9 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 		if seq != v.openSeq {
 			return
 		}
+		if !v.firstSaliency { // for make bench-web's timeline
+			mark("se-decoded")
+		}
 		// The engine answers in order: this is decoded for the model the
 		// page has now (a request sent during a switch comes back after
 		// the new model's Ready).
@@ -205,6 +208,7 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 // or, if a model switch waited for this one to replace it, the switch
 // reopens what the new model can read.
 func (a *App) openFailed() {
+	a.Library.HoldSamples = false
 	a.View.Opening, a.View.openingSample = "", ""
 	if prev := a.reopenPending; prev != nil {
 		a.reopenPending = nil
@@ -298,7 +302,10 @@ func (a *App) Thumbs() {
 // failPicture shows msg, an error about the picture on screen or one being
 // opened, which showing another picture takes away; errors of other kinds
 // (the browser refusing to keep a model, say) stay until dismissed.
-func (a *App) failPicture(msg string) { a.Error, a.pictureErr = msg, msg }
+func (a *App) failPicture(msg string) {
+	a.Error, a.pictureErr = msg, msg
+	a.Library.HoldSamples = false
+}
 
 // showPicture makes pic the current image and starts its analysis.
 func (a *App) showPicture(pic *Picture, bmp js.Value) {
@@ -307,6 +314,9 @@ func (a *App) showPicture(pic *Picture, bmp js.Value) {
 	}
 	a.pictureErr = ""
 	a.reopenPending = nil
+	if !a.View.firstSaliency {
+		mark("se-picture-shown")
+	}
 	a.View.Show(pic)
 	src := bmp
 	if pic.FromInput = !src.Truthy(); pic.FromInput {

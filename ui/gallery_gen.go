@@ -166,7 +166,7 @@ func (c *Gallery) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				_ = vgparent
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 				vgparent.AppendChild(vgn)
-				for _, s := range c.Library.Samples {
+				for _, s := range c.Library.ShownSamples() {
 					var vgiterkey interface{} = s.Key
 					_ = vgiterkey
 					s := s

@@ -70,10 +70,15 @@ func (r *RealItem) Tooltip() string {
 // real images, and the user's own images with their labels (kept in the
 // browser), the files opened in this page and the DICOM windows chosen.
 type Library struct {
-	Samples    []*SampleItem
-	Real       []*RealItem
-	RealMsg    string // why the real images are missing, if they are
-	UserImages []*UserImage
+	Samples []*SampleItem
+	// HoldSamples keeps the sample thumbnails off the page while the first
+	// picture after the page loads is opened, so that the page's render
+	// when the engine is ready is light and the first map is asked for
+	// sooner (issue #12); see ShownSamples.
+	HoldSamples bool
+	Real        []*RealItem
+	RealMsg     string // why the real images are missing, if they are
+	UserImages  []*UserImage
 
 	store Store
 	// files holds the bytes of files opened in this page, by picture key.
@@ -466,4 +471,12 @@ func (l *Library) Usable(m protocol.ModelInfo, masks *MaskEditor) int {
 		}
 	}
 	return n
+}
+
+// ShownSamples are the samples the gallery shows: none while HoldSamples.
+func (l *Library) ShownSamples() []*SampleItem {
+	if l.HoldSamples {
+		return nil
+	}
+	return l.Samples
 }

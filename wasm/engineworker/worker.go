@@ -588,10 +588,13 @@ func (w *worker) saliency(m message) {
 	progress := w.progress(h.ID)
 	var s []float32
 	var info protocol.MapInfo
-	if host.Splittable(h.Saliency.Method) {
-		s, info, err = w.pool.saliency(ctx, w, x, *h.Saliency, progress)
-	} else {
-		s, info, err = w.host.Saliency(ctx, x, *h.Saliency, func(done, total int) { progress(done, total); w.yield() })
+	// The predicted class, if asked for, is chosen once here, before the
+	// work is split among the helpers.
+	req, err := w.host.ResolveClass(x, *h.Saliency)
+	if err == nil && host.Splittable(req.Method) {
+		s, info, err = w.pool.saliency(ctx, w, x, req, progress)
+	} else if err == nil {
+		s, info, err = w.host.Saliency(ctx, x, req, func(done, total int) { progress(done, total); w.yield() })
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

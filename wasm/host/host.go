@@ -450,11 +450,36 @@ func softmax(f []float32) []float64 {
 // after every batch; an error from it (or ctx ending) stops the work.
 func (h *Host) Saliency(ctx context.Context, x []float32, req protocol.SaliencyRequest, progress func(done, total int)) ([]float32, protocol.MapInfo, error) {
 	req.Part, req.Parts = 0, 1
+	req, err := h.ResolveClass(x, req)
+	if err != nil {
+		return nil, protocol.MapInfo{}, err
+	}
 	a, err := h.Attribution(ctx, x, req, progress)
 	if err != nil {
 		return nil, protocol.MapInfo{}, err
 	}
 	return h.MapOf(a, req)
+}
+
+// ResolveClass returns req with a negative Class (protocol.PredictedClass)
+// replaced by the class req.Model predicts for x, its most probable one;
+// a request for a given class comes back unchanged.
+func (h *Host) ResolveClass(x []float32, req protocol.SaliencyRequest) (protocol.SaliencyRequest, error) {
+	if req.Class >= 0 {
+		return req, nil
+	}
+	p, err := h.Predict(x, []string{req.Model})
+	if err != nil {
+		return req, fmt.Errorf("predicting the class to explain: %w", err)
+	}
+	best := 0
+	for i, v := range p[0] {
+		if v > p[0][best] {
+			best = i
+		}
+	}
+	req.Class = best
+	return req, nil
 }
 
 // meanAgreement returns the mean top-k IoU and relevance mass between the

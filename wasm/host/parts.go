@@ -73,7 +73,7 @@ func (h *Host) MapOf(a []float32, req protocol.SaliencyRequest) ([]float32, prot
 	if err != nil {
 		return nil, protocol.MapInfo{}, err
 	}
-	info := protocol.MapInfo{H: in.H, W: in.W, Min: math.Inf(1), Max: math.Inf(-1)}
+	info := protocol.MapInfo{H: in.H, W: in.W, Class: req.Class, Min: math.Inf(1), Max: math.Inf(-1)}
 	for _, v := range m {
 		info.Min = math.Min(info.Min, float64(v))
 		info.Max = math.Max(info.Max, float64(v))

@@ -415,8 +415,11 @@ type PredictRequest struct {
 
 // SaliencyRequest asks for one map.
 type SaliencyRequest struct {
-	Method  string  `json:"method"`
-	Model   string  `json:"model"` // Original or Tuned
+	Method string `json:"method"`
+	Model  string `json:"model"` // Original or Tuned
+	// Class is the class the map explains; PredictedClass (any negative
+	// class) asks for the class Model predicts for the picture, which the
+	// reply's MapInfo.Class then names.
 	Class   int     `json:"class"`
 	Blur    float64 `json:"blur,omitempty"`
 	Samples int     `json:"samples,omitempty"`
@@ -429,6 +432,11 @@ type SaliencyRequest struct {
 	Part  int `json:"part,omitempty"`
 	Parts int `json:"parts,omitempty"`
 }
+
+// PredictedClass as a SaliencyRequest's Class asks the engine to explain
+// the class the model predicts (its most probable one), so that a page can
+// ask for the first map together with the prediction instead of after it.
+const PredictedClass = -1
 
 // ShardRequest is one shard of a training step's batch for a helper
 // worker (TrainShard): N examples of a batch of Total, their labels, and
@@ -450,6 +458,9 @@ type MapInfo struct {
 	Max    float64 `json:"max"` // the largest value, for the colour bar
 	Min    float64 `json:"min"`
 	Millis float64 `json:"millis"` // time taken
+	// Class is the class the map explains: the request's, or the
+	// predicted class the engine chose for PredictedClass.
+	Class int `json:"class"`
 	// Workers is the number of engine workers whose parts make the map
 	// (1 unless Integrated Gradients, SmoothGrad or occlusion was split
 	// across the helper pool).

@@ -108,3 +108,27 @@ func TestCheckReportNaN(t *testing.T) {
 		t.Errorf("read back as %+v", c)
 	}
 }
+
+// TestPredictedClassRoundTrip: a request for the predicted class keeps its
+// negative class through JSON (not read back as class 0), and a map's
+// reply says which class it explains, class 0 included.
+func TestPredictedClassRoundTrip(t *testing.T) {
+	b, err := Marshal(&Header{ID: 6, Kind: Saliency, Saliency: &SaliencyRequest{Method: "gradient", Class: PredictedClass}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Unmarshal(b)
+	if err != nil || got.Saliency == nil || got.Saliency.Class != PredictedClass {
+		t.Fatalf("request read back as %+v, %v", got, err)
+	}
+	for _, c := range []int{0, 3} {
+		b, err := Marshal(&Header{ID: 6, Kind: Result, Map: &MapInfo{H: 2, W: 2, Class: c}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Unmarshal(b)
+		if err != nil || got.Map == nil || got.Map.Class != c || !strings.Contains(string(b), `"class":`) {
+			t.Errorf("map of class %d read back as %+v, %v (%s)", c, got.Map, err, b)
+		}
+	}
+}

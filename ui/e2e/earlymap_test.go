@@ -1,0 +1,70 @@
+//go:build !js
+
+package e2e
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestEarlyMapStale: the first map of a picture is asked for as soon as
+// the engine has decoded it, for the settings of that moment (issue #12).
+// If the user changes what the map explains while the picture is still
+// opening, the early map must not show: the map on screen is the one of
+// the new setting.
+func TestEarlyMapStale(t *testing.T) {
+	origin := serveSite(t)
+	ctx, rec := browser(t, 180*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	first := clickSample(t, ctx, 1)
+	saliencyShown(t, ctx, first)
+	labelLogit, maxLogit := showTarget(t, ctx, "logit")
+	_, maxLP := showTarget(t, ctx, "logprob")
+	if math.Abs(maxLogit-maxLP) <= 1e-6*math.Abs(maxLogit) {
+		t.Fatalf("the logit and log-probability maps of %q have the same top (%g): the test cannot tell them apart", first, maxLogit)
+	}
+	other := clickSample(t, ctx, 2)
+	saliencyShown(t, ctx, other)
+
+	// Reopen the first sample with its display decoding held back, and
+	// change the target while it opens (after the early map was asked).
+	slowOpening(t, ctx, 1500, 0)
+	if _, err := eval[bool](ctx, `(() => { window.seSaliency = [];
+		const post = Worker.prototype.postMessage;
+		Worker.prototype.postMessage = function(m, tr) {
+			if (m && typeof m.h === 'string' && m.h.includes('"kind":"saliency"')) window.seSaliency.push(m.h);
+			return post.call(this, m, tr);
+		}; return true; })()`); err != nil {
+		t.Fatal(err)
+	}
+	clickSample(t, ctx, 1)
+	if err := waitJS(ctx, `window.seSaliency.some(h => h.includes('"class":-1'))`, 20*time.Second); err != nil {
+		t.Fatalf("no early map of the predicted class was asked for: %v", err)
+	}
+	if _, err := eval[bool](ctx, `(() => { const e = document.querySelector('[data-testid=saliency-target]'); e.value = 'logit';
+		e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`); err != nil {
+		t.Fatal(err)
+	}
+	saliencyShown(t, ctx, first)
+	mx, err := eval[float64](ctx, `+document.body.dataset.mapMax`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(mx-maxLogit) > 1e-6*math.Abs(maxLogit) {
+		t.Errorf("after changing to the logit while %q opened, the map's top is %g; the logit map's is %g (the log-probability map's %g)", first, mx, maxLogit, maxLP)
+	}
+	if label := text(ctx, ".pane-main .pane-label"); label != labelLogit {
+		t.Errorf("pane label %q, want %q", label, labelLogit)
+	}
+	reqs, _ := eval[string](ctx, `window.seSaliency.join('\n')`)
+	if !strings.Contains(reqs, `"target":"logit"`) {
+		t.Errorf("no map of the logit was asked for: %s", reqs)
+	}
+}
