@@ -22,8 +22,8 @@ func (a *App) analyze() {
 	if p := a.early; p != nil {
 		a.early = nil
 		if p.key == pic.Key && p.seq == v.openSeq && p.model == a.Session.Model.Key && slices.Equal(p.models, models) {
-			if p.done {
-				a.predicted(pic, p.reply)
+			if p.reply != nil {
+				a.predicted(pic, *p.reply)
 			} else {
 				p.pic = pic // its reply applies when it comes
 			}
@@ -70,8 +70,7 @@ type earlyPredict struct {
 	seq    int    // View.openSeq of its opening
 	model  string // the model it was asked of
 	models []string
-	done   bool  // the reply came, before the picture showed
-	reply  Reply // that reply
+	reply  *Reply // the reply, if it came before the picture showed
 	pic    *Picture
 }
 
@@ -89,7 +88,7 @@ func (a *App) predictEarly(key string, seq int) {
 			return
 		}
 		if a.early == p {
-			p.done, p.reply = true, r
+			p.reply = &r
 			a.eng.SkipRender() // nothing shows it yet
 		}
 	})
@@ -106,8 +105,7 @@ type earlyMap struct {
 	seq    int    // View.openSeq of its opening
 	id     int    // the engine request's ID
 	req    protocol.SaliencyRequest
-	done   bool        // the result (or failure) came before requestMap
-	reply  Reply       // that reply
+	reply  *Reply      // the result (or failure), if it came before requestMap
 	handle func(Reply) // requestMap's handler, once it took the map over
 }
 
@@ -120,11 +118,7 @@ func (a *App) mapEarly(key string, seq int) {
 		a.earlyMap = nil
 	}
 	method, model := v.PaneSpec(false, a.Session.MainModel())
-	class := v.Class
-	if class < 0 {
-		class = protocol.PredictedClass
-	}
-	e := &earlyMap{key: key, seq: seq, req: protocol.SaliencyRequest{Method: method, Model: model, Class: class, Target: v.Target}}
+	e := &earlyMap{key: key, seq: seq, req: protocol.SaliencyRequest{Method: method, Model: model, Class: earlyClass(v), Target: v.Target}}
 	req := e.req
 	if !v.firstSaliency {
 		mark("se-first-saliency-sent")
@@ -136,11 +130,20 @@ func (a *App) mapEarly(key string, seq int) {
 			return
 		}
 		if r.Kind != protocol.Progress {
-			e.done, e.reply = true, r
+			e.reply = &r
 		}
 		a.eng.SkipRender() // nothing shows it yet
 	})
 	a.earlyMap = e
+}
+
+// earlyClass is the class an early map asks for: the one the user chose,
+// or else the one the model predicts.
+func earlyClass(v *View) int {
+	if v.Class < 0 {
+		return protocol.PredictedClass
+	}
+	return v.Class
 }
 
 // takeEarlyMap returns the early map if it is the map of pic that the main
@@ -152,13 +155,9 @@ func (a *App) takeEarlyMap(pic *Picture, method, model string, class int, target
 		return nil
 	}
 	a.earlyMap = nil
-	want := a.View.Class
-	if want < 0 {
-		want = protocol.PredictedClass
-	}
 	r := e.req
 	if e.key != pic.Key || e.seq != a.View.openSeq || r.Method != method || r.Model != model || r.Target != target ||
-		r.Class != want || (e.done && e.reply.Map != nil && e.reply.Map.Class != class) {
+		r.Class != earlyClass(a.View) || (e.reply != nil && e.reply.Map != nil && e.reply.Map.Class != class) {
 		a.eng.Cancel(e.id)
 		return nil
 	}
@@ -247,8 +246,8 @@ func (a *App) requestMap(cmp bool) {
 		if e := a.takeEarlyMap(pic, method, model, class, target); e != nil {
 			id = e.id
 			st.ID = id
-			if e.done {
-				handle(e.reply)
+			if e.reply != nil {
+				handle(*e.reply)
 			} else {
 				e.handle = handle
 			}
