@@ -10,19 +10,27 @@ import (
 	"saliencyexplorer/engine/nntest"
 )
 
-// benchmarkStep times a forward and backward pass of batch n of spec, on
-// the Network or on the graph converted from it.
-func benchmarkStep(b *testing.B, spec nn.Spec, n int, onGraph bool) {
+// benchModel returns spec's Network with seeded weights, or the graph
+// converted from it.
+func benchModel(b *testing.B, spec nn.Spec, onGraph bool) nn.Model {
 	net, err := nn.New(spec, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var m nn.Model = net
-	if onGraph {
-		if m, err = graph.FromNetwork(net); err != nil {
-			b.Fatal(err)
-		}
+	if !onGraph {
+		return net
 	}
+	g, err := graph.FromNetwork(net)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return g
+}
+
+// benchmarkStep times a forward and backward pass of batch n of spec, on
+// the Network or on the graph converted from it.
+func benchmarkStep(b *testing.B, spec nn.Spec, n int, onGraph bool) {
+	m := benchModel(b, spec, onGraph)
 	rng := rand.New(rand.NewPCG(1, 2))
 	x := nntest.Rand(rng, n*spec.Input.Size())
 	dy := nntest.Rand(rng, n*len(spec.Classes))
@@ -54,16 +62,7 @@ func BenchmarkResNet64StepGraph(b *testing.B) {
 //	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench Forward -benchtime 400x \
 //	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/graph
 func benchmarkForward(b *testing.B, spec nn.Spec, n int, onGraph bool) {
-	net, err := nn.New(spec, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var m nn.Model = net
-	if onGraph {
-		if m, err = graph.FromNetwork(net); err != nil {
-			b.Fatal(err)
-		}
-	}
+	m := benchModel(b, spec, onGraph)
 	rng := rand.New(rand.NewPCG(1, 2))
 	x := nntest.Rand(rng, n*spec.Input.Size())
 	m.Forward(x, n, false)
