@@ -46,22 +46,30 @@ package kernels
 // exact; the sums in B and A are not): the error against a float64 direct
 // convolution is 0.6 to 2.5 times that of im2col + GEMM, both below 1e-6 of
 // the output's scale (TestWinograd logs both).
+//
+// F(4×4, 3×3) (winograd4.go) computes 4×4 blocks of outputs from 6×6 tiles
+// the same way, 36 products instead of 16 for four times the outputs; the
+// geometry's tile size M (WinogradTile) says which one a layer uses.
 
-// WinogradWeights holds the transformed filters U of one 3×3 convolution, 16
-// matrices of OC×C, packed for the products (PackedA): U_ξ for the forward,
-// and U_σ(ξ)ᵀ for the input gradient, packed on its first use after a
-// transform (a forward-only user never holds them), so that no call packs
-// them again. Set keeps a copy of the filters they came from and redoes the
-// transform only when the filters have changed; Transform redoes it
-// unconditionally, for a caller that tracks changes itself.
+// WinogradWeights holds the transformed filters U of one 3×3 convolution,
+// (M+2)² matrices of OC×C for the output tile size M (2 or 4) of the
+// geometry that uses them, packed for the products (PackedA): U_ξ for the
+// forward, and for the input gradient U_σ(ξ)ᵀ (M = 2) or the rotated
+// filters' transform, transposed (M = 4; winograd4.go). Each form is packed
+// on its first use after a transform (a forward-only user never holds the
+// input gradient's), so that no call packs them again. Set keeps a copy of
+// the filters they came from and redoes the transform only when the filters
+// have changed; Transform redoes it unconditionally, for a caller that
+// tracks changes itself.
 type WinogradWeights struct {
 	OC, C int
-	fwd   [16]PackedA // U_ξ, OC×C
-	bwd   [16]PackedA // U_σ(ξ)ᵀ, C×OC: the transposed convolution's position ξ
-	from  []float32   // the filters of the last transform, for bwd
-	src   []float32   // Set's copy of the filters, allocated by it
-	valid bool        // fwd holds the transform of from
-	back  bool        // bwd does too
+	fwd   []PackedA // U_ξ, OC×C
+	bwd   []PackedA // C×OC: the transposed convolution's position ξ
+	from  []float32 // the filters of the last transform
+	src   []float32 // Set's copy of the filters, allocated by it
+	valid bool      // from holds the filters
+	fwdM  int       // the tile size fwd holds the transform of from for, 0 if none
+	bwdM  int       // likewise for bwd
 }
 
 // NewWinogradWeights returns an empty transform for OC filters of C×3×3.
@@ -93,40 +101,72 @@ func (ww *WinogradWeights) Set(w []float32) bool {
 	return true
 }
 
-// Transform makes U the transform of w, OC×C×3×3, packed for the forward
-// products, reusing the storage of the last transform. The input gradient
-// packs its own form of U from w on first use, so w must stay unchanged
-// until the next Transform (the graph engine passes its own copy). It
-// panics if w is too short.
+// Transform makes U the transform of w, OC×C×3×3, reusing the storage of
+// the last transform. Each form of U is made from w on its first use
+// (forward, input gradient, for the tile size the call's geometry asks), so
+// w must stay unchanged until the next Transform (the graph engine passes
+// its own copy). It panics if w is too short.
 func (ww *WinogradWeights) Transform(w []float32) {
 	if len(w) < ww.OC*ww.C*9 {
 		panic("kernels: Winograd weights too short")
 	}
 	ww.from = w[:ww.OC*ww.C*9]
-	ww.pack(false)
-	ww.valid, ww.back = true, false
+	ww.valid, ww.fwdM, ww.bwdM = true, 0, 0
 }
 
-// pack transforms ww.from one row of positions at a time (4·OC·C values
-// of scratch) and packs the forward's U_ξ or the input gradient's
-// U_σ(ξ)ᵀ.
-func (ww *WinogradWeights) pack(back bool) {
+// forms returns U packed for the forward (or, with back, the input
+// gradient) of tiles of m×m outputs, transforming and packing it first if
+// it is not.
+func (ww *WinogradWeights) forms(m int, back bool) []PackedA {
+	if !ww.valid {
+		panic("kernels: Winograd weights used before Set or Transform")
+	}
+	if back && ww.bwdM != m {
+		ww.bwd = ww.pack(ww.bwd, m, true)
+		ww.bwdM = m
+	}
+	if !back && ww.fwdM != m {
+		ww.fwd = ww.pack(ww.fwd, m, false)
+		ww.fwdM = m
+	}
+	if back {
+		return ww.bwd
+	}
+	return ww.fwd
+}
+
+// pack transforms ww.from for tiles of m×m outputs one row of positions at
+// a time ((m+2)·OC·C values of scratch) and packs the forward's U_ξ or the
+// input gradient's form into p, (m+2)² matrices, which it returns.
+func (ww *WinogradWeights) pack(p []PackedA, m int, back bool) []PackedA {
 	oc, c := ww.OC, ww.C
 	S := oc * c
-	s := getWinoScratch(4*S, 0, 0)
+	a := m + 2
+	if len(p) != a*a {
+		p = make([]PackedA, a*a)
+	}
+	s := getWinoScratch(a*S, 0, 0)
 	defer putWinoScratch(s)
 	u := s.v
-	for r := 0; r < 4; r++ {
-		winogradRowTo(u, ww.from, oc, c, r)
-		for j := 0; j < 4; j++ {
+	for r := 0; r < a; r++ {
+		if m == 4 {
+			winograd4RowTo(u, ww.from, oc, c, r, back)
+		} else {
+			winogradRowTo(u, ww.from, oc, c, r)
+		}
+		for j := 0; j < a; j++ {
 			uj := u[j*S : (j+1)*S]
-			if back { // position (r, j) is the rotated filters' (σ(r), σ(j))
-				ww.bwd[4*sigma[r]+sigma[j]].Pack(uj, c, oc, true)
-			} else {
-				ww.fwd[4*r+j].Pack(uj, oc, c, false)
+			switch {
+			case back && m == 2: // position (r, j) is the rotated filters' (σ(r), σ(j))
+				p[4*sigma[r]+sigma[j]].Pack(uj, c, oc, true)
+			case back: // the rotated filters' own transform
+				p[a*r+j].Pack(uj, c, oc, true)
+			default:
+				p[a*r+j].Pack(uj, oc, c, false)
 			}
 		}
 	}
+	return p
 }
 
 // SameBits reports whether a and b hold the same float32 bit patterns,
@@ -186,26 +226,56 @@ func winogradRowTo(u, w []float32, oc, c, i int) {
 
 // WinogradGeom is the geometry of a 3×3, stride-1 convolution with Pad zeros
 // on every side over C×H×W images, giving OC×OH×OW outputs, cut into TH×TW
-// output tiles of 2×2 (the last row and column of tiles partial when OH or OW
-// is odd).
+// output tiles of M×M, M = 2 for F(2×2, 3×3) or 4 for F(4×4, 3×3) (the
+// last row and column of tiles partial when M does not divide OH or OW).
 type WinogradGeom struct {
 	C, OC, H, W, Pad int
 	OH, OW, TH, TW   int
+	M                int
 }
 
 // NewWinogradGeom returns the geometry of a 3×3 stride-1 convolution of C
-// channels to OC with padding pad ≤ 2 over H×W images. It panics if the
-// filter does not fit the padded image or pad is out of range.
+// channels to OC with padding pad ≤ 2 over H×W images, with the tile size
+// WinogradTile chooses for it. It panics if the filter does not fit the
+// padded image or pad is out of range.
 func NewWinogradGeom(c, oc, h, w, pad int) WinogradGeom {
-	if c <= 0 || oc <= 0 || h <= 0 || w <= 0 || pad < 0 || pad > 2 {
+	g := NewWinogradGeomTile(c, oc, h, w, pad, 2)
+	if m := WinogradTile(g.OH, g.OW); m != 2 {
+		g = NewWinogradGeomTile(c, oc, h, w, pad, m)
+	}
+	return g
+}
+
+// NewWinogradGeomTile is NewWinogradGeom with output tiles of m×m, m = 2
+// or 4, whatever WinogradTile says. It panics if m is neither.
+func NewWinogradGeomTile(c, oc, h, w, pad, m int) WinogradGeom {
+	if c <= 0 || oc <= 0 || h <= 0 || w <= 0 || pad < 0 || pad > 2 || (m != 2 && m != 4) {
 		panic("kernels: invalid Winograd geometry")
 	}
-	g := WinogradGeom{C: c, OC: oc, H: h, W: w, Pad: pad, OH: h + 2*pad - 2, OW: w + 2*pad - 2}
+	g := WinogradGeom{C: c, OC: oc, H: h, W: w, Pad: pad, OH: h + 2*pad - 2, OW: w + 2*pad - 2, M: m}
 	if g.OH <= 0 || g.OW <= 0 {
 		panic("kernels: 3×3 filter larger than the padded image")
 	}
-	g.TH, g.TW = (g.OH+1)/2, (g.OW+1)/2
+	g.TH, g.TW = (g.OH+m-1)/m, (g.OW+m-1)/m
 	return g
+}
+
+// WinogradTile returns the output tile size for a convolution with OH×OW
+// outputs: 4, F(4×4, 3×3), when its products, counted in whole panels of 8
+// tiles (the width of the products' micro-kernel), are fewer than F(2×2,
+// 3×3)'s on one image (36 positions × ⌈tiles/8⌉ against 16 × ⌈tiles/8⌉),
+// else 2. The count predicts BenchmarkWinograd4 (wasm SIMD) within about
+// 15 %: F(4×4, 3×3) ran 1.4–1.5× as fast at 56² and 28², 1.4× at 14², 1.1×
+// at 12² (nine tiles of 4×4 fill two panels), and 0.8–0.9× at 10², 8² and
+// 7² (four tiles: half a panel). The choice is per layer rather than per
+// batch so that a layer keeps one form of its transformed filters (7² at
+// batch 2 would gain 1.6×).
+func WinogradTile(oh, ow int) int {
+	panels := func(m int) int { return (((oh+m-1)/m)*((ow+m-1)/m) + 7) / 8 }
+	if 36*panels(4) < 16*panels(2) {
+		return 4
+	}
+	return 2
 }
 
 // Pays reports whether WinogradConv (or its input gradient) on n images is
@@ -220,15 +290,16 @@ func NewWinogradGeom(c, oc, h, w, pad int) WinogradGeom {
 // lost, 0.7–1.1×, while it was packed per call); fewer tiles are not
 // measured.
 func (g WinogradGeom) Pays(n int) bool {
-	return g.C >= 64 && g.OC >= 64 && n*g.TH*g.TW >= 16
+	return g.C >= 64 && g.OC >= 64 && n*((g.OH+1)/2)*((g.OW+1)/2) >= 16 // tiles of 2×2
 }
 
 // winoChunk returns how many rows of tiles to transform and multiply at
-// once: about 2^20 / (16·channels) tiles, so that V and M (16 values per tile
-// and channel) stay about 4 MiB each whatever the batch, but at least 256
-// tiles, which keeps the products' N dimension wide, and whole rows.
-func winoChunk(channels, tw, rows int) int {
-	tb := max(256, (1<<20)/(16*channels))
+// once: about 2^20 / (P·channels) tiles, so that V and M (P values per tile
+// and channel, P = 16 or 36) stay about 4 MiB each whatever the batch, but
+// at least 256 tiles, which keeps the products' N dimension wide, and whole
+// rows.
+func winoChunk(p, channels, tw, rows int) int {
+	tb := max(256, (1<<20)/(p*channels))
 	return min(max(1, tb/tw), rows)
 }
 
@@ -261,10 +332,10 @@ func grow32(s []float32, n int) []float32 {
 // padding g.Pad: y[e,o] += Σ_c x[e,c] ⋆ w[o,c]. The caller fills y first
 // (with the bias, or zeros). It panics if a dimension does not match.
 func WinogradConv(y, x []float32, n int, u *WinogradWeights, g WinogradGeom) {
-	if u.OC != g.OC || u.C != g.C || !u.valid {
+	if u.OC != g.OC || u.C != g.C {
 		panic("kernels: Winograd weights do not match the geometry")
 	}
-	winograd(y, x, n, &u.fwd, g)
+	winograd(y, x, n, u.forms(g.M, false), g)
 }
 
 // WinogradConvBackInput adds into dx (n×C×H×W) the input gradient of the
@@ -273,18 +344,14 @@ func WinogradConv(y, x []float32, n int, u *WinogradWeights, g WinogradGeom) {
 // from the forward transform u (see the file's comment). It panics if a
 // dimension does not match.
 func WinogradConvBackInput(dx, dy []float32, n int, u *WinogradWeights, g WinogradGeom) {
-	if u.OC != g.OC || u.C != g.C || !u.valid {
+	if u.OC != g.OC || u.C != g.C {
 		panic("kernels: Winograd weights do not match the geometry")
 	}
-	back := NewWinogradGeom(g.OC, g.C, g.OH, g.OW, 2-g.Pad)
+	back := NewWinogradGeomTile(g.OC, g.C, g.OH, g.OW, 2-g.Pad, g.M)
 	if back.OH != g.H || back.OW != g.W {
 		panic("kernels: Winograd input gradient geometry") // cannot happen for stride 1
 	}
-	if !u.back {
-		u.pack(true)
-		u.back = true
-	}
-	winograd(dx, dy, n, &u.bwd, back)
+	winograd(dx, dy, n, u.forms(g.M, true), back)
 }
 
 // sigma renames a transform position for the rotated filters: rows and
@@ -292,8 +359,8 @@ func WinogradConvBackInput(dx, dy []float32, n int, u *WinogradWeights, g Winogr
 var sigma = [4]int{3, 1, 2, 0}
 
 // winograd adds the convolution g describes of x into y, whose transformed
-// filters are u, 16 packed matrices of OC×C.
-func winograd(y, x []float32, n int, u *[16]PackedA, g WinogradGeom) {
+// filters are u, (M+2)² packed matrices of OC×C.
+func winograd(y, x []float32, n int, u []PackedA, g WinogradGeom) {
 	if n <= 0 {
 		if n < 0 {
 			panic(errDims)
@@ -303,22 +370,27 @@ func winograd(y, x []float32, n int, u *[16]PackedA, g WinogradGeom) {
 	if len(x) < n*g.C*g.H*g.W || len(y) < n*g.OC*g.OH*g.OW {
 		panic("kernels: Winograd buffer too short")
 	}
+	P := (g.M + 2) * (g.M + 2) // positions of a tile
+	input, output, nbuf := winoInput, winoOutput, 16*(g.TW+1)
+	if g.M == 4 {
+		input, output, nbuf = wino4Input, wino4Output, 48*(g.TW+1)
+	}
 	R := n * g.TH // rows of tiles over all images
-	rb := winoChunk(max(g.C, g.OC), g.TW, R)
-	s := getWinoScratch(16*g.C*rb*g.TW, 16*g.OC*rb*g.TW, 16*(g.TW+1))
+	rb := winoChunk(P, max(g.C, g.OC), g.TW, R)
+	s := getWinoScratch(P*g.C*rb*g.TW, P*g.OC*rb*g.TW, nbuf)
 	defer putWinoScratch(s)
 	for r0 := 0; r0 < R; r0 += rb {
 		nr := min(rb, R-r0)
 		nt := nr * g.TW
-		v, m := s.v[:16*g.C*nt], s.m[:16*g.OC*nt]
-		winoInput(v, x, r0, nr, s.rows, g)
+		v, m := s.v[:P*g.C*nt], s.m[:P*g.OC*nt]
+		input(v, x, r0, nr, s.rows, g)
 		clear(m)
-		for xi := 0; xi < 16; xi++ {
+		for xi := 0; xi < P; xi++ {
 			mx := m[xi*g.OC*nt : (xi+1)*g.OC*nt]
 			vx := v[xi*g.C*nt : (xi+1)*g.C*nt]
 			MatMulPacked(mx, &u[xi], vx, g.OC, g.C, nt)
 		}
-		winoOutput(y, m, r0, nr, s.rows, g)
+		output(y, m, r0, nr, s.rows, g)
 	}
 }
 

@@ -111,10 +111,21 @@ func TestWinograd(t *testing.T) {
 		{1, 1, 1, 3, 3, 0}, {1, 3, 5, 7, 7, 1}, {3, 5, 7, 7, 7, 1}, {1, 6, 3, 15, 9, 0},
 		{3, 3, 2, 15, 9, 1}, {2, 4, 4, 8, 8, 1}, {1, 2, 3, 6, 5, 2}, {1, 1, 2, 1, 1, 1},
 		{2, 33, 17, 10, 11, 1}, {1, 64, 64, 14, 14, 1}, {2, 256, 64, 8, 7, 1},
+		{1, 128, 128, 9, 9, 1}, {1, 256, 256, 6, 6, 1}, {1, 512, 512, 4, 4, 1}, // ResNet-18's channels
 	}
 	for _, tc := range cases {
-		name := fmt.Sprintf("n%d c%d oc%d %dx%d p%d", tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
-		g := NewWinogradGeom(tc.c, tc.oc, tc.h, tc.w, tc.p)
+		for _, m := range []int{2, 4} {
+			testWinograd(t, rng, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p, m)
+		}
+	}
+}
+
+// testWinograd is one case of TestWinograd, with output tiles of m×m.
+func testWinograd(t *testing.T, rng *rand.Rand, n, c, oc, h, w, p, m int) {
+	tc := struct{ n, c, oc, h, w, p int }{n, c, oc, h, w, p}
+	{
+		name := fmt.Sprintf("F(%d,3) n%d c%d oc%d %dx%d p%d", m, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		g := NewWinogradGeomTile(tc.c, tc.oc, tc.h, tc.w, tc.p, m)
 		x := randSlice(rng, tc.n*tc.c*tc.h*tc.w)
 		w := randSlice(rng, tc.oc*tc.c*9)
 		dy := randSlice(rng, tc.n*tc.oc*g.OH*g.OW)
@@ -167,12 +178,13 @@ func checkAdds(t *testing.T, name string, y0, got []float32, run func([]float32)
 
 // checkWinograd fails t unless the Winograd result got (and the im2col one,
 // ref) are within 2e-5 of max |want| of want, and the NaN guards past them
-// are untouched.
+// are untouched. F(2×2, 3×3) stays below 1e-6 and F(4×4, 3×3) below 6e-6
+// on these cases; a wrong transform entry gives 1e-3 or more.
 func checkWinograd(t *testing.T, name string, got, ref []float32, want []float64) {
 	t.Helper()
 	wa, wr := maxErr(got, want)
 	ia, ir := maxErr(ref, want)
-	t.Logf("%-32s Winograd abs %.2e rel %.2e   im2col abs %.2e rel %.2e", name, wa, wr, ia, ir)
+	t.Logf("%-40s Winograd abs %.2e rel %.2e   im2col abs %.2e rel %.2e", name, wa, wr, ia, ir)
 	if !(wr <= 2e-5) || !(ir <= 2e-5) {
 		t.Errorf("%s: relative error Winograd %.2e, im2col %.2e, want ≤ 2e-5", name, wr, ir)
 	}
@@ -185,48 +197,66 @@ func checkWinograd(t *testing.T, name string, got, ref []float32, want []float64
 
 // TestWinogradWeightsSet checks that Set transforms and packs again when
 // the filters change (even a zero's sign), not when they are the same, and
-// that its packed matrices are U_ξ and, once an input gradient has asked
-// for them, U_σ(ξ)ᵀ of WinogradWeightsTo, for the filters of the last Set
-// (the input gradient's had been packed for the ones before).
+// that its packed matrices are, for either tile size, the forward's U_ξ
+// and, once an input gradient has asked for them, the input gradient's
+// (U_σ(ξ)ᵀ of WinogradWeightsTo for F(2×2, 3×3), the rotated filters'
+// transform for F(4×4, 3×3)), for the filters of the last Set (both had
+// been packed for the ones before).
 func TestWinogradWeightsSet(t *testing.T) {
-	rng := rand.New(rand.NewPCG(33, 34))
-	const oc, c = 5, 3
-	g := NewWinogradGeom(c, oc, 4, 5, 1)
-	dx, dy := make([]float32, c*4*5), randSlice(rng, oc*4*5)
-	w := randSlice(rng, oc*c*9)
-	u := NewWinogradWeights(oc, c)
-	u.Set(w)
-	WinogradConvBackInput(dx, dy, 1, u, g)
-	if u.Set(slices.Clone(w)) {
-		t.Errorf("Set transformed equal filters again")
-	}
-	w[50] += 1
-	if !u.Set(w) {
-		t.Fatalf("Set kept the transform of changed filters")
-	}
-	w[7] = 0
-	u.Set(w)
-	w[7] = float32(math.Copysign(0, -1))
-	if !u.Set(w) {
-		t.Fatalf("Set kept the transform of filters whose zero changed sign")
-	}
-	if u.back {
-		t.Fatalf("the input gradient's U is marked current after a new Set")
-	}
-	WinogradConvBackInput(dx, dy, 1, u, g)
-	want := make([]float32, 16*oc*c)
-	WinogradWeightsTo(want, w, oc, c)
-	S := oc * c
-	for xi := 0; xi < 16; xi++ {
-		var fwd, bwd PackedA
-		fwd.Pack(want[xi*S:(xi+1)*S], oc, c, false)
-		p := 4*sigma[xi/4] + sigma[xi%4]
-		bwd.Pack(want[p*S:(p+1)*S], c, oc, true)
-		if !slices.Equal(u.fwd[xi].data, fwd.data) {
-			t.Errorf("position %d: Set's packed U differs from WinogradWeightsTo's", xi)
+	for _, m := range []int{2, 4} {
+		rng := rand.New(rand.NewPCG(33, 34))
+		const oc, c = 5, 3
+		g := NewWinogradGeomTile(c, oc, 4, 5, 1, m)
+		dx, dy := make([]float32, c*4*5), randSlice(rng, oc*4*5)
+		y := make([]float32, oc*4*5)
+		w := randSlice(rng, oc*c*9)
+		u := NewWinogradWeights(oc, c)
+		u.Set(w)
+		WinogradConv(y, dx, 1, u, g)
+		WinogradConvBackInput(dx, dy, 1, u, g)
+		if u.Set(slices.Clone(w)) {
+			t.Errorf("F(%d,3): Set transformed equal filters again", m)
 		}
-		if !slices.Equal(u.bwd[xi].data, bwd.data) {
-			t.Errorf("position %d: the transposed packed U differs from WinogradWeightsTo's", xi)
+		w[50] += 1
+		if !u.Set(w) {
+			t.Fatalf("F(%d,3): Set kept the transform of changed filters", m)
+		}
+		w[7] = 0
+		u.Set(w)
+		w[7] = float32(math.Copysign(0, -1))
+		if !u.Set(w) {
+			t.Fatalf("F(%d,3): Set kept the transform of filters whose zero changed sign", m)
+		}
+		if u.fwdM != 0 || u.bwdM != 0 {
+			t.Fatalf("F(%d,3): packed U marked current after a new Set", m)
+		}
+		WinogradConv(y, dx, 1, u, g)
+		WinogradConvBackInput(dx, dy, 1, u, g)
+		a := m + 2
+		S := oc * c
+		want, rot := make([]float32, a*a*S), make([]float32, a*a*S)
+		if m == 2 {
+			WinogradWeightsTo(want, w, oc, c)
+			for xi := 0; xi < 16; xi++ {
+				p := 4*sigma[xi/4] + sigma[xi%4]
+				copy(rot[xi*S:(xi+1)*S], want[p*S:(p+1)*S])
+			}
+		} else {
+			for i := 0; i < a; i++ {
+				winograd4RowTo(want[a*i*S:], w, oc, c, i, false)
+				winograd4RowTo(rot[a*i*S:], w, oc, c, i, true)
+			}
+		}
+		for xi := 0; xi < a*a; xi++ {
+			var fwd, bwd PackedA
+			fwd.Pack(want[xi*S:(xi+1)*S], oc, c, false)
+			bwd.Pack(rot[xi*S:(xi+1)*S], c, oc, true)
+			if !slices.Equal(u.fwd[xi].data, fwd.data) {
+				t.Errorf("F(%d,3) position %d: Set's packed U differs from the transform's", m, xi)
+			}
+			if !slices.Equal(u.bwd[xi].data, bwd.data) {
+				t.Errorf("F(%d,3) position %d: the input gradient's packed U differs from the transform's", m, xi)
+			}
 		}
 	}
 }
@@ -355,4 +385,63 @@ func TestWinogradAllocs(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("a warm Winograd pass allocates %v times, want 0", allocs)
 	}
+}
+
+// BenchmarkWinograd4 puts F(4×4, 3×3) beside F(2×2, 3×3) on ResNet-18's 3×3
+// stride-1 layer shapes, batch 1 and 2 (Integrated Gradients' batch),
+// forward and input gradient, interleaved in one run as BenchmarkWinograd
+// does: it reports the fastest call of each in ms and F(2×2)'s time over
+// F(4×4)'s.
+//
+//	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench Winograd4 \
+//	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/kernels
+func BenchmarkWinograd4(b *testing.B) {
+	shapes := []struct{ c, oc, hw int }{
+		{64, 64, 56}, {128, 128, 28}, {256, 256, 14}, {512, 512, 7}, // ResNet-18
+		{256, 256, 12}, {256, 256, 10}, {256, 256, 8}, // 9, 9 and 4 tiles of 4×4 per image
+	}
+	for _, s := range shapes {
+		for _, n := range []int{1, 2} {
+			for _, pass := range []string{"fwd", "dx"} {
+				b.Run(fmt.Sprintf("%s/%dx%dx%d²/n%d", pass, s.c, s.oc, s.hw, n), func(b *testing.B) {
+					benchmarkWinograd4(b, s.c, s.oc, s.hw, n, pass == "dx")
+				})
+			}
+		}
+	}
+}
+
+func benchmarkWinograd4(b *testing.B, c, oc, hw, n int, dx bool) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	g2 := NewWinogradGeomTile(c, oc, hw, hw, 1, 2)
+	g4 := NewWinogradGeomTile(c, oc, hw, hw, 1, 4)
+	x := randSlice(rng, n*c*hw*hw)
+	w := randSlice(rng, oc*c*9)
+	y := randSlice(rng, n*oc*hw*hw)
+	if dx { // the input gradient reads OC channels and writes C
+		x, y = y, x
+	}
+	u2, u4 := NewWinogradWeights(oc, c), NewWinogradWeights(oc, c)
+	u2.Set(w)
+	u4.Set(w)
+	run := func(u *WinogradWeights, g WinogradGeom) time.Duration {
+		t0 := time.Now()
+		if dx {
+			WinogradConvBackInput(y, x, n, u, g)
+		} else {
+			WinogradConv(y, x, n, u, g)
+		}
+		return time.Since(t0)
+	}
+	run(u2, g2) // pack U outside the timing
+	run(u4, g4)
+	var t2, t4 []time.Duration
+	for b.Loop() {
+		t2 = append(t2, run(u2, g2))
+		t4 = append(t4, run(u4, g4))
+	}
+	m2, m4 := slices.Min(t2).Seconds()*1e3, slices.Min(t4).Seconds()*1e3
+	b.ReportMetric(m2, "f2-ms")
+	b.ReportMetric(m4, "f4-ms")
+	b.ReportMetric(m2/m4, "speedup")
 }
