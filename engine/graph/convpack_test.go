@@ -50,10 +50,14 @@ func sameValues(t *testing.T, what string, got, want []float32) {
 // from the same weights: after the filters change in place, all of them or
 // a single value, the next pass uses the new ones, forward and backward,
 // on both paths; and each change does change the output, so the check is
-// not vacuous. Unchanged filters are not packed again.
+// not vacuous. Unchanged filters are not packed again. The Winograd path
+// runs with tiles of 2×2 and of 4×4 (the reference graph is built with the
+// same).
 func TestChangedWeightsSeen(t *testing.T) {
-	for _, wino := range []bool{false, true} {
+	for _, tile := range []int{0, 2, 4} { // 0: im2col
+		wino := tile != 0
 		forceWinograd(t, wino)
+		forceTile(t, max(tile, 2))
 		rng := rand.New(rand.NewPCG(21, 22))
 		g, err := Build(packDef(t, rng))
 		if err != nil {
@@ -61,6 +65,9 @@ func TestChangedWeightsSeen(t *testing.T) {
 		}
 		if got := g.nodes[2].Op.(*convOp).useWinograd(2); got != wino {
 			t.Fatalf("winograd %v: the 3×3 convolution takes Winograd: %v", wino, got)
+		}
+		if wg := g.nodes[2].Op.(*convOp).winograd; wino && wg.M != tile {
+			t.Fatalf("the 3×3 convolution has tiles of %d, want %d", wg.M, tile)
 		}
 		const n = 2
 		x := nntest.Rand(rng, n*4*5*6)

@@ -4,19 +4,24 @@ import "saliencyexplorer/engine/kernels"
 
 // The Winograd branch of convOp: a group-1, 3×3, stride-1, undilated
 // convolution with the same padding p ≤ 2 on every side runs its forward,
-// its tangent and its input gradient as kernels.WinogradConv (F(2×2, 3×3):
-// 2.25× fewer multiplies than im2col + GEMM) whenever the kernels' rule
+// its tangent and its input gradient as kernels.WinogradConv (F(2×2, 3×3)
+// or, on maps large enough for 4×4 tiles, F(4×4, 3×3): 2.25× or 4× fewer
+// multiplies than im2col + GEMM) whenever the kernels' rule
 // (WinogradGeom.Pays: at least 64 channels in and out, at least 16 tiles
-// over the batch) says it is faster; the weight gradient stays im2col +
-// MatMulNT. The transformed, packed filters are kept per op and redone only
-// in a new weights generation (convpack.go).
+// of 2×2 over the batch) says it is faster; the weight gradient stays im2col
+// + MatMulNT. The transformed, packed filters are kept per op and redone
+// only in a new weights generation (convpack.go).
 
 // winogradRule decides per call whether an eligible convolution runs as
 // Winograd; tests replace it to force either path.
 var winogradRule = kernels.WinogradGeom.Pays
 
+// winogradTile chooses an eligible convolution's tile size from its output
+// map when the op is built; tests replace it to force either size.
+var winogradTile = kernels.WinogradTile
+
 // winogradGeom returns the Winograd geometry of a convolution of the given
-// per-group window, or nil if F(2×2, 3×3) does not apply to it.
+// per-group window, or nil if Winograd does not apply to it.
 func winogradGeom(group, oc int, g window) *kernels.WinogradGeom {
 	if group != 1 || g.KH != 3 || g.KW != 3 || g.SH != 1 || g.SW != 1 || g.DH != 1 || g.DW != 1 {
 		return nil
@@ -25,7 +30,7 @@ func winogradGeom(group, oc int, g window) *kernels.WinogradGeom {
 	if g.PB != p || g.PL != p || g.PR != p || p > 2 {
 		return nil
 	}
-	wg := kernels.NewWinogradGeom(g.C, oc, g.H, g.W, p)
+	wg := kernels.NewWinogradGeomTile(g.C, oc, g.H, g.W, p, winogradTile(g.OH, g.OW))
 	if wg.OH != g.OH || wg.OW != g.OW {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -17,6 +18,14 @@ func forceWinograd(t *testing.T, on bool) {
 	t.Cleanup(func() { winogradRule = saved })
 }
 
+// forceTile makes every convolution built until the test ends that
+// Winograd can run use tiles of m×m outputs (2 or 4).
+func forceTile(t *testing.T, m int) {
+	saved := winogradTile
+	winogradTile = func(oh, ow int) int { return m }
+	t.Cleanup(func() { winogradTile = saved })
+}
+
 // winogradCases are convolutions the Winograd branch takes: odd and even
 // maps, paddings 0, 1 and 2, with and without bias.
 func winogradCases() []opCase {
@@ -29,27 +38,41 @@ func winogradCases() []opCase {
 }
 
 // TestOpGradientsWinograd checks the Winograd branch of Conv on all four
-// passes against finite differences, as TestOpGradients does for the rest.
+// passes against finite differences, as TestOpGradients does for the rest,
+// with tiles of 2×2 and of 4×4.
 func TestOpGradientsWinograd(t *testing.T) {
 	forceWinograd(t, true)
-	for _, tc := range winogradCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			op, _ := New(tc.typ, tc.attrs)
-			if _, err := op.Infer(tc.in); err != nil {
-				t.Fatal(err)
-			}
-			if op.(*convOp).winograd == nil {
-				t.Fatalf("%s does not take the Winograd branch", tc.name)
-			}
-			checkOp(t, tc)
-		})
+	for _, m := range []int{2, 4} {
+		for _, tc := range winogradCases() {
+			t.Run(fmt.Sprintf("F(%d,3)/%s", m, tc.name), func(t *testing.T) {
+				forceTile(t, m)
+				op, _ := New(tc.typ, tc.attrs)
+				if _, err := op.Infer(tc.in); err != nil {
+					t.Fatal(err)
+				}
+				if wg := op.(*convOp).winograd; wg == nil || wg.M != m {
+					t.Fatalf("%s does not take the Winograd branch with tiles of %d", tc.name, m)
+				}
+				checkOp(t, tc)
+			})
+		}
 	}
 }
 
 // TestWinogradMatchesIm2Col runs one convolution of ResNet's kind (64
-// channels, odd map, batch 2) through both branches, forward, tangent and
-// backward (input, weight and bias gradients), and compares them.
+// channels, odd map, batch 2) through both branches, with tiles of 2×2 and
+// of 4×4, forward, tangent and backward (input, weight and bias gradients),
+// and compares them.
 func TestWinogradMatchesIm2Col(t *testing.T) {
+	for _, m := range []int{2, 4} {
+		t.Run(fmt.Sprintf("F(%d,3)", m), func(t *testing.T) {
+			forceTile(t, m)
+			testWinogradMatchesIm2Col(t)
+		})
+	}
+}
+
+func testWinogradMatchesIm2Col(t *testing.T) {
 	tc := opCase{typ: "Conv", attrs: Attrs{"pads": IntsAttr([]int{1, 1, 1, 1})},
 		in: []Info{b(64, 9, 7), c(64, 64, 3, 3), c(64)}, n: 2}
 	run := func(on bool) [][]float32 {

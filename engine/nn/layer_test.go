@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"saliencyexplorer/engine/kernels"
 	"saliencyexplorer/engine/nntest"
 )
 
@@ -44,6 +45,9 @@ func layerCases() []layerCase {
 		{"conv3x3-winograd", img, 2, false, func() Layer { return winograd(NewConv2D(img, 4, 3, 1, 1)) }},
 		{"conv3x3-winograd-p0", Shape{2, 7, 6}, 3, false, func() Layer { return winograd(NewConv2D(Shape{2, 7, 6}, 3, 3, 1, 0)) }},
 		{"conv3x3-winograd-p2", Shape{2, 4, 3}, 1, false, func() Layer { return winograd(NewConv2D(Shape{2, 4, 3}, 3, 3, 1, 2)) }},
+		{"conv3x3-winograd4", img, 2, false, func() Layer { return winograd4(NewConv2D(img, 4, 3, 1, 1)) }},
+		{"conv3x3-winograd4-p0", Shape{2, 7, 6}, 3, false, func() Layer { return winograd4(NewConv2D(Shape{2, 7, 6}, 3, 3, 1, 0)) }},
+		{"conv3x3-winograd4-p2", Shape{2, 4, 3}, 1, false, func() Layer { return winograd4(NewConv2D(Shape{2, 4, 3}, 3, 3, 1, 2)) }},
 		{"linear", Shape{7, 1, 1}, 3, false, func() Layer { return NewLinear(Shape{7, 1, 1}, 4) }},
 		{"relu", img, 2, false, func() Layer { return NewReLU(img) }},
 		{"maxpool", Shape{2, 6, 6}, 2, false, func() Layer { return NewMaxPool2D(Shape{2, 6, 6}, 2, 2) }},
@@ -71,12 +75,21 @@ func layerCases() []layerCase {
 }
 
 // winograd makes l take its Winograd branch (kernels.WinogradConv) whatever
-// the channels and batch; it panics if F(2×2, 3×3) does not apply to l.
+// the channels and batch, with the tile size of kernels.WinogradTile (2×2
+// on the maps of these tests); it panics if Winograd does not apply to l.
 func winograd(l *Conv2D) *Conv2D {
 	if l.winograd == nil {
 		panic("nn test: no Winograd branch for this convolution")
 	}
 	l.forceWinograd = true
+	return l
+}
+
+// winograd4 is winograd with tiles of 4×4 outputs, F(4×4, 3×3).
+func winograd4(l *Conv2D) *Conv2D {
+	winograd(l)
+	g := l.winograd
+	*l.winograd = kernels.NewWinogradGeomTile(g.C, g.OC, g.H, g.W, g.Pad, 4)
 	return l
 }
 
