@@ -5,8 +5,8 @@ import "saliencyexplorer/engine/kernels"
 // The Winograd branch of convOp: a group-1, 3×3, stride-1, undilated
 // convolution with the same padding p ≤ 2 on every side runs its forward,
 // its tangent and its input gradient as kernels.WinogradConv (F(2×2, 3×3)
-// or, on maps large enough for 4×4 tiles, F(4×4, 3×3): 2.25× or 4× fewer
-// multiplies than im2col + GEMM) whenever the kernels' rule
+// or, where the map and the batch have enough 4×4 tiles, F(4×4, 3×3): 2.25×
+// or 4× fewer multiplies than im2col + GEMM) whenever the kernels' rule
 // (WinogradGeom.Pays: at least 64 channels in and out, at least 16 tiles
 // of 2×2 over the batch) says it is faster; the weight gradient stays im2col
 // + MatMulNT. The transformed, packed filters are kept per op and redone
@@ -16,9 +16,10 @@ import "saliencyexplorer/engine/kernels"
 // Winograd; tests replace it to force either path.
 var winogradRule = kernels.WinogradGeom.Pays
 
-// winogradTile chooses an eligible convolution's tile size from its output
-// map when the op is built; tests replace it to force either size.
-var winogradTile = kernels.WinogradTile
+// winogradTile is the tile size an eligible convolution is built with: 0
+// leaves it to each call (kernels.WinogradTile, by the map and the batch);
+// tests replace it to force 2 or 4.
+var winogradTile = func() int { return 0 }
 
 // winogradGeom returns the Winograd geometry of a convolution of the given
 // per-group window, or nil if Winograd does not apply to it.
@@ -30,7 +31,10 @@ func winogradGeom(group, oc int, g window) *kernels.WinogradGeom {
 	if g.PB != p || g.PL != p || g.PR != p || p > 2 {
 		return nil
 	}
-	wg := kernels.NewWinogradGeomTile(g.C, oc, g.H, g.W, p, winogradTile(g.OH, g.OW))
+	wg := kernels.NewWinogradGeom(g.C, oc, g.H, g.W, p)
+	if m := winogradTile(); m != 0 {
+		wg = kernels.NewWinogradGeomTile(g.C, oc, g.H, g.W, p, m)
+	}
 	if wg.OH != g.OH || wg.OW != g.OW {
 		return nil
 	}

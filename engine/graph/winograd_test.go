@@ -22,7 +22,7 @@ func forceWinograd(t *testing.T, on bool) {
 // Winograd can run use tiles of m×m outputs (2 or 4).
 func forceTile(t *testing.T, m int) {
 	saved := winogradTile
-	winogradTile = func(oh, ow int) int { return m }
+	winogradTile = func() int { return m }
 	t.Cleanup(func() { winogradTile = saved })
 }
 

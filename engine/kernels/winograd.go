@@ -49,27 +49,28 @@ package kernels
 //
 // F(4×4, 3×3) (winograd4.go) computes 4×4 blocks of outputs from 6×6 tiles
 // the same way, 36 products instead of 16 for four times the outputs; the
-// geometry's tile size M (WinogradTile) says which one a layer uses.
+// geometry's tile size M, or WinogradTile at each call, says which one runs.
 
 // WinogradWeights holds the transformed filters U of one 3×3 convolution,
-// (M+2)² matrices of OC×C for the output tile size M (2 or 4) of the
-// geometry that uses them, packed for the products (PackedA): U_ξ for the
-// forward, and for the input gradient U_σ(ξ)ᵀ (M = 2) or the rotated
-// filters' transform, transposed (M = 4; winograd4.go). Each form is packed
-// on its first use after a transform (a forward-only user never holds the
-// input gradient's), so that no call packs them again. Set keeps a copy of
+// (M+2)² matrices of OC×C for each output tile size M (2 or 4) the calls
+// have used, packed for the products (PackedA): U_ξ for the forward, and
+// for the input gradient U_σ(ξ)ᵀ (M = 2) or the rotated filters'
+// transform, transposed (M = 4; winograd4.go). Each form is packed on its
+// first use after a transform (a forward-only user never holds the input
+// gradient's, a layer always on 4×4 tiles never holds 2×2 ones), so that
+// no call packs them again. Set keeps a copy of
 // the filters they came from and redoes the transform only when the filters
 // have changed; Transform redoes it unconditionally, for a caller that
 // tracks changes itself.
 type WinogradWeights struct {
 	OC, C int
-	fwd   []PackedA // U_ξ, OC×C
-	bwd   []PackedA // C×OC: the transposed convolution's position ξ
-	from  []float32 // the filters of the last transform
-	src   []float32 // Set's copy of the filters, allocated by it
-	valid bool      // from holds the filters
-	fwdM  int       // the tile size fwd holds the transform of from for, 0 if none
-	bwdM  int       // likewise for bwd
+	// fwd[k] and bwd[k] are for tiles of 2k+2: U_ξ, OC×C, and the input
+	// gradient's C×OC (the transposed convolution's position ξ).
+	fwd, bwd     [2][]PackedA
+	fwdOK, bwdOK [2]bool   // whether each holds the transform of from
+	from         []float32 // the filters of the last transform
+	src          []float32 // Set's copy of the filters, allocated by it
+	valid        bool      // from holds the filters
 }
 
 // NewWinogradWeights returns an empty transform for OC filters of C×3×3.
@@ -111,28 +112,27 @@ func (ww *WinogradWeights) Transform(w []float32) {
 		panic("kernels: Winograd weights too short")
 	}
 	ww.from = w[:ww.OC*ww.C*9]
-	ww.valid, ww.fwdM, ww.bwdM = true, 0, 0
+	ww.valid, ww.fwdOK, ww.bwdOK = true, [2]bool{}, [2]bool{}
 }
 
 // forms returns U packed for the forward (or, with back, the input
 // gradient) of tiles of m×m outputs, transforming and packing it first if
-// it is not.
+// it is not. A layer that runs both tile sizes (7² maps at batch 1 and 2)
+// keeps both forms.
 func (ww *WinogradWeights) forms(m int, back bool) []PackedA {
 	if !ww.valid {
 		panic("kernels: Winograd weights used before Set or Transform")
 	}
-	if back && ww.bwdM != m {
-		ww.bwd = ww.pack(ww.bwd, m, true)
-		ww.bwdM = m
-	}
-	if !back && ww.fwdM != m {
-		ww.fwd = ww.pack(ww.fwd, m, false)
-		ww.fwdM = m
-	}
+	k := m/2 - 1
+	p, ok := &ww.fwd[k], &ww.fwdOK[k]
 	if back {
-		return ww.bwd
+		p, ok = &ww.bwd[k], &ww.bwdOK[k]
 	}
-	return ww.fwd
+	if !*ok {
+		*p = ww.pack(*p, m, back)
+		*ok = true
+	}
+	return *p
 }
 
 // pack transforms ww.from for tiles of m×m outputs one row of positions at
@@ -228,6 +228,8 @@ func winogradRowTo(u, w []float32, oc, c, i int) {
 // on every side over C×H×W images, giving OC×OH×OW outputs, cut into TH×TW
 // output tiles of M×M, M = 2 for F(2×2, 3×3) or 4 for F(4×4, 3×3) (the
 // last row and column of tiles partial when M does not divide OH or OW).
+// M = 0 (NewWinogradGeom) leaves the tile size to each call, by
+// WinogradTile for its batch; TH and TW are then 0.
 type WinogradGeom struct {
 	C, OC, H, W, Pad int
 	OH, OW, TH, TW   int
@@ -235,14 +237,12 @@ type WinogradGeom struct {
 }
 
 // NewWinogradGeom returns the geometry of a 3×3 stride-1 convolution of C
-// channels to OC with padding pad ≤ 2 over H×W images, with the tile size
-// WinogradTile chooses for it. It panics if the filter does not fit the
-// padded image or pad is out of range.
+// channels to OC with padding pad ≤ 2 over H×W images, whose tile size
+// WinogradTile chooses at each call. It panics if the filter does not fit
+// the padded image or pad is out of range.
 func NewWinogradGeom(c, oc, h, w, pad int) WinogradGeom {
 	g := NewWinogradGeomTile(c, oc, h, w, pad, 2)
-	if m := WinogradTile(g.OH, g.OW); m != 2 {
-		g = NewWinogradGeomTile(c, oc, h, w, pad, m)
-	}
+	g.M, g.TH, g.TW = 0, 0, 0
 	return g
 }
 
@@ -260,18 +260,27 @@ func NewWinogradGeomTile(c, oc, h, w, pad, m int) WinogradGeom {
 	return g
 }
 
-// WinogradTile returns the output tile size for a convolution with OH×OW
-// outputs: 4, F(4×4, 3×3), when its products, counted in whole panels of 8
-// tiles (the width of the products' micro-kernel), are fewer than F(2×2,
-// 3×3)'s on one image (36 positions × ⌈tiles/8⌉ against 16 × ⌈tiles/8⌉),
-// else 2. The count predicts BenchmarkWinograd4 (wasm SIMD) within about
-// 15 %: F(4×4, 3×3) ran 1.4–1.5× as fast at 56² and 28², 1.4× at 14², 1.1×
-// at 12² (nine tiles of 4×4 fill two panels), and 0.8–0.9× at 10², 8² and
-// 7² (four tiles: half a panel). The choice is per layer rather than per
-// batch so that a layer keeps one form of its transformed filters (7² at
-// batch 2 would gain 1.6×).
-func WinogradTile(oh, ow int) int {
-	panels := func(m int) int { return (((oh+m-1)/m)*((ow+m-1)/m) + 7) / 8 }
+// tiled returns g with the tile size for a call on n images: g's own, or
+// WinogradTile's if g leaves it open.
+func (g WinogradGeom) tiled(n int) WinogradGeom {
+	if g.M != 0 {
+		return g
+	}
+	return NewWinogradGeomTile(g.C, g.OC, g.H, g.W, g.Pad, WinogradTile(g.OH, g.OW, n))
+}
+
+// WinogradTile returns the output tile size for a call on n images with
+// OH×OW outputs each: 4, F(4×4, 3×3), when its products, counted in whole
+// panels of 8 tiles (the width of the products' micro-kernel) over the
+// batch, are fewer than F(2×2, 3×3)'s (36 positions × ⌈tiles/8⌉ against
+// 16 × ⌈tiles/8⌉), else 2. The count predicts BenchmarkWinograd4 (wasm
+// SIMD) within about 15 %: F(4×4, 3×3) ran 1.4–1.5× as fast at 56² and
+// 28², 1.4× at 14², 1.1× at 12² (nine tiles of 4×4 fill two panels),
+// 0.8–0.9× at 10², 8² and 7² on one image (four tiles: half a panel), and
+// 1.6× at 7² on two. So ResNet-18's 7² layers run F(2×2, 3×3) at batch 1
+// and F(4×4, 3×3) from batch 2, the others F(4×4, 3×3) always.
+func WinogradTile(oh, ow, n int) int {
+	panels := func(m int) int { return (n*((oh+m-1)/m)*((ow+m-1)/m) + 7) / 8 }
 	if 36*panels(4) < 16*panels(2) {
 		return 4
 	}
@@ -335,6 +344,7 @@ func WinogradConv(y, x []float32, n int, u *WinogradWeights, g WinogradGeom) {
 	if u.OC != g.OC || u.C != g.C {
 		panic("kernels: Winograd weights do not match the geometry")
 	}
+	g = g.tiled(n)
 	winograd(y, x, n, u.forms(g.M, false), g)
 }
 
@@ -347,6 +357,7 @@ func WinogradConvBackInput(dx, dy []float32, n int, u *WinogradWeights, g Winogr
 	if u.OC != g.OC || u.C != g.C {
 		panic("kernels: Winograd weights do not match the geometry")
 	}
+	g = g.tiled(n)
 	back := NewWinogradGeomTile(g.OC, g.C, g.OH, g.OW, 2-g.Pad, g.M)
 	if back.OH != g.H || back.OW != g.W {
 		panic("kernels: Winograd input gradient geometry") // cannot happen for stride 1

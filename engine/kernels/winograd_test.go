@@ -227,7 +227,7 @@ func TestWinogradWeightsSet(t *testing.T) {
 		if !u.Set(w) {
 			t.Fatalf("F(%d,3): Set kept the transform of filters whose zero changed sign", m)
 		}
-		if u.fwdM != 0 || u.bwdM != 0 {
+		if u.fwdOK != [2]bool{} || u.bwdOK != [2]bool{} {
 			t.Fatalf("F(%d,3): packed U marked current after a new Set", m)
 		}
 		WinogradConv(y, dx, 1, u, g)
@@ -251,13 +251,52 @@ func TestWinogradWeightsSet(t *testing.T) {
 			var fwd, bwd PackedA
 			fwd.Pack(want[xi*S:(xi+1)*S], oc, c, false)
 			bwd.Pack(rot[xi*S:(xi+1)*S], c, oc, true)
-			if !slices.Equal(u.fwd[xi].data, fwd.data) {
+			if !slices.Equal(u.fwd[m/2-1][xi].data, fwd.data) {
 				t.Errorf("F(%d,3) position %d: Set's packed U differs from the transform's", m, xi)
 			}
-			if !slices.Equal(u.bwd[xi].data, bwd.data) {
+			if !slices.Equal(u.bwd[m/2-1][xi].data, bwd.data) {
 				t.Errorf("F(%d,3) position %d: the input gradient's packed U differs from the transform's", m, xi)
 			}
 		}
+	}
+}
+
+// TestWinogradTileByBatch runs a geometry that leaves the tile size to each
+// call (NewWinogradGeom) on a 7×7 map at batch 1 (F(2×2, 3×3) by
+// WinogradTile), 2 (F(4×4, 3×3)) and 1 again, forward and input gradient,
+// against the float64 reference: each call must use the forms of U for its
+// own tile size, and the weights keep both.
+func TestWinogradTileByBatch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(37, 38))
+	const c, oc, hw = 6, 5, 7
+	g := NewWinogradGeom(c, oc, hw, hw, 1)
+	if WinogradTile(g.OH, g.OW, 1) != 2 || WinogradTile(g.OH, g.OW, 2) != 4 {
+		t.Fatalf("WinogradTile at 7×7: %d at batch 1, %d at 2; the test needs 2 and 4",
+			WinogradTile(g.OH, g.OW, 1), WinogradTile(g.OH, g.OW, 2))
+	}
+	w := randSlice(rng, oc*c*9)
+	u := NewWinogradWeights(oc, c)
+	u.Set(w)
+	for _, n := range []int{1, 2, 1} {
+		x, dy := randSlice(rng, n*c*hw*hw), randSlice(rng, n*oc*hw*hw)
+		y, dx := make([]float32, len(dy)), make([]float32, len(x))
+		WinogradConv(y, x, n, u, g)
+		WinogradConvBackInput(dx, dy, n, u, g)
+		for _, r := range []struct {
+			what string
+			got  []float32
+			want []float64
+		}{
+			{"forward", y, convRef64(x, w, n, c, oc, hw, hw, 1)},
+			{"input gradient", dx, convBackRef64(dy, w, n, c, oc, hw, hw, 1)},
+		} {
+			if _, rel := maxErr(r.got, r.want); !(rel <= 2e-5) {
+				t.Errorf("n = %d, %s: relative error %.2e", n, r.what, rel)
+			}
+		}
+	}
+	if u.fwdOK != [2]bool{true, true} || u.bwdOK != [2]bool{true, true} {
+		t.Errorf("forms kept: forward %v, input gradient %v; want both tile sizes", u.fwdOK, u.bwdOK)
 	}
 }
 

@@ -75,8 +75,8 @@ func layerCases() []layerCase {
 }
 
 // winograd makes l take its Winograd branch (kernels.WinogradConv) whatever
-// the channels and batch, with the tile size of kernels.WinogradTile (2×2
-// on the maps of these tests); it panics if Winograd does not apply to l.
+// the channels and batch, with the tile size kernels.WinogradTile chooses
+// per call; it panics if Winograd does not apply to l.
 func winograd(l *Conv2D) *Conv2D {
 	if l.winograd == nil {
 		panic("nn test: no Winograd branch for this convolution")

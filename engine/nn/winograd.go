@@ -4,19 +4,19 @@ import "saliencyexplorer/engine/kernels"
 
 // The Winograd branch of Conv2D: a 3×3, stride-1 convolution with padding
 // p ≤ 2 runs its forward, its tangent and its input gradient as
-// kernels.WinogradConv (F(2×2, 3×3), or F(4×4, 3×3) on maps large enough for
-// 4×4 tiles: 2.25× or 4× fewer multiplies than im2col + GEMM) whenever the
-// kernels' rule (WinogradGeom.Pays: at least 64 channels in and out, at
-// least 16 tiles of 2×2 over the batch) says it is faster; the weight
-// gradient stays im2col + MatMulNT. The built-in models' convolutions have at
+// kernels.WinogradConv (F(2×2, 3×3), or F(4×4, 3×3) where the map and the
+// batch have enough 4×4 tiles: 2.25× or 4× fewer multiplies than im2col +
+// GEMM) whenever the kernels' rule (WinogradGeom.Pays: at least 64 channels
+// in and out, at least 16 tiles of 2×2 over the batch) says it is faster;
+// the weight gradient stays im2col + MatMulNT. The built-in models' convolutions have at
 // most 32 input channels, so the rule keeps them on im2col, where they are
 // faster; wider user-defined networks get Winograd. The transformed filters
 // are redone only when the filters change (kernels.WinogradWeights.Set
 // compares them, so an optimizer step is seen).
 
-// winogradGeom returns the Winograd geometry of g with oc filters, with the
-// tile size kernels.WinogradTile chooses, or nil if Winograd does not apply
-// to it.
+// winogradGeom returns the Winograd geometry of g with oc filters, whose
+// tile size kernels.WinogradTile chooses per call, or nil if Winograd does
+// not apply to it.
 func winogradGeom(g kernels.ConvGeom, oc int) *kernels.WinogradGeom {
 	if g.KH != 3 || g.KW != 3 || g.Stride != 1 || g.Pad > 2 {
 		return nil
