@@ -84,12 +84,15 @@ func ConvStride1(y, x, w, bias []float32, oc int, g ConvGeom) {
 	packA(ap, w, false, oc, K, 0, oc, 0, K, mr)
 	ws.t = grow32(ws.t, panels*mr*n)
 	tt := ws.t
-	FillRows(tt, bias, oc, n)
-	clear(tt[oc*n:])
+	var pb [mr]float32 // a row panel's bias, zeros past oc
 	for j0 := 0; j0 < n; j0 += convStride1Block {
 		strips := min(convStride1Block, n-j0) / nr
 		for p := 0; p < panels; p++ {
-			convRuns3(tt[p*mr*n+j0:], n, ap[p*mr*K:(p+1)*mr*K], xp[j0:], offs, strips)
+			if bias != nil {
+				pb = [mr]float32{}
+				copy(pb[:], bias[p*mr:min(oc, (p+1)*mr)])
+			}
+			convRuns3(tt[p*mr*n+j0:], n, ap[p*mr*K:(p+1)*mr*K], xp[j0:], offs, strips, &pb)
 		}
 	}
 	for o := 0; o < oc; o++ {

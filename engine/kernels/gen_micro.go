@@ -128,25 +128,27 @@ func simdKernel(b *bytes.Buffer, mr, nr, steps int) {
 // packed panel. The steps come in runs of run consecutive offsets (a kernel
 // row's taps): run r covers steps run·r.. at offs[r], offs[r]+1, ..., so one
 // load of nr+run−1 values serves the whole run, read as overlapping vectors.
+// A call covers the whole shared dimension, so each tile starts from its
+// rows' bias and is stored, not added to C.
 func runsKernel(b *bytes.Buffer, mr, nr, run int) {
 	nv := nr / 4
 	span := nr + run - 1
 	name := fmt.Sprintf("microSIMD%dx%dRuns%d", mr, nr, run)
-	fmt.Fprintf(b, "// %s adds to c (row stride ldc) the product of one packed A panel (%d\n", name, mr)
-	fmt.Fprintf(b, "// values per step) with strips of %d columns of a B that is not packed:\n", nr)
-	fmt.Fprintf(b, "// step %d·r+t of strip q is b[offs[r]+t+%d·q:][:%d]. Each run of %d steps\n", run, nr, nr, run)
-	fmt.Fprintf(b, "// loads its %d values once and reads them as overlapping vectors.\n", span)
-	fmt.Fprintf(b, "func %s(c []float32, ldc int, ap, b []float32, offs []int, strips int) {\n", name)
+	fmt.Fprintf(b, "// %s writes to c (row stride ldc) bias[i] plus the product of one\n", name)
+	fmt.Fprintf(b, "// packed A panel (%d values per step) with strips of %d columns of a B\n", mr, nr)
+	fmt.Fprintf(b, "// that is not packed: step %d·r+t of strip q is b[offs[r]+t+%d·q:][:%d].\n", run, nr, nr)
+	fmt.Fprintf(b, "// Each run of %d steps loads its %d values once and reads them as\n", run, span)
+	b.WriteString("// overlapping vectors.\n")
+	fmt.Fprintf(b, "func %s(c []float32, ldc int, ap, b []float32, offs []int, strips int, bias *[%d]float32) {\n", name, mr)
 	fmt.Fprintf(b, "ap = ap[:%d*len(offs)]\n", mr*run)
 	b.WriteString("for q := 0; q < strips; q++ {\n")
 	fmt.Fprintf(b, "j := q * %d\n", nr)
 	b.WriteString("pa := ap\n")
 	for i := 0; i < mr; i++ {
-		var names []string
-		for v := 0; v < nv; v++ {
-			names = append(names, fmt.Sprintf("c%d%d", i, v))
+		fmt.Fprintf(b, "c%d0 := archsimd.BroadcastFloat32x4(bias[%d])\n", i, i)
+		for v := 1; v < nv; v++ {
+			fmt.Fprintf(b, "c%d%d := c%d0\n", i, v, i)
 		}
-		fmt.Fprintf(b, "var %s archsimd.Float32x4\n", strings.Join(names, ", "))
 	}
 	b.WriteString("for _, o := range offs {\n")
 	fmt.Fprintf(b, "a, r := (*[%d]float32)(pa[:%d]), (*[%d]float32)(b[o+j:o+j+%d])\n", mr*run, mr*run, span, span)
@@ -173,7 +175,7 @@ func runsKernel(b *bytes.Buffer, mr, nr, run int) {
 	for i := 0; i < mr; i++ {
 		fmt.Fprintf(b, "c%d := c[%d*ldc+j : %d*ldc+j+%d]\n", i, i, i, nr)
 		for v := 0; v < nv; v++ {
-			fmt.Fprintf(b, "c%d%d.Add(archsimd.LoadFloat32x4Array((*[4]float32)(c%d[%d:%d]))).StoreArray((*[4]float32)(c%d[%d:%d]))\n", i, v, i, 4*v, 4*v+4, i, 4*v, 4*v+4)
+			fmt.Fprintf(b, "c%d%d.StoreArray((*[4]float32)(c%d[%d:%d]))\n", i, v, i, 4*v, 4*v+4)
 		}
 	}
 	b.WriteString("}\n}\n\n")

@@ -205,19 +205,24 @@ func microSIMD4x12u2(c []float32, ldc int, ap, bp []float32, kc int) {
 	}
 }
 
-// microSIMD4x8Runs3 adds to c (row stride ldc) the product of one packed A panel (4
-// values per step) with strips of 8 columns of a B that is not packed:
-// step 3·r+t of strip q is b[offs[r]+t+8·q:][:8]. Each run of 3 steps
-// loads its 10 values once and reads them as overlapping vectors.
-func microSIMD4x8Runs3(c []float32, ldc int, ap, b []float32, offs []int, strips int) {
+// microSIMD4x8Runs3 writes to c (row stride ldc) bias[i] plus the product of one
+// packed A panel (4 values per step) with strips of 8 columns of a B
+// that is not packed: step 3·r+t of strip q is b[offs[r]+t+8·q:][:8].
+// Each run of 3 steps loads its 10 values once and reads them as
+// overlapping vectors.
+func microSIMD4x8Runs3(c []float32, ldc int, ap, b []float32, offs []int, strips int, bias *[4]float32) {
 	ap = ap[:12*len(offs)]
 	for q := 0; q < strips; q++ {
 		j := q * 8
 		pa := ap
-		var c00, c01 archsimd.Float32x4
-		var c10, c11 archsimd.Float32x4
-		var c20, c21 archsimd.Float32x4
-		var c30, c31 archsimd.Float32x4
+		c00 := archsimd.BroadcastFloat32x4(bias[0])
+		c01 := c00
+		c10 := archsimd.BroadcastFloat32x4(bias[1])
+		c11 := c10
+		c20 := archsimd.BroadcastFloat32x4(bias[2])
+		c21 := c20
+		c30 := archsimd.BroadcastFloat32x4(bias[3])
+		c31 := c30
 		for _, o := range offs {
 			a, r := (*[12]float32)(pa[:12]), (*[10]float32)(b[o+j:o+j+10])
 			b0 := archsimd.LoadFloat32x4Array((*[4]float32)(r[0:4]))
@@ -265,16 +270,16 @@ func microSIMD4x8Runs3(c []float32, ldc int, ap, b []float32, offs []int, strips
 			pa = pa[12:]
 		}
 		c0 := c[0*ldc+j : 0*ldc+j+8]
-		c00.Add(archsimd.LoadFloat32x4Array((*[4]float32)(c0[0:4]))).StoreArray((*[4]float32)(c0[0:4]))
-		c01.Add(archsimd.LoadFloat32x4Array((*[4]float32)(c0[4:8]))).StoreArray((*[4]float32)(c0[4:8]))
+		c00.StoreArray((*[4]float32)(c0[0:4]))
+		c01.StoreArray((*[4]float32)(c0[4:8]))
 		c1 := c[1*ldc+j : 1*ldc+j+8]
-		c10.Add(archsimd.LoadFloat32x4Array((*[4]float32)(c1[0:4]))).StoreArray((*[4]float32)(c1[0:4]))
-		c11.Add(archsimd.LoadFloat32x4Array((*[4]float32)(c1[4:8]))).StoreArray((*[4]float32)(c1[4:8]))
+		c10.StoreArray((*[4]float32)(c1[0:4]))
+		c11.StoreArray((*[4]float32)(c1[4:8]))
 		c2 := c[2*ldc+j : 2*ldc+j+8]
-		c20.Add(archsimd.LoadFloat32x4Array((*[4]float32)(c2[0:4]))).StoreArray((*[4]float32)(c2[0:4]))
-		c21.Add(archsimd.LoadFloat32x4Array((*[4]float32)(c2[4:8]))).StoreArray((*[4]float32)(c2[4:8]))
+		c20.StoreArray((*[4]float32)(c2[0:4]))
+		c21.StoreArray((*[4]float32)(c2[4:8]))
 		c3 := c[3*ldc+j : 3*ldc+j+8]
-		c30.Add(archsimd.LoadFloat32x4Array((*[4]float32)(c3[0:4]))).StoreArray((*[4]float32)(c3[0:4]))
-		c31.Add(archsimd.LoadFloat32x4Array((*[4]float32)(c3[4:8]))).StoreArray((*[4]float32)(c3[4:8]))
+		c30.StoreArray((*[4]float32)(c3[0:4]))
+		c31.StoreArray((*[4]float32)(c3[4:8]))
 	}
 }

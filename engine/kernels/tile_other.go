@@ -11,4 +11,4 @@ var defaultTile = tile4x2
 var simdTiles []tile
 
 // convRuns3 is nil: ConvStride1 needs the SIMD build's micro-kernel.
-var convRuns3 func(c []float32, ldc int, ap, b []float32, offs []int, strips int)
+var convRuns3 func(c []float32, ldc int, ap, b []float32, offs []int, strips int, bias *[4]float32)
