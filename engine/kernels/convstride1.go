@@ -24,8 +24,9 @@ const convStride1MaxOC = 32
 
 // convWorkspace holds ConvStride1's buffers.
 type convWorkspace struct {
-	xp, t, a []float32 // the padded image, the product (rows rounded up to the tile's), the packed filters
-	offs     []int     // each kernel row's offset in xp
+	xp, t, a []float32  // the padded image, the product (rows rounded up to the tile's), the packed filters
+	offs     []int      // each kernel row's offset in xp
+	bias     [4]float32 // a row panel's bias, zeros past the filters
 }
 
 var convWorkspaces freeList[convWorkspace]
@@ -84,15 +85,15 @@ func ConvStride1(y, x, w, bias []float32, oc int, g ConvGeom) {
 	packA(ap, w, false, oc, K, 0, oc, 0, K, mr)
 	ws.t = grow32(ws.t, panels*mr*n)
 	tt := ws.t
-	var pb [mr]float32 // a row panel's bias, zeros past oc
+	pb := &ws.bias
 	for j0 := 0; j0 < n; j0 += convStride1Block {
 		strips := min(convStride1Block, n-j0) / nr
 		for p := 0; p < panels; p++ {
+			*pb = [mr]float32{}
 			if bias != nil {
-				pb = [mr]float32{}
 				copy(pb[:], bias[p*mr:min(oc, (p+1)*mr)])
 			}
-			convRuns3(tt[p*mr*n+j0:], n, ap[p*mr*K:(p+1)*mr*K], xp[j0:], offs, strips, &pb)
+			convRuns3(tt[p*mr*n+j0:], n, ap[p*mr*K:(p+1)*mr*K], xp[j0:], offs, strips, pb)
 		}
 	}
 	for o := 0; o < oc; o++ {
