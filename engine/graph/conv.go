@@ -182,6 +182,20 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 		}
 		return
 	}
+	if l.fast != nil && !l.identity && kernels.ConvStride1Applies(*l.fast, l.ocg) {
+		// A stride-1 convolution with few filters reads each image where
+		// it lies, without the column matrix (kernels.ConvStride1).
+		for e := 0; e < n; e++ {
+			for gi := 0; gi < l.group; gi++ {
+				var bg []float32
+				if bias != nil {
+					bg = bias[gi*l.ocg : (gi+1)*l.ocg]
+				}
+				kernels.ConvStride1(l.groupOut(y, e, gi), l.groupIn(x, e, gi), l.groupW(w, gi), bg, l.ocg, *l.fast)
+			}
+		}
+		return
+	}
 	P, K := l.g.Cols(), l.g.Rows()
 	var colBuf []float32
 	if !l.identity {
