@@ -8,9 +8,12 @@ package kernels
 // padded image itself read at K offsets. ConvStride1 multiplies the filters
 // by it where it lies, so that neither the column matrix nor B's packed
 // panels are written (on the 8-filter convolutions of the 64×64 networks
-// those two copies were half the time of im2col + MatMul). It computes the
-// Wp − OW columns of each output row that are not outputs (they straddle two
-// rows) and drops them when it copies the product out.
+// those two copies were half the time of im2col + MatMul). When OW is a
+// multiple of the tile's 8 columns and the filters fill whole row panels
+// (every built-in network), the micro-kernel runs output row by output row
+// and stores straight into y. Otherwise it computes the product over all
+// OH·Wp columns, including the Wp − OW of each row that are not outputs
+// (they straddle two rows), and copies the outputs out.
 
 // convStride1Block is the number of columns one micro-kernel call sweeps
 // before the next row panel: the image rows the block reads stay in L1
@@ -24,9 +27,9 @@ const convStride1MaxOC = 32
 
 // convWorkspace holds ConvStride1's buffers.
 type convWorkspace struct {
-	xp, t, a []float32  // the padded image, the product (rows rounded up to the tile's), the packed filters
-	offs     []int      // each kernel row's offset in xp
-	bias     [4]float32 // a row panel's bias, zeros past the filters
+	xp, t, a []float32 // the padded image, the product (rows rounded up to the tile's), the packed filters
+	offs     []int     // each kernel row's offset in xp
+	bias     []float32 // the bias, rounded up to whole row panels by zeros
 }
 
 var convWorkspaces freeList[convWorkspace]
@@ -83,17 +86,27 @@ func ConvStride1(y, x, w, bias []float32, oc int, g ConvGeom) {
 	ws.a = grow32(ws.a, panels*mr*K)
 	ap := ws.a
 	packA(ap, w, false, oc, K, 0, oc, 0, K, mr)
+	ws.bias = grow32(ws.bias, panels*mr)
+	clear(ws.bias)
+	if bias != nil {
+		copy(ws.bias, bias[:oc])
+	}
+	if g.OW%nr == 0 && oc%mr == 0 {
+		// Every strip lies in one output row and every row panel is whole:
+		// the micro-kernel writes y itself, row by row of the output.
+		for i := 0; i < g.OH; i++ {
+			for p := 0; p < panels; p++ {
+				convRuns3(y[p*mr*P+i*g.OW:], P, ap[p*mr*K:(p+1)*mr*K], xp[i*wp:], offs, g.OW/nr, (*[mr]float32)(ws.bias[p*mr:]))
+			}
+		}
+		return
+	}
 	ws.t = grow32(ws.t, panels*mr*n)
 	tt := ws.t
-	pb := &ws.bias
 	for j0 := 0; j0 < n; j0 += convStride1Block {
 		strips := min(convStride1Block, n-j0) / nr
 		for p := 0; p < panels; p++ {
-			*pb = [mr]float32{}
-			if bias != nil {
-				copy(pb[:], bias[p*mr:min(oc, (p+1)*mr)])
-			}
-			convRuns3(tt[p*mr*n+j0:], n, ap[p*mr*K:(p+1)*mr*K], xp[j0:], offs, strips, pb)
+			convRuns3(tt[p*mr*n+j0:], n, ap[p*mr*K:(p+1)*mr*K], xp[j0:], offs, strips, (*[mr]float32)(ws.bias[p*mr:]))
 		}
 	}
 	for o := 0; o < oc; o++ {

@@ -13,7 +13,8 @@ import (
 func TestConvStride1(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	gs := append(convGeoms(), NewConvGeom(3, 5, 17, 3, 3, 1, 1), NewConvGeom(2, 9, 11, 5, 3, 1, 0),
-		NewConvGeom(5, 8, 8, 1, 3, 1, 2), NewConvGeom(3, 6, 7, 3, 3, 1, 0), NewConvGeom(8, 64, 64, 3, 3, 1, 1), NewConvGeom(16, 32, 32, 3, 3, 1, 1))
+		NewConvGeom(5, 8, 8, 1, 3, 1, 2), NewConvGeom(3, 6, 7, 3, 3, 1, 0),
+		NewConvGeom(2, 9, 16, 5, 3, 1, 2), NewConvGeom(3, 5, 10, 3, 3, 1, 0), NewConvGeom(8, 64, 64, 3, 3, 1, 1), NewConvGeom(16, 32, 32, 3, 3, 1, 1))
 	ran := 0
 	for _, g := range gs {
 		for _, oc := range []int{1, 3, 5, 8, 13, 32} {
