@@ -170,6 +170,12 @@ func (l *convOp) groupW(w []float32, gi int) []float32 {
 	return w[gi*size : (gi+1)*size]
 }
 
+// stride1 reports whether the forward (outside Winograd and the depthwise
+// kernel) runs as kernels.ConvStride1, without packed filters.
+func (l *convOp) stride1() bool {
+	return l.fast != nil && !l.identity && l.depthwise == nil && kernels.ConvStride1Applies(*l.fast, l.ocg)
+}
+
 // forward writes y = W * x (+ bias if non-nil).
 func (l *convOp) forward(y, x, w, bias []float32, n int) {
 	if l.useWinograd(n) {
@@ -182,7 +188,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 		}
 		return
 	}
-	if l.fast != nil && !l.identity && kernels.ConvStride1Applies(*l.fast, l.ocg) {
+	if l.stride1() {
 		// A stride-1 convolution with few filters reads each image where
 		// it lies, without the column matrix (kernels.ConvStride1).
 		for e := 0; e < n; e++ {
