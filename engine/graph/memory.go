@@ -5,7 +5,8 @@ import "saliencyexplorer/engine/kernels"
 // DerivedValues returns how many float32 values the graph's convolutions
 // keep derived from their filters once every kind of pass has run
 // (convpack.go): the copy of the filters they compare with, the filters
-// packed for the forward and the input-gradient products, and Winograd's
+// packed for the forward (unless it runs as kernels.ConvStride1) and the
+// input-gradient products, and Winograd's
 // transformed filters where that branch applies (and both, for a
 // convolution that takes Winograd only at larger batches). Each copy of a model that
 // runs keeps its own, beside its weights (for ResNet-18, about three times
@@ -34,7 +35,10 @@ func (l *convOp) derivedValues() int64 {
 		}
 	}
 	if l.depthwise == nil {
-		n += int64(l.group) * int64(kernels.PackedValues(l.ocg, k)+kernels.PackedValues(k, l.ocg))
+		n += int64(l.group) * int64(kernels.PackedValues(k, l.ocg)) // the input gradient's
+		if !l.stride1() {
+			n += int64(l.group) * int64(kernels.PackedValues(l.ocg, k)) // the forward's
+		}
 	}
 	return n
 }
