@@ -82,6 +82,51 @@ func NewWinogradWeights(oc, c int) *WinogradWeights {
 	return &WinogradWeights{OC: oc, C: c}
 }
 
+// WinogradValues returns the float32 values a WinogradWeights for g keeps
+// once the forward and the input gradient have run at every batch size
+// from `from` images on: U packed for each tile size those calls use (the
+// forward's 2×2, or g's tile size if g sets one; the input gradient's each
+// size WinogradTile chooses for some batch of from to 64 images). The
+// filters themselves are the caller's, or Set's copy, which this does not
+// count.
+func WinogradValues(g WinogradGeom, from int) int {
+	fwd, back := [2]bool{}, [2]bool{}
+	if g.M != 0 {
+		fwd[g.M/2-1], back[g.M/2-1] = true, true
+	} else {
+		fwd[0] = true
+		for n := max(from, 1); n <= 64; n++ {
+			back[WinogradTile(g.OH, g.OW, n)/2-1] = true
+		}
+	}
+	v := 0
+	for k := range 2 {
+		p := (2*k + 4) * (2*k + 4) // (m+2)² positions for m = 2k+2
+		if fwd[k] {
+			v += p * PackedValues(g.OC, g.C)
+		}
+		if back[k] {
+			v += p * PackedValues(g.C, g.OC)
+		}
+	}
+	return v
+}
+
+// Values returns the float32 values ww holds: its packed transforms and
+// Set's copy of the filters.
+func (ww *WinogradWeights) Values() int {
+	n := len(ww.src)
+	for k := range ww.fwd {
+		for i := range ww.fwd[k] {
+			n += ww.fwd[k][i].Values()
+		}
+		for i := range ww.bwd[k] {
+			n += ww.bwd[k][i].Values()
+		}
+	}
+	return n
+}
+
 // Set makes U the transform of w, OC×C×3×3, unless it already is (w equal to
 // the filters of the last Set, compared bit by bit). It reports whether it
 // transformed. It panics if w is too short.
