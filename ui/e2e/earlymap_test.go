@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -66,5 +67,55 @@ func TestEarlyMapStale(t *testing.T) {
 	reqs, _ := eval[string](ctx, `window.seSaliency.join('\n')`)
 	if !strings.Contains(reqs, `"target":"logit"`) {
 		t.Errorf("no map of the logit was asked for: %s", reqs)
+	}
+}
+
+// TestFirstPictureAndThumbnails: on a first load the first picture, a
+// built-in sample, shows from the pixels the page decodes itself, without
+// the browser's createImageBitmap (stalled here for good), and the sample
+// thumbnails come after the first map, in a frame of their own: the
+// browser paints a frame with the map and no thumbnails, then all the
+// thumbnails show at once (issue #12).
+func TestFirstPictureAndThumbnails(t *testing.T) {
+	origin := serveSite(t)
+	ctx, rec := browser(t, 120*time.Second)
+	// Before the page's scripts: a bitmap that never comes, and per
+	// animation frame, whether the first map was drawn and how many
+	// thumbnails the page holds.
+	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.createImageBitmap = () => new Promise(() => {});
+		window.seFrames = [];
+		const frame = () => {
+			const mapped = performance.getEntriesByName('se-first-saliency').length > 0;
+			const thumbs = document.querySelectorAll('[data-testid=sample-gallery] .thumb').length;
+			if (mapped) seFrames.push(thumbs);
+			if (seFrames.length < 600 && !(mapped && thumbs > 0)) requestAnimationFrame(frame);
+		};
+		requestAnimationFrame(frame);`}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	if err := waitJS(ctx, `performance.getEntriesByName('se-first-saliency').length > 0`, 30*time.Second); err != nil {
+		t.Fatalf("no first map with the browser's image decoder stalled: %v (opening %q, error %q)", err, text(ctx, ".opening"), text(ctx, "[data-testid=error]"))
+	}
+	if err := waitJS(ctx, `document.querySelectorAll('[data-testid=sample-gallery] .thumb').length > 0`, 10*time.Second); err != nil {
+		n, _ := eval[int](ctx, `document.querySelectorAll("[data-testid=sample-gallery] .thumb").length`)
+		fr, _ := eval[[]int](ctx, `window.seFrames`)
+		t.Fatalf("the sample thumbnails did not come after the first map: %v (%d thumbnails; per frame %v)", err, n, fr)
+	}
+	saliencyShown(t, ctx, activeSample(ctx))
+	frames, err := eval[[]int](ctx, `window.seFrames`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) == 0 || frames[0] != 0 {
+		t.Errorf("thumbnails per frame from the first map on: %v; want a frame with the map and none first", frames)
+	}
+	want, _ := eval[int](ctx, `document.querySelectorAll('[data-testid=sample-gallery] .thumb').length`)
+	if n := len(frames); n == 0 || frames[n-1] != want {
+		t.Errorf("thumbnails per frame from the first map on: %v; want all %d at the end", frames, want)
 	}
 }
