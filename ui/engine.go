@@ -60,10 +60,14 @@ func NewEngine(env vugu.EventEnv, script string, other func(Reply), died func(ms
 	e.start()
 	e.watch = js.FuncOf(func(js.Value, []js.Value) interface{} {
 		e.env.Lock()
-		defer e.env.UnlockRender()
 		if e.waiting() && time.Since(e.last) > e.Patience {
 			e.die("it did not answer for " + e.Patience.Round(time.Second).String())
+			e.env.UnlockRender()
+			return nil
 		}
+		// Nothing changed: no render (a full render every second took
+		// the page's main thread for 100–200 ms at start, issue #12).
+		e.env.UnlockOnly()
 		return nil
 	})
 	global().Call("setInterval", e.watch.Value, 1000)
