@@ -103,12 +103,18 @@ func (a *App) loadRealImages() {
 		if err == nil {
 			err = json.Unmarshal(b, &idx)
 		}
-		a.locked(func() {
+		// While the page starts (before the engine's Ready, or while the
+		// first picture's thumbnails are held for its map) the list is
+		// not rendered on its own: the Ready's render, or the one that
+		// shows the held thumbnails, shows it. A render of its own would
+		// stand between the engine's replies and the first map.
+		a.lockedIf(func() bool {
 			if err != nil {
 				a.Library.RealMsg = "The real images could not be listed (" + err.Error() + ")."
-				return
+			} else {
+				a.Library.SetReal(idx)
 			}
-			a.Library.SetReal(idx)
+			return a.everReady && !a.Library.HoldSamples
 		})
 	}()
 }

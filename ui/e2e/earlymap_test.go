@@ -75,7 +75,7 @@ func TestEarlyMapStale(t *testing.T) {
 // the browser's createImageBitmap (stalled here for good), and the sample
 // thumbnails come after the first map, in a frame of their own: the
 // browser paints a frame with the map and no thumbnails, then all the
-// thumbnails show at once (issue #12).
+// thumbnails show at once, with the real images' list (issue #12).
 func TestFirstPictureAndThumbnails(t *testing.T) {
 	origin := serveSite(t)
 	ctx, rec := browser(t, 120*time.Second)
@@ -107,6 +107,11 @@ func TestFirstPictureAndThumbnails(t *testing.T) {
 		t.Fatalf("the sample thumbnails did not come after the first map: %v (%d thumbnails; per frame %v)", err, n, fr)
 	}
 	saliencyShown(t, ctx, activeSample(ctx))
+	// The real images' list, fetched while the page starts and shown
+	// with the held thumbnails, is there too.
+	if err := waitJS(ctx, `document.querySelectorAll('[data-testid=real-gallery] button').length > 0`, 10*time.Second); err != nil {
+		t.Errorf("the real images are not listed after the first map: %v", err)
+	}
 	frames, err := eval[[]int](ctx, `window.seFrames`)
 	if err != nil {
 		t.Fatal(err)
