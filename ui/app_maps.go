@@ -58,7 +58,22 @@ func (a *App) predicted(pic *Picture, r Reply) {
 	// For make bench-onnx: the worker's time for the forward passes.
 	setJS(document().Get("body").Get("dataset"), "predictMillis", r.Millis)
 	a.refreshMaps()
+	if !v.firstSaliency && v.Main.Busy {
+		// The first map is on its way (asked for with the prediction, it
+		// comes some tens of milliseconds after it): one render shows
+		// both, unless the map is not there firstMapWait from now. A
+		// render here, 100–300 ms at start, held the map's reply back.
+		a.eng.SkipRender()
+		go func() {
+			time.Sleep(firstMapWait)
+			a.lockedIf(func() bool { return !v.firstSaliency })
+		}()
+	}
 }
+
+// firstMapWait is how long the prediction of a first load's picture waits
+// for the first map, to be shown with it in one render.
+const firstMapWait = 200 * time.Millisecond
 
 // earlyPredict is a prediction asked for as soon as the engine has decoded
 // a picture, while the page still prepares to show it (the browser decodes
