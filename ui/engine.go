@@ -192,7 +192,15 @@ func (e *Engine) onMessage(_ js.Value, args []js.Value) interface{} {
 // page shows: the page is not rendered again for it (a full render takes
 // tens to hundreds of milliseconds, in which the page takes no other
 // message).
-func (e *Engine) SkipRender() { e.noRender = true }
+//
+// A message the worker sent before the page took it over is handled while
+// NewEngine runs, before its caller holds the Engine: SkipRender on a nil
+// Engine does nothing (that message is rendered).
+func (e *Engine) SkipRender() {
+	if e != nil {
+		e.noRender = true
+	}
+}
 
 // Send posts a request, transferring the buffers, and returns its ID. cb
 // receives every reply to it (progress, then a result or an error) with

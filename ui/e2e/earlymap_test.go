@@ -124,3 +124,32 @@ func TestFirstPictureAndThumbnails(t *testing.T) {
 		t.Errorf("thumbnails per frame from the first map on: %v; want all %d at the end", frames, want)
 	}
 }
+
+// TestEngineBeforePage: the engine worker, started by boot.js, may have
+// said it started before the page's Go program takes it over (here the
+// page's instantiation is held back 1.5 s); the page then handles that
+// message while it creates its Engine, and must start as usual.
+func TestEngineBeforePage(t *testing.T) {
+	origin := serveSite(t)
+	ctx, rec := browser(t, 120*time.Second)
+	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		if (typeof document !== 'undefined') {
+			const inst = WebAssembly.instantiate;
+			WebAssembly.instantiate = (...a) => new Promise(r => setTimeout(r, 1500)).then(() => inst.apply(WebAssembly, a));
+		}`}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	saliencyShown(t, ctx, activeSample(ctx))
+	started, _ := eval[float64](ctx, `performance.getEntriesByName('se-w-go')[0].startTime`)
+	ui, _ := eval[float64](ctx, `performance.getEntriesByName('se-ui-start')[0].startTime`)
+	if started >= ui {
+		t.Errorf("the worker's Go started at %.0f ms, the page's at %.0f ms: the test did not hold the page back", started, ui)
+	}
+	if errs, _ := rec.snapshot(); len(errs) > 0 {
+		t.Errorf("errors on the console: %q", errs)
+	}
+}
