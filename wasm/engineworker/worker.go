@@ -33,7 +33,10 @@ type worker struct {
 	stepping, stopAfterStep bool
 	hooks                   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
 	mapped                  bool // a saliency request came (the start-up's performance marks end)
-	drawStopped             bool // drawing ahead failed; the splits are generated when needed
+	// drawFrom is when drawing ahead may start: drawAheadDelay after the
+	// first map's request is answered.
+	drawFrom    time.Time
+	drawStopped bool // drawing ahead failed; the splits are generated when needed
 
 	self     js.Value
 	u8       js.Value
@@ -195,14 +198,30 @@ func (w *worker) loop() {
 		case m := <-w.in:
 			w.handle(m)
 		default:
-			if w.mapped && !w.drawStopped && w.drawAhead() {
-				w.yield()
-				continue
+			if w.mapped && !w.drawStopped {
+				if wait := time.Until(w.drawFrom); wait > 0 {
+					select {
+					case m := <-w.in:
+						w.handle(m)
+					case <-time.After(wait):
+					}
+					continue
+				}
+				if w.drawAhead() {
+					w.yield()
+					continue
+				}
 			}
 			w.handle(<-w.in)
 		}
 	}
 }
+
+// drawAheadDelay is how long after the first map's request was answered
+// the worker starts drawing ahead: the page is then drawing that map and
+// showing the sample thumbnails, and on two cores the drawing took CPU
+// time from it (issue #12).
+const drawAheadDelay = 500 * time.Millisecond
 
 // drawAheadFilms is how many images drawAhead draws between looks at the
 // queue: a few milliseconds each in a browser, so that a request waits for
@@ -277,7 +296,9 @@ func (w *worker) handle(m message) {
 	if !w.mapped { // the start-up timeline: each request until the first map
 		mark("se-w-" + string(m.h.Kind))
 		defer mark("se-w-" + string(m.h.Kind) + "-done")
-		w.mapped = m.h.Kind == protocol.Saliency
+		if w.mapped = m.h.Kind == protocol.Saliency; w.mapped {
+			defer func() { w.drawFrom = time.Now().Add(drawAheadDelay) }()
+		}
 	}
 	if err := host.Guard(func() error { w.dispatch(m); return nil }, w.console); err != nil {
 		w.fail(m.h.ID, err)
