@@ -143,6 +143,10 @@ func TestEngineBeforePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	engineReady(t, ctx, rec)
+	// The thumbnails show once the first map is drawn.
+	if err := waitJS(ctx, `document.querySelector('[data-testid=sample-gallery] .thumb.active')`, 30*time.Second); err != nil {
+		t.Fatalf("no sample opened: %v (error %q)", err, text(ctx, "[data-testid=error]"))
+	}
 	saliencyShown(t, ctx, activeSample(ctx))
 	started, _ := eval[float64](ctx, `performance.getEntriesByName('se-w-go')[0].startTime`)
 	ui, _ := eval[float64](ctx, `performance.getEntriesByName('se-ui-start')[0].startTime`)
