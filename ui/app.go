@@ -45,6 +45,11 @@ type App struct {
 	// engine last died.
 	kept      map[string]*keptModel
 	userFiles *keptModel
+	// unrestored holds the database keys of the kept models the last
+	// restore could not give back to the engine, which the notice it
+	// wrote (unrestoredNotice) offers to forget.
+	unrestored       []string
+	unrestoredNotice string
 	// saving holds, by key, the kept models being written to the
 	// browser's database: the copy waiting for the write in flight, or nil.
 	saving map[string]*keptModel

@@ -257,6 +257,31 @@ func (a *App) dropKept(key string) {
 	})
 }
 
+// ForgetOffered reports whether the notice on screen offers to remove
+// kept models that the last restore could not give back to the engine.
+func (a *App) ForgetOffered() bool {
+	return len(a.unrestored) > 0 && a.Notice == a.unrestoredNotice
+}
+
+// ForgetUnrestored removes from the browser the kept models the last
+// restore could not give back to the engine (a fine-tuned copy or a model
+// from files this version of the app cannot read, say), which would
+// otherwise be tried, and fail, at every visit.
+func (a *App) ForgetUnrestored() {
+	var names []string
+	for _, key := range a.unrestored {
+		a.dropKept(key)
+		if key == keptFileKey {
+			a.userFiles = nil
+			names = append(names, "the model you loaded")
+		} else {
+			names = append(names, "the fine-tuned copy of “"+a.Session.ModelName(strings.TrimPrefix(key, keptTunedPrefix))+"”")
+		}
+	}
+	a.unrestored = nil
+	a.Notice = "Removed from this browser: " + strings.Join(names, ", ") + "."
+}
+
 // keptOrigin says where the current model's fine-tuned copy comes from.
 func (a *App) keptOrigin() string {
 	s, t := a.Session, a.Train

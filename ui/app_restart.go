@@ -167,6 +167,7 @@ func (a *App) restoreEngine(cur string, fresh bool, why string) {
 		return slices.ContainsFunc(s.Models, func(m protocol.ModelInfo) bool { return m.Key == key && m.Source == "shipped" })
 	}
 	var problems []string
+	a.unrestored = nil
 	var steps []func(next func())
 	// A model becomes current again: by Init (the first step), Select or
 	// LoadModel.
@@ -214,6 +215,9 @@ func (a *App) restoreEngine(cur string, fresh bool, why string) {
 						name = "the engine"
 					}
 					problems = append(problems, name+": "+r.Error)
+					if key == protocol.UserModelKey && a.userFiles != nil {
+						a.unrestored = append(a.unrestored, keptFileKey)
+					}
 					next()
 				case protocol.Ready:
 					a.modelReady(r)
@@ -249,6 +253,7 @@ func (a *App) restoreEngine(cur string, fresh bool, why string) {
 				case protocol.Failed:
 					problems = append(problems, "the fine-tuned copy of “"+s.ModelName(key)+"”: "+r.Error)
 					delete(a.kept, key)
+					a.unrestored = append(a.unrestored, keptTunedPrefix+key)
 				case protocol.Result:
 					s.HasTuned = true
 					for i := range s.Models {
@@ -329,7 +334,11 @@ func (a *App) restored(why string, problems []string) {
 	if len(problems) > 0 {
 		msg += " Not restored: " + strings.Join(problems, "; ") + "."
 	}
+	if len(a.unrestored) > 0 {
+		msg += " What was not restored stays in this browser, and is tried again at the next visit; Forget removes it."
+	}
 	a.Notice = msg
+	a.unrestoredNotice = msg
 	if !s.HasTuned && v.CompareMode == CompareBeforeAfter {
 		v.CompareMode = CompareOff
 	}

@@ -79,6 +79,12 @@ func BenchmarkPhantomForwardNetwork(b *testing.B) {
 func BenchmarkPhantomForwardGraph(b *testing.B) {
 	benchmarkForward(b, model.PhantomCNN([]string{"a", "b"}), 1, true)
 }
+func BenchmarkResNet64ForwardNetwork(b *testing.B) {
+	benchmarkForward(b, model.ResNet64([]string{"a", "b"}), 1, false)
+}
+func BenchmarkResNet64ForwardGraph(b *testing.B) {
+	benchmarkForward(b, model.ResNet64([]string{"a", "b"}), 1, true)
+}
 func BenchmarkCrossesForwardNetwork(b *testing.B) {
 	benchmarkForward(b, model.CrossesCNN(), 1, false)
 }

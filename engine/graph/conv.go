@@ -170,6 +170,12 @@ func (l *convOp) groupW(w []float32, gi int) []float32 {
 	return w[gi*size : (gi+1)*size]
 }
 
+// stride1 reports whether the forward (outside Winograd and the depthwise
+// kernel) runs as kernels.ConvStride1, without packed filters.
+func (l *convOp) stride1() bool {
+	return l.fast != nil && !l.identity && l.depthwise == nil && kernels.ConvStride1Applies(*l.fast, l.ocg)
+}
+
 // forward writes y = W * x (+ bias if non-nil).
 func (l *convOp) forward(y, x, w, bias []float32, n int) {
 	if l.useWinograd(n) {
@@ -179,6 +185,20 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 	if l.depthwise != nil {
 		for e := 0; e < n; e++ {
 			kernels.DepthwiseConvBias(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, bias, *l.depthwise)
+		}
+		return
+	}
+	if l.stride1() {
+		// A stride-1 convolution with few filters reads each image where
+		// it lies, without the column matrix (kernels.ConvStride1).
+		for e := 0; e < n; e++ {
+			for gi := 0; gi < l.group; gi++ {
+				var bg []float32
+				if bias != nil {
+					bg = bias[gi*l.ocg : (gi+1)*l.ocg]
+				}
+				kernels.ConvStride1(l.groupOut(y, e, gi), l.groupIn(x, e, gi), l.groupW(w, gi), bg, l.ocg, *l.fast)
+			}
 		}
 		return
 	}

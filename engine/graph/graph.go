@@ -103,6 +103,7 @@ type Graph struct {
 	output  int
 	n       int
 	inShape nn.Shape
+	pre     prefix // the affine prefix (prefix.go)
 }
 
 var _ nn.Trainable = (*Graph)(nil)
@@ -258,6 +259,7 @@ func Build(d Def) (*Graph, error) {
 			u.useScratch(s)
 		}
 	}
+	g.findPrefix()
 	return g, nil
 }
 

@@ -281,6 +281,7 @@ func opCases() []opCase {
 		{name: "conv1x1", typ: "Conv", in: []Info{b(4, 3, 5), c(6, 4, 1, 1), c(6)}, n: 2},
 		{name: "conv1x1-groups", typ: "Conv", attrs: Attrs{"group": IntAttr(2)}, in: []Info{b(4, 3, 5), c(6, 2, 1, 1)}, n: 2},
 		{name: "conv-nobias-s2", typ: "Conv", attrs: Attrs{"strides": IntsAttr([]int{2, 2}), "pads": IntsAttr([]int{1, 1, 1, 1})}, in: []Info{b(3, 6, 5), c(5, 3, 3, 3)}, n: 2},
+		{name: "conv3x3-groups", typ: "Conv", attrs: Attrs{"group": IntAttr(2), "pads": IntsAttr([]int{1, 1, 1, 1})}, in: []Info{b(4, 5, 6), c(6, 2, 3, 3), c(6)}, n: 2},
 		{name: "conv-groups", typ: "Conv", attrs: Attrs{"group": IntAttr(2), "pads": IntsAttr([]int{1, 0, 1, 2})}, in: []Info{b(4, 5, 5), c(6, 2, 3, 2), c(6)}, n: 2},
 		{name: "conv-depthwise-dilated", typ: "Conv", attrs: Attrs{"group": IntAttr(3), "dilations": IntsAttr([]int{2, 1}), "strides": IntsAttr([]int{1, 2}), "pads": IntsAttr([]int{2, 1, 2, 1})}, in: []Info{b(3, 6, 6), c(3, 1, 3, 3), c(3)}, n: 2},
 		{name: "conv-depthwise-s2", typ: "Conv", attrs: Attrs{"group": IntAttr(4), "strides": IntsAttr([]int{2, 2}), "pads": IntsAttr([]int{1, 1, 1, 1})}, in: []Info{b(4, 7, 7), c(4, 1, 3, 3)}, n: 2},

@@ -51,6 +51,7 @@ func main() {
 	for _, t := range simdTiles {
 		simdKernel(&b, t[0], t[1], t[2])
 	}
+	runsKernel(&b, 4, 8, 3)
 	src, err = format.Source(b.Bytes())
 	if err != nil {
 		log.Fatal(err)
@@ -117,6 +118,64 @@ func simdKernel(b *bytes.Buffer, mr, nr, steps int) {
 		fmt.Fprintf(b, "c%d := c[%d*ldc+q*%d : %d*ldc+q*%d+%d]\n", i, i, nr, i, nr, nr)
 		for v := 0; v < nv; v++ {
 			fmt.Fprintf(b, "c%d%d.Add(archsimd.LoadFloat32x4Array((*[4]float32)(c%d[%d:%d]))).StoreArray((*[4]float32)(c%d[%d:%d]))\n", i, v, i, 4*v, 4*v+4, i, 4*v, 4*v+4)
+		}
+	}
+	b.WriteString("}\n}\n\n")
+}
+
+// runsKernel writes the micro-kernel of ConvStride1 (convstride1.go): the
+// mr×nr tile of simdKernel, with B read where it lies instead of from a
+// packed panel. The steps come in runs of run consecutive offsets (a kernel
+// row's taps): run r covers steps run·r.. at offs[r], offs[r]+1, ..., so one
+// load of nr+run−1 values serves the whole run, read as overlapping vectors.
+// A call covers the whole shared dimension, so each tile starts from its
+// rows' bias and is stored, not added to C.
+func runsKernel(b *bytes.Buffer, mr, nr, run int) {
+	nv := nr / 4
+	span := nr + run - 1
+	name := fmt.Sprintf("microSIMD%dx%dRuns%d", mr, nr, run)
+	fmt.Fprintf(b, "// %s writes to c (row stride ldc) bias[i] plus the product of one\n", name)
+	fmt.Fprintf(b, "// packed A panel (%d values per step) with strips of %d columns of a B\n", mr, nr)
+	fmt.Fprintf(b, "// that is not packed: step %d·r+t of strip q is b[offs[r]+t+%d·q:][:%d].\n", run, nr, nr)
+	fmt.Fprintf(b, "// Each run of %d steps loads its %d values once and reads them as\n", run, span)
+	b.WriteString("// overlapping vectors.\n")
+	fmt.Fprintf(b, "func %s(c []float32, ldc int, ap, b []float32, offs []int, strips int, bias *[%d]float32) {\n", name, mr)
+	fmt.Fprintf(b, "ap = ap[:%d*len(offs)]\n", mr*run)
+	b.WriteString("for q := 0; q < strips; q++ {\n")
+	fmt.Fprintf(b, "j := q * %d\n", nr)
+	b.WriteString("pa := ap\n")
+	for i := 0; i < mr; i++ {
+		fmt.Fprintf(b, "c%d0 := archsimd.BroadcastFloat32x4(bias[%d])\n", i, i)
+		for v := 1; v < nv; v++ {
+			fmt.Fprintf(b, "c%d%d := c%d0\n", i, v, i)
+		}
+	}
+	b.WriteString("for _, o := range offs {\n")
+	fmt.Fprintf(b, "a, r := (*[%d]float32)(pa[:%d]), (*[%d]float32)(b[o+j:o+j+%d])\n", mr*run, mr*run, span, span)
+	for t := 0; t < run; t++ {
+		for v := 0; v < nv; v++ {
+			op := "="
+			if t == 0 {
+				op = ":="
+			}
+			fmt.Fprintf(b, "b%d %s archsimd.LoadFloat32x4Array((*[4]float32)(r[%d:%d]))\n", v, op, t+4*v, t+4*v+4)
+		}
+		for i := 0; i < mr; i++ {
+			op := "="
+			if t == 0 && i == 0 {
+				op = ":="
+			}
+			fmt.Fprintf(b, "x %s archsimd.BroadcastFloat32x4(a[%d])\n", op, t*mr+i)
+			for v := 0; v < nv; v++ {
+				fmt.Fprintf(b, "c%d%d = c%d%d.Add(x.Mul(b%d))\n", i, v, i, v, v)
+			}
+		}
+	}
+	fmt.Fprintf(b, "pa = pa[%d:]\n}\n", mr*run)
+	for i := 0; i < mr; i++ {
+		fmt.Fprintf(b, "c%d := c[%d*ldc+j : %d*ldc+j+%d]\n", i, i, i, nr)
+		for v := 0; v < nv; v++ {
+			fmt.Fprintf(b, "c%d%d.StoreArray((*[4]float32)(c%d[%d:%d]))\n", i, v, i, 4*v, 4*v+4)
 		}
 	}
 	b.WriteString("}\n}\n\n")

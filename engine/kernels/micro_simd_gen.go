@@ -204,3 +204,82 @@ func microSIMD4x12u2(c []float32, ldc int, ap, bp []float32, kc int) {
 		c32.Add(archsimd.LoadFloat32x4Array((*[4]float32)(c3[8:12]))).StoreArray((*[4]float32)(c3[8:12]))
 	}
 }
+
+// microSIMD4x8Runs3 writes to c (row stride ldc) bias[i] plus the product of one
+// packed A panel (4 values per step) with strips of 8 columns of a B
+// that is not packed: step 3·r+t of strip q is b[offs[r]+t+8·q:][:8].
+// Each run of 3 steps loads its 10 values once and reads them as
+// overlapping vectors.
+func microSIMD4x8Runs3(c []float32, ldc int, ap, b []float32, offs []int, strips int, bias *[4]float32) {
+	ap = ap[:12*len(offs)]
+	for q := 0; q < strips; q++ {
+		j := q * 8
+		pa := ap
+		c00 := archsimd.BroadcastFloat32x4(bias[0])
+		c01 := c00
+		c10 := archsimd.BroadcastFloat32x4(bias[1])
+		c11 := c10
+		c20 := archsimd.BroadcastFloat32x4(bias[2])
+		c21 := c20
+		c30 := archsimd.BroadcastFloat32x4(bias[3])
+		c31 := c30
+		for _, o := range offs {
+			a, r := (*[12]float32)(pa[:12]), (*[10]float32)(b[o+j:o+j+10])
+			b0 := archsimd.LoadFloat32x4Array((*[4]float32)(r[0:4]))
+			b1 := archsimd.LoadFloat32x4Array((*[4]float32)(r[4:8]))
+			x := archsimd.BroadcastFloat32x4(a[0])
+			c00 = c00.Add(x.Mul(b0))
+			c01 = c01.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[1])
+			c10 = c10.Add(x.Mul(b0))
+			c11 = c11.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[2])
+			c20 = c20.Add(x.Mul(b0))
+			c21 = c21.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[3])
+			c30 = c30.Add(x.Mul(b0))
+			c31 = c31.Add(x.Mul(b1))
+			b0 = archsimd.LoadFloat32x4Array((*[4]float32)(r[1:5]))
+			b1 = archsimd.LoadFloat32x4Array((*[4]float32)(r[5:9]))
+			x = archsimd.BroadcastFloat32x4(a[4])
+			c00 = c00.Add(x.Mul(b0))
+			c01 = c01.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[5])
+			c10 = c10.Add(x.Mul(b0))
+			c11 = c11.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[6])
+			c20 = c20.Add(x.Mul(b0))
+			c21 = c21.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[7])
+			c30 = c30.Add(x.Mul(b0))
+			c31 = c31.Add(x.Mul(b1))
+			b0 = archsimd.LoadFloat32x4Array((*[4]float32)(r[2:6]))
+			b1 = archsimd.LoadFloat32x4Array((*[4]float32)(r[6:10]))
+			x = archsimd.BroadcastFloat32x4(a[8])
+			c00 = c00.Add(x.Mul(b0))
+			c01 = c01.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[9])
+			c10 = c10.Add(x.Mul(b0))
+			c11 = c11.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[10])
+			c20 = c20.Add(x.Mul(b0))
+			c21 = c21.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[11])
+			c30 = c30.Add(x.Mul(b0))
+			c31 = c31.Add(x.Mul(b1))
+			pa = pa[12:]
+		}
+		c0 := c[0*ldc+j : 0*ldc+j+8]
+		c00.StoreArray((*[4]float32)(c0[0:4]))
+		c01.StoreArray((*[4]float32)(c0[4:8]))
+		c1 := c[1*ldc+j : 1*ldc+j+8]
+		c10.StoreArray((*[4]float32)(c1[0:4]))
+		c11.StoreArray((*[4]float32)(c1[4:8]))
+		c2 := c[2*ldc+j : 2*ldc+j+8]
+		c20.StoreArray((*[4]float32)(c2[0:4]))
+		c21.StoreArray((*[4]float32)(c2[4:8]))
+		c3 := c[3*ldc+j : 3*ldc+j+8]
+		c30.StoreArray((*[4]float32)(c3[0:4]))
+		c31.StoreArray((*[4]float32)(c3[4:8]))
+	}
+}

@@ -58,6 +58,16 @@ func (p *PackedA) block(k0, kc int) []float32 {
 	return p.data[rows*k0 : rows*(k0+kc)]
 }
 
+// PackedValues returns the float32 values Pack keeps for an M×K op(A):
+// M rounded up to whole row panels of the build's register tile, times K.
+func PackedValues(m, k int) int {
+	mr := defaultTile.mr
+	return (m + mr - 1) / mr * mr * k
+}
+
+// Values returns the float32 values p holds.
+func (p *PackedA) Values() int { return len(p.data) }
+
 // Dims returns the M×K shape of the packed op(A) (0×0 for an empty one).
 func (p *PackedA) Dims() (m, k int) { return p.m, p.k }
 

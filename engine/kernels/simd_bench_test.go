@@ -193,3 +193,46 @@ func benchmarkMaxPool(b *testing.B, g ConvGeom) {
 	b.ReportMetric(ms(fast), "fast-ms")
 	b.ReportMetric(ms(fast)/ms(naive), "fast/naive")
 }
+
+// BenchmarkConvStride1 puts ConvStride1 beside what it replaces, Im2Col and
+// MatMul, on the stride-1 3×3 convolutions of the 64×64 networks and two
+// wider ones, interleaved call by call, and reports the fastest call of each
+// (see BenchmarkMatMulSIMD for why the fastest) in µs and their ratio: the
+// numbers behind convStride1MaxOC. Only a GOEXPERIMENT=simd wasm build has
+// ConvStride1's kernel; elsewhere it is skipped.
+//
+//	GOOS=js GOARCH=wasm GOEXPERIMENT=simd go test -run '^$' -bench ConvStride1 \
+//	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/kernels
+func BenchmarkConvStride1(b *testing.B) {
+	if convRuns3 == nil {
+		b.Skip("no ConvStride1 kernel in this build (GOOS=js GOARCH=wasm GOEXPERIMENT=simd has it)")
+	}
+	for _, s := range []struct{ c, hw, oc int }{
+		{1, 64, 8}, {8, 64, 8}, {1, 64, 16}, {16, 32, 16}, {16, 32, 32}, {32, 16, 32}, {16, 64, 16}, {32, 32, 64}, {64, 28, 64},
+	} {
+		g := NewConvGeom(s.c, s.hw, s.hw, 3, 3, 1, 1)
+		b.Run(fmt.Sprintf("%dto%d@%d", s.c, s.oc, s.hw), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			x := randSlice(rng, s.c*s.hw*s.hw)
+			w := randSlice(rng, s.oc*g.Rows())
+			bias := randSlice(rng, s.oc)
+			col := make([]float32, g.Rows()*g.Cols())
+			y := make([]float32, s.oc*g.Cols())
+			var im2col, direct []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				Im2Col(col, x, g)
+				FillRows(y, bias, s.oc, g.Cols())
+				MatMul(y, w, col, s.oc, g.Rows(), g.Cols())
+				t1 := time.Now()
+				ConvStride1(y, x, w, bias, s.oc, g)
+				im2col = append(im2col, t1.Sub(t0))
+				direct = append(direct, time.Since(t1))
+			}
+			ti, td := slices.Min(im2col), slices.Min(direct)
+			b.ReportMetric(float64(ti.Nanoseconds())/1e3, "im2col-µs")
+			b.ReportMetric(float64(td.Nanoseconds())/1e3, "stride1-µs")
+			b.ReportMetric(float64(td)/float64(ti), "stride1/im2col")
+		})
+	}
+}

@@ -11,3 +11,6 @@ var simdTiles = []tile{
 // defaultTile is the register tile of the products: with wasm SIMD, the
 // fastest of simdTiles (see BenchmarkMatMulTiles).
 var defaultTile = simdTiles[0]
+
+// convRuns3 is ConvStride1's micro-kernel.
+var convRuns3 = microSIMD4x8Runs3

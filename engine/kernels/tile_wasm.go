@@ -9,3 +9,6 @@ var defaultTile = tile4x3
 
 // simdTiles is empty: this build has no SIMD kernels.
 var simdTiles []tile
+
+// convRuns3 is nil: ConvStride1 needs the SIMD build's micro-kernel.
+var convRuns3 func(c []float32, ldc int, ap, b []float32, offs []int, strips int, bias *[4]float32)

@@ -73,6 +73,24 @@ func NewWinogradWeights(oc, c int) *WinogradWeights {
 	return &WinogradWeights{OC: oc, C: c}
 }
 
+// WinogradValues returns the float32 values a WinogradWeights for OC filters
+// of C×3×3 keeps once both the forward and the input gradient have used it:
+// the 16 packed positions of U each way (the filters themselves are the
+// caller's, or Set's copy, which this does not count).
+func WinogradValues(oc, c int) int {
+	return 16 * (PackedValues(oc, c) + PackedValues(c, oc))
+}
+
+// Values returns the float32 values ww holds: its packed transforms and
+// Set's copy of the filters.
+func (ww *WinogradWeights) Values() int {
+	n := len(ww.src)
+	for i := range ww.fwd {
+		n += ww.fwd[i].Values() + ww.bwd[i].Values()
+	}
+	return n
+}
+
 // Set makes U the transform of w, OC×C×3×3, unless it already is (w equal to
 // the filters of the last Set, compared bit by bit). It reports whether it
 // transformed. It panics if w is too short.

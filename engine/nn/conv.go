@@ -13,7 +13,9 @@ import (
 //	y  N×OC×OH×OW
 //
 // Each image is unrolled with im2col into a (C·KH·KW)×(OH·OW) matrix, so the
-// forward is a matrix product. Images with small feature maps are taken
+// forward is a matrix product; a stride-1 convolution with few filters skips
+// the unrolling where the build has kernels.ConvStride1 (wasm with SIMD),
+// which reads each image where it lies. Images with small feature maps are taken
 // several at a time, their im2col matrices side by side, so that every
 // product has about chunkCols columns however small OH·OW is (a narrow
 // product spends more of its time packing and on edge tiles). The column
@@ -77,6 +79,13 @@ func (l *Conv2D) convForward(y, x, bias []float32, n int) {
 		return
 	}
 	in, out, P, K := l.inSize(), l.outSize(), l.g.Cols(), l.g.Rows()
+	if kernels.ConvStride1Applies(l.g, l.oc) {
+		// Image by image, reading each one where it lies: no column matrix.
+		for b := 0; b < n; b++ {
+			kernels.ConvStride1(y[b*out:(b+1)*out], x[b*in:(b+1)*in], l.weight.Value, bias, l.oc, l.g)
+		}
+		return
+	}
 	ch := l.chunk(n)
 	l.col = grow(l.col, K*ch*P)
 	if ch > 1 {

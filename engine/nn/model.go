@@ -51,6 +51,39 @@ type Model interface {
 	ValuesPerExample() int
 }
 
+// AffinePrefix is implemented by a model whose first layers, from the
+// input up to one tensor T that is all the rest of the model reads of them,
+// are affine in the input in inference (a convolution with its bias, a
+// BatchNormalization with running statistics, an addition of a constant...).
+// For such a prefix P two identities are exact up to float rounding:
+//
+//	P(x′ + α(x − x′)) = P(x′) + α(P(x) − P(x′))
+//	Σ_k ∂f/∂x(x_k)    = Jᵀ Σ_k ∂f/∂T(x_k)    (J = ∂T/∂x is constant)
+//
+// so Integrated Gradients runs P on two inputs instead of every step, and
+// Integrated Gradients and SmoothGrad run P's backward once for all their
+// steps or samples (engine/saliency). Every pass is in inference mode, takes
+// no parameter gradients, and returns a slice owned by the model, valid
+// until the same pass runs again. These passes leave the whole-model passes
+// (Forward, Backward...) to be run again from Forward.
+type AffinePrefix interface {
+	// PrefixSize returns the number of values of T per example, or 0 if
+	// the model has no affine prefix (then the other methods panic).
+	PrefixSize() int
+	// ForwardPrefix runs the prefix on n inputs (n × the input's size) and
+	// returns T, n × PrefixSize().
+	ForwardPrefix(x []float32, n int) []float32
+	// ForwardRest runs the rest of the model on n examples of T and
+	// returns their logits; t is copied.
+	ForwardRest(t []float32, n int) []float32
+	// BackwardRest is the reverse of the last ForwardRest: it returns the
+	// gradient at T (n × PrefixSize()) given the logits' gradient.
+	BackwardRest(dlogits []float32) []float32
+	// BackwardPrefix returns the input gradient Jᵀ dt for dt, a gradient
+	// at T of as many examples as the last ForwardPrefix ran.
+	BackwardPrefix(dt []float32) []float32
+}
+
 // Trainable is a Model whose parameters an optimizer updates in place.
 type Trainable interface {
 	Model

@@ -36,6 +36,13 @@
 //     that row. Options.Progress is called after every
 //     batch, and the context is checked before every batch; a cancelled
 //     context ends the call with an error wrapping ctx.Err().
+//   - A model whose first layers are affine in the input up to one tensor
+//     T (nn.AffinePrefix: an imported network's first convolution, with
+//     its BatchNorm folded in) runs them fewer times, with the same result
+//     up to float rounding: Integrated Gradients runs them on x and x′
+//     only and starts every step from T(x′) + α(T(x) − T(x′)), and it and
+//     SmoothGrad take the prefix's backward, whose Jacobian is constant,
+//     once on the sum of their gradients at T.
 //   - Arguments from the user (class, image, options) are validated before
 //     any work, and a bad one yields an *ArgError and no map. A buffer size
 //     mismatch in Blur is a programming error and panics with a "saliency:"

@@ -6,7 +6,9 @@ package saliency
 // exact for an integrand that is linear along the path and its error is
 // O(1/m²) for a smooth one, against O(1/m) for the left or right sums, so
 // completeness, Σ attribution = f_c(x) − f_c(x′), holds tightly with few
-// steps.
+// steps. With an affine prefix (nn.AffinePrefix) the steps run only the
+// network after it (pathGradientsPrefix), with the same result up to float
+// rounding.
 func (r *run) integratedGradients() ([]float32, error) {
 	base := make([]float32, r.size)
 	if r.opt.Baseline == BaselineBlurred {
@@ -22,13 +24,18 @@ func (r *run) integratedGradients() ([]float32, error) {
 	}
 	m := r.opt.Steps
 	first, last := r.part(m)
-	fill := func(k int, xi []float32) {
-		alpha := float32((float64(first+k) + 0.5) / float64(m))
-		for i, b := range base {
-			xi[i] = b + alpha*diff[i]
-		}
+	var sum []float64
+	var err error
+	if p := r.affinePrefix(); p != nil {
+		sum, err = r.pathGradientsPrefix(p, base, first, last)
+	} else {
+		sum, err = r.sumGradients(r.whole(), last-first, func(k int, xi []float32) {
+			alpha := r.alpha(first + k)
+			for i, b := range base {
+				xi[i] = b + alpha*diff[i]
+			}
+		})
 	}
-	sum, err := r.sumGradients(last-first, fill)
 	if err != nil {
 		return nil, err
 	}
@@ -38,4 +45,9 @@ func (r *run) integratedGradients() ([]float32, error) {
 		out[i] = float32(float64(diff[i]) * s * inv)
 	}
 	return out, nil
+}
+
+// alpha returns Integrated Gradients' α_k = (k + ½)/m.
+func (r *run) alpha(k int) float32 {
+	return float32((float64(k) + 0.5) / float64(r.opt.Steps))
 }

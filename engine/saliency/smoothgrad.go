@@ -7,7 +7,8 @@ import "math/rand/v2"
 // value (Smilkov et al., 2017, "SmoothGrad: removing noise by adding
 // noise", arXiv:1706.03825). The noise is drawn sample by sample from Seed,
 // so the result does not depend on the batch size or on the split into
-// parts (Options.Parts).
+// parts (Options.Parts). With an affine prefix (nn.AffinePrefix) the
+// prefix's backward runs once for all samples (sumGradientsPrefix).
 func (r *run) smoothGrad() ([]float32, error) {
 	lo, hi := r.x[0], r.x[0]
 	for _, v := range r.x {
@@ -29,7 +30,13 @@ func (r *run) smoothGrad() ([]float32, error) {
 			}
 		}
 	}
-	sum, err := r.sumGradients(last-first, fill)
+	var sum []float64
+	var err error
+	if p := r.affinePrefix(); p != nil {
+		sum, err = r.sumGradientsPrefix(p, last-first, fill)
+	} else {
+		sum, err = r.sumGradients(r.whole(), last-first, fill)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -256,3 +256,80 @@ func TestKeptSampleMask(t *testing.T) {
 		t.Errorf("no mask drawn after the reload")
 	}
 }
+
+// TestUnrestoredKept: a fine-tuned copy kept in the browser that the engine
+// cannot read (here, three bytes) is not restored, and the page says so;
+// it stays in the database (tried again at the next visit, not silently
+// lost) until the user presses Forget, after which a reload no longer
+// tries it.
+func TestUnrestoredKept(t *testing.T) {
+	origin := serveSite(t)
+	ctx, rec := browser(t, 180*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	pickDataset(t, ctx, "crosses")
+	if chip := chipName(ctx); chip != "crosses-baseline" {
+		t.Fatalf("the Crosses model is %q", chip)
+	}
+	const key = "tuned:crosses-baseline"
+	const plant = `new Promise((ok, bad) => { const q = indexedDB.open('saliency-explorer'); q.onerror = bad;
+		q.onsuccess = () => { const tx = q.result.transaction('models', 'readwrite');
+		tx.objectStore('models').put({bufs: [new Uint8Array([1, 2, 3])], info: JSON.stringify({name: "broken", origin: "a test"})}, '` + key + `');
+		tx.oncomplete = () => ok(true); tx.onerror = bad; }; })`
+	if _, err := eval[bool](ctx, plant); err != nil {
+		t.Fatal(err)
+	}
+	const stored = `new Promise((ok, bad) => { const q = indexedDB.open('saliency-explorer'); q.onerror = bad;
+		q.onsuccess = () => { const g = q.result.transaction('models').objectStore('models').getAllKeys(); g.onerror = bad;
+		g.onsuccess = () => ok(g.result.includes('` + key + `')); }; })`
+	notRestored := func(round string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+			t.Fatal(err)
+		}
+		engineReady(t, ctx, rec)
+		if err := waitJS(ctx, `(document.querySelector('.banner-notice') || {}).textContent?.includes('Not restored')`, 60*time.Second); err != nil {
+			t.Fatalf("%s: the page does not say the copy was not restored: %v (notice %q, error %q)", round, err, text(ctx, ".banner-notice"), text(ctx, "[data-testid=error]"))
+		}
+		if notice := text(ctx, ".banner-notice"); !strings.Contains(notice, "fine-tuned copy of") || !strings.Contains(notice, "Forget") {
+			t.Errorf("%s: notice %q", round, notice)
+		}
+		if ok, err := eval[bool](ctx, stored); err != nil || !ok {
+			t.Errorf("%s: the copy is no longer in the database (%v)", round, err)
+		}
+		if chip := chipName(ctx); chip != "crosses-baseline" {
+			t.Errorf("%s: the model is %q", round, chip)
+		}
+	}
+	notRestored("first reload")
+	notRestored("second reload") // still kept: nothing is removed without the user
+
+	click(t, ctx, "[data-testid=notice-forget]")
+	if err := waitJS(ctx, `(document.querySelector('.banner-notice') || {}).textContent?.includes('Removed from this browser')`, 10*time.Second); err != nil {
+		t.Fatalf("after Forget: %v (notice %q)", err, text(ctx, ".banner-notice"))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok, err := eval[bool](ctx, stored)
+		if err == nil && !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Forget left the copy in the database (%v)", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	if err := waitJS(ctx, alphaCount("saliency-canvas")+` > 0`, 60*time.Second); err != nil {
+		t.Fatalf("no map after the last reload: %v", err)
+	}
+	time.Sleep(time.Second)
+	if notice := text(ctx, ".banner-notice"); strings.Contains(notice, "Not restored") {
+		t.Errorf("after Forget and a reload: %q", notice)
+	}
+}

@@ -75,9 +75,7 @@ func (h *Host) Check(ctx context.Context, x []float32, req protocol.SaliencyRequ
 		if err := h.checkSaliencyMemory(net); err != nil {
 			return protocol.CheckReport{}, nil, err
 		}
-		// Each copy takes as much as the model's weights.
-		params, _, state := net.Weights()
-		copyBytes := 4 * int64(len(params)+len(state))
+		copyBytes := copyMemory(net)
 		if need, budget := copies*copyBytes+4*2*int64(net.ValuesPerExample()), h.memoryBudget(); need > budget {
 			what := "a copy of the model"
 			if copies > 1 {

@@ -227,8 +227,7 @@ func TestCheckMemoryWhileTraining(t *testing.T) {
 		t.Fatal(err)
 	}
 	x, mask := randInput(3, 3*24*20), make([]float32, 24*20)
-	params, _, state := h.cur.orig.Weights()
-	copyBytes := 4 * int64(len(params)+len(state))
+	copyBytes := copyMemory(h.cur.orig)
 	oneCopy := copyBytes + 8*int64(h.cur.orig.ValuesPerExample())
 	req := protocol.SaliencyRequest{Method: "gradient", Class: 1, Model: protocol.Tuned}
 	h.SetMemoryBudget(oneCopy)

@@ -24,12 +24,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"saliencyexplorer/engine/data"
 	"saliencyexplorer/engine/datasets"
 	"saliencyexplorer/engine/dicomio"
 	"saliencyexplorer/engine/imageio"
+	"saliencyexplorer/engine/kernels"
 	"saliencyexplorer/engine/metrics"
 	"saliencyexplorer/engine/model"
 	"saliencyexplorer/engine/nn"
@@ -88,6 +90,9 @@ type Host struct {
 	remote      train.Remote
 	remoteParts int
 	shardObj    *train.Objective
+
+	// lastPred is the last prediction, which ResolveClass reuses.
+	lastPred prediction
 
 	// Mark, if set, records the start-up's phases by name (the engine
 	// worker makes them performance marks for make bench-web).
@@ -427,9 +432,43 @@ func (h *Host) Predict(x []float32, models []string) ([][]float64, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, softmax(net.Forward(x, 1, false)))
+		version, _ := h.Version(m)
+		if p, ok := h.lastPred.get(version, x); ok {
+			out = append(out, p)
+			continue
+		}
+		p := softmax(net.Forward(x, 1, false))
+		h.lastPred.set(version, x, p)
+		out = append(out, p)
 	}
 	return out, nil
+}
+
+// prediction is the Host's last Predict of one model: the version of the
+// weights it ran with (versions are never handed out twice, so it names
+// the model too), its input and its probabilities. The page asks for the
+// first map's predicted class (ResolveClass) right after Predict on the
+// same picture; for a 224×224 model that is a forward pass saved.
+type prediction struct {
+	version uint64
+	x       []float32
+	p       []float64
+}
+
+// get returns a copy of the probabilities if they were computed by the
+// weights of version for an input equal to x, bit for bit.
+func (c *prediction) get(version uint64, x []float32) ([]float64, bool) {
+	if c.version == 0 || c.version != version || len(c.x) != len(x) || !kernels.SameBits(c.x, x) {
+		return nil, false
+	}
+	return slices.Clone(c.p), true
+}
+
+// set remembers p as the prediction of version's weights for x.
+func (c *prediction) set(version uint64, x []float32, p []float64) {
+	c.version = version
+	c.x = append(c.x[:0], x...)
+	c.p = slices.Clone(p)
 }
 
 func softmax(f []float32) []float64 {

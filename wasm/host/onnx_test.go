@@ -411,6 +411,45 @@ func TestFineTuneONNX(t *testing.T) {
 	}
 }
 
+// TestLoadMemoryCountsDerived: the memory a model needs to run counts
+// what its convolutions keep derived from their filters (packed and
+// transformed copies, more than the weights themselves), so a budget that
+// fits only the weights and activations refuses the model, and one that
+// fits the whole estimate takes it.
+func TestLoadMemoryCountsDerived(t *testing.T) {
+	file := smallONNX(t, 3, nil)
+	h := startedHost(t)
+	if err := h.LoadONNX(file, nil, protocol.ModelFile{Format: "onnx"}, Status{}); err != nil {
+		t.Fatal(err)
+	}
+	g := h.cur.orig.(*graph.Graph)
+	params, _, state := g.Weights()
+	weights := 4 * int64(len(params)+len(state))
+	derived := 4 * g.DerivedValues()
+	if derived <= weights {
+		t.Fatalf("derived %d bytes, weights %d: the convolutions keep at least a copy and two packings of their filters", derived, weights)
+	}
+	activations := 4 * 2 * int64(g.ValuesPerExample())
+	need := runMemory(g)
+	if need != 2*(weights+derived)+activations {
+		t.Fatalf("runMemory %d, want two copies of %d + %d bytes and %d of activations", need, weights, derived, activations)
+	}
+	for _, c := range []struct {
+		budget int64
+		ok     bool
+	}{{2*weights + activations + derived, false}, {need - 1, false}, {need, true}} {
+		h := startedHost(t)
+		h.SetMemoryBudget(c.budget)
+		err := h.LoadONNX(file, nil, protocol.ModelFile{Format: "onnx"}, Status{})
+		if c.ok && err != nil {
+			t.Errorf("budget %d: %v", c.budget, err)
+		}
+		if !c.ok && (err == nil || !strings.Contains(err.Error(), "memory allows")) {
+			t.Errorf("budget %d (the model needs %d): error %v, want a refusal naming the memory", c.budget, need, err)
+		}
+	}
+}
+
 // TestTrainingMemoryRefused: a fine-tuning run estimated over the memory
 // budget is refused before it starts, with the numbers.
 func TestTrainingMemoryRefused(t *testing.T) {

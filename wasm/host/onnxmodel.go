@@ -139,12 +139,24 @@ func (h *Host) LoadONNX(file, labels []byte, mf protocol.ModelFile, st Status) e
 	return nil
 }
 
-// runMemory estimates the bytes a model takes to explain one image: its
-// weights twice (the original and the fine-tuned copy) and one example's
+// runMemory estimates the bytes a model takes to explain one image: two
+// copies of it (the original and the fine-tuned one) and one example's
 // activations with their gradients.
 func runMemory(m nn.Trainable) int64 {
+	return 2*copyMemory(m) + 4*2*int64(m.ValuesPerExample())
+}
+
+// copyMemory estimates the bytes one copy of a model takes once it has
+// run: its weights and state, and what an imported model's convolutions
+// keep derived from their filters across passes (graph.DerivedValues:
+// packed and transformed filters, about three times ResNet-18's weights).
+func copyMemory(m nn.Trainable) int64 {
 	params, _, state := m.Weights()
-	return 4 * (2*int64(len(params)+len(state)) + 2*int64(m.ValuesPerExample()))
+	n := int64(len(params) + len(state))
+	if g, ok := m.(*graph.Graph); ok {
+		n += g.DerivedValues()
+	}
+	return 4 * n
 }
 
 // classNames checks names against the model's k classes, naming them
@@ -424,15 +436,14 @@ func (h *Host) ExportONNX(which string) ([]byte, error) {
 }
 
 // TrainingMemory estimates the bytes a fine-tuning run of the current
-// model with batch examples of method takes: both copies of the weights,
+// model with batch examples of method takes: both copies of the model,
 // the trained values' gradients, Adam's two moments and the trainer's two
 // copies (best and previous), and the activations of one shard of the
 // batch (train.Trainer shards a batch so that a shard's activations fit
 // its limit).
 func (h *Host) TrainingMemory(method train.Method, batch int) int64 {
 	s := h.cur
-	params, _, state := s.orig.Weights()
-	all := int64(len(params) + len(state))
+	params, _, _ := s.orig.Weights()
 	trained := int64(len(params))
 	if s.imp != nil {
 		trained = int64(s.info.Trained)
@@ -443,7 +454,7 @@ func (h *Host) TrainingMemory(method train.Method, batch int) int64 {
 	}
 	const shardLimit = 1 << 27 // train's maxStepActivations
 	shard := min(int64(batch), max(1, shardLimit/per))
-	return 4 * (2*all + 5*trained + shard*per)
+	return 2*copyMemory(s.orig) + 4*(5*trained+shard*per)
 }
 
 // checkTrainingMemory refuses a run that would not fit the memory budget.

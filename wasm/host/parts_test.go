@@ -5,8 +5,23 @@ import (
 	"math"
 	"testing"
 
+	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/wasm/protocol"
 )
+
+// checkPrefix fails t unless h's model which has an affine prefix
+// (nn.AffinePrefix), so that its Integrated Gradients and SmoothGrad,
+// whole and split, take engine/saliency's prefix path.
+func checkPrefix(t *testing.T, h *Host, which string) {
+	t.Helper()
+	net, err := h.network(which)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := net.(nn.AffinePrefix); !ok || p.PrefixSize() == 0 {
+		t.Errorf("the %s model (%T) has no affine prefix", which, net)
+	}
+}
 
 // checkSplit checks the worker pool's arithmetic on the current model of
 // h: for each request, the raw attributions of Parts = 3 (parts 1 and 2
@@ -100,7 +115,8 @@ func TestSplitSaliency(t *testing.T) {
 // TestSplitSaliencyONNX checks the split on a model imported from ONNX
 // (the helpers get its graph, not the ONNX file), before and after a
 // fine-tuning step (the helpers get the fine-tuned copy, with its frozen
-// layers).
+// layers). Its first convolution is an affine prefix, so Integrated
+// Gradients and SmoothGrad run through it.
 func TestSplitSaliencyONNX(t *testing.T) {
 	h := startedHost(t)
 	if err := h.LoadONNX(smallONNX(t, 3, nil), nil, protocol.ModelFile{Format: "onnx", Name: "small.onnx"}, Status{}); err != nil {
@@ -115,6 +131,7 @@ func TestSplitSaliencyONNX(t *testing.T) {
 		{Method: "smoothgrad", Model: protocol.Original, Class: 1, Samples: 7},
 		{Method: "occlusion", Model: protocol.Original, Class: 0},
 	}
+	checkPrefix(t, h, protocol.Original)
 	checkSplit(t, h, x, reqs)
 	if format, _, _, _ := h.HelperModel(protocol.Original); format != HelperGraph {
 		t.Errorf("an imported model is handed over as %q, want %q", format, HelperGraph)
@@ -138,6 +155,7 @@ func TestSplitSaliencyONNX(t *testing.T) {
 	for i := range reqs {
 		reqs[i].Model = protocol.Tuned
 	}
+	checkPrefix(t, h, protocol.Tuned)
 	checkSplit(t, h, x, reqs)
 	if err := New(nil).LoadHelper("nonsense", nil, nil); err == nil {
 		t.Error("an unknown helper format loaded")

@@ -1,0 +1,59 @@
+package graph
+
+import "saliencyexplorer/engine/kernels"
+
+// DerivedValues returns how many float32 values the graph's convolutions
+// keep derived from their filters once every kind of pass has run
+// (convpack.go): the copy of the filters they compare with, the filters
+// packed for the forward (unless it runs as kernels.ConvStride1) and the
+// input-gradient products, and Winograd's
+// transformed filters where that branch applies (and both, for a
+// convolution that takes Winograd only at larger batches). Each copy of a model that
+// runs keeps its own, beside its weights (for ResNet-18, about three times
+// the weights), so memory estimates count them.
+func (g *Graph) DerivedValues() int64 {
+	var n int64
+	for _, nd := range g.nodes {
+		if l, ok := nd.Op.(*convOp); ok {
+			n += l.derivedValues()
+		}
+	}
+	return n
+}
+
+// derivedValues is DerivedValues for one convolution, from its geometry.
+func (l *convOp) derivedValues() int64 {
+	if l.oc == 0 { // not yet shaped
+		return 0
+	}
+	k := l.g.Rows()
+	n := int64(l.oc) * int64(k) // the copy checkWeights compares with
+	if l.winograd != nil {
+		n += int64(kernels.WinogradValues(l.oc, l.winograd.C))
+		if winogradRule(*l.winograd, 1) {
+			return n // every batch takes Winograd: the products' packings are never made
+		}
+	}
+	if l.depthwise == nil {
+		n += int64(l.group) * int64(kernels.PackedValues(k, l.ocg)) // the input gradient's
+		if !l.stride1() {
+			n += int64(l.group) * int64(kernels.PackedValues(l.ocg, k)) // the forward's
+		}
+	}
+	return n
+}
+
+// keptValues returns the values the convolution holds now, for tests of
+// derivedValues.
+func (l *convOp) keptValues() int64 {
+	n := int64(len(l.seen))
+	for _, f := range []*packedFilters{&l.fwd, &l.bwd} {
+		for i := range f.groups {
+			n += int64(f.groups[i].Values())
+		}
+	}
+	if l.wino != nil {
+		n += int64(l.wino.Values())
+	}
+	return n
+}
