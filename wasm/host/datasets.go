@@ -131,7 +131,7 @@ func (h *Host) trainGalleryPending() bool {
 // data.DecodeGallery) and checks that its images and classes fit the
 // current model.
 func (h *Host) readGallery(name, file string) (*data.Set, error) {
-	b, err := h.getFile(modelsDir + file)
+	b, err := h.fetch(modelsDir + file)
 	if err != nil {
 		return nil, err
 	}

@@ -64,9 +64,6 @@ type Host struct {
 	cur   *slot
 	sets  map[string]*dataset
 	pics  pictures
-	// prefetched holds the fetches started ahead (prefetch) until a
-	// getFile takes them.
-	prefetched map[string]<-chan fetched
 
 	run   *run
 	clock uint64 // the last model version handed out

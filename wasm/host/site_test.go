@@ -6,9 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"saliencyexplorer/engine/data"
 	"saliencyexplorer/engine/model"
@@ -20,13 +18,10 @@ import (
 type site struct {
 	files   map[string][]byte
 	fetched map[string]int
-	mu      sync.Mutex // the Host fetches some files concurrently
 }
 
 // fetch is the site's Fetch: a missing file is an HTTP 404.
 func (s *site) fetch(path string) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.fetched[path]++
 	b, ok := s.files[path]
 	if !ok {
@@ -597,51 +592,5 @@ func TestReadyReply(t *testing.T) {
 		if d.Name == r.Dataset.Name && (d.LR != r.Dataset.LR || d.Lambda["rrr"] != r.Dataset.Lambda["rrr"] || d.Title != r.Dataset.Title) {
 			t.Errorf("registry %+v, current data set %+v", d, r.Dataset)
 		}
-	}
-}
-
-// TestSelectFetchesTogether: a shipped model's two files and its data
-// set's sample gallery are fetched together (each fetch here waits until
-// all three have started; one after another, the first would wait in
-// vain), each once, and the gallery is not fetched again for the next
-// model of the data set.
-func TestSelectFetchesTogether(t *testing.T) {
-	s := newSite(t)
-	want := []string{"models/pb.json", "models/pb.safetensors", "models/phantom-samples.safetensors"}
-	var mu sync.Mutex
-	started := map[string]bool{}
-	all := make(chan struct{})
-	h := New(func(path string) ([]byte, error) {
-		if slices.Contains(want, path) {
-			mu.Lock()
-			started[path] = true
-			if len(started) == len(want) {
-				close(all)
-			}
-			mu.Unlock()
-			select {
-			case <-all:
-			case <-time.After(2 * time.Second):
-				return nil, fmt.Errorf("%s: fetched alone (the others did not start within 2 s)", path)
-			}
-		}
-		return s.fetch(path)
-	})
-	if err := h.Start(context.Background(), protocol.SelectRequest{Model: "phantom-baseline"}, Status{}); err != nil {
-		t.Fatal(err)
-	}
-	if k := h.Info().Key; k != "phantom-baseline" {
-		t.Fatalf("the model is %q, not the Phantom baseline (its files could not be fetched)", k)
-	}
-	if _, bufs, err := h.ReadyReply(Status{}); err != nil || len(bufs) != 2*6 {
-		t.Fatalf("ready reply: %d buffers, %v; want the 6 gallery samples and their masks", len(bufs), err)
-	}
-	for _, p := range want {
-		if n := s.fetched[p]; n != 1 {
-			t.Errorf("%s fetched %d times, want once", p, n)
-		}
-	}
-	if len(h.prefetched) != 0 {
-		t.Errorf("fetches left over: %v", h.prefetched)
 	}
 }

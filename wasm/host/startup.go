@@ -135,17 +135,11 @@ func (h *Host) Select(req protocol.SelectRequest, st Status) error {
 		}
 		st.say("Loading the model " + e.Name + "…")
 		h.mark("se-w-fetch-model")
-		// The model's two files and its data set's gallery (if it is
-		// still to be read) are fetched together, not one after another.
-		archC, weightsC := h.fetchAsync(modelsDir+e.Arch), h.fetchAsync(modelsDir+e.Weights)
-		if g, listed := h.cat.Gallery(e.Dataset, model.SplitTest); listed && !h.galleryRead(e.Dataset) {
-			h.prefetch(modelsDir + g.File)
-		}
-		arch, err := (<-archC).get()
+		arch, err := h.fetch(modelsDir + e.Arch)
 		if err != nil {
 			return err
 		}
-		weights, err := (<-weightsC).get()
+		weights, err := h.fetch(modelsDir + e.Weights)
 		if err != nil {
 			return err
 		}
@@ -213,54 +207,4 @@ func Registry() protocol.Registry {
 		r.Datasets = append(r.Datasets, datasetInfo(d.Name))
 	}
 	return r
-}
-
-// galleryRead reports whether the sample gallery of the data set name was
-// read (or failed to be) for a model loaded before.
-func (h *Host) galleryRead(name string) bool {
-	for _, ds := range h.sets {
-		if ds.name == name && (ds.gallery != nil || ds.galleryErr != nil) {
-			return true
-		}
-	}
-	return false
-}
-
-// fetched is the result of a fetch.
-type fetched struct {
-	b   []byte
-	err error
-}
-
-func (f fetched) get() ([]byte, error) { return f.b, f.err }
-
-// fetchAsync fetches path in a goroutine of its own: the browser's fetches
-// run meanwhile (a worker's fetch waits on the event loop, not on the CPU).
-func (h *Host) fetchAsync(path string) <-chan fetched {
-	ch := make(chan fetched, 1)
-	go func() {
-		b, err := h.fetch(path)
-		ch <- fetched{b, err}
-	}()
-	return ch
-}
-
-// prefetch starts fetching path; the next getFile of path takes the result
-// instead of fetching it again.
-func (h *Host) prefetch(path string) {
-	if h.prefetched == nil {
-		h.prefetched = map[string]<-chan fetched{}
-	}
-	if _, ok := h.prefetched[path]; !ok {
-		h.prefetched[path] = h.fetchAsync(path)
-	}
-}
-
-// getFile returns a file of the site: prefetched, or fetched now.
-func (h *Host) getFile(path string) ([]byte, error) {
-	if ch, ok := h.prefetched[path]; ok {
-		delete(h.prefetched, path)
-		return (<-ch).get()
-	}
-	return h.fetch(path)
 }
