@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	"image/png"
 )
 
@@ -14,8 +13,9 @@ import (
 // asynchronous decoder.
 const maxPagePixels = 256 * 256
 
-// PNGRGBA decodes a small PNG file to non-premultiplied RGBA bytes, row by
-// row, for putImageData. The page shows a built-in sample this way as soon
+// PNGRGBA decodes a small grey or NRGBA PNG file (the kinds engine/data
+// writes samples as) to non-premultiplied RGBA bytes, row by row, for
+// putImageData; other kinds are refused. The page shows a built-in sample this way as soon
 // as the engine has read it: the browser's createImageBitmap answers a
 // few hundred milliseconds later on a busy first load, and the first map
 // waits for the picture (issue #12). Files of more than maxPixels pixels
@@ -46,11 +46,7 @@ func PNGRGBA(b []byte, maxPixels int) (rgba []byte, w, h int, err error) {
 		case *image.NRGBA:
 			i += copy(rgba[i:], m.Pix[m.PixOffset(r.Min.X, y):][:4*w])
 		default:
-			for x := r.Min.X; x < r.Max.X; x++ {
-				c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
-				rgba[i], rgba[i+1], rgba[i+2], rgba[i+3] = c.R, c.G, c.B, c.A
-				i += 4
-			}
+			return nil, 0, 0, errors.New("not a grey or NRGBA image")
 		}
 	}
 	return rgba, w, h, nil

@@ -17,8 +17,8 @@ func encodePNG(t *testing.T, img image.Image) []byte {
 	return buf.Bytes()
 }
 
-// TestPNGRGBA decodes grey, colour (with alpha) and paletted PNGs and
-// compares every pixel with the image encoded.
+// TestPNGRGBA decodes grey and colour (with alpha) PNGs and compares every
+// pixel with the image encoded; a paletted PNG is refused.
 func TestPNGRGBA(t *testing.T) {
 	const w, h = 7, 5
 	gray := image.NewGray(image.Rect(0, 0, w, h))
@@ -31,7 +31,10 @@ func TestPNGRGBA(t *testing.T) {
 			pal.SetColorIndex(x, y, uint8((x+y)%2))
 		}
 	}
-	for name, img := range map[string]image.Image{"gray": gray, "nrgba": nrgba, "paletted": pal} {
+	if _, _, _, err := PNGRGBA(encodePNG(t, pal), 100); err == nil {
+		t.Error("a paletted PNG accepted")
+	}
+	for name, img := range map[string]image.Image{"gray": gray, "nrgba": nrgba} {
 		rgba, gw, gh, err := PNGRGBA(encodePNG(t, img), 100)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

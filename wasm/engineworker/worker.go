@@ -33,9 +33,9 @@ type worker struct {
 	stepping, stopAfterStep bool
 	hooks                   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
 	mapped                  bool // a saliency request came (the start-up's performance marks end)
-	// drawFrom is when drawing ahead may start: drawAheadDelay after the
+	// drawWait holds drawing ahead back for drawAheadDelay after the
 	// first map's request is answered.
-	drawFrom    time.Time
+	drawWait    bool
 	drawStopped bool // drawing ahead failed; the splits are generated when needed
 
 	self     js.Value
@@ -198,19 +198,9 @@ func (w *worker) loop() {
 		case m := <-w.in:
 			w.handle(m)
 		default:
-			if w.mapped && !w.drawStopped {
-				if wait := time.Until(w.drawFrom); wait > 0 {
-					select {
-					case m := <-w.in:
-						w.handle(m)
-					case <-time.After(wait):
-					}
-					continue
-				}
-				if w.drawAhead() {
-					w.yield()
-					continue
-				}
+			if w.mapped && !w.drawStopped && !w.drawWait && w.drawAhead() {
+				w.yield()
+				continue
 			}
 			w.handle(<-w.in)
 		}
@@ -297,7 +287,14 @@ func (w *worker) handle(m message) {
 		mark("se-w-" + string(m.h.Kind))
 		defer mark("se-w-" + string(m.h.Kind) + "-done")
 		if w.mapped = m.h.Kind == protocol.Saliency; w.mapped {
-			defer func() { w.drawFrom = time.Now().Add(drawAheadDelay) }()
+			w.drawWait = true
+			defer func() {
+				go func() { // then a Resume wakes the loop to draw
+					time.Sleep(drawAheadDelay)
+					w.drawWait = false
+					w.queue(message{h: &protocol.Header{Kind: protocol.Resume}})
+				}()
+			}()
 		}
 	}
 	if err := host.Guard(func() error { w.dispatch(m); return nil }, w.console); err != nil {
