@@ -292,7 +292,10 @@ func (w *worker) handle(m message) {
 				go func() { // then a Resume wakes the loop to draw
 					time.Sleep(drawAheadDelay)
 					w.drawWait = false
-					w.queue(message{h: &protocol.Header{Kind: protocol.Resume}})
+					select { // a full queue wakes the loop anyway
+					case w.in <- message{h: &protocol.Header{Kind: protocol.Resume}}:
+					default:
+					}
 				}()
 			}()
 		}
