@@ -59,11 +59,10 @@
   //
   // The page's Go start (instantiation, package initialisation, App.Start,
   // the first render: 0.3–0.5 s in one task) waits until the engine worker
-  // has its module, or workerWait: Chromium holds the messages a page posts
-  // to a worker until the page's main thread has taken the worker's "script
-  // evaluated" notice, so the module posted at compile time reached the
-  // worker only after that long task, 0.4–1.2 s late in four loads of ten
-  // (issue #12, docs/performance.md).
+  // has its module, or workerWait: in Chromium's traces the module posted
+  // at compile time reached the worker only when the page's main thread was
+  // next free, after that long task, 0.4–1.4 s late in about a third of the
+  // loads (issue #12, docs/performance.md).
   const workerWait = 300;
   const module = WebAssembly.compileStreaming(seLoader.fetch("app.wasm"));
   window.seEngine = engineStarter(module);
