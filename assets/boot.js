@@ -56,12 +56,24 @@
   // worker, which starts now, in parallel with the page's own start-up
   // (issue #12: the first map sooner). The UI takes the worker over
   // (seEngine.take, from ui.Engine) with the messages it sent meanwhile.
+  //
+  // The page's Go start (instantiation, package initialisation, App.Start,
+  // the first render: 0.3–0.5 s in one task) waits until the engine worker
+  // has its module, or workerWait: in Chromium's traces the module posted
+  // at compile time reached the worker only when the page's main thread was
+  // next free, after that long task, 0.4–1.4 s late in about a third of the
+  // loads (issue #12, docs/performance.md).
+  const workerWait = 300;
   const module = WebAssembly.compileStreaming(seLoader.fetch("app.wasm"));
   window.seEngine = engineStarter(module);
   const go = new Go();
   module
     .then(function (m) {
       performance.mark("se-compiled");
+      return Promise.race([seEngine.hasModule, new Promise(function (resolve) { setTimeout(resolve, workerWait); })])
+        .then(function () { return m; });
+    })
+    .then(function (m) {
       return WebAssembly.instantiate(m, go.importObject);
     })
     .then(function (instance) {
@@ -78,6 +90,8 @@
   //   take(onmessage, onerror, onmessageerror)  the worker started at boot
   //       (the first call) or a new one, with these handlers installed and
   //       the events the early one sent before them replayed
+  //   hasModule  a Promise that resolves once the worker started at boot
+  //       has instantiated the module
   //
   // Its URL is worker.js with the page's ?workers=K passed on (K engine
   // workers for Integrated Gradients, SmoothGrad and training; 1 computes
@@ -107,11 +121,21 @@
       return w;
     }
     let first = start();
+    // hasModule resolves once the first worker has instantiated the module
+    // (its se-w-instantiated mark).
+    const hasModule = new Promise(function (resolve) {
+      first.onsemark = function (name) {
+        if (name === "se-w-instantiated") {
+          resolve();
+        }
+      };
+    });
     const early = [];
     first.onmessage = function (e) { early.push(e); };
     first.onerror = function (e) { e.preventDefault(); early.push(e); };
     first.onmessageerror = function (e) { early.push(e); };
     return {
+      hasModule: hasModule,
       take: function (onmessage, onerror, onmessageerror) {
         const w = first || start();
         w.onmessage = onmessage;

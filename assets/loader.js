@@ -23,12 +23,18 @@
   }
   const index = typeof document !== "undefined" ? document.getElementById("se-files") : null;
   // marks puts a worker's performance marks (worker.js's seMark) on this
-  // scope's timeline, at the time they were made.
+  // scope's timeline, at the time they were made, and passes each mark's
+  // name to the worker's onsemark, if set (boot.js waits for one).
   function marks(w) {
     w.addEventListener("message", function (e) {
-      if (e.data && e.data.seMark && g.performance && performance.mark) {
+      if (e.data && e.data.seMark) {
         e.stopImmediatePropagation();
-        performance.mark(e.data.seMark, { startTime: Math.max(0, e.data.t - performance.timeOrigin) });
+        if (g.performance && performance.mark) {
+          performance.mark(e.data.seMark, { startTime: Math.max(0, e.data.t - performance.timeOrigin) });
+        }
+        if (w.onsemark) {
+          w.onsemark(e.data.seMark);
+        }
       }
     });
     return w;

@@ -185,6 +185,9 @@ func (a *App) onOther(r Reply) {
 			if r.Text == "engine started" && !a.everReady {
 				mark("se-engine-started")
 			}
+			// Nothing on the page shows these lines: a render for one
+			// would hold the next message back (the Ready, at start).
+			a.eng.SkipRender()
 			return
 		}
 		a.Session.EngineMsg = r.Text
@@ -199,6 +202,7 @@ func (a *App) onInit(r Reply) {
 			s.EngineState = EnginePreparing
 		}
 		s.EngineMsg = r.Text
+		a.renderLater()
 	case protocol.Progress:
 		s.EngineState = EnginePreparing
 		s.EngineDone, s.EngineTotal = r.Done, r.Total
@@ -216,6 +220,22 @@ func (a *App) onInit(r Reply) {
 		mark("se-engine-ready")
 		a.restoreKept()
 	}
+}
+
+// initLogDelay is how long a line the engine says while it starts waits
+// before a render shows it: on a quick start the Ready comes first and its
+// render shows the page, so the line costs no render of its own (a full
+// render, 100–200 ms under load, would hold the Ready back).
+const initLogDelay = 250 * time.Millisecond
+
+// renderLater shows the engine's start-up line, if the engine is still not
+// ready initLogDelay from now (no render for it now).
+func (a *App) renderLater() {
+	a.eng.SkipRender()
+	go func() {
+		time.Sleep(initLogDelay)
+		a.lockedIf(func() bool { return a.Session.EngineState != EngineReady })
+	}()
 }
 
 // modelReady installs a model description and its samples.

@@ -58,7 +58,22 @@ func (a *App) predicted(pic *Picture, r Reply) {
 	// For make bench-onnx: the worker's time for the forward passes.
 	setJS(document().Get("body").Get("dataset"), "predictMillis", r.Millis)
 	a.refreshMaps()
+	if !v.firstSaliency && v.Main.Busy {
+		// The first map is on its way (asked for with the prediction, it
+		// comes some tens of milliseconds after it): one render shows
+		// both, unless the map is not there firstMapWait from now. A
+		// render here, 100–300 ms at start, held the map's reply back.
+		a.eng.SkipRender()
+		go func() {
+			time.Sleep(firstMapWait)
+			a.lockedIf(func() bool { return !v.firstSaliency })
+		}()
+	}
 }
+
+// firstMapWait is how long the prediction of a first load's picture waits
+// for the first map, to be shown with it in one render.
+const firstMapWait = 200 * time.Millisecond
 
 // earlyPredict is a prediction asked for as soon as the engine has decoded
 // a picture, while the page still prepares to show it (the browser decodes
@@ -123,7 +138,6 @@ func (a *App) mapEarly(key string, seq int) {
 	if !v.firstSaliency {
 		mark("se-first-saliency-sent")
 	}
-	a.Library.HoldSamples = false // shown with the picture
 	e.id = a.eng.Send(&protocol.Header{Kind: protocol.Saliency, Picture: key, Saliency: &req}, nil, func(r Reply) {
 		if e.handle != nil {
 			e.handle(r)
@@ -207,6 +221,9 @@ func (a *App) requestMap(cmp bool) {
 		case protocol.Progress:
 			st.Done, st.Total = r.Done, r.Total
 		case protocol.Failed:
+			if !cmp {
+				a.showSamplesAfterPaint()
+			}
 			st.Busy = false
 			st.Err = r.Error
 			if r.Error != "Cancelled" {
@@ -239,10 +256,12 @@ func (a *App) requestMap(cmp bool) {
 				v.firstSaliency = true
 				mark("se-first-saliency")
 			}
+			if !cmp {
+				a.showSamplesAfterPaint()
+			}
 		}
 	}
 	if !cmp {
-		a.Library.HoldSamples = false // the first map is asked for
 		if e := a.takeEarlyMap(pic, method, model, class, target); e != nil {
 			id = e.id
 			st.ID = id
@@ -374,11 +393,32 @@ func (a *App) ToggleCompare() {
 const holdSamplesFor = 2 * time.Second
 
 // holdSamples keeps the sample thumbnails off the page until the first
-// picture's map is asked for, its opening fails, or holdSamplesFor passes.
+// picture's map has been drawn (showSamplesAfterPaint), its opening or its
+// map fails, or holdSamplesFor passes: the renders before the first map
+// stay light, and the browser's decoding of the 48 thumbnails comes after
+// it.
 func (a *App) holdSamples() {
 	a.Library.HoldSamples = true
 	go func() {
 		time.Sleep(holdSamplesFor)
+		a.lockedIf(func() bool {
+			held := a.Library.HoldSamples
+			a.Library.HoldSamples = false
+			return held
+		})
+	}()
+}
+
+// showSamplesAfterPaint shows the held sample thumbnails in a render of
+// their own, after the browser has painted the current one (the first
+// map's), so that the thumbnails' render and image decoding do not hold
+// that paint back.
+func (a *App) showSamplesAfterPaint() {
+	if !a.Library.HoldSamples {
+		return
+	}
+	go func() {
+		afterPaint()
 		a.lockedIf(func() bool {
 			held := a.Library.HoldSamples
 			a.Library.HoldSamples = false

@@ -103,12 +103,18 @@ func (a *App) loadRealImages() {
 		if err == nil {
 			err = json.Unmarshal(b, &idx)
 		}
-		a.locked(func() {
+		// While the page starts (before the engine's Ready, or while the
+		// first picture's thumbnails are held for its map) the list is
+		// not rendered on its own: the Ready's render, or the one that
+		// shows the held thumbnails, shows it. A render of its own would
+		// stand between the engine's replies and the first map.
+		a.lockedIf(func() bool {
 			if err != nil {
 				a.Library.RealMsg = "The real images could not be listed (" + err.Error() + ")."
-				return
+			} else {
+				a.Library.SetReal(idx)
 			}
-			a.Library.SetReal(idx)
+			return a.everReady && !a.Library.HoldSamples
 		})
 	}()
 }
@@ -178,9 +184,22 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 			a.showPicture(pic, displayCanvas(r.Bufs[1], d.Width, d.Height, d.Color))
 			return
 		}
+		a.predictEarly(pic.Key, seq)
+		if pic.Sample && !v.firstSaliency {
+			// The first picture of a load, a built-in sample, is a small
+			// PNG: decoded here, it shows now, not when the browser's
+			// decoder answers (a few hundred milliseconds later while
+			// the page starts; later openings take that path still).
+			if rgba, w, h, err := PNGRGBA(b, maxPagePixels); err == nil && w == pic.Width && h == pic.Height {
+				cv := newCanvas(w, h, "")
+				putRGBA(cv.Call("getContext", "2d"), rgba, w, h)
+				keep()
+				a.showPicture(pic, cv)
+				return
+			}
+		}
 		// Let the browser decode the file for display at full resolution,
 		// while the engine predicts; nothing shows before that.
-		a.predictEarly(pic.Key, seq)
 		a.eng.SkipRender()
 		go func() {
 			bmp, err := await(global().Call("createImageBitmap", newBlob(b, "image/"+pic.Format)))

@@ -60,10 +60,14 @@ func NewEngine(env vugu.EventEnv, script string, other func(Reply), died func(ms
 	e.start()
 	e.watch = js.FuncOf(func(js.Value, []js.Value) interface{} {
 		e.env.Lock()
-		defer e.env.UnlockRender()
 		if e.waiting() && time.Since(e.last) > e.Patience {
 			e.die("it did not answer for " + e.Patience.Round(time.Second).String())
+			e.env.UnlockRender()
+			return nil
 		}
+		// Nothing changed: no render (a full render every second took
+		// the page's main thread for 100–200 ms at start, issue #12).
+		e.env.UnlockOnly()
 		return nil
 	})
 	global().Call("setInterval", e.watch.Value, 1000)
@@ -188,7 +192,15 @@ func (e *Engine) onMessage(_ js.Value, args []js.Value) interface{} {
 // page shows: the page is not rendered again for it (a full render takes
 // tens to hundreds of milliseconds, in which the page takes no other
 // message).
-func (e *Engine) SkipRender() { e.noRender = true }
+//
+// A message the worker sent before the page took it over is handled while
+// NewEngine runs, before its caller holds the Engine: SkipRender on a nil
+// Engine does nothing (that message is rendered).
+func (e *Engine) SkipRender() {
+	if e != nil {
+		e.noRender = true
+	}
+}
 
 // Send posts a request, transferring the buffers, and returns its ID. cb
 // receives every reply to it (progress, then a result or an error) with

@@ -55,6 +55,26 @@ func await(p js.Value) (js.Value, error) {
 	return r.v, r.err
 }
 
+// afterPaint blocks until the browser has rendered its next frame (a
+// requestAnimationFrame callback, then a task after it). Like await, call
+// it from a goroutine of its own.
+func afterPaint() {
+	ch := make(chan struct{}, 1)
+	var frame, task js.Func
+	task = js.FuncOf(func(js.Value, []js.Value) interface{} {
+		ch <- struct{}{}
+		return nil
+	})
+	frame = js.FuncOf(func(js.Value, []js.Value) interface{} {
+		global().Call("setTimeout", task, 0)
+		return nil
+	})
+	global().Call("requestAnimationFrame", frame)
+	<-ch
+	frame.Release()
+	task.Release()
+}
+
 // bytesOf copies the bytes of an ArrayBuffer, typed array or DataView.
 func bytesOf(buf js.Value) []byte {
 	u := global().Get("Uint8Array").New(buf)

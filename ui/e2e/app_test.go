@@ -73,7 +73,7 @@ func saliencyShown(t *testing.T, ctx context.Context, title string) {
 func clickSample(t *testing.T, ctx context.Context, i int) string {
 	t.Helper()
 	sel := `[data-testid=sample-gallery] button:nth-of-type(` + strconv.Itoa(i+1) + `)`
-	// The thumbnails show once the first picture's map is asked for.
+	// The thumbnails show once the first picture's map is drawn.
 	if err := waitJS(ctx, `!!document.querySelector(`+jsString(sel)+`)`, 20*time.Second); err != nil {
 		t.Fatalf("sample %d is not in the gallery: %v", i, err)
 	}

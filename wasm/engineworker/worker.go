@@ -33,7 +33,10 @@ type worker struct {
 	stepping, stopAfterStep bool
 	hooks                   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
 	mapped                  bool // a saliency request came (the start-up's performance marks end)
-	drawStopped             bool // drawing ahead failed; the splits are generated when needed
+	// drawWait holds drawing ahead back for drawAheadDelay after the
+	// first map's request is answered.
+	drawWait    bool
+	drawStopped bool // drawing ahead failed; the splits are generated when needed
 
 	self     js.Value
 	u8       js.Value
@@ -195,7 +198,7 @@ func (w *worker) loop() {
 		case m := <-w.in:
 			w.handle(m)
 		default:
-			if w.mapped && !w.drawStopped && w.drawAhead() {
+			if w.mapped && !w.drawStopped && !w.drawWait && w.drawAhead() {
 				w.yield()
 				continue
 			}
@@ -203,6 +206,12 @@ func (w *worker) loop() {
 		}
 	}
 }
+
+// drawAheadDelay is how long after the first map's request was answered
+// the worker starts drawing ahead: the page is then drawing that map and
+// showing the sample thumbnails, and on two cores the drawing took CPU
+// time from it (issue #12).
+const drawAheadDelay = 500 * time.Millisecond
 
 // drawAheadFilms is how many images drawAhead draws between looks at the
 // queue: a few milliseconds each in a browser, so that a request waits for
@@ -277,7 +286,19 @@ func (w *worker) handle(m message) {
 	if !w.mapped { // the start-up timeline: each request until the first map
 		mark("se-w-" + string(m.h.Kind))
 		defer mark("se-w-" + string(m.h.Kind) + "-done")
-		w.mapped = m.h.Kind == protocol.Saliency
+		if w.mapped = m.h.Kind == protocol.Saliency; w.mapped {
+			w.drawWait = true
+			defer func() {
+				go func() { // then a Resume wakes the loop to draw
+					time.Sleep(drawAheadDelay)
+					w.drawWait = false
+					select { // a full queue wakes the loop anyway
+					case w.in <- message{h: &protocol.Header{Kind: protocol.Resume}}:
+					default:
+					}
+				}()
+			}()
+		}
 	}
 	if err := host.Guard(func() error { w.dispatch(m); return nil }, w.console); err != nil {
 		w.fail(m.h.ID, err)
