@@ -183,8 +183,13 @@ VERSION    := $(shell git describe --tags --always --dirty 2>/dev/null || echo u
 # The UI package is compiled without inlining (-l): its vugu-generated
 # Build methods are most of its 1.5 MB of code, their speed does not show,
 # and inlining into them adds 136 kB to the gzipped binary (issue #12,
-# docs/performance.md "First load"). The engine keeps the compiler's default.
-WASM_GCFLAGS := -gcflags=saliencyexplorer/ui=-l
+# docs/performance.md "First load"). So are vugu, encoding/json and the
+# engine worker's message handling (wasm/host, wasm/engineworker), which
+# run per message, not per value: 28.7 kB together. The engine (its
+# kernels, graph, saliency, data) and wasm/protocol's byte conversions keep
+# the compiler's default.
+WASM_GCFLAGS := -gcflags=saliencyexplorer/ui=-l -gcflags=saliencyexplorer/wasm/host=-l \
+	-gcflags=saliencyexplorer/wasm/engineworker=-l -gcflags=github.com/vugu/...=-l -gcflags=encoding/json=-l
 WASM_FLAGS := -trimpath -ldflags="-s -w" $(WASM_GCFLAGS)
 
 .PHONY: build generate site run test-e2e bench-web bench-onnx screenshot screenshot-onnx clean-site
