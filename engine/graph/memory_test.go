@@ -16,9 +16,11 @@ import (
 // a Winograd rule that pays at every batch the 3×3 convolution keeps only
 // its transform; under one that pays from two images on, passes at one
 // and two images make both the transform and the packings. Passes at three
-// images too: the 3×3 convolution's input gradient runs F(4×4, 3×3) at two
-// images and F(2×2, 3×3) at one and three (kernels.WinogradTile), and
-// DerivedValues counts every tile size some batch takes.
+// images and at two again too: the 3×3 convolution's input gradient runs
+// F(4×4, 3×3) at two images and F(2×2, 3×3) at one and three
+// (kernels.WinogradTile), and F(2×2, 3×3) for new filters' first input
+// gradient whatever the batch; DerivedValues counts every tile size some
+// call takes.
 func TestDerivedValues(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	depthwise := Def{
@@ -44,7 +46,7 @@ func TestDerivedValues(t *testing.T) {
 				t.Fatalf("%s, %s: DerivedValues = %d before any pass", name, d.Name, want)
 			}
 			in, out := g.Input(), g.Classes()
-			for _, n := range []int{1, 2, 3} {
+			for _, n := range []int{1, 2, 3, 2} {
 				x := nntest.Rand(rng, n*in.C*in.H*in.W)
 				dy := nntest.Rand(rng, n*out)
 				g.Forward(x, n, false)

@@ -71,6 +71,9 @@ type WinogradWeights struct {
 	from         []float32 // the filters of the last transform
 	src          []float32 // Set's copy of the filters, allocated by it
 	valid        bool      // from holds the filters
+	// backCalls counts the input gradients since the last transform: the
+	// first runs F(2×2, 3×3) (WinogradConvBackInput).
+	backCalls int
 }
 
 // NewWinogradWeights returns an empty transform for OC filters of C×3×3.
@@ -98,6 +101,7 @@ func WinogradValues(g WinogradGeom, from int) int {
 		for n := max(from, 1); n <= 64; n++ {
 			back[WinogradTile(g.OH, g.OW, n)/2-1] = true
 		}
+		back[0] = true // new filters' first input gradient (WinogradConvBackInput)
 	}
 	v := 0
 	for k := range 2 {
@@ -157,7 +161,7 @@ func (ww *WinogradWeights) Transform(w []float32) {
 		panic("kernels: Winograd weights too short")
 	}
 	ww.from = w[:ww.OC*ww.C*9]
-	ww.valid, ww.fwdOK, ww.bwdOK = true, [2]bool{}, [2]bool{}
+	ww.valid, ww.fwdOK, ww.bwdOK, ww.backCalls = true, [2]bool{}, [2]bool{}, 0
 }
 
 // forms returns U packed for the forward (or, with back, the input
@@ -415,7 +419,17 @@ func WinogradConvBackInput(dx, dy []float32, n int, u *WinogradWeights, g Winogr
 	if u.OC != g.OC || u.C != g.C {
 		panic("kernels: Winograd weights do not match the geometry")
 	}
+	chosen := g.M == 0
 	g = g.tiled(n, true)
+	if chosen && g.M == 4 && !u.bwdOK[1] && u.backCalls == 0 {
+		// New filters' first input gradient runs F(2×2, 3×3): F(4×4, 3×3)'s
+		// filter transform (float64, about four times F(2×2, 3×3)'s: 130 ms
+		// for 512×512 filters) pays back over the many passes of one
+		// saliency map, not in a training step, whose filters change after
+		// its one input gradient.
+		g = NewWinogradGeomTile(g.C, g.OC, g.H, g.W, g.Pad, 2)
+	}
+	u.backCalls++
 	back := NewWinogradGeomTile(g.OC, g.C, g.OH, g.OW, 2-g.Pad, g.M)
 	if back.OH != g.H || back.OW != g.W {
 		panic("kernels: Winograd input gradient geometry") // cannot happen for stride 1

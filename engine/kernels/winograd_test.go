@@ -301,6 +301,35 @@ func TestWinogradTileByBatch(t *testing.T) {
 	}
 }
 
+// TestWinogradFirstBackInput: new filters' first input gradient runs
+// F(2×2, 3×3) even where WinogradTile chooses F(4×4, 3×3), whose filter
+// transform pays only over several passes; the next one runs F(4×4, 3×3);
+// new filters start over. Each result matches the float64 reference.
+func TestWinogradFirstBackInput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(39, 40))
+	const c, oc, hw, n = 6, 5, 7, 2
+	g := NewWinogradGeom(c, oc, hw, hw, 1)
+	if WinogradTile(g.OH, g.OW, n) != 4 {
+		t.Fatalf("WinogradTile at 7×7, batch %d: %d; the test needs 4", n, WinogradTile(g.OH, g.OW, n))
+	}
+	u := NewWinogradWeights(oc, c)
+	for _, round := range []string{"first filters", "changed filters"} {
+		w := randSlice(rng, oc*c*9)
+		u.Set(w)
+		for call, want := range [][2]bool{{true, false}, {true, true}} {
+			dy := randSlice(rng, n*oc*hw*hw)
+			dx := make([]float32, n*c*hw*hw)
+			WinogradConvBackInput(dx, dy, n, u, g)
+			if u.bwdOK != want {
+				t.Errorf("%s, input gradient %d: forms made (2×2, 4×4) %v, want %v", round, call+1, u.bwdOK, want)
+			}
+			if _, rel := maxErr(dx, convBackRef64(dy, w, n, c, oc, hw, hw, 1)); !(rel <= 2e-5) {
+				t.Errorf("%s, input gradient %d: relative error %.2e", round, call+1, rel)
+			}
+		}
+	}
+}
+
 // TestSameBits checks the comparison Set (and the graph's convolutions)
 // rely on at every alignment and length, against a value-by-value one.
 func TestSameBits(t *testing.T) {
@@ -417,11 +446,13 @@ func TestWinogradAllocs(t *testing.T) {
 	w := randSlice(rng, 6*8*9)
 	y := make([]float32, 2*6*g.OH*g.OW)
 	u := NewWinogradWeights(6, 8)
-	allocs := testing.AllocsPerRun(5, func() {
+	pass := func() {
 		u.Set(w)
 		WinogradConv(y, x, 2, u, g)
 		WinogradConvBackInput(x, y, 2, u, g)
-	})
+	}
+	pass() // new filters' first input gradient runs F(2×2, 3×3), the later ones F(4×4, 3×3)
+	allocs := testing.AllocsPerRun(5, pass)
 	if allocs != 0 {
 		t.Errorf("a warm Winograd pass allocates %v times, want 0", allocs)
 	}
