@@ -457,7 +457,14 @@ func (g *Graph) Forward(x []float32, n int, train bool) []float32 {
 	}
 	g.n = n
 	in.val = x
-	for _, nd := range g.nodes {
+	g.run(g.nodes, n, train)
+	return g.tensors[g.output].val
+}
+
+// run runs nodes forward on a batch of n, each on its inputs' current
+// values, sizing its outputs' buffers.
+func (g *Graph) run(nodes []*node, n int, train bool) {
+	for _, nd := range nodes {
 		for i, t := range nd.in {
 			nd.x[i] = g.tensors[t].val
 		}
@@ -468,7 +475,6 @@ func (g *Graph) Forward(x []float32, n int, train bool) []float32 {
 		}
 		nd.Op.Forward(nd.x, nd.y, n, train)
 	}
-	return g.tensors[g.output].val
 }
 
 // clearGrads sizes and clears the gradient buffers of every batched tensor

@@ -168,21 +168,6 @@ func (g *Graph) checkPrefix() {
 	}
 }
 
-// run runs nodes forward in inference mode on a batch of n.
-func (g *Graph) run(nodes []*node, n int) {
-	for _, nd := range nodes {
-		for i, t := range nd.in {
-			nd.x[i] = g.tensors[t].val
-		}
-		for j, t := range nd.out {
-			o := g.tensors[t]
-			o.val = grow(o.val, n*o.info.Size())
-			nd.y[j] = o.val
-		}
-		nd.Op.Forward(nd.x, nd.y, n, false)
-	}
-}
-
 // runBack runs nodes backward, without parameter gradients, after the
 // gradient buffers of their batched tensors are sized and cleared.
 func (g *Graph) runBack(nodes []*node) {
@@ -218,7 +203,7 @@ func (g *Graph) ForwardPrefix(x []float32, n int) []float32 {
 	}
 	in.val = x
 	g.pre.n = n
-	g.run(g.nodes[:g.pre.nodes], n)
+	g.run(g.nodes[:g.pre.nodes], n, false)
 	return g.tensors[g.pre.out].val
 }
 
@@ -233,7 +218,7 @@ func (g *Graph) ForwardRest(t []float32, n int) []float32 {
 	g.n = n
 	o.val = grow(o.val, len(t))
 	copy(o.val, t)
-	g.run(g.nodes[g.pre.nodes:], n)
+	g.run(g.nodes[g.pre.nodes:], n, false)
 	return g.tensors[g.output].val
 }
 
