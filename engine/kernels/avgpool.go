@@ -81,21 +81,8 @@ func AvgPoolBackNaive(dx, dy, div []float32, g ConvGeom) {
 }
 
 // avgPoolNaive calls f with the output index, output position (within the
-// channel) and input index of every tap inside the image.
+// channel) and input index of every tap inside the image: the taps of a
+// depthwise convolution of the same geometry (depthwiseNaive).
 func avgPoolNaive(g ConvGeom, f func(o, p, i int)) {
-	for c := 0; c < g.C; c++ {
-		for oi := 0; oi < g.OH; oi++ {
-			for oj := 0; oj < g.OW; oj++ {
-				for ki := 0; ki < g.KH; ki++ {
-					for kj := 0; kj < g.KW; kj++ {
-						ii, jj := oi*g.Stride-g.Pad+ki, oj*g.Stride-g.Pad+kj
-						if ii >= 0 && ii < g.H && jj >= 0 && jj < g.W {
-							p := oi*g.OW + oj
-							f(c*g.OH*g.OW+p, p, (c*g.H+ii)*g.W+jj)
-						}
-					}
-				}
-			}
-		}
-	}
+	depthwiseNaive(g, func(c, o, i, _ int) { f(o, o-c*g.OH*g.OW, i) })
 }
