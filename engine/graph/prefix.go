@@ -77,7 +77,7 @@ func (g *Graph) affine(nd *node) bool {
 type prefix struct {
 	nodes int   // the prefix is g.nodes[:nodes]; 0: none
 	out   int   // T's tensor index
-	mine  []int // the batched tensors of the prefix: the input and its nodes' outputs, T included
+	mine  []int // the tensors whose gradients the prefix's backward clears: the input and its nodes' outputs but T
 	rest  []int // the batched tensors of the rest: T and the other nodes' outputs
 	n     int   // the batch of the last ForwardPrefix
 }
@@ -132,7 +132,11 @@ func (g *Graph) findPrefix() {
 	}
 	g.pre.mine = []int{g.input}
 	for _, nd := range g.nodes[:best] {
-		g.pre.mine = append(g.pre.mine, nd.out...)
+		for _, t := range nd.out {
+			if t != out {
+				g.pre.mine = append(g.pre.mine, t)
+			}
+		}
 	}
 	g.pre.rest = []int{out}
 	for _, nd := range g.nodes[best:] {
@@ -241,11 +245,7 @@ func (g *Graph) BackwardPrefix(dt []float32) []float32 {
 	}
 	o.grad = grow(o.grad, len(dt))
 	copy(o.grad, dt) // first: dt may be o.grad
-	for _, i := range g.pre.mine {
-		if i != g.pre.out {
-			g.clearGradsOf([]int{i}, g.pre.n)
-		}
-	}
+	g.clearGradsOf(g.pre.mine, g.pre.n)
 	g.runBack(g.nodes[:g.pre.nodes])
 	return g.tensors[g.input].grad
 }
