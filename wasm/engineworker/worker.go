@@ -33,9 +33,9 @@ type worker struct {
 	stepping, stopAfterStep bool
 	hooks                   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
 	mapped                  bool // a saliency request came (the start-up's performance marks end)
-	// drawWait holds drawing ahead back for drawAheadDelay after the
-	// first map's request is answered.
-	drawWait    bool
+	// drawFrom is when drawing ahead may start: drawAheadDelay after the
+	// first map's request is answered (zero until then).
+	drawFrom    time.Time
 	drawStopped bool // drawing ahead failed; the splits are generated when needed
 
 	self     js.Value
@@ -198,7 +198,7 @@ func (w *worker) loop() {
 		case m := <-w.in:
 			w.handle(m)
 		default:
-			if w.mapped && !w.drawStopped && !w.drawWait && w.drawAhead() {
+			if !w.drawFrom.IsZero() && !w.drawStopped && !time.Now().Before(w.drawFrom) && w.drawAhead() {
 				w.yield()
 				continue
 			}
@@ -287,11 +287,10 @@ func (w *worker) handle(m message) {
 		mark("se-w-" + string(m.h.Kind))
 		defer mark("se-w-" + string(m.h.Kind) + "-done")
 		if w.mapped = m.h.Kind == protocol.Saliency; w.mapped {
-			w.drawWait = true
 			defer func() {
+				w.drawFrom = time.Now().Add(drawAheadDelay)
 				go func() { // then a Resume wakes the loop to draw
 					time.Sleep(drawAheadDelay)
-					w.drawWait = false
 					select { // a full queue wakes the loop anyway
 					case w.in <- message{h: &protocol.Header{Kind: protocol.Resume}}:
 					default:
