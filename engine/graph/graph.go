@@ -534,17 +534,24 @@ func (g *Graph) BackwardInject(dlogits []float32, at string, extra []float32, pa
 			t.grad[i] += v
 		}
 	}
-	for k := len(g.nodes) - 1; k >= 0; k-- {
-		nd := g.nodes[k]
+	g.runBack(g.nodes, paramGrads)
+	return g.tensors[g.input].grad
+}
+
+// runBack runs nodes backward, in reverse, after the gradient buffers of
+// their batched tensors are sized and cleared; params says whether the
+// trainable parameters' gradients are accumulated too.
+func (g *Graph) runBack(nodes []*node, params bool) {
+	for k := len(nodes) - 1; k >= 0; k-- {
+		nd := nodes[k]
 		for j, t := range nd.out {
 			nd.dy[j] = g.tensors[t].grad
 		}
 		for i, t := range nd.in {
-			nd.dx[i] = g.tensors[t].gradSlot(paramGrads)
+			nd.dx[i] = g.tensors[t].gradSlot(params)
 		}
 		nd.Op.Backward(nd.dy, nd.dx)
 	}
-	return g.tensors[g.input].grad
 }
 
 // Tangent returns the logits' directional derivative along the input

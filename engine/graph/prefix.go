@@ -172,21 +172,6 @@ func (g *Graph) checkPrefix() {
 	}
 }
 
-// runBack runs nodes backward, without parameter gradients, after the
-// gradient buffers of their batched tensors are sized and cleared.
-func (g *Graph) runBack(nodes []*node) {
-	for k := len(nodes) - 1; k >= 0; k-- {
-		nd := nodes[k]
-		for j, t := range nd.out {
-			nd.dy[j] = g.tensors[t].grad
-		}
-		for i, t := range nd.in {
-			nd.dx[i] = g.tensors[t].gradSlot(false)
-		}
-		nd.Op.Backward(nd.dy, nd.dx)
-	}
-}
-
 // clearGradsOf sizes for n examples and clears the gradient buffers of the
 // tensors ts.
 func (g *Graph) clearGradsOf(ts []int, n int) {
@@ -232,7 +217,7 @@ func (g *Graph) BackwardRest(dlogits []float32) []float32 {
 	g.checkOut(dlogits, "logits gradient")
 	g.clearGradsOf(g.pre.rest, g.n)
 	copy(g.tensors[g.output].grad, dlogits)
-	g.runBack(g.nodes[g.pre.nodes:])
+	g.runBack(g.nodes[g.pre.nodes:], false)
 	return g.tensors[g.pre.out].grad
 }
 
@@ -246,6 +231,6 @@ func (g *Graph) BackwardPrefix(dt []float32) []float32 {
 	o.grad = grow(o.grad, len(dt))
 	copy(o.grad, dt) // first: dt may be o.grad
 	g.clearGradsOf(g.pre.mine, g.pre.n)
-	g.runBack(g.nodes[:g.pre.nodes])
+	g.runBack(g.nodes[:g.pre.nodes], false)
 	return g.tensors[g.input].grad
 }
