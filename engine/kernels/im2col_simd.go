@@ -18,18 +18,14 @@ func everyOtherVec(dst, src []float32) int {
 	return i
 }
 
-// Byte indices that spread a vector's four lanes over the even lanes of two
-// vectors, zeros in the odd ones: [v0 0 v1 0] and [v2 0 v3 0].
-var (
-	spreadLo = [16]int8{0, 1, 2, 3, -1, -1, -1, -1, 4, 5, 6, 7, -1, -1, -1, -1}
-	spreadHi = [16]int8{8, 9, 10, 11, -1, -1, -1, -1, 12, 13, 14, 15, -1, -1, -1, -1}
-)
-
 // addEveryOtherVec does addEveryOther four values at a time while their
 // eight destination values are inside dst (adding zeros to the odd ones),
 // and returns how many it did.
 func addEveryOtherVec(dst, src []float32) int {
-	sl, sh := archsimd.LoadInt8x16Array(&spreadLo), archsimd.LoadInt8x16Array(&spreadHi)
+	// zipLo0 and zipHi0 (depthwise_simd.go) spread a vector's four lanes
+	// over the even lanes of two, zeros in the odd ones: [v0 0 v1 0] and
+	// [v2 0 v3 0].
+	sl, sh := archsimd.LoadInt8x16Array(&zipLo0), archsimd.LoadInt8x16Array(&zipHi0)
 	i := 0
 	for ; i+4 <= len(src) && 2*i+8 <= len(dst); i += 4 {
 		v := archsimd.LoadFloat32x4Array((*[4]float32)(src[i : i+4])).ToBits().ReshapeToUint8s().BitsToInt8()
