@@ -83,14 +83,7 @@ func DepthwiseConvBias(y, x, w, bias []float32, g ConvGeom) {
 		depthwise3x3s2(y, x, w, g, true, bias)
 		return
 	}
-	P := g.OH * g.OW
-	for c := 0; c < g.C; c++ {
-		var b float32
-		if bias != nil {
-			b = bias[c]
-		}
-		Fill(y[c*P:(c+1)*P], b)
-	}
+	FillRows(y, bias, g.C, g.OH*g.OW)
 	DepthwiseConv(y, x, w, g)
 }
 
