@@ -57,7 +57,8 @@ package kernels
 // for the input gradient U_σ(ξ)ᵀ (M = 2) or the rotated filters'
 // transform, transposed (M = 4; winograd4.go). Each form is packed on its
 // first use after a transform (a forward-only user never holds the input
-// gradient's, a layer always on 4×4 tiles never holds 2×2 ones), so that
+// gradient's; new filters' first input gradient runs on 2×2 tiles,
+// WinogradConvBackInput), so that
 // no call packs them again. Set keeps a copy of
 // the filters they came from and redoes the transform only when the filters
 // have changed; Transform redoes it unconditionally, for a caller that
@@ -71,9 +72,6 @@ type WinogradWeights struct {
 	from         []float32 // the filters of the last transform
 	src          []float32 // Set's copy of the filters, allocated by it
 	valid        bool      // from holds the filters
-	// backCalls counts the input gradients since the last transform: the
-	// first runs F(2×2, 3×3) (WinogradConvBackInput).
-	backCalls int
 }
 
 // NewWinogradWeights returns an empty transform for OC filters of C×3×3.
@@ -161,7 +159,7 @@ func (ww *WinogradWeights) Transform(w []float32) {
 		panic("kernels: Winograd weights too short")
 	}
 	ww.from = w[:ww.OC*ww.C*9]
-	ww.valid, ww.fwdOK, ww.bwdOK, ww.backCalls = true, [2]bool{}, [2]bool{}, 0
+	ww.valid, ww.fwdOK, ww.bwdOK = true, [2]bool{}, [2]bool{}
 }
 
 // forms returns U packed for the forward (or, with back, the input
@@ -421,7 +419,7 @@ func WinogradConvBackInput(dx, dy []float32, n int, u *WinogradWeights, g Winogr
 	}
 	chosen := g.M == 0
 	g = g.tiled(n, true)
-	if chosen && g.M == 4 && !u.bwdOK[1] && u.backCalls == 0 {
+	if chosen && g.M == 4 && u.bwdOK == [2]bool{} { // no input gradient since the transform
 		// New filters' first input gradient runs F(2×2, 3×3): F(4×4, 3×3)'s
 		// filter transform (float64, about four times F(2×2, 3×3)'s: 130 ms
 		// for 512×512 filters) pays back over the many passes of one
@@ -429,7 +427,6 @@ func WinogradConvBackInput(dx, dy []float32, n int, u *WinogradWeights, g Winogr
 		// its one input gradient.
 		g = NewWinogradGeomTile(g.C, g.OC, g.H, g.W, g.Pad, 2)
 	}
-	u.backCalls++
 	back := NewWinogradGeomTile(g.OC, g.C, g.OH, g.OW, 2-g.Pad, g.M)
 	if back.OH != g.H || back.OW != g.W {
 		panic("kernels: Winograd input gradient geometry") // cannot happen for stride 1
