@@ -71,9 +71,6 @@ func (p *PackedA) Values() int { return len(p.data) }
 // Dims returns the M×K shape of the packed op(A) (0×0 for an empty one).
 func (p *PackedA) Dims() (m, k int) { return p.m, p.k }
 
-// Reset empties p and lets its storage go.
-func (p *PackedA) Reset() { *p = PackedA{} }
-
 // MatMulPacked computes C[M×N] += op(A)·B, where a holds op(A) (M×K) packed
 // by Pack and B is K×N: the same as MatMul (or MatMulTN, for an A packed
 // with trans), without packing A. It panics if B or C is shorter than its
