@@ -89,7 +89,7 @@ func (a *App) onDied(msg string) {
 	v := a.View
 	v.Opening, v.openingSample = "", ""
 	a.reopenPending = nil
-	a.early = nil // its reply will not come
+	a.early, a.earlyMap = nil, nil // their replies will not come
 	v.Main.Busy, v.Cmp.Busy = false, false
 	if a.Check.Busy() {
 		a.Check.Fail("The engine stopped during the check: check again.")
