@@ -176,8 +176,6 @@ func (a *App) saveKept(key string, k *keptModel) {
 	})
 }
 
-// putKept writes a kept model under key, then the copy that waits for it,
-// if any.
 // keptWhat names the kept model under key for the user.
 func keptWhat(key string) string {
 	if key == keptFileKey {
@@ -194,6 +192,8 @@ func errText(err error) string {
 	return err.Error()
 }
 
+// putKept writes a kept model under key, then the copy that waits for it,
+// if any.
 func (a *App) putKept(key string, k *keptModel) {
 	info, _ := json.Marshal(k.Info)
 	rec := global().Get("Object").New()
