@@ -130,8 +130,7 @@ func (a *App) Start(env vugu.EventEnv) {
 	a.eng = NewEngine(env, "worker.js", a.onOther, a.onDied)
 	mark("se-engine-spawned")
 	if testHooks() {
-		params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
-		if s, err := strconv.Atoi(params.Call("get", "watchdog").String()); err == nil && s > 0 {
+		if s, err := strconv.Atoi(pageParam("watchdog")); err == nil && s > 0 {
 			a.eng.Patience = time.Duration(s) * time.Second
 		}
 	}

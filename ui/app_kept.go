@@ -66,8 +66,7 @@ func dbDelay() time.Duration {
 	if !testHooks() {
 		return 0
 	}
-	params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
-	ms, _ := strconv.Atoi(params.Call("get", "db-delay").String())
+	ms, _ := strconv.Atoi(pageParam("db-delay"))
 	return time.Duration(ms) * time.Millisecond
 }
 

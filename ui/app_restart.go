@@ -364,10 +364,15 @@ func (a *App) restored(why string, problems []string) {
 }
 
 // testHooks reports whether the page runs with ?test-hooks=1.
-func testHooks() bool {
-	params := global().Get("URLSearchParams").New(global().Get("location").Get("search"))
-	v := params.Call("get", "test-hooks")
-	return v.Truthy() && v.String() == "1"
+func testHooks() bool { return pageParam("test-hooks") == "1" }
+
+// pageParam returns the value of the page's query parameter name, or "".
+func pageParam(name string) string {
+	v := global().Get("URLSearchParams").New(global().Get("location").Get("search")).Call("get", name)
+	if !v.Truthy() {
+		return ""
+	}
+	return v.String()
 }
 
 // installTestHooks gives tests a way to crash the engine on purpose, with
