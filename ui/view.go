@@ -140,13 +140,7 @@ func (v *View) PredictedClass(tuned bool) int {
 	if p == nil {
 		return -1
 	}
-	best := 0
-	for i, x := range p {
-		if x > p[best] {
-			best = i
-		}
-	}
-	return best
+	return protocol.TopClass(p)
 }
 
 // ExplainedClass is the class the maps explain.

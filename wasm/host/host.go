@@ -511,13 +511,7 @@ func (h *Host) ResolveClass(x []float32, req protocol.SaliencyRequest) (protocol
 	if err != nil {
 		return req, fmt.Errorf("predicting the class to explain: %w", err)
 	}
-	best := 0
-	for i, v := range p[0] {
-		if v > p[0][best] {
-			best = i
-		}
-	}
-	req.Class = best
+	req.Class = protocol.TopClass(p[0])
 	return req, nil
 }
 

@@ -438,6 +438,20 @@ type SaliencyRequest struct {
 // ask for the first map together with the prediction instead of after it.
 const PredictedClass = -1
 
+// TopClass returns the index of the largest of a prediction's
+// probabilities, the first of equal ones (0 for none): the class the engine
+// explains for PredictedClass, and the one the page shows as predicted, so
+// both agree on ties.
+func TopClass(p []float64) int {
+	best := 0
+	for i, v := range p {
+		if v > p[best] {
+			best = i
+		}
+	}
+	return best
+}
+
 // ShardRequest is one shard of a training step's batch for a helper
 // worker (TrainShard): N examples of a batch of Total, their labels, and
 // the objective.
