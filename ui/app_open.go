@@ -191,10 +191,8 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 			// decoder answers (a few hundred milliseconds later while
 			// the page starts; later openings take that path still).
 			if rgba, w, h, err := PNGRGBA(b, maxPagePixels); err == nil && w == pic.Width && h == pic.Height {
-				cv := newCanvas(w, h, "")
-				putRGBA(cv.Call("getContext", "2d"), rgba, w, h)
 				keep()
-				a.showPicture(pic, cv)
+				a.showPicture(pic, displayCanvas(rgba, w, h, true))
 				return
 			}
 		}
@@ -250,8 +248,8 @@ func (a *App) decodeRequest(pic *Picture) *protocol.DecodeRequest {
 	return req
 }
 
-// displayCanvas draws DICOM display pixels (grey bytes, or RGBA for colour)
-// into a new canvas.
+// displayCanvas draws display pixels (grey bytes, or RGBA for colour: a
+// DICOM file's, a small PNG's) into a new canvas.
 func displayCanvas(pix []byte, w, h int, color bool) js.Value {
 	c := newCanvas(w, h, "")
 	rgba := pix
