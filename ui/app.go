@@ -231,9 +231,15 @@ const initLogDelay = 250 * time.Millisecond
 // ready initLogDelay from now (no render for it now).
 func (a *App) renderLater() {
 	a.eng.SkipRender()
+	a.renderAfter(initLogDelay, func() bool { return a.Session.EngineState != EngineReady })
+}
+
+// renderAfter renders d from now if show, called then with the page
+// locked, says there is something to show.
+func (a *App) renderAfter(d time.Duration, show func() bool) {
 	go func() {
-		time.Sleep(initLogDelay)
-		a.lockedIf(func() bool { return a.Session.EngineState != EngineReady })
+		time.Sleep(d)
+		a.lockedIf(show)
 	}()
 }
 

@@ -64,10 +64,7 @@ func (a *App) predicted(pic *Picture, r Reply) {
 		// both, unless the map is not there firstMapWait from now. A
 		// render here, 100–300 ms at start, held the map's reply back.
 		a.eng.SkipRender()
-		go func() {
-			time.Sleep(firstMapWait)
-			a.lockedIf(func() bool { return !v.firstSaliency })
-		}()
+		a.renderAfter(firstMapWait, func() bool { return !v.firstSaliency })
 	}
 }
 
@@ -399,14 +396,15 @@ const holdSamplesFor = 2 * time.Second
 // it.
 func (a *App) holdSamples() {
 	a.Library.HoldSamples = true
-	go func() {
-		time.Sleep(holdSamplesFor)
-		a.lockedIf(func() bool {
-			held := a.Library.HoldSamples
-			a.Library.HoldSamples = false
-			return held
-		})
-	}()
+	a.renderAfter(holdSamplesFor, a.releaseSamples)
+}
+
+// releaseSamples ends the hold on the sample thumbnails and reports whether
+// there was one (a render is then due).
+func (a *App) releaseSamples() bool {
+	held := a.Library.HoldSamples
+	a.Library.HoldSamples = false
+	return held
 }
 
 // showSamplesAfterPaint shows the held sample thumbnails in a render of
@@ -419,10 +417,6 @@ func (a *App) showSamplesAfterPaint() {
 	}
 	go func() {
 		afterPaint()
-		a.lockedIf(func() bool {
-			held := a.Library.HoldSamples
-			a.Library.HoldSamples = false
-			return held
-		})
+		a.lockedIf(a.releaseSamples)
 	}()
 }
