@@ -138,26 +138,25 @@ func (l *Library) UseInputBlobs(blobs BlobStore, held map[string][]byte, failed 
 		}
 	}
 	for _, u := range l.UserImages {
-		for form := range u.Inputs {
-			if _, ok := held[inputBlobKey(u.Key, form)]; !ok {
-				moving++
-				l.putInput(u, form, moved)
+		for form, enc := range u.Inputs {
+			if _, ok := held[inputBlobKey(u.Key, form)]; ok {
+				continue
 			}
+			moving++
+			b, err := base64.StdEncoding.DecodeString(enc)
+			if err != nil {
+				moved()
+				continue
+			}
+			l.putInput(u, form, b, moved)
 		}
 	}
 }
 
-// putInput writes image u's input in form to the inputs store. If the
+// putInput writes b, image u's input in form, to the inputs store. If the
 // store refuses it, the list is saved with it. then, if not nil, runs once
 // the store has answered.
-func (l *Library) putInput(u *UserImage, form string, then func()) {
-	b, err := base64.StdEncoding.DecodeString(u.Inputs[form])
-	if err != nil {
-		if then != nil {
-			then()
-		}
-		return
-	}
+func (l *Library) putInput(u *UserImage, form string, b []byte, then func()) {
 	k := inputBlobKey(u.Key, form)
 	l.inputs.Put(k, b, func(err error) {
 		if then != nil {
@@ -263,7 +262,7 @@ func (l *Library) Remember(p *Picture, classes []string, thumb func(x []float32,
 	}
 	u.SetInput(p.Form, p.Input)
 	if l.inputs != nil {
-		l.putInput(u, p.Form, nil)
+		l.putInput(u, p.Form, protocol.FloatBytes(p.Input), nil)
 	}
 	return true
 }
