@@ -312,8 +312,7 @@ func (l *convOp) Backward(dy, dx [][]float32) {
 }
 
 func (l *convOp) Tangent(xt, yt [][]float32) {
-	l.xt = xt[0]
-	l.checkWeights(l.weight)
+	l.xt = xt[0] // the filters are the forward's, compared then (convpack.go)
 	l.forward(yt[0], xt[0], l.weight, nil, l.n)
 }
 

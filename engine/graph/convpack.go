@@ -24,8 +24,8 @@ type packedFilters struct {
 }
 
 // checkWeights compares w with the filters the op's derived work came
-// from and starts a new weights generation if they differ. Forward and
-// Tangent call it; the backward passes use the generation of the forward
+// from and starts a new weights generation if they differ. Forward calls
+// it; the tangent and backward passes use the generation of the forward
 // they follow.
 func (l *convOp) checkWeights(w []float32) {
 	if l.gen != 0 && len(l.seen) == len(w) && kernels.SameBits(l.seen, w) {
