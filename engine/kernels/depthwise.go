@@ -26,7 +26,7 @@ func DepthwiseConv(y, x, w []float32, g ConvGeom) {
 		depthwise3x3s1(y, x, w, g.C, g.H, g.W, false, false, nil)
 		return
 	}
-	if g.KH == 3 && g.KW == 3 && g.Pad == 1 && g.Stride == 2 {
+	if is3x3s2(g) {
 		depthwise3x3s2(y, x, w, g, false, nil)
 		return
 	}
@@ -79,7 +79,7 @@ func DepthwiseConvBias(y, x, w, bias []float32, g ConvGeom) {
 		depthwise3x3s1(y, x, w, g.C, g.H, g.W, false, true, bias)
 		return
 	}
-	if g.KH == 3 && g.KW == 3 && g.Pad == 1 && g.Stride == 2 {
+	if is3x3s2(g) {
 		depthwise3x3s2(y, x, w, g, true, bias)
 		return
 	}
@@ -98,7 +98,7 @@ func DepthwiseConvBackInput(dx, dy, w []float32, g ConvGeom) {
 		depthwise3x3s1(dx, dy, w, g.C, g.H, g.W, true, false, nil)
 		return
 	}
-	if g.KH == 3 && g.KW == 3 && g.Pad == 1 && g.Stride == 2 {
+	if is3x3s2(g) {
 		depthwise3x3s2Back(dx, dy, w, g)
 		return
 	}
@@ -177,6 +177,11 @@ func DepthwiseConvBackWeight(dw, dy, x []float32, g ConvGeom) {
 // whose output has the input's size.
 func is3x3s1(g ConvGeom) bool {
 	return g.KH == 3 && g.KW == 3 && g.Pad == 1 && g.Stride == 1 && g.OH == g.H && g.OW == g.W
+}
+
+// is3x3s2 reports whether g is a 3×3 window with padding 1 at stride 2.
+func is3x3s2(g ConvGeom) bool {
+	return g.KH == 3 && g.KW == 3 && g.Pad == 1 && g.Stride == 2
 }
 
 // depthwise3x3s1 adds to y (c channels of h×wd) the 3×3 depthwise
