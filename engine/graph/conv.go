@@ -164,6 +164,14 @@ func (l *convOp) groupOut(y []float32, e, gi int) []float32 {
 	return y[off : off+size]
 }
 
+// groupBias returns group gi's biases, OC/G of them (nil without bias).
+func (l *convOp) groupBias(bias []float32, gi int) []float32 {
+	if bias == nil {
+		return nil
+	}
+	return bias[gi*l.ocg : (gi+1)*l.ocg]
+}
+
 // groupW returns group gi's filters, OC/G × (C/G·KH·KW).
 func (l *convOp) groupW(w []float32, gi int) []float32 {
 	size := l.ocg * l.g.Rows()
@@ -193,11 +201,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 		// it lies, without the column matrix (kernels.ConvStride1).
 		for e := 0; e < n; e++ {
 			for gi := 0; gi < l.group; gi++ {
-				var bg []float32
-				if bias != nil {
-					bg = bias[gi*l.ocg : (gi+1)*l.ocg]
-				}
-				kernels.ConvStride1(l.groupOut(y, e, gi), l.groupIn(x, e, gi), l.groupW(w, gi), bg, l.ocg, *l.fast)
+				kernels.ConvStride1(l.groupOut(y, e, gi), l.groupIn(x, e, gi), l.groupW(w, gi), l.groupBias(bias, gi), l.ocg, *l.fast)
 			}
 		}
 		return
@@ -212,11 +216,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 		for gi := 0; gi < l.group; gi++ {
 			col := l.cols(colBuf, l.groupIn(x, e, gi))
 			dst := l.groupOut(y, e, gi)
-			var bg []float32
-			if bias != nil {
-				bg = bias[gi*l.ocg : (gi+1)*l.ocg]
-			}
-			kernels.FillRows(dst, bg, l.ocg, P)
+			kernels.FillRows(dst, l.groupBias(bias, gi), l.ocg, P)
 			kernels.MatMulPacked(dst, &pw[gi], col, l.ocg, K, P)
 		}
 	}
