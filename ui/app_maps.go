@@ -30,9 +30,13 @@ func (a *App) analyze() {
 			return
 		}
 	}
-	a.eng.Send(&protocol.Header{Kind: protocol.Predict, Picture: pic.Key, Predict: &protocol.PredictRequest{Models: models}}, nil, func(r Reply) {
-		a.predicted(pic, r)
-	})
+	a.sendPredict(pic.Key, models, func(r Reply) { a.predicted(pic, r) })
+}
+
+// sendPredict asks the engine for the prediction of the picture it holds
+// under key by models.
+func (a *App) sendPredict(key string, models []string, reply func(Reply)) {
+	a.eng.Send(&protocol.Header{Kind: protocol.Predict, Picture: key, Predict: &protocol.PredictRequest{Models: models}}, nil, reply)
 }
 
 // predictModels lists the models a prediction asks for.
@@ -94,7 +98,7 @@ func (a *App) predictEarly(key string, seq int) {
 	}
 	p := &earlyPredict{key: key, seq: seq, model: a.Session.Model.Key, models: a.predictModels()}
 	a.early = p
-	a.eng.Send(&protocol.Header{Kind: protocol.Predict, Picture: key, Predict: &protocol.PredictRequest{Models: p.models}}, nil, func(r Reply) {
+	a.sendPredict(key, p.models, func(r Reply) {
 		if p.pic != nil {
 			a.predicted(p.pic, r)
 			return
