@@ -29,6 +29,7 @@ type convOp struct {
 
 	winograd *kernels.WinogradGeom    // a 3×3 stride-1 convolution Winograd can run (winograd.go)
 	wino     *kernels.WinogradWeights // its transformed filters, made on first use
+	averaged bool                     // Forward's tile size by the batch (Graph.SetAveragedForwards)
 
 	g         window // per group: C is C/G
 	fast      *kernels.ConvGeom
@@ -184,10 +185,11 @@ func (l *convOp) stride1() bool {
 	return l.fast != nil && !l.identity && l.depthwise == nil && kernels.ConvStride1Applies(*l.fast, l.ocg)
 }
 
-// forward writes y = W * x (+ bias if non-nil).
-func (l *convOp) forward(y, x, w, bias []float32, n int) {
+// forward writes y = W * x (+ bias if non-nil); averaged lets a Winograd
+// forward take the batch's tile size (forwardGeom).
+func (l *convOp) forward(y, x, w, bias []float32, n int, averaged bool) {
 	if l.useWinograd(n) {
-		l.forwardWinograd(y, x, w, bias, n)
+		l.forwardWinograd(y, x, w, bias, n, averaged)
 		return
 	}
 	if l.depthwise != nil {
@@ -304,7 +306,7 @@ func bias(x [][]float32) []float32 {
 func (l *convOp) Forward(x, y [][]float32, n int, train bool) {
 	l.n, l.x, l.weight = n, x[0], x[1]
 	l.checkWeights(x[1])
-	l.forward(y[0], x[0], x[1], bias(x), n)
+	l.forward(y[0], x[0], x[1], bias(x), n, l.averaged)
 }
 
 func (l *convOp) Backward(dy, dx [][]float32) {
@@ -313,7 +315,7 @@ func (l *convOp) Backward(dy, dx [][]float32) {
 
 func (l *convOp) Tangent(xt, yt [][]float32) {
 	l.xt = xt[0] // the filters are the forward's, compared then (convpack.go)
-	l.forward(yt[0], xt[0], l.weight, nil, l.n)
+	l.forward(yt[0], xt[0], l.weight, nil, l.n, false)
 }
 
 // BackwardDual: x̄ += Wᵀȳ, ẋ̄ += Wᵀẏ̄, W̄ += ȳ⊗x + ẏ̄⊗ẋ, b̄ += Σȳ.

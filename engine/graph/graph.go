@@ -104,6 +104,8 @@ type Graph struct {
 	n       int
 	inShape nn.Shape
 	pre     prefix // the affine prefix (prefix.go)
+	// averaged is SetAveragedForwards' setting (winograd.go).
+	averaged bool
 }
 
 var _ nn.Trainable = (*Graph)(nil)

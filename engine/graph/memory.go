@@ -8,8 +8,8 @@ import "saliencyexplorer/engine/kernels"
 // packed for the forward (unless it runs as kernels.ConvStride1) and the
 // input-gradient products, and Winograd's
 // transformed filters where that branch applies, for each tile size some
-// batch takes (and both, for a convolution that takes Winograd only at
-// larger batches). Each copy of a model that
+// batch takes, averaged forwards (SetAveragedForwards) included (and both,
+// for a convolution that takes Winograd only at larger batches). Each copy of a model that
 // runs keeps its own, beside its weights (for ResNet-18, about three times
 // the weights), so memory estimates count them.
 func (g *Graph) DerivedValues() int64 {
@@ -35,6 +35,7 @@ func (l *convOp) derivedValues() int64 {
 			from++
 		}
 		n += int64(kernels.WinogradValues(*l.winograd, from))
+		n += averagedValues(*l.winograd, from)
 		if winogradRule(*l.winograd, 1) {
 			return n // every batch takes Winograd: the products' packings are never made
 		}
@@ -46,6 +47,22 @@ func (l *convOp) derivedValues() int64 {
 		}
 	}
 	return n
+}
+
+// averagedValues returns the values the forward's F(4×4, 3×3) form of
+// the filters adds (36 packed OC×C matrices) when averaged forwards
+// (Graph.SetAveragedForwards) take it at some batch of from to 64 images,
+// as kernels.WinogradTile picks; kernels.WinogradValues counts the rest.
+func averagedValues(g kernels.WinogradGeom, from int) int64 {
+	if g.M != 0 {
+		return 0 // a tile size of its own, which WinogradValues counts
+	}
+	for n := max(from, 1); n <= 64; n++ {
+		if kernels.WinogradTile(g.OH, g.OW, n) == 4 {
+			return 36 * int64(kernels.PackedValues(g.OC, g.C))
+		}
+	}
+	return 0
 }
 
 // keptValues returns the values the convolution holds now, for tests of

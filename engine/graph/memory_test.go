@@ -19,8 +19,9 @@ import (
 // images and at two again too: the 3×3 convolution's input gradient runs
 // F(4×4, 3×3) at two images and F(2×2, 3×3) at one and three
 // (kernels.WinogradTile), and F(2×2, 3×3) for new filters' first input
-// gradient whatever the batch; DerivedValues counts every tile size some
-// call takes.
+// gradient whatever the batch, and its forward F(4×4, 3×3) at two images
+// when averaged (SetAveragedForwards, on for the last pass);
+// DerivedValues counts every tile size some call takes.
 func TestDerivedValues(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	depthwise := Def{
@@ -46,7 +47,8 @@ func TestDerivedValues(t *testing.T) {
 				t.Fatalf("%s, %s: DerivedValues = %d before any pass", name, d.Name, want)
 			}
 			in, out := g.Input(), g.Classes()
-			for _, n := range []int{1, 2, 3, 2} {
+			for i, n := range []int{1, 2, 3, 2} {
+				g.SetAveragedForwards(i == 3)
 				x := nntest.Rand(rng, n*in.C*in.H*in.W)
 				dy := nntest.Rand(rng, n*out)
 				g.Forward(x, n, false)

@@ -1,6 +1,9 @@
 package graph
 
-import "saliencyexplorer/engine/kernels"
+import (
+	"saliencyexplorer/engine/kernels"
+	"saliencyexplorer/engine/nn"
+)
 
 // The Winograd branch of convOp: a group-1, 3×3, stride-1, undilated
 // convolution with the same padding p ≤ 2 on every side runs its forward,
@@ -58,13 +61,46 @@ func (l *convOp) winogradWeights(w []float32) *kernels.WinogradWeights {
 	return l.wino
 }
 
-// forwardWinograd writes y = W * x (+ bias if non-nil) with WinogradConv.
-func (l *convOp) forwardWinograd(y, x, w, bias []float32, n int) {
+// forwardGeom returns the geometry a forward pass over n images runs: the
+// convolution's own, whose open tile size the kernels settle as F(2×2, 3×3)
+// for a forward, or, for an averaged forward (Graph.SetAveragedForwards),
+// the tile size kernels.WinogradTile picks for the batch, as input
+// gradients take.
+func (l *convOp) forwardGeom(n int, averaged bool) kernels.WinogradGeom {
+	g := *l.winograd
+	if averaged && g.M == 0 {
+		g = kernels.NewWinogradGeomTile(g.C, g.OC, g.H, g.W, g.Pad, kernels.WinogradTile(g.OH, g.OW, n))
+	}
+	return g
+}
+
+// forwardWinograd writes y = W * x (+ bias if non-nil) with WinogradConv,
+// averaged as forwardGeom says.
+func (l *convOp) forwardWinograd(y, x, w, bias []float32, n int, averaged bool) {
+	g := l.forwardGeom(n, averaged)
 	kernels.FillRows(y, bias, n*l.oc, l.g.Cols())
-	kernels.WinogradConv(y, x, n, l.winogradWeights(w), *l.winograd)
+	kernels.WinogradConv(y, x, n, l.winogradWeights(w), g)
 }
 
 // backInputWinograd adds dx += Wᵀ * dy with WinogradConvBackInput.
 func (l *convOp) backInputWinograd(dx, dy, w []float32) {
 	kernels.WinogradConvBackInput(dx, dy, l.n, l.winogradWeights(w), *l.winograd)
+}
+
+var _ nn.AveragedForwards = (*Graph)(nil)
+
+// SetAveragedForwards implements nn.AveragedForwards: while on, Forward
+// (and ForwardPrefix and ForwardRest) run each Winograd convolution on the
+// tile size kernels.WinogradTile picks for the batch, as its input gradient
+// does (F(4×4, 3×3) for ResNet-18's 3×3 convolutions in Integrated
+// Gradients' batches of 2), instead of F(2×2, 3×3). Tangents keep
+// F(2×2, 3×3). A graph starts with it off, and so do its Clone and Freeze.
+func (g *Graph) SetAveragedForwards(on bool) (was bool) {
+	was, g.averaged = g.averaged, on
+	for _, nd := range g.nodes {
+		if l, ok := nd.Op.(*convOp); ok {
+			l.averaged = on
+		}
+	}
+	return was
 }

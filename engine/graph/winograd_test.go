@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"saliencyexplorer/engine/kernels"
@@ -98,5 +99,79 @@ func testWinogradMatchesIm2Col(t *testing.T) {
 		if !(diff <= 1e-5*scale) {
 			t.Errorf("%s: Winograd and im2col differ by %.3g (scale %.3g)", what, diff, scale)
 		}
+	}
+}
+
+// averagedDef is one 3×3 convolution of 64 channels to 64 on 16×16 maps,
+// which the kernels' rule runs as Winograd at any batch, and whose tile
+// size kernels.WinogradTile picks as 4×4 at batch 1 and 2.
+func averagedDef(t *testing.T, rng *rand.Rand) Def {
+	return Def{
+		Name: "averaged", Input: "x", InputShape: []int{64, 16, 16}, Output: "y",
+		Initializers: []Initializer{
+			{Name: "w", Shape: []int{64, 64, 3, 3}, Data: nntest.Rand(rng, 64*64*9)},
+			{Name: "b", Shape: []int{64}, Data: nntest.Rand(rng, 64)},
+		},
+		Nodes: []Node{{Name: "y", Op: mustOp(t, "Conv", Attrs{"pads": IntsAttr([]int{1, 1, 1, 1})}),
+			Inputs: []string{"x", "w", "b"}, Outputs: []string{"y"}}},
+	}
+}
+
+// TestAveragedForwards checks Graph.SetAveragedForwards against graphs
+// built with the tile size forced: while it is on, Forward gives bit for
+// bit what F(4×4, 3×3) gives (the size kernels.WinogradTile picks here),
+// which differs from F(2×2, 3×3)'s, so the check is not vacuous; Tangent
+// and the input gradient stay as they are with it off; off again, and in a
+// Clone, Forward gives F(2×2, 3×3)'s again.
+func TestAveragedForwards(t *testing.T) {
+	build := func() *Graph { // the same weights, new ops (a Def's ops become its graph's)
+		g, err := Build(averagedDef(t, rand.New(rand.NewPCG(31, 32))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	buildTile := func(m int) *Graph {
+		saved := winogradTile
+		defer func() { winogradTile = saved }()
+		winogradTile = func() int { return m }
+		return build()
+	}
+	g, g2, g4 := build(), buildTile(2), buildTile(4)
+	rng := rand.New(rand.NewPCG(33, 34))
+	if m := kernels.WinogradTile(16, 16, 1); m != 4 || !g.nodes[0].Op.(*convOp).useWinograd(1) {
+		t.Fatalf("the convolution must run as Winograd with tiles of 4 when averaged (tile %d)", m)
+	}
+	// New filters' first input gradient runs F(2×2, 3×3) whatever the
+	// batch (kernels.WinogradConvBackInput); the ones below compare later
+	// ones.
+	g.Forward(make([]float32, 64*16*16), 1, false)
+	g.Backward(make([]float32, 64*16*16), false)
+	if was := g.SetAveragedForwards(true); was {
+		t.Fatal("a new graph has averaged forwards on")
+	}
+	for _, n := range []int{1, 2} {
+		x := nntest.Rand(rng, n*64*16*16)
+		xt := nntest.Rand(rng, len(x))
+		dy := nntest.Rand(rng, len(x))
+		y := slices.Clone(g.Forward(x, n, false))
+		sameValues(t, fmt.Sprintf("n=%d: averaged forward against F(4×4)", n), y, g4.Forward(x, n, false))
+		want := g2.Forward(x, n, false)
+		if slices.Equal(y, want) {
+			t.Fatalf("n=%d: F(4×4, 3×3) and F(2×2, 3×3) forwards agree bit for bit; the test needs them not to", n)
+		}
+		sameValues(t, fmt.Sprintf("n=%d: tangent", n), g.Tangent(xt), g2.Tangent(xt))
+		dx := slices.Clone(g.Backward(dy, false))
+		g.SetAveragedForwards(false)
+		sameValues(t, fmt.Sprintf("n=%d: forward, off again", n), g.Forward(x, n, false), want)
+		sameValues(t, fmt.Sprintf("n=%d: input gradient, averaged or not", n), dx, g.Backward(dy, false))
+		if was := g.SetAveragedForwards(true); was {
+			t.Fatal("SetAveragedForwards(false) left it on")
+		}
+		c := g.Clone()
+		sameValues(t, fmt.Sprintf("n=%d: a Clone's forward", n), c.Forward(x, n, false), want)
+	}
+	if was := g.SetAveragedForwards(false); !was {
+		t.Fatal("SetAveragedForwards(true) did not turn it on")
 	}
 }

@@ -84,6 +84,24 @@ type AffinePrefix interface {
 	BackwardPrefix(dt []float32) []float32
 }
 
+// AveragedForwards is implemented by a model that can run its forward
+// passes faster, at a larger float32 rounding per layer, for a caller that
+// averages the gradients of many passes (Integrated Gradients' steps,
+// SmoothGrad's samples): graph.Graph runs its 3×3 convolutions' forwards
+// as Winograd F(4×4, 3×3) instead of F(2×2, 3×3) where that is faster.
+// A single gradient keeps the accurate forwards: the forward's rounding
+// decides which units near a ReLU's or a max-pool's tie pass, and the
+// gradient inherits every such flip, while an average over many passes
+// dilutes them below its own discretisation error (docs/performance.md,
+// "Averaged forwards on F(4×4, 3×3)"). The setting holds for every pass
+// until changed; a caller sets it for the duration of one call and puts
+// the previous setting back.
+type AveragedForwards interface {
+	// SetAveragedForwards turns averaged forwards on or off and returns
+	// the previous setting.
+	SetAveragedForwards(on bool) (was bool)
+}
+
 // Trainable is a Model whose parameters an optimizer updates in place.
 type Trainable interface {
 	Model
