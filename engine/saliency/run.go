@@ -111,6 +111,21 @@ func (r *run) part(total int) (first, last int) {
 	return r.opt.Part * total / r.opt.Parts, (r.opt.Part + 1) * total / r.opt.Parts
 }
 
+// averagedForwards sets net's averaged forwards (nn.AveragedForwards), if
+// it has them, for one call: on for a method that averages the gradients
+// of many passes (Integrated Gradients, SmoothGrad), off for the others,
+// whose one gradient inherits every near-tie the forward's rounding flips
+// (or whose forward passes are the result: occlusion). It returns what
+// puts the previous setting back.
+func averagedForwards(net nn.Model, on bool) (restore func()) {
+	a, ok := net.(nn.AveragedForwards)
+	if !ok {
+		return func() {}
+	}
+	was := a.SetAveragedForwards(on)
+	return func() { a.SetAveragedForwards(was) }
+}
+
 // copyX is a fill function that feeds the image itself.
 func (r *run) copyX(_ int, xi []float32) { copy(xi, r.x) }
 
