@@ -35,7 +35,7 @@ func (l *convOp) derivedValues() int64 {
 			from++
 		}
 		n += int64(kernels.WinogradValues(*l.winograd, from))
-		n += averagedValues(*l.winograd, from)
+		n += l.averagedValues()
 		if winogradRule(*l.winograd, 1) {
 			return n // every batch takes Winograd: the products' packings are never made
 		}
@@ -51,14 +51,16 @@ func (l *convOp) derivedValues() int64 {
 
 // averagedValues returns the values the forward's F(4×4, 3×3) form of
 // the filters adds (36 packed OC×C matrices) when averaged forwards
-// (Graph.SetAveragedForwards) take it at some batch of from to 64 images,
-// as kernels.WinogradTile picks; kernels.WinogradValues counts the rest.
-func averagedValues(g kernels.WinogradGeom, from int) int64 {
+// (Graph.SetAveragedForwards) take it: at some batch of up to 64 images
+// that runs as Winograd and for which kernels.WinogradTile picks 4×4
+// tiles. kernels.WinogradValues counts the rest.
+func (l *convOp) averagedValues() int64 {
+	g := *l.winograd
 	if g.M != 0 {
 		return 0 // a tile size of its own, which WinogradValues counts
 	}
-	for n := max(from, 1); n <= 64; n++ {
-		if kernels.WinogradTile(g.OH, g.OW, n) == 4 {
+	for n := 1; n <= 64; n++ {
+		if winogradRule(g, n) && kernels.WinogradTile(g.OH, g.OW, n) == 4 {
 			return 36 * int64(kernels.PackedValues(g.OC, g.C))
 		}
 	}
