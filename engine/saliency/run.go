@@ -113,10 +113,11 @@ func (r *run) part(total int) (first, last int) {
 
 // averagedForwards sets net's averaged forwards (nn.AveragedForwards), if
 // it has them, for one call: on for a method that averages the gradients
-// of many passes (Integrated Gradients, SmoothGrad), off for the others,
-// whose one gradient inherits every near-tie the forward's rounding flips
-// (or whose forward passes are the result: occlusion). It returns what
-// puts the previous setting back.
+// of many passes (Integrated Gradients, SmoothGrad with noise), off for
+// the others, whose one gradient inherits every near-tie the forward's
+// rounding flips (SmoothGrad without noise averages copies of the plain
+// gradient, and stays equal to it; occlusion's forward passes are its
+// result). It returns what puts the previous setting back.
 func averagedForwards(net nn.Model, on bool) (restore func()) {
 	a, ok := net.(nn.AveragedForwards)
 	if !ok {

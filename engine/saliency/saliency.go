@@ -391,7 +391,7 @@ func Attribute(ctx context.Context, net nn.Model, x []float32, m Method, opt Opt
 		return nil, err
 	}
 	r := newRun(ctx, net, x, m, opt)
-	defer averagedForwards(net, m == IntegratedGradients || m == SmoothGrad)()
+	defer averagedForwards(net, m == IntegratedGradients || m == SmoothGrad && opt.Noise > 0)()
 	var out []float32
 	switch m {
 	case Gradient, GradientXInput:
