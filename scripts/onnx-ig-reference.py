@@ -15,7 +15,7 @@ class c of resnet18.json:
 Run with Debian's Python (python3-torch, python3-torchvision), after
 `make onnx-fixtures`. engine/onnx's TestIGErrorReport (SE_IG_REPORT=1)
 compares the engine's maps with these. Usage:
-  onnx-ig-reference.py [DIR [m ...]]   (default .cache/onnx, m = 32 64 128 256)
+  onnx-ig-reference.py [DIR [m ...]]   (default .cache/onnx, m = 32 64 128)
 """
 import importlib.util
 import json
@@ -27,7 +27,7 @@ import torch
 import torchvision
 
 DIR = sys.argv[1] if len(sys.argv) > 1 else ".cache/onnx"
-STEPS = [int(s) for s in sys.argv[2:]] or [32, 64, 128, 256]
+STEPS = [int(s) for s in sys.argv[2:]] or [32, 64, 128]
 BATCH = 8
 
 spec = importlib.util.spec_from_file_location(

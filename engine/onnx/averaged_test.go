@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/saliency"
@@ -66,3 +67,41 @@ const (
 	igAveragedSteps = 4
 	igAveragedTol   = 2e-2
 )
+
+// BenchmarkResNet18IGAveraged times Integrated Gradients with 32 steps on
+// the ResNet-18 fixture with averaged forwards (F(4×4, 3×3) forwards, as
+// saliency runs it) and without (plainForwards: F(2×2, 3×3)), alternately
+// in one process, and reports the fastest map of each (f4-ms, f2-ms) and
+// their ratio: steadier than two processes on a loaded machine. Run one
+// pair per iteration, in wasm:
+//
+//	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench ResNet18IGAveraged -benchtime 3x \
+//	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/onnx
+func BenchmarkResNet18IGAveraged(b *testing.B) {
+	m := imageNetModel(b, "resnet18")
+	opt := saliency.Options{Class: 30, Steps: 32}
+	attribute := func(net nn.Model) time.Duration {
+		start := time.Now()
+		if _, err := saliency.Attribute(context.Background(), net, m.x, saliency.IntegratedGradients, opt); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	plain := plainForwards{m.g, m.g}
+	attribute(m.g) // both forms of the filters made before timing
+	var f2, f4 []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		if i%2 == 0 {
+			f2 = append(f2, attribute(plain))
+			f4 = append(f4, attribute(m.g))
+		} else {
+			f4 = append(f4, attribute(m.g))
+			f2 = append(f2, attribute(plain))
+		}
+	}
+	b2, b4 := slices.Min(f2), slices.Min(f4)
+	b.ReportMetric(float64(b2.Microseconds())/1000, "f2-ms")
+	b.ReportMetric(float64(b4.Microseconds())/1000, "f4-ms")
+	b.ReportMetric(float64(b4)/float64(b2), "f4/f2")
+}
