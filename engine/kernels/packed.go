@@ -76,6 +76,13 @@ func (p *PackedA) Dims() (m, k int) { return p.m, p.k }
 // with trans), without packing A. It panics if B or C is shorter than its
 // dimensions.
 func MatMulPacked(c []float32, a *PackedA, b []float32, m, k, n int) {
+	MatMulPackedAct(c, a, b, m, k, n, Activation{})
+}
+
+// MatMulPackedAct is MatMulPacked followed by act on every value of C
+// (C = act(C + op(A)·B)), applied as the product finishes each row panel's
+// block of columns rather than in a pass of its own.
+func MatMulPackedAct(c []float32, a *PackedA, b []float32, m, k, n int, act Activation) {
 	if m != a.m || k != a.k {
 		panic(errPackedDims)
 	}
@@ -88,5 +95,5 @@ func MatMulPacked(c []float32, a *PackedA, b []float32, m, k, n int) {
 	if len(c) < m*n {
 		panic(errShortC)
 	}
-	gemmPacked(c, nil, a, b, m, k, n, false, false, a.t)
+	gemmPacked(c, nil, a, b, m, k, n, false, false, a.t, act)
 }
