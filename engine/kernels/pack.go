@@ -67,20 +67,13 @@ var workspaces = freeList[workspace]{make: func() *workspace {
 // transA) and op(B) is K×N (B stored N×K when transB). The caller has
 // checked the dimensions.
 func gemm(c, a, b []float32, m, k, n int, transA, transB bool, t tile) {
-	gemmPacked(c, a, nil, b, m, k, n, transA, transB, t, Activation{})
+	gemmPacked(c, a, nil, b, m, k, n, transA, transB, t)
 }
 
 // gemmPacked is gemm, with op(A)'s blocks taken from pa instead of packed
-// from a when pa is not nil (pa was packed with tile t; see PackedA), and
-// act applied to C's values once they are final: in the last block of the
-// shared dimension, to each row panel's columns of a column block right
-// after its tiles are added (so C = act(C + op(A)·op(B))).
-func gemmPacked(c, a []float32, pa *PackedA, b []float32, m, k, n int, transA, transB bool, t tile, act Activation) {
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		act.applyRows(c, n, 0, m, 0, n)
+// from a when pa is not nil (pa was packed with tile t; see PackedA).
+func gemmPacked(c, a []float32, pa *PackedA, b []float32, m, k, n int, transA, transB bool, t tile) {
+	if m == 0 || n == 0 || k == 0 {
 		return
 	}
 	ws := workspaces.get()
@@ -92,7 +85,6 @@ func gemmPacked(c, a []float32, pa *PackedA, b []float32, m, k, n int, transA, t
 	}
 	for k0 := 0; k0 < k; k0 += kcBlock {
 		kc := min(kcBlock, k-k0)
-		last := k0+kc == k
 		var ap []float32
 		if pa != nil {
 			ap = pa.block(k0, kc)
@@ -103,20 +95,20 @@ func gemmPacked(c, a []float32, pa *PackedA, b []float32, m, k, n int, transA, t
 		for j0 := 0; j0 < n; j0 += ncBlock {
 			nc := min(ncBlock, n-j0)
 			bPanels := (nc + nr - 1) / nr
-			full := nc / nr
 			bp := ws.b[:bPanels*nr*kc]
 			packB(bp, b, transB, k, n, k0, kc, j0, nc, nr)
+			// Full tiles: one kernel call per row panel covers every full
+			// column panel of the block.
+			if full := nc / nr; full > 0 {
+				for p := 0; (p+1)*mr <= m; p++ {
+					t.kernel(c[p*mr*n+j0:], n, ap[p*mr*kc:(p+1)*mr*kc], bp[:full*nr*kc], kc)
+				}
+			}
+			// Edge tiles (a last partial row or column panel): computed
+			// whole in scratch, and only their valid part added to C.
 			for p := 0; p < aPanels; p++ {
 				i := p * mr
 				rows := min(mr, m-i)
-				apan := ap[p*mr*kc : (p+1)*mr*kc]
-				// Full tiles: one kernel call covers every full column
-				// panel of the block.
-				if rows == mr && full > 0 {
-					t.kernel(c[i*n+j0:], n, apan, bp[:full*nr*kc], kc)
-				}
-				// Edge tiles (a last partial row or column panel): computed
-				// whole in scratch, and only their valid part added to C.
 				for q := 0; q < bPanels; q++ {
 					j := j0 + q*nr
 					cols := min(nr, n-j)
@@ -125,16 +117,13 @@ func gemmPacked(c, a []float32, pa *PackedA, b []float32, m, k, n int, transA, t
 					}
 					tt := ws.t[:mr*nr]
 					clear(tt)
-					t.kernel(tt, nr, apan, bp[q*nr*kc:(q+1)*nr*kc], kc)
+					t.kernel(tt, nr, ap[p*mr*kc:(p+1)*mr*kc], bp[q*nr*kc:(q+1)*nr*kc], kc)
 					for r := 0; r < rows; r++ {
 						crow := c[(i+r)*n+j : (i+r)*n+j+cols]
 						for jj := range crow {
 							crow[jj] += tt[r*nr+jj]
 						}
 					}
-				}
-				if last && act.Kind != ActNone {
-					act.applyRows(c, n, i, rows, j0, nc)
 				}
 			}
 		}
