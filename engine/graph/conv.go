@@ -219,9 +219,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int, act kernels.Activation)
 	for e := 0; e < n; e++ {
 		for gi := 0; gi < l.group; gi++ {
 			col := l.cols(colBuf, l.groupIn(x, e, gi))
-			dst := l.groupOut(y, e, gi)
-			kernels.FillRows(dst, l.groupBias(bias, gi), l.ocg, P)
-			kernels.MatMulPackedAct(dst, &pw[gi], col, l.ocg, K, P, act)
+			kernels.MatMulPackedBias(l.groupOut(y, e, gi), &pw[gi], col, l.ocg, K, P, l.groupBias(bias, gi), act)
 		}
 	}
 }

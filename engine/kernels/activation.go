@@ -3,10 +3,14 @@ package kernels
 // A convolution followed by ReLU or ReLU6 (Clip to [0, 6]) writes its whole
 // output, then the activation reads it all back and writes it again: for
 // MobileNetV2 at 224² about 6 M values a forward pass, in 35 passes of their
-// own. A kernel given an Activation applies it to its outputs once they are
-// final, a row panel or a channel at a time while they are still in the
-// first-level cache, so the activation costs its arithmetic and not another
-// trip through memory (engine/graph fuses Conv → Relu / Clip this way).
+// own. A kernel given an Activation applies it to its outputs, in place:
+// the 3×3 depthwise kernels to each channel as soon as it is done, while it
+// is in cache; the products (MatMulPackedBias) in one pass over C after the
+// product, which in wasm measured faster than applying it per row panel
+// (a call per few hundred values) or in the micro-kernel's store (whose
+// extra live vectors slowed the product's loop): see docs/performance.md,
+// "Fusing ReLU6 into the convolutions".
+// engine/graph fuses Conv → Relu / Clip this way.
 
 // ActKind names the function of an Activation.
 type ActKind uint8
@@ -43,13 +47,5 @@ func (a Activation) Apply(y []float32) {
 		ReLUTo(y, y)
 	case ActClamp:
 		ClampTo(y, y, a.Lo, a.Hi)
-	}
-}
-
-// applyRows applies a to the columns j0..j0+nc of rows i0..i0+rows of the
-// row-major matrix c of n columns.
-func (a Activation) applyRows(c []float32, n, i0, rows, j0, nc int) {
-	for r := i0; r < i0+rows; r++ {
-		a.Apply(c[r*n+j0 : r*n+j0+nc])
 	}
 }

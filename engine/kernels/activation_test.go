@@ -61,30 +61,52 @@ func sameAs(t *testing.T, what string, got, want []float32) (zeros, sixes int) {
 	return zeros, sixes
 }
 
-// TestMatMulPackedAct checks C = act(C + A·B) against MatMulNaive and the
-// activation's reference on shapes with edge tiles in both directions,
-// several column blocks and several blocks of the shared dimension (where
-// the activation must wait for the last), and k = 0.
-func TestMatMulPackedAct(t *testing.T) {
+// TestMatMulPackedBias checks C = act(bias + A·B), C's old values (NaN)
+// never read, against FillRows, MatMulNaive and the activation's reference
+// on integers, bit for bit, for every tile of the build; and, on random
+// values, against FillRows, MatMulPacked and Apply, bit for bit. The shapes have edge tiles in both
+// directions, several column blocks, several blocks of the shared
+// dimension (where the bias must go in the first and the activation wait
+// for the last) and k = 0.
+func TestMatMulPackedBias(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	shapes := []struct{ m, k, n int }{
 		{1, 1, 1}, {4, 3, 8}, {5, 7, 13}, {13, 16, 2*ncBlock + 5}, {96, 24, 49}, {9, 2*kcBlock + 3, 37}, {6, 0, 5},
 	}
 	var zeros, sixes int
-	for _, s := range shapes {
-		a, b := smallInts(rng, s.m*s.k, 2), smallInts(rng, s.k*s.n, 2)
-		var p PackedA
-		p.Pack(a, s.m, s.k, false)
-		for _, act := range fusedActs {
-			c0 := smallInts(rng, s.m*s.n, 4)
-			sum := append([]float32(nil), c0...)
-			MatMulNaive(sum, a, b, s.m, s.k, s.n)
-			want := applyNaive(act, sum)
-			got := withGuard(c0, 3)
-			MatMulPackedAct(got, &p, b, s.m, s.k, s.n, act)
-			z, six := sameAs(t, fmt.Sprintf("MatMulPackedAct %+v %+v", s, act), got, want)
-			if act == Clamp(0, 6) {
-				zeros, sixes = zeros+z, sixes+six
+	for _, tl := range append(append([]tile(nil), scalarTiles...), simdTiles...) {
+		for _, s := range shapes {
+			a, b := smallInts(rng, s.m*s.k, 2), smallInts(rng, s.k*s.n, 2)
+			ar, br := randSlice(rng, s.m*s.k), randSlice(rng, s.k*s.n)
+			var p, pr PackedA
+			p.pack(a, s.m, s.k, false, tl)
+			pr.pack(ar, s.m, s.k, false, tl)
+			for _, act := range fusedActs {
+				for _, withBias := range []bool{false, true} {
+					var bias, biasR []float32
+					if withBias {
+						bias, biasR = smallInts(rng, s.m, 4), randSlice(rng, s.m)
+					}
+					name := fmt.Sprintf("MatMulPackedBias %s %+v %+v bias=%v", tl.name, s, act, withBias)
+					sum := make([]float32, s.m*s.n)
+					FillRows(sum, bias, s.m, s.n)
+					MatMulNaive(sum, a, b, s.m, s.k, s.n)
+					want := applyNaive(act, sum)
+					got := withGuard(nil, s.m*s.n+3)
+					MatMulPackedBias(got, &p, b, s.m, s.k, s.n, bias, act)
+					z, six := sameAs(t, name, got, want)
+					if act == Clamp(0, 6) {
+						zeros, sixes = zeros+z, sixes+six
+					}
+
+					want = make([]float32, s.m*s.n)
+					FillRows(want, biasR, s.m, s.n)
+					MatMulPacked(want, &pr, br, s.m, s.k, s.n)
+					act.Apply(want)
+					got = withGuard(nil, s.m*s.n+3)
+					MatMulPackedBias(got, &pr, br, s.m, s.k, s.n, biasR, act)
+					sameAs(t, name+" (random, against the unfused path)", got, want)
+				}
 			}
 		}
 	}
@@ -94,9 +116,11 @@ func TestMatMulPackedAct(t *testing.T) {
 }
 
 // TestDepthwiseConvBiasAct checks y = act(bias + depthwise taps) against
-// the naive depthwise convolution and the activation's reference, on the
-// 3×3 stride-1 and stride-2 kernels (vector and scalar widths) and the
-// general path.
+// the naive depthwise convolution and the activation's reference on
+// integers, and against the kernel without act followed by Apply on random
+// values, bit for bit, on the 3×3 stride-1 and stride-2 kernels (vector
+// widths with and without an overlapping last group, and scalar ones) and
+// the general path.
 func TestDepthwiseConvBiasAct(t *testing.T) {
 	rng := rand.New(rand.NewPCG(33, 34))
 	gs := []ConvGeom{
@@ -118,10 +142,19 @@ func TestDepthwiseConvBiasAct(t *testing.T) {
 			want := applyNaive(act, sum)
 			got := withGuard(smallInts(rng, len(sum), 9), 3)
 			DepthwiseConvBias(got, x, w, bias, g, act)
-			z, six := sameAs(t, fmt.Sprintf("DepthwiseConvBias %+v %+v", g, act), got, want)
+			name := fmt.Sprintf("DepthwiseConvBias %+v %+v", g, act)
+			z, six := sameAs(t, name, got, want)
 			if act == Clamp(0, 6) {
 				zeros, sixes = zeros+z, sixes+six
 			}
+
+			xr, wr, br := randSlice(rng, len(x)), randSlice(rng, len(w)), randSlice(rng, len(bias))
+			want = withGuard(nil, len(sum)+3)
+			DepthwiseConvBias(want, xr, wr, br, g, Activation{})
+			act.Apply(want[:len(sum)])
+			got = withGuard(nil, len(sum)+3)
+			DepthwiseConvBias(got, xr, wr, br, g, act)
+			sameAs(t, name+" (random, against the unfused path)", got, want[:len(sum)])
 		}
 	}
 	if zeros == 0 || sixes == 0 {

@@ -76,13 +76,6 @@ func (p *PackedA) Dims() (m, k int) { return p.m, p.k }
 // with trans), without packing A. It panics if B or C is shorter than its
 // dimensions.
 func MatMulPacked(c []float32, a *PackedA, b []float32, m, k, n int) {
-	MatMulPackedAct(c, a, b, m, k, n, Activation{})
-}
-
-// MatMulPackedAct is MatMulPacked followed by act on every value of C
-// (C = act(C + op(A)·B)), applied as the product finishes each row panel's
-// block of columns rather than in a pass of its own.
-func MatMulPackedAct(c []float32, a *PackedA, b []float32, m, k, n int, act Activation) {
 	if m != a.m || k != a.k {
 		panic(errPackedDims)
 	}
@@ -95,5 +88,22 @@ func MatMulPackedAct(c []float32, a *PackedA, b []float32, m, k, n int, act Acti
 	if len(c) < m*n {
 		panic(errShortC)
 	}
-	gemmPacked(c, nil, a, b, m, k, n, false, false, a.t, act)
+	gemmPacked(c, nil, a, b, m, k, n, false, false, a.t)
+}
+
+// MatMulPackedBias overwrites C[M×N] with act(bias[i] + (op(A)·B)[i][j])
+// (bias nil: 0), whatever C held: a convolution's output from its packed
+// filters and column matrix, with its bias and a fused activation, as
+// FillRows, MatMulPacked and act.Apply compute it. It panics if bias has
+// fewer than M values.
+func MatMulPackedBias(c []float32, a *PackedA, b []float32, m, k, n int, bias []float32, act Activation) {
+	if bias != nil && len(bias) < m {
+		panic("kernels: bias is shorter than C's rows")
+	}
+	if m < 0 || n < 0 || len(c) < m*n {
+		panic(errShortC)
+	}
+	FillRows(c, bias, m, n)
+	MatMulPacked(c, a, b, m, k, n)
+	act.Apply(c[:m*n])
 }
