@@ -451,9 +451,9 @@ func winograd(y, x []float32, n int, u []PackedA, g WinogradGeom) {
 		panic("kernels: Winograd buffer too short")
 	}
 	P := (g.M + 2) * (g.M + 2) // positions of a tile
-	input, output, nbuf := winoInput, winoOutput, 16*(g.TW+1)
+	input, output, nbuf := winoInput, winoOutput, max(winoInputBuf(g), 4*g.TW)
 	if g.M == 4 {
-		input, output, nbuf = wino4Input, wino4Output, 48*(g.TW+1)
+		input, output, nbuf = wino4Input, wino4Output, wino4InputBuf(g)
 	}
 	R := n * g.TH // rows of tiles over all images
 	rb := winoChunk(P, max(g.C, g.OC), g.TW, R)
@@ -476,70 +476,80 @@ func winograd(y, x []float32, n int, u []PackedA, g WinogradGeom) {
 
 // winoInput writes V = Bᵀ d B of the tiles of rows r0 … r0+nr−1 (over all
 // images: row r is tile row r mod TH of image r / TH) and every channel into
-// v, 16×C×nt with nt = nr·TW: v[ξ·C·nt + c·nt + t]. Per channel and row of
-// tiles it copies the four input rows the tiles read into buf, split into
-// their even and odd columns, with the padding as zeros; applies Bᵀ down the
-// columns once for the whole width (neighbouring tiles share two columns);
-// then B along each tile's four columns, which are even, odd, even, odd
-// columns t, t, t+1, t+1 of the split rows: every step is then an
-// element-wise operation on whole rows, four tiles at a time with wasm SIMD
-// (winograd_simd.go), with no shuffle.
+// v, 16×C×nt with nt = nr·TW: v[ξ·C·nt + c·nt + t]. For each channel of an
+// image it first splits every input row its tiles read into its even and odd
+// columns (splitRow), once: two neighbouring rows of tiles share two input
+// rows. The padding is zeros that buf keeps from one clear per call, since
+// every row writes the same positions. Per row of tiles it then applies Bᵀ
+// down the four split rows it reads, once for the whole width (neighbouring
+// tiles share two columns), and B along each tile's four columns, which are
+// even, odd, even, odd columns t, t, t+1, t+1 of the split rows: every step
+// is an element-wise operation on whole rows, four tiles at a time with wasm
+// SIMD (winograd_simd.go), with no shuffle. buf holds winoInputBuf(g)
+// values.
 func winoInput(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 	nt := nr * g.TW
 	CS := g.C * nt
 	h := g.TW + 1 // even (and odd) columns of the width 2·TW + 2 the tiles read
 	plane := g.H * g.W
-	row := func(k int) []float32 { return buf[k*h : (k+1)*h] }
+	pr := 2*g.TH + 2 // padded rows the tiles read: input rows −Pad … 2·TH + 1 − Pad
+	// Padded row k: even columns at buf[2k·h:], odd at buf[(2k+1)·h:]; then
+	// Bᵀ d, even in rows 0–3 of bt, odd in rows 4–7.
+	split := buf[:2*pr*h]
+	bt := buf[2*pr*h : (2*pr+8)*h]
+	clear(split)
+	row := func(s []float32, k int) []float32 { return s[k*h : (k+1)*h] }
 	for c := 0; c < g.C; c++ {
-		for r := 0; r < nr; r++ {
-			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
-			iy := 2*ty - g.Pad
-			// d: even columns in rows 0–3 of buf, odd in rows 4–7.
-			for i := 0; i < 4; i++ {
-				ev, od := row(i), row(4+i)
-				yy := iy + i
-				if yy < 0 || yy >= g.H {
-					clear(ev)
-					clear(od)
-					continue
+		for r := 0; r < nr; {
+			e, ty0 := (r0+r)/g.TH, (r0+r)%g.TH
+			ty1 := min(g.TH, ty0+nr-r) // this image's rows of tiles in the chunk: ty0 … ty1−1
+			for k := 2 * ty0; k < 2*ty1+2; k++ {
+				if yy := k - g.Pad; yy >= 0 && yy < g.H {
+					off := (e*g.C+c)*plane + yy*g.W
+					splitRow(row(split, 2*k), row(split, 2*k+1), x[off:off+g.W], g.Pad)
 				}
-				off := (e*g.C+c)*plane + yy*g.W
-				splitRow(ev, od, x[off:off+g.W], g.Pad)
 			}
-			// Bᵀ d into rows 8–11 (even) and 12–15 (odd).
-			for k := 0; k < 8; k += 4 {
-				winoCols(row(8+k), row(9+k), row(10+k), row(11+k), row(k), row(k+1), row(k+2), row(k+3))
-			}
-			// (Bᵀ d) B: each tile t reads even t, odd t, even t+1, odd t+1.
-			o := c*nt + r*g.TW
-			for i := 0; i < 4; i++ {
-				winoRow(v[(4*i+0)*CS+o:(4*i+0)*CS+o+g.TW], v[(4*i+1)*CS+o:(4*i+1)*CS+o+g.TW],
-					v[(4*i+2)*CS+o:(4*i+2)*CS+o+g.TW], v[(4*i+3)*CS+o:(4*i+3)*CS+o+g.TW],
-					row(8+i), row(12+i))
+			for ty := ty0; ty < ty1; ty, r = ty+1, r+1 {
+				ev := func(i int) []float32 { return row(split, 2*(2*ty+i)) }
+				od := func(i int) []float32 { return row(split, 2*(2*ty+i)+1) }
+				winoCols(row(bt, 0), row(bt, 1), row(bt, 2), row(bt, 3), ev(0), ev(1), ev(2), ev(3))
+				winoCols(row(bt, 4), row(bt, 5), row(bt, 6), row(bt, 7), od(0), od(1), od(2), od(3))
+				// (Bᵀ d) B: each tile t reads even t, odd t, even t+1, odd t+1.
+				o := c*nt + r*g.TW
+				for i := 0; i < 4; i++ {
+					winoRow(v[(4*i+0)*CS+o:(4*i+0)*CS+o+g.TW], v[(4*i+1)*CS+o:(4*i+1)*CS+o+g.TW],
+						v[(4*i+2)*CS+o:(4*i+2)*CS+o+g.TW], v[(4*i+3)*CS+o:(4*i+3)*CS+o+g.TW],
+						row(bt, i), row(bt, 4+i))
+				}
 			}
 		}
 	}
 }
 
+// winoInputBuf returns the values winoInput's buf holds for g: the padded
+// rows the tiles read, split, and the eight rows of Bᵀ d.
+func winoInputBuf(g WinogradGeom) int { return (2*(2*g.TH+2) + 8) * (g.TW + 1) }
+
 // splitRow writes the even and odd columns of an image row padded by pad
-// zeros on the left (and zeros past its end) into ev and od: ev[k] is padded
-// column 2k, input column 2k − pad; od[k] is 2k + 1 − pad. Input column j
-// lands at padded column j + pad, so the even input columns all go to one of
-// ev and od (by pad's parity) from index ⌊pad/2⌋, the odd ones to the other
-// from ⌊(pad+1)/2⌋.
+// zeros on the left into ev and od: ev[k] is padded column 2k, input column
+// 2k − pad; od[k] is 2k + 1 − pad. Input column j lands at padded column
+// j + pad, so the even input columns all go to one of ev and od (by pad's
+// parity) from index ⌊pad/2⌋, the odd ones to the other from ⌊(pad+1)/2⌋.
+// It writes only those positions, the same for every row of a width: the
+// padding's zeros are the caller's.
 func splitRow(ev, od, src []float32, pad int) {
-	clear(ev)
-	clear(od)
 	even, odd := ev, od
 	if pad&1 == 1 {
 		even, odd = od, ev
 	}
 	even, odd = even[pad>>1:], odd[(pad+1)>>1:]
-	for i := 0; 2*i < len(src); i++ {
-		even[i] = src[2*i]
+	n := len(src)
+	even, odd = even[:(n+1)/2], odd[:n/2]
+	for i := range odd {
+		even[i], odd[i] = src[2*i], src[2*i+1]
 	}
-	for i := 0; 2*i+1 < len(src); i++ {
-		odd[i] = src[2*i+1]
+	if n&1 == 1 {
+		even[n/2] = src[n-1]
 	}
 }
 

@@ -85,48 +85,63 @@ func winograd4RowTo(u, w []float32, oc, c, i int, rot bool) {
 
 // wino4Input writes V = Bᵀ d B of the 6×6 tiles of rows r0 … r0+nr−1 (over
 // all images) and every channel into v, 36×C×nt with nt = nr·TW:
-// v[ξ·C·nt + c·nt + t]. buf holds 48·(TW+1) values: the six input rows a
-// row of tiles reads, each split into its four column phases of TW+1
-// values, and their Bᵀ d.
+// v[ξ·C·nt + c·nt + t]. As winoInput does, for each channel of an image it
+// splits every input row its tiles read into its four column phases of
+// TW+1 values (splitRow4) once, two rows being shared by neighbouring rows
+// of tiles, into buf (wino4InputBuf(g) values: the split padded rows, whose
+// padding keeps the zeros of one clear per call, and six rows of Bᵀ d).
 func wino4Input(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 	nt := nr * g.TW
 	CS := g.C * nt
 	TW, h := g.TW, g.TW+1
 	plane := g.H * g.W
-	row := func(k int) []float32 { return buf[4*k*h : 4*(k+1)*h] }
+	pr := 4*g.TH + 2 // padded rows the tiles read
+	split := buf[:4*pr*h]
+	bt := buf[4*pr*h : 4*(pr+6)*h]
+	clear(split)
+	row := func(s []float32, k int) []float32 { return s[4*k*h : 4*(k+1)*h] }
 	var d, b, in, out [6][]float32
+	for i := range b {
+		b[i] = row(bt, i)
+	}
 	for c := 0; c < g.C; c++ {
-		for r := 0; r < nr; r++ {
-			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
-			iy := 4*ty - g.Pad
-			for i := 0; i < 6; i++ {
-				d[i], b[i] = row(i), row(6+i)
-				yy := iy + i
-				if yy < 0 || yy >= g.H {
-					clear(d[i])
-					continue
+		for r := 0; r < nr; {
+			e, ty0 := (r0+r)/g.TH, (r0+r)%g.TH
+			ty1 := min(g.TH, ty0+nr-r)
+			for k := 4 * ty0; k < 4*ty1+2; k++ {
+				if yy := k - g.Pad; yy >= 0 && yy < g.H {
+					off := (e*g.C+c)*plane + yy*g.W
+					splitRow4(row(split, k), x[off:off+g.W], g.Pad, h)
 				}
-				off := (e*g.C+c)*plane + yy*g.W
-				splitRow4(d[i], x[off:off+g.W], g.Pad, h)
 			}
-			wino4B(&b, &d) // Bᵀ d, every phase of every row at once
-			o := c*nt + r*TW
-			for i := 0; i < 6; i++ {
-				q := b[i]
-				q0, q1, q2, q3 := q[:h], q[h:2*h], q[2*h:3*h], q[3*h:]
-				in = [6][]float32{q0[:TW], q1[:TW], q2[:TW], q3[:TW], q0[1:], q1[1:]}
-				for j := range out {
-					out[j] = v[(6*i+j)*CS+o : (6*i+j)*CS+o+TW]
+			for ty := ty0; ty < ty1; ty, r = ty+1, r+1 {
+				for i := range d {
+					d[i] = row(split, 4*ty+i)
 				}
-				wino4B(&out, &in)
+				wino4B(&b, &d) // Bᵀ d, every phase of every row at once
+				o := c*nt + r*TW
+				for i := 0; i < 6; i++ {
+					q := b[i]
+					q0, q1, q2, q3 := q[:h], q[h:2*h], q[2*h:3*h], q[3*h:]
+					in = [6][]float32{q0[:TW], q1[:TW], q2[:TW], q3[:TW], q0[1:], q1[1:]}
+					for j := range out {
+						out[j] = v[(6*i+j)*CS+o : (6*i+j)*CS+o+TW]
+					}
+					wino4B(&out, &in)
+				}
 			}
 		}
 	}
 }
 
+// wino4InputBuf returns the values wino4Input's buf holds for g.
+func wino4InputBuf(g WinogradGeom) int { return 4 * (4*g.TH + 8) * (g.TW + 1) }
+
 // splitRow4 writes the four column phases of an image row padded by pad
-// zeros on the left (and zeros past its end) into dst, h values each: phase
-// k's value t is padded column 4t + k, input column 4t + k − pad.
+// zeros on the left into dst, h values each: phase k's value t is padded
+// column 4t + k, input column 4t + k − pad. It writes only the positions
+// that hold input columns, the same for every row of a width: the padding's
+// zeros are the caller's.
 func splitRow4(dst, src []float32, pad, h int) {
 	for k := 0; k < 4; k++ {
 		q := dst[k*h : (k+1)*h]
@@ -134,11 +149,9 @@ func splitRow4(dst, src []float32, pad, h int) {
 		// with 4t + k − pad < len(src).
 		t0 := max(0, (pad-k+3)/4)
 		t1 := min(h, max(t0, (len(src)-k+pad+3)/4))
-		clear(q[:t0])
 		for t := t0; t < t1; t++ {
 			q[t] = src[4*t+k-pad]
 		}
-		clear(q[t1:])
 	}
 }
 

@@ -12,10 +12,17 @@ func load4(s []float32) archsimd.Float32x4 { return archsimd.LoadFloat32x4Array(
 
 func store4(v archsimd.Float32x4, s []float32) { v.StoreArray((*[4]float32)(s[:4])) }
 
-// winoColsVec does winoCols on the longest multiple-of-4 prefix.
+// winoColsVec does all of winoCols if it has at least 4 columns: four at a
+// time, and the last four again when 4 does not divide their number (each
+// output depends only on the inputs at its index, and b and d do not
+// overlap). It returns how many it did, 0 or all.
 func winoColsVec(b0, b1, b2, b3, d0, d1, d2, d3 []float32) int {
-	n := len(b0) &^ 3
-	for j := 0; j < n; j += 4 {
+	n := len(b0)
+	if n < 4 {
+		return 0
+	}
+	for j0 := 0; j0 < n; j0 += 4 {
+		j := min(j0, n-4)
 		x0, x1, x2, x3 := load4(d0[j:]), load4(d1[j:]), load4(d2[j:]), load4(d3[j:])
 		store4(x0.Sub(x2), b0[j:])
 		store4(x1.Add(x2), b1[j:])
@@ -25,10 +32,16 @@ func winoColsVec(b0, b1, b2, b3, d0, d1, d2, d3 []float32) int {
 	return n
 }
 
-// winoRowVec does winoRow on the longest multiple-of-4 prefix of the tiles.
+// winoRowVec does all of winoRow if the row has at least 4 tiles, the last
+// four again when 4 does not divide their number, as winoColsVec does (v
+// and the split rows do not overlap). It returns how many it did, 0 or all.
 func winoRowVec(v0, v1, v2, v3, ev, od []float32) int {
-	n := len(v0) &^ 3
-	for t := 0; t < n; t += 4 {
+	n := len(v0)
+	if n < 4 {
+		return 0
+	}
+	for t0 := 0; t0 < n; t0 += 4 {
+		t := min(t0, n-4)
 		e0, o0 := load4(ev[t:]), load4(od[t:])
 		e1, o1 := load4(ev[t+1:]), load4(od[t+1:])
 		store4(e0.Sub(e1), v0[t:])
@@ -39,10 +52,16 @@ func winoRowVec(v0, v1, v2, v3, ev, od []float32) int {
 	return n
 }
 
-// winoTilesVec does winoTiles on the longest multiple-of-4 prefix.
+// winoTilesVec does all of winoTiles if the row has at least 4 tiles, the
+// last four again when 4 does not divide their number, as winoColsVec does
+// (the outputs and M do not overlap). It returns how many it did, 0 or all.
 func winoTilesVec(y00, y01, y10, y11 []float32, ms *[16][]float32) int {
-	n := len(y00) &^ 3
-	for t := 0; t < n; t += 4 {
+	n := len(y00)
+	if n < 4 {
+		return 0
+	}
+	for t0 := 0; t0 < n; t0 += 4 {
+		t := min(t0, n-4)
 		var a [8]archsimd.Float32x4
 		for j := 0; j < 4; j++ {
 			m0, m1, m2, m3 := load4(ms[j][t:]), load4(ms[4+j][t:]), load4(ms[8+j][t:]), load4(ms[12+j][t:])

@@ -1,0 +1,231 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// The input transforms as they were before they split each input row once
+// per channel (winoInput, wino4Input): each row of tiles split the rows it
+// reads itself, so the rows two tile rows share were split twice. They stay
+// as the references the new ones must match bit for bit
+// (TestWinogradInputSplitOnce) and as the other side of
+// BenchmarkWinogradInput.
+
+// winoInputRows writes V = Bᵀ d B of the tiles of rows r0 … r0+nr−1 (over all
+// images: row r is tile row r mod TH of image r / TH) and every channel into
+// v, 16×C×nt with nt = nr·TW: v[ξ·C·nt + c·nt + t]. Per channel and row of
+// tiles it copies the four input rows the tiles read into buf, split into
+// their even and odd columns, with the padding as zeros; applies Bᵀ down the
+// columns once for the whole width (neighbouring tiles share two columns);
+// then B along each tile's four columns, which are even, odd, even, odd
+// columns t, t, t+1, t+1 of the split rows: every step is then an
+// element-wise operation on whole rows, four tiles at a time with wasm SIMD
+// (winograd_simd.go), with no shuffle.
+func winoInputRows(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
+	nt := nr * g.TW
+	CS := g.C * nt
+	h := g.TW + 1 // even (and odd) columns of the width 2·TW + 2 the tiles read
+	plane := g.H * g.W
+	row := func(k int) []float32 { return buf[k*h : (k+1)*h] }
+	for c := 0; c < g.C; c++ {
+		for r := 0; r < nr; r++ {
+			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
+			iy := 2*ty - g.Pad
+			// d: even columns in rows 0–3 of buf, odd in rows 4–7.
+			for i := 0; i < 4; i++ {
+				ev, od := row(i), row(4+i)
+				yy := iy + i
+				if yy < 0 || yy >= g.H {
+					clear(ev)
+					clear(od)
+					continue
+				}
+				off := (e*g.C+c)*plane + yy*g.W
+				splitRowRef(ev, od, x[off:off+g.W], g.Pad)
+			}
+			// Bᵀ d into rows 8–11 (even) and 12–15 (odd).
+			for k := 0; k < 8; k += 4 {
+				winoCols(row(8+k), row(9+k), row(10+k), row(11+k), row(k), row(k+1), row(k+2), row(k+3))
+			}
+			// (Bᵀ d) B: each tile t reads even t, odd t, even t+1, odd t+1.
+			o := c*nt + r*g.TW
+			for i := 0; i < 4; i++ {
+				winoRow(v[(4*i+0)*CS+o:(4*i+0)*CS+o+g.TW], v[(4*i+1)*CS+o:(4*i+1)*CS+o+g.TW],
+					v[(4*i+2)*CS+o:(4*i+2)*CS+o+g.TW], v[(4*i+3)*CS+o:(4*i+3)*CS+o+g.TW],
+					row(8+i), row(12+i))
+			}
+		}
+	}
+}
+
+// splitRowRef writes the even and odd columns of an image row padded by pad
+// zeros on the left (and zeros past its end) into ev and od: ev[k] is padded
+// column 2k, input column 2k − pad; od[k] is 2k + 1 − pad. Input column j
+// lands at padded column j + pad, so the even input columns all go to one of
+// ev and od (by pad's parity) from index ⌊pad/2⌋, the odd ones to the other
+// from ⌊(pad+1)/2⌋.
+func splitRowRef(ev, od, src []float32, pad int) {
+	clear(ev)
+	clear(od)
+	even, odd := ev, od
+	if pad&1 == 1 {
+		even, odd = od, ev
+	}
+	even, odd = even[pad>>1:], odd[(pad+1)>>1:]
+	for i := 0; 2*i < len(src); i++ {
+		even[i] = src[2*i]
+	}
+	for i := 0; 2*i+1 < len(src); i++ {
+		odd[i] = src[2*i+1]
+	}
+}
+
+// wino4InputRows writes V = Bᵀ d B of the 6×6 tiles of rows r0 … r0+nr−1 (over
+// all images) and every channel into v, 36×C×nt with nt = nr·TW:
+// v[ξ·C·nt + c·nt + t]. buf holds 48·(TW+1) values: the six input rows a
+// row of tiles reads, each split into its four column phases of TW+1
+// values, and their Bᵀ d.
+func wino4InputRows(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
+	nt := nr * g.TW
+	CS := g.C * nt
+	TW, h := g.TW, g.TW+1
+	plane := g.H * g.W
+	row := func(k int) []float32 { return buf[4*k*h : 4*(k+1)*h] }
+	var d, b, in, out [6][]float32
+	for c := 0; c < g.C; c++ {
+		for r := 0; r < nr; r++ {
+			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
+			iy := 4*ty - g.Pad
+			for i := 0; i < 6; i++ {
+				d[i], b[i] = row(i), row(6+i)
+				yy := iy + i
+				if yy < 0 || yy >= g.H {
+					clear(d[i])
+					continue
+				}
+				off := (e*g.C+c)*plane + yy*g.W
+				splitRow4Ref(d[i], x[off:off+g.W], g.Pad, h)
+			}
+			wino4B(&b, &d) // Bᵀ d, every phase of every row at once
+			o := c*nt + r*TW
+			for i := 0; i < 6; i++ {
+				q := b[i]
+				q0, q1, q2, q3 := q[:h], q[h:2*h], q[2*h:3*h], q[3*h:]
+				in = [6][]float32{q0[:TW], q1[:TW], q2[:TW], q3[:TW], q0[1:], q1[1:]}
+				for j := range out {
+					out[j] = v[(6*i+j)*CS+o : (6*i+j)*CS+o+TW]
+				}
+				wino4B(&out, &in)
+			}
+		}
+	}
+}
+
+// splitRow4Ref writes the four column phases of an image row padded by pad
+// zeros on the left (and zeros past its end) into dst, h values each: phase
+// k's value t is padded column 4t + k, input column 4t + k − pad.
+func splitRow4Ref(dst, src []float32, pad, h int) {
+	for k := 0; k < 4; k++ {
+		q := dst[k*h : (k+1)*h]
+		// t0 is the first t with 4t + k − pad ≥ 0, t1 one past the last
+		// with 4t + k − pad < len(src).
+		t0 := max(0, (pad-k+3)/4)
+		t1 := min(h, max(t0, (len(src)-k+pad+3)/4))
+		clear(q[:t0])
+		for t := t0; t < t1; t++ {
+			q[t] = src[4*t+k-pad]
+		}
+		clear(q[t1:])
+	}
+}
+
+// TestWinogradInputSplitOnce checks that winoInput and wino4Input, which
+// split each input row once per channel, write the same V bit for bit as
+// the references that split per row of tiles, on both tile sizes, paddings
+// 0 to 2, odd and even maps, one to three images, and chunks that start
+// inside an image and cross into the next; buf and v start as NaN, so a
+// padding the clear missed or a tile left unwritten shows.
+func TestWinogradInputSplitOnce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for _, m := range []int{2, 4} {
+		for _, s := range []struct{ c, h, w, p, n int }{
+			{3, 7, 7, 1, 1}, {2, 15, 9, 1, 3}, {3, 15, 9, 0, 2}, {2, 6, 5, 2, 2}, {1, 8, 8, 1, 2},
+			{4, 14, 14, 1, 2}, {2, 5, 12, 2, 3}, {2, 3, 3, 1, 2},
+		} {
+			g := NewWinogradGeomTile(s.c, 1, s.h, s.w, s.p, m)
+			x := randSlice(rng, s.n*s.c*s.h*s.w)
+			input, ref, nbuf := winoInput, winoInputRows, winoInputBuf(g)
+			if m == 4 {
+				input, ref, nbuf = wino4Input, wino4InputRows, wino4InputBuf(g)
+			}
+			P := (m + 2) * (m + 2)
+			R := s.n * g.TH
+			for _, chunk := range [][2]int{{0, R}, {1, R - 1}, {g.TH - 1, min(2, R-g.TH+1)}, {R - 1, 1}} {
+				r0, nr := chunk[0], chunk[1]
+				if r0 < 0 || nr <= 0 {
+					continue
+				}
+				nt := nr * g.TW
+				got, want := make([]float32, P*s.c*nt), make([]float32, P*s.c*nt)
+				buf := make([]float32, nbuf)
+				for i := range got {
+					got[i] = float32(math.NaN())
+				}
+				for i := range buf {
+					buf[i] = float32(math.NaN())
+				}
+				input(got, x, r0, nr, buf, g)
+				ref(want, x, r0, nr, make([]float32, 48*(g.TW+1)), g)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("M=%d %+v rows %d+%d: V[%d] = %v, want %v", m, s, r0, nr, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkWinogradInput times the input transforms against the references
+// that split each row of tiles' input rows themselves, interleaved call by
+// call on ResNet-18's 3×3 layers at batch 2 (the whole batch as one chunk),
+// and reports the fastest call of each in ms and their ratio.
+//
+//	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench WinogradInput \
+//	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/kernels
+func BenchmarkWinogradInput(b *testing.B) {
+	for _, m := range []int{2, 4} {
+		for _, s := range []struct{ c, hw int }{{64, 56}, {128, 28}, {256, 14}, {512, 7}} {
+			b.Run(fmt.Sprintf("F%d/%dx%d²/n2", m, s.c, s.hw), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 1))
+				g := NewWinogradGeomTile(s.c, s.c, s.hw, s.hw, 1, m)
+				x := randSlice(rng, 2*s.c*s.hw*s.hw)
+				input, ref, nbuf := winoInput, winoInputRows, winoInputBuf(g)
+				if m == 4 {
+					input, ref, nbuf = wino4Input, wino4InputRows, wino4InputBuf(g)
+				}
+				R := 2 * g.TH
+				v := make([]float32, (m+2)*(m+2)*s.c*R*g.TW)
+				buf, rbuf := make([]float32, nbuf), make([]float32, 48*(g.TW+1))
+				var tn, to []time.Duration
+				for b.Loop() {
+					t0 := time.Now()
+					ref(v, x, 0, R, rbuf, g)
+					t1 := time.Now()
+					input(v, x, 0, R, buf, g)
+					to = append(to, t1.Sub(t0))
+					tn = append(tn, time.Since(t1))
+				}
+				mo, mn := slices.Min(to).Seconds()*1e3, slices.Min(tn).Seconds()*1e3
+				b.ReportMetric(mo, "rows-ms")
+				b.ReportMetric(mn, "once-ms")
+				b.ReportMetric(mn/mo, "once/rows")
+			})
+		}
+	}
+}
