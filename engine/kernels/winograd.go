@@ -545,7 +545,7 @@ func splitRow(ev, od, src []float32, pad int) {
 	even, odd = even[pad>>1:], odd[(pad+1)>>1:]
 	n := len(src)
 	even, odd = even[:(n+1)/2], odd[:n/2]
-	for i := range odd {
+	for i := splitVec(even, odd, src); i < len(odd); i++ {
 		even[i], odd[i] = src[2*i], src[2*i+1]
 	}
 	if n&1 == 1 {

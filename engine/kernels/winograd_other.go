@@ -12,3 +12,5 @@ func winoTilesVec(y00, y01, y10, y11 []float32, ms *[16][]float32) int { return 
 
 func wino4BVec(b, d *[6][]float32) int               { return 0 }
 func wino4AVec(y *[4][]float32, m *[6][]float32) int { return 0 }
+
+func splitVec(even, odd, src []float32) int { return 0 }

@@ -119,3 +119,19 @@ func wino4AVec(y *[4][]float32, m *[6][]float32) int {
 	}
 	return n
 }
+
+// splitVec writes even[i] = src[2i] and odd[i] = src[2i+1] four values of
+// each at a time, gathering the even and odd lanes of two vectors (gather,
+// as MaxPool's kernels do), for as many groups of four as src holds whole,
+// and returns how many of each it wrote (a multiple of 4).
+func splitVec(even, odd, src []float32) int {
+	el, eh := archsimd.LoadInt8x16Array(&evenLo), archsimd.LoadInt8x16Array(&evenHi)
+	ol, oh := archsimd.LoadInt8x16Array(&oddLo), archsimd.LoadInt8x16Array(&oddHi)
+	n := min(len(even), len(odd), len(src)/2) &^ 3
+	for i := 0; i < n; i += 4 {
+		a, b := load4(src[2*i:]), load4(src[2*i+4:])
+		store4(gather(a, b, el, eh), even[i:])
+		store4(gather(a, b, ol, oh), odd[i:])
+	}
+	return n
+}
