@@ -481,22 +481,19 @@ func winograd(y, x []float32, n int, u []PackedA, g WinogradGeom) {
 // columns (splitRow), once: two neighbouring rows of tiles share two input
 // rows. The padding is zeros that buf keeps from one clear per call, since
 // every row writes the same positions. Per row of tiles it then applies Bᵀ
-// down the four split rows it reads, once for the whole width (neighbouring
-// tiles share two columns), and B along each tile's four columns, which are
-// even, odd, even, odd columns t, t, t+1, t+1 of the split rows: every step
-// is an element-wise operation on whole rows, four tiles at a time with wasm
-// SIMD (winograd_simd.go), with no shuffle. buf holds winoInputBuf(g)
-// values.
+// down the four split rows it reads and B along each tile's four columns,
+// which are even, odd, even, odd columns t, t, t+1, t+1 of the split rows
+// (winoTileRow): every step is an element-wise operation on whole rows,
+// four tiles at a time with wasm SIMD (winograd_simd.go), with no shuffle.
+// buf holds winoInputBuf(g) values.
 func winoInput(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 	nt := nr * g.TW
 	CS := g.C * nt
 	h := g.TW + 1 // even (and odd) columns of the width 2·TW + 2 the tiles read
 	plane := g.H * g.W
 	pr := 2*g.TH + 2 // padded rows the tiles read: input rows −Pad … 2·TH + 1 − Pad
-	// Padded row k: even columns at buf[2k·h:], odd at buf[(2k+1)·h:]; then
-	// Bᵀ d, even in rows 0–3 of bt, odd in rows 4–7.
+	// Padded row k: even columns at buf[2k·h:], odd at buf[(2k+1)·h:].
 	split := buf[:2*pr*h]
-	bt := buf[2*pr*h : (2*pr+8)*h]
 	clear(split)
 	row := func(s []float32, k int) []float32 { return s[k*h : (k+1)*h] }
 	for c := 0; c < g.C; c++ {
@@ -510,25 +507,24 @@ func winoInput(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 				}
 			}
 			for ty := ty0; ty < ty1; ty, r = ty+1, r+1 {
-				ev := func(i int) []float32 { return row(split, 2*(2*ty+i)) }
-				od := func(i int) []float32 { return row(split, 2*(2*ty+i)+1) }
-				winoCols(row(bt, 0), row(bt, 1), row(bt, 2), row(bt, 3), ev(0), ev(1), ev(2), ev(3))
-				winoCols(row(bt, 4), row(bt, 5), row(bt, 6), row(bt, 7), od(0), od(1), od(2), od(3))
-				// (Bᵀ d) B: each tile t reads even t, odd t, even t+1, odd t+1.
-				o := c*nt + r*g.TW
-				for i := 0; i < 4; i++ {
-					winoRow(v[(4*i+0)*CS+o:(4*i+0)*CS+o+g.TW], v[(4*i+1)*CS+o:(4*i+1)*CS+o+g.TW],
-						v[(4*i+2)*CS+o:(4*i+2)*CS+o+g.TW], v[(4*i+3)*CS+o:(4*i+3)*CS+o+g.TW],
-						row(bt, i), row(bt, 4+i))
+				var ev, od [4][]float32
+				for i := range ev {
+					ev[i], od[i] = row(split, 2*(2*ty+i)), row(split, 2*(2*ty+i)+1)
 				}
+				o := c*nt + r*g.TW
+				var out [16][]float32
+				for xi := range out {
+					out[xi] = v[xi*CS+o : xi*CS+o+g.TW]
+				}
+				winoTileRow(&out, &ev, &od)
 			}
 		}
 	}
 }
 
 // winoInputBuf returns the values winoInput's buf holds for g: the padded
-// rows the tiles read, split, and the eight rows of Bᵀ d.
-func winoInputBuf(g WinogradGeom) int { return (2*(2*g.TH+2) + 8) * (g.TW + 1) }
+// rows the tiles read, split.
+func winoInputBuf(g WinogradGeom) int { return 2 * (2*g.TH + 2) * (g.TW + 1) }
 
 // splitRow writes the even and odd columns of an image row padded by pad
 // zeros on the left into ev and od: ev[k] is padded column 2k, input column
@@ -553,30 +549,31 @@ func splitRow(ev, od, src []float32, pad int) {
 	}
 }
 
-// winoCols applies Bᵀ down four rows: b0 = d0 − d2, b1 = d1 + d2,
-// b2 = d2 − d1, b3 = d1 − d3, column by column.
-func winoCols(b0, b1, b2, b3, d0, d1, d2, d3 []float32) {
-	n := len(b0)
-	b1, b2, b3, d0, d1, d2, d3 = b1[:n], b2[:n], b3[:n], d0[:n], d1[:n], d2[:n], d3[:n]
-	for j := winoColsVec(b0, b1, b2, b3, d0, d1, d2, d3); j < n; j++ {
-		b0[j] = d0[j] - d2[j]
-		b1[j] = d1[j] + d2[j]
-		b2[j] = d2[j] - d1[j]
-		b3[j] = d1[j] - d3[j]
-	}
-}
-
-// winoRow applies B along one row of (Bᵀ d) for every tile t of a row of
-// tiles, whose columns are ev[t], od[t], ev[t+1], od[t+1]:
-// v0 = q0 − q2, v1 = q1 + q2, v2 = q2 − q1, v3 = q1 − q3.
-func winoRow(v0, v1, v2, v3, ev, od []float32) {
-	n := len(v0)
-	v1, v2, v3, ev, od = v1[:n], v2[:n], v3[:n], ev[:n+1], od[:n+1]
-	for t := winoRowVec(v0, v1, v2, v3, ev, od); t < n; t++ {
-		v0[t] = ev[t] - ev[t+1]
-		v1[t] = od[t] + ev[t+1]
-		v2[t] = ev[t+1] - od[t]
-		v3[t] = od[t] - od[t+1]
+// winoTileRow writes V = Bᵀ d B of a row of tiles, v[4i+j][t] position
+// (i, j) of tile t, from the four input rows it reads split into their even
+// and odd columns: tile t's columns are ev[t], od[t], ev[t+1], od[t+1]. Bᵀ
+// down the rows, b0 = d0 − d2, b1 = d1 + d2, b2 = d2 − d1, b3 = d1 − d3,
+// then B along row i of that, with q0 … q3 its four columns:
+// v0 = q0 − q2, v1 = q1 + q2, v2 = q2 − q1, v3 = q1 − q3. Both in
+// registers, four tiles at a time with wasm SIMD (winoTileRowVec).
+func winoTileRow(v *[16][]float32, ev, od *[4][]float32) {
+	n := len(v[0])
+	for t := winoTileRowVec(v, ev, od); t < n; t++ {
+		// Bᵀ d at columns 2t, 2t+1, 2t+2, 2t+3.
+		var b [4][4]float32
+		for k, col := range [4]struct {
+			s   *[4][]float32
+			off int
+		}{{ev, 0}, {od, 0}, {ev, 1}, {od, 1}} {
+			d0, d1, d2, d3 := col.s[0][t+col.off], col.s[1][t+col.off], col.s[2][t+col.off], col.s[3][t+col.off]
+			b[0][k], b[1][k], b[2][k], b[3][k] = d0-d2, d1+d2, d2-d1, d1-d3
+		}
+		for i, q := range b {
+			v[4*i][t] = q[0] - q[2]
+			v[4*i+1][t] = q[1] + q[2]
+			v[4*i+2][t] = q[2] - q[1]
+			v[4*i+3][t] = q[1] - q[3]
+		}
 	}
 }
 

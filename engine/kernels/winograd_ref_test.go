@@ -50,12 +50,12 @@ func winoInputRows(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 			}
 			// Bᵀ d into rows 8–11 (even) and 12–15 (odd).
 			for k := 0; k < 8; k += 4 {
-				winoCols(row(8+k), row(9+k), row(10+k), row(11+k), row(k), row(k+1), row(k+2), row(k+3))
+				winoColsRef(row(8+k), row(9+k), row(10+k), row(11+k), row(k), row(k+1), row(k+2), row(k+3))
 			}
 			// (Bᵀ d) B: each tile t reads even t, odd t, even t+1, odd t+1.
 			o := c*nt + r*g.TW
 			for i := 0; i < 4; i++ {
-				winoRow(v[(4*i+0)*CS+o:(4*i+0)*CS+o+g.TW], v[(4*i+1)*CS+o:(4*i+1)*CS+o+g.TW],
+				winoRowRef(v[(4*i+0)*CS+o:(4*i+0)*CS+o+g.TW], v[(4*i+1)*CS+o:(4*i+1)*CS+o+g.TW],
 					v[(4*i+2)*CS+o:(4*i+2)*CS+o+g.TW], v[(4*i+3)*CS+o:(4*i+3)*CS+o+g.TW],
 					row(8+i), row(12+i))
 			}
@@ -227,5 +227,28 @@ func BenchmarkWinogradInput(b *testing.B) {
 				b.ReportMetric(mn/mo, "once/rows")
 			})
 		}
+	}
+}
+
+// winoColsRef applies Bᵀ down four rows: b0 = d0 − d2, b1 = d1 + d2,
+// b2 = d2 − d1, b3 = d1 − d3, column by column.
+func winoColsRef(b0, b1, b2, b3, d0, d1, d2, d3 []float32) {
+	for j := range b0 {
+		b0[j] = d0[j] - d2[j]
+		b1[j] = d1[j] + d2[j]
+		b2[j] = d2[j] - d1[j]
+		b3[j] = d1[j] - d3[j]
+	}
+}
+
+// winoRowRef applies B along one row of (Bᵀ d) for every tile t of a row of
+// tiles, whose columns are ev[t], od[t], ev[t+1], od[t+1]:
+// v0 = q0 − q2, v1 = q1 + q2, v2 = q2 − q1, v3 = q1 − q3.
+func winoRowRef(v0, v1, v2, v3, ev, od []float32) {
+	for t := range v0 {
+		v0[t] = ev[t] - ev[t+1]
+		v1[t] = od[t] + ev[t+1]
+		v2[t] = ev[t+1] - od[t]
+		v3[t] = od[t] - od[t+1]
 	}
 }

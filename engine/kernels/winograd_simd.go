@@ -12,48 +12,39 @@ func load4(s []float32) archsimd.Float32x4 { return archsimd.LoadFloat32x4Array(
 
 func store4(v archsimd.Float32x4, s []float32) { v.StoreArray((*[4]float32)(s[:4])) }
 
-// winoColsVec does all of winoCols if it has at least 4 columns: four at a
-// time, and the last four again when 4 does not divide their number (each
-// output depends only on the inputs at its index, and b and d do not
-// overlap). It returns how many it did, 0 or all.
-func winoColsVec(b0, b1, b2, b3, d0, d1, d2, d3 []float32) int {
-	n := len(b0)
-	if n < 4 {
-		return 0
-	}
-	for j0 := 0; j0 < n; j0 += 4 {
-		j := min(j0, n-4)
-		x0, x1, x2, x3 := load4(d0[j:]), load4(d1[j:]), load4(d2[j:]), load4(d3[j:])
-		store4(x0.Sub(x2), b0[j:])
-		store4(x1.Add(x2), b1[j:])
-		store4(x2.Sub(x1), b2[j:])
-		store4(x1.Sub(x3), b3[j:])
-	}
-	return n
-}
-
-// winoRowVec does all of winoRow if the row has at least 4 tiles, the last
-// four again when 4 does not divide their number, as winoColsVec does (v
-// and the split rows do not overlap). It returns how many it did, 0 or all.
-func winoRowVec(v0, v1, v2, v3, ev, od []float32) int {
-	n := len(v0)
+// winoTileRowVec does all of winoTileRow if the row has at least 4 tiles:
+// four at a time, and the last four again when 4 does not divide their
+// number (each tile's outputs depend only on its own inputs, and v and the
+// split rows do not overlap). It returns how many it did, 0 or all.
+func winoTileRowVec(v *[16][]float32, ev, od *[4][]float32) int {
+	n := len(v[0])
 	if n < 4 {
 		return 0
 	}
 	for t0 := 0; t0 < n; t0 += 4 {
 		t := min(t0, n-4)
-		e0, o0 := load4(ev[t:]), load4(od[t:])
-		e1, o1 := load4(ev[t+1:]), load4(od[t+1:])
-		store4(e0.Sub(e1), v0[t:])
-		store4(o0.Add(e1), v1[t:])
-		store4(e1.Sub(o0), v2[t:])
-		store4(o0.Sub(o1), v3[t:])
+		var b [4][4]archsimd.Float32x4
+		for k, col := range [4]struct {
+			s   *[4][]float32
+			off int
+		}{{ev, 0}, {od, 0}, {ev, 1}, {od, 1}} {
+			d0, d1 := load4(col.s[0][t+col.off:]), load4(col.s[1][t+col.off:])
+			d2, d3 := load4(col.s[2][t+col.off:]), load4(col.s[3][t+col.off:])
+			b[0][k], b[1][k], b[2][k], b[3][k] = d0.Sub(d2), d1.Add(d2), d2.Sub(d1), d1.Sub(d3)
+		}
+		for i := range b {
+			q := &b[i]
+			store4(q[0].Sub(q[2]), v[4*i][t:])
+			store4(q[1].Add(q[2]), v[4*i+1][t:])
+			store4(q[2].Sub(q[1]), v[4*i+2][t:])
+			store4(q[1].Sub(q[3]), v[4*i+3][t:])
+		}
 	}
 	return n
 }
 
 // winoTilesVec does all of winoTiles if the row has at least 4 tiles, the
-// last four again when 4 does not divide their number, as winoColsVec does
+// last four again when 4 does not divide their number, as winoTileRowVec does
 // (the outputs and M do not overlap). It returns how many it did, 0 or all.
 func winoTilesVec(y00, y01, y10, y11 []float32, ms *[16][]float32) int {
 	n := len(y00)
