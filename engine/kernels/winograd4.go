@@ -100,7 +100,7 @@ func wino4Input(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 	bt := buf[4*pr*h : 4*(pr+6)*h]
 	clear(split)
 	row := func(s []float32, k int) []float32 { return s[4*k*h : 4*(k+1)*h] }
-	var d, b, in, out [6][]float32
+	var d, b [6][]float32
 	for i := range b {
 		b[i] = row(bt, i)
 	}
@@ -118,17 +118,8 @@ func wino4Input(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 				for i := range d {
 					d[i] = row(split, 4*ty+i)
 				}
-				wino4B(&b, &d) // Bᵀ d, every phase of every row at once
-				o := c*nt + r*TW
-				for i := 0; i < 6; i++ {
-					q := b[i]
-					q0, q1, q2, q3 := q[:h], q[h:2*h], q[2*h:3*h], q[3*h:]
-					in = [6][]float32{q0[:TW], q1[:TW], q2[:TW], q3[:TW], q0[1:], q1[1:]}
-					for j := range out {
-						out[j] = v[(6*i+j)*CS+o : (6*i+j)*CS+o+TW]
-					}
-					wino4B(&out, &in)
-				}
+				wino4B(&b, &d)                       // Bᵀ d, every phase of every row at once
+				wino4BRows(v, CS, c*nt+r*TW, TW, &b) // then B along each row
 			}
 		}
 	}
@@ -165,13 +156,38 @@ func wino4B(b, d *[6][]float32) {
 	b0, b1, b2, b3, b4, b5 := b[0][:n], b[1][:n], b[2][:n], b[3][:n], b[4][:n], b[5][:n]
 	d0, d1, d2, d3, d4, d5 := d[0][:n], d[1][:n], d[2][:n], d[3][:n], d[4][:n], d[5][:n]
 	for j := wino4BVec(b, d); j < n; j++ {
-		e, f := d4[j]-d2[j], d1[j]-d3[j]
-		b0[j] = (d0[j] + d4[j]) - 2*d2[j] - 1.5*f
-		b1[j] = (d4[j] - d1[j]) + 0.5*d2[j] + 2.5*d3[j]
-		b2[j] = (d4[j] + d1[j]) - 2.5*d2[j] + 0.5*d3[j]
-		b3[j] = e - 2*f
-		b4[j] = e + 0.5*f
-		b5[j] = (d1[j] + d5[j]) - 2*d3[j] - 1.5*(d2[j]-d4[j])
+		b0[j], b1[j], b2[j], b3[j], b4[j], b5[j] = wino4BAt(d0[j], d1[j], d2[j], d3[j], d4[j], d5[j])
+	}
+}
+
+// wino4BAt is wino4B at one index.
+func wino4BAt(d0, d1, d2, d3, d4, d5 float32) (b0, b1, b2, b3, b4, b5 float32) {
+	e, f := d4-d2, d1-d3
+	b0 = (d0 + d4) - 2*d2 - 1.5*f
+	b1 = (d4 - d1) + 0.5*d2 + 2.5*d3
+	b2 = (d4 + d1) - 2.5*d2 + 0.5*d3
+	b3 = e - 2*f
+	b4 = e + 0.5*f
+	b5 = (d1 + d5) - 2*d3 - 1.5*(d2-d4)
+	return
+}
+
+// wino4BRows applies B along each of the six rows of b (Bᵀ d of a row of
+// tw tiles, each row its four column phases of tw+1 values) and writes
+// position (i, j) of tile t to v[(6i+j)·cs + o + t]: tile t's six columns
+// are phases 0–3 at t and 0–1 at t+1. It is wino4B on each row, in one call
+// for the six (four tiles at a time with wasm SIMD, wino4BRowsVec): rows
+// of ResNet-18's maps are 2 to 14 tiles, where a call per row cost more
+// than its arithmetic.
+func wino4BRows(v []float32, cs, o, tw int, b *[6][]float32) {
+	h := tw + 1
+	for t := wino4BRowsVec(v, cs, o, tw, b); t < tw; t++ {
+		for i := range b {
+			q := b[i][:4*h]
+			out := v[6*i*cs+o+t:]
+			out[0], out[cs], out[2*cs], out[3*cs], out[4*cs], out[5*cs] =
+				wino4BAt(q[t], q[h+t], q[2*h+t], q[3*h+t], q[t+1], q[h+t+1])
+		}
 	}
 }
 

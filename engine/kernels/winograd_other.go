@@ -13,3 +13,5 @@ func wino4BVec(b, d *[6][]float32) int               { return 0 }
 func wino4AVec(y *[4][]float32, m *[6][]float32) int { return 0 }
 
 func splitVec(even, odd, src []float32) int { return 0 }
+
+func wino4BRowsVec(v []float32, cs, o, tw int, b *[6][]float32) int { return 0 }

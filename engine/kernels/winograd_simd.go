@@ -126,3 +126,33 @@ func splitVec(even, odd, src []float32) int {
 	}
 	return n
 }
+
+// wino4BRowsVec does all of wino4BRows if the row has at least 4 tiles:
+// four at a time, and the last four again when 4 does not divide their
+// number (v and b do not overlap), with wino4BVec's operations in its
+// order. It returns how many tiles it did, 0 or all.
+func wino4BRowsVec(v []float32, cs, o, tw int, b *[6][]float32) int {
+	if tw < 4 {
+		return 0
+	}
+	h := tw + 1
+	half, two := archsimd.BroadcastFloat32x4(0.5), archsimd.BroadcastFloat32x4(2)
+	c15, c25 := archsimd.BroadcastFloat32x4(1.5), archsimd.BroadcastFloat32x4(2.5)
+	for t0 := 0; t0 < tw; t0 += 4 {
+		t := min(t0, tw-4)
+		for i := range b {
+			q := b[i][:4*h]
+			d0, d1, d2 := load4(q[t:]), load4(q[h+t:]), load4(q[2*h+t:])
+			d3, d4, d5 := load4(q[3*h+t:]), load4(q[t+1:]), load4(q[h+t+1:])
+			e, f := d4.Sub(d2), d1.Sub(d3)
+			out := v[6*i*cs+o+t:]
+			store4(d0.Add(d4).Sub(two.Mul(d2)).Sub(c15.Mul(f)), out)
+			store4(d4.Sub(d1).Add(half.Mul(d2)).Add(c25.Mul(d3)), out[cs:])
+			store4(d4.Add(d1).Sub(c25.Mul(d2)).Add(half.Mul(d3)), out[2*cs:])
+			store4(e.Sub(two.Mul(f)), out[3*cs:])
+			store4(e.Add(half.Mul(f)), out[4*cs:])
+			store4(d1.Add(d5).Sub(two.Mul(d3)).Sub(c15.Mul(d2.Sub(d4))), out[5*cs:])
+		}
+	}
+	return tw
+}
