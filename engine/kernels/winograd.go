@@ -451,7 +451,7 @@ func winograd(y, x []float32, n int, u []PackedA, g WinogradGeom) {
 		panic("kernels: Winograd buffer too short")
 	}
 	P := (g.M + 2) * (g.M + 2) // positions of a tile
-	input, output, nbuf := winoInput, winoOutput, max(winoInputBuf(g), 4*g.TW)
+	input, output, nbuf := winoInput, winoOutput, winoInputBuf(g)
 	if g.M == 4 {
 		input, output, nbuf = wino4Input, wino4Output, wino4InputBuf(g)
 	}
@@ -579,65 +579,63 @@ func winoTileRow(v *[16][]float32, ev, od *[4][]float32) {
 
 // winoOutput adds Y = Aᵀ M A of the tiles of rows r0 … r0+nr−1 and every
 // output channel into y, only the outputs inside OH×OW for the partial tiles
-// of odd sizes. Per channel and row of tiles it computes the four outputs of
-// every tile into rows of buf (element-wise over the 16 rows of M, four tiles
-// at a time with wasm SIMD), then adds them into y's two rows.
+// of odd sizes. It overwrites m: Aᵀ M goes into rows 0 and 1 of M's
+// positions (i, j) (position 4i+j), then Aᵀ M A into positions (0, 0),
+// (0, 1), (1, 0) and (1, 1), each step one element-wise operation over all
+// tiles and channels of the chunk (wino2A, four values at a time with wasm
+// SIMD), and from there each tile's two columns are added, interleaved, into
+// y's two rows (addInterleaved).
 func winoOutput(y, m []float32, r0, nr int, buf []float32, g WinogradGeom) {
 	nt := nr * g.TW
 	OS := g.OC * nt
 	plane := g.OH * g.OW
+	pos := func(i, j int) []float32 { return m[(4*i+j)*OS : (4*i+j+1)*OS] }
+	for j := 0; j < 4; j++ { // down column j
+		wino2A(pos(0, j), pos(1, j), pos(0, j), pos(1, j), pos(2, j), pos(3, j))
+	}
+	for i := 0; i < 2; i++ { // along row i
+		wino2A(pos(i, 0), pos(i, 1), pos(i, 0), pos(i, 1), pos(i, 2), pos(i, 3))
+	}
 	full := g.OW / 2 // tiles with both columns inside
 	TW := g.TW
-	y00, y01, y10, y11 := buf[:TW], buf[TW:2*TW], buf[2*TW:3*TW], buf[3*TW:4*TW]
 	for o := 0; o < g.OC; o++ {
 		for r := 0; r < nr; r++ {
 			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
 			k := o*nt + r*TW
-			var ms [16][]float32
-			for xi := range ms {
-				ms[xi] = m[xi*OS+k : xi*OS+k+TW]
-			}
-			winoTiles(y00, y01, y10, y11, &ms)
-			off := (e*g.OC+o)*plane + 2*ty*g.OW
-			yr := y[off : off+g.OW]
-			for t := 0; t < full; t++ {
-				yr[2*t] += y00[t]
-				yr[2*t+1] += y01[t]
-			}
-			if full < TW {
-				yr[2*full] += y00[full]
-			}
-			if 2*ty+1 >= g.OH {
-				continue // the tiles' second row is past OH
-			}
-			yr = y[off+g.OW : off+2*g.OW]
-			for t := 0; t < full; t++ {
-				yr[2*t] += y10[t]
-				yr[2*t+1] += y11[t]
-			}
-			if full < TW {
-				yr[2*full] += y10[full]
+			for i := 0; i < 2 && 2*ty+i < g.OH; i++ {
+				off := (e*g.OC+o)*plane + (2*ty+i)*g.OW
+				yr := y[off : off+g.OW]
+				y0, y1 := pos(i, 0)[k:k+TW], pos(i, 1)[k:k+TW]
+				addInterleaved(yr[:2*full], y0[:full], y1[:full])
+				if full < TW {
+					yr[2*full] += y0[full]
+				}
 			}
 		}
 	}
 }
 
-// winoTiles computes Aᵀ M A for every tile t of a row of tiles, M's 16
-// positions being ms[ξ][t]: Aᵀ M has rows a = m0+m1+m2 and a' = m1−m2−m3
-// (mi row i of M), and the outputs are a0+a1+a2, a1−a2−a3 along each.
-func winoTiles(y00, y01, y10, y11 []float32, ms *[16][]float32) {
-	n := len(y00)
-	y01, y10, y11 = y01[:n], y10[:n], y11[:n]
-	for t := winoTilesVec(y00, y01, y10, y11, ms); t < n; t++ {
-		var a [8]float32
-		for j := 0; j < 4; j++ {
-			m0, m1, m2, m3 := ms[j][t], ms[4+j][t], ms[8+j][t], ms[12+j][t]
-			a[j] = m0 + m1 + m2
-			a[4+j] = m1 - m2 - m3
-		}
-		y00[t] = a[0] + a[1] + a[2]
-		y01[t] = a[1] - a[2] - a[3]
-		y10[t] = a[4] + a[5] + a[6]
-		y11[t] = a[5] - a[6] - a[7]
+// wino2A applies F(2×2, 3×3)'s Aᵀ to the four rows m, element by element,
+// into y: y0 = m0 + m1 + m2, y1 = m1 − m2 − m3. y0 and y1 may be m0 and m1
+// (in place): every output reads only its own index, and all of an index's
+// inputs are read before its outputs are written.
+func wino2A(y0, y1, m0, m1, m2, m3 []float32) {
+	n := len(y0)
+	y1, m0, m1, m2, m3 = y1[:n], m0[:n], m1[:n], m2[:n], m3[:n]
+	for j := wino2AVec(y0, y1, m0, m1, m2, m3); j < n; j++ {
+		a0, a1, a2, a3 := m0[j], m1[j], m2[j], m3[j]
+		y0[j] = a0 + a1 + a2
+		y1[j] = a1 - a2 - a3
+	}
+}
+
+// addInterleaved adds a and b, interleaved, into y: y[2t] += a[t],
+// y[2t+1] += b[t], eight values at a time with wasm SIMD.
+func addInterleaved(y, a, b []float32) {
+	n := len(a)
+	y, b = y[:2*n], b[:n]
+	for t := addInterleavedVec(y, a, b); t < n; t++ {
+		y[2*t] += a[t]
+		y[2*t+1] += b[t]
 	}
 }

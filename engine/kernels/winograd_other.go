@@ -7,7 +7,8 @@ package kernels
 
 func winoTileRowVec(v *[16][]float32, ev, od *[4][]float32) int { return 0 }
 
-func winoTilesVec(y00, y01, y10, y11 []float32, ms *[16][]float32) int { return 0 }
+func wino2AVec(y0, y1, m0, m1, m2, m3 []float32) int { return 0 }
+func addInterleavedVec(y, a, b []float32) int        { return 0 }
 
 func wino4BVec(b, d *[6][]float32) int               { return 0 }
 func wino4AVec(y *[4][]float32, m *[6][]float32) int { return 0 }

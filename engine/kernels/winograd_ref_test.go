@@ -233,7 +233,7 @@ func BenchmarkWinogradInput(b *testing.B) {
 // winoColsRef applies Bᵀ down four rows: b0 = d0 − d2, b1 = d1 + d2,
 // b2 = d2 − d1, b3 = d1 − d3, column by column.
 func winoColsRef(b0, b1, b2, b3, d0, d1, d2, d3 []float32) {
-	for j := range b0 {
+	for j := winoColsRefVec(b0, b1, b2, b3, d0, d1, d2, d3); j < len(b0); j++ {
 		b0[j] = d0[j] - d2[j]
 		b1[j] = d1[j] + d2[j]
 		b2[j] = d2[j] - d1[j]
@@ -245,10 +245,127 @@ func winoColsRef(b0, b1, b2, b3, d0, d1, d2, d3 []float32) {
 // tiles, whose columns are ev[t], od[t], ev[t+1], od[t+1]:
 // v0 = q0 − q2, v1 = q1 + q2, v2 = q2 − q1, v3 = q1 − q3.
 func winoRowRef(v0, v1, v2, v3, ev, od []float32) {
-	for t := range v0 {
+	for t := winoRowRefVec(v0, v1, v2, v3, ev, od); t < len(v0); t++ {
 		v0[t] = ev[t] - ev[t+1]
 		v1[t] = od[t] + ev[t+1]
 		v2[t] = ev[t+1] - od[t]
 		v3[t] = od[t] - od[t+1]
+	}
+}
+
+// winoOutputRows is winoOutput as it was before the transform ran over
+// whole chunks: Aᵀ M A per row of tiles into buf (4·TW values), then added
+// into y value by value.
+func winoOutputRows(y, m []float32, r0, nr int, buf []float32, g WinogradGeom) {
+	nt := nr * g.TW
+	OS := g.OC * nt
+	plane := g.OH * g.OW
+	full := g.OW / 2 // tiles with both columns inside
+	TW := g.TW
+	y00, y01, y10, y11 := buf[:TW], buf[TW:2*TW], buf[2*TW:3*TW], buf[3*TW:4*TW]
+	for o := 0; o < g.OC; o++ {
+		for r := 0; r < nr; r++ {
+			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
+			k := o*nt + r*TW
+			var ms [16][]float32
+			for xi := range ms {
+				ms[xi] = m[xi*OS+k : xi*OS+k+TW]
+			}
+			winoTilesRef(y00, y01, y10, y11, &ms)
+			off := (e*g.OC+o)*plane + 2*ty*g.OW
+			yr := y[off : off+g.OW]
+			for t := 0; t < full; t++ {
+				yr[2*t] += y00[t]
+				yr[2*t+1] += y01[t]
+			}
+			if full < TW {
+				yr[2*full] += y00[full]
+			}
+			if 2*ty+1 >= g.OH {
+				continue // the tiles' second row is past OH
+			}
+			yr = y[off+g.OW : off+2*g.OW]
+			for t := 0; t < full; t++ {
+				yr[2*t] += y10[t]
+				yr[2*t+1] += y11[t]
+			}
+			if full < TW {
+				yr[2*full] += y10[full]
+			}
+		}
+	}
+}
+
+// winoTilesRef computes Aᵀ M A for every tile t of a row of tiles, M's 16
+// positions being ms[ξ][t], for winoOutputRows.
+func winoTilesRef(y00, y01, y10, y11 []float32, ms *[16][]float32) {
+	n := len(y00)
+	y01, y10, y11 = y01[:n], y10[:n], y11[:n]
+	for t := winoTilesRefVec(y00, y01, y10, y11, ms); t < n; t++ {
+		var a [8]float32
+		for j := 0; j < 4; j++ {
+			m0, m1, m2, m3 := ms[j][t], ms[4+j][t], ms[8+j][t], ms[12+j][t]
+			a[j] = m0 + m1 + m2
+			a[4+j] = m1 - m2 - m3
+		}
+		y00[t] = a[0] + a[1] + a[2]
+		y01[t] = a[1] - a[2] - a[3]
+		y10[t] = a[4] + a[5] + a[6]
+		y11[t] = a[5] - a[6] - a[7]
+	}
+}
+
+// TestWinogradOutputChunk checks that winoOutput adds the same values into
+// y, bit for bit, as winoOutputRows, on odd and even widths (partial last
+// tiles), a last row of tiles past OH, and rows of 2 to 9 tiles.
+func TestWinogradOutputChunk(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	for _, s := range []struct{ oc, h, w, n int }{{3, 7, 7, 1}, {2, 15, 9, 3}, {2, 4, 18, 2}, {1, 3, 3, 2}, {2, 6, 17, 1}} {
+		g := NewWinogradGeomTile(1, s.oc, s.h, s.w, 1, 2)
+		R := s.n * g.TH
+		m := randSlice(rng, 16*s.oc*R*g.TW)
+		y0 := randSlice(rng, s.n*s.oc*g.OH*g.OW)
+		got, want := append([]float32(nil), y0...), append([]float32(nil), y0...)
+		winoOutputRows(want, m, 0, R, make([]float32, 4*g.TW), g)
+		winoOutput(got, m, 0, R, nil, g) // overwrites m, so after the reference
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%+v: y[%d] = %v, want %v", s, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// BenchmarkWinogradOutput times F(2×2, 3×3)'s output transform against
+// winoOutputRows, interleaved, on ResNet-18's 3×3 layers at batch 2, and
+// reports the fastest call of each in ms and their ratio.
+//
+//	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench WinogradOutput \
+//	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/kernels
+func BenchmarkWinogradOutput(b *testing.B) {
+	for _, s := range []struct{ c, hw int }{{64, 56}, {128, 28}, {256, 14}, {512, 7}} {
+		b.Run(fmt.Sprintf("%dx%d²/n2", s.c, s.hw), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			g := NewWinogradGeomTile(s.c, s.c, s.hw, s.hw, 1, 2)
+			R := 2 * g.TH
+			m0 := randSlice(rng, 16*s.c*R*g.TW)
+			m := make([]float32, len(m0))
+			y := make([]float32, 2*s.c*g.OH*g.OW)
+			buf := make([]float32, 4*g.TW)
+			var tn, to []time.Duration
+			for b.Loop() {
+				copy(m, m0)
+				t0 := time.Now()
+				winoOutputRows(y, m, 0, R, buf, g)
+				t1 := time.Now()
+				winoOutput(y, m, 0, R, buf, g)
+				to = append(to, t1.Sub(t0))
+				tn = append(tn, time.Since(t1))
+			}
+			mo, mn := slices.Min(to).Seconds()*1e3, slices.Min(tn).Seconds()*1e3
+			b.ReportMetric(mo, "rows-ms")
+			b.ReportMetric(mn, "chunk-ms")
+			b.ReportMetric(mn/mo, "chunk/rows")
+		})
 	}
 }

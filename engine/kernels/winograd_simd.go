@@ -43,26 +43,39 @@ func winoTileRowVec(v *[16][]float32, ev, od *[4][]float32) int {
 	return n
 }
 
-// winoTilesVec does all of winoTiles if the row has at least 4 tiles, the
-// last four again when 4 does not divide their number, as winoTileRowVec does
-// (the outputs and M do not overlap). It returns how many it did, 0 or all.
-func winoTilesVec(y00, y01, y10, y11 []float32, ms *[16][]float32) int {
-	n := len(y00)
-	if n < 4 {
-		return 0
+// wino2AVec does wino2A on the longest multiple-of-4 prefix, in place as
+// wino2A allows (each step loads all its inputs before it stores).
+func wino2AVec(y0, y1, m0, m1, m2, m3 []float32) int {
+	n := len(y0) &^ 3
+	for j := 0; j < n; j += 4 {
+		a0, a1, a2, a3 := load4(m0[j:]), load4(m1[j:]), load4(m2[j:]), load4(m3[j:])
+		store4(a0.Add(a1).Add(a2), y0[j:])
+		store4(a1.Sub(a2).Sub(a3), y1[j:])
 	}
-	for t0 := 0; t0 < n; t0 += 4 {
-		t := min(t0, n-4)
-		var a [8]archsimd.Float32x4
-		for j := 0; j < 4; j++ {
-			m0, m1, m2, m3 := load4(ms[j][t:]), load4(ms[4+j][t:]), load4(ms[8+j][t:]), load4(ms[12+j][t:])
-			a[j] = m0.Add(m1).Add(m2)
-			a[4+j] = m1.Sub(m2).Sub(m3)
-		}
-		store4(a[0].Add(a[1]).Add(a[2]), y00[t:])
-		store4(a[1].Sub(a[2]).Sub(a[3]), y01[t:])
-		store4(a[4].Add(a[5]).Add(a[6]), y10[t:])
-		store4(a[5].Sub(a[6]).Sub(a[7]), y11[t:])
+	return n
+}
+
+// Byte indices that interleave two vectors a and b: [a0 b0 a1 b1] is a's
+// lanes 0 and 1 (zipLoA) ORed with b's (zipLoB), [a2 b2 a3 b3] lanes 2 and
+// 3 (zipHiA, zipHiB).
+var (
+	zipLoA = [16]int8{0, 1, 2, 3, -1, -1, -1, -1, 4, 5, 6, 7, -1, -1, -1, -1}
+	zipLoB = [16]int8{-1, -1, -1, -1, 0, 1, 2, 3, -1, -1, -1, -1, 4, 5, 6, 7}
+	zipHiA = [16]int8{8, 9, 10, 11, -1, -1, -1, -1, 12, 13, 14, 15, -1, -1, -1, -1}
+	zipHiB = [16]int8{-1, -1, -1, -1, 8, 9, 10, 11, -1, -1, -1, -1, 12, 13, 14, 15}
+)
+
+// addInterleavedVec does addInterleaved four values of a and b at a time,
+// as many groups as fit, and returns how many of each it did.
+func addInterleavedVec(y, a, b []float32) int {
+	la, lb := archsimd.LoadInt8x16Array(&zipLoA), archsimd.LoadInt8x16Array(&zipLoB)
+	ha, hb := archsimd.LoadInt8x16Array(&zipHiA), archsimd.LoadInt8x16Array(&zipHiB)
+	n := min(len(a), len(b), len(y)/2) &^ 3
+	for t := 0; t < n; t += 4 {
+		va, vb := load4(a[t:]), load4(b[t:])
+		lo, hi := gather(va, vb, la, lb), gather(va, vb, ha, hb)
+		store4(load4(y[2*t:]).Add(lo), y[2*t:])
+		store4(load4(y[2*t+4:]).Add(hi), y[2*t+4:])
 	}
 	return n
 }
