@@ -606,7 +606,14 @@ func winoOutput(y, m []float32, r0, nr int, buf []float32, g WinogradGeom) {
 				off := (e*g.OC+o)*plane + (2*ty+i)*g.OW
 				yr := y[off : off+g.OW]
 				y0, y1 := pos(i, 0)[k:k+TW], pos(i, 1)[k:k+TW]
-				addInterleaved(yr[:2*full], y0[:full], y1[:full])
+				if full >= 8 {
+					addInterleaved(yr[:2*full], y0[:full], y1[:full])
+				} else { // a call costs more than it saves on short rows
+					for t := 0; t < full; t++ {
+						yr[2*t] += y0[t]
+						yr[2*t+1] += y1[t]
+					}
+				}
 				if full < TW {
 					yr[2*full] += y0[full]
 				}
