@@ -26,11 +26,12 @@ package kernels
 // winograd.go. What differs:
 //
 //   - The input transform splits each padded image row into its four column
-//     phases (columns 4t, 4t+1, 4t+2, 4t+3 for t = 0 … TW), applies Bᵀ down
-//     the six rows a row of tiles reads for all phases at once, then B along
-//     each tile's six columns, which are phases 0, 1, 2, 3 at t and 0, 1 at
-//     t+1: both steps are the same element-wise operation on whole rows
-//     (wino4B), four tiles at a time with wasm SIMD.
+//     phases (columns 4t, 4t+1, 4t+2, 4t+3 for t = 0 … TW), once per
+//     channel, applies Bᵀ down the six rows a row of tiles reads for all
+//     phases at once, then B along each tile's six columns, which are
+//     phases 0, 1, 2, 3 at t and 0, 1 at t+1: both steps are the same
+//     element-wise operation on whole rows (wino4B; wino4BRows for the six
+//     rows of B at once), four tiles at a time with wasm SIMD.
 //   - The output transform applies Aᵀ down the six columns of M and then
 //     along the four resulting rows, both element-wise (wino4A).
 //   - The points are not closed under p ↦ 1/p, so the rotated filters'

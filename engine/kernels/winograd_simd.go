@@ -5,8 +5,9 @@ package kernels
 import "simd/archsimd"
 
 // The Winograd transforms' element-wise steps four tiles (or columns) at a
-// time; each returns how many it did, a multiple of 4, and the scalar loops
-// of winograd.go finish the rest with the same operations in the same order.
+// time; each returns how many it did (a multiple of 4, or all of them for
+// those that redo their last four), and the scalar loops of winograd.go and
+// winograd4.go finish the rest with the same operations in the same order.
 
 func load4(s []float32) archsimd.Float32x4 { return archsimd.LoadFloat32x4Array((*[4]float32)(s[:4])) }
 
