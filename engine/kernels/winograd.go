@@ -507,16 +507,8 @@ func winoInput(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 				}
 			}
 			for ty := ty0; ty < ty1; ty, r = ty+1, r+1 {
-				var ev, od [4][]float32
-				for i := range ev {
-					ev[i], od[i] = row(split, 2*(2*ty+i)), row(split, 2*(2*ty+i)+1)
-				}
-				o := c*nt + r*g.TW
-				var out [16][]float32
-				for xi := range out {
-					out[xi] = v[xi*CS+o : xi*CS+o+g.TW]
-				}
-				winoTileRow(&out, &ev, &od)
+				// Padded rows 2ty … 2ty+3, even and odd: 8 rows of h from 4ty·h.
+				winoTileRow(v, CS, c*nt+r*g.TW, g.TW, split[4*ty*h:(4*ty+8)*h])
 			}
 		}
 	}
@@ -549,30 +541,32 @@ func splitRow(ev, od, src []float32, pad int) {
 	}
 }
 
-// winoTileRow writes V = Bᵀ d B of a row of tiles, v[4i+j][t] position
-// (i, j) of tile t, from the four input rows it reads split into their even
-// and odd columns: tile t's columns are ev[t], od[t], ev[t+1], od[t+1]. Bᵀ
-// down the rows, b0 = d0 − d2, b1 = d1 + d2, b2 = d2 − d1, b3 = d1 − d3,
-// then B along row i of that, with q0 … q3 its four columns:
-// v0 = q0 − q2, v1 = q1 + q2, v2 = q2 − q1, v3 = q1 − q3. Both in
-// registers, four tiles at a time with wasm SIMD (winoTileRowVec).
-func winoTileRow(v *[16][]float32, ev, od *[4][]float32) {
-	n := len(v[0])
-	for t := winoTileRowVec(v, ev, od); t < n; t++ {
-		// Bᵀ d at columns 2t, 2t+1, 2t+2, 2t+3.
+// winoTileRow writes V = Bᵀ d B of a row of tw tiles, position (i, j) of
+// tile t to v[(4i+j)·cs + o + t], from the four input rows it reads split
+// into their even and odd columns, sp holding, tw+1 values each, even row 0,
+// odd row 0, even row 1, … odd row 3: tile t's columns are even t, odd t,
+// even t+1, odd t+1. Bᵀ down the rows, b0 = d0 − d2, b1 = d1 + d2,
+// b2 = d2 − d1, b3 = d1 − d3, then B along row i of that, with q0 … q3 its
+// four columns: v0 = q0 − q2, v1 = q1 + q2, v2 = q2 − q1, v3 = q1 − q3.
+// Both in registers, four tiles at a time with wasm SIMD (winoTileRowVec).
+// It takes offsets rather than sixteen output slices: on rows of 4 to 28
+// tiles, making those cost as much as the arithmetic.
+func winoTileRow(v []float32, cs, o, tw int, sp []float32) {
+	h := tw + 1
+	sp = sp[:8*h]
+	for t := winoTileRowVec(v, cs, o, tw, sp); t < tw; t++ {
+		// Bᵀ d at columns 2t, 2t+1, 2t+2, 2t+3: even t, odd t, even t+1, odd t+1.
 		var b [4][4]float32
-		for k, col := range [4]struct {
-			s   *[4][]float32
-			off int
-		}{{ev, 0}, {od, 0}, {ev, 1}, {od, 1}} {
-			d0, d1, d2, d3 := col.s[0][t+col.off], col.s[1][t+col.off], col.s[2][t+col.off], col.s[3][t+col.off]
+		for k, off := range [4]int{t, h + t, t + 1, h + t + 1} {
+			d0, d1, d2, d3 := sp[off], sp[2*h+off], sp[4*h+off], sp[6*h+off]
 			b[0][k], b[1][k], b[2][k], b[3][k] = d0-d2, d1+d2, d2-d1, d1-d3
 		}
 		for i, q := range b {
-			v[4*i][t] = q[0] - q[2]
-			v[4*i+1][t] = q[1] + q[2]
-			v[4*i+2][t] = q[2] - q[1]
-			v[4*i+3][t] = q[1] - q[3]
+			out := v[4*i*cs+o+t:]
+			out[0] = q[0] - q[2]
+			out[cs] = q[1] + q[2]
+			out[2*cs] = q[2] - q[1]
+			out[3*cs] = q[1] - q[3]
 		}
 	}
 }

@@ -5,7 +5,7 @@ package kernels
 // Without wasm SIMD the scalar loops of winograd.go do all the work: these
 // return 0 values done.
 
-func winoTileRowVec(v *[16][]float32, ev, od *[4][]float32) int { return 0 }
+func winoTileRowVec(v []float32, cs, o, tw int, sp []float32) int { return 0 }
 
 func wino2AVec(y0, y1, m0, m1, m2, m3 []float32) int { return 0 }
 func addInterleavedVec(y, a, b []float32) int        { return 0 }

@@ -17,31 +17,29 @@ func store4(v archsimd.Float32x4, s []float32) { v.StoreArray((*[4]float32)(s[:4
 // four at a time, and the last four again when 4 does not divide their
 // number (each tile's outputs depend only on its own inputs, and v and the
 // split rows do not overlap). It returns how many it did, 0 or all.
-func winoTileRowVec(v *[16][]float32, ev, od *[4][]float32) int {
-	n := len(v[0])
-	if n < 4 {
+func winoTileRowVec(v []float32, cs, o, tw int, sp []float32) int {
+	if tw < 4 {
 		return 0
 	}
-	for t0 := 0; t0 < n; t0 += 4 {
-		t := min(t0, n-4)
+	h := tw + 1
+	sp = sp[:8*h]
+	for t0 := 0; t0 < tw; t0 += 4 {
+		t := min(t0, tw-4)
 		var b [4][4]archsimd.Float32x4
-		for k, col := range [4]struct {
-			s   *[4][]float32
-			off int
-		}{{ev, 0}, {od, 0}, {ev, 1}, {od, 1}} {
-			d0, d1 := load4(col.s[0][t+col.off:]), load4(col.s[1][t+col.off:])
-			d2, d3 := load4(col.s[2][t+col.off:]), load4(col.s[3][t+col.off:])
+		for k, off := range [4]int{t, h + t, t + 1, h + t + 1} {
+			d0, d1, d2, d3 := load4(sp[off:]), load4(sp[2*h+off:]), load4(sp[4*h+off:]), load4(sp[6*h+off:])
 			b[0][k], b[1][k], b[2][k], b[3][k] = d0.Sub(d2), d1.Add(d2), d2.Sub(d1), d1.Sub(d3)
 		}
 		for i := range b {
 			q := &b[i]
-			store4(q[0].Sub(q[2]), v[4*i][t:])
-			store4(q[1].Add(q[2]), v[4*i+1][t:])
-			store4(q[2].Sub(q[1]), v[4*i+2][t:])
-			store4(q[1].Sub(q[3]), v[4*i+3][t:])
+			out := v[4*i*cs+o+t:]
+			store4(q[0].Sub(q[2]), out)
+			store4(q[1].Add(q[2]), out[cs:])
+			store4(q[2].Sub(q[1]), out[2*cs:])
+			store4(q[1].Sub(q[3]), out[3*cs:])
 		}
 	}
-	return n
+	return tw
 }
 
 // wino2AVec does wino2A on the longest multiple-of-4 prefix, in place as
