@@ -30,8 +30,8 @@ package kernels
 //     channel, applies Bᵀ down the six rows a row of tiles reads for all
 //     phases at once, then B along each tile's six columns, which are
 //     phases 0, 1, 2, 3 at t and 0, 1 at t+1: both steps are the same
-//     element-wise operation on whole rows (wino4B; wino4BRows for the six
-//     rows of B at once), four tiles at a time with wasm SIMD.
+//     element-wise operation on whole rows (wino4BDown down the rows,
+//     wino4BRows along them), four tiles at a time with wasm SIMD.
 //   - The output transform applies Aᵀ down the six columns of M and then
 //     along the four resulting rows, both element-wise (wino4A).
 //   - The points are not closed under p ↦ 1/p, so the rotated filters'
@@ -101,10 +101,6 @@ func wino4Input(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 	bt := buf[4*pr*h : 4*(pr+6)*h]
 	clear(split)
 	row := func(s []float32, k int) []float32 { return s[4*k*h : 4*(k+1)*h] }
-	var d, b [6][]float32
-	for i := range b {
-		b[i] = row(bt, i)
-	}
 	for c := 0; c < g.C; c++ {
 		for r := 0; r < nr; {
 			e, ty0 := (r0+r)/g.TH, (r0+r)%g.TH
@@ -116,11 +112,10 @@ func wino4Input(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 				}
 			}
 			for ty := ty0; ty < ty1; ty, r = ty+1, r+1 {
-				for i := range d {
-					d[i] = row(split, 4*ty+i)
-				}
-				wino4B(&b, &d)                       // Bᵀ d, every phase of every row at once
-				wino4BRows(v, CS, c*nt+r*TW, TW, &b) // then B along each row
+				// Bᵀ d for every phase of padded rows 4ty … 4ty+5 at once, then
+				// B along each of its rows.
+				wino4BDown(bt, split[16*ty*h:(16*ty+24)*h], 4*h)
+				wino4BRows(v, CS, c*nt+r*TW, TW, bt)
 			}
 		}
 	}
@@ -147,21 +142,12 @@ func splitRow4(dst, src []float32, pad, h int) {
 	}
 }
 
-// wino4B applies Bᵀ to the six rows d, element by element, into b:
+// wino4BAt applies Bᵀ to the six values d0 … d5 (one column of a tile, or,
+// along a row, one row):
 //
 //	b0 = (d0 + d4) − 2d2 − 1.5(d1 − d3)   b3 = (d4 − d2) − 2(d1 − d3)
 //	b1 = (d4 − d1) + 0.5d2 + 2.5d3        b4 = (d4 − d2) + 0.5(d1 − d3)
 //	b2 = (d4 + d1) − 2.5d2 + 0.5d3        b5 = (d1 + d5) − 2d3 − 1.5(d2 − d4)
-func wino4B(b, d *[6][]float32) {
-	n := len(b[0])
-	b0, b1, b2, b3, b4, b5 := b[0][:n], b[1][:n], b[2][:n], b[3][:n], b[4][:n], b[5][:n]
-	d0, d1, d2, d3, d4, d5 := d[0][:n], d[1][:n], d[2][:n], d[3][:n], d[4][:n], d[5][:n]
-	for j := wino4BVec(b, d); j < n; j++ {
-		b0[j], b1[j], b2[j], b3[j], b4[j], b5[j] = wino4BAt(d0[j], d1[j], d2[j], d3[j], d4[j], d5[j])
-	}
-}
-
-// wino4BAt is wino4B at one index.
 func wino4BAt(d0, d1, d2, d3, d4, d5 float32) (b0, b1, b2, b3, b4, b5 float32) {
 	e, f := d4-d2, d1-d3
 	b0 = (d0 + d4) - 2*d2 - 1.5*f
@@ -174,21 +160,34 @@ func wino4BAt(d0, d1, d2, d3, d4, d5 float32) (b0, b1, b2, b3, b4, b5 float32) {
 }
 
 // wino4BRows applies B along each of the six rows of b (Bᵀ d of a row of
-// tw tiles, each row its four column phases of tw+1 values) and writes
-// position (i, j) of tile t to v[(6i+j)·cs + o + t]: tile t's six columns
-// are phases 0–3 at t and 0–1 at t+1. It is wino4B on each row, in one call
-// for the six (four tiles at a time with wasm SIMD, wino4BRowsVec): rows
-// of ResNet-18's maps are 2 to 14 tiles, where a call per row cost more
-// than its arithmetic.
-func wino4BRows(v []float32, cs, o, tw int, b *[6][]float32) {
+// tw tiles: row i at b[4i·(tw+1):], its four column phases of tw+1 values
+// each) and writes position (i, j) of tile t to v[(6i+j)·cs + o + t]: tile
+// t's six columns are phases 0–3 at t and 0–1 at t+1. It is wino4BAt along
+// each row, in one call for the six, taking offsets rather than slices (four
+// tiles at a time with wasm SIMD, wino4BRowsVec): rows of ResNet-18's maps
+// are 2 to 14 tiles, where a call per row, or slices built per row, cost
+// more than the arithmetic.
+func wino4BRows(v []float32, cs, o, tw int, b []float32) {
 	h := tw + 1
+	b = b[:24*h]
 	for t := wino4BRowsVec(v, cs, o, tw, b); t < tw; t++ {
-		for i := range b {
-			q := b[i][:4*h]
+		for i := 0; i < 6; i++ {
+			q := b[4*i*h : 4*(i+1)*h]
 			out := v[6*i*cs+o+t:]
 			out[0], out[cs], out[2*cs], out[3*cs], out[4*cs], out[5*cs] =
 				wino4BAt(q[t], q[h+t], q[2*h+t], q[3*h+t], q[t+1], q[h+t+1])
 		}
+	}
+}
+
+// wino4BDown applies wino4BAt down six rows of n values laid out one after
+// another, d's into b's, element by element (four at a time with wasm
+// SIMD).
+func wino4BDown(b, d []float32, n int) {
+	b, d = b[:6*n], d[:6*n]
+	for j := wino4BDownVec(b, d, n); j < n; j++ {
+		b[j], b[n+j], b[2*n+j], b[3*n+j], b[4*n+j], b[5*n+j] =
+			wino4BAt(d[j], d[n+j], d[2*n+j], d[3*n+j], d[4*n+j], d[5*n+j])
 	}
 }
 

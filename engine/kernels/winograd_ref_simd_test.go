@@ -53,3 +53,29 @@ func winoTilesRefVec(y00, y01, y10, y11 []float32, ms *[16][]float32) int {
 	}
 	return n
 }
+
+// wino4BRefVec does all of wino4B if it has at least 4 values: four at a
+// time, and the last four again when 4 does not divide their number (each
+// output depends only on the inputs at its index, and b and d do not
+// overlap). It returns how many it did, 0 or all.
+func wino4BRefVec(b, d *[6][]float32) int {
+	n := len(b[0])
+	if n < 4 {
+		return 0
+	}
+	half, two := archsimd.BroadcastFloat32x4(0.5), archsimd.BroadcastFloat32x4(2)
+	c15, c25 := archsimd.BroadcastFloat32x4(1.5), archsimd.BroadcastFloat32x4(2.5)
+	for j0 := 0; j0 < n; j0 += 4 {
+		j := min(j0, n-4)
+		d0, d1, d2 := load4(d[0][j:]), load4(d[1][j:]), load4(d[2][j:])
+		d3, d4, d5 := load4(d[3][j:]), load4(d[4][j:]), load4(d[5][j:])
+		e, f := d4.Sub(d2), d1.Sub(d3)
+		store4(d0.Add(d4).Sub(two.Mul(d2)).Sub(c15.Mul(f)), b[0][j:])
+		store4(d4.Sub(d1).Add(half.Mul(d2)).Add(c25.Mul(d3)), b[1][j:])
+		store4(d4.Add(d1).Sub(c25.Mul(d2)).Add(half.Mul(d3)), b[2][j:])
+		store4(e.Sub(two.Mul(f)), b[3][j:])
+		store4(e.Add(half.Mul(f)), b[4][j:])
+		store4(d1.Add(d5).Sub(two.Mul(d3)).Sub(c15.Mul(d2.Sub(d4))), b[5][j:])
+	}
+	return n
+}

@@ -369,3 +369,17 @@ func BenchmarkWinogradOutput(b *testing.B) {
 		})
 	}
 }
+
+// wino4B applies (for the references: wino4InputRows) Bᵀ to the six rows d, element by element, into b:
+//
+//	b0 = (d0 + d4) − 2d2 − 1.5(d1 − d3)   b3 = (d4 − d2) − 2(d1 − d3)
+//	b1 = (d4 − d1) + 0.5d2 + 2.5d3        b4 = (d4 − d2) + 0.5(d1 − d3)
+//	b2 = (d4 + d1) − 2.5d2 + 0.5d3        b5 = (d1 + d5) − 2d3 − 1.5(d2 − d4)
+func wino4B(b, d *[6][]float32) {
+	n := len(b[0])
+	b0, b1, b2, b3, b4, b5 := b[0][:n], b[1][:n], b[2][:n], b[3][:n], b[4][:n], b[5][:n]
+	d0, d1, d2, d3, d4, d5 := d[0][:n], d[1][:n], d[2][:n], d[3][:n], d[4][:n], d[5][:n]
+	for j := wino4BRefVec(b, d); j < n; j++ {
+		b0[j], b1[j], b2[j], b3[j], b4[j], b5[j] = wino4BAt(d0[j], d1[j], d2[j], d3[j], d4[j], d5[j])
+	}
+}

@@ -79,32 +79,6 @@ func addInterleavedVec(y, a, b []float32) int {
 	return n
 }
 
-// wino4BVec does all of wino4B if it has at least 4 values: four at a
-// time, and the last four again when 4 does not divide their number (each
-// output depends only on the inputs at its index, and b and d do not
-// overlap). It returns how many it did, 0 or all.
-func wino4BVec(b, d *[6][]float32) int {
-	n := len(b[0])
-	if n < 4 {
-		return 0
-	}
-	half, two := archsimd.BroadcastFloat32x4(0.5), archsimd.BroadcastFloat32x4(2)
-	c15, c25 := archsimd.BroadcastFloat32x4(1.5), archsimd.BroadcastFloat32x4(2.5)
-	for j0 := 0; j0 < n; j0 += 4 {
-		j := min(j0, n-4)
-		d0, d1, d2 := load4(d[0][j:]), load4(d[1][j:]), load4(d[2][j:])
-		d3, d4, d5 := load4(d[3][j:]), load4(d[4][j:]), load4(d[5][j:])
-		e, f := d4.Sub(d2), d1.Sub(d3)
-		store4(d0.Add(d4).Sub(two.Mul(d2)).Sub(c15.Mul(f)), b[0][j:])
-		store4(d4.Sub(d1).Add(half.Mul(d2)).Add(c25.Mul(d3)), b[1][j:])
-		store4(d4.Add(d1).Sub(c25.Mul(d2)).Add(half.Mul(d3)), b[2][j:])
-		store4(e.Sub(two.Mul(f)), b[3][j:])
-		store4(e.Add(half.Mul(f)), b[4][j:])
-		store4(d1.Add(d5).Sub(two.Mul(d3)).Sub(c15.Mul(d2.Sub(d4))), b[5][j:])
-	}
-	return n
-}
-
 // wino4AVec does wino4A on the longest multiple-of-4 prefix, in place as
 // wino4A allows (each step loads all its inputs before it stores).
 func wino4AVec(y *[4][]float32, m *[6][]float32) int {
@@ -141,19 +115,20 @@ func splitVec(even, odd, src []float32) int {
 
 // wino4BRowsVec does all of wino4BRows if the row has at least 4 tiles:
 // four at a time, and the last four again when 4 does not divide their
-// number (v and b do not overlap), with wino4BVec's operations in its
+// number (v and b do not overlap), with wino4BAt's operations in its
 // order. It returns how many tiles it did, 0 or all.
-func wino4BRowsVec(v []float32, cs, o, tw int, b *[6][]float32) int {
+func wino4BRowsVec(v []float32, cs, o, tw int, b []float32) int {
 	if tw < 4 {
 		return 0
 	}
 	h := tw + 1
+	b = b[:24*h]
 	half, two := archsimd.BroadcastFloat32x4(0.5), archsimd.BroadcastFloat32x4(2)
 	c15, c25 := archsimd.BroadcastFloat32x4(1.5), archsimd.BroadcastFloat32x4(2.5)
 	for t0 := 0; t0 < tw; t0 += 4 {
 		t := min(t0, tw-4)
-		for i := range b {
-			q := b[i][:4*h]
+		for i := 0; i < 6; i++ {
+			q := b[4*i*h : 4*(i+1)*h]
 			d0, d1, d2 := load4(q[t:]), load4(q[h+t:]), load4(q[2*h+t:])
 			d3, d4, d5 := load4(q[3*h+t:]), load4(q[t+1:]), load4(q[h+t+1:])
 			e, f := d4.Sub(d2), d1.Sub(d3)
@@ -167,4 +142,30 @@ func wino4BRowsVec(v []float32, cs, o, tw int, b *[6][]float32) int {
 		}
 	}
 	return tw
+}
+
+// wino4BDownVec does all of wino4BDown if the rows have at least 4 values,
+// the last four again when 4 does not divide their number (b and d do not
+// overlap), with wino4BAt's operations in its order. It returns how many
+// it did, 0 or all.
+func wino4BDownVec(b, d []float32, n int) int {
+	if n < 4 {
+		return 0
+	}
+	b, d = b[:6*n], d[:6*n]
+	half, two := archsimd.BroadcastFloat32x4(0.5), archsimd.BroadcastFloat32x4(2)
+	c15, c25 := archsimd.BroadcastFloat32x4(1.5), archsimd.BroadcastFloat32x4(2.5)
+	for j0 := 0; j0 < n; j0 += 4 {
+		j := min(j0, n-4)
+		d0, d1, d2 := load4(d[j:]), load4(d[n+j:]), load4(d[2*n+j:])
+		d3, d4, d5 := load4(d[3*n+j:]), load4(d[4*n+j:]), load4(d[5*n+j:])
+		e, f := d4.Sub(d2), d1.Sub(d3)
+		store4(d0.Add(d4).Sub(two.Mul(d2)).Sub(c15.Mul(f)), b[j:])
+		store4(d4.Sub(d1).Add(half.Mul(d2)).Add(c25.Mul(d3)), b[n+j:])
+		store4(d4.Add(d1).Sub(c25.Mul(d2)).Add(half.Mul(d3)), b[2*n+j:])
+		store4(e.Sub(two.Mul(f)), b[3*n+j:])
+		store4(e.Add(half.Mul(f)), b[4*n+j:])
+		store4(d1.Add(d5).Sub(two.Mul(d3)).Sub(c15.Mul(d2.Sub(d4))), b[5*n+j:])
+	}
+	return n
 }
