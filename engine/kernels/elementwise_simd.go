@@ -347,3 +347,51 @@ func rowTaps3Stride2Vec(y, x []float32, w0, w1, w2 float32) int {
 	}
 	return j
 }
+
+// maxPool3x3s2RowVec does MaxPool's interior windows of one output row of a
+// 3×3, stride-2 pool, four at a time, and returns how many it did (a
+// multiple of 4). r0, r1 and r2 are the window's three input rows from the
+// first window's left column to the end of the row, and ia the index into x
+// of that column in r0. Each group's taps are the even and odd lanes of the
+// two vectors under its columns (gather): column 0 of four windows is the
+// even lanes at 2j, column 1 the odd ones, column 2 the even lanes at
+// 2j + 2; a group is done only when those loads (ten values) stay inside
+// its rows. The taps are compared in the scalar kernel's order, from the
+// first, a later one taken only when strictly greater, so ties, NaN and the
+// indices come out as MaxPool's scalar loop gives them.
+func maxPool3x3s2RowVec(y []float32, arg []int32, r0, r1, r2 []float32, ia, w int32) int {
+	el, eh := archsimd.LoadInt8x16Array(&evenLo), archsimd.LoadInt8x16Array(&evenHi)
+	ol, oh := archsimd.LoadInt8x16Array(&oddLo), archsimd.LoadInt8x16Array(&oddHi)
+	idx := archsimd.LoadInt32x4Array(&[4]int32{ia, ia + 2, ia + 4, ia + 6})
+	step := archsimd.BroadcastInt32x4(8)
+	var off [9]archsimd.Int32x4 // tap (ki, kj)'s offset from the window's first
+	for ki := range 3 {
+		for kj := range 3 {
+			off[3*ki+kj] = archsimd.BroadcastInt32x4(int32(ki)*w + int32(kj))
+		}
+	}
+	n := min(len(r0), len(r1), len(r2))
+	load := func(r []float32, i int) archsimd.Float32x4 {
+		return archsimd.LoadFloat32x4Array((*[4]float32)(r[i : i+4]))
+	}
+	j := 0
+	for ; j+4 <= len(y) && 2*j+10 <= n; j += 4 {
+		var taps [9]archsimd.Float32x4
+		for ki, r := range [3][]float32{r0, r1, r2} {
+			a0, a1, b1 := load(r, 2*j), load(r, 2*j+4), load(r, 2*j+6)
+			b0 := load(r, 2*j+2)
+			taps[3*ki] = gather(a0, a1, el, eh)
+			taps[3*ki+1] = gather(a0, a1, ol, oh)
+			taps[3*ki+2] = gather(b0, b1, el, eh)
+		}
+		best, at := taps[0], idx
+		for t := 1; t < 9; t++ {
+			m := taps[t].Greater(best)
+			best, at = taps[t].IfElse(m, best), idx.Add(off[t]).IfElse(m, at)
+		}
+		best.StoreArray((*[4]float32)(y[j : j+4]))
+		at.StoreArray((*[4]int32)(arg[j : j+4]))
+		idx = idx.Add(step)
+	}
+	return j
+}
