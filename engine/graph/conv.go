@@ -185,16 +185,19 @@ func (l *convOp) stride1() bool {
 	return l.fast != nil && !l.identity && l.depthwise == nil && kernels.ConvStride1Applies(*l.fast, l.ocg)
 }
 
-// forward writes y = W * x (+ bias if non-nil); averaged lets a Winograd
+// forward writes y = act(W * x (+ bias if non-nil)): the depthwise kernels
+// and the products apply act as they finish their outputs; the other paths
+// apply it to each image's output afterwards. averaged lets a Winograd
 // forward take the batch's tile size (forwardGeom).
-func (l *convOp) forward(y, x, w, bias []float32, n int, averaged bool) {
+func (l *convOp) forward(y, x, w, bias []float32, n int, act kernels.Activation, averaged bool) {
 	if l.useWinograd(n) {
 		l.forwardWinograd(y, x, w, bias, n, averaged)
+		act.Apply(y[:n*l.outSize])
 		return
 	}
 	if l.depthwise != nil {
 		for e := 0; e < n; e++ {
-			kernels.DepthwiseConvBias(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, bias, *l.depthwise)
+			kernels.DepthwiseConvBias(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, bias, *l.depthwise, act)
 		}
 		return
 	}
@@ -205,6 +208,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int, averaged bool) {
 			for gi := 0; gi < l.group; gi++ {
 				kernels.ConvStride1(l.groupOut(y, e, gi), l.groupIn(x, e, gi), l.groupW(w, gi), l.groupBias(bias, gi), l.ocg, *l.fast)
 			}
+			act.Apply(y[e*l.outSize : (e+1)*l.outSize])
 		}
 		return
 	}
@@ -217,9 +221,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int, averaged bool) {
 	for e := 0; e < n; e++ {
 		for gi := 0; gi < l.group; gi++ {
 			col := l.cols(colBuf, l.groupIn(x, e, gi))
-			dst := l.groupOut(y, e, gi)
-			kernels.FillRows(dst, l.groupBias(bias, gi), l.ocg, P)
-			kernels.MatMulPacked(dst, &pw[gi], col, l.ocg, K, P)
+			kernels.MatMulPackedBias(l.groupOut(y, e, gi), &pw[gi], col, l.ocg, K, P, l.groupBias(bias, gi), act)
 		}
 	}
 }
@@ -304,9 +306,14 @@ func bias(x [][]float32) []float32 {
 }
 
 func (l *convOp) Forward(x, y [][]float32, n int, train bool) {
+	l.ForwardAct(x, y, n, train, kernels.Activation{})
+}
+
+// ForwardAct implements actFuser: Forward with act applied to y.
+func (l *convOp) ForwardAct(x, y [][]float32, n int, train bool, act kernels.Activation) {
 	l.n, l.x, l.weight = n, x[0], x[1]
 	l.checkWeights(x[1])
-	l.forward(y[0], x[0], x[1], bias(x), n, l.averaged)
+	l.forward(y[0], x[0], x[1], bias(x), n, act, l.averaged)
 }
 
 func (l *convOp) Backward(dy, dx [][]float32) {
@@ -315,7 +322,7 @@ func (l *convOp) Backward(dy, dx [][]float32) {
 
 func (l *convOp) Tangent(xt, yt [][]float32) {
 	l.xt = xt[0] // the filters are the forward's, compared then (convpack.go)
-	l.forward(yt[0], xt[0], l.weight, nil, l.n, false)
+	l.forward(yt[0], xt[0], l.weight, nil, l.n, kernels.Activation{}, false)
 }
 
 // BackwardDual: x̄ += Wᵀȳ, ẋ̄ += Wᵀẏ̄, W̄ += ȳ⊗x + ẏ̄⊗ẋ, b̄ += Σȳ.
