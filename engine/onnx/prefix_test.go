@@ -4,14 +4,19 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"saliencyexplorer/engine/nn"
 	"saliencyexplorer/engine/saliency"
 )
 
-// plainModel hides a graph's affine prefix (it offers only nn.Model).
-type plainModel struct{ nn.Model }
+// plainModel hides a graph's affine prefix (it offers nn.Model and
+// nn.AveragedForwards, so that both paths run the same forwards).
+type plainModel struct {
+	nn.Model
+	nn.AveragedForwards
+}
 
 // TestResNet18Prefix checks that the imported ResNet-18's affine prefix is
 // its first convolution (the exporter folds bn1 into it), and that
@@ -25,7 +30,8 @@ type plainModel struct{ nn.Model }
 // gradient by up to about 1e-2 (measured here: IG of 5 steps moves by 6e-3
 // when every input value moves up by one ulp, and through the prefix by
 // 1e-3; of 3 steps, by 1e-7 and 8e-3; of the 4 steps below, 3e-7 through
-// the prefix). Its bound, 5e-2, catches gross
+// the prefix with F(2×2, 3×3) forwards, 5e-3 with the averaged forwards
+// saliency now runs, F(4×4, 3×3)). Its bound, 5e-2, catches gross
 // errors only; package saliency checks the prefix's algebra tightly on
 // small graphs.
 func TestResNet18Prefix(t *testing.T) {
@@ -39,9 +45,14 @@ func TestResNet18Prefix(t *testing.T) {
 		t.Fatalf("prefix %v (output %s, %d values), want the first Conv (64×112×112)", nodes, out, g.PrefixSize())
 	}
 	x := ptNpy(t, base+".input.npy").Float32s()
+	// New filters' first input gradient runs F(2×2, 3×3) and later ones
+	// F(4×4, 3×3) (kernels.WinogradConvBackInput): a batch of two first, so
+	// that both paths run the same tiles whichever method comes first.
+	g.Forward(append(slices.Clone(x), x...), 2, false)
+	g.Backward(make([]float32, 2*g.Classes()), false)
 	for m, tol := range map[saliency.Method]float64{saliency.SmoothGrad: 1e-5, saliency.IntegratedGradients: 5e-2} {
 		opt := saliency.Options{Class: 1, Steps: 4, Samples: 2, Seed: 1}
-		want, err := saliency.Attribute(context.Background(), plainModel{g}, x, m, opt)
+		want, err := saliency.Attribute(context.Background(), plainModel{g, g}, x, m, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
