@@ -8,12 +8,17 @@ import (
 // The Winograd branch of convOp: a group-1, 3×3, stride-1, undilated
 // convolution with the same padding p ≤ 2 on every side runs its forward,
 // its tangent and its input gradient as kernels.WinogradConv (F(2×2, 3×3)
-// or, where the map and the batch have enough 4×4 tiles, F(4×4, 3×3): 2.25×
-// or 4× fewer multiplies than im2col + GEMM) whenever the kernels' rule
-// (WinogradGeom.Pays: at least 64 channels in and out, at least 16 tiles
-// of 2×2 over the batch) says it is faster; the weight gradient stays im2col
-// + MatMulNT. The transformed, packed filters are kept per op and redone
-// only in a new weights generation (convpack.go).
+// or F(4×4, 3×3): 2.25× or 4× fewer multiplies than im2col + GEMM)
+// whenever the kernels' rule (WinogradGeom.Pays: at least 64 channels in
+// and out, at least 16 tiles of 2×2 over the batch) says it is faster; the
+// weight gradient stays im2col + MatMulNT. The input gradient takes F(4×4, 3×3) where the batch has
+// enough 4×4 tiles (kernels.WinogradTile); the forward and the tangent take
+// F(2×2, 3×3), whose smaller rounding flips fewer ReLU and max-pool
+// near-ties for a single gradient to inherit, except that the forward too
+// follows WinogradTile while Graph.SetAveragedForwards is on (Integrated
+// Gradients and SmoothGrad, which average many gradients). The
+// transformed, packed filters are kept per op, for each tile size used, and
+// redone only in a new weights generation (convpack.go).
 
 // winogradRule decides per call whether an eligible convolution runs as
 // Winograd; tests replace it to force either path.
