@@ -43,6 +43,13 @@
 //     only and starts every step from T(x′) + α(T(x) − T(x′)), and it and
 //     SmoothGrad take the prefix's backward, whose Jacobian is constant,
 //     once on the sum of their gradients at T.
+//   - A model with faster, less exactly rounded forward passes
+//     (nn.AveragedForwards: an imported graph's 3×3 convolutions on
+//     Winograd F(4×4, 3×3) instead of F(2×2, 3×3)) runs them for
+//     Integrated Gradients and SmoothGrad with noise, whose averages of
+//     many gradients they move by far less than those methods' own
+//     discretisation or sampling error, and not for the other methods,
+//     whatever the caller set; the setting is put back after the call.
 //   - Arguments from the user (class, image, options) are validated before
 //     any work, and a bad one yields an *ArgError and no map. A buffer size
 //     mismatch in Blur is a programming error and panics with a "saliency:"
