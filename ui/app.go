@@ -218,7 +218,28 @@ func (a *App) onInit(r Reply) {
 		document().Get("body").Get("dataset").Set("engine", "ready")
 		mark("se-engine-ready")
 		a.restoreKept()
+		a.firstViewWaits()
 	}
+}
+
+// firstViewWait is how long the Ready of a first load whose first picture
+// is opening waits before a render shows the page (firstViewWaits).
+const firstViewWait = 300 * time.Millisecond
+
+// firstViewWaits skips the Ready's render on a first load when the first
+// picture is already opening (restoreKept opened it): the render that
+// shows that picture with its map (waitForFirstMap) shows the page, and
+// the engine's replies on the way to the first map are taken as soon as
+// they come, not after a render of their own (100–350 ms under load). If
+// the map has not been drawn firstViewWait from now, a render shows the
+// page as it is.
+func (a *App) firstViewWaits() {
+	v := a.View
+	if v.firstSaliency || v.Opening == "" {
+		return
+	}
+	a.eng.SkipRender()
+	a.renderAfter(firstViewWait, func() bool { return !v.firstSaliency })
 }
 
 // initLogDelay is how long a line the engine says while it starts waits

@@ -187,3 +187,72 @@ func TestWorkerModuleFirst(t *testing.T) {
 		t.Errorf("the worker instantiated the module at %.0f ms, after the page's Go started at %.0f ms (marks %v)", marks["se-w-instantiated"], marks["se-ui-start"], marks)
 	}
 }
+
+// TestFirstMapOneRender: on a first load, the page's handling of the
+// engine's Ready and of the first picture's Decode reply renders nothing
+// (issue #12): the first picture, its prediction and its map show in one
+// render, and the replies on the way to the map are taken as they come,
+// not after a full render each. Checked by hooking vugu's renderer and the
+// page's performance marks: a render in the same task as the mark
+// se-engine-ready or se-decoded is one of those renders. (A render a timer
+// makes when the map is slow, firstViewWait or firstMapWait later, runs in
+// a task of its own.) The page then shows the picture with its prediction
+// and map.
+func TestFirstMapOneRender(t *testing.T) {
+	origin := serveSite(t)
+	ctx, rec := browser(t, 120*time.Second)
+	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		if (typeof document !== 'undefined') {
+			window.seInTask = {};     // marks made in the task running now
+			window.seRenderedIn = {}; // marks whose task rendered
+			window.seRenders = [];    // the render tasks, by time
+			const mark = performance.mark.bind(performance);
+			performance.mark = function(name, opts) {
+				if (!opts) {
+					seInTask[name] = true;
+					queueMicrotask(() => { delete seInTask[name]; });
+				}
+				return mark(name, opts);
+			};
+			let render, inRender = false;
+			Object.defineProperty(window, 'vuguRender', {
+				configurable: true,
+				get() { return render; },
+				set(f) {
+					render = function(...args) {
+						for (const n in seInTask) seRenderedIn[n] = true;
+						if (!inRender) {
+							inRender = true;
+							seRenders.push(performance.now());
+							queueMicrotask(() => { inRender = false; });
+						}
+						return f.apply(this, args);
+					};
+				},
+			});
+		}`}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	if err := waitJS(ctx, `performance.getEntriesByName('se-first-saliency').length > 0`, 60*time.Second); err != nil {
+		t.Fatalf("no first map: %v (error %q)", err, text(ctx, "[data-testid=error]"))
+	}
+	saliencyShown(t, ctx, activeSample(ctx))
+	got, err := eval[map[string]bool](ctx, `window.seRenderedIn`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	renders, _ := eval[[]float64](ctx, `window.seRenders`)
+	marks, _ := eval[map[string]float64](ctx, `Object.fromEntries(['se-engine-ready', 'se-decoded', 'se-first-saliency'].map(n => [n, performance.getEntriesByName(n)[0].startTime]))`)
+	if len(renders) == 0 || !got["se-first-saliency"] {
+		t.Fatalf("the hook saw no render with the first map (renders at %v ms; marks %v): the test cannot see renders", renders, marks)
+	}
+	for _, m := range []string{"se-engine-ready", "se-decoded"} {
+		if got[m] {
+			t.Errorf("the task that made the mark %s rendered the page (renders at %v ms; marks %v)", m, renders, marks)
+		}
+	}
+}
