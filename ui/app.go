@@ -75,6 +75,9 @@ type App struct {
 	early *earlyPredict
 	// earlyMap is the main pane's first map, asked for with early.
 	earlyMap *earlyMap
+	// readyUnshown: the engine is ready, and no render has shown it yet
+	// (Rendered).
+	readyUnshown bool
 	// Restarts counts the engine's restarts after a crash.
 	Restarts int
 }
@@ -215,10 +218,22 @@ func (a *App) onInit(r Reply) {
 		a.everReady = true
 		a.modelReady(r)
 		a.useDataset()
-		document().Get("body").Get("dataset").Set("engine", "ready")
+		// data-engine=ready says the page shows the engine ready: it is
+		// set after the render that shows it (Rendered), which on a
+		// first load may come with the first map (firstViewWaits).
+		a.readyUnshown = true
 		mark("se-engine-ready")
 		a.restoreKept()
 		a.firstViewWaits()
+	}
+}
+
+// Rendered is called after each render of the page: it sets the body's
+// data-engine=ready once a render has shown the engine ready.
+func (a *App) Rendered() {
+	if a.readyUnshown && a.Session.EngineState == EngineReady {
+		a.readyUnshown = false
+		document().Get("body").Get("dataset").Set("engine", "ready")
 	}
 }
 
