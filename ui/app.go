@@ -78,6 +78,9 @@ type App struct {
 	// readyUnshown: the engine is ready, and no render has shown it yet
 	// (Rendered).
 	readyUnshown bool
+	// firstViewGen counts putFirstViewOff's calls: only the last one's
+	// timer renders.
+	firstViewGen int
 	// Restarts counts the engine's restarts after a crash.
 	Restarts int
 }
@@ -237,24 +240,36 @@ func (a *App) Rendered() {
 	}
 }
 
-// firstViewWait is how long the Ready of a first load whose first picture
-// is opening waits before a render shows the page (firstViewWaits).
-const firstViewWait = 300 * time.Millisecond
-
 // firstViewWaits skips the Ready's render on a first load when the first
 // picture is already opening (restoreKept opened it): the render that
 // shows that picture with its map (waitForFirstMap) shows the page, and
 // the engine's replies on the way to the first map are taken as soon as
-// they come, not after a render of their own (100–350 ms under load). If
-// the map has not been drawn firstViewWait from now, a render shows the
-// page as it is.
+// they come, not after a render of their own (100–350 ms under load).
 func (a *App) firstViewWaits() {
-	v := a.View
-	if v.firstSaliency || v.Opening == "" {
+	if a.View.firstSaliency || a.View.Opening == "" {
 		return
 	}
+	a.putFirstViewOff()
+}
+
+// firstViewWait is how long the page, on its way to the first map, waits
+// for the engine's next reply (the picture's, its prediction's, the
+// map's) before a render shows it as it is.
+const firstViewWait = 400 * time.Millisecond
+
+// putFirstViewOff skips the render of the reply being handled, on the way
+// to a first load's first map (firstViewWaits, waitForFirstMap), and
+// renders firstViewWait from now unless the map has been drawn or another
+// step towards it has put the render off again. A fixed time from the
+// Ready (300 ms) ran out under load while the engine still answered
+// (Decode, Predict and Saliency took 350 ms together): the render then
+// made, the page's first full one since its start, held the map's reply
+// back by 0.6 s.
+func (a *App) putFirstViewOff() {
 	a.eng.SkipRender()
-	a.renderAfter(firstViewWait, func() bool { return !v.firstSaliency })
+	a.firstViewGen++
+	gen, v := a.firstViewGen, a.View
+	a.renderAfter(firstViewWait, func() bool { return gen == a.firstViewGen && !v.firstSaliency })
 }
 
 // initLogDelay is how long a line the engine says while it starts waits

@@ -65,24 +65,19 @@ func (a *App) predicted(pic *Picture, r Reply) {
 	a.waitForFirstMap()
 }
 
-// firstMapWait is how long the first picture of a load, and its
-// prediction, wait for the first map, to be shown with it in one render.
-const firstMapWait = 200 * time.Millisecond
-
 // waitForFirstMap skips the render of the reply being handled when the
 // first map of a load is on its way (asked for with the prediction, it
 // comes some tens of milliseconds after the picture shows and after the
 // prediction's reply): one render shows the picture, its prediction and
-// its map, unless the map is not there firstMapWait from now. A render
-// for the picture and one for the prediction, 100–350 ms each at start,
-// held the map's reply back.
+// its map, unless the engine is silent for firstViewWait
+// (putFirstViewOff). A render for the picture and one for the
+// prediction, 100–350 ms each at start, held the map's reply back.
 func (a *App) waitForFirstMap() {
 	v := a.View
 	if v.firstSaliency || v.Pic == nil || !(v.Main.Busy || a.earlyMap != nil) {
 		return
 	}
-	a.eng.SkipRender()
-	a.renderAfter(firstMapWait, func() bool { return !v.firstSaliency })
+	a.putFirstViewOff()
 }
 
 // earlyPredict is a prediction asked for as soon as the engine has decoded
