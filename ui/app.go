@@ -78,6 +78,8 @@ type App struct {
 	// readyUnshown: the engine is ready, and no render has shown it yet
 	// (Rendered).
 	readyUnshown bool
+	// panelsShown: the page has shown its panels (PanelsShown).
+	panelsShown bool
 	// firstViewGen counts putFirstViewOff's calls: only the last one's
 	// timer renders.
 	firstViewGen int
@@ -232,12 +234,30 @@ func (a *App) onInit(r Reply) {
 }
 
 // Rendered is called after each render of the page: it sets the body's
-// data-engine=ready once a render has shown the engine ready.
+// data-engine=ready once a render has shown the engine ready, with the
+// whole page (PanelsShown).
 func (a *App) Rendered() {
-	if a.readyUnshown && a.Session.EngineState == EngineReady {
+	if a.readyUnshown && a.Session.EngineState == EngineReady && a.panelsShown {
 		a.readyUnshown = false
 		document().Get("body").Get("dataset").Set("engine", "ready")
 	}
+}
+
+// PanelsShown reports whether the page shows the panels under the picture
+// and under the maps (the training charts, the metrics, the checks,
+// fine-tuning). While the page starts they are not built: not in the
+// render before the engine is ready, which shares the two cores with the
+// engine's start-up, nor, on a first load, in the one that shows the
+// first picture with its map; they come with the sample thumbnails after
+// that map is painted (Library.HoldSamples), or with the page's first
+// render after the engine is ready or has failed otherwise. Once shown
+// they stay (a restart of the engine keeps them).
+func (a *App) PanelsShown() bool {
+	if !a.panelsShown {
+		s := a.Session.EngineState
+		a.panelsShown = s == EngineReady && !a.Library.HoldSamples || s == EngineFailed
+	}
+	return a.panelsShown
 }
 
 // firstViewWaits skips the Ready's render on a first load when the first

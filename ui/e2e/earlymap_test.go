@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -255,4 +256,59 @@ func TestFirstMapOneRender(t *testing.T) {
 			t.Errorf("the task that made the mark %s rendered the page (renders at %v ms; marks %v)", m, renders, marks)
 		}
 	}
+}
+
+// TestPanelsAfterFirstMap: on a first load the panels under the picture
+// and the maps (metrics, checks, fine-tuning) are not built while the page
+// starts, nor in the render that shows the first map (issue #12: they
+// cost the render before the engine is ready, which shares the cores with
+// the engine's start-up, and the first map's render); they come after
+// the frame that shows the first map, with the sample thumbnails, and
+// data-engine=ready is set once they are there.
+func TestPanelsAfterFirstMap(t *testing.T) {
+	origin := serveSite(t)
+	ctx, rec := browser(t, 120*time.Second)
+	// Per animation frame until the panels show: whether the first map
+	// was drawn, whether any panel is there, and the engine attribute.
+	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.seFrames = [];
+		const frame = () => {
+			const mapped = performance.getEntriesByName('se-first-saliency').length > 0;
+			const panels = ['metrics', 'check-panel', 'train-start'].filter(id => document.querySelector('[data-testid=' + id + ']')).length;
+			seFrames.push({mapped, panels, engine: document.body ? document.body.dataset.engine || '' : ''});
+			if (seFrames.length < 2000 && panels < 3) requestAnimationFrame(frame);
+		};
+		requestAnimationFrame(frame);`}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	if n, _ := eval[int](ctx, `['metrics', 'check-panel', 'train-start'].filter(id => document.querySelector('[data-testid=' + id + ']')).length`); n != 3 {
+		t.Errorf("data-engine=ready with %d of the 3 panels on the page", n)
+	}
+	type frame struct {
+		Mapped bool
+		Panels int
+		Engine string
+	}
+	frames, err := eval[[]frame](ctx, `window.seFrames`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := slices.IndexFunc(frames, func(f frame) bool { return f.Mapped })
+	if first < 0 {
+		t.Fatalf("no frame with the first map before the panels showed: %+v", frames)
+	}
+	for i, f := range frames[:first+1] {
+		if f.Panels > 0 || f.Engine == "ready" {
+			t.Errorf("frame %d (the first map's is %d) has %d panels, data-engine %q", i, first, f.Panels, f.Engine)
+			break
+		}
+	}
+	if last := frames[len(frames)-1]; last.Panels != 3 {
+		t.Errorf("the last frame recorded has %d of the 3 panels", last.Panels)
+	}
+	saliencyShown(t, ctx, activeSample(ctx))
 }
