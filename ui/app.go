@@ -243,15 +243,17 @@ func (a *App) Rendered() {
 	}
 }
 
-// PanelsShown reports whether the page shows the panels under the picture
-// and under the maps (the training charts, the metrics, the checks,
+// PanelsShown reports whether the page shows the panels beside the
+// picture, under its prediction and maps (the metrics, the checks,
 // fine-tuning). While the page starts they are not built: not in the
 // render before the engine is ready, which shares the two cores with the
 // engine's start-up, nor, on a first load, in the one that shows the
 // first picture with its map; they come with the sample thumbnails after
 // that map is painted (Library.HoldSamples), or with the page's first
 // render after the engine is ready or has failed otherwise. Once shown
-// they stay (a restart of the engine keeps them).
+// they stay (a restart of the engine keeps them). The training charts
+// under the picture are built from the start: they take part of the
+// viewer's height, to which the first picture is fitted when it shows.
 func (a *App) PanelsShown() bool {
 	if !a.panelsShown {
 		s := a.Session.EngineState

@@ -275,7 +275,9 @@ func TestPanelsAfterFirstMap(t *testing.T) {
 		const frame = () => {
 			const mapped = performance.getEntriesByName('se-first-saliency').length > 0;
 			const panels = ['metrics', 'check-panel', 'train-start'].filter(id => document.querySelector('[data-testid=' + id + ']')).length;
-			seFrames.push({mapped, panels, engine: document.body ? document.body.dataset.engine || '' : ''});
+			const host = document.querySelector('.viewer-host');
+			const r = host ? host.getBoundingClientRect() : null;
+			seFrames.push({mapped, panels, engine: document.body ? document.body.dataset.engine || '' : '', viewer: r ? r.width + 'x' + r.height : ''});
 			if (seFrames.length < 2000 && panels < 3) requestAnimationFrame(frame);
 		};
 		requestAnimationFrame(frame);`}); err != nil {
@@ -292,6 +294,7 @@ func TestPanelsAfterFirstMap(t *testing.T) {
 		Mapped bool
 		Panels int
 		Engine string
+		Viewer string // the viewer's size
 	}
 	frames, err := eval[[]frame](ctx, `window.seFrames`)
 	if err != nil {
@@ -309,6 +312,12 @@ func TestPanelsAfterFirstMap(t *testing.T) {
 	}
 	if last := frames[len(frames)-1]; last.Panels != 3 {
 		t.Errorf("the last frame recorded has %d of the 3 panels", last.Panels)
+	}
+	// The first picture is fitted to the viewer when it shows: the panels
+	// coming later must not change the viewer's size (the training charts
+	// under it, deferred at first, did, and the picture overflowed it).
+	if f, last := frames[first], frames[len(frames)-1]; f.Viewer != last.Viewer || f.Viewer == "" {
+		t.Errorf("the viewer is %s with the first map, %s with the panels", f.Viewer, last.Viewer)
 	}
 	saliencyShown(t, ctx, activeSample(ctx))
 }
