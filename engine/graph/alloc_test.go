@@ -14,7 +14,7 @@ func TestWarmPassesAllocateNothing(t *testing.T) {
 		t.Skip("allocation counts are checked natively")
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, d := range []Def{dagDef(t, rng), poolDef(t, rng)} {
+	for _, d := range []Def{dagDef(t, rng), poolDef(t, rng), fuseDef(t, rng)} {
 		checkWarm(t, d, rng)
 	}
 }
@@ -47,7 +47,7 @@ func checkWarm(t *testing.T, d Def, rng *rand.Rand) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := nntest.Rand(rng, 2*72)
+	x := nntest.Rand(rng, 2*shapeSize(d.InputShape))
 	xt := nntest.Rand(rng, len(x))
 	dy := nntest.Rand(rng, 2*g.Classes())
 	step := func() {

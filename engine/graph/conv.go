@@ -184,15 +184,18 @@ func (l *convOp) stride1() bool {
 	return l.fast != nil && !l.identity && l.depthwise == nil && kernels.ConvStride1Applies(*l.fast, l.ocg)
 }
 
-// forward writes y = W * x (+ bias if non-nil).
-func (l *convOp) forward(y, x, w, bias []float32, n int) {
+// forward writes y = act(W * x (+ bias if non-nil)): the depthwise kernels
+// and the products apply act as they finish their outputs; the other paths
+// apply it to each image's output afterwards.
+func (l *convOp) forward(y, x, w, bias []float32, n int, act kernels.Activation) {
 	if l.useWinograd(n) {
 		l.forwardWinograd(y, x, w, bias, n)
+		act.Apply(y[:n*l.outSize])
 		return
 	}
 	if l.depthwise != nil {
 		for e := 0; e < n; e++ {
-			kernels.DepthwiseConvBias(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, bias, *l.depthwise)
+			kernels.DepthwiseConvBias(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, bias, *l.depthwise, act)
 		}
 		return
 	}
@@ -203,6 +206,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 			for gi := 0; gi < l.group; gi++ {
 				kernels.ConvStride1(l.groupOut(y, e, gi), l.groupIn(x, e, gi), l.groupW(w, gi), l.groupBias(bias, gi), l.ocg, *l.fast)
 			}
+			act.Apply(y[e*l.outSize : (e+1)*l.outSize])
 		}
 		return
 	}
@@ -215,9 +219,7 @@ func (l *convOp) forward(y, x, w, bias []float32, n int) {
 	for e := 0; e < n; e++ {
 		for gi := 0; gi < l.group; gi++ {
 			col := l.cols(colBuf, l.groupIn(x, e, gi))
-			dst := l.groupOut(y, e, gi)
-			kernels.FillRows(dst, l.groupBias(bias, gi), l.ocg, P)
-			kernels.MatMulPacked(dst, &pw[gi], col, l.ocg, K, P)
+			kernels.MatMulPackedBias(l.groupOut(y, e, gi), &pw[gi], col, l.ocg, K, P, l.groupBias(bias, gi), act)
 		}
 	}
 }
@@ -302,9 +304,14 @@ func bias(x [][]float32) []float32 {
 }
 
 func (l *convOp) Forward(x, y [][]float32, n int, train bool) {
+	l.ForwardAct(x, y, n, train, kernels.Activation{})
+}
+
+// ForwardAct implements actFuser: Forward with act applied to y.
+func (l *convOp) ForwardAct(x, y [][]float32, n int, train bool, act kernels.Activation) {
 	l.n, l.x, l.weight = n, x[0], x[1]
 	l.checkWeights(x[1])
-	l.forward(y[0], x[0], x[1], bias(x), n)
+	l.forward(y[0], x[0], x[1], bias(x), n, act)
 }
 
 func (l *convOp) Backward(dy, dx [][]float32) {
@@ -313,7 +320,7 @@ func (l *convOp) Backward(dy, dx [][]float32) {
 
 func (l *convOp) Tangent(xt, yt [][]float32) {
 	l.xt = xt[0] // the filters are the forward's, compared then (convpack.go)
-	l.forward(yt[0], xt[0], l.weight, nil, l.n)
+	l.forward(yt[0], xt[0], l.weight, nil, l.n, kernels.Activation{})
 }
 
 // BackwardDual: x̄ += Wᵀȳ, ẋ̄ += Wᵀẏ̄, W̄ += ȳ⊗x + ẏ̄⊗ẋ, b̄ += Σȳ.

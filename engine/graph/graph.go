@@ -78,6 +78,11 @@ type tensor struct {
 	grad     []float32 // batched: gradient buffer; initializer: its Grad view (nil for state)
 	tan      []float32 // batched: tangent buffer
 	tgrad    []float32 // batched: gradient of the tangent
+	// A producer's output whose only reader, an activation, runs fused
+	// into it (fuse.go): the last forward pass left val unset (stale), and
+	// madeBy computes it on request.
+	stale  bool
+	madeBy *node
 }
 
 type node struct {
@@ -85,6 +90,9 @@ type node struct {
 	in, out []int // tensor indices
 	// Argument slices reused by every pass.
 	x, y, dy, dx, xt, yt, dyt, dxt [][]float32
+
+	fuse  *fusion // the activation this node runs in its forward pass (fuse.go)
+	actOf *node   // this activation's producer, if it runs inside it
 }
 
 // Graph is a built Def with its parameters and buffers. See the package
@@ -260,6 +268,7 @@ func Build(d Def) (*Graph, error) {
 		}
 	}
 	g.findPrefix()
+	g.findFusions()
 	return g, nil
 }
 
@@ -430,8 +439,16 @@ func (g *Graph) lookup(name string) *tensor {
 }
 
 // Value returns the tensor's values from the last Forward (an initializer's
-// values at any time). It panics if there is no such tensor.
-func (g *Graph) Value(name string) []float32 { return g.lookup(name).val }
+// values at any time). A tensor whose activation ran fused into its
+// producer (fuse.go) is computed on the first request after the pass. It
+// panics if there is no such tensor.
+func (g *Graph) Value(name string) []float32 {
+	t := g.lookup(name)
+	if t.stale {
+		g.materialize(t)
+	}
+	return t.val
+}
 
 // Grad returns the gradient that reached the tensor in the last backward
 // pass (for an initializer, its accumulated parameter gradient).
@@ -462,15 +479,25 @@ func (g *Graph) Forward(x []float32, n int, train bool) []float32 {
 }
 
 // run runs nodes forward on a batch of n, each on its inputs' current
-// values, sizing its outputs' buffers.
+// values, sizing its outputs' buffers; an activation fused into its
+// producer runs with it (fuse.go).
 func (g *Graph) run(nodes []*node, n int, train bool) {
+	whole := len(nodes) == len(g.nodes)
 	for _, nd := range nodes {
+		if nd.fusedIn(whole) {
+			continue // its input's producer ran it
+		}
 		for i, t := range nd.in {
 			nd.x[i] = g.tensors[t].val
+		}
+		if nd.fusesAct(whole) {
+			g.runFused(nd, n, train)
+			continue
 		}
 		for j, t := range nd.out {
 			o := g.tensors[t]
 			o.val = grow(o.val, n*o.info.Size())
+			o.stale = false
 			nd.y[j] = o.val
 		}
 		nd.Op.Forward(nd.x, nd.y, n, train)

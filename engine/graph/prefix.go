@@ -206,6 +206,7 @@ func (g *Graph) ForwardRest(t []float32, n int) []float32 {
 	}
 	g.n = n
 	o.val = grow(o.val, len(t))
+	o.stale = false
 	copy(o.val, t)
 	g.run(g.nodes[g.pre.nodes:], n, false)
 	return g.tensors[g.output].val

@@ -26,6 +26,9 @@ type unary struct {
 	gated *gated
 
 	x, xt []float32 // last input and input tangent (not owned)
+	// sel is what the gated passes gate on: the last input, or the last
+	// output when the forward ran fused (equal gates: see fuse.go).
+	sel []float32
 }
 
 func (u *unary) Type() string { return u.typ }
@@ -39,14 +42,26 @@ func (u *unary) Infer(in []Info) ([]Info, error) {
 
 // gated is a piecewise linear function of slopes 0 and 1 (f″ = 0) as
 // slice kernels: forward writes y = f(x); gateTo writes dst = f′(x)·src and
-// gateAdd adds it.
+// gateAdd adds it; act is f as a kernel's epilogue, for fusing it into the
+// op before it (fuse.go), or ActNone. For Relu and Clip the gates read x or,
+// with the same result, y = f(x).
 type gated struct {
 	forward         func(y, x []float32)
 	gateTo, gateAdd func(dst, src, x []float32)
+	act             kernels.Activation
 }
 
+func (u *unary) activation() (kernels.Activation, bool) {
+	if u.gated == nil {
+		return kernels.Activation{}, false
+	}
+	return u.gated.act, u.gated.act.Kind != kernels.ActNone
+}
+
+func (u *unary) forwardFused(y []float32) { u.x, u.sel = nil, y }
+
 func (u *unary) Forward(x, y [][]float32, n int, train bool) {
-	u.x = x[0]
+	u.x, u.sel = x[0], x[0]
 	if u.gated != nil {
 		u.gated.forward(y[0], x[0])
 		return
@@ -59,7 +74,7 @@ func (u *unary) Forward(x, y [][]float32, n int, train bool) {
 func (u *unary) Backward(dy, dx [][]float32) {
 	d := dx[0]
 	if u.gated != nil {
-		u.gated.gateAdd(d, dy[0], u.x)
+		u.gated.gateAdd(d, dy[0], u.sel)
 		return
 	}
 	for i, v := range u.x {
@@ -71,7 +86,7 @@ func (u *unary) Backward(dy, dx [][]float32) {
 func (u *unary) Tangent(xt, yt [][]float32) {
 	u.xt = xt[0]
 	if u.gated != nil {
-		u.gated.gateTo(yt[0], xt[0], u.x)
+		u.gated.gateTo(yt[0], xt[0], u.sel)
 		return
 	}
 	for i, v := range u.x {
@@ -82,8 +97,8 @@ func (u *unary) Tangent(xt, yt [][]float32) {
 
 func (u *unary) BackwardDual(dy, dyt, dx, dxt [][]float32) {
 	if u.gated != nil { // f″ = 0: no cross term
-		u.gated.gateAdd(dx[0], dy[0], u.x)
-		u.gated.gateAdd(dxt[0], dyt[0], u.x)
+		u.gated.gateAdd(dx[0], dy[0], u.sel)
+		u.gated.gateAdd(dxt[0], dyt[0], u.sel)
 		return
 	}
 	for i, v := range u.x {
@@ -171,6 +186,7 @@ var reluGated = &gated{
 	forward: kernels.ReLUTo,
 	gateTo:  kernels.GateTo,
 	gateAdd: kernels.GateAdd,
+	act:     kernels.ReLU(),
 }
 
 // clipGated is clip(lo, hi)'s passes as kernels.
@@ -179,6 +195,7 @@ func clipGated(lo, hi float32) *gated {
 		forward: func(y, x []float32) { kernels.ClampTo(y, x, lo, hi) },
 		gateTo:  func(dst, src, x []float32) { kernels.ClampGateTo(dst, src, x, lo, hi) },
 		gateAdd: func(dst, src, x []float32) { kernels.ClampGateAdd(dst, src, x, lo, hi) },
+		act:     kernels.Clamp(lo, hi),
 	}
 }
 

@@ -24,3 +24,7 @@ func packATrans4(dst, a []float32, m, i0, mc, k0, kc int) int { return 0 }
 // interleave4Vec is interleave4's SIMD part; this build leaves every step
 // to interleave4's loop.
 func interleave4Vec(dst, r0, r1, r2, r3 []float32) int { return 0 }
+
+// edgeColsVec is the SIMD build's narrow edge tile; here the tile kernel
+// does every edge.
+func edgeColsVec(tt, ap, bp []float32, kc, nr, cols int) bool { return false }

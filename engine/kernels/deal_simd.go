@@ -110,3 +110,38 @@ func interleave4Vec(dst, r0, r1, r2, r3 []float32) int {
 	}
 	return n
 }
+
+// edgeColsVec computes the first column of an edge tile of one column of
+// the 4-row SIMD tiles into tt (row r at tt[r·nr]), from the packed A panel
+// (4 values a step) and B panel (nr values a step), and reports false,
+// doing nothing, for wider edges. The tile kernel would compute all nr
+// columns, broadcasting each A value against them: a layer of 49 columns
+// (a 7×7 map) spent a seventh of its product on its one-column edge. Here
+// the panel's four rows are one vector, times one broadcast B value a
+// step, four steps per iteration; each sum is taken step by step in the
+// tile kernel's order, so the values are the same.
+func edgeColsVec(tt, ap, bp []float32, kc, nr, cols int) bool {
+	if cols != 1 {
+		return false
+	}
+	ap, bp = ap[:4*kc], bp[:nr*kc]
+	var c archsimd.Float32x4
+	s := 0
+	for ; s+4 <= kc; s += 4 {
+		a := (*[16]float32)(ap[4*s : 4*s+16])
+		b := bp[s*nr : s*nr+3*nr+1]
+		c = c.Add(archsimd.LoadFloat32x4Array((*[4]float32)(a[0:4])).Mul(archsimd.BroadcastFloat32x4(b[0])))
+		c = c.Add(archsimd.LoadFloat32x4Array((*[4]float32)(a[4:8])).Mul(archsimd.BroadcastFloat32x4(b[nr])))
+		c = c.Add(archsimd.LoadFloat32x4Array((*[4]float32)(a[8:12])).Mul(archsimd.BroadcastFloat32x4(b[2*nr])))
+		c = c.Add(archsimd.LoadFloat32x4Array((*[4]float32)(a[12:16])).Mul(archsimd.BroadcastFloat32x4(b[3*nr])))
+	}
+	for ; s < kc; s++ {
+		c = c.Add(archsimd.LoadFloat32x4Array((*[4]float32)(ap[4*s : 4*s+4])).Mul(archsimd.BroadcastFloat32x4(bp[s*nr])))
+	}
+	var out [4]float32
+	c.StoreArray(&out)
+	for r, v := range out {
+		tt[r*nr] = v
+	}
+	return true
+}

@@ -23,11 +23,11 @@ func checkDepthwise(y, x, w []float32, g ConvGeom) {
 func DepthwiseConv(y, x, w []float32, g ConvGeom) {
 	checkDepthwise(y, x, w, g)
 	if is3x3s1(g) {
-		depthwise3x3s1(y, x, w, g.C, g.H, g.W, false, false, nil)
+		depthwise3x3s1(y, x, w, g.C, g.H, g.W, false, false, nil, Activation{})
 		return
 	}
 	if is3x3s2(g) {
-		depthwise3x3s2(y, x, w, g, false, nil)
+		depthwise3x3s2(y, x, w, g, false, nil, Activation{})
 		return
 	}
 	for c := 0; c < g.C; c++ {
@@ -66,25 +66,27 @@ func DepthwiseConv(y, x, w []float32, g ConvGeom) {
 }
 
 // DepthwiseConvBias writes to y the depthwise convolution of x with w plus
-// each channel's bias (bias[c]; nil for none), whatever y held: the 3×3
-// kernels at strides 1 and 2 start each output from its bias instead of
-// reading y, so a layer's output is written once rather than filled and
-// then read back.
-func DepthwiseConvBias(y, x, w, bias []float32, g ConvGeom) {
+// each channel's bias (bias[c]; nil for none), passed through act,
+// whatever y held: the 3×3 kernels at strides 1 and 2 start each output
+// from its bias instead of reading y, so a layer's output is written once
+// rather than filled and then read back, and apply act to each channel as
+// soon as it is done, while it is in cache.
+func DepthwiseConvBias(y, x, w, bias []float32, g ConvGeom, act Activation) {
 	checkDepthwise(y, x, w, g)
 	if bias != nil && len(bias) < g.C {
 		panic("kernels: depthwise convolution bias too short")
 	}
 	if is3x3s1(g) {
-		depthwise3x3s1(y, x, w, g.C, g.H, g.W, false, true, bias)
+		depthwise3x3s1(y, x, w, g.C, g.H, g.W, false, true, bias, act)
 		return
 	}
 	if is3x3s2(g) {
-		depthwise3x3s2(y, x, w, g, true, bias)
+		depthwise3x3s2(y, x, w, g, true, bias, act)
 		return
 	}
 	FillRows(y, bias, g.C, g.OH*g.OW)
 	DepthwiseConv(y, x, w, g)
+	act.Apply(y[:g.C*g.OH*g.OW])
 }
 
 // DepthwiseConvBackInput adds to dx the gradient of Σ dy·y with respect to
@@ -95,7 +97,7 @@ func DepthwiseConvBackInput(dx, dy, w []float32, g ConvGeom) {
 	if is3x3s1(g) {
 		// Pixel (i, j) gets tap (ki, kj) of output (i+1−ki, j+1−kj): the
 		// forward pass with the filter turned by half a turn.
-		depthwise3x3s1(dx, dy, w, g.C, g.H, g.W, true, false, nil)
+		depthwise3x3s1(dx, dy, w, g.C, g.H, g.W, true, false, nil, Activation{})
 		return
 	}
 	if is3x3s2(g) {
@@ -188,12 +190,13 @@ func is3x3s2(g ConvGeom) bool {
 // convolution with padding 1 at stride 1 of x by w (nine values per
 // channel, row-major), the taps read from w turned by half a turn if flip;
 // with set it writes bias[c] (zero if bias is nil) plus the taps instead.
+// Each channel's outputs then go through act.
 // Each channel is first copied into a zero-bordered (h+2)×(wd+2) scratch,
 // so every output has its nine taps (the border's zeros standing for the
 // padding): each output row is then one pass that adds all nine taps, with
 // wasm SIMD four outputs at a time (depthwise3x3s1Vec), the scalar tap9
 // doing what it leaves.
-func depthwise3x3s1(y, x, w []float32, c, h, wd int, flip, set bool, bias []float32) {
+func depthwise3x3s1(y, x, w []float32, c, h, wd int, flip, set bool, bias []float32, act Activation) {
 	n, pw := h*wd, wd+2
 	sc := getScratch((h + 2) * pw)
 	defer putScratch(sc)
@@ -215,19 +218,19 @@ func depthwise3x3s1(y, x, w []float32, c, h, wd int, flip, set bool, bias []floa
 		if bias != nil {
 			b = bias[ch]
 		}
-		if depthwise3x3s1Vec(yc, p, &f, h, wd, set, b) {
-			continue
-		}
-		if set {
-			Fill(yc, b)
-		}
-		for i := 0; i < h; i++ {
-			yrow := yc[i*wd : (i+1)*wd]
-			r0, r1, r2 := p[i*pw:(i+1)*pw], p[(i+1)*pw:(i+2)*pw], p[(i+2)*pw:(i+3)*pw]
-			for j := range yrow {
-				yrow[j] += tap9(r0[j:j+3], r1[j:j+3], r2[j:j+3], &f)
+		if !depthwise3x3s1Vec(yc, p, &f, h, wd, set, b) {
+			if set {
+				Fill(yc, b)
+			}
+			for i := 0; i < h; i++ {
+				yrow := yc[i*wd : (i+1)*wd]
+				r0, r1, r2 := p[i*pw:(i+1)*pw], p[(i+1)*pw:(i+2)*pw], p[(i+2)*pw:(i+3)*pw]
+				for j := range yrow {
+					yrow[j] += tap9(r0[j:j+3], r1[j:j+3], r2[j:j+3], &f)
+				}
 			}
 		}
+		act.Apply(yc)
 	}
 }
 
@@ -239,8 +242,9 @@ func depthwise3x3s1(y, x, w []float32, c, h, wd int, flip, set bool, bias []floa
 // output has its nine taps at unit stride; with wasm SIMD four outputs at a
 // time (depthwise3x3s2Vec), the scalar loop doing what it leaves, the
 // products added in tap9's order. With set it writes bias[c] (zero if bias
-// is nil) plus the taps instead of adding to y.
-func depthwise3x3s2(y, x, w []float32, g ConvGeom, set bool, bias []float32) {
+// is nil) plus the taps instead of adding to y. Each channel's outputs then
+// go through act.
+func depthwise3x3s2(y, x, w []float32, g ConvGeom, set bool, bias []float32, act Activation) {
 	pw := g.OW + 1
 	rows := 2*g.OH + 1 // padded rows 0..2·OH; row r is input row r−1
 	sc := getScratch(2 * rows * pw)
@@ -258,22 +262,22 @@ func depthwise3x3s2(y, x, w []float32, g ConvGeom, set bool, bias []float32) {
 		if bias != nil {
 			b = bias[c]
 		}
-		if depthwise3x3s2Vec(yc, e, o, wc, g.OH, g.OW, pw, set, b) {
-			continue
-		}
-		if set {
-			Fill(yc, b)
-		}
-		for oi := 0; oi < g.OH; oi++ {
-			yrow := yc[oi*g.OW : (oi+1)*g.OW]
-			e0, e1, e2 := e[2*oi*pw:], e[(2*oi+1)*pw:], e[(2*oi+2)*pw:]
-			o0, o1, o2 := o[2*oi*pw:], o[(2*oi+1)*pw:], o[(2*oi+2)*pw:]
-			for j := range yrow {
-				yrow[j] += wc[0]*e0[j] + wc[1]*o0[j] + wc[2]*e0[j+1] +
-					wc[3]*e1[j] + wc[4]*o1[j] + wc[5]*e1[j+1] +
-					wc[6]*e2[j] + wc[7]*o2[j] + wc[8]*e2[j+1]
+		if !depthwise3x3s2Vec(yc, e, o, wc, g.OH, g.OW, pw, set, b) {
+			if set {
+				Fill(yc, b)
+			}
+			for oi := 0; oi < g.OH; oi++ {
+				yrow := yc[oi*g.OW : (oi+1)*g.OW]
+				e0, e1, e2 := e[2*oi*pw:], e[(2*oi+1)*pw:], e[(2*oi+2)*pw:]
+				o0, o1, o2 := o[2*oi*pw:], o[(2*oi+1)*pw:], o[(2*oi+2)*pw:]
+				for j := range yrow {
+					yrow[j] += wc[0]*e0[j] + wc[1]*o0[j] + wc[2]*e0[j+1] +
+						wc[3]*e1[j] + wc[4]*o1[j] + wc[5]*e1[j+1] +
+						wc[6]*e2[j] + wc[7]*o2[j] + wc[8]*e2[j+1]
+				}
 			}
 		}
+		act.Apply(yc)
 	}
 }
 

@@ -64,12 +64,12 @@ func TestDepthwiseConformance(t *testing.T) {
 		}
 		DepthwiseConvNaive(want, x, w, g)
 		got = withGuard(y0, 3)
-		DepthwiseConvBias(got, x, w, bias, g)
+		DepthwiseConvBias(got, x, w, bias, g, Activation{})
 		closeTo(t, "DepthwiseConvBias "+name, got, want, 1e-5)
 		want = make([]float32, len(dy))
 		DepthwiseConvNaive(want, x, w, g)
 		got = withGuard(y0, 3)
-		DepthwiseConvBias(got, x, w, nil, g)
+		DepthwiseConvBias(got, x, w, nil, g, Activation{})
 		closeTo(t, "DepthwiseConvBias without bias "+name, got, want, 1e-5)
 
 		want = append([]float32(nil), dx0...)

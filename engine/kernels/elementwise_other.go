@@ -24,3 +24,5 @@ func axpyVec(dst, src []float32, a float32) int                          { retur
 func dotVec(a, b []float32) (float32, int)                               { return 0, 0 }
 func rowTaps3Vec(y, x []float32, w0, w1, w2 float32) int                 { return 0 }
 func rowTaps3Stride2Vec(y, x []float32, w0, w1, w2 float32) int          { return 0 }
+
+func maxPool3x3s2RowVec(y []float32, arg []int32, r0, r1, r2 []float32, ia, w int32) int { return 0 }

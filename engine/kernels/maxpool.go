@@ -10,8 +10,9 @@ import "math"
 // values wins, and a NaN first tap stays); a window entirely in the padding
 // gives 0 and index −1. The windows whose taps all lie inside the image —
 // all but a border one window wide — are scanned without bounds tests, and
-// 2×2 windows at stride 2 without padding run as MaxPool2x2's loops (four
-// windows at a time in wasm).
+// 2×2 windows at stride 2 without padding run as MaxPool2x2's loops, and
+// the inner windows of 3×3 ones at stride 2 four at a time in wasm SIMD
+// (maxPool3x3s2RowVec).
 func MaxPool(y []float32, arg []int32, x []float32, g ConvGeom) {
 	if len(x) < g.C*g.H*g.W || len(y) < g.C*g.OH*g.OW || len(arg) < g.C*g.OH*g.OW {
 		panic("kernels: MaxPool buffer too short")
@@ -40,7 +41,15 @@ func MaxPool(y []float32, arg []int32, x []float32, g ConvGeom) {
 				yrow[oj], arow[oj] = maxPoolWindow(plane, g, oi, oj, c*g.H*g.W)
 			}
 			i0 := oi*g.Stride - g.Pad
-			for oj := clo; oj < chi; oj++ {
+			from := clo
+			if g.KH == 3 && g.KW == 3 && g.Stride == 2 {
+				// Four windows at a time in wasm SIMD.
+				j0 := clo*2 - g.Pad
+				r := plane[i0*g.W+j0:]
+				from += maxPool3x3s2RowVec(yrow[clo:chi], arow[clo:chi], r[:g.W-j0], r[g.W:2*g.W-j0], r[2*g.W:3*g.W-j0],
+					int32(c*g.H*g.W+i0*g.W+j0), int32(g.W))
+			}
+			for oj := from; oj < chi; oj++ {
 				j0 := oj*g.Stride - g.Pad
 				// Integer selects on the float bits, computed before each
 				// bare if, which Go's wasm backend makes branch-free (see

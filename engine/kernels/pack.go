@@ -116,8 +116,11 @@ func gemmPacked(c, a []float32, pa *PackedA, b []float32, m, k, n int, transA, t
 						continue
 					}
 					tt := ws.t[:mr*nr]
-					clear(tt)
-					t.kernel(tt, nr, ap[p*mr*kc:(p+1)*mr*kc], bp[q*nr*kc:(q+1)*nr*kc], kc)
+					apan, bpan := ap[p*mr*kc:(p+1)*mr*kc], bp[q*nr*kc:(q+1)*nr*kc]
+					if mr != 4 || !edgeColsVec(tt, apan, bpan, kc, nr, cols) {
+						clear(tt)
+						t.kernel(tt, nr, apan, bpan, kc)
+					}
 					for r := 0; r < rows; r++ {
 						crow := c[(i+r)*n+j : (i+r)*n+j+cols]
 						for jj := range crow {

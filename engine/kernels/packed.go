@@ -90,3 +90,20 @@ func MatMulPacked(c []float32, a *PackedA, b []float32, m, k, n int) {
 	}
 	gemmPacked(c, nil, a, b, m, k, n, false, false, a.t)
 }
+
+// MatMulPackedBias overwrites C[M×N] with act(bias[i] + (op(A)·B)[i][j])
+// (bias nil: 0), whatever C held: a convolution's output from its packed
+// filters and column matrix, with its bias and a fused activation, as
+// FillRows, MatMulPacked and act.Apply compute it. It panics if bias has
+// fewer than M values.
+func MatMulPackedBias(c []float32, a *PackedA, b []float32, m, k, n int, bias []float32, act Activation) {
+	if bias != nil && len(bias) < m {
+		panic("kernels: bias is shorter than C's rows")
+	}
+	if m < 0 || n < 0 || len(c) < m*n {
+		panic(errShortC)
+	}
+	FillRows(c, bias, m, n)
+	MatMulPacked(c, a, b, m, k, n)
+	act.Apply(c[:m*n])
+}

@@ -451,9 +451,9 @@ func winograd(y, x []float32, n int, u []PackedA, g WinogradGeom) {
 		panic("kernels: Winograd buffer too short")
 	}
 	P := (g.M + 2) * (g.M + 2) // positions of a tile
-	input, output, nbuf := winoInput, winoOutput, 16*(g.TW+1)
+	input, output, nbuf := winoInput, winoOutput, winoInputBuf(g)
 	if g.M == 4 {
-		input, output, nbuf = wino4Input, wino4Output, 48*(g.TW+1)
+		input, output, nbuf = wino4Input, wino4Output, wino4InputBuf(g)
 	}
 	R := n * g.TH // rows of tiles over all images
 	rb := winoChunk(P, max(g.C, g.OC), g.TW, R)
@@ -476,161 +476,167 @@ func winograd(y, x []float32, n int, u []PackedA, g WinogradGeom) {
 
 // winoInput writes V = Bᵀ d B of the tiles of rows r0 … r0+nr−1 (over all
 // images: row r is tile row r mod TH of image r / TH) and every channel into
-// v, 16×C×nt with nt = nr·TW: v[ξ·C·nt + c·nt + t]. Per channel and row of
-// tiles it copies the four input rows the tiles read into buf, split into
-// their even and odd columns, with the padding as zeros; applies Bᵀ down the
-// columns once for the whole width (neighbouring tiles share two columns);
-// then B along each tile's four columns, which are even, odd, even, odd
-// columns t, t, t+1, t+1 of the split rows: every step is then an
-// element-wise operation on whole rows, four tiles at a time with wasm SIMD
-// (winograd_simd.go), with no shuffle.
+// v, 16×C×nt with nt = nr·TW: v[ξ·C·nt + c·nt + t]. For each channel of an
+// image it first splits every input row its tiles read into its even and odd
+// columns (splitRow), once: two neighbouring rows of tiles share two input
+// rows. The padding is zeros that buf keeps from one clear per call, since
+// every row writes the same positions. Per row of tiles it then applies Bᵀ
+// down the four split rows it reads and B along each tile's four columns,
+// which are even, odd, even, odd columns t, t, t+1, t+1 of the split rows
+// (winoTileRow): every step is an element-wise operation on whole rows,
+// four tiles at a time with wasm SIMD (winograd_simd.go), with no shuffle.
+// buf holds winoInputBuf(g) values.
 func winoInput(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 	nt := nr * g.TW
 	CS := g.C * nt
 	h := g.TW + 1 // even (and odd) columns of the width 2·TW + 2 the tiles read
 	plane := g.H * g.W
-	row := func(k int) []float32 { return buf[k*h : (k+1)*h] }
+	pr := 2*g.TH + 2 // padded rows the tiles read: input rows −Pad … 2·TH + 1 − Pad
+	// Padded row k: even columns at buf[2k·h:], odd at buf[(2k+1)·h:].
+	split := buf[:2*pr*h]
+	clear(split)
+	row := func(s []float32, k int) []float32 { return s[k*h : (k+1)*h] }
 	for c := 0; c < g.C; c++ {
-		for r := 0; r < nr; r++ {
-			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
-			iy := 2*ty - g.Pad
-			// d: even columns in rows 0–3 of buf, odd in rows 4–7.
-			for i := 0; i < 4; i++ {
-				ev, od := row(i), row(4+i)
-				yy := iy + i
-				if yy < 0 || yy >= g.H {
-					clear(ev)
-					clear(od)
-					continue
+		for r := 0; r < nr; {
+			e, ty0 := (r0+r)/g.TH, (r0+r)%g.TH
+			ty1 := min(g.TH, ty0+nr-r) // this image's rows of tiles in the chunk: ty0 … ty1−1
+			for k := 2 * ty0; k < 2*ty1+2; k++ {
+				if yy := k - g.Pad; yy >= 0 && yy < g.H {
+					off := (e*g.C+c)*plane + yy*g.W
+					splitRow(row(split, 2*k), row(split, 2*k+1), x[off:off+g.W], g.Pad)
 				}
-				off := (e*g.C+c)*plane + yy*g.W
-				splitRow(ev, od, x[off:off+g.W], g.Pad)
 			}
-			// Bᵀ d into rows 8–11 (even) and 12–15 (odd).
-			for k := 0; k < 8; k += 4 {
-				winoCols(row(8+k), row(9+k), row(10+k), row(11+k), row(k), row(k+1), row(k+2), row(k+3))
-			}
-			// (Bᵀ d) B: each tile t reads even t, odd t, even t+1, odd t+1.
-			o := c*nt + r*g.TW
-			for i := 0; i < 4; i++ {
-				winoRow(v[(4*i+0)*CS+o:(4*i+0)*CS+o+g.TW], v[(4*i+1)*CS+o:(4*i+1)*CS+o+g.TW],
-					v[(4*i+2)*CS+o:(4*i+2)*CS+o+g.TW], v[(4*i+3)*CS+o:(4*i+3)*CS+o+g.TW],
-					row(8+i), row(12+i))
+			for ty := ty0; ty < ty1; ty, r = ty+1, r+1 {
+				// Padded rows 2ty … 2ty+3, even and odd: 8 rows of h from 4ty·h.
+				winoTileRow(v, CS, c*nt+r*g.TW, g.TW, split[4*ty*h:(4*ty+8)*h])
 			}
 		}
 	}
 }
 
+// winoInputBuf returns the values winoInput's buf holds for g: the padded
+// rows the tiles read, split.
+func winoInputBuf(g WinogradGeom) int { return 2 * (2*g.TH + 2) * (g.TW + 1) }
+
 // splitRow writes the even and odd columns of an image row padded by pad
-// zeros on the left (and zeros past its end) into ev and od: ev[k] is padded
-// column 2k, input column 2k − pad; od[k] is 2k + 1 − pad. Input column j
-// lands at padded column j + pad, so the even input columns all go to one of
-// ev and od (by pad's parity) from index ⌊pad/2⌋, the odd ones to the other
-// from ⌊(pad+1)/2⌋.
+// zeros on the left into ev and od: ev[k] is padded column 2k, input column
+// 2k − pad; od[k] is 2k + 1 − pad. Input column j lands at padded column
+// j + pad, so the even input columns all go to one of ev and od (by pad's
+// parity) from index ⌊pad/2⌋, the odd ones to the other from ⌊(pad+1)/2⌋.
+// It writes only those positions, the same for every row of a width: the
+// padding's zeros are the caller's.
 func splitRow(ev, od, src []float32, pad int) {
-	clear(ev)
-	clear(od)
 	even, odd := ev, od
 	if pad&1 == 1 {
 		even, odd = od, ev
 	}
 	even, odd = even[pad>>1:], odd[(pad+1)>>1:]
-	for i := 0; 2*i < len(src); i++ {
-		even[i] = src[2*i]
+	n := len(src)
+	even, odd = even[:(n+1)/2], odd[:n/2]
+	for i := splitVec(even, odd, src); i < len(odd); i++ {
+		even[i], odd[i] = src[2*i], src[2*i+1]
 	}
-	for i := 0; 2*i+1 < len(src); i++ {
-		odd[i] = src[2*i+1]
-	}
-}
-
-// winoCols applies Bᵀ down four rows: b0 = d0 − d2, b1 = d1 + d2,
-// b2 = d2 − d1, b3 = d1 − d3, column by column.
-func winoCols(b0, b1, b2, b3, d0, d1, d2, d3 []float32) {
-	n := len(b0)
-	b1, b2, b3, d0, d1, d2, d3 = b1[:n], b2[:n], b3[:n], d0[:n], d1[:n], d2[:n], d3[:n]
-	for j := winoColsVec(b0, b1, b2, b3, d0, d1, d2, d3); j < n; j++ {
-		b0[j] = d0[j] - d2[j]
-		b1[j] = d1[j] + d2[j]
-		b2[j] = d2[j] - d1[j]
-		b3[j] = d1[j] - d3[j]
+	if n&1 == 1 {
+		even[n/2] = src[n-1]
 	}
 }
 
-// winoRow applies B along one row of (Bᵀ d) for every tile t of a row of
-// tiles, whose columns are ev[t], od[t], ev[t+1], od[t+1]:
-// v0 = q0 − q2, v1 = q1 + q2, v2 = q2 − q1, v3 = q1 − q3.
-func winoRow(v0, v1, v2, v3, ev, od []float32) {
-	n := len(v0)
-	v1, v2, v3, ev, od = v1[:n], v2[:n], v3[:n], ev[:n+1], od[:n+1]
-	for t := winoRowVec(v0, v1, v2, v3, ev, od); t < n; t++ {
-		v0[t] = ev[t] - ev[t+1]
-		v1[t] = od[t] + ev[t+1]
-		v2[t] = ev[t+1] - od[t]
-		v3[t] = od[t] - od[t+1]
+// winoTileRow writes V = Bᵀ d B of a row of tw tiles, position (i, j) of
+// tile t to v[(4i+j)·cs + o + t], from the four input rows it reads split
+// into their even and odd columns, sp holding, tw+1 values each, even row 0,
+// odd row 0, even row 1, … odd row 3: tile t's columns are even t, odd t,
+// even t+1, odd t+1. Bᵀ down the rows, b0 = d0 − d2, b1 = d1 + d2,
+// b2 = d2 − d1, b3 = d1 − d3, then B along row i of that, with q0 … q3 its
+// four columns: v0 = q0 − q2, v1 = q1 + q2, v2 = q2 − q1, v3 = q1 − q3.
+// Both in registers, four tiles at a time with wasm SIMD (winoTileRowVec).
+// It takes offsets rather than sixteen output slices: on rows of 4 to 28
+// tiles, making those cost as much as the arithmetic.
+func winoTileRow(v []float32, cs, o, tw int, sp []float32) {
+	h := tw + 1
+	sp = sp[:8*h]
+	for t := winoTileRowVec(v, cs, o, tw, sp); t < tw; t++ {
+		// Bᵀ d at columns 2t, 2t+1, 2t+2, 2t+3: even t, odd t, even t+1, odd t+1.
+		var b [4][4]float32
+		for k, off := range [4]int{t, h + t, t + 1, h + t + 1} {
+			d0, d1, d2, d3 := sp[off], sp[2*h+off], sp[4*h+off], sp[6*h+off]
+			b[0][k], b[1][k], b[2][k], b[3][k] = d0-d2, d1+d2, d2-d1, d1-d3
+		}
+		for i, q := range b {
+			out := v[4*i*cs+o+t:]
+			out[0] = q[0] - q[2]
+			out[cs] = q[1] + q[2]
+			out[2*cs] = q[2] - q[1]
+			out[3*cs] = q[1] - q[3]
+		}
 	}
 }
 
 // winoOutput adds Y = Aᵀ M A of the tiles of rows r0 … r0+nr−1 and every
 // output channel into y, only the outputs inside OH×OW for the partial tiles
-// of odd sizes. Per channel and row of tiles it computes the four outputs of
-// every tile into rows of buf (element-wise over the 16 rows of M, four tiles
-// at a time with wasm SIMD), then adds them into y's two rows.
+// of odd sizes. It overwrites m: Aᵀ M goes into rows 0 and 1 of M's
+// positions (i, j) (position 4i+j), then Aᵀ M A into positions (0, 0),
+// (0, 1), (1, 0) and (1, 1), each step one element-wise operation over all
+// tiles and channels of the chunk (wino2A, four values at a time with wasm
+// SIMD), and from there each tile's two columns are added, interleaved, into
+// y's two rows (addInterleaved).
 func winoOutput(y, m []float32, r0, nr int, buf []float32, g WinogradGeom) {
 	nt := nr * g.TW
 	OS := g.OC * nt
 	plane := g.OH * g.OW
+	pos := func(i, j int) []float32 { return m[(4*i+j)*OS : (4*i+j+1)*OS] }
+	for j := 0; j < 4; j++ { // down column j
+		wino2A(pos(0, j), pos(1, j), pos(0, j), pos(1, j), pos(2, j), pos(3, j))
+	}
+	for i := 0; i < 2; i++ { // along row i
+		wino2A(pos(i, 0), pos(i, 1), pos(i, 0), pos(i, 1), pos(i, 2), pos(i, 3))
+	}
 	full := g.OW / 2 // tiles with both columns inside
 	TW := g.TW
-	y00, y01, y10, y11 := buf[:TW], buf[TW:2*TW], buf[2*TW:3*TW], buf[3*TW:4*TW]
 	for o := 0; o < g.OC; o++ {
 		for r := 0; r < nr; r++ {
 			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
 			k := o*nt + r*TW
-			var ms [16][]float32
-			for xi := range ms {
-				ms[xi] = m[xi*OS+k : xi*OS+k+TW]
-			}
-			winoTiles(y00, y01, y10, y11, &ms)
-			off := (e*g.OC+o)*plane + 2*ty*g.OW
-			yr := y[off : off+g.OW]
-			for t := 0; t < full; t++ {
-				yr[2*t] += y00[t]
-				yr[2*t+1] += y01[t]
-			}
-			if full < TW {
-				yr[2*full] += y00[full]
-			}
-			if 2*ty+1 >= g.OH {
-				continue // the tiles' second row is past OH
-			}
-			yr = y[off+g.OW : off+2*g.OW]
-			for t := 0; t < full; t++ {
-				yr[2*t] += y10[t]
-				yr[2*t+1] += y11[t]
-			}
-			if full < TW {
-				yr[2*full] += y10[full]
+			for i := 0; i < 2 && 2*ty+i < g.OH; i++ {
+				off := (e*g.OC+o)*plane + (2*ty+i)*g.OW
+				yr := y[off : off+g.OW]
+				y0, y1 := pos(i, 0)[k:k+TW], pos(i, 1)[k:k+TW]
+				if full >= 8 {
+					addInterleaved(yr[:2*full], y0[:full], y1[:full])
+				} else { // a call costs more than it saves on short rows
+					for t := 0; t < full; t++ {
+						yr[2*t] += y0[t]
+						yr[2*t+1] += y1[t]
+					}
+				}
+				if full < TW {
+					yr[2*full] += y0[full]
+				}
 			}
 		}
 	}
 }
 
-// winoTiles computes Aᵀ M A for every tile t of a row of tiles, M's 16
-// positions being ms[ξ][t]: Aᵀ M has rows a = m0+m1+m2 and a' = m1−m2−m3
-// (mi row i of M), and the outputs are a0+a1+a2, a1−a2−a3 along each.
-func winoTiles(y00, y01, y10, y11 []float32, ms *[16][]float32) {
-	n := len(y00)
-	y01, y10, y11 = y01[:n], y10[:n], y11[:n]
-	for t := winoTilesVec(y00, y01, y10, y11, ms); t < n; t++ {
-		var a [8]float32
-		for j := 0; j < 4; j++ {
-			m0, m1, m2, m3 := ms[j][t], ms[4+j][t], ms[8+j][t], ms[12+j][t]
-			a[j] = m0 + m1 + m2
-			a[4+j] = m1 - m2 - m3
-		}
-		y00[t] = a[0] + a[1] + a[2]
-		y01[t] = a[1] - a[2] - a[3]
-		y10[t] = a[4] + a[5] + a[6]
-		y11[t] = a[5] - a[6] - a[7]
+// wino2A applies F(2×2, 3×3)'s Aᵀ to the four rows m, element by element,
+// into y: y0 = m0 + m1 + m2, y1 = m1 − m2 − m3. y0 and y1 may be m0 and m1
+// (in place): every output reads only its own index, and all of an index's
+// inputs are read before its outputs are written.
+func wino2A(y0, y1, m0, m1, m2, m3 []float32) {
+	n := len(y0)
+	y1, m0, m1, m2, m3 = y1[:n], m0[:n], m1[:n], m2[:n], m3[:n]
+	for j := wino2AVec(y0, y1, m0, m1, m2, m3); j < n; j++ {
+		a0, a1, a2, a3 := m0[j], m1[j], m2[j], m3[j]
+		y0[j] = a0 + a1 + a2
+		y1[j] = a1 - a2 - a3
+	}
+}
+
+// addInterleaved adds a and b, interleaved, into y: y[2t] += a[t],
+// y[2t+1] += b[t], eight values at a time with wasm SIMD.
+func addInterleaved(y, a, b []float32) {
+	n := len(a)
+	y, b = y[:2*n], b[:n]
+	for t := addInterleavedVec(y, a, b); t < n; t++ {
+		y[2*t] += a[t]
+		y[2*t+1] += b[t]
 	}
 }

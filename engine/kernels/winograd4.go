@@ -26,11 +26,12 @@ package kernels
 // winograd.go. What differs:
 //
 //   - The input transform splits each padded image row into its four column
-//     phases (columns 4t, 4t+1, 4t+2, 4t+3 for t = 0 … TW), applies Bᵀ down
-//     the six rows a row of tiles reads for all phases at once, then B along
-//     each tile's six columns, which are phases 0, 1, 2, 3 at t and 0, 1 at
-//     t+1: both steps are the same element-wise operation on whole rows
-//     (wino4B), four tiles at a time with wasm SIMD.
+//     phases (columns 4t, 4t+1, 4t+2, 4t+3 for t = 0 … TW), once per
+//     channel, applies Bᵀ down the six rows a row of tiles reads for all
+//     phases at once, then B along each tile's six columns, which are
+//     phases 0, 1, 2, 3 at t and 0, 1 at t+1: both steps are the same
+//     element-wise operation on whole rows (wino4BDown down the rows,
+//     wino4BRows along them), four tiles at a time with wasm SIMD.
 //   - The output transform applies Aᵀ down the six columns of M and then
 //     along the four resulting rows, both element-wise (wino4A).
 //   - The points are not closed under p ↦ 1/p, so the rotated filters'
@@ -85,48 +86,49 @@ func winograd4RowTo(u, w []float32, oc, c, i int, rot bool) {
 
 // wino4Input writes V = Bᵀ d B of the 6×6 tiles of rows r0 … r0+nr−1 (over
 // all images) and every channel into v, 36×C×nt with nt = nr·TW:
-// v[ξ·C·nt + c·nt + t]. buf holds 48·(TW+1) values: the six input rows a
-// row of tiles reads, each split into its four column phases of TW+1
-// values, and their Bᵀ d.
+// v[ξ·C·nt + c·nt + t]. As winoInput does, for each channel of an image it
+// splits every input row its tiles read into its four column phases of
+// TW+1 values (splitRow4) once, two rows being shared by neighbouring rows
+// of tiles, into buf (wino4InputBuf(g) values: the split padded rows, whose
+// padding keeps the zeros of one clear per call, and six rows of Bᵀ d).
 func wino4Input(v, x []float32, r0, nr int, buf []float32, g WinogradGeom) {
 	nt := nr * g.TW
 	CS := g.C * nt
 	TW, h := g.TW, g.TW+1
 	plane := g.H * g.W
-	row := func(k int) []float32 { return buf[4*k*h : 4*(k+1)*h] }
-	var d, b, in, out [6][]float32
+	pr := 4*g.TH + 2 // padded rows the tiles read
+	split := buf[:4*pr*h]
+	bt := buf[4*pr*h : 4*(pr+6)*h]
+	clear(split)
+	row := func(s []float32, k int) []float32 { return s[4*k*h : 4*(k+1)*h] }
 	for c := 0; c < g.C; c++ {
-		for r := 0; r < nr; r++ {
-			e, ty := (r0+r)/g.TH, (r0+r)%g.TH
-			iy := 4*ty - g.Pad
-			for i := 0; i < 6; i++ {
-				d[i], b[i] = row(i), row(6+i)
-				yy := iy + i
-				if yy < 0 || yy >= g.H {
-					clear(d[i])
-					continue
+		for r := 0; r < nr; {
+			e, ty0 := (r0+r)/g.TH, (r0+r)%g.TH
+			ty1 := min(g.TH, ty0+nr-r)
+			for k := 4 * ty0; k < 4*ty1+2; k++ {
+				if yy := k - g.Pad; yy >= 0 && yy < g.H {
+					off := (e*g.C+c)*plane + yy*g.W
+					splitRow4(row(split, k), x[off:off+g.W], g.Pad, h)
 				}
-				off := (e*g.C+c)*plane + yy*g.W
-				splitRow4(d[i], x[off:off+g.W], g.Pad, h)
 			}
-			wino4B(&b, &d) // Bᵀ d, every phase of every row at once
-			o := c*nt + r*TW
-			for i := 0; i < 6; i++ {
-				q := b[i]
-				q0, q1, q2, q3 := q[:h], q[h:2*h], q[2*h:3*h], q[3*h:]
-				in = [6][]float32{q0[:TW], q1[:TW], q2[:TW], q3[:TW], q0[1:], q1[1:]}
-				for j := range out {
-					out[j] = v[(6*i+j)*CS+o : (6*i+j)*CS+o+TW]
-				}
-				wino4B(&out, &in)
+			for ty := ty0; ty < ty1; ty, r = ty+1, r+1 {
+				// Bᵀ d for every phase of padded rows 4ty … 4ty+5 at once, then
+				// B along each of its rows.
+				wino4BDown(bt, split[16*ty*h:(16*ty+24)*h], 4*h)
+				wino4BRows(v, CS, c*nt+r*TW, TW, bt)
 			}
 		}
 	}
 }
 
+// wino4InputBuf returns the values wino4Input's buf holds for g.
+func wino4InputBuf(g WinogradGeom) int { return 4 * (4*g.TH + 8) * (g.TW + 1) }
+
 // splitRow4 writes the four column phases of an image row padded by pad
-// zeros on the left (and zeros past its end) into dst, h values each: phase
-// k's value t is padded column 4t + k, input column 4t + k − pad.
+// zeros on the left into dst, h values each: phase k's value t is padded
+// column 4t + k, input column 4t + k − pad. It writes only the positions
+// that hold input columns, the same for every row of a width: the padding's
+// zeros are the caller's.
 func splitRow4(dst, src []float32, pad, h int) {
 	for k := 0; k < 4; k++ {
 		q := dst[k*h : (k+1)*h]
@@ -134,31 +136,58 @@ func splitRow4(dst, src []float32, pad, h int) {
 		// with 4t + k − pad < len(src).
 		t0 := max(0, (pad-k+3)/4)
 		t1 := min(h, max(t0, (len(src)-k+pad+3)/4))
-		clear(q[:t0])
 		for t := t0; t < t1; t++ {
 			q[t] = src[4*t+k-pad]
 		}
-		clear(q[t1:])
 	}
 }
 
-// wino4B applies Bᵀ to the six rows d, element by element, into b:
+// wino4BAt applies Bᵀ to the six values d0 … d5 (one column of a tile, or,
+// along a row, one row):
 //
 //	b0 = (d0 + d4) − 2d2 − 1.5(d1 − d3)   b3 = (d4 − d2) − 2(d1 − d3)
 //	b1 = (d4 − d1) + 0.5d2 + 2.5d3        b4 = (d4 − d2) + 0.5(d1 − d3)
 //	b2 = (d4 + d1) − 2.5d2 + 0.5d3        b5 = (d1 + d5) − 2d3 − 1.5(d2 − d4)
-func wino4B(b, d *[6][]float32) {
-	n := len(b[0])
-	b0, b1, b2, b3, b4, b5 := b[0][:n], b[1][:n], b[2][:n], b[3][:n], b[4][:n], b[5][:n]
-	d0, d1, d2, d3, d4, d5 := d[0][:n], d[1][:n], d[2][:n], d[3][:n], d[4][:n], d[5][:n]
-	for j := wino4BVec(b, d); j < n; j++ {
-		e, f := d4[j]-d2[j], d1[j]-d3[j]
-		b0[j] = (d0[j] + d4[j]) - 2*d2[j] - 1.5*f
-		b1[j] = (d4[j] - d1[j]) + 0.5*d2[j] + 2.5*d3[j]
-		b2[j] = (d4[j] + d1[j]) - 2.5*d2[j] + 0.5*d3[j]
-		b3[j] = e - 2*f
-		b4[j] = e + 0.5*f
-		b5[j] = (d1[j] + d5[j]) - 2*d3[j] - 1.5*(d2[j]-d4[j])
+func wino4BAt(d0, d1, d2, d3, d4, d5 float32) (b0, b1, b2, b3, b4, b5 float32) {
+	e, f := d4-d2, d1-d3
+	b0 = (d0 + d4) - 2*d2 - 1.5*f
+	b1 = (d4 - d1) + 0.5*d2 + 2.5*d3
+	b2 = (d4 + d1) - 2.5*d2 + 0.5*d3
+	b3 = e - 2*f
+	b4 = e + 0.5*f
+	b5 = (d1 + d5) - 2*d3 - 1.5*(d2-d4)
+	return
+}
+
+// wino4BRows applies B along each of the six rows of b (Bᵀ d of a row of
+// tw tiles: row i at b[4i·(tw+1):], its four column phases of tw+1 values
+// each) and writes position (i, j) of tile t to v[(6i+j)·cs + o + t]: tile
+// t's six columns are phases 0–3 at t and 0–1 at t+1. It is wino4BAt along
+// each row, in one call for the six, taking offsets rather than slices (four
+// tiles at a time with wasm SIMD, wino4BRowsVec): rows of ResNet-18's maps
+// are 2 to 14 tiles, where a call per row, or slices built per row, cost
+// more than the arithmetic.
+func wino4BRows(v []float32, cs, o, tw int, b []float32) {
+	h := tw + 1
+	b = b[:24*h]
+	for t := wino4BRowsVec(v, cs, o, tw, b); t < tw; t++ {
+		for i := 0; i < 6; i++ {
+			q := b[4*i*h : 4*(i+1)*h]
+			out := v[6*i*cs+o+t:]
+			out[0], out[cs], out[2*cs], out[3*cs], out[4*cs], out[5*cs] =
+				wino4BAt(q[t], q[h+t], q[2*h+t], q[3*h+t], q[t+1], q[h+t+1])
+		}
+	}
+}
+
+// wino4BDown applies wino4BAt down six rows of n values laid out one after
+// another, d's into b's, element by element (four at a time with wasm
+// SIMD).
+func wino4BDown(b, d []float32, n int) {
+	b, d = b[:6*n], d[:6*n]
+	for j := wino4BDownVec(b, d, n); j < n; j++ {
+		b[j], b[n+j], b[2*n+j], b[3*n+j], b[4*n+j], b[5*n+j] =
+			wino4BAt(d[j], d[n+j], d[2*n+j], d[3*n+j], d[4*n+j], d[5*n+j])
 	}
 }
 

@@ -5,10 +5,14 @@ package kernels
 // Without wasm SIMD the scalar loops of winograd.go do all the work: these
 // return 0 values done.
 
-func winoColsVec(b0, b1, b2, b3, d0, d1, d2, d3 []float32) int { return 0 }
-func winoRowVec(v0, v1, v2, v3, ev, od []float32) int          { return 0 }
+func winoTileRowVec(v []float32, cs, o, tw int, sp []float32) int { return 0 }
 
-func winoTilesVec(y00, y01, y10, y11 []float32, ms *[16][]float32) int { return 0 }
+func wino2AVec(y0, y1, m0, m1, m2, m3 []float32) int { return 0 }
+func addInterleavedVec(y, a, b []float32) int        { return 0 }
 
-func wino4BVec(b, d *[6][]float32) int               { return 0 }
 func wino4AVec(y *[4][]float32, m *[6][]float32) int { return 0 }
+
+func splitVec(even, odd, src []float32) int { return 0 }
+
+func wino4BRowsVec(v []float32, cs, o, tw int, b []float32) int { return 0 }
+func wino4BDownVec(b, d []float32, n int) int                   { return 0 }
