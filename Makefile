@@ -211,9 +211,10 @@ site: generate clean-site
 	mkdir -p $(SITE)/models
 	if [ -f assets/models/manifest.json ]; then cp -R assets/models/. $(SITE)/models/; \
 	else echo '{"models":[]}' > $(SITE)/models/manifest.json; fi
+	$(GO) run ./wasm/samplepack -models $(SITE)/models
 	$(GO) run ./wasm/sampleindex -in assets/samples -out $(SITE)/samples
 	$(GO) run ./server/cmd/release sw -site $(SITE) -version "$(VERSION)"
-	find $(SITE) -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.json' -o -name '*.svg' -o -name '*.webmanifest' -o -name '*.safetensors' -o -name '*.dcm' \) -exec gzip -9 -k -f {} +
+	find $(SITE) -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.json' -o -name '*.svg' -o -name '*.webmanifest' -o -name '*.safetensors' -o -name '*.bin' -o -name '*.dcm' \) -exec gzip -9 -k -f {} +
 
 build: site
 	$(GO) build -o bin/explorer-server ./server/cmd/explorer-server

@@ -75,6 +75,14 @@ type App struct {
 	early *earlyPredict
 	// earlyMap is the main pane's first map, asked for with early.
 	earlyMap *earlyMap
+	// readyUnshown: the engine is ready, and no render has shown it yet
+	// (Rendered).
+	readyUnshown bool
+	// panelsShown: the page has shown its panels (PanelsShown).
+	panelsShown bool
+	// firstViewGen counts putFirstViewOff's calls: only the last one's
+	// timer renders.
+	firstViewGen int
 	// Restarts counts the engine's restarts after a crash.
 	Restarts int
 }
@@ -215,10 +223,75 @@ func (a *App) onInit(r Reply) {
 		a.everReady = true
 		a.modelReady(r)
 		a.useDataset()
-		document().Get("body").Get("dataset").Set("engine", "ready")
+		// data-engine=ready says the page shows the engine ready: it is
+		// set after the render that shows it (Rendered), which on a
+		// first load may come with the first map (firstViewWaits).
+		a.readyUnshown = true
 		mark("se-engine-ready")
 		a.restoreKept()
+		a.firstViewWaits()
 	}
+}
+
+// Rendered is called after each render of the page: it sets the body's
+// data-engine=ready once a render has shown the engine ready, with the
+// whole page (PanelsShown).
+func (a *App) Rendered() {
+	if a.readyUnshown && a.Session.EngineState == EngineReady && a.panelsShown {
+		a.readyUnshown = false
+		document().Get("body").Get("dataset").Set("engine", "ready")
+	}
+}
+
+// PanelsShown reports whether the page shows the panels beside the
+// picture, under its prediction and maps (the metrics, the checks,
+// fine-tuning). While the page starts they are not built: not in the
+// render before the engine is ready, which shares the two cores with the
+// engine's start-up, nor, on a first load, in the one that shows the
+// first picture with its map; they come with the sample thumbnails after
+// that map is painted (Library.HoldSamples), or with the page's first
+// render after the engine is ready or has failed otherwise. Once shown
+// they stay (a restart of the engine keeps them). The training charts
+// under the picture are built from the start: they take part of the
+// viewer's height, to which the first picture is fitted when it shows.
+func (a *App) PanelsShown() bool {
+	if !a.panelsShown {
+		s := a.Session.EngineState
+		a.panelsShown = s == EngineReady && !a.Library.HoldSamples || s == EngineFailed
+	}
+	return a.panelsShown
+}
+
+// firstViewWaits skips the Ready's render on a first load when the first
+// picture is already opening (restoreKept opened it): the render that
+// shows that picture with its map (waitForFirstMap) shows the page, and
+// the engine's replies on the way to the first map are taken as soon as
+// they come, not after a render of their own (100–350 ms under load).
+func (a *App) firstViewWaits() {
+	if a.View.firstSaliency || a.View.Opening == "" {
+		return
+	}
+	a.putFirstViewOff()
+}
+
+// firstViewWait is how long the page, on its way to the first map, waits
+// for the engine's next reply (the picture's, its prediction's, the
+// map's) before a render shows it as it is.
+const firstViewWait = 400 * time.Millisecond
+
+// putFirstViewOff skips the render of the reply being handled, on the way
+// to a first load's first map (firstViewWaits, waitForFirstMap), and
+// renders firstViewWait from now unless the map has been drawn or another
+// step towards it has put the render off again. A fixed time from the
+// Ready (300 ms) ran out under load while the engine still answered
+// (Decode, Predict and Saliency took 350 ms together): the render then
+// made, the page's first full one since its start, held the map's reply
+// back by 0.6 s.
+func (a *App) putFirstViewOff() {
+	a.eng.SkipRender()
+	a.firstViewGen++
+	gen, v := a.firstViewGen, a.View
+	a.renderAfter(firstViewWait, func() bool { return gen == a.firstViewGen && !v.firstSaliency })
 }
 
 // initLogDelay is how long a line the engine says while it starts waits

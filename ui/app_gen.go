@@ -545,63 +545,69 @@ func (c *App) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 				vgparent.AppendChild(vgn)
-				{
-					vgcompKey := vugu.MakeCompKey(0xFDC691D54D9B7438^vgin.CurrentPositionHash(), vgiterkey)
-					// ask BuildEnv for prior instance of this specific component
-					vgcomp, _ := vgin.BuildEnv.CachedComponent(vgcompKey).(*MetricsPanel)
-					if vgcomp == nil {
-						// create new one if needed
-						vgcomp = new(MetricsPanel)
-						vgin.BuildEnv.WireComponent(vgcomp)
+				if c.PanelsShown() {
+					{
+						vgcompKey := vugu.MakeCompKey(0xFDC691D54D9B7438^vgin.CurrentPositionHash(), vgiterkey)
+						// ask BuildEnv for prior instance of this specific component
+						vgcomp, _ := vgin.BuildEnv.CachedComponent(vgcompKey).(*MetricsPanel)
+						if vgcomp == nil {
+							// create new one if needed
+							vgcomp = new(MetricsPanel)
+							vgin.BuildEnv.WireComponent(vgcomp)
+						}
+						vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
+						vgcomp.Mask = c.Mask
+						vgcomp.Session = c.Session
+						vgcomp.View = c.View
+						vgout.Components = append(vgout.Components, vgcomp)
+						vgn = &vugu.VGNode{Component: vgcomp}
+						vgparent.AppendChild(vgn)
 					}
-					vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
-					vgcomp.Mask = c.Mask
-					vgcomp.Session = c.Session
-					vgcomp.View = c.View
-					vgout.Components = append(vgout.Components, vgcomp)
-					vgn = &vugu.VGNode{Component: vgcomp}
-					vgparent.AppendChild(vgn)
 				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 				vgparent.AppendChild(vgn)
-				{
-					vgcompKey := vugu.MakeCompKey(0x7A439AAB0776C81C^vgin.CurrentPositionHash(), vgiterkey)
-					// ask BuildEnv for prior instance of this specific component
-					vgcomp, _ := vgin.BuildEnv.CachedComponent(vgcompKey).(*CheckPanel)
-					if vgcomp == nil {
-						// create new one if needed
-						vgcomp = new(CheckPanel)
-						vgin.BuildEnv.WireComponent(vgcomp)
+				if c.PanelsShown() {
+					{
+						vgcompKey := vugu.MakeCompKey(0x7A439AAB0776C81C^vgin.CurrentPositionHash(), vgiterkey)
+						// ask BuildEnv for prior instance of this specific component
+						vgcomp, _ := vgin.BuildEnv.CachedComponent(vgcompKey).(*CheckPanel)
+						if vgcomp == nil {
+							// create new one if needed
+							vgcomp = new(CheckPanel)
+							vgin.BuildEnv.WireComponent(vgcomp)
+						}
+						vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
+						vgcomp.Check = c.Check
+						vgcomp.Do = c
+						vgcomp.Session = c.Session
+						vgcomp.View = c.View
+						vgout.Components = append(vgout.Components, vgcomp)
+						vgn = &vugu.VGNode{Component: vgcomp}
+						vgparent.AppendChild(vgn)
 					}
-					vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
-					vgcomp.Check = c.Check
-					vgcomp.Do = c
-					vgcomp.Session = c.Session
-					vgcomp.View = c.View
-					vgout.Components = append(vgout.Components, vgcomp)
-					vgn = &vugu.VGNode{Component: vgcomp}
-					vgparent.AppendChild(vgn)
 				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 				vgparent.AppendChild(vgn)
-				{
-					vgcompKey := vugu.MakeCompKey(0x7B22F9B71D2EC123^vgin.CurrentPositionHash(), vgiterkey)
-					// ask BuildEnv for prior instance of this specific component
-					vgcomp, _ := vgin.BuildEnv.CachedComponent(vgcompKey).(*TrainPanel)
-					if vgcomp == nil {
-						// create new one if needed
-						vgcomp = new(TrainPanel)
-						vgin.BuildEnv.WireComponent(vgcomp)
+				if c.PanelsShown() {
+					{
+						vgcompKey := vugu.MakeCompKey(0x7B22F9B71D2EC123^vgin.CurrentPositionHash(), vgiterkey)
+						// ask BuildEnv for prior instance of this specific component
+						vgcomp, _ := vgin.BuildEnv.CachedComponent(vgcompKey).(*TrainPanel)
+						if vgcomp == nil {
+							// create new one if needed
+							vgcomp = new(TrainPanel)
+							vgin.BuildEnv.WireComponent(vgcomp)
+						}
+						vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
+						vgcomp.Do = c
+						vgcomp.Library = c.Library
+						vgcomp.Masks = c.Mask
+						vgcomp.Session = c.Session
+						vgcomp.Train = c.Train
+						vgout.Components = append(vgout.Components, vgcomp)
+						vgn = &vugu.VGNode{Component: vgcomp}
+						vgparent.AppendChild(vgn)
 					}
-					vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
-					vgcomp.Do = c
-					vgcomp.Library = c.Library
-					vgcomp.Masks = c.Mask
-					vgcomp.Session = c.Session
-					vgcomp.Train = c.Train
-					vgout.Components = append(vgout.Components, vgcomp)
-					vgn = &vugu.VGNode{Component: vgcomp}
-					vgparent.AppendChild(vgn)
 				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 				vgparent.AppendChild(vgn)

@@ -62,19 +62,23 @@ func (a *App) predicted(pic *Picture, r Reply) {
 	// For make bench-onnx: the worker's time for the forward passes.
 	setJS(document().Get("body").Get("dataset"), "predictMillis", r.Millis)
 	a.refreshMaps()
-	if !v.firstSaliency && v.Main.Busy {
-		// The first map is on its way (asked for with the prediction, it
-		// comes some tens of milliseconds after it): one render shows
-		// both, unless the map is not there firstMapWait from now. A
-		// render here, 100–300 ms at start, held the map's reply back.
-		a.eng.SkipRender()
-		a.renderAfter(firstMapWait, func() bool { return !v.firstSaliency })
-	}
+	a.waitForFirstMap()
 }
 
-// firstMapWait is how long the prediction of a first load's picture waits
-// for the first map, to be shown with it in one render.
-const firstMapWait = 200 * time.Millisecond
+// waitForFirstMap skips the render of the reply being handled when the
+// first map of a load is on its way (asked for with the prediction, it
+// comes some tens of milliseconds after the picture shows and after the
+// prediction's reply): one render shows the picture, its prediction and
+// its map, unless the engine is silent for firstViewWait
+// (putFirstViewOff). A render for the picture and one for the
+// prediction, 100–350 ms each at start, held the map's reply back.
+func (a *App) waitForFirstMap() {
+	v := a.View
+	if v.firstSaliency || v.Pic == nil || !(v.Main.Busy || a.earlyMap != nil) {
+		return
+	}
+	a.putFirstViewOff()
+}
 
 // earlyPredict is a prediction asked for as soon as the engine has decoded
 // a picture, while the page still prepares to show it (the browser decodes

@@ -193,6 +193,7 @@ func (a *App) openBytes(pic *Picture, b []byte) {
 			if rgba, w, h, err := PNGRGBA(b, maxPagePixels); err == nil && w == pic.Width && h == pic.Height {
 				keep()
 				a.showPicture(pic, displayCanvas(rgba, w, h, true))
+				a.waitForFirstMap()
 				return
 			}
 		}

@@ -82,7 +82,7 @@ func (a *App) figureLines(now time.Time) []string {
 	} else if n != "" {
 		lines = append(lines, "Colour scale ("+v.Cmap.Label()+"): "+n)
 	}
-	if w := CaveatText(Caveats(pic, m, a.Library.SampleStats(), s.DatasetTitle(m.Dataset)), m.Name); w != "" {
+	if w := CaveatText(Caveats(pic, m, a.Library.SampleStats, s.DatasetTitle(m.Dataset)), m.Name); w != "" {
 		lines = append(lines, w)
 	}
 	lines = append(lines, "Saliency Explorer · "+now.UTC().Format("2006-01-02 15:04 UTC"))

@@ -76,10 +76,12 @@ func pngStats(b []byte) (inputStats, error) {
 const margin = 0.05
 
 // Caveats lists how pic differs from the images model m was trained on
-// (ref: the data set's samples): a DICOM scan, a colour image for a grey
-// model, another shape, intensities outside the samples' range. It is
-// empty for the data set's own samples.
-func Caveats(pic *Picture, m protocol.ModelInfo, ref RefStats, datasetTitle string) []string {
+// (ref gives the data set's samples' intensities, Library.SampleStats,
+// which decodes every sample's PNG: it is called only for a picture that
+// is not a sample): a DICOM scan, a colour image for a grey model, another
+// shape, intensities outside the samples' range. It is empty for the data
+// set's own samples.
+func Caveats(pic *Picture, m protocol.ModelInfo, ref func() RefStats, datasetTitle string) []string {
 	if pic == nil || pic.Sample {
 		return nil
 	}
@@ -110,7 +112,10 @@ func Caveats(pic *Picture, m protocol.ModelInfo, ref RefStats, datasetTitle stri
 			out = append(out, fmt.Sprintf("the model sees only its centre %d×%d (outlined), less than half of it", cw, ch))
 		}
 	}
-	if ref.N > 0 && len(pic.Input) > 0 {
+	if len(pic.Input) == 0 {
+		return out
+	}
+	if ref := ref(); ref.N > 0 {
 		s := statsOf(pic.Input)
 		if s.Mean < ref.MinMean-margin || s.Mean > ref.MaxMean+margin || s.Std < ref.MinStd-margin || s.Std > ref.MaxStd+margin {
 			out = append(out, fmt.Sprintf("its intensities (mean %.2f, spread %.2f) lie outside the training images' (mean %.2f–%.2f, spread %.2f–%.2f)",

@@ -17,7 +17,7 @@ type PredictionPanel struct {
 // Warning says how the picture differs from the model's training data,
 // or is "".
 func (c *PredictionPanel) Warning() string {
-	return CaveatText(Caveats(c.View.Pic, c.Session.Model, c.Library.SampleStats(), c.Session.DatasetTitle(c.Session.Model.Dataset)), c.Session.Model.Name)
+	return CaveatText(Caveats(c.View.Pic, c.Session.Model, c.Library.SampleStats, c.Session.DatasetTitle(c.Session.Model.Dataset)), c.Session.Model.Name)
 }
 
 // Predicted is the class the main model predicts, or -1.

@@ -21,6 +21,9 @@
 //	SE_BENCH_ROUNDS rounds of those two benchmarks (3); SE_BENCH_QUERIES the page
 //	                queries TestBenchTrain times ("workers=1,"); SE_BENCH_MARKS=1 prints
 //	                the engine worker's marks of each training run
+//	SE_BENCH_TRACE=1  run TestTraceFirstLoad: a Chrome trace of one cold load, its long
+//	                events per thread (SE_BENCH_TRACE_MIN ms, 5); SE_BENCH_TRACE_OUT=file
+//	                also writes the whole trace there as JSON
 //	SE_SHOTS        a folder for extra screenshots (TestLayout's sizes, the saved figure, print)
 //	SE_SITE         serve another built site instead of server/site, e.g. a copy built
 //	                without a fix, to see a check fail

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,4 +187,137 @@ func TestWorkerModuleFirst(t *testing.T) {
 	if marks["se-w-instantiated"] > marks["se-ui-start"] {
 		t.Errorf("the worker instantiated the module at %.0f ms, after the page's Go started at %.0f ms (marks %v)", marks["se-w-instantiated"], marks["se-ui-start"], marks)
 	}
+}
+
+// TestFirstMapOneRender: on a first load, the page's handling of the
+// engine's Ready and of the first picture's Decode reply renders nothing
+// (issue #12): the first picture, its prediction and its map show in one
+// render, and the replies on the way to the map are taken as they come,
+// not after a full render each. Checked by hooking vugu's renderer and the
+// page's performance marks: a render in the same task as the mark
+// se-engine-ready or se-decoded is one of those renders. (A render a timer
+// makes when the map is slow, firstViewWait or firstMapWait later, runs in
+// a task of its own.) The page then shows the picture with its prediction
+// and map.
+func TestFirstMapOneRender(t *testing.T) {
+	origin := serveSite(t)
+	ctx, rec := browser(t, 120*time.Second)
+	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		if (typeof document !== 'undefined') {
+			window.seInTask = {};     // marks made in the task running now
+			window.seRenderedIn = {}; // marks whose task rendered
+			window.seRenders = [];    // the render tasks, by time
+			const mark = performance.mark.bind(performance);
+			performance.mark = function(name, opts) {
+				if (!opts) {
+					seInTask[name] = true;
+					queueMicrotask(() => { delete seInTask[name]; });
+				}
+				return mark(name, opts);
+			};
+			let render, inRender = false;
+			Object.defineProperty(window, 'vuguRender', {
+				configurable: true,
+				get() { return render; },
+				set(f) {
+					render = function(...args) {
+						for (const n in seInTask) seRenderedIn[n] = true;
+						if (!inRender) {
+							inRender = true;
+							seRenders.push(performance.now());
+							queueMicrotask(() => { inRender = false; });
+						}
+						return f.apply(this, args);
+					};
+				},
+			});
+		}`}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	if err := waitJS(ctx, `performance.getEntriesByName('se-first-saliency').length > 0`, 60*time.Second); err != nil {
+		t.Fatalf("no first map: %v (error %q)", err, text(ctx, "[data-testid=error]"))
+	}
+	saliencyShown(t, ctx, activeSample(ctx))
+	got, err := eval[map[string]bool](ctx, `window.seRenderedIn`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	renders, _ := eval[[]float64](ctx, `window.seRenders`)
+	marks, _ := eval[map[string]float64](ctx, `Object.fromEntries(['se-engine-ready', 'se-decoded', 'se-first-saliency'].map(n => [n, performance.getEntriesByName(n)[0].startTime]))`)
+	if len(renders) == 0 || !got["se-first-saliency"] {
+		t.Fatalf("the hook saw no render with the first map (renders at %v ms; marks %v): the test cannot see renders", renders, marks)
+	}
+	for _, m := range []string{"se-engine-ready", "se-decoded"} {
+		if got[m] {
+			t.Errorf("the task that made the mark %s rendered the page (renders at %v ms; marks %v)", m, renders, marks)
+		}
+	}
+}
+
+// TestPanelsAfterFirstMap: on a first load the panels under the picture
+// and the maps (metrics, checks, fine-tuning) are not built while the page
+// starts, nor in the render that shows the first map (issue #12: they
+// cost the render before the engine is ready, which shares the cores with
+// the engine's start-up, and the first map's render); they come after
+// the frame that shows the first map, with the sample thumbnails, and
+// data-engine=ready is set once they are there.
+func TestPanelsAfterFirstMap(t *testing.T) {
+	origin := serveSite(t)
+	ctx, rec := browser(t, 120*time.Second)
+	// Per animation frame until the panels show: whether the first map
+	// was drawn, whether any panel is there, and the engine attribute.
+	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.seFrames = [];
+		const frame = () => {
+			const mapped = performance.getEntriesByName('se-first-saliency').length > 0;
+			const panels = ['metrics', 'check-panel', 'train-start'].filter(id => document.querySelector('[data-testid=' + id + ']')).length;
+			const host = document.querySelector('.viewer-host');
+			const r = host ? host.getBoundingClientRect() : null;
+			seFrames.push({mapped, panels, engine: document.body ? document.body.dataset.engine || '' : '', viewer: r ? r.width + 'x' + r.height : ''});
+			if (seFrames.length < 2000 && panels < 3) requestAnimationFrame(frame);
+		};
+		requestAnimationFrame(frame);`}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	if n, _ := eval[int](ctx, `['metrics', 'check-panel', 'train-start'].filter(id => document.querySelector('[data-testid=' + id + ']')).length`); n != 3 {
+		t.Errorf("data-engine=ready with %d of the 3 panels on the page", n)
+	}
+	type frame struct {
+		Mapped bool
+		Panels int
+		Engine string
+		Viewer string // the viewer's size
+	}
+	frames, err := eval[[]frame](ctx, `window.seFrames`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := slices.IndexFunc(frames, func(f frame) bool { return f.Mapped })
+	if first < 0 {
+		t.Fatalf("no frame with the first map before the panels showed: %+v", frames)
+	}
+	for i, f := range frames[:first+1] {
+		if f.Panels > 0 || f.Engine == "ready" {
+			t.Errorf("frame %d (the first map's is %d) has %d panels, data-engine %q", i, first, f.Panels, f.Engine)
+			break
+		}
+	}
+	if last := frames[len(frames)-1]; last.Panels != 3 {
+		t.Errorf("the last frame recorded has %d of the 3 panels", last.Panels)
+	}
+	// The first picture is fitted to the viewer when it shows: the panels
+	// coming later must not change the viewer's size (the training charts
+	// under it, deferred at first, did, and the picture overflowed it).
+	if f, last := frames[first], frames[len(frames)-1]; f.Viewer != last.Viewer || f.Viewer == "" {
+		t.Errorf("the viewer is %s with the first map, %s with the panels", f.Viewer, last.Viewer)
+	}
+	saliencyShown(t, ctx, activeSample(ctx))
 }

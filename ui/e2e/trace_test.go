@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func TestTraceFirstLoad(t *testing.T) {
 			close(done)
 		}
 	})
-	cats := []string{"devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "v8.wasm", "blink.user_timing", "toplevel", "v8.execute", "loading", "blink"}
+	cats := []string{"devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "v8.wasm", "disabled-by-default-v8.wasm.detailed", "disabled-by-default-v8.wasm.turbofan", "blink.user_timing", "toplevel", "v8.execute", "loading", "blink"}
 	if err := call(ctx, tracing.Start, tracing.StartParams{TransferMode: tracing.StartTransferModeReportEvents, TraceConfig: &tracing.TraceConfig{IncludedCategories: cats}}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +79,15 @@ func TestTraceFirstLoad(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	if out := os.Getenv("SE_BENCH_TRACE_OUT"); out != "" {
+		b, err := json.Marshal(events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// The trace's clock is put on the page's with the se-boot mark.
 	bootTS := -1.0
@@ -108,7 +118,7 @@ func TestTraceFirstLoad(t *testing.T) {
 		}
 		id := fmt.Sprint(e["pid"], "/", e["tid"])
 		name := fmt.Sprint(e["name"])
-		if name == "wasm.CompileLazy" { // which function: its index
+		if strings.HasPrefix(name, "wasm.") && e["args"] != nil { // which function: its index
 			if b, err := json.Marshal(e["args"]); err == nil {
 				name += " " + string(b)
 			}

@@ -31,7 +31,10 @@ type dataset struct {
 	known bool
 
 	gallery *data.Set
-	splits  *data.Splits
+	// pack is the gallery's sample pack (see SamplePackName), if the site
+	// has one that fits it.
+	pack   *samplePack
+	splits *data.Splits
 	// galleryErr is why the gallery could not be read, if it could not.
 	galleryErr error
 	// trainGallery holds the shipped training images of a data set the
@@ -90,9 +93,16 @@ func (h *Host) loadGallery(st Status) {
 	if !ok {
 		return
 	}
-	ds.gallery, ds.galleryErr = h.readGallery(ds.name, g.File)
+	var size int
+	ds.gallery, size, ds.galleryErr = h.readGallery(ds.name, g.File)
 	if ds.galleryErr != nil {
 		st.note("The sample file " + g.File + " could not be read (" + UserMessage(ds.galleryErr) + ").")
+		return
+	}
+	// The samples' PNGs and keys, made when the site was built; without
+	// them (or if they do not fit) Samples makes them.
+	if b, err := h.fetch(modelsDir + SamplePackName(g.File)); err == nil {
+		ds.pack, _ = decodeSamplePack(b, ds.name, size, min(ds.gallery.Len(), maxSamples))
 	}
 }
 
@@ -110,7 +120,7 @@ func (h *Host) loadTrainGallery(st Status) {
 		return
 	}
 	st.say("Fetching the training images (once)…")
-	ds.trainGallery, ds.trainErr = h.readGallery(ds.name, g.File)
+	ds.trainGallery, _, ds.trainErr = h.readGallery(ds.name, g.File)
 	if ds.trainErr != nil {
 		st.note("The training images " + g.File + " could not be read (" + UserMessage(ds.trainErr) + "); training on half of the samples instead.")
 	}
@@ -129,22 +139,22 @@ func (h *Host) trainGalleryPending() bool {
 
 // readGallery fetches a gallery file of data set name (see
 // data.DecodeGallery) and checks that its images and classes fit the
-// current model.
-func (h *Host) readGallery(name, file string) (*data.Set, error) {
+// current model. It returns the set and the file's size.
+func (h *Host) readGallery(name, file string) (*data.Set, int, error) {
 	b, err := h.fetch(modelsDir + file)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	s, err := data.DecodeGallery(b)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	in := h.cur.orig.Input()
 	if s.C != in.C || s.H != in.H || s.W != in.W || len(s.ClassNames) != h.cur.orig.Classes() {
-		return nil, fmt.Errorf("host: the %s gallery holds %d×%d×%d images of %d classes; the model takes %d×%d×%d and %d classes",
+		return nil, 0, fmt.Errorf("host: the %s gallery holds %d×%d×%d images of %d classes; the model takes %d×%d×%d and %d classes",
 			name, s.C, s.H, s.W, len(s.ClassNames), in.C, in.H, in.W, h.cur.orig.Classes())
 	}
-	return s, nil
+	return s, len(b), nil
 }
 
 // generate generates the current data set's splits if the browser can and
@@ -356,24 +366,20 @@ func (h *Host) Samples(n int, st Status) ([]protocol.Sample, [][]byte, error) {
 		noun = ds.about.Noun
 	}
 	n = min(n, s.Len(), maxSamples)
+	p := ds.pack
+	if s != ds.gallery || p == nil || len(p.keys) < n {
+		var err error
+		if p, err = samplePictures(ds.name, s, n); err != nil {
+			return nil, nil, err
+		}
+	}
 	var out []protocol.Sample
-	var bufs [][]byte
-	maskSet := &data.Set{Name: s.Name + "/masks", C: 1, H: s.H, W: s.W, ClassNames: s.ClassNames, Images: s.Masks, Labels: s.Labels}
 	for i := range n {
-		img, err := s.PNG(i)
-		if err != nil {
-			return nil, nil, err
-		}
-		m, err := maskSet.PNG(i)
-		if err != nil {
-			return nil, nil, err
-		}
 		out = append(out, protocol.Sample{
-			Key:   sampleKey(ds.name, s.Image(i)),
+			Key:   p.keys[i],
 			Label: s.Labels[i],
 			Title: fmt.Sprintf("%s %d (%s)", noun, i+1, s.ClassNames[s.Labels[i]]),
 		})
-		bufs = append(bufs, img, m)
 	}
-	return out, bufs, nil
+	return out, p.bufs[:2*n], nil
 }

@@ -39,6 +39,7 @@ func main() {
 		if err := renderer.Render(env.RunBuild(app)); err != nil {
 			panic(err)
 		}
+		app.Rendered()
 		if first { // make bench-web's start-up timeline
 			js.Global().Get("performance").Call("mark", "se-first-render")
 		}

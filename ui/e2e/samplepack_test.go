@@ -1,0 +1,85 @@
+//go:build !js
+
+package e2e
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"saliencyexplorer/engine/data"
+	"saliencyexplorer/engine/model"
+	"saliencyexplorer/wasm/host"
+	"saliencyexplorer/wasm/protocol"
+)
+
+// TestSamplePackGallery: the built site ships each sample gallery's sample
+// pack (wasm/samplepack: the samples' keys and PNGs, made at build time
+// instead of in the engine worker at every start; issue #12), and with it
+// the page's gallery is complete and right: one thumbnail per gallery
+// image (up to the 48 the engine sends), in order, each keyed as the
+// engine keys a sample (the data set's name and the first 6 bytes of the
+// SHA-256 of its pixels, computed here with crypto/sha256 from the
+// gallery file), each thumbnail's picture decoded, and a sample opens with
+// its prediction and map.
+func TestSamplePackGallery(t *testing.T) {
+	dir := filepath.Join(siteDir, "models")
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.ParseManifest(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, ok := m.Gallery("phantom", model.SplitTest)
+	if !ok {
+		t.Skip("the site ships no Phantom gallery (make models)")
+	}
+	if _, err := os.Stat(filepath.Join(dir, host.SamplePackName(g.File))); err != nil {
+		t.Fatalf("the site has no sample pack for %s (make build runs wasm/samplepack): %v", g.File, err)
+	}
+	gb, err := os.ReadFile(filepath.Join(dir, g.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := data.DecodeGallery(gb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range min(set.Len(), 48) {
+		sum := sha256.Sum256(protocol.FloatBytes(set.Image(i)))
+		want = append(want, "phantom-"+hex.EncodeToString(sum[:6]))
+	}
+
+	origin := serveSite(t)
+	ctx, rec := browser(t, 120*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
+		t.Fatal(err)
+	}
+	engineReady(t, ctx, rec)
+	if ds, _ := eval[string](ctx, `document.querySelector('[data-testid=sample-gallery]').dataset.dataset`); ds != "phantom" {
+		t.Skipf("the first data set is %q, not phantom", ds)
+	}
+	if err := waitJS(ctx, `document.querySelectorAll('[data-testid=sample-gallery] .thumb').length > 0 && [...document.querySelectorAll('[data-testid=sample-gallery] .thumb img')].every(i => i.complete)`, 20*time.Second); err != nil {
+		t.Fatalf("no sample thumbnails: %v", err)
+	}
+	got, err := eval[[]string](ctx, `[...document.querySelectorAll('[data-testid=sample-gallery] .thumb')].map(b => b.dataset.key)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the gallery's keys %q; the gallery file's images give %q", got, want)
+	}
+	if n, _ := eval[int](ctx, `[...document.querySelectorAll('[data-testid=sample-gallery] .thumb img')].filter(i => i.naturalWidth === 64 && i.naturalHeight === 64).length`); n != len(want) {
+		t.Errorf("%d of the %d thumbnails show a 64×64 picture", n, len(want))
+	}
+	saliencyShown(t, ctx, clickSample(t, ctx, len(want)-1))
+}
