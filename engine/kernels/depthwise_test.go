@@ -99,7 +99,7 @@ func TestDepthwiseConformance(t *testing.T) {
 func TestMaxPoolConformance(t *testing.T) {
 	rng := rand.New(rand.NewPCG(23, 24))
 	for _, g := range append(convGeoms(), NewConvGeom(4, 112, 112, 3, 3, 2, 1), NewConvGeom(2, 9, 8, 2, 2, 2, 0),
-		NewConvGeom(3, 18, 23, 2, 2, 2, 0)) {
+		NewConvGeom(3, 18, 23, 2, 2, 2, 0), NewConvGeom(3, 8, 16, 2, 2, 2, 0)) {
 		x := specialValues(rng, g.C*g.H*g.W)
 		for i := range x { // ties
 			if rng.IntN(4) == 0 {

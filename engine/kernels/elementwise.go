@@ -107,7 +107,9 @@ var negInfBits = math.Float32bits(float32(math.Inf(-1)))
 // y gets C×(H/2)×(W/2) maxima and arg, for each, base plus the index into x
 // of the value it copied. Ties and NaN resolve as MaxPool2x2Naive does: a
 // window's first value wins unless a later one is strictly greater. With
-// wasm SIMD, maxPoolRowVec does four windows of a row at a time the same way.
+// wasm SIMD, maxPoolRowVec does four windows of a row at a time the same way,
+// and maxPoolRowsVec every plane in one call when H is even and W/2 a
+// multiple of 4.
 func MaxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32) {
 	maxPool2x2(y, arg, x, c, h, w, base, false)
 }
@@ -120,6 +122,16 @@ func maxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32, 
 	if len(x) < c*h*w || len(y) < c*oh*ow || len(arg) < c*oh*ow {
 		panic("kernels: MaxPool2x2 buffer too short")
 	}
+	if h%2 == 0 && maxPoolRowsVec(y, arg, x, c*oh, ow, base, fromFirst) > 0 {
+		return
+	}
+	maxPool2x2ByRow(y, arg, x, c, h, w, base, fromFirst)
+}
+
+// maxPool2x2ByRow is maxPool2x2 output row by output row, with
+// maxPoolRowVec doing each row's groups of four windows.
+func maxPool2x2ByRow(y []float32, arg []int32, x []float32, c, h, w int, base int32, fromFirst bool) {
+	oh, ow := h/2, w/2
 	o := 0
 	for p := 0; p < c; p++ {
 		for oi := 0; oi < oh; oi++ {

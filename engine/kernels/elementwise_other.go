@@ -17,6 +17,10 @@ func maxPoolRowVec(y []float32, arg []int32, r0, r1 []float32, i0, w, base int32
 	return 0
 }
 
+func maxPoolRowsVec(y []float32, arg []int32, x []float32, rows, ow int, base int32, fromFirst bool) int {
+	return 0
+}
+
 func gateAddVec(dst, src, sel []float32) int                             { return 0 }
 func clampVec(dst, src []float32, lo, hi float32) int                    { return 0 }
 func clampGateVec(dst, src, x []float32, lo, hi float32, accum bool) int { return 0 }

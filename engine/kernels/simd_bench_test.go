@@ -194,6 +194,34 @@ func benchmarkMaxPool(b *testing.B, g ConvGeom) {
 	b.ReportMetric(ms(fast)/ms(naive), "fast/naive")
 }
 
+// BenchmarkMaxPool2x2Rows puts MaxPool2x2, which does every plane in one
+// maxPoolRowsVec call where the rows allow, beside the same windows done
+// output row by output row (maxPool2x2ByRow), interleaved call by call, on
+// Phantom's three pools, and reports the fastest call of each in µs.
+func BenchmarkMaxPool2x2Rows(b *testing.B) {
+	for _, s := range []struct{ c, h, w int }{{16, 64, 64}, {32, 32, 32}, {32, 16, 16}} {
+		b.Run(fmt.Sprintf("%dx%dx%d", s.c, s.h, s.w), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			x := randSlice(rng, s.c*s.h*s.w)
+			y := make([]float32, s.c*s.h*s.w/4)
+			arg := make([]int32, len(y))
+			var byRow, whole []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				maxPool2x2ByRow(y, arg, x, s.c, s.h, s.w, 0, false)
+				t1 := time.Now()
+				MaxPool2x2(y, arg, x, s.c, s.h, s.w, 0)
+				byRow = append(byRow, t1.Sub(t0))
+				whole = append(whole, time.Since(t1))
+			}
+			us := func(d []time.Duration) float64 { return float64(slices.Min(d).Nanoseconds()) / 1e3 }
+			b.ReportMetric(us(byRow), "by-row-us")
+			b.ReportMetric(us(whole), "whole-us")
+			b.ReportMetric(us(whole)/us(byRow), "whole/by-row")
+		})
+	}
+}
+
 // BenchmarkConvStride1 puts ConvStride1 beside what it replaces, Im2Col and
 // MatMul, on the stride-1 3×3 convolutions of the 64×64 networks and two
 // wider ones, interleaved call by call, and reports the fastest call of each
