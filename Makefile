@@ -185,11 +185,16 @@ VERSION    := $(shell git describe --tags --always --dirty 2>/dev/null || echo u
 # and inlining into them adds 136 kB to the gzipped binary (issue #12,
 # docs/performance.md "First load"). So are vugu, encoding/json and the
 # engine worker's message handling (wasm/host, wasm/engineworker), which
-# run per message, not per value: 28.7 kB together. The engine (its
-# kernels, graph, saliency, data) and wasm/protocol's byte conversions keep
-# the compiler's default.
+# run per message, not per value: 28.7 kB together. So are fmt (38 kB:
+# messages and the UI's attribute text) and the engine's file readers and
+# checks (onnx, safetensors, dicomio, model, sanity: 10 kB), which run once
+# per file, not per value. The engine's compute (kernels, graph, saliency,
+# data, the ONNX wire decoder onnxpb) and wasm/protocol's byte conversions
+# keep the compiler's default.
 WASM_GCFLAGS := -gcflags=saliencyexplorer/ui=-l -gcflags=saliencyexplorer/wasm/host=-l \
-	-gcflags=saliencyexplorer/wasm/engineworker=-l -gcflags=github.com/vugu/...=-l -gcflags=encoding/json=-l
+	-gcflags=saliencyexplorer/wasm/engineworker=-l -gcflags=github.com/vugu/...=-l -gcflags=encoding/json=-l \
+	-gcflags=fmt=-l -gcflags=saliencyexplorer/engine/onnx=-l -gcflags=saliencyexplorer/engine/safetensors=-l \
+	-gcflags=saliencyexplorer/engine/dicomio=-l -gcflags=saliencyexplorer/engine/model=-l -gcflags=saliencyexplorer/engine/sanity=-l
 WASM_FLAGS := -trimpath -ldflags="-s -w" $(WASM_GCFLAGS)
 
 .PHONY: build generate site run test-e2e bench-web bench-onnx screenshot screenshot-onnx clean-site
