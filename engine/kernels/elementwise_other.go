@@ -25,6 +25,7 @@ func gateAddVec(dst, src, sel []float32) int                             { retur
 func clampVec(dst, src []float32, lo, hi float32) int                    { return 0 }
 func clampGateVec(dst, src, x []float32, lo, hi float32, accum bool) int { return 0 }
 func axpyVec(dst, src []float32, a float32) int                          { return 0 }
+func addScaledVec(dst, a, b []float32, k float32) int                    { return 0 }
 func dotVec(a, b []float32) (float32, int)                               { return 0, 0 }
 func rowTaps3Vec(y, x []float32, w0, w1, w2 float32) int                 { return 0 }
 func rowTaps3Stride2Vec(y, x []float32, w0, w1, w2 float32) int          { return 0 }

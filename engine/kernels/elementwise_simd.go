@@ -336,6 +336,20 @@ func axpyVec(dst, src []float32, a float32) int {
 	return n
 }
 
+// addScaledVec does AddScaledTo on the longest multiple-of-4 prefix of a,
+// a product then a sum as the scalar loop does.
+func addScaledVec(dst, a, b []float32, k float32) int {
+	n := len(a) &^ 3
+	dst, a, b = dst[:n], a[:n], b[:n]
+	vk := archsimd.BroadcastFloat32x4(k)
+	for i := 0; i+4 <= n; i += 4 {
+		va := archsimd.LoadFloat32x4Array((*[4]float32)(a[i : i+4]))
+		vb := archsimd.LoadFloat32x4Array((*[4]float32)(b[i : i+4]))
+		va.Add(vk.Mul(vb)).StoreArray((*[4]float32)(dst[i : i+4]))
+	}
+	return n
+}
+
 // dotVec sums a[i]·b[i] over the longest multiple-of-4 prefix of a in four
 // lanes and returns their total and the prefix's length.
 func dotVec(a, b []float32) (float32, int) {

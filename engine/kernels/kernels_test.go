@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -664,6 +665,51 @@ func TestActivationConformance(t *testing.T) {
 			got = withGuard(append([]float32(nil), dst0...), 3)
 			GateAdd(got, src, x)
 			check("GateAdd", got, want, sameValue)
+		}
+	}
+}
+
+// TestAddScaledTo compares AddScaledTo bit for bit with AddScaledToNaive
+// (in a SIMD build the vector prefix and the scalar tail both run), on
+// lengths around multiples of four, with special values and guards past
+// the output; and AddToFloat64 with the plain float64 loop, on the same
+// lengths, with a guard past the sums.
+func TestAddScaledTo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	for _, n := range []int{0, 1, 3, 4, 5, 7, 8, 63, 1000} {
+		a, b := specialValues(rng, n), specialValues(rng, n)
+		for _, k := range []float32{0.515625, -3, 0} {
+			want := make([]float32, n)
+			AddScaledToNaive(want, a, b, k)
+			got := withGuard(nil, n+3)
+			AddScaledTo(got, a, b, k)
+			for i := range want {
+				if !sameBits(got[i], want[i]) {
+					t.Fatalf("AddScaledTo n=%d k=%v: [%d] = %v, want %v", n, k, i, got[i], want[i])
+				}
+			}
+			for i := n; i < len(got); i++ {
+				if !math.IsNaN(float64(got[i])) {
+					t.Fatalf("AddScaledTo n=%d: wrote past the output at %d", n, i)
+				}
+			}
+		}
+
+		src := randSlice(rng, n)
+		sum := make([]float64, n+2)
+		for i := range sum {
+			sum[i] = float64(i) * 1e-3
+		}
+		want := slices.Clone(sum)
+		for i, v := range src {
+			want[i] += float64(v)
+		}
+		AddToFloat64(sum, src)
+		AddToFloat64(sum[:0], src[:0])
+		for i := range want {
+			if sum[i] != want[i] {
+				t.Fatalf("AddToFloat64 n=%d: [%d] = %v, want %v", n, i, sum[i], want[i])
+			}
 		}
 	}
 }

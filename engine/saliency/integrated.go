@@ -1,5 +1,7 @@
 package saliency
 
+import "saliencyexplorer/engine/kernels"
+
 // integratedGradients returns (x − x′) ⊙ (1/m) Σ_k ∂f_c/∂x(x′ + α_k(x − x′))
 // with α_k = (k + ½)/m, k = 0..m−1 (Sundararajan et al., 2017, "Axiomatic
 // attribution for deep networks", arXiv:1703.01365). The midpoint rule is
@@ -30,10 +32,7 @@ func (r *run) integratedGradients() ([]float32, error) {
 		sum, err = r.pathGradientsPrefix(p, base, first, last)
 	} else {
 		sum, err = r.sumGradients(r.whole(), last-first, func(k int, xi []float32) {
-			alpha := r.alpha(first + k)
-			for i, b := range base {
-				xi[i] = b + alpha*diff[i]
-			}
+			kernels.AddScaledTo(xi, base, diff, r.alpha(first+k))
 		})
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package saliency
 import (
 	"slices"
 
+	"saliencyexplorer/engine/kernels"
 	"saliencyexplorer/engine/nn"
 )
 
@@ -62,10 +63,7 @@ func (r *run) pathGradientsPrefix(p nn.AffinePrefix, base []float32, first, last
 		dt[i] = v - t0[i]
 	}
 	fill := func(k int, ti []float32) {
-		alpha := r.alpha(first + k)
-		for i, v := range t0 {
-			ti[i] = v + alpha*dt[i]
-		}
+		kernels.AddScaledTo(ti, t0, dt, r.alpha(first+k))
 	}
 	sum, err := r.sumGradients(rest(p), last-first, fill)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"saliencyexplorer/engine/kernels"
 	"saliencyexplorer/engine/nn"
 )
 
@@ -154,9 +155,7 @@ func (r *run) gradient(times bool) ([]float32, error) {
 func (r *run) sumGradients(st stage, total int, fill func(i int, xi []float32)) ([]float64, error) {
 	sum := make([]float64, st.grad)
 	err := r.sweepStage(st, total, true, fill, func(_ int, _, dx []float32) {
-		for i, g := range dx {
-			sum[i] += float64(g)
-		}
+		kernels.AddToFloat64(sum, dx)
 	})
 	return sum, err
 }
