@@ -100,7 +100,10 @@ var _ nn.AveragedForwards = (*Graph)(nil)
 // does (F(4×4, 3×3) for ResNet-18's 3×3 convolutions in Integrated
 // Gradients' batches of 2), instead of F(2×2, 3×3). Tangents keep
 // F(2×2, 3×3). A graph starts with it off, and so do its Clone and Freeze.
+// On a graph whose averaged forwards are not allowed
+// (SetAveragedForwardsAllowed), turning them on leaves them off.
 func (g *Graph) SetAveragedForwards(on bool) (was bool) {
+	on = on && !g.noAveraged
 	was, g.averaged = g.averaged, on
 	for _, nd := range g.nodes {
 		if l, ok := nd.Op.(*convOp); ok {
@@ -109,3 +112,21 @@ func (g *Graph) SetAveragedForwards(on bool) (was bool) {
 	}
 	return was
 }
+
+// SetAveragedForwardsAllowed says whether the graph may run averaged
+// forwards (SetAveragedForwards) at all. A graph starts allowed; one that
+// is not keeps every forward on F(2×2, 3×3), never builds the forwards'
+// F(4×4, 3×3) filters (36·OC·C values per 3×3 layer), and DerivedValues
+// leaves them out: a host that has the memory for the model but not for
+// those filters turns them off. Disallowing turns averaged forwards off.
+// Clone, Freeze, Encode and Decode keep the setting.
+func (g *Graph) SetAveragedForwardsAllowed(ok bool) {
+	g.noAveraged = !ok
+	if !ok {
+		g.SetAveragedForwards(false)
+	}
+}
+
+// AveragedForwardsAllowed reports whether the graph may run averaged
+// forwards (SetAveragedForwardsAllowed).
+func (g *Graph) AveragedForwardsAllowed() bool { return !g.noAveraged }
