@@ -88,7 +88,8 @@ func TestDerivedValues(t *testing.T) {
 // allowed, and its Clone, Freeze and Encode–Decode copies, run their
 // forwards on F(2×2, 3×3) even while SetAveragedForwards asks for them
 // (the same outputs, bit for bit, as plain forwards; an allowed graph's
-// averaged forward differs), and report them off.
+// averaged forward differs), and report them off; the graph drops the
+// F(4×4, 3×3) forward filters it made while they were allowed.
 func TestAveragedForwardsNotAllowed(t *testing.T) {
 	saved := winogradRule
 	winogradRule = func(kernels.WinogradGeom, int) bool { return true }
@@ -109,6 +110,22 @@ func TestAveragedForwardsNotAllowed(t *testing.T) {
 	g.SetAveragedForwardsAllowed(false)
 	if g.AveragedForwardsAllowed() || g.SetAveragedForwards(true) {
 		t.Fatal("disallowing averaged forwards leaves them allowed or on")
+	}
+	sameValues(t, "the forward once disallowed", g.Forward(x, n, false), plain)
+	// The F(4×4, 3×3) forward filters the averaged forward made are gone.
+	out := g.Classes()
+	for _, n := range []int{1, 2, 3, 2} {
+		g.Forward(nntest.Rand(rng, n*in.C*in.H*in.W), n, false)
+		g.Backward(nntest.Rand(rng, n*out), true)
+	}
+	var kept int64
+	for _, nd := range g.nodes {
+		if l, ok := nd.Op.(*convOp); ok {
+			kept += l.keptValues()
+		}
+	}
+	if want := g.DerivedValues(); kept != want {
+		t.Errorf("once disallowed, the convolutions hold %d values after every pass, DerivedValues says %d", kept, want)
 	}
 	structure, values, err := g.Encode()
 	if err != nil {

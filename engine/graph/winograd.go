@@ -115,15 +115,24 @@ func (g *Graph) SetAveragedForwards(on bool) (was bool) {
 
 // SetAveragedForwardsAllowed says whether the graph may run averaged
 // forwards (SetAveragedForwards) at all. A graph starts allowed; one that
-// is not keeps every forward on F(2×2, 3×3), never builds the forwards'
+// is not keeps every forward on F(2×2, 3×3), does not keep the forwards'
 // F(4×4, 3×3) filters (36·OC·C values per 3×3 layer), and DerivedValues
 // leaves them out: a host that has the memory for the model but not for
-// those filters turns them off. Disallowing turns averaged forwards off.
-// Clone, Freeze, Encode and Decode keep the setting.
+// those filters turns them off. Disallowing turns averaged forwards off
+// and drops the transformed filters of the convolutions that made them
+// (the next pass transforms again what it takes). Clone, Freeze, Encode
+// and Decode keep the setting.
 func (g *Graph) SetAveragedForwardsAllowed(ok bool) {
-	g.noAveraged = !ok
-	if !ok {
-		g.SetAveragedForwards(false)
+	if ok || g.noAveraged {
+		g.noAveraged = !ok
+		return
+	}
+	g.SetAveragedForwards(false)
+	g.noAveraged = true
+	for _, nd := range g.nodes {
+		if l, ok := nd.Op.(*convOp); ok && l.wino != nil && l.averagedValues() > 0 {
+			l.wino, l.winoGen = nil, 0
+		}
 	}
 }
 
