@@ -562,6 +562,44 @@ func TestTrainingMemoryRefused(t *testing.T) {
 	}
 }
 
+// TestTrainingMemoryAveragedForwards: a fine-tuning run that fits the
+// memory budget only without the model's averaged forwards' filters
+// starts, with averaged forwards disallowed on the model and its
+// fine-tuned copy; one that does not fit even so is refused and leaves
+// them allowed.
+func TestTrainingMemoryAveragedForwards(t *testing.T) {
+	file := resNetONNX(t, 3, 64, nil)
+	x, mask := make([]float32, 3*24*20), make([]float32, 24*20)
+	req := protocol.TrainRequest{Method: "rrr", Lambda: 1, LR: 0.01, Epochs: 1, Labels: []int{0}}
+	for _, fits := range []bool{true, false} {
+		h := startedHost(t)
+		if err := h.LoadONNX(file, nil, protocol.ModelFile{Format: "onnx"}, Status{}); err != nil {
+			t.Fatal(err)
+		}
+		g := h.cur.orig.(*graph.Graph)
+		need := h.TrainingMemory("rrr", 1)
+		without := need - 2*4*g.AveragedValues()
+		budget := map[bool]int64{true: need - 1, false: without - 1}[fits]
+		h.SetMemoryBudget(budget)
+		err := h.StartTraining(req, x, mask, Status{})
+		if fits {
+			if err != nil {
+				t.Fatalf("budget %d, enough without averaged forwards (%d): %v", budget, without, err)
+			}
+			if g.AveragedForwardsAllowed() || h.cur.tuned.(*graph.Graph).AveragedForwardsAllowed() {
+				t.Error("the run fits only without averaged forwards, and the model or its fine-tuned copy keeps them")
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "memory allows") {
+			t.Errorf("budget %d, under what the run needs without averaged forwards (%d): error %v, want a refusal naming the memory", budget, without, err)
+		}
+		if !g.AveragedForwardsAllowed() {
+			t.Error("a refused run took the model's averaged forwards")
+		}
+	}
+}
+
 // TestRestoreTunedONNX fine-tunes an imported model, keeps its fine-tuned
 // copy as ExportONNX writes it, and gives it to a fresh Host that loaded
 // the same file (as a restarted engine, or the next visit, does): the
