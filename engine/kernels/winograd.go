@@ -182,11 +182,16 @@ func (ww *WinogradWeights) forms(m int, back bool) []PackedA {
 	return *p
 }
 
-// pack transforms ww.from for tiles of m×m outputs one row of positions at
-// a time ((m+2)·OC·C values of scratch) and packs the forward's U_ξ or the
-// input gradient's form into p, (m+2)² matrices, which it returns.
+// pack transforms ww.from for tiles of m×m outputs and packs the forward's
+// U_ξ or the input gradient's form into p, (m+2)² matrices, which it
+// returns: for F(2×2, 3×3) one row of positions at a time (4·OC·C values
+// of scratch), for F(4×4, 3×3) straight into the packed layout
+// (winograd4Pack).
 func (ww *WinogradWeights) pack(p []PackedA, m int, back bool) []PackedA {
 	oc, c := ww.OC, ww.C
+	if m == 4 {
+		return winograd4Pack(p, ww.from, oc, c, back)
+	}
 	S := oc * c
 	a := m + 2
 	if len(p) != a*a {
@@ -196,11 +201,7 @@ func (ww *WinogradWeights) pack(p []PackedA, m int, back bool) []PackedA {
 	defer putWinoScratch(s)
 	u := s.v
 	for r := 0; r < a; r++ {
-		if m == 4 {
-			winograd4RowTo(u, ww.from, oc, c, r, back)
-		} else {
-			winogradRowTo(u, ww.from, oc, c, r)
-		}
+		winogradRowTo(u, ww.from, oc, c, r)
 		for j := 0; j < a; j++ {
 			uj := u[j*S : (j+1)*S]
 			switch {
