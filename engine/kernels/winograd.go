@@ -182,39 +182,11 @@ func (ww *WinogradWeights) forms(m int, back bool) []PackedA {
 	return *p
 }
 
-// pack transforms ww.from for tiles of m×m outputs and packs the forward's
-// U_ξ or the input gradient's form into p, (m+2)² matrices, which it
-// returns: for F(2×2, 3×3) one row of positions at a time (4·OC·C values
-// of scratch), for F(4×4, 3×3) straight into the packed layout
-// (winograd4Pack).
+// pack transforms ww.from for tiles of m×m outputs straight into the
+// packed layout (winogradPack): the forward's U_ξ or the input gradient's
+// form, (m+2)² matrices in p, which it returns.
 func (ww *WinogradWeights) pack(p []PackedA, m int, back bool) []PackedA {
-	oc, c := ww.OC, ww.C
-	if m == 4 {
-		return winograd4Pack(p, ww.from, oc, c, back)
-	}
-	S := oc * c
-	a := m + 2
-	if len(p) != a*a {
-		p = make([]PackedA, a*a)
-	}
-	s := getWinoScratch(a*S, 0, 0)
-	defer putWinoScratch(s)
-	u := s.v
-	for r := 0; r < a; r++ {
-		winogradRowTo(u, ww.from, oc, c, r)
-		for j := 0; j < a; j++ {
-			uj := u[j*S : (j+1)*S]
-			switch {
-			case back && m == 2: // position (r, j) is the rotated filters' (σ(r), σ(j))
-				p[4*sigma[r]+sigma[j]].Pack(uj, c, oc, true)
-			case back: // the rotated filters' own transform
-				p[a*r+j].Pack(uj, c, oc, true)
-			default:
-				p[a*r+j].Pack(uj, oc, c, false)
-			}
-		}
-	}
-	return p
+	return winogradPack(p, ww.from, ww.OC, ww.C, m, back)
 }
 
 // SameBits reports whether a and b hold the same float32 bit patterns,

@@ -40,7 +40,7 @@ package kernels
 //     computed on its first use (as F(2×2, 3×3)'s transposed U is packed).
 //   - The filters' transform is computed in float64 and rounded once (⅓ and
 //     1/15 are not exact in binary); the input and output transforms, whose
-//     entries are exact in binary, run in float32. winograd4Pack
+//     entries are exact in binary, run in float32. winogradPack
 //     (winograd_filter.go) writes it straight into the packed layout. Their entries up to 8
 //     make F(4×4, 3×3)'s rounding error several times F(2×2, 3×3)'s
 //     (docs/performance.md gives both, against a float64 direct

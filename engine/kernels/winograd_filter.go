@@ -52,37 +52,39 @@ func (p *PackedA) packedReset(m, k int, t tile) []float32 {
 	return p.data
 }
 
-// winograd4Pack transforms the filters w (OC×C×3×3) for F(4×4, 3×3) and
-// packs the 36 positions into p, which it returns: U_ξ (OC×C), or with
-// back the rotated filters' transform transposed (C×OC), the input
-// gradient's. It gives the same values as winograd4RowTo followed by
-// Pack(u, oc, c, false) or Pack(u, c, oc, true).
-func winograd4Pack(p []PackedA, w []float32, oc, c int, back bool) []PackedA {
-	if len(p) != 36 {
-		p = make([]PackedA, 36)
+// winogradPack transforms the filters w (OC×C×3×3) for tiles of m×m
+// outputs (2 or 4) and packs the (m+2)² positions into p, which it
+// returns: U_ξ (OC×C), or with back the input gradient's form (C×OC): for
+// F(2×2, 3×3) U_σ(ξ)ᵀ, for F(4×4, 3×3) the rotated filters' transform,
+// transposed. It gives the same values as winogradRowTo or winograd4RowTo
+// followed by Pack, as the test reference does.
+func winogradPack(p []PackedA, w []float32, oc, c, m int, back bool) []PackedA {
+	a := m + 2
+	if len(p) != a*a {
+		p = make([]PackedA, a*a)
 	}
 	t := defaultTile
-	m, k := oc, c
+	if t.mr != 4 {
+		panic("kernels: winogradPack needs panels of 4 rows")
+	}
+	rm, k := oc, c // op(A) is rm×k
 	if back {
-		m, k = c, oc
+		rm, k = c, oc
 	}
 	var d [36][]float32
-	for i := range d {
-		d[i] = p[i].packedReset(m, k, t)
+	for i := range p {
+		d[i] = p[i].packedReset(rm, k, t)
 	}
 	w = w[:9*oc*c]
-	if t.mr != 4 {
-		panic("kernels: winograd4Pack needs panels of 4 rows")
-	}
-	rows := (m + 3) &^ 3
+	rows := (rm + 3) &^ 3
 	var out [36][4]float32
 	for k0 := 0; k0 < k; k0 += kcBlock {
 		kc := min(kcBlock, k-k0)
-		for pn := 0; 4*pn < m; pn++ {
+		for pn := 0; 4*pn < rm; pn++ {
 			for s := 0; s < kc; s++ {
 				for r := range 4 {
 					row := 4*pn + r
-					if row >= m {
+					if row >= rm {
 						for i := range out {
 							out[i][r] = 0
 						}
@@ -90,18 +92,51 @@ func winograd4Pack(p []PackedA, w []float32, oc, c int, back bool) []PackedA {
 					}
 					f := row*c + k0 + s // filter (row, k0+s)
 					if back {
-						f = (k0+s)*c + row // filter (k0+s, row), rotated
+						f = (k0+s)*c + row // filter (k0+s, row)
 					}
-					wino4Filter(&out, r, (*[9]float32)(w[9*f:9*f+9]), back)
+					g := (*[9]float32)(w[9*f : 9*f+9])
+					if m == 4 {
+						wino4Filter(&out, r, g, back)
+					} else {
+						wino2Filter((*[16][4]float32)(out[:16]), r, g, back)
+					}
 				}
 				off := rows*k0 + 4*pn*kc + 4*s
-				for i := range out {
+				for i := range a * a {
 					*(*[4]float32)(d[i][off : off+4]) = out[i]
 				}
 			}
 		}
 	}
 	return p
+}
+
+// wino2Filter writes the 16 values of G g Gᵀ for F(2×2, 3×3) and the
+// filter w into column r of out, position (i, j) at 4i+j, or with perm at
+// 4σ(i)+σ(j) (the input gradient's U_σ(ξ)). It computes as winogradRowTo
+// does, in float32.
+func wino2Filter(out *[16][4]float32, r int, w *[9]float32, perm bool) {
+	r &= 3
+	// t = G g, column by column (4×3): g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.
+	var t [4][3]float32
+	for j := range 3 {
+		g0, g1, g2 := w[j], w[3+j], w[6+j]
+		t[0][j], t[1][j], t[2][j], t[3][j] = g0, 0.5*(g0+g1+g2), 0.5*(g0-g1+g2), g2
+	}
+	for i := range 4 {
+		r0, r1, r2 := t[i][0], t[i][1], t[i][2]
+		u0, u1, u2, u3 := r0, 0.5*(r0+r1+r2), 0.5*(r0-r1+r2), r2
+		if perm { // σ swaps 0 and 3
+			q := 4 * i
+			if i == 0 || i == 3 {
+				q = 4 * (3 - i)
+			}
+			out[q+3][r], out[q+1][r], out[q+2][r], out[q][r] = u0, u1, u2, u3
+		} else {
+			q := 4 * i
+			out[q][r], out[q+1][r], out[q+2][r], out[q+3][r] = u0, u1, u2, u3
+		}
+	}
 }
 
 // wino4Filter writes the 36 values of G g Gᵀ for the filter w (rotated by

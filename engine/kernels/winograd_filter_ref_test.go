@@ -9,9 +9,10 @@ import (
 	"time"
 )
 
-// The filter transform as it was before winograd4Pack, kept as the
+// The filter transforms as they were before winogradPack, kept as the
 // reference its packed U must equal bit for bit: F(4×4, 3×3)'s row by row
-// in float64 with the full matrix G, each row packed by Pack.
+// in float64 with the full matrix G (F(2×2, 3×3)'s is winogradRowTo,
+// which WinogradWeightsTo still uses), each row packed by Pack.
 
 // winoG4 is G for F(4×4, 3×3).
 var winoG4 = [6][3]float64{
@@ -52,21 +53,31 @@ func winograd4RowTo(u, w []float32, oc, c, i int, rot bool) {
 	}
 }
 
-// winograd4PackRef is winograd4Pack by the reference: winograd4RowTo one
-// row of positions at a time, each position packed.
-func winograd4PackRef(p []PackedA, w []float32, oc, c int, back bool) []PackedA {
+// winogradPackRef is winogradPack by the reference, as
+// WinogradWeights.pack was: winogradRowTo or winograd4RowTo one row of
+// positions at a time into a scratch matrix, each position packed.
+func winogradPackRef(p []PackedA, w []float32, oc, c, m int, back bool) []PackedA {
 	S := oc * c
-	if len(p) != 36 {
-		p = make([]PackedA, 36)
+	a := m + 2
+	if len(p) != a*a {
+		p = make([]PackedA, a*a)
 	}
-	u := make([]float32, 6*S)
-	for r := 0; r < 6; r++ {
-		winograd4RowTo(u, w, oc, c, r, back)
-		for j := 0; j < 6; j++ {
-			if back {
-				p[6*r+j].Pack(u[j*S:(j+1)*S], c, oc, true)
-			} else {
-				p[6*r+j].Pack(u[j*S:(j+1)*S], oc, c, false)
+	u := make([]float32, a*S)
+	for r := 0; r < a; r++ {
+		if m == 4 {
+			winograd4RowTo(u, w, oc, c, r, back)
+		} else {
+			winogradRowTo(u, w, oc, c, r)
+		}
+		for j := 0; j < a; j++ {
+			uj := u[j*S : (j+1)*S]
+			switch {
+			case back && m == 2: // position (r, j) is the rotated filters' (σ(r), σ(j))
+				p[4*sigma[r]+sigma[j]].Pack(uj, c, oc, true)
+			case back: // the rotated filters' own transform
+				p[a*r+j].Pack(uj, c, oc, true)
+			default:
+				p[a*r+j].Pack(uj, oc, c, false)
 			}
 		}
 	}
@@ -97,26 +108,30 @@ func specialFilters(rng *rand.Rand, n int) []float32 {
 	return w
 }
 
-// TestWinograd4PackSameBits checks that winograd4Pack's packed U, forward
-// and input gradient, has the same bits as the reference transform's, over
+// TestWinogradPackSameBits checks that winogradPack's packed U, both tile
+// sizes, forward and input gradient, has the same bits as the reference
+// transform's, over
 // random filters with zeros of both signs, infinities, NaNs and denormals,
 // at channel counts that leave partial register panels and kc blocks, into
 // fresh and reused storage.
-func TestWinograd4PackSameBits(t *testing.T) {
+func TestWinogradPackSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(12, 4))
-	for _, d := range []struct{ oc, c int }{{1, 1}, {3, 5}, {4, 4}, {7, 2}, {2, 9}, {13, 300}, {300, 6}, {261, 259}} {
+	for _, d := range []struct{ oc, c, m int }{
+		{1, 1, 4}, {3, 5, 4}, {4, 4, 4}, {7, 2, 4}, {2, 9, 4}, {13, 300, 4}, {300, 6, 4}, {261, 259, 4},
+		{1, 1, 2}, {3, 5, 2}, {4, 4, 2}, {7, 2, 2}, {13, 300, 2}, {261, 259, 2},
+	} {
 		w := specialFilters(rng, d.oc*d.c*9)
 		for _, back := range []bool{false, true} {
-			want := winograd4PackRef(nil, w, d.oc, d.c, back)
-			got := winograd4Pack(nil, w, d.oc, d.c, back)
-			reused := winograd4Pack(winograd4Pack(nil, specialFilters(rng, len(w)), d.oc, d.c, !back), w, d.oc, d.c, back)
+			want := winogradPackRef(nil, w, d.oc, d.c, d.m, back)
+			got := winogradPack(nil, w, d.oc, d.c, d.m, back)
+			reused := winogradPack(winogradPack(nil, specialFilters(rng, len(w)), d.oc, d.c, d.m, !back), w, d.oc, d.c, d.m, back)
 			for xi := range want {
 				for _, g := range []*PackedA{&got[xi], &reused[xi]} {
 					if g.m != want[xi].m || g.k != want[xi].k || g.t.name != want[xi].t.name {
-						t.Fatalf("%d×%d back=%v position %d: shape %d×%d, want %d×%d", d.oc, d.c, back, xi, g.m, g.k, want[xi].m, want[xi].k)
+						t.Fatalf("F(%d) %d×%d back=%v position %d: shape %d×%d, want %d×%d", d.m, d.oc, d.c, back, xi, g.m, g.k, want[xi].m, want[xi].k)
 					}
 					if i := firstBitsDiff(g.data, want[xi].data); i >= 0 {
-						t.Fatalf("%d×%d back=%v position %d: value %d is %#x, want %#x", d.oc, d.c, back, xi, i,
+						t.Fatalf("F(%d) %d×%d back=%v position %d: value %d is %#x, want %#x", d.m, d.oc, d.c, back, xi, i,
 							math.Float32bits(g.data[i]), math.Float32bits(want[xi].data[i]))
 					}
 				}
@@ -141,35 +156,37 @@ func firstBitsDiff(a, b []float32) int {
 }
 
 // BenchmarkWinogradFilters times the filter transform and packing of one
-// layer, the reference's against winograd4Pack's for F(4×4, 3×3), forward
+// layer, the reference's against winogradPack's, both tile sizes, forward
 // and input gradient, interleaved in one run: the fastest call of each in
 // ms and the reference's time over the new one's.
 //
 //	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench WinogradFilters \
 //	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/kernels
 func BenchmarkWinogradFilters(b *testing.B) {
-	for _, ch := range []int{64, 256, 512} {
-		for _, pass := range []string{"fwd", "dx"} {
-			b.Run(fmt.Sprintf("f4/%s/%dx%d", pass, ch, ch), func(b *testing.B) {
-				rng := rand.New(rand.NewPCG(1, 1))
-				w := randSlice(rng, ch*ch*9)
-				back := pass == "dx"
-				pr := winograd4PackRef(nil, w, ch, ch, back)
-				pn := winograd4Pack(nil, w, ch, ch, back)
-				var tr, tn []time.Duration
-				for b.Loop() {
-					t0 := time.Now()
-					pr = winograd4PackRef(pr, w, ch, ch, back)
-					tr = append(tr, time.Since(t0))
-					t0 = time.Now()
-					pn = winograd4Pack(pn, w, ch, ch, back)
-					tn = append(tn, time.Since(t0))
-				}
-				mr, mn := slices.Min(tr).Seconds()*1e3, slices.Min(tn).Seconds()*1e3
-				b.ReportMetric(mr, "ref-ms")
-				b.ReportMetric(mn, "new-ms")
-				b.ReportMetric(mr/mn, "speedup")
-			})
+	for _, m := range []int{2, 4} {
+		for _, ch := range []int{64, 256, 512} {
+			for _, pass := range []string{"fwd", "dx"} {
+				b.Run(fmt.Sprintf("f%d/%s/%dx%d", m, pass, ch, ch), func(b *testing.B) {
+					rng := rand.New(rand.NewPCG(1, 1))
+					w := randSlice(rng, ch*ch*9)
+					back := pass == "dx"
+					pr := winogradPackRef(nil, w, ch, ch, m, back)
+					pn := winogradPack(nil, w, ch, ch, m, back)
+					var tr, tn []time.Duration
+					for b.Loop() {
+						t0 := time.Now()
+						pr = winogradPackRef(pr, w, ch, ch, m, back)
+						tr = append(tr, time.Since(t0))
+						t0 = time.Now()
+						pn = winogradPack(pn, w, ch, ch, m, back)
+						tn = append(tn, time.Since(t0))
+					}
+					mr, mn := slices.Min(tr).Seconds()*1e3, slices.Min(tn).Seconds()*1e3
+					b.ReportMetric(mr, "ref-ms")
+					b.ReportMetric(mn, "new-ms")
+					b.ReportMetric(mr/mn, "speedup")
+				})
+			}
 		}
 	}
 }
