@@ -111,65 +111,96 @@ func winogradPack(p []PackedA, w []float32, oc, c, m int, back bool) []PackedA {
 	return p
 }
 
+// wino2G returns G·(x, y, z) for F(2×2, 3×3)'s G, as winogradRowTo
+// computes it: x, (x+y+z)/2, (x−y+z)/2, z.
+func wino2G(x, y, z float32) (r0, r1, r2, r3 float32) {
+	return x, 0.5 * (x + y + z), 0.5 * (x - y + z), z
+}
+
 // wino2Filter writes the 16 values of G g Gᵀ for F(2×2, 3×3) and the
 // filter w into column r of out, position (i, j) at 4i+j, or with perm at
 // 4σ(i)+σ(j) (the input gradient's U_σ(ξ)). It computes as winogradRowTo
-// does, in float32.
+// does, in float32, in straight-line code.
 func wino2Filter(out *[16][4]float32, r int, w *[9]float32, perm bool) {
 	r &= 3
-	// t = G g, column by column (4×3): g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.
-	var t [4][3]float32
-	for j := range 3 {
-		g0, g1, g2 := w[j], w[3+j], w[6+j]
-		t[0][j], t[1][j], t[2][j], t[3][j] = g0, 0.5*(g0+g1+g2), 0.5*(g0-g1+g2), g2
+	// t = G g, column by column (4×3).
+	t00, t10, t20, t30 := wino2G(w[0], w[3], w[6])
+	t01, t11, t21, t31 := wino2G(w[1], w[4], w[7])
+	t02, t12, t22, t32 := wino2G(w[2], w[5], w[8])
+	// Row i of U = row i of t times Gᵀ, at row q_i of out, its columns
+	// at c0, 1, 2, c3 (σ swaps 0 and 3).
+	q0, q1, q2, q3, c0, c3 := 0, 4, 8, 12, 0, 3
+	if perm {
+		q0, q3, c0, c3 = 12, 0, 3, 0
 	}
-	for i := range 4 {
-		r0, r1, r2 := t[i][0], t[i][1], t[i][2]
-		u0, u1, u2, u3 := r0, 0.5*(r0+r1+r2), 0.5*(r0-r1+r2), r2
-		if perm { // σ swaps 0 and 3
-			q := 4 * i
-			if i == 0 || i == 3 {
-				q = 4 * (3 - i)
-			}
-			out[q+3][r], out[q+1][r], out[q+2][r], out[q][r] = u0, u1, u2, u3
-		} else {
-			q := 4 * i
-			out[q][r], out[q+1][r], out[q+2][r], out[q+3][r] = u0, u1, u2, u3
-		}
-	}
+	var u0, u1, u2, u3 float32
+	u0, u1, u2, u3 = wino2G(t00, t01, t02)
+	out[(q0+c0)&15][r], out[q0+1][r], out[q0+2][r], out[(q0+c3)&15][r] = u0, u1, u2, u3
+	u0, u1, u2, u3 = wino2G(t10, t11, t12)
+	out[(q1+c0)&15][r], out[q1+1][r], out[q1+2][r], out[(q1+c3)&15][r] = u0, u1, u2, u3
+	u0, u1, u2, u3 = wino2G(t20, t21, t22)
+	out[(q2+c0)&15][r], out[q2+1][r], out[q2+2][r], out[(q2+c3)&15][r] = u0, u1, u2, u3
+	u0, u1, u2, u3 = wino2G(t30, t31, t32)
+	out[(q3+c0)&15][r], out[q3+1][r], out[q3+2][r], out[(q3+c3)&15][r] = u0, u1, u2, u3
 }
 
 // wino4Filter writes the 36 values of G g Gᵀ for the filter w (rotated by
-// 180° with rot) into column r of out.
+// 180° with rot) into column r of out. It is straight-line code on
+// scalars, which Go's wasm port keeps in locals rather than memory.
 func wino4Filter(out *[36][4]float32, r int, w *[9]float32, rot bool) {
 	r &= 3
-	var g [9]float64
+	g0, g1, g2 := float64(w[0]), float64(w[1]), float64(w[2])
+	g3, g4, g5 := float64(w[3]), float64(w[4]), float64(w[5])
+	g6, g7, g8 := float64(w[6]), float64(w[7]), float64(w[8])
 	if rot {
-		for k := range 9 {
-			g[k] = float64(w[8-k])
-		}
-	} else {
-		for k := range 9 {
-			g[k] = float64(w[k])
-		}
+		g0, g1, g2, g3, g5, g6, g7, g8 = g8, g7, g6, g5, g3, g2, g1, g0
 	}
 	// t = G g, column by column (6×3).
-	var t [6][3]float64
-	for j := range 3 {
-		x, y, z := g[j], g[3+j], g[6+j]
-		t[0][j], t[5][j] = wino4G05(x, y, z)
-		t[1][j], t[2][j] = wino4G12(x, y, z)
-		t[3][j], t[4][j] = wino4G34(x, y, z)
-	}
-	// Row i of U = row i of t times Gᵀ.
-	for i := range 6 {
-		x, y, z := t[i][0], t[i][1], t[i][2]
-		u := out[6*i : 6*i+6]
-		a, b := wino4G05(x, y, z)
-		u[0][r], u[5][r] = float32(a), float32(b)
-		a, b = wino4G12(x, y, z)
-		u[1][r], u[2][r] = float32(a), float32(b)
-		a, b = wino4G34(x, y, z)
-		u[3][r], u[4][r] = float32(a), float32(b)
-	}
+	t00, t50 := wino4G05(g0, g3, g6)
+	t10, t20 := wino4G12(g0, g3, g6)
+	t30, t40 := wino4G34(g0, g3, g6)
+	t01, t51 := wino4G05(g1, g4, g7)
+	t11, t21 := wino4G12(g1, g4, g7)
+	t31, t41 := wino4G34(g1, g4, g7)
+	t02, t52 := wino4G05(g2, g5, g8)
+	t12, t22 := wino4G12(g2, g5, g8)
+	t32, t42 := wino4G34(g2, g5, g8)
+	// Row i of U = row i of t times Gᵀ, positions 6i … 6i+5.
+	var a, b float64
+	a, b = wino4G05(t00, t01, t02)
+	out[0][r], out[5][r] = float32(a), float32(b)
+	a, b = wino4G12(t00, t01, t02)
+	out[1][r], out[2][r] = float32(a), float32(b)
+	a, b = wino4G34(t00, t01, t02)
+	out[3][r], out[4][r] = float32(a), float32(b)
+	a, b = wino4G05(t10, t11, t12)
+	out[6][r], out[11][r] = float32(a), float32(b)
+	a, b = wino4G12(t10, t11, t12)
+	out[7][r], out[8][r] = float32(a), float32(b)
+	a, b = wino4G34(t10, t11, t12)
+	out[9][r], out[10][r] = float32(a), float32(b)
+	a, b = wino4G05(t20, t21, t22)
+	out[12][r], out[17][r] = float32(a), float32(b)
+	a, b = wino4G12(t20, t21, t22)
+	out[13][r], out[14][r] = float32(a), float32(b)
+	a, b = wino4G34(t20, t21, t22)
+	out[15][r], out[16][r] = float32(a), float32(b)
+	a, b = wino4G05(t30, t31, t32)
+	out[18][r], out[23][r] = float32(a), float32(b)
+	a, b = wino4G12(t30, t31, t32)
+	out[19][r], out[20][r] = float32(a), float32(b)
+	a, b = wino4G34(t30, t31, t32)
+	out[21][r], out[22][r] = float32(a), float32(b)
+	a, b = wino4G05(t40, t41, t42)
+	out[24][r], out[29][r] = float32(a), float32(b)
+	a, b = wino4G12(t40, t41, t42)
+	out[25][r], out[26][r] = float32(a), float32(b)
+	a, b = wino4G34(t40, t41, t42)
+	out[27][r], out[28][r] = float32(a), float32(b)
+	a, b = wino4G05(t50, t51, t52)
+	out[30][r], out[35][r] = float32(a), float32(b)
+	a, b = wino4G12(t50, t51, t52)
+	out[31][r], out[32][r] = float32(a), float32(b)
+	a, b = wino4G34(t50, t51, t52)
+	out[33][r], out[34][r] = float32(a), float32(b)
 }
