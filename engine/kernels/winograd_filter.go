@@ -10,7 +10,15 @@ package kernels
 // exact, are left out, and products shared between rows (⅓·x in rows 1
 // and 2 of G, 4/15·z in rows 3 and 4, where −c·x = −(c·x) exactly) are
 // computed once. Products by 0 stay: they make the NaN of an infinite
-// tap and the sign of a zero sum the reference gives.
+// tap and the sign of a zero sum the reference gives. (Which NaN a sum of
+// two NaNs gives is not specified by Go, whose compiler may swap a sum's
+// operands, so a NaN may carry another payload; TestWinogradPackSameBits
+// compares every other value bit by bit.) The code is straight-line on
+// scalars: Go's wasm port keeps arrays indexed in loops in memory, and a
+// call or a slice costs as much as many float operations there. Wasm SIMD
+// (two float64 filters a vector) measured slower: archsimd has no vector
+// conversion between float32 and float64 on wasm, so the filters go
+// through memory lane by lane.
 
 // Constants of G for F(4×4, 3×3) (winoG4), as float64 values.
 const (
@@ -145,8 +153,7 @@ func wino2Filter(out *[16][4]float32, r int, w *[9]float32, perm bool) {
 }
 
 // wino4Filter writes the 36 values of G g Gᵀ for the filter w (rotated by
-// 180° with rot) into column r of out. It is straight-line code on
-// scalars, which Go's wasm port keeps in locals rather than memory.
+// 180° with rot) into column r of out.
 func wino4Filter(out *[36][4]float32, r int, w *[9]float32, rot bool) {
 	r &= 3
 	g0, g1, g2 := float64(w[0]), float64(w[1]), float64(w[2])
