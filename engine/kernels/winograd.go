@@ -394,8 +394,8 @@ func WinogradConvBackInput(dx, dy []float32, n int, u *WinogradWeights, g Winogr
 	g = g.tiled(n, true)
 	if chosen && g.M == 4 && u.bwdOK == [2]bool{} { // no input gradient since the transform
 		// New filters' first input gradient runs F(2×2, 3×3): F(4×4, 3×3)'s
-		// filter transform (float64, about four times F(2×2, 3×3)'s: 130 ms
-		// for 512×512 filters) pays back over the many passes of one
+		// filter transform (float64, about twice F(2×2, 3×3)'s: about 25 ms
+		// in wasm for 512×512 filters) pays back over the many passes of one
 		// saliency map, not in a training step, whose filters change after
 		// its one input gradient.
 		g = NewWinogradGeomTile(g.C, g.OC, g.H, g.W, g.Pad, 2)
