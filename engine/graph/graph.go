@@ -114,6 +114,9 @@ type Graph struct {
 	pre     prefix // the affine prefix (prefix.go)
 	// averaged is SetAveragedForwards' setting (winograd.go).
 	averaged bool
+	// noAveraged makes SetAveragedForwards a no-op
+	// (SetAveragedForwardsAllowed).
+	noAveraged bool
 }
 
 var _ nn.Trainable = (*Graph)(nil)
@@ -365,12 +368,14 @@ func (g *Graph) Nodes() []Node {
 	return out
 }
 
-// Clone returns an independent copy with the same parameters and state.
+// Clone returns an independent copy with the same parameters and state
+// (and whether averaged forwards are allowed).
 func (g *Graph) Clone() *Graph {
 	c, err := Build(g.Def())
 	if err != nil {
 		panic("graph: Clone of a graph that no longer builds: " + err.Error())
 	}
+	c.noAveraged = g.noAveraged
 	return c
 }
 
@@ -724,7 +729,7 @@ func (g *Graph) ValuesPerExample() int {
 // Freeze returns a copy of the graph in which the parameters for which
 // frozen returns true are not trained (they move to State and get no
 // gradient) and every other parameter is trained. Running statistics stay
-// state either way.
+// state either way. Whether averaged forwards are allowed carries over.
 func (g *Graph) Freeze(frozen func(name string) bool) *Graph {
 	d := g.Def()
 	for i := range d.Initializers {
@@ -734,6 +739,7 @@ func (g *Graph) Freeze(frozen func(name string) bool) *Graph {
 	if err != nil {
 		panic("graph: Freeze of a graph that no longer builds: " + err.Error())
 	}
+	c.noAveraged = g.noAveraged
 	return c
 }
 

@@ -6,23 +6,43 @@ import "saliencyexplorer/engine/kernels"
 // keep derived from their filters once every kind of pass has run
 // (convpack.go): the copy of the filters they compare with, the filters
 // packed for the forward (unless it runs as kernels.ConvStride1) and the
-// input-gradient products, and Winograd's
-// transformed filters where that branch applies, for each tile size some
-// batch takes, averaged forwards (SetAveragedForwards) included (and both,
-// for a convolution that takes Winograd only at larger batches). Each copy of a model that
-// runs keeps its own, beside its weights (for ResNet-18, about three times
-// the weights), so memory estimates count them.
+// input-gradient products, and Winograd's transformed filters where that
+// branch runs (at some batch of up to 64 images), for each tile size some
+// batch takes, averaged forwards (SetAveragedForwards) included unless
+// they are not allowed (SetAveragedForwardsAllowed; AveragedValues is
+// their share), and both, for a convolution that takes Winograd only at
+// larger batches. Each copy of a model that runs keeps its own, beside
+// its weights (for ResNet-18, about three times the weights), so memory
+// estimates count them.
 func (g *Graph) DerivedValues() int64 {
 	var n int64
 	for _, nd := range g.nodes {
 		if l, ok := nd.Op.(*convOp); ok {
 			n += l.derivedValues()
+			if !g.noAveraged {
+				n += l.averagedValues()
+			}
 		}
 	}
 	return n
 }
 
-// derivedValues is DerivedValues for one convolution, from its geometry.
+// AveragedValues returns the share of DerivedValues that averaged
+// forwards add when allowed: the F(4×4, 3×3) forms of the filters that
+// their forwards take (36 packed OC×C matrices per such 3×3
+// convolution), whether or not they are allowed now.
+func (g *Graph) AveragedValues() int64 {
+	var n int64
+	for _, nd := range g.nodes {
+		if l, ok := nd.Op.(*convOp); ok {
+			n += l.averagedValues()
+		}
+	}
+	return n
+}
+
+// derivedValues is DerivedValues for one convolution, from its geometry,
+// without averagedValues.
 func (l *convOp) derivedValues() int64 {
 	if l.oc == 0 { // not yet shaped
 		return 0
@@ -34,10 +54,11 @@ func (l *convOp) derivedValues() int64 {
 		for from < 64 && !winogradRule(*l.winograd, from) {
 			from++
 		}
-		n += int64(kernels.WinogradValues(*l.winograd, from))
-		n += l.averagedValues()
-		if winogradRule(*l.winograd, 1) {
-			return n // every batch takes Winograd: the products' packings are never made
+		if winogradRule(*l.winograd, from) { // else it never runs: no transforms
+			n += int64(kernels.WinogradValues(*l.winograd, from))
+			if winogradRule(*l.winograd, 1) {
+				return n // every batch takes Winograd: the products' packings are never made
+			}
 		}
 	}
 	if l.depthwise == nil {
@@ -55,6 +76,9 @@ func (l *convOp) derivedValues() int64 {
 // that runs as Winograd and for which kernels.WinogradTile picks 4×4
 // tiles. kernels.WinogradValues counts the rest.
 func (l *convOp) averagedValues() int64 {
+	if l.oc == 0 || l.winograd == nil {
+		return 0
+	}
 	g := *l.winograd
 	if g.M != 0 {
 		return 0 // a tile size of its own, which WinogradValues counts

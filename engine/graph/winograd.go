@@ -100,7 +100,10 @@ var _ nn.AveragedForwards = (*Graph)(nil)
 // does (F(4×4, 3×3) for ResNet-18's 3×3 convolutions in Integrated
 // Gradients' batches of 2), instead of F(2×2, 3×3). Tangents keep
 // F(2×2, 3×3). A graph starts with it off, and so do its Clone and Freeze.
+// On a graph whose averaged forwards are not allowed
+// (SetAveragedForwardsAllowed), turning them on leaves them off.
 func (g *Graph) SetAveragedForwards(on bool) (was bool) {
+	on = on && !g.noAveraged
 	was, g.averaged = g.averaged, on
 	for _, nd := range g.nodes {
 		if l, ok := nd.Op.(*convOp); ok {
@@ -109,3 +112,30 @@ func (g *Graph) SetAveragedForwards(on bool) (was bool) {
 	}
 	return was
 }
+
+// SetAveragedForwardsAllowed says whether the graph may run averaged
+// forwards (SetAveragedForwards) at all. A graph starts allowed; one that
+// is not keeps every forward on F(2×2, 3×3), does not keep the forwards'
+// F(4×4, 3×3) filters (36·OC·C values per 3×3 layer), and DerivedValues
+// leaves them out: a host that has the memory for the model but not for
+// those filters turns them off. Disallowing turns averaged forwards off
+// and drops the transformed filters of the convolutions that made them
+// (the next pass transforms again what it takes). Clone, Freeze, Encode
+// and Decode keep the setting.
+func (g *Graph) SetAveragedForwardsAllowed(ok bool) {
+	if ok || g.noAveraged {
+		g.noAveraged = !ok
+		return
+	}
+	g.SetAveragedForwards(false)
+	g.noAveraged = true
+	for _, nd := range g.nodes {
+		if l, ok := nd.Op.(*convOp); ok && l.wino != nil && l.averagedValues() > 0 {
+			l.wino, l.winoGen = nil, 0
+		}
+	}
+}
+
+// AveragedForwardsAllowed reports whether the graph may run averaged
+// forwards (SetAveragedForwardsAllowed).
+func (g *Graph) AveragedForwardsAllowed() bool { return !g.noAveraged }

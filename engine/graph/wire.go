@@ -10,14 +10,15 @@ import (
 
 // Encode returns the graph in two parts that Decode joins again into an
 // equal graph (same ops, attributes, tensor names, trainable and frozen
-// parameters, and bit for bit the same parameter and state values):
+// parameters, bit for bit the same parameter and state values, and
+// whether averaged forwards are allowed):
 // structure, the Def without values as JSON, and values, every
 // initializer's values in Def order as little-endian float32 bytes. It is
 // how the browser's engine worker hands a model to its helper workers,
 // exactly and without ONNX's re-import (whose export rewrites some ops).
 func (g *Graph) Encode() (structure, values []byte, err error) {
 	d := g.def
-	w := wireDef{Name: d.Name, Input: d.Input, InputShape: d.InputShape, Output: d.Output, Features: d.Features}
+	w := wireDef{Name: d.Name, Input: d.Input, InputShape: d.InputShape, Output: d.Output, Features: d.Features, NoAveraged: g.noAveraged}
 	for _, nd := range g.nodes {
 		w.Nodes = append(w.Nodes, wireNode{Name: nd.Name, Type: nd.Op.Type(), Attrs: wireAttrsOf(nd.Op.Attrs()), Inputs: nd.Inputs, Outputs: nd.Outputs})
 	}
@@ -80,7 +81,12 @@ func Decode(structure, values []byte) (*Graph, error) {
 	if off != len(values)/4 {
 		return nil, fmt.Errorf("graph: decoding a graph: %d values left over after the initializers", len(values)/4-off)
 	}
-	return Build(d)
+	g, err := Build(d)
+	if err != nil {
+		return nil, err
+	}
+	g.noAveraged = w.NoAveraged
+	return g, nil
 }
 
 // wireDef is Encode's JSON form of a Def without values.
@@ -92,6 +98,8 @@ type wireDef struct {
 	Features     string     `json:"features,omitempty"`
 	Nodes        []wireNode `json:"nodes"`
 	Initializers []wireInit `json:"initializers"`
+	// NoAveraged: averaged forwards not allowed (SetAveragedForwardsAllowed).
+	NoAveraged bool `json:"noAveragedForwards,omitempty"`
 }
 
 type wireNode struct {

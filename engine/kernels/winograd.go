@@ -182,38 +182,11 @@ func (ww *WinogradWeights) forms(m int, back bool) []PackedA {
 	return *p
 }
 
-// pack transforms ww.from for tiles of m×m outputs one row of positions at
-// a time ((m+2)·OC·C values of scratch) and packs the forward's U_ξ or the
-// input gradient's form into p, (m+2)² matrices, which it returns.
+// pack transforms ww.from for tiles of m×m outputs straight into the
+// packed layout (winogradPack): the forward's U_ξ or the input gradient's
+// form, (m+2)² matrices in p, which it returns.
 func (ww *WinogradWeights) pack(p []PackedA, m int, back bool) []PackedA {
-	oc, c := ww.OC, ww.C
-	S := oc * c
-	a := m + 2
-	if len(p) != a*a {
-		p = make([]PackedA, a*a)
-	}
-	s := getWinoScratch(a*S, 0, 0)
-	defer putWinoScratch(s)
-	u := s.v
-	for r := 0; r < a; r++ {
-		if m == 4 {
-			winograd4RowTo(u, ww.from, oc, c, r, back)
-		} else {
-			winogradRowTo(u, ww.from, oc, c, r)
-		}
-		for j := 0; j < a; j++ {
-			uj := u[j*S : (j+1)*S]
-			switch {
-			case back && m == 2: // position (r, j) is the rotated filters' (σ(r), σ(j))
-				p[4*sigma[r]+sigma[j]].Pack(uj, c, oc, true)
-			case back: // the rotated filters' own transform
-				p[a*r+j].Pack(uj, c, oc, true)
-			default:
-				p[a*r+j].Pack(uj, oc, c, false)
-			}
-		}
-	}
-	return p
+	return winogradPack(p, ww.from, ww.OC, ww.C, m, back)
 }
 
 // SameBits reports whether a and b hold the same float32 bit patterns,
@@ -421,8 +394,8 @@ func WinogradConvBackInput(dx, dy []float32, n int, u *WinogradWeights, g Winogr
 	g = g.tiled(n, true)
 	if chosen && g.M == 4 && u.bwdOK == [2]bool{} { // no input gradient since the transform
 		// New filters' first input gradient runs F(2×2, 3×3): F(4×4, 3×3)'s
-		// filter transform (float64, about four times F(2×2, 3×3)'s: 130 ms
-		// for 512×512 filters) pays back over the many passes of one
+		// filter transform (float64, about twice F(2×2, 3×3)'s: about 25 ms
+		// in wasm for 512×512 filters) pays back over the many passes of one
 		// saliency map, not in a training step, whose filters change after
 		// its one input gradient.
 		g = NewWinogradGeomTile(g.C, g.OC, g.H, g.W, g.Pad, 2)

@@ -40,49 +40,11 @@ package kernels
 //     computed on its first use (as F(2×2, 3×3)'s transposed U is packed).
 //   - The filters' transform is computed in float64 and rounded once (⅓ and
 //     1/15 are not exact in binary); the input and output transforms, whose
-//     entries are exact in binary, run in float32. Their entries up to 8
+//     entries are exact in binary, run in float32. winogradPack
+//     (winograd_filter.go) writes it straight into the packed layout. Their entries up to 8
 //     make F(4×4, 3×3)'s rounding error several times F(2×2, 3×3)'s
 //     (docs/performance.md gives both, against a float64 direct
 //     convolution).
-
-// winoG4 is G for F(4×4, 3×3).
-var winoG4 = [6][3]float64{
-	{1, 0, 0},
-	{1.0 / 3, 1.0 / 3, 1.0 / 3},
-	{-1.0 / 3, 1.0 / 3, -1.0 / 3},
-	{-16.0 / 15, -8.0 / 15, -4.0 / 15},
-	{1.0 / 15, -2.0 / 15, 4.0 / 15},
-	{0, 0, 1},
-}
-
-// winograd4RowTo writes row i of the transforms G g Gᵀ (6×6) of the filters
-// w (OC×C×3×3), positions 6i … 6i+5, into u: u[j·OC·C + p] is position 6i+j
-// of filter p. With rot it transforms each filter rotated by 180° (the
-// input gradient's).
-func winograd4RowTo(u, w []float32, oc, c, i int, rot bool) {
-	S := oc * c
-	u = u[:6*S]
-	w = w[:9*S]
-	gi := &winoG4[i]
-	for p := 0; p < S; p++ {
-		var g [9]float64
-		for k, v := range w[p*9 : p*9+9] {
-			if rot {
-				k = 8 - k
-			}
-			g[k] = float64(v)
-		}
-		// Row i of t = G g (6×3), then row i of U = t Gᵀ.
-		var t [3]float64
-		for col := 0; col < 3; col++ {
-			t[col] = gi[0]*g[col] + gi[1]*g[3+col] + gi[2]*g[6+col]
-		}
-		for j := 0; j < 6; j++ {
-			gj := &winoG4[j]
-			u[j*S+p] = float32(t[0]*gj[0] + t[1]*gj[1] + t[2]*gj[2])
-		}
-	}
-}
 
 // wino4Input writes V = Bᵀ d B of the 6×6 tiles of rows r0 … r0+nr−1 (over
 // all images) and every channel into v, 36×C×nt with nt = nr·TW:

@@ -75,8 +75,9 @@ func (h *Host) Check(ctx context.Context, x []float32, req protocol.SaliencyRequ
 		if err := h.checkSaliencyMemory(net); err != nil {
 			return protocol.CheckReport{}, nil, err
 		}
-		copyBytes := copyMemory(net)
-		if need, budget := copies*copyBytes+4*2*int64(net.ValuesPerExample()), h.memoryBudget(); need > budget {
+		budget := h.memoryBudget()
+		need := fitAveraged(budget, func() int64 { return copies*copyMemory(net) + 4*2*int64(net.ValuesPerExample()) }, h.cur.graphs()...)
+		if need > budget {
 			what := "a copy of the model"
 			if copies > 1 {
 				what = "two copies of the model while it trains"

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,7 +28,14 @@ import (
 // a Gemm head.
 func smallONNX(t *testing.T, c int, md map[string]string) []byte {
 	t.Helper()
-	net, err := nn.New(model.ResNet("small", nn.Shape{C: c, H: 24, W: 20}, []string{"a", "b", "c"}, 4), 3)
+	return resNetONNX(t, c, 4, md)
+}
+
+// resNetONNX is smallONNX's model of width w (channels of its first
+// stage; 64 makes its 3×3 convolutions run as Winograd).
+func resNetONNX(t *testing.T, c, w int, md map[string]string) []byte {
+	t.Helper()
+	net, err := nn.New(model.ResNet("small", nn.Shape{C: c, H: 24, W: 20}, []string{"a", "b", "c"}, w), 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,21 +421,28 @@ func TestFineTuneONNX(t *testing.T) {
 
 // TestLoadMemoryCountsDerived: the memory a model needs to run counts
 // what its convolutions keep derived from their filters (packed and
-// transformed copies, more than the weights themselves), so a budget that
-// fits only the weights and activations refuses the model, and one that
-// fits the whole estimate takes it.
+// transformed copies: for 3×3 convolutions that run as Winograd, like
+// ResNet-18's, several times the weights themselves), so a budget that
+// fits both copies' weights, the activations and only one copy's derived
+// values refuses the model, and one that fits the whole estimate takes
+// it. (A model whose convolutions keep less is refused on such a budget
+// already by the importer's own limit, which reserves twice the file per
+// copy.) The estimate is the one without averaged forwards' filters,
+// which a model that fits only without them does without
+// (TestLoadMemoryAveragedForwards).
 func TestLoadMemoryCountsDerived(t *testing.T) {
-	file := smallONNX(t, 3, nil)
+	file := resNetONNX(t, 3, 64, nil)
 	h := startedHost(t)
 	if err := h.LoadONNX(file, nil, protocol.ModelFile{Format: "onnx"}, Status{}); err != nil {
 		t.Fatal(err)
 	}
 	g := h.cur.orig.(*graph.Graph)
+	g.SetAveragedForwardsAllowed(false)
 	params, _, state := g.Weights()
 	weights := 4 * int64(len(params)+len(state))
 	derived := 4 * g.DerivedValues()
-	if derived <= weights {
-		t.Fatalf("derived %d bytes, weights %d: the convolutions keep at least a copy and two packings of their filters", derived, weights)
+	if derived <= 2*weights {
+		t.Fatalf("derived %d bytes, weights %d: the convolutions keep a copy, and Winograd's transforms (16 and 36 values per 9 of a 3×3 filter), of their filters", derived, weights)
 	}
 	activations := 4 * 2 * int64(g.ValuesPerExample())
 	need := runMemory(g)
@@ -444,9 +459,83 @@ func TestLoadMemoryCountsDerived(t *testing.T) {
 		if c.ok && err != nil {
 			t.Errorf("budget %d: %v", c.budget, err)
 		}
-		if !c.ok && (err == nil || !strings.Contains(err.Error(), "memory allows")) {
-			t.Errorf("budget %d (the model needs %d): error %v, want a refusal naming the memory", c.budget, need, err)
+		if !c.ok && (err == nil || !strings.Contains(err.Error(), "to run and explain one image")) {
+			t.Errorf("budget %d (the model needs %d): error %v, want a refusal naming the memory it needs to run", c.budget, need, err)
 		}
+	}
+}
+
+// TestLoadMemoryAveragedForwards: a model whose 3×3 convolutions run as
+// Winograd keeps averaged forwards when it fits the memory budget with
+// their F(4×4, 3×3) filters; one that fits only without them loads with
+// them disallowed, and its Integrated Gradients map is, bit for bit, that
+// of the model with averaged forwards turned off (F(2×2, 3×3) forwards),
+// which differs from the map with them; one that does not fit even
+// without them is refused.
+func TestLoadMemoryAveragedForwards(t *testing.T) {
+	file := resNetONNX(t, 3, 64, nil)
+	load := func(budget int64) (*Host, error) {
+		h := startedHost(t)
+		h.SetMemoryBudget(budget)
+		return h, h.LoadONNX(file, nil, protocol.ModelFile{Format: "onnx"}, Status{})
+	}
+	free, err := load(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := free.cur.orig.(*graph.Graph)
+	averaged := 4 * g.AveragedValues()
+	if averaged <= 0 || !g.AveragedForwardsAllowed() {
+		t.Fatalf("averaged forwards' filters %d bytes, allowed %v: the model's 3×3 convolutions do not take them", averaged, g.AveragedForwardsAllowed())
+	}
+	need := runMemory(g)
+	without := need - 2*averaged // two copies of the model
+	with, err := load(need)
+	if err != nil {
+		t.Fatalf("budget %d, as much as the model needs: %v", need, err)
+	}
+	if !with.cur.orig.(*graph.Graph).AveragedForwardsAllowed() {
+		t.Error("a model that fits with its averaged forwards lost them")
+	}
+	tight, err := load(need - 1)
+	if err != nil {
+		t.Fatalf("budget %d, enough without averaged forwards (%d): %v", need-1, without, err)
+	}
+	tg := tight.cur.orig.(*graph.Graph)
+	if tg.AveragedForwardsAllowed() {
+		t.Fatal("a model that fits only without averaged forwards keeps them")
+	}
+	if got := runMemory(tg); got != without {
+		t.Errorf("its estimate %d bytes, want %d without averaged forwards", got, without)
+	}
+	if _, err := load(without - 1); err == nil || !strings.Contains(err.Error(), "memory allows") {
+		t.Errorf("budget %d, under what the model needs without averaged forwards (%d): error %v, want a refusal naming the memory", without-1, without, err)
+	}
+	// The reference: the unconstrained model with averaged forwards off.
+	g.SetAveragedForwardsAllowed(false)
+	x := make([]float32, g.Input().Size())
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i) * 0.37))
+	}
+	// Of the probability: the gradient of a ReLU network's logit depends
+	// on its forward only through which units pass, which a forward's
+	// rounding rarely flips; the probability's depends on the logits.
+	ig := func(h *Host) []float32 {
+		m, err := h.Attribution(context.Background(), x, protocol.SaliencyRequest{Method: "integrated", Model: protocol.Original, Class: 1, Steps: 4, Target: "prob"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	f2 := ig(free)
+	if got := ig(tight); !slices.Equal(got, f2) {
+		t.Error("the model that fits only without averaged forwards explains with other forwards than F(2×2, 3×3)")
+	}
+	if got := ig(with); slices.Equal(got, f2) {
+		t.Error("the model that fits with averaged forwards explains as with them off")
+	}
+	if tg.AveragedForwardsAllowed() || tight.cur.orig.(*graph.Graph).AveragedForwardsAllowed() {
+		t.Error("explaining allowed averaged forwards again")
 	}
 }
 
@@ -470,6 +559,44 @@ func TestTrainingMemoryRefused(t *testing.T) {
 	h.SetMemoryBudget(need)
 	if err := h.StartTraining(protocol.TrainRequest{Method: "rrr", Lambda: 1, LR: 0.01, Epochs: 1, Labels: []int{0}}, x, mask, Status{}); err != nil {
 		t.Errorf("a run that fits: %v", err)
+	}
+}
+
+// TestTrainingMemoryAveragedForwards: a fine-tuning run that fits the
+// memory budget only without the model's averaged forwards' filters
+// starts, with averaged forwards disallowed on the model and its
+// fine-tuned copy; one that does not fit even so is refused and leaves
+// them allowed.
+func TestTrainingMemoryAveragedForwards(t *testing.T) {
+	file := resNetONNX(t, 3, 64, nil)
+	x, mask := make([]float32, 3*24*20), make([]float32, 24*20)
+	req := protocol.TrainRequest{Method: "rrr", Lambda: 1, LR: 0.01, Epochs: 1, Labels: []int{0}}
+	for _, fits := range []bool{true, false} {
+		h := startedHost(t)
+		if err := h.LoadONNX(file, nil, protocol.ModelFile{Format: "onnx"}, Status{}); err != nil {
+			t.Fatal(err)
+		}
+		g := h.cur.orig.(*graph.Graph)
+		need := h.TrainingMemory("rrr", 1)
+		without := need - 2*4*g.AveragedValues()
+		budget := map[bool]int64{true: need - 1, false: without - 1}[fits]
+		h.SetMemoryBudget(budget)
+		err := h.StartTraining(req, x, mask, Status{})
+		if fits {
+			if err != nil {
+				t.Fatalf("budget %d, enough without averaged forwards (%d): %v", budget, without, err)
+			}
+			if g.AveragedForwardsAllowed() || h.cur.tuned.(*graph.Graph).AveragedForwardsAllowed() {
+				t.Error("the run fits only without averaged forwards, and the model or its fine-tuned copy keeps them")
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "memory allows") {
+			t.Errorf("budget %d, under what the run needs without averaged forwards (%d): error %v, want a refusal naming the memory", budget, without, err)
+		}
+		if !g.AveragedForwardsAllowed() {
+			t.Error("a refused run took the model's averaged forwards")
+		}
 	}
 }
 

@@ -80,7 +80,7 @@ func (h *Host) LoadONNX(file, labels []byte, mf protocol.ModelFile, st Status) e
 		return err
 	}
 	g := imp.Graph
-	if need := runMemory(g); need > budget {
+	if need := fitAveraged(budget, func() int64 { return runMemory(g) }, g); need > budget {
 		return fmt.Errorf("the model needs about %s to run and explain one image; the browser's memory allows %s", mb(need), mb(budget))
 	}
 	in := g.Input()
@@ -144,6 +144,38 @@ func (h *Host) LoadONNX(file, labels []byte, mf protocol.ModelFile, st Status) e
 // activations with their gradients.
 func runMemory(m nn.Trainable) int64 {
 	return 2*copyMemory(m) + 4*2*int64(m.ValuesPerExample())
+}
+
+// fitAveraged returns need(), an estimate of the memory the graphs gs
+// and the work on them take, made to fit budget if it can: when it does
+// not with their averaged forwards' F(4×4, 3×3) filters
+// (graph.Graph.AveragedValues), which only speed Integrated Gradients and
+// SmoothGrad up, but does without them, it leaves averaged forwards
+// disallowed on the graphs (graph.Graph.SetAveragedForwardsAllowed), so
+// that those methods run F(2×2, 3×3) forwards there and in every copy of
+// the graphs, and returns the estimate without them.
+func fitAveraged(budget int64, need func() int64, gs ...*graph.Graph) int64 {
+	n := need()
+	if n <= budget {
+		return n
+	}
+	var off []*graph.Graph
+	for _, g := range gs {
+		if g.AveragedForwardsAllowed() {
+			g.SetAveragedForwardsAllowed(false)
+			off = append(off, g)
+		}
+	}
+	if len(off) == 0 {
+		return n
+	}
+	if m := need(); m <= budget {
+		return m
+	}
+	for _, g := range off { // no use: the refusal changes nothing
+		g.SetAveragedForwardsAllowed(true)
+	}
+	return n
 }
 
 // copyMemory estimates the bytes one copy of a model takes once it has
@@ -270,6 +302,18 @@ func (s *slot) trainCopy() nn.Trainable {
 		return g.Freeze(func(name string) bool { return !s.imp.trains(name) })
 	}
 	return clone(s.orig)
+}
+
+// graphs returns the slot's models that are graphs (those imported from
+// ONNX): the original and, once made, the fine-tuned copy.
+func (s *slot) graphs() []*graph.Graph {
+	var gs []*graph.Graph
+	for _, m := range []nn.Trainable{s.orig, s.tuned} {
+		if g, ok := m.(*graph.Graph); ok {
+			gs = append(gs, g)
+		}
+	}
+	return gs
 }
 
 // clone returns an independent copy of a model.
@@ -459,7 +503,8 @@ func (h *Host) TrainingMemory(method train.Method, batch int) int64 {
 
 // checkTrainingMemory refuses a run that would not fit the memory budget.
 func (h *Host) checkTrainingMemory(method train.Method, batch int) error {
-	need, budget := h.TrainingMemory(method, batch), h.memoryBudget()
+	budget := h.memoryBudget()
+	need := fitAveraged(budget, func() int64 { return h.TrainingMemory(method, batch) }, h.cur.graphs()...)
 	if need <= budget {
 		return nil
 	}
