@@ -108,8 +108,8 @@ var negInfBits = math.Float32bits(float32(math.Inf(-1)))
 // of the value it copied. Ties and NaN resolve as MaxPool2x2Naive does: a
 // window's first value wins unless a later one is strictly greater. With
 // wasm SIMD, maxPoolRowVec does four windows of a row at a time the same way,
-// and maxPoolRowsVec every plane in one call when H is even and W/2 a
-// multiple of 4.
+// and maxPoolRowsVec every plane in one call when H and W are even and W/2
+// a multiple of 4.
 func MaxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32) {
 	maxPool2x2(y, arg, x, c, h, w, base, false)
 }
@@ -122,7 +122,7 @@ func maxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32, 
 	if len(x) < c*h*w || len(y) < c*oh*ow || len(arg) < c*oh*ow {
 		panic("kernels: MaxPool2x2 buffer too short")
 	}
-	if h%2 == 0 && maxPoolRowsVec(y, arg, x, c*oh, ow, base, fromFirst) > 0 {
+	if h%2 == 0 && w%2 == 0 && maxPoolRowsVec(y, arg, x, c*oh, ow, base, fromFirst) > 0 {
 		return
 	}
 	maxPool2x2ByRow(y, arg, x, c, h, w, base, fromFirst)
