@@ -47,7 +47,9 @@ var ErrCheckTooSlow = errors.New("the check would take too long")
 // maximum). progress, if not nil, is called as the work advances, with
 // done of total units; ctx ending stops the work. After the first map,
 // a check estimated to take longer than the allowed time is refused with
-// the estimate (ErrCheckTooSlow). The model in use is never modified.
+// the estimate (ErrCheckTooSlow). The model in use is never modified,
+// except that a check that fits the memory budget only without averaged
+// forwards leaves them disallowed on the models not training (fitAveraged).
 func (h *Host) Check(ctx context.Context, x []float32, req protocol.SaliencyRequest, progress func(done, total int)) (protocol.CheckReport, []float32, error) {
 	start := time.Now()
 	if err := h.checkInput(x); err != nil {
@@ -76,7 +78,7 @@ func (h *Host) Check(ctx context.Context, x []float32, req protocol.SaliencyRequ
 			return protocol.CheckReport{}, nil, err
 		}
 		budget := h.memoryBudget()
-		need := fitAveraged(budget, func() int64 { return copies*copyMemory(net) + 4*2*int64(net.ValuesPerExample()) }, h.cur.graphs()...)
+		need := fitAveraged(budget, func() int64 { return copies*copyMemory(net) + 4*2*int64(net.ValuesPerExample()) }, h.idleGraphs()...)
 		if need > budget {
 			what := "a copy of the model"
 			if copies > 1 {

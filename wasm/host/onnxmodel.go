@@ -316,6 +316,19 @@ func (s *slot) graphs() []*graph.Graph {
 	return gs
 }
 
+// idleGraphs is graphs without the network a run is training: fitAveraged
+// may change a graph's averaged forwards, which drops its transformed
+// filters, and the trainer's goroutine uses those of its network.
+func (h *Host) idleGraphs() []*graph.Graph {
+	var gs []*graph.Graph
+	for _, g := range h.cur.graphs() {
+		if !h.Training() || nn.Trainable(g) != h.run.net {
+			gs = append(gs, g)
+		}
+	}
+	return gs
+}
+
 // clone returns an independent copy of a model.
 func clone(m nn.Trainable) nn.Trainable {
 	switch m := m.(type) {
