@@ -103,6 +103,9 @@ func (h *Host) loadGallery(st Status) {
 	// them (or if they do not fit) Samples makes them.
 	if b, err := h.fetch(modelsDir + SamplePackName(g.File)); err == nil {
 		ds.pack, _ = decodeSamplePack(b, ds.name, size, min(ds.gallery.Len(), maxSamples))
+		if !ds.pack.fits(ds.name, ds.gallery) {
+			ds.pack = nil
+		}
 	}
 }
 

@@ -146,3 +146,15 @@ func decodeSamplePack(b []byte, dataset string, gallerySize, n int) (*samplePack
 	}
 	return p, nil
 }
+
+// fits reports whether p, if not nil, was made from gallery's images: a
+// gallery rebuilt with other images of the same shape has the same size
+// and count, so its first and last samples' keys are checked (two
+// SHA-256s of one image each).
+func (p *samplePack) fits(dataset string, gallery *data.Set) bool {
+	if p == nil || len(p.keys) == 0 {
+		return false
+	}
+	last := len(p.keys) - 1
+	return p.keys[0] == sampleKey(dataset, gallery.Image(0)) && p.keys[last] == sampleKey(dataset, gallery.Image(last))
+}

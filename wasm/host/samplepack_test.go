@@ -129,4 +129,23 @@ func TestSamplePackUsed(t *testing.T) {
 	if !slices.Equal(gotS, wantS) || !slices.EqualFunc(gotB, wantB, bytes.Equal) {
 		t.Errorf("a pack of another gallery changed the samples: %+v", gotS)
 	}
+
+	// Nor one of a gallery of the same size and count but other images
+	// (another seed): its keys are not the gallery's.
+	same := newSite(t)
+	psp, err = data.Phantom(data.PhantomConfig{Size: 64, NTrain: 2, NValid: 2, NTest: 6, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := gallery(t, psp.Test, 6)
+	if len(stale) != len(gal) || bytes.Equal(stale, gal) {
+		t.Fatalf("the other gallery has %d bytes, the site's %d (equal: %v): the case needs the same size and other images", len(stale), len(gal), bytes.Equal(stale, gal))
+	}
+	if same.files["models/phantom-samples.pack.bin"], err = SamplePack("phantom", stale); err != nil {
+		t.Fatal(err)
+	}
+	gotS, gotB = ready(same)
+	if !slices.Equal(gotS, wantS) || !slices.EqualFunc(gotB, wantB, bytes.Equal) {
+		t.Errorf("a pack of a same-sized gallery of other images changed the samples: %+v", gotS)
+	}
 }
