@@ -90,6 +90,9 @@ func (a *App) onDied(msg string) {
 	v.Opening, v.openingSample = "", ""
 	a.reopenPending = nil
 	a.early, a.earlyMap = nil, nil // their replies will not come
+	// A restart says ready when it has restored everything (restored), not
+	// at the next render.
+	a.readyUnshown = false
 	v.Main.Busy, v.Cmp.Busy = false, false
 	if a.Check.Busy() {
 		a.Check.Fail("The engine stopped during the check: check again.")
