@@ -107,9 +107,9 @@ var negInfBits = math.Float32bits(float32(math.Inf(-1)))
 // y gets C×(H/2)×(W/2) maxima and arg, for each, base plus the index into x
 // of the value it copied. Ties and NaN resolve as MaxPool2x2Naive does: a
 // window's first value wins unless a later one is strictly greater. With
-// wasm SIMD, maxPoolRowVec does four windows of a row at a time the same way,
-// and maxPoolRowsVec every plane in one call when H and W are even and W/2
-// a multiple of 4.
+// wasm SIMD, maxPoolRowsVec does four windows at a time the same way: every
+// plane in one call when H and W are even and W/2 a multiple of 4, else
+// each row's groups of four.
 func MaxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32) {
 	maxPool2x2(y, arg, x, c, h, w, base, false)
 }
@@ -122,14 +122,14 @@ func maxPool2x2(y []float32, arg []int32, x []float32, c, h, w int, base int32, 
 	if len(x) < c*h*w || len(y) < c*oh*ow || len(arg) < c*oh*ow {
 		panic("kernels: MaxPool2x2 buffer too short")
 	}
-	if h%2 == 0 && w%2 == 0 && maxPoolRowsVec(y, arg, x, c*oh, ow, base, fromFirst) > 0 {
+	if h%2 == 0 && w%2 == 0 && ow%4 == 0 && maxPoolRowsVec(y, arg, x, c*oh, ow, w, base, fromFirst) == ow {
 		return
 	}
 	maxPool2x2ByRow(y, arg, x, c, h, w, base, fromFirst)
 }
 
 // maxPool2x2ByRow is maxPool2x2 output row by output row, with
-// maxPoolRowVec doing each row's groups of four windows.
+// maxPoolRowsVec doing each row's groups of four windows.
 func maxPool2x2ByRow(y []float32, arg []int32, x []float32, c, h, w int, base int32, fromFirst bool) {
 	oh, ow := h/2, w/2
 	o := 0
@@ -140,7 +140,7 @@ func maxPool2x2ByRow(y []float32, arg []int32, x []float32, c, h, w int, base in
 			r1 := x[i0+w : i0+w+2*ow]
 			yo := y[o : o+ow]
 			ao := arg[o : o+ow]
-			for oj := maxPoolRowVec(yo, ao, r0, r1, int32(i0), int32(w), base, fromFirst); oj < len(yo); oj++ {
+			for oj := maxPoolRowsVec(yo, ao, x[i0:], 1, ow, w, base+int32(i0), fromFirst); oj < len(yo); oj++ {
 				a, b := r0[2*oj], r0[2*oj+1]
 				cc, d := r1[2*oj], r1[2*oj+1]
 				// Everything a select needs is computed first, so that each

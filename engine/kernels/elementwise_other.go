@@ -13,11 +13,7 @@ func normalizeVec(h, y, x []float32, mu, r, g, beta float32) int { return 0 }
 func scaleVec(dst, src []float32, k float32) int                 { return 0 }
 func projectVec(dst, a, h []float32, k, mean, hMean float32) int { return 0 }
 
-func maxPoolRowVec(y []float32, arg []int32, r0, r1 []float32, i0, w, base int32, fromFirst bool) int {
-	return 0
-}
-
-func maxPoolRowsVec(y []float32, arg []int32, x []float32, rows, ow int, base int32, fromFirst bool) int {
+func maxPoolRowsVec(y []float32, arg []int32, x []float32, rows, ow, w int, base int32, fromFirst bool) int {
 	return 0
 }
 

@@ -140,77 +140,35 @@ func gather(v0, v1 archsimd.Float32x4, lo, hi archsimd.Int8x16) archsimd.Float32
 	return a.Or(b).ReshapeToUint32s().BitsToFloat32()
 }
 
-// maxPoolRowVec does MaxPool2x2 for the windows of one output row, four at a
-// time, as many groups of four as fit, and returns how many windows it did.
-// r0 and r1 are the two input rows (2·len(y) values each), i0 the index of
-// r0[0] in the image and w its width. Each window's taps a, b (row 0) and
-// c, d (row 1) are compared in the scalar kernel's order, from −Inf (from a
-// with fromFirst), taking
-// a later tap only when it is strictly greater, so ties, NaN and the indices
-// come out as the scalar kernel's.
-func maxPoolRowVec(y []float32, arg []int32, r0, r1 []float32, i0, w, base int32, fromFirst bool) int {
-	n := len(y) &^ 3
-	if n == 0 {
-		return 0
-	}
-	y, arg = y[:n], arg[:n]
-	r0, r1 = r0[:2*n], r1[:2*n]
-	el, eh := archsimd.LoadInt8x16Array(&evenLo), archsimd.LoadInt8x16Array(&evenHi)
-	ol, oh := archsimd.LoadInt8x16Array(&oddLo), archsimd.LoadInt8x16Array(&oddHi)
-	negInf := archsimd.BroadcastFloat32x4(math.Float32frombits(negInfBits))
-	// Indices into x of tap a of four consecutive windows, and the offsets
-	// of taps b, c and d from a.
-	ia := archsimd.LoadInt32x4Array(&[4]int32{i0 + base, i0 + base + 2, i0 + base + 4, i0 + base + 6})
-	step := archsimd.BroadcastInt32x4(8)
-	db, dc, dd := archsimd.BroadcastInt32x4(1), archsimd.BroadcastInt32x4(w), archsimd.BroadcastInt32x4(w+1)
-	for j := 0; j+4 <= n; j += 4 {
-		s0, s1 := (*[8]float32)(r0[2*j:2*j+8]), (*[8]float32)(r1[2*j:2*j+8])
-		u0, u1 := archsimd.LoadFloat32x4Array((*[4]float32)(s0[0:4])), archsimd.LoadFloat32x4Array((*[4]float32)(s0[4:8]))
-		v0, v1 := archsimd.LoadFloat32x4Array((*[4]float32)(s1[0:4])), archsimd.LoadFloat32x4Array((*[4]float32)(s1[4:8]))
-		a, b := gather(u0, u1, el, eh), gather(u0, u1, ol, oh)
-		c, d := gather(v0, v1, el, eh), gather(v0, v1, ol, oh)
-		best, bi := a, ia
-		if !fromFirst {
-			best = a.IfElse(a.Greater(negInf), negInf)
-		}
-		m := b.Greater(best)
-		best, bi = b.IfElse(m, best), ia.Add(db).IfElse(m, bi)
-		m = c.Greater(best)
-		best, bi = c.IfElse(m, best), ia.Add(dc).IfElse(m, bi)
-		m = d.Greater(best)
-		best, bi = d.IfElse(m, best), ia.Add(dd).IfElse(m, bi)
-		best.StoreArray((*[4]float32)(y[j : j+4]))
-		bi.StoreArray((*[4]int32)(arg[j : j+4]))
-		ia = ia.Add(step)
-	}
-	return n
-}
-
 // maxPoolRowsVec does MaxPool2x2 over rows consecutive output rows of ow
-// windows each, four windows at a time as maxPoolRowVec does, when ow is a
-// multiple of 4, and returns rows; otherwise it returns 0. Output row r reads
-// input rows 2r and 2r + 1 of width w = 2·ow at x[2r·w:], which is where
-// they lie when every plane has an even number of rows: then one call does
-// all the planes, and the tables and index vectors are set up once instead of
-// once per row (on Phantom's 16×16 and 8×8 rows that setup cost as much as
-// the windows).
-func maxPoolRowsVec(y []float32, arg []int32, x []float32, rows, ow int, base int32, fromFirst bool) int {
-	if ow%4 != 0 || rows == 0 {
+// windows each, four windows at a time, and returns how many windows of each
+// row it did (ow rounded down to a multiple of 4; the caller does the rest).
+// Output row r goes to y and arg at r·ow and reads input rows 2r and 2r + 1,
+// w values apart, at x[2r·w:]; base plus an index into x is what arg gets.
+// Each window's taps a, b (row 0) and c, d (row 1) are compared in the
+// scalar kernel's order, from −Inf (from a with fromFirst), taking a later
+// tap only when it is strictly greater, so ties, NaN and the indices come out
+// as the scalar kernel's. When every plane has an even number of rows and W
+// is even, the planes' rows lie that way and one call does all of them: the
+// tables and index vectors are set up once instead of once per row (on
+// Phantom's 16×16 and 8×8 rows that setup cost as much as the windows).
+func maxPoolRowsVec(y []float32, arg []int32, x []float32, rows, ow, w int, base int32, fromFirst bool) int {
+	n := ow &^ 3
+	if n == 0 || rows == 0 {
 		return 0
 	}
-	w := 2 * ow
-	y, arg, x = y[:rows*ow], arg[:rows*ow], x[:2*rows*w]
 	el, eh := archsimd.LoadInt8x16Array(&evenLo), archsimd.LoadInt8x16Array(&evenHi)
 	ol, oh := archsimd.LoadInt8x16Array(&oddLo), archsimd.LoadInt8x16Array(&oddHi)
 	negInf := archsimd.BroadcastFloat32x4(math.Float32frombits(negInfBits))
 	step := archsimd.BroadcastInt32x4(8)
 	db, dc, dd := archsimd.BroadcastInt32x4(1), archsimd.BroadcastInt32x4(int32(w)), archsimd.BroadcastInt32x4(int32(w)+1)
-	// Indices into x (plus base) of tap a of the first four windows of row 0.
-	ia := archsimd.LoadInt32x4Array(&[4]int32{base, base + 2, base + 4, base + 6})
+	// Indices into x (plus base) of tap a of the first four windows of a row.
+	first := archsimd.LoadInt32x4Array(&[4]int32{base, base + 2, base + 4, base + 6})
 	for r := 0; r < rows; r++ {
-		yo, ao := y[r*ow:(r+1)*ow], arg[r*ow:(r+1)*ow]
-		r0, r1 := x[2*r*w:(2*r+1)*w], x[(2*r+1)*w:(2*r+2)*w]
-		for j := 0; j+4 <= ow; j += 4 {
+		yo, ao := y[r*ow:r*ow+n], arg[r*ow:r*ow+n]
+		r0, r1 := x[2*r*w:2*r*w+2*n], x[(2*r+1)*w:(2*r+1)*w+2*n]
+		ia := first.Add(archsimd.BroadcastInt32x4(int32(2 * r * w)))
+		for j := 0; j+4 <= n; j += 4 {
 			s0, s1 := (*[8]float32)(r0[2*j:2*j+8]), (*[8]float32)(r1[2*j:2*j+8])
 			u0, u1 := archsimd.LoadFloat32x4Array((*[4]float32)(s0[0:4])), archsimd.LoadFloat32x4Array((*[4]float32)(s0[4:8]))
 			v0, v1 := archsimd.LoadFloat32x4Array((*[4]float32)(s1[0:4])), archsimd.LoadFloat32x4Array((*[4]float32)(s1[4:8]))
@@ -230,11 +188,8 @@ func maxPoolRowsVec(y []float32, arg []int32, x []float32, rows, ow int, base in
 			bi.StoreArray((*[4]int32)(ao[j : j+4]))
 			ia = ia.Add(step)
 		}
-		// The next row pair starts a row (w values) past where this row's
-		// windows ended.
-		ia = ia.Add(dc)
 	}
-	return rows
+	return n
 }
 
 // gateAddVec does GateAdd on the longest multiple-of-4 prefix of sel and
@@ -393,7 +348,7 @@ func rowTaps3Vec(y, x []float32, w0, w1, w2 float32) int {
 // w2·x[2j+2] (x starts at the first output's left tap and holds 2·len(y)
 // values, the last output's right tap being read from the caller's row
 // past it only when it is there). The even and odd values of x are gathered
-// into vectors as maxPoolRowVec does; a group is done only when its loads
+// into vectors as maxPoolRowsVec does; a group is done only when its loads
 // stay inside x.
 func rowTaps3Stride2Vec(y, x []float32, w0, w1, w2 float32) int {
 	el, eh := archsimd.LoadInt8x16Array(&evenLo), archsimd.LoadInt8x16Array(&evenHi)
