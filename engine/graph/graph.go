@@ -481,15 +481,15 @@ func (g *Graph) Forward(x []float32, n int, train bool) []float32 {
 	}
 	g.n = n
 	in.val = x
-	g.run(g.nodes, n, train)
+	g.run(g.nodes, n, train, true)
 	return g.tensors[g.output].val
 }
 
 // run runs nodes forward on a batch of n, each on its inputs' current
 // values, sizing its outputs' buffers; an activation fused into its
-// producer runs with it (fuse.go).
-func (g *Graph) run(nodes []*node, n int, train bool) {
-	whole := len(nodes) == len(g.nodes)
+// producer runs with it (fuse.go), except across the prefix's end when the
+// pass is not the whole graph (the prefix or the rest alone).
+func (g *Graph) run(nodes []*node, n int, train, whole bool) {
 	for _, nd := range nodes {
 		if nd.fusedIn(whole) {
 			continue // its input's producer ran it

@@ -192,7 +192,7 @@ func (g *Graph) ForwardPrefix(x []float32, n int) []float32 {
 	}
 	in.val = x
 	g.pre.n = n
-	g.run(g.nodes[:g.pre.nodes], n, false)
+	g.run(g.nodes[:g.pre.nodes], n, false, false)
 	return g.tensors[g.pre.out].val
 }
 
@@ -208,7 +208,7 @@ func (g *Graph) ForwardRest(t []float32, n int) []float32 {
 	o.val = grow(o.val, len(t))
 	o.stale = false
 	copy(o.val, t)
-	g.run(g.nodes[g.pre.nodes:], n, false)
+	g.run(g.nodes[g.pre.nodes:], n, false, false)
 	return g.tensors[g.output].val
 }
 
