@@ -340,11 +340,14 @@ func halves(s *data.Set) (train, held *data.Set) {
 	return s.Subset(a), s.Subset(b)
 }
 
+// sampleKeyBytes is how many bytes of an image's SHA-256 its key keeps.
+const sampleKeyBytes = 6
+
 // sampleKey names an image by its content, so a mask painted on a sample
 // stays with that image even if the gallery is regenerated or reordered.
 func sampleKey(dataset string, x []float32) string {
 	sum := digest.Sum256(protocol.FloatBytes(x))
-	return dataset + "-" + hex.EncodeToString(sum[:6])
+	return dataset + "-" + hex.EncodeToString(sum[:sampleKeyBytes])
 }
 
 // Samples returns up to n images of the current data set (its gallery, or

@@ -125,7 +125,7 @@ func decodeSamplePack(b []byte, dataset string, gallerySize, n int) (*samplePack
 		}
 		k := string(rest[:kl])
 		rest = rest[kl:]
-		if !strings.HasPrefix(k, dataset+"-") || len(k) != len(dataset)+13 {
+		if !strings.HasPrefix(k, dataset+"-") || len(k) != len(dataset)+1+2*sampleKeyBytes {
 			return nil, fmt.Errorf("sample pack: key %q of sample %d is not a %s sample's", k, i, dataset)
 		}
 		p.keys = append(p.keys, k)
