@@ -61,6 +61,12 @@ type GalleryEntry struct {
 	Classes []string `json:"classes,omitempty"`
 }
 
+// Holds reports whether the gallery holds images of split (no split
+// named means the test split).
+func (g GalleryEntry) Holds(split string) bool {
+	return g.Split == split || g.Split == "" && split == SplitTest
+}
+
 // ParseManifest reads a manifest: either an object as Manifest encodes it
 // or, as early sites wrote it, a bare list of model entries. It checks
 // that every model names its two files, that no name is listed twice and
@@ -129,7 +135,7 @@ func (m *Manifest) Model(name string) (ManifestEntry, bool) {
 // browser cannot generate).
 func (m *Manifest) Gallery(dataset, split string) (GalleryEntry, bool) {
 	for _, g := range m.Galleries {
-		if g.Dataset == dataset && (g.Split == split || g.Split == "" && split == SplitTest) {
+		if g.Dataset == dataset && g.Holds(split) {
 			return g, true
 		}
 	}

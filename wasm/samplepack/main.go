@@ -50,7 +50,7 @@ func run(dir string) (int, error) {
 	}
 	n := 0
 	for _, g := range m.Galleries {
-		if g.Split != "" && g.Split != model.SplitTest {
+		if !g.Holds(model.SplitTest) {
 			continue
 		}
 		if !filepath.IsLocal(g.File) {
