@@ -97,16 +97,7 @@ func simdKernel(b *bytes.Buffer, mr, nr, steps int) {
 				}
 				fmt.Fprintf(b, "b%d %s archsimd.LoadFloat32x4Array((*[4]float32)(b[%d:%d]))\n", v, op, o, o+4)
 			}
-			for i := 0; i < mr; i++ {
-				op := "="
-				if s == 0 && i == 0 {
-					op = ":="
-				}
-				fmt.Fprintf(b, "x %s archsimd.BroadcastFloat32x4(a[%d])\n", op, s*mr+i)
-				for v := 0; v < nv; v++ {
-					fmt.Fprintf(b, "c%d%d = c%d%d.Add(x.Mul(b%d))\n", i, v, i, v, v)
-				}
-			}
+			stepProducts(b, mr, nv, s)
 		}
 		fmt.Fprintf(b, "pa, pb = pa[%d:], pb[%d:]\n}\n", mr*steps, nr*steps)
 	}
@@ -160,16 +151,7 @@ func runsKernel(b *bytes.Buffer, mr, nr, run int) {
 			}
 			fmt.Fprintf(b, "b%d %s archsimd.LoadFloat32x4Array((*[4]float32)(r[%d:%d]))\n", v, op, t+4*v, t+4*v+4)
 		}
-		for i := 0; i < mr; i++ {
-			op := "="
-			if t == 0 && i == 0 {
-				op = ":="
-			}
-			fmt.Fprintf(b, "x %s archsimd.BroadcastFloat32x4(a[%d])\n", op, t*mr+i)
-			for v := 0; v < nv; v++ {
-				fmt.Fprintf(b, "c%d%d = c%d%d.Add(x.Mul(b%d))\n", i, v, i, v, v)
-			}
-		}
+		stepProducts(b, mr, nv, t)
 	}
 	fmt.Fprintf(b, "pa = pa[%d:]\n}\n", mr*run)
 	for i := 0; i < mr; i++ {
@@ -231,4 +213,20 @@ func kernel(b *bytes.Buffer, mr, nr int) {
 		}
 	}
 	b.WriteString("}\n}\n\n")
+}
+
+// stepProducts writes step s of a tile's products: each of the mr rows'
+// values of a packed A panel (a[s·mr+i]) broadcast and multiplied into the
+// nv vectors b0.. of the step's B values, added into the accumulators c<i><v>.
+func stepProducts(b *bytes.Buffer, mr, nv, s int) {
+	for i := 0; i < mr; i++ {
+		op := "="
+		if s == 0 && i == 0 {
+			op = ":="
+		}
+		fmt.Fprintf(b, "x %s archsimd.BroadcastFloat32x4(a[%d])\n", op, s*mr+i)
+		for v := 0; v < nv; v++ {
+			fmt.Fprintf(b, "c%d%d = c%d%d.Add(x.Mul(b%d))\n", i, v, i, v, v)
+		}
+	}
 }
