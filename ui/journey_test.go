@@ -252,10 +252,7 @@ func TestCaveats(t *testing.T) {
 	if c := Caveats(&Picture{Sample: true, Color: true, Width: 8, Height: 8, Input: bright8()}, m, notCalled, "Phantom chest films"); c != nil {
 		t.Errorf("a sample gets caveats: %q", c)
 	}
-	bright := make([]float32, 64)
-	for i := range bright {
-		bright[i] = 0.9
-	}
+	bright := bright8()
 	for _, tc := range []struct {
 		pic  *Picture
 		want string
