@@ -279,8 +279,10 @@ func (a *App) firstViewWaits() {
 // map's) before a render shows it as it is.
 const firstViewWait = 400 * time.Millisecond
 
-// putFirstViewOff skips the render of the reply being handled, on the way
-// to a first load's first map (firstViewWaits, waitForFirstMap), and
+// putFirstViewOff skips the render of the reply being handled, if it runs
+// inside one (from elsewhere, such as a picture decoded by the browser,
+// only the timer below counts), on the way to a first load's first map
+// (firstViewWaits, waitForFirstMap), and
 // renders firstViewWait from now unless the map has been drawn or another
 // step towards it has put the render off again. A fixed time from the
 // Ready (300 ms) ran out under load while the engine still answered

@@ -119,8 +119,9 @@ func (g *Graph) SetAveragedForwards(on bool) (was bool) {
 // F(4×4, 3×3) filters (36·OC·C values per 3×3 layer), and DerivedValues
 // leaves them out: a host that has the memory for the model but not for
 // those filters turns them off. Disallowing turns averaged forwards off
-// and drops the transformed filters of the convolutions that made them
-// (the next pass transforms again what it takes). Clone, Freeze, Encode
+// and drops every transformed filter of each convolution that could make
+// F(4×4, 3×3) forward ones, its other forms included (the next pass
+// transforms again what it takes). Clone, Freeze, Encode
 // and Decode keep the setting.
 func (g *Graph) SetAveragedForwardsAllowed(ok bool) {
 	if ok || g.noAveraged {

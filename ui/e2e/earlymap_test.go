@@ -196,7 +196,7 @@ func TestWorkerModuleFirst(t *testing.T) {
 // not after a full render each. Checked by hooking vugu's renderer and the
 // page's performance marks: a render in the same task as the mark
 // se-engine-ready or se-decoded is one of those renders. (A render a timer
-// makes when the map is slow, firstViewWait or firstMapWait later, runs in
+// makes when the map is slow, firstViewWait later, runs in
 // a task of its own.) The page then shows the picture with its prediction
 // and map.
 func TestFirstMapOneRender(t *testing.T) {
