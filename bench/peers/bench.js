@@ -703,7 +703,7 @@ async function main() {
       // module, through a WebAssembly export, and includes writing the image
       // in and copying the logits out (TF.js's cell reads its logits out
       // too); the other cases go through syscall/js (engine.run), whose
-      // 0.02–0.15 ms a call is within their noise.
+      // 0.02–0.16 ms a call is a small share of their time.
       const cells = [{ label: 'engine', run: c === 'forward' ? () => engine.forward(net.name, data.image) : () => { const e = engine.run(net.name, c); if (e) throw new Error(e); } }];
       const peerCell = (b) => {
         const p = peers[b];
