@@ -283,3 +283,117 @@ func microSIMD4x8Runs3(c []float32, ldc int, ap, b []float32, offs []int, strips
 		c31.StoreArray((*[4]float32)(c3[4:8]))
 	}
 }
+
+// microSIMD4x8Stride writes to c the product of one packed A panel (4 values
+// per step, k steps) with strips of 8 columns of a B that is not packed:
+// strip q's step s is b[q·sb+s·ldb:][:8], and row i of its tile goes to
+// c[q·sc+i·ldc:][:8]. 4 steps per iteration, then one at a time.
+func microSIMD4x8Stride(c []float32, ldc, sc int, ap, b []float32, ldb, sb, k, strips int) {
+	ap = ap[:4*k]
+	for q := 0; q < strips; q++ {
+		pa, bq := ap, q*sb
+		var c00, c01 archsimd.Float32x4
+		var c10, c11 archsimd.Float32x4
+		var c20, c21 archsimd.Float32x4
+		var c30, c31 archsimd.Float32x4
+		s := 0
+		for ; s+4 <= k; s += 4 {
+			a := (*[16]float32)(pa[:16])
+			o := bq + s*ldb
+			r0 := (*[8]float32)(b[o+0*ldb : o+0*ldb+8])
+			r1 := (*[8]float32)(b[o+1*ldb : o+1*ldb+8])
+			r2 := (*[8]float32)(b[o+2*ldb : o+2*ldb+8])
+			r3 := (*[8]float32)(b[o+3*ldb : o+3*ldb+8])
+			b0 := archsimd.LoadFloat32x4Array((*[4]float32)(r0[0:4]))
+			b1 := archsimd.LoadFloat32x4Array((*[4]float32)(r0[4:8]))
+			x := archsimd.BroadcastFloat32x4(a[0])
+			c00 = c00.Add(x.Mul(b0))
+			c01 = c01.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[1])
+			c10 = c10.Add(x.Mul(b0))
+			c11 = c11.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[2])
+			c20 = c20.Add(x.Mul(b0))
+			c21 = c21.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[3])
+			c30 = c30.Add(x.Mul(b0))
+			c31 = c31.Add(x.Mul(b1))
+			b0 = archsimd.LoadFloat32x4Array((*[4]float32)(r1[0:4]))
+			b1 = archsimd.LoadFloat32x4Array((*[4]float32)(r1[4:8]))
+			x = archsimd.BroadcastFloat32x4(a[4])
+			c00 = c00.Add(x.Mul(b0))
+			c01 = c01.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[5])
+			c10 = c10.Add(x.Mul(b0))
+			c11 = c11.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[6])
+			c20 = c20.Add(x.Mul(b0))
+			c21 = c21.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[7])
+			c30 = c30.Add(x.Mul(b0))
+			c31 = c31.Add(x.Mul(b1))
+			b0 = archsimd.LoadFloat32x4Array((*[4]float32)(r2[0:4]))
+			b1 = archsimd.LoadFloat32x4Array((*[4]float32)(r2[4:8]))
+			x = archsimd.BroadcastFloat32x4(a[8])
+			c00 = c00.Add(x.Mul(b0))
+			c01 = c01.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[9])
+			c10 = c10.Add(x.Mul(b0))
+			c11 = c11.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[10])
+			c20 = c20.Add(x.Mul(b0))
+			c21 = c21.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[11])
+			c30 = c30.Add(x.Mul(b0))
+			c31 = c31.Add(x.Mul(b1))
+			b0 = archsimd.LoadFloat32x4Array((*[4]float32)(r3[0:4]))
+			b1 = archsimd.LoadFloat32x4Array((*[4]float32)(r3[4:8]))
+			x = archsimd.BroadcastFloat32x4(a[12])
+			c00 = c00.Add(x.Mul(b0))
+			c01 = c01.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[13])
+			c10 = c10.Add(x.Mul(b0))
+			c11 = c11.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[14])
+			c20 = c20.Add(x.Mul(b0))
+			c21 = c21.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[15])
+			c30 = c30.Add(x.Mul(b0))
+			c31 = c31.Add(x.Mul(b1))
+			pa = pa[16:]
+		}
+		for ; s+1 <= k; s += 1 {
+			a := (*[4]float32)(pa[:4])
+			o := bq + s*ldb
+			r0 := (*[8]float32)(b[o+0*ldb : o+0*ldb+8])
+			b0 := archsimd.LoadFloat32x4Array((*[4]float32)(r0[0:4]))
+			b1 := archsimd.LoadFloat32x4Array((*[4]float32)(r0[4:8]))
+			x := archsimd.BroadcastFloat32x4(a[0])
+			c00 = c00.Add(x.Mul(b0))
+			c01 = c01.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[1])
+			c10 = c10.Add(x.Mul(b0))
+			c11 = c11.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[2])
+			c20 = c20.Add(x.Mul(b0))
+			c21 = c21.Add(x.Mul(b1))
+			x = archsimd.BroadcastFloat32x4(a[3])
+			c30 = c30.Add(x.Mul(b0))
+			c31 = c31.Add(x.Mul(b1))
+			pa = pa[4:]
+		}
+		cq := q * sc
+		c0 := c[cq+0*ldc : cq+0*ldc+8]
+		c00.StoreArray((*[4]float32)(c0[0:4]))
+		c01.StoreArray((*[4]float32)(c0[4:8]))
+		c1 := c[cq+1*ldc : cq+1*ldc+8]
+		c10.StoreArray((*[4]float32)(c1[0:4]))
+		c11.StoreArray((*[4]float32)(c1[4:8]))
+		c2 := c[cq+2*ldc : cq+2*ldc+8]
+		c20.StoreArray((*[4]float32)(c2[0:4]))
+		c21.StoreArray((*[4]float32)(c2[4:8]))
+		c3 := c[cq+3*ldc : cq+3*ldc+8]
+		c30.StoreArray((*[4]float32)(c3[0:4]))
+		c31.StoreArray((*[4]float32)(c3[4:8]))
+	}
+}

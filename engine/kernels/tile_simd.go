@@ -14,3 +14,7 @@ var defaultTile = simdTiles[0]
 
 // convRuns3 is ConvStride1's micro-kernel.
 var convRuns3 = microSIMD4x8Runs3
+
+// winoStride is WinogradConvNarrow's micro-kernel: the products of the
+// transformed filters with the transformed input, read where it lies.
+var winoStride = microSIMD4x8Stride

@@ -12,3 +12,7 @@ var simdTiles []tile
 
 // convRuns3 is nil: ConvStride1 needs the SIMD build's micro-kernel.
 var convRuns3 func(c []float32, ldc int, ap, b []float32, offs []int, strips int, bias *[4]float32)
+
+// winoStride is nil: WinogradConvNarrow's products need the SIMD build's
+// micro-kernel (it multiplies with a scalar loop without it).
+var winoStride func(c []float32, ldc, sc int, ap, b []float32, ldb, sb, k, strips int)

@@ -16,3 +16,6 @@ func splitVec(even, odd, src []float32) int { return 0 }
 
 func wino4BRowsVec(v []float32, cs, o, tw int, b []float32) int { return 0 }
 func wino4BDownVec(b, d []float32, n int) int                   { return 0 }
+
+func winoNarrowTileRowVec(v []float32, C, c, t0, tw int, sp []float32) int { return 0 }
+func winoNarrowRowsVec(y, m []float32, ow int, b float32) int              { return 0 }

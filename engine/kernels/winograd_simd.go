@@ -23,21 +23,38 @@ func winoTileRowVec(v []float32, cs, o, tw int, sp []float32) int {
 	}
 	h := tw + 1
 	sp = sp[:8*h]
+	v = v[:15*cs+o+tw]
 	for t0 := 0; t0 < tw; t0 += 4 {
 		t := min(t0, tw-4)
-		var b [4][4]archsimd.Float32x4
-		for k, off := range [4]int{t, h + t, t + 1, h + t + 1} {
-			d0, d1, d2, d3 := load4(sp[off:]), load4(sp[2*h+off:]), load4(sp[4*h+off:]), load4(sp[6*h+off:])
-			b[0][k], b[1][k], b[2][k], b[3][k] = d0.Sub(d2), d1.Add(d2), d2.Sub(d1), d1.Sub(d3)
-		}
-		for i := range b {
-			q := &b[i]
-			out := v[4*i*cs+o+t:]
-			store4(q[0].Sub(q[2]), out)
-			store4(q[1].Add(q[2]), out[cs:])
-			store4(q[2].Sub(q[1]), out[2*cs:])
-			store4(q[1].Sub(q[3]), out[3*cs:])
-		}
+		// Bᵀ d down columns k = 0 … 3 (even t, odd t, even t+1, odd t+1):
+		// bik is row i of Bᵀ d at column k. Each vector is a variable of
+		// its own: in an array, Go's wasm backend keeps them in memory.
+		d0, d1, d2, d3 := load4(sp[t:]), load4(sp[2*h+t:]), load4(sp[4*h+t:]), load4(sp[6*h+t:])
+		b00, b10, b20, b30 := d0.Sub(d2), d1.Add(d2), d2.Sub(d1), d1.Sub(d3)
+		d0, d1, d2, d3 = load4(sp[h+t:]), load4(sp[3*h+t:]), load4(sp[5*h+t:]), load4(sp[7*h+t:])
+		b01, b11, b21, b31 := d0.Sub(d2), d1.Add(d2), d2.Sub(d1), d1.Sub(d3)
+		d0, d1, d2, d3 = load4(sp[t+1:]), load4(sp[2*h+t+1:]), load4(sp[4*h+t+1:]), load4(sp[6*h+t+1:])
+		b02, b12, b22, b32 := d0.Sub(d2), d1.Add(d2), d2.Sub(d1), d1.Sub(d3)
+		d0, d1, d2, d3 = load4(sp[h+t+1:]), load4(sp[3*h+t+1:]), load4(sp[5*h+t+1:]), load4(sp[7*h+t+1:])
+		b03, b13, b23, b33 := d0.Sub(d2), d1.Add(d2), d2.Sub(d1), d1.Sub(d3)
+		// B along each row i: positions 4i … 4i+3.
+		k := o + t
+		store4(b00.Sub(b02), v[k:])
+		store4(b01.Add(b02), v[cs+k:])
+		store4(b02.Sub(b01), v[2*cs+k:])
+		store4(b01.Sub(b03), v[3*cs+k:])
+		store4(b10.Sub(b12), v[4*cs+k:])
+		store4(b11.Add(b12), v[5*cs+k:])
+		store4(b12.Sub(b11), v[6*cs+k:])
+		store4(b11.Sub(b13), v[7*cs+k:])
+		store4(b20.Sub(b22), v[8*cs+k:])
+		store4(b21.Add(b22), v[9*cs+k:])
+		store4(b22.Sub(b21), v[10*cs+k:])
+		store4(b21.Sub(b23), v[11*cs+k:])
+		store4(b30.Sub(b32), v[12*cs+k:])
+		store4(b31.Add(b32), v[13*cs+k:])
+		store4(b32.Sub(b31), v[14*cs+k:])
+		store4(b31.Sub(b33), v[15*cs+k:])
 	}
 	return tw
 }
@@ -168,4 +185,96 @@ func wino4BDownVec(b, d []float32, n int) int {
 		store4(d1.Add(d5).Sub(two.Mul(d3)).Sub(c15.Mul(d2.Sub(d4))), b[5*n+j:])
 	}
 	return n
+}
+
+// winoNarrowTileRowVec does all of winoNarrowTileRow, four tiles at a time
+// (t0 and tw are multiples of 4 in WinogradConvNarrow), with its
+// operations in its order: those of winoTileRowVec, each group's 16
+// positions stored into one block of 128 values. It returns how many it
+// did, 0 or all.
+func winoNarrowTileRowVec(v []float32, C, c, t0, tw int, sp []float32) int {
+	if tw%4 != 0 || t0%4 != 0 {
+		return 0
+	}
+	h := tw + 1
+	sp = sp[:8*h]
+	for t := 0; t < tw; t += 4 {
+		// Even and odd columns t … t+4 of the four rows: each window gives
+		// columns t (lanes 0–3) and t+1 (lanes 1–4).
+		e0, o0 := (*[5]float32)(sp[t:t+5]), (*[5]float32)(sp[h+t:h+t+5])
+		e1, o1 := (*[5]float32)(sp[2*h+t:2*h+t+5]), (*[5]float32)(sp[3*h+t:3*h+t+5])
+		e2, o2 := (*[5]float32)(sp[4*h+t:4*h+t+5]), (*[5]float32)(sp[5*h+t:5*h+t+5])
+		e3, o3 := (*[5]float32)(sp[6*h+t:6*h+t+5]), (*[5]float32)(sp[7*h+t:7*h+t+5])
+		d0, d1, d2, d3 := load4(e0[0:4]), load4(e1[0:4]), load4(e2[0:4]), load4(e3[0:4])
+		b00, b10, b20, b30 := d0.Sub(d2), d1.Add(d2), d2.Sub(d1), d1.Sub(d3)
+		d0, d1, d2, d3 = load4(o0[0:4]), load4(o1[0:4]), load4(o2[0:4]), load4(o3[0:4])
+		b01, b11, b21, b31 := d0.Sub(d2), d1.Add(d2), d2.Sub(d1), d1.Sub(d3)
+		d0, d1, d2, d3 = load4(e0[1:5]), load4(e1[1:5]), load4(e2[1:5]), load4(e3[1:5])
+		b02, b12, b22, b32 := d0.Sub(d2), d1.Add(d2), d2.Sub(d1), d1.Sub(d3)
+		d0, d1, d2, d3 = load4(o0[1:5]), load4(o1[1:5]), load4(o2[1:5]), load4(o3[1:5])
+		b03, b13, b23, b33 := d0.Sub(d2), d1.Add(d2), d2.Sub(d1), d1.Sub(d3)
+		T := t0 + t
+		o := ((T/8)*C+c)*128 + T%8
+		blk := (*[124]float32)(v[o : o+124])
+		store4(b00.Sub(b02), blk[0:4])
+		store4(b01.Add(b02), blk[8:12])
+		store4(b02.Sub(b01), blk[16:20])
+		store4(b01.Sub(b03), blk[24:28])
+		store4(b10.Sub(b12), blk[32:36])
+		store4(b11.Add(b12), blk[40:44])
+		store4(b12.Sub(b11), blk[48:52])
+		store4(b11.Sub(b13), blk[56:60])
+		store4(b20.Sub(b22), blk[64:68])
+		store4(b21.Add(b22), blk[72:76])
+		store4(b22.Sub(b21), blk[80:84])
+		store4(b21.Sub(b23), blk[88:92])
+		store4(b30.Sub(b32), blk[96:100])
+		store4(b31.Add(b32), blk[104:108])
+		store4(b32.Sub(b31), blk[112:116])
+		store4(b31.Sub(b33), blk[120:124])
+	}
+	return tw
+}
+
+// winoNarrowRowsVec does all of winoNarrowRows when the rows hold a
+// multiple of 4 tiles (always, in WinogradConvNarrow), four tiles at a
+// time, with its operations in its order; the two outputs of each tile row
+// are interleaved into y's columns as addInterleavedVec does. Every vector
+// is a variable of its own (in arrays, Go's wasm backend keeps them in
+// memory). It returns how many tiles it did, 0 or all.
+func winoNarrowRowsVec(y, m []float32, ow int, b float32) int {
+	tiles, tw := len(m)/16, ow/2
+	if tw%4 != 0 {
+		return 0
+	}
+	la, lb := archsimd.LoadInt8x16Array(&zipLoA), archsimd.LoadInt8x16Array(&zipLoB)
+	ha, hb := archsimd.LoadInt8x16Array(&zipHiA), archsimd.LoadInt8x16Array(&zipHiB)
+	bv := archsimd.BroadcastFloat32x4(b)
+	for t := 0; t < tiles; t += 4 {
+		o := (t/8)*128 + t%8
+		q := (*[124]float32)(m[o : o+124])
+		// Aᵀ down columns 0 … 3: s0j (row 0 of Aᵀ M) and s1j (row 1).
+		a0, a1, a2, a3 := load4(q[0:4]), load4(q[32:36]), load4(q[64:68]), load4(q[96:100])
+		s00, s10 := a0.Add(a1).Add(a2), a1.Sub(a2).Sub(a3)
+		a0, a1, a2, a3 = load4(q[8:12]), load4(q[40:44]), load4(q[72:76]), load4(q[104:108])
+		s01, s11 := a0.Add(a1).Add(a2), a1.Sub(a2).Sub(a3)
+		a0, a1, a2, a3 = load4(q[16:20]), load4(q[48:52]), load4(q[80:84]), load4(q[112:116])
+		s02, s12 := a0.Add(a1).Add(a2), a1.Sub(a2).Sub(a3)
+		a0, a1, a2, a3 = load4(q[24:28]), load4(q[56:60]), load4(q[88:92]), load4(q[120:124])
+		s03, s13 := a0.Add(a1).Add(a2), a1.Sub(a2).Sub(a3)
+		// Along rows 0 and 1, plus the bias: even and odd output columns
+		// 2tx … 2tx+7 of output rows 2ty and 2ty+1.
+		ty, tx := t/tw, t%tw
+		r0 := (*[8]float32)(y[2*ty*ow+2*tx : 2*ty*ow+2*tx+8])
+		r1 := (*[8]float32)(y[(2*ty+1)*ow+2*tx : (2*ty+1)*ow+2*tx+8])
+		e := bv.Add(s00.Add(s01).Add(s02))
+		d := bv.Add(s01.Sub(s02).Sub(s03))
+		store4(gather(e, d, la, lb), r0[0:4])
+		store4(gather(e, d, ha, hb), r0[4:8])
+		e = bv.Add(s10.Add(s11).Add(s12))
+		d = bv.Add(s11.Sub(s12).Sub(s13))
+		store4(gather(e, d, la, lb), r1[0:4])
+		store4(gather(e, d, ha, hb), r1[4:8])
+	}
+	return tiles
 }

@@ -15,7 +15,9 @@ import (
 // Each image is unrolled with im2col into a (C·KH·KW)×(OH·OW) matrix, so the
 // forward is a matrix product; a stride-1 convolution with few filters skips
 // the unrolling where the build has kernels.ConvStride1 (wasm with SIMD),
-// which reads each image where it lies. Images with small feature maps are taken
+// which reads each image where it lies, and a 3×3 one with 16 channels or
+// more in and out runs as Winograd F(2×2, 3×3) there
+// (kernels.WinogradConvNarrow; winograd.go for wider layers). Images with small feature maps are taken
 // several at a time, their im2col matrices side by side, so that every
 // product has about chunkCols columns however small OH·OW is (a narrow
 // product spends more of its time packing and on edge tiles). The column
@@ -76,6 +78,13 @@ func (l *Conv2D) outSize() int { return l.oc * l.g.OH * l.g.OW }
 func (l *Conv2D) convForward(y, x, bias []float32, n int) {
 	if l.useWinograd(n) {
 		l.forwardWinograd(y, x, bias, n)
+		return
+	}
+	if l.winograd != nil && kernels.WinogradNarrowApplies(l.g, l.oc) {
+		// F(2×2, 3×3) for the narrow 3×3 convolutions (16 channels and
+		// more in and out; WinogradConv above for 64 and more where it
+		// pays), all images at once.
+		kernels.WinogradConvNarrow(y, x, bias, n, l.winogradWeights(), *l.winograd)
 		return
 	}
 	in, out, P, K := l.inSize(), l.outSize(), l.g.Cols(), l.g.Rows()

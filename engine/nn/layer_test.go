@@ -48,6 +48,10 @@ func layerCases() []layerCase {
 		{"conv3x3-winograd4", img, 2, false, func() Layer { return winograd4(NewConv2D(img, 4, 3, 1, 1)) }},
 		{"conv3x3-winograd4-p0", Shape{2, 7, 6}, 3, false, func() Layer { return winograd4(NewConv2D(Shape{2, 7, 6}, 3, 3, 1, 0)) }},
 		{"conv3x3-winograd4-p2", Shape{2, 4, 3}, 1, false, func() Layer { return winograd4(NewConv2D(Shape{2, 4, 3}, 3, 3, 1, 2)) }},
+		// 16 channels in and out, whole 2×2 tiles in a row of 8: the
+		// forward and tangent run kernels.WinogradConvNarrow where the build
+		// has it (wasm with SIMD), ConvStride1 or im2col elsewhere.
+		{"conv3x3-narrow", Shape{16, 2, 16}, 2, false, func() Layer { return NewConv2D(Shape{16, 2, 16}, 16, 3, 1, 1) }},
 		{"linear", Shape{7, 1, 1}, 3, false, func() Layer { return NewLinear(Shape{7, 1, 1}, 4) }},
 		{"relu", img, 2, false, func() Layer { return NewReLU(img) }},
 		{"maxpool", Shape{2, 6, 6}, 2, false, func() Layer { return NewMaxPool2D(Shape{2, 6, 6}, 2, 2) }},

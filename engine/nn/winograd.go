@@ -9,8 +9,11 @@ import "saliencyexplorer/engine/kernels"
 // GEMM) whenever the kernels' rule (WinogradGeom.Pays: at least 64 channels
 // in and out, at least 16 tiles of 2×2 over the batch) says it is faster;
 // the weight gradient stays im2col + MatMulNT. The built-in models' convolutions have at
-// most 32 input channels, so the rule keeps them on im2col, where they are
-// faster; wider user-defined networks get Winograd. The transformed filters
+// most 32 input channels, so the rule keeps them off WinogradConv; their
+// forward and tangent run as kernels.WinogradConvNarrow (F(2×2, 3×3) laid
+// out for narrow layers, in the wasm SIMD build) where it applies (16
+// channels and more in and out, whole tiles in rows of a multiple of 8),
+// their input gradients on im2col. The transformed filters
 // are redone only when the filters change (kernels.WinogradWeights.Set
 // compares them, so an optimizer step is seen).
 
