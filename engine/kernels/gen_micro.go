@@ -52,7 +52,7 @@ func main() {
 		simdKernel(&b, t[0], t[1], t[2])
 	}
 	runsKernel(&b, 4, 8, 3)
-	strideKernel(&b, 4, 8, 4)
+	strideKernel(&b, 4, 8, 4, 128)
 	src, err = format.Source(b.Bytes())
 	if err != nil {
 		log.Fatal(err)
@@ -166,17 +166,19 @@ func runsKernel(b *bytes.Buffer, mr, nr, run int) {
 
 // strideKernel writes the micro-kernel of WinogradConvNarrow's products
 // (winograd_narrow.go): the mr×nr tile of simdKernel with B read where it
-// lies: strip q's step s at b[q·sb + s·ldb:][:nr], steps per loop
-// iteration consecutive steps, from zero accumulators over all k steps;
-// row i of strip q's tile stored at c[q·sc + i·ldc:][:nr].
-func strideKernel(b *bytes.Buffer, mr, nr, steps int) {
+// lies: strip q's step s at b[q·sb + s·ldb:][:nr], ldb a constant so that
+// one slice of B serves the steps of a loop iteration (Go's wasm backend
+// makes each slice a bounds check and address arithmetic), from zero
+// accumulators over all k steps; row i of strip q's tile stored at
+// c[q·sc + i·ldc:][:nr].
+func strideKernel(b *bytes.Buffer, mr, nr, steps, ldb int) {
 	nv := nr / 4
-	name := fmt.Sprintf("microSIMD%dx%dStride", mr, nr)
+	name := fmt.Sprintf("microSIMD%dx%dStride%d", mr, nr, ldb)
 	fmt.Fprintf(b, "// %s writes to c the product of one packed A panel (%d values\n", name, mr)
 	fmt.Fprintf(b, "// per step, k steps) with strips of %d columns of a B that is not packed:\n", nr)
-	fmt.Fprintf(b, "// strip q's step s is b[q·sb+s·ldb:][:%d], and row i of its tile goes to\n", nr)
+	fmt.Fprintf(b, "// strip q's step s is b[q·sb+s·%d:][:%d], and row i of its tile goes to\n", ldb, nr)
 	fmt.Fprintf(b, "// c[q·sc+i·ldc:][:%d]. %d steps per iteration, then one at a time.\n", nr, steps)
-	fmt.Fprintf(b, "func %s(c []float32, ldc, sc int, ap, b []float32, ldb, sb, k, strips int) {\n", name)
+	fmt.Fprintf(b, "func %s(c []float32, ldc, sc int, ap, b []float32, sb, k, strips int) {\n", name)
 	fmt.Fprintf(b, "ap = ap[:%d*k]\n", mr)
 	b.WriteString("for q := 0; q < strips; q++ {\n")
 	b.WriteString("pa, bq := ap, q*sb\n")
@@ -191,17 +193,16 @@ func strideKernel(b *bytes.Buffer, mr, nr, steps int) {
 	loop := func(steps int) {
 		fmt.Fprintf(b, "for ; s+%d <= k; s += %d {\n", steps, steps)
 		fmt.Fprintf(b, "a := (*[%d]float32)(pa[:%d])\n", mr*steps, mr*steps)
-		b.WriteString("o := bq + s*ldb\n")
-		for t := 0; t < steps; t++ {
-			fmt.Fprintf(b, "r%d := (*[%d]float32)(b[o+%d*ldb : o+%d*ldb+%d])\n", t, nr, t, t, nr)
-		}
+		span := (steps-1)*ldb + nr
+		fmt.Fprintf(b, "o := bq + s*%d\n", ldb)
+		fmt.Fprintf(b, "r := (*[%d]float32)(b[o : o+%d])\n", span, span)
 		for t := 0; t < steps; t++ {
 			for v := 0; v < nv; v++ {
 				op := "="
 				if t == 0 {
 					op = ":="
 				}
-				fmt.Fprintf(b, "b%d %s archsimd.LoadFloat32x4Array((*[4]float32)(r%d[%d:%d]))\n", v, op, t, 4*v, 4*v+4)
+				fmt.Fprintf(b, "b%d %s archsimd.LoadFloat32x4Array((*[4]float32)(r[%d:%d]))\n", v, op, t*ldb+4*v, t*ldb+4*v+4)
 			}
 			stepProducts(b, mr, nv, t)
 		}

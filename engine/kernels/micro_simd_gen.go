@@ -284,11 +284,11 @@ func microSIMD4x8Runs3(c []float32, ldc int, ap, b []float32, offs []int, strips
 	}
 }
 
-// microSIMD4x8Stride writes to c the product of one packed A panel (4 values
+// microSIMD4x8Stride128 writes to c the product of one packed A panel (4 values
 // per step, k steps) with strips of 8 columns of a B that is not packed:
-// strip q's step s is b[q·sb+s·ldb:][:8], and row i of its tile goes to
+// strip q's step s is b[q·sb+s·128:][:8], and row i of its tile goes to
 // c[q·sc+i·ldc:][:8]. 4 steps per iteration, then one at a time.
-func microSIMD4x8Stride(c []float32, ldc, sc int, ap, b []float32, ldb, sb, k, strips int) {
+func microSIMD4x8Stride128(c []float32, ldc, sc int, ap, b []float32, sb, k, strips int) {
 	ap = ap[:4*k]
 	for q := 0; q < strips; q++ {
 		pa, bq := ap, q*sb
@@ -299,13 +299,10 @@ func microSIMD4x8Stride(c []float32, ldc, sc int, ap, b []float32, ldb, sb, k, s
 		s := 0
 		for ; s+4 <= k; s += 4 {
 			a := (*[16]float32)(pa[:16])
-			o := bq + s*ldb
-			r0 := (*[8]float32)(b[o+0*ldb : o+0*ldb+8])
-			r1 := (*[8]float32)(b[o+1*ldb : o+1*ldb+8])
-			r2 := (*[8]float32)(b[o+2*ldb : o+2*ldb+8])
-			r3 := (*[8]float32)(b[o+3*ldb : o+3*ldb+8])
-			b0 := archsimd.LoadFloat32x4Array((*[4]float32)(r0[0:4]))
-			b1 := archsimd.LoadFloat32x4Array((*[4]float32)(r0[4:8]))
+			o := bq + s*128
+			r := (*[392]float32)(b[o : o+392])
+			b0 := archsimd.LoadFloat32x4Array((*[4]float32)(r[0:4]))
+			b1 := archsimd.LoadFloat32x4Array((*[4]float32)(r[4:8]))
 			x := archsimd.BroadcastFloat32x4(a[0])
 			c00 = c00.Add(x.Mul(b0))
 			c01 = c01.Add(x.Mul(b1))
@@ -318,8 +315,8 @@ func microSIMD4x8Stride(c []float32, ldc, sc int, ap, b []float32, ldb, sb, k, s
 			x = archsimd.BroadcastFloat32x4(a[3])
 			c30 = c30.Add(x.Mul(b0))
 			c31 = c31.Add(x.Mul(b1))
-			b0 = archsimd.LoadFloat32x4Array((*[4]float32)(r1[0:4]))
-			b1 = archsimd.LoadFloat32x4Array((*[4]float32)(r1[4:8]))
+			b0 = archsimd.LoadFloat32x4Array((*[4]float32)(r[128:132]))
+			b1 = archsimd.LoadFloat32x4Array((*[4]float32)(r[132:136]))
 			x = archsimd.BroadcastFloat32x4(a[4])
 			c00 = c00.Add(x.Mul(b0))
 			c01 = c01.Add(x.Mul(b1))
@@ -332,8 +329,8 @@ func microSIMD4x8Stride(c []float32, ldc, sc int, ap, b []float32, ldb, sb, k, s
 			x = archsimd.BroadcastFloat32x4(a[7])
 			c30 = c30.Add(x.Mul(b0))
 			c31 = c31.Add(x.Mul(b1))
-			b0 = archsimd.LoadFloat32x4Array((*[4]float32)(r2[0:4]))
-			b1 = archsimd.LoadFloat32x4Array((*[4]float32)(r2[4:8]))
+			b0 = archsimd.LoadFloat32x4Array((*[4]float32)(r[256:260]))
+			b1 = archsimd.LoadFloat32x4Array((*[4]float32)(r[260:264]))
 			x = archsimd.BroadcastFloat32x4(a[8])
 			c00 = c00.Add(x.Mul(b0))
 			c01 = c01.Add(x.Mul(b1))
@@ -346,8 +343,8 @@ func microSIMD4x8Stride(c []float32, ldc, sc int, ap, b []float32, ldb, sb, k, s
 			x = archsimd.BroadcastFloat32x4(a[11])
 			c30 = c30.Add(x.Mul(b0))
 			c31 = c31.Add(x.Mul(b1))
-			b0 = archsimd.LoadFloat32x4Array((*[4]float32)(r3[0:4]))
-			b1 = archsimd.LoadFloat32x4Array((*[4]float32)(r3[4:8]))
+			b0 = archsimd.LoadFloat32x4Array((*[4]float32)(r[384:388]))
+			b1 = archsimd.LoadFloat32x4Array((*[4]float32)(r[388:392]))
 			x = archsimd.BroadcastFloat32x4(a[12])
 			c00 = c00.Add(x.Mul(b0))
 			c01 = c01.Add(x.Mul(b1))
@@ -364,10 +361,10 @@ func microSIMD4x8Stride(c []float32, ldc, sc int, ap, b []float32, ldb, sb, k, s
 		}
 		for ; s+1 <= k; s += 1 {
 			a := (*[4]float32)(pa[:4])
-			o := bq + s*ldb
-			r0 := (*[8]float32)(b[o+0*ldb : o+0*ldb+8])
-			b0 := archsimd.LoadFloat32x4Array((*[4]float32)(r0[0:4]))
-			b1 := archsimd.LoadFloat32x4Array((*[4]float32)(r0[4:8]))
+			o := bq + s*128
+			r := (*[8]float32)(b[o : o+8])
+			b0 := archsimd.LoadFloat32x4Array((*[4]float32)(r[0:4]))
+			b1 := archsimd.LoadFloat32x4Array((*[4]float32)(r[4:8]))
 			x := archsimd.BroadcastFloat32x4(a[0])
 			c00 = c00.Add(x.Mul(b0))
 			c01 = c01.Add(x.Mul(b1))

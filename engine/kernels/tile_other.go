@@ -15,4 +15,4 @@ var convRuns3 func(c []float32, ldc int, ap, b []float32, offs []int, strips int
 
 // winoStride is nil: WinogradConvNarrow's products need the SIMD build's
 // micro-kernel (it multiplies with a scalar loop without it).
-var winoStride func(c []float32, ldc, sc int, ap, b []float32, ldb, sb, k, strips int)
+var winoStride func(c []float32, ldc, sc int, ap, b []float32, sb, k, strips int)

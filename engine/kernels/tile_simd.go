@@ -17,4 +17,4 @@ var convRuns3 = microSIMD4x8Runs3
 
 // winoStride is WinogradConvNarrow's micro-kernel: the products of the
 // transformed filters with the transformed input, read where it lies.
-var winoStride = microSIMD4x8Stride
+var winoStride = microSIMD4x8Stride128

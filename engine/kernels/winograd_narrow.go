@@ -1,8 +1,8 @@
 package kernels
 
 // WinogradConvNarrow is F(2×2, 3×3) (winograd.go) for the narrow
-// convolutions of the small built-in networks (16 to 32 channels at 16² to
-// 32²: Phantom's second and third), where WinogradConv loses to
+// convolutions of the small built-in networks (8 to 32 channels at 16² to
+// 64²: Phantom's second and third), where WinogradConv loses to
 // ConvStride1: there its chunks of several MiB, its products through
 // MatMulPacked (which packs V again for each of the 16 positions, on a
 // shared dimension of only C steps) and its output transform (three passes
@@ -39,15 +39,17 @@ var winoNarrowChunk = 256
 
 // WinogradNarrowApplies reports whether WinogradConvNarrow runs the
 // convolution g with oc filters and is expected to be faster there than
-// ConvStride1: 3×3, stride 1, padding at most 2, at least 16 channels in and
-// out (with fewer the transforms, which cost the same per tile whatever the
-// other side's channels, outweigh the savings; BenchmarkWinogradNarrow),
-// whole 2×2 tiles in rows of a multiple of 8 tiles (OH even, OW a multiple
-// of 16), filters in whole panels of 4, in a build with its micro-kernel
-// (wasm with SIMD).
+// ConvStride1 (or im2col + MatMul above 32 filters): 3×3, stride 1, padding
+// at most 2, at least 8 channels in and 16 out, whole 2×2 tiles in rows of
+// a multiple of 8 tiles (OH even, OW a multiple of 16), filters in whole
+// panels of 4, at most 256 channels in, in a build with its micro-kernel
+// (wasm with SIMD). BenchmarkWinogradNarrow, against ConvStride1: 0.57 to
+// 0.78 of its time from 16 channels in and out, 0.90 for 8→16 at 32², and
+// 1.05 for 8→8 at 64² (the input transform, whose cost per tile does not
+// shrink with the filters, then weighs as much as the products save).
 func WinogradNarrowApplies(g ConvGeom, oc int) bool {
 	return winoStride != nil && g.KH == 3 && g.KW == 3 && g.Stride == 1 && g.Pad <= 2 &&
-		g.OH%2 == 0 && g.OW%16 == 0 && g.C >= 16 && g.C <= kcBlock && oc >= 16 && oc%4 == 0
+		g.OH%2 == 0 && g.OW%16 == 0 && g.C >= 8 && g.C <= kcBlock && oc >= 16 && oc%4 == 0
 }
 
 // narrowScratch holds WinogradConvNarrow's buffers.
@@ -106,7 +108,7 @@ func WinogradConvNarrow(y, x, bias []float32, n int, u *WinogradWeights, g Winog
 		for xi := 0; xi < 16; xi++ {
 			a := U[xi].data
 			for p := 0; 4*p < g.OC; p++ {
-				products(m[4*p*Q*128+8*xi:], Q*128, 128, a[4*p*g.C:4*(p+1)*g.C], v[8*xi:], 128, g.C*128, g.C, Q)
+				products(m[4*p*Q*128+8*xi:], Q*128, 128, a[4*p*g.C:4*(p+1)*g.C], v[8*xi:], g.C*128, g.C, Q)
 			}
 		}
 		winoNarrowOut(y, m, bias, r0, nr, g)
@@ -114,10 +116,11 @@ func WinogradConvNarrow(y, x, bias []float32, n int, u *WinogradWeights, g Winog
 }
 
 // strideProducts is winoStride (the 4×8 micro-kernel
-// microSIMD4x8Stride) as a scalar loop: row i of strip q's tile, c[q·sc +
-// i·ldc + l], is the sum from zero over the k steps s, in order, of
-// ap[4s+i]·b[q·sb + s·ldb + l].
-func strideProducts(c []float32, ldc, sc int, ap, b []float32, ldb, sb, k, strips int) {
+// microSIMD4x8Stride128) as a scalar loop: row i of strip q's tile,
+// c[q·sc + i·ldc + l], is the sum from zero over the k steps s, in order,
+// of ap[4s+i]·b[q·sb + 128·s + l].
+func strideProducts(c []float32, ldc, sc int, ap, b []float32, sb, k, strips int) {
+	const ldb = 128
 	for q := 0; q < strips; q++ {
 		for i := 0; i < 4; i++ {
 			for l := 0; l < 8; l++ {

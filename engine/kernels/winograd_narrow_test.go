@@ -143,7 +143,7 @@ func BenchmarkWinogradNarrow(b *testing.B) {
 		b.Skip("no SIMD kernels in this build (GOOS=js GOARCH=wasm GOEXPERIMENT=simd has them)")
 	}
 	for _, s := range []struct{ c, hw, oc int }{
-		{16, 32, 32}, {32, 16, 32}, {16, 32, 16}, {16, 64, 16}, {8, 64, 8}, {8, 32, 16}, {32, 32, 32},
+		{16, 32, 32}, {32, 16, 32}, {16, 32, 16}, {16, 64, 16}, {8, 64, 8}, {8, 32, 16}, {16, 16, 32}, {32, 32, 32}, {32, 32, 64}, {64, 16, 64},
 	} {
 		g := NewConvGeom(s.c, s.hw, s.hw, 3, 3, 1, 1)
 		wg := NewWinogradGeom(s.c, s.oc, s.hw, s.hw, 1)

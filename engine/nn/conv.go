@@ -15,8 +15,8 @@ import (
 // Each image is unrolled with im2col into a (C·KH·KW)×(OH·OW) matrix, so the
 // forward is a matrix product; a stride-1 convolution with few filters skips
 // the unrolling where the build has kernels.ConvStride1 (wasm with SIMD),
-// which reads each image where it lies, and a 3×3 one with 16 channels or
-// more in and out runs as Winograd F(2×2, 3×3) there
+// which reads each image where it lies, and a 3×3 one with at least 8
+// channels in and 16 out runs as Winograd F(2×2, 3×3) there
 // (kernels.WinogradConvNarrow; winograd.go for wider layers). Images with small feature maps are taken
 // several at a time, their im2col matrices side by side, so that every
 // product has about chunkCols columns however small OH·OW is (a narrow
@@ -81,9 +81,9 @@ func (l *Conv2D) convForward(y, x, bias []float32, n int) {
 		return
 	}
 	if l.winograd != nil && kernels.WinogradNarrowApplies(l.g, l.oc) {
-		// F(2×2, 3×3) for the narrow 3×3 convolutions (16 channels and
-		// more in and out; WinogradConv above for 64 and more where it
-		// pays), all images at once.
+		// F(2×2, 3×3) for the narrow 3×3 convolutions (8 channels and
+		// more in, 16 and more out; WinogradConv above for 64 and more
+		// where it pays), all images at once.
 		kernels.WinogradConvNarrow(y, x, bias, n, l.winogradWeights(), *l.winograd)
 		return
 	}

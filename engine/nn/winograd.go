@@ -11,8 +11,8 @@ import "saliencyexplorer/engine/kernels"
 // the weight gradient stays im2col + MatMulNT. The built-in models' convolutions have at
 // most 32 input channels, so the rule keeps them off WinogradConv; their
 // forward and tangent run as kernels.WinogradConvNarrow (F(2×2, 3×3) laid
-// out for narrow layers, in the wasm SIMD build) where it applies (16
-// channels and more in and out, whole tiles in rows of a multiple of 8),
+// out for narrow layers, in the wasm SIMD build) where it applies (at
+// least 8 channels in and 16 out, whole tiles in rows of a multiple of 8),
 // their input gradients on im2col. The transformed filters
 // are redone only when the filters change (kernels.WinogradWeights.Set
 // compares them, so an optimizer step is seen).
