@@ -13,9 +13,10 @@ package kernels
 //   - V = Bᵀ d B of the chunk's tiles, as WinogradConv's (winoNarrowInput),
 //     stored where the products read it: each group of four tiles' 16
 //     positions in one block of 128 values, one address per group;
-//   - M_ξ = U_ξ·V_ξ stored, not added, by ConvStride1's kind of micro-kernel
-//     (winoStride: the 4×8 tile reading V where it lies, one step per
-//     input channel, C steps from zero) on the forward's packed U;
+//   - M_ξ = U_ξ·V_ξ, four output channels at a time, stored, not added, by
+//     ConvStride1's kind of micro-kernel (winoStride: the 4×8 tile reading
+//     V where it lies, one step per input channel, C steps from zero) on
+//     the forward's packed U;
 //   - Y = Aᵀ M A + bias of every tile in one pass (winoNarrowRows), each
 //     strip's 16 positions read from one block, the tile's two columns
 //     interleaved and stored into y's two rows: y is written once.
@@ -30,11 +31,11 @@ package kernels
 // measures against a float64 direct convolution.
 
 // winoNarrowChunk is about how many tiles one chunk of WinogradConvNarrow
-// covers (whole rows of tiles, at least one): V and M hold 16·(C + OC)
-// values per tile, 768 KiB for a 32² image of a 16→32 convolution. Whole
-// 32² images ran faster than chunks of 1 to 4 rows of tiles that stay in
-// the first-level cache (the products' strips are longer; the transforms
-// stream).
+// covers (whole rows of tiles, at least one): V holds 16·C values per tile
+// (256 KiB for a 32² image of 16 channels), M 64 per tile for the four
+// output channels in hand. Whole 32² images ran a little faster than
+// chunks of 2 to 4 rows of tiles, warm (313 against 329 µs for 16→32 at
+// 32²) and after TF.js had run (bench-peers, the same).
 var winoNarrowChunk = 256
 
 // WinogradNarrowApplies reports whether WinogradConvNarrow runs the
@@ -71,8 +72,12 @@ var narrowScratches freeList[narrowScratch]
 // and M are laid out for the products' micro-kernel and for the output
 // pass: V at v[((q·C + c)·16 + ξ)·8 + l], so that the micro-kernel's steps
 // over c are 128 values apart and one tile group's 16 positions lie in one
-// block of 128; M at m[((o·Q + q)·16 + ξ)·8 + l], Q = nt/8, so that the
-// output pass reads a strip's 16 positions from one block.
+// block of 128; M, for four output channels i at a time (their products,
+// then their outputs), at m[((i·Q + q)·16 + ξ)·8 + l], Q = nt/8, so that
+// the output pass reads a strip's 16 positions from one block. Keeping M to
+// four channels keeps it in the first-level cache: with all 32 channels'
+// M (512 KiB for a 32² image) the forward ran as fast as ConvStride1's in
+// bench-peers, where TF.js's run leaves the caches cold, though 0.75× warm.
 func WinogradConvNarrow(y, x, bias []float32, n int, u *WinogradWeights, g WinogradGeom) {
 	if u.OC != g.OC || u.C != g.C {
 		panic("kernels: Winograd weights do not match the geometry")
@@ -93,7 +98,7 @@ func WinogradConvNarrow(y, x, bias []float32, n int, u *WinogradWeights, g Winog
 	s := narrowScratches.get()
 	defer narrowScratches.put(s)
 	s.v = grow32(s.v, 16*g.C*rb*g.TW)
-	s.m = grow32(s.m, 16*g.OC*rb*g.TW)
+	s.m = grow32(s.m, 64*rb*g.TW)
 	s.buf = grow32(s.buf, winoInputBuf(g))
 	products := winoStride
 	if products == nil {
@@ -103,15 +108,17 @@ func WinogradConvNarrow(y, x, bias []float32, n int, u *WinogradWeights, g Winog
 		nr := min(rb, R-r0)
 		nt := nr * g.TW
 		Q := nt / 8
-		v, m := s.v[:16*g.C*nt], s.m[:16*g.OC*nt]
+		v := s.v[:16*g.C*nt]
 		winoNarrowInput(v, x, r0, nr, s.buf, g)
-		for xi := 0; xi < 16; xi++ {
-			a := U[xi].data
-			for p := 0; 4*p < g.OC; p++ {
-				products(m[4*p*Q*128+8*xi:], Q*128, 128, a[4*p*g.C:4*(p+1)*g.C], v[8*xi:], g.C*128, g.C, Q)
+		// Four output channels at a time: their products, then their
+		// outputs, so that M stays 64 values per tile.
+		for p := 0; 4*p < g.OC; p++ {
+			m := s.m[:64*nt]
+			for xi := 0; xi < 16; xi++ {
+				products(m[8*xi:], Q*128, 128, U[xi].data[4*p*g.C:4*(p+1)*g.C], v[8*xi:], g.C*128, g.C, Q)
 			}
+			winoNarrowOut(y, m, bias, r0, nr, 4*p, 4*p+4, g)
 		}
-		winoNarrowOut(y, m, bias, r0, nr, g)
 	}
 }
 
@@ -190,22 +197,24 @@ func winoNarrowTileRow(v []float32, C, c, t0, tw int, sp []float32) {
 }
 
 // winoNarrowOut writes Y = Aᵀ M A + bias of the tiles of rows r0 …
-// r0+nr−1 (over all images) and every output channel into y, from m in
-// WinogradConvNarrow's layout: for each channel and each run of tile rows
-// of one image, one call (winoNarrowRows).
-func winoNarrowOut(y, m, bias []float32, r0, nr int, g WinogradGeom) {
+// r0+nr−1 (over all images) and the output channels o0 … o1−1 into y, from
+// m in WinogradConvNarrow's layout (channel o at index o − o0): for each
+// channel and each run of tile rows of one image, one call
+// (winoNarrowRows).
+func winoNarrowOut(y, m, bias []float32, r0, nr, o0, o1 int, g WinogradGeom) {
 	Q := nr * g.TW / 8
 	plane := g.OH * g.OW
-	for o := 0; o < g.OC; o++ {
+	for o := o0; o < o1; o++ {
 		var b float32
 		if bias != nil {
 			b = bias[o]
 		}
+		k := o - o0
 		for r := 0; r < nr; {
 			e, ty0 := (r0+r)/g.TH, (r0+r)%g.TH
 			ty1 := min(g.TH, ty0+nr-r)
 			off := (e*g.OC+o)*plane + 2*ty0*g.OW
-			q0, q1 := (o*Q+r*g.TW/8)*128, (o*Q+(r+ty1-ty0)*g.TW/8)*128
+			q0, q1 := (k*Q+r*g.TW/8)*128, (k*Q+(r+ty1-ty0)*g.TW/8)*128
 			winoNarrowRows(y[off:off+2*(ty1-ty0)*g.OW], m[q0:q1], g.OW, b)
 			r += ty1 - ty0
 		}
