@@ -83,16 +83,51 @@ func WinogradConvNarrow(y, x, bias []float32, n int, u *WinogradWeights, g Winog
 		panic("kernels: Winograd weights do not match the geometry")
 	}
 	g = NewWinogradGeomTile(g.C, g.OC, g.H, g.W, g.Pad, 2)
+	if bias != nil && len(bias) < g.OC {
+		panic("kernels: WinogradConvNarrow buffer too short")
+	}
+	winogradNarrow(y, x, bias, n, u.forms(2, false), g)
+}
+
+// WinogradNarrowBackApplies reports whether WinogradConvNarrowBackInput
+// runs the input gradient of the convolution g with oc filters and is
+// expected to be faster there than im2col: whether WinogradNarrowApplies
+// holds for that gradient, the convolution of the output gradient (oc
+// channels, OH×OW) by the filters transposed and rotated, padding 2 − Pad,
+// giving g.C channels of H×W.
+func WinogradNarrowBackApplies(g ConvGeom, oc int) bool {
+	return g.KH == 3 && g.KW == 3 && g.Stride == 1 && g.Pad <= 2 &&
+		WinogradNarrowApplies(NewConvGeom(oc, g.OH, g.OW, 3, 3, 1, 2-g.Pad), g.C)
+}
+
+// WinogradConvNarrowBackInput writes into dx (n×C×H×W) the input gradient
+// of the convolution g describes, from dy (n×OC×OH×OW): the convolution of
+// dy by the filters transposed and rotated 180°, padding 2 − g.Pad, whose
+// transform is u's input-gradient form (WinogradConvBackInput's, F(2×2,
+// 3×3)), run as WinogradConvNarrow. It needs what WinogradConvNarrow needs
+// of that convolution (H even, W a multiple of 16, C a multiple of 4, OC at
+// most 256) and panics otherwise or when a buffer is too short.
+func WinogradConvNarrowBackInput(dx, dy []float32, n int, u *WinogradWeights, g WinogradGeom) {
+	if u.OC != g.OC || u.C != g.C {
+		panic("kernels: Winograd weights do not match the geometry")
+	}
+	f := NewWinogradGeomTile(g.C, g.OC, g.H, g.W, g.Pad, 2)
+	back := NewWinogradGeomTile(f.OC, f.C, f.OH, f.OW, 2-f.Pad, 2)
+	winogradNarrow(dx, dy, nil, n, u.forms(2, true), back)
+}
+
+// winogradNarrow is WinogradConvNarrow with the transformed filters U, (16
+// packed matrices of OC×C) and g of tiles of 2×2.
+func winogradNarrow(y, x, bias []float32, n int, U []PackedA, g WinogradGeom) {
 	if g.OH%2 != 0 || g.TW%8 != 0 || g.OC%4 != 0 || g.C > kcBlock || n < 0 {
 		panic("kernels: WinogradConvNarrow on a geometry it does not run")
 	}
-	if len(x) < n*g.C*g.H*g.W || len(y) < n*g.OC*g.OH*g.OW || (bias != nil && len(bias) < g.OC) {
+	if len(x) < n*g.C*g.H*g.W || len(y) < n*g.OC*g.OH*g.OW {
 		panic("kernels: WinogradConvNarrow buffer too short")
 	}
 	if n == 0 {
 		return
 	}
-	U := u.forms(2, false)
 	R := n * g.TH
 	rb := min(max(1, winoNarrowChunk/g.TW), R)
 	s := narrowScratches.get()

@@ -105,6 +105,65 @@ func TestWinogradConvNarrow(t *testing.T) {
 	}
 }
 
+// TestWinogradConvNarrowBackInput checks WinogradConvNarrowBackInput
+// against WinogradConvBackInput on tiles of 2×2 into a cleared dx (the same
+// operations in the same order, so equal values) and against a float64
+// input gradient, on geometries whose gradient WinogradNarrowBackApplies
+// takes (paddings 0 to 2, one and several images, chunks of one row of
+// tiles and of everything); that it writes nothing past dx and leaves dy
+// and the filters unchanged.
+func TestWinogradConvNarrowBackInput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	defer func(c int) { winoNarrowChunk = c }(winoNarrowChunk)
+	for _, s := range []struct{ n, c, oc, h, w, pad int }{
+		{1, 16, 32, 32, 32, 1}, {1, 32, 32, 16, 16, 1}, {3, 16, 16, 10, 16, 1}, {2, 8, 20, 16, 32, 0},
+		{1, 4, 8, 8, 16, 2},
+	} {
+		g := NewWinogradGeomTile(s.c, s.oc, s.h, s.w, s.pad, 2)
+		if !WinogradNarrowBackApplies(NewConvGeom(s.c, s.h, s.w, 3, 3, 1, s.pad), s.oc) && winoStride != nil && s.c >= 16 {
+			t.Fatalf("%+v: WinogradNarrowBackApplies is false", s)
+		}
+		for _, chunk := range []int{1, 1 << 20} {
+			winoNarrowChunk = chunk
+			name := fmt.Sprintf("n%d_%dto%d_%dx%d_p%d_chunk%d", s.n, s.c, s.oc, s.h, s.w, s.pad, chunk)
+			const guard = 7
+			in, out := s.c*s.h*s.w, s.oc*g.OH*g.OW
+			dy := withGuard(randSlice(rng, s.n*out), guard)
+			w := withGuard(randSlice(rng, s.oc*s.c*9), guard)
+			dyCopy, wCopy := slices.Clone(dy), slices.Clone(w)
+			u := NewWinogradWeights(s.oc, s.c)
+			u.Set(w)
+			want := make([]float32, s.n*in)
+			WinogradConvBackInput(want, dy, s.n, u, g)
+			got := withGuard(randSlice(rng, s.n*in), guard)
+			WinogradConvNarrowBackInput(got, dy[:s.n*out], s.n, u, g)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s: dx[%d] = %v, WinogradConvBackInput gives %v", name, i, got[i], want[i])
+				}
+			}
+			for i := len(want); i < len(got); i++ {
+				if !math.IsNaN(float64(got[i])) {
+					t.Fatalf("%s: wrote past dx at %d", name, i)
+				}
+			}
+			if _, rel := maxErr(got[:len(want)], convBackRef64(dy, w, s.n, s.c, s.oc, s.h, s.w, s.pad)); !(rel <= 2e-5) {
+				t.Fatalf("%s: error %.3g of the gradient's scale", name, rel)
+			}
+			for i := range dy {
+				if !sameBits(dy[i], dyCopy[i]) {
+					t.Fatalf("%s: dy modified at %d", name, i)
+				}
+			}
+			for i := range w {
+				if !sameBits(w[i], wCopy[i]) {
+					t.Fatalf("%s: w modified at %d", name, i)
+				}
+			}
+		}
+	}
+}
+
 // directConv64 is directConv summed in float64.
 func directConv64(img, w []float32, oc int, g ConvGeom) []float64 {
 	out := make([]float64, oc*g.OH*g.OW)

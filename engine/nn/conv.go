@@ -17,7 +17,8 @@ import (
 // the unrolling where the build has kernels.ConvStride1 (wasm with SIMD),
 // which reads each image where it lies, and a 3×3 one with at least 8
 // channels in and 16 out runs as Winograd F(2×2, 3×3) there
-// (kernels.WinogradConvNarrow; winograd.go for wider layers). Images with small feature maps are taken
+// (kernels.WinogradConvNarrow; winograd.go for wider layers), as does its
+// input gradient when the same holds of it (kernels.WinogradConvNarrowBackInput). Images with small feature maps are taken
 // several at a time, their im2col matrices side by side, so that every
 // product has about chunkCols columns however small OH·OW is (a narrow
 // product spends more of its time packing and on edge tiles). The column
@@ -144,6 +145,14 @@ func (l *Conv2D) convBackward(dx, dw, db, dy, x []float32, n int) {
 			l.convBackward(nil, dw, db, dy, x, n)
 		}
 		l.backInputWinograd(dx, dy, n)
+		return
+	}
+	if dx != nil && l.winograd != nil && kernels.WinogradNarrowBackApplies(l.g, l.oc) {
+		// The input gradient as WinogradConvNarrow, all images at once.
+		if dw != nil || db != nil {
+			l.convBackward(nil, dw, db, dy, x, n)
+		}
+		kernels.WinogradConvNarrowBackInput(dx, dy, n, l.winogradWeights(), *l.winograd)
 		return
 	}
 	in, out, P, K := l.inSize(), l.outSize(), l.g.Cols(), l.g.Rows()

@@ -13,7 +13,9 @@ import "saliencyexplorer/engine/kernels"
 // forward and tangent run as kernels.WinogradConvNarrow (F(2×2, 3×3) laid
 // out for narrow layers, in the wasm SIMD build) where it applies (at
 // least 8 channels in and 16 out, whole tiles in rows of a multiple of 8),
-// their input gradients on im2col. The transformed filters
+// and their input gradients as kernels.WinogradConvNarrowBackInput where
+// that holds of the gradient's convolution (OC channels in, C out). The
+// transformed filters
 // are redone only when the filters change (kernels.WinogradWeights.Set
 // compares them, so an optimizer step is seen).
 
