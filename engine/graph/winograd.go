@@ -98,8 +98,9 @@ var _ nn.AveragedForwards = (*Graph)(nil)
 // (and ForwardPrefix and ForwardRest) run each Winograd convolution on the
 // tile size kernels.WinogradTile picks for the batch, as its input gradient
 // does (F(4×4, 3×3) for ResNet-18's 3×3 convolutions in Integrated
-// Gradients' batches of 2), instead of F(2×2, 3×3). Tangents keep
-// F(2×2, 3×3). A graph starts with it off, and so do its Clone and Freeze.
+// Gradients' batches of 2), instead of F(2×2, 3×3), and the forward and
+// input gradient of each 3×3 stride-2 convolution by its input's phases
+// where that pays (stride2.go). Tangents keep F(2×2, 3×3). A graph starts with it off, and so do its Clone and Freeze.
 // On a graph whose averaged forwards are not allowed
 // (SetAveragedForwardsAllowed), turning them on leaves them off.
 func (g *Graph) SetAveragedForwards(on bool) (was bool) {
@@ -133,6 +134,9 @@ func (g *Graph) SetAveragedForwardsAllowed(ok bool) {
 	for _, nd := range g.nodes {
 		if l, ok := nd.Op.(*convOp); ok && l.wino != nil && l.averagedValues() > 0 {
 			l.wino, l.winoGen = nil, 0
+		}
+		if l, ok := nd.Op.(*convOp); ok {
+			l.s2w, l.s2Gen = nil, 0 // made only by averaged passes (stride2.go)
 		}
 	}
 }
