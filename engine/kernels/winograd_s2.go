@@ -379,11 +379,18 @@ func s2Input(v, x []float32, r0, nr int, buf []float32, g Stride2Geom) {
 					ev, od = v[45*S+c*4*nt+(k/2)*nt+t0:], v[65*S+c*16*nt+4*(k/2)*nt+t0:]
 					ss = 4 * S
 				}
-				ev, od = ev[:4*ss+TW], od[:3*so+TW]
-				for tx := 0; tx < TW; tx++ {
+				// One slice per line, each TW long, so that the loop's
+				// stores need no bounds checks.
+				e0 := ev[:TW]
+				e1, e2, e3, e4 := ev[ss:ss+len(e0)], ev[2*ss:2*ss+len(e0)], ev[3*ss:3*ss+len(e0)], ev[4*ss:4*ss+len(e0)]
+				o0, o1, o2, o3 := od[:len(e0)], od[so:so+len(e0)], od[2*so:2*so+len(e0)], od[3*so:3*so+len(e0)]
+				row = row[:8*len(e0)+1]
+				_, _, _, _ = e1[len(e0)-1], e2[len(e0)-1], e3[len(e0)-1], e4[len(e0)-1]
+				_, _, _, _ = o0[len(e0)-1], o1[len(e0)-1], o2[len(e0)-1], o3[len(e0)-1]
+				for tx := range e0 {
 					d := row[8*tx : 8*tx+9]
-					ev[tx], ev[ss+tx], ev[2*ss+tx], ev[3*ss+tx], ev[4*ss+tx] = d[0], d[2], d[4], d[6], d[8]
-					od[tx], od[so+tx], od[2*so+tx], od[3*so+tx] = d[1], d[3], d[5], d[7]
+					e0[tx], e1[tx], e2[tx], e3[tx], e4[tx] = d[0], d[2], d[4], d[6], d[8]
+					o0[tx], o1[tx], o2[tx], o3[tx] = d[1], d[3], d[5], d[7]
 				}
 			}
 		}
@@ -430,8 +437,10 @@ func s2Output(y, m []float32, r0, nr int, g Stride2Geom) {
 				off := (e*g.OC+o)*plane + (4*ty+p)*g.OW
 				yr := y[off : off+g.OW]
 				src := m[65*S+o*16*nt+4*p*nt+r*TW:]
-				y0, y1, y2, y3 := src[:TW], src[nt:nt+TW], src[2*nt:2*nt+TW], src[3*nt:3*nt+TW]
-				for tx := 0; tx < full; tx++ {
+				y0 := src[:TW]
+				y1, y2, y3 := src[nt:nt+len(y0)], src[2*nt:2*nt+len(y0)], src[3*nt:3*nt+len(y0)]
+				_, _, _ = y1[len(y0)-1], y2[len(y0)-1], y3[len(y0)-1]
+				for tx := range y0[:full] {
 					yt := yr[4*tx : 4*tx+4]
 					yt[0] += y0[tx]
 					yt[1] += y1[tx]
@@ -472,10 +481,13 @@ func s2GradIn(v, dy []float32, r0, nr int, buf []float32, g Stride2Geom) {
 			for p := 0; p < 4; p++ {
 				row := rows[p*W4 : (p+1)*W4]
 				dst := v[65*S+o*16*nt+4*p*nt+r*TW:]
-				dst = dst[:3*nt+TW]
-				for tx := 0; tx < TW; tx++ {
+				d0 := dst[:TW]
+				d1, d2, d3 := dst[nt:nt+len(d0)], dst[2*nt:2*nt+len(d0)], dst[3*nt:3*nt+len(d0)]
+				_, _, _ = d1[len(d0)-1], d2[len(d0)-1], d3[len(d0)-1]
+				row = row[:4*len(d0)]
+				for tx := range d0 {
 					d := row[4*tx : 4*tx+4]
-					dst[tx], dst[nt+tx], dst[2*nt+tx], dst[3*nt+tx] = d[0], d[1], d[2], d[3]
+					d0[tx], d1[tx], d2[tx], d3[tx] = d[0], d[1], d[2], d[3]
 				}
 			}
 		}
@@ -539,18 +551,23 @@ func s2GradOut(dx, m []float32, r0, nr int, buf []float32, g Stride2Geom) {
 					ev, od = m[45*S+c*4*nt+(k/2)*nt+t0:], m[65*S+c*16*nt+4*(k/2)*nt+t0:]
 					ss = 4 * S
 				}
-				ev, od = ev[:4*ss+TW], od[:3*so+TW]
-				for tx := 0; tx < TW; tx++ {
+				e0 := ev[:TW]
+				e1, e2, e3, e4 := ev[ss:ss+len(e0)], ev[2*ss:2*ss+len(e0)], ev[3*ss:3*ss+len(e0)], ev[4*ss:4*ss+len(e0)]
+				o0, o1, o2, o3 := od[:len(e0)], od[so:so+len(e0)], od[2*so:2*so+len(e0)], od[3*so:3*so+len(e0)]
+				row = row[:8*len(e0)+1]
+				_, _, _, _ = e1[len(e0)-1], e2[len(e0)-1], e3[len(e0)-1], e4[len(e0)-1]
+				_, _, _, _ = o0[len(e0)-1], o1[len(e0)-1], o2[len(e0)-1], o3[len(e0)-1]
+				for tx := range e0 {
 					d := row[8*tx : 8*tx+9]
-					d[0] += ev[tx]
-					d[1] += od[tx]
-					d[2] += ev[ss+tx]
-					d[3] += od[so+tx]
-					d[4] += ev[2*ss+tx]
-					d[5] += od[2*so+tx]
-					d[6] += ev[3*ss+tx]
-					d[7] += od[3*so+tx]
-					d[8] += ev[4*ss+tx]
+					d[0] += e0[tx]
+					d[1] += o0[tx]
+					d[2] += e1[tx]
+					d[3] += o1[tx]
+					d[4] += e2[tx]
+					d[5] += o2[tx]
+					d[6] += e3[tx]
+					d[7] += o3[tx]
+					d[8] += e4[tx]
 				}
 			}
 			last := 9
@@ -562,11 +579,7 @@ func s2GradOut(dx, m []float32, r0, nr int, buf []float32, g Stride2Geom) {
 				if yy := 8*ty + k - g.Pad; yy >= 0 && yy < g.H {
 					off := (e*g.C+c)*plane + yy*g.W
 					n := min(g.W, W9-g.Pad)
-					src := rows[k*W9+g.Pad : k*W9+g.Pad+n]
-					dst := dx[off : off+n]
-					for j, s := range src {
-						dst[j] += s
-					}
+					Axpy(dx[off:off+n], rows[k*W9+g.Pad:k*W9+g.Pad+n], 1) // 1·s is s: dx += s exactly
 				}
 			}
 		}
