@@ -240,12 +240,15 @@ func TestStride2WeightsSet(t *testing.T) {
 // BenchmarkStride2 times the phases' forward and input gradient against
 // im2col + MatMulPacked (filters packed once, per image as the graph runs
 // them) on ResNet-18's three stride-2 3×3 layers at Integrated Gradients'
-// batch of 2, interleaved call by call; it reports the fastest call of
-// each and their ratio.
+// batch of 2 (and at 1), interleaved call by call; it reports the fastest
+// call of each and their ratio.
 func BenchmarkStride2(b *testing.B) {
-	for _, s := range []struct{ c, oc, hw int }{{64, 128, 56}, {128, 256, 28}, {256, 512, 14}} {
-		b.Run(fmt.Sprintf("%dx%d_%d", s.c, s.oc, s.hw), func(b *testing.B) {
-			const n = 2
+	for _, s := range []struct{ c, oc, hw, n int }{
+		{64, 128, 56, 2}, {128, 256, 28, 2}, {256, 512, 14, 2},
+		{64, 128, 56, 1}, {128, 256, 28, 1}, {256, 512, 14, 1},
+	} {
+		b.Run(fmt.Sprintf("%dx%d_%d_n%d", s.c, s.oc, s.hw, s.n), func(b *testing.B) {
+			n := s.n
 			rng := rand.New(rand.NewPCG(1, 2))
 			g := NewStride2Geom(s.c, s.oc, s.hw, s.hw, 1)
 			cg := NewConvGeom(s.c, s.hw, s.hw, 3, 3, 2, 1)
