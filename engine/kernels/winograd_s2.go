@@ -88,10 +88,11 @@ func (g Stride2Geom) Pays(n int) bool {
 // Transform work as WinogradWeights' do.
 type Stride2Weights struct {
 	OC, C        int
-	fwd, bwd     []PackedA
-	fwdOK, bwdOK bool
-	from, src    []float32
-	valid        bool
+	fwd, bwd     []PackedA // the 36 forward (OC×C) and input-gradient (C×OC) matrices
+	fwdOK, bwdOK bool      // whether each holds the transform of from
+	from         []float32 // the filters of the last transform
+	src          []float32 // Set's copy of the filters, allocated by it
+	valid        bool      // from holds the filters
 }
 
 // NewStride2Weights returns an empty transform for OC filters of C×3×3. It
@@ -292,6 +293,43 @@ func Stride2ConvBackInput(dx, dy []float32, n int, u *Stride2Weights, g Stride2G
 		panic("kernels: Winograd buffer too short")
 	}
 	stride2(dx, dy, n, u.forms(true), g, true)
+}
+
+// Stride2ConvNaive is the reference for Stride2Conv, from the filters w
+// (OC×C×3×3) themselves: the direct convolution, each output's sum over
+// channels and taps added into y.
+func Stride2ConvNaive(y, x, w []float32, n int, g Stride2Geom) {
+	stride2Naive(g, n, func(yi, xi, wi int) { y[yi] += w[wi] * x[xi] })
+}
+
+// Stride2ConvBackInputNaive is the reference for Stride2ConvBackInput:
+// every output gradient times each tap, added into the input it read.
+func Stride2ConvBackInputNaive(dx, dy, w []float32, n int, g Stride2Geom) {
+	stride2Naive(g, n, func(yi, xi, wi int) { dx[xi] += w[wi] * dy[yi] })
+}
+
+// stride2Naive calls f with the indices of each output, input and filter
+// tap that meet in the convolution g describes, taps inside the image only.
+func stride2Naive(g Stride2Geom, n int, f func(yi, xi, wi int)) {
+	for e := 0; e < n; e++ {
+		for o := 0; o < g.OC; o++ {
+			for i := 0; i < g.OH; i++ {
+				for j := 0; j < g.OW; j++ {
+					yi := ((e*g.OC+o)*g.OH+i)*g.OW + j
+					for c := 0; c < g.C; c++ {
+						for a := 0; a < 3; a++ {
+							for b := 0; b < 3; b++ {
+								ii, jj := 2*i-g.Pad+a, 2*j-g.Pad+b
+								if ii >= 0 && ii < g.H && jj >= 0 && jj < g.W {
+									f(yi, ((e*g.C+c)*g.H+ii)*g.W+jj, ((o*g.C+c)*3+a)*3+b)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 // stride2 runs the forward (back false: x → y) or the input gradient

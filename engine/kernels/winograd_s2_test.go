@@ -85,15 +85,9 @@ func im2colS2BackInput(dx, dy, w []float32, n, c, oc, h, wd, p int) {
 	}
 }
 
-// rounded writes want rounded to float32 into dst.
-func rounded(dst []float32, want []float64) {
-	for i, v := range want {
-		dst[i] = float32(v)
-	}
-}
-
-// TestStride2Conv checks Stride2Conv and Stride2ConvBackInput against the
-// float64 direct stride-2 convolution and its input gradient: maps from the
+// TestStride2Conv checks Stride2Conv and Stride2ConvBackInput, and their
+// naive references, against the float64 direct stride-2 convolution and
+// its input gradient: maps from the
 // smallest a 3×3 filter fits (with each padding) to partial tiles on either
 // side, odd and even sizes, channel counts that are not multiples of the
 // products' panels and more than one block of the shared dimension (260),
@@ -128,11 +122,14 @@ func TestStride2Conv(t *testing.T) {
 		got := withGuard(make([]float32, len(y0)), 5)
 		Stride2Conv(got, x, tc.n, u, g)
 		// The kernels' im2col wants the image at least as large as the
-		// filter; on smaller ones the reference rounded stands in for it.
+		// filter; on smaller ones the naive kernel stands in for it.
 		small := tc.h < 3 || tc.w < 3
 		ref := withGuard(make([]float32, len(y0)), 5)
+		naive := withGuard(make([]float32, len(y0)), 5)
+		Stride2ConvNaive(naive, x, w, tc.n, g)
+		checkWinograd(t, name+" forward, naive", naive, naive, want)
 		if small {
-			rounded(ref, want)
+			copy(ref, naive)
 		} else {
 			im2colS2(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
 		}
@@ -143,8 +140,11 @@ func TestStride2Conv(t *testing.T) {
 		got = withGuard(make([]float32, len(dx0)), 5)
 		Stride2ConvBackInput(got, dy, tc.n, u, g)
 		ref = withGuard(make([]float32, len(dx0)), 5)
+		naive = withGuard(make([]float32, len(dx0)), 5)
+		Stride2ConvBackInputNaive(naive, dy, w, tc.n, g)
+		checkWinograd(t, name+" input gradient, naive", naive, naive, want)
 		if small {
-			rounded(ref, want)
+			copy(ref, naive)
 		} else {
 			im2colS2BackInput(ref, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
 		}
