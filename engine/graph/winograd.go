@@ -100,9 +100,10 @@ var _ nn.AveragedForwards = (*Graph)(nil)
 // does (F(4×4, 3×3) for ResNet-18's 3×3 convolutions in Integrated
 // Gradients' batches of 2), instead of F(2×2, 3×3), and the forward and
 // input gradient of each 3×3 stride-2 convolution by its input's phases
-// where that pays (stride2.go). Tangents keep F(2×2, 3×3). A graph starts with it off, and so do its Clone and Freeze.
-// On a graph whose averaged forwards are not allowed
-// (SetAveragedForwardsAllowed), turning them on leaves them off.
+// where that pays (stride2.go). Tangents keep F(2×2, 3×3). A graph starts
+// with it off, and so do its Clone and Freeze. On a graph whose averaged
+// forwards are not allowed (SetAveragedForwardsAllowed), turning them on
+// leaves them off.
 func (g *Graph) SetAveragedForwards(on bool) (was bool) {
 	on = on && !g.noAveraged
 	was, g.averaged = g.averaged, on
