@@ -117,14 +117,15 @@ func (g *Graph) SetAveragedForwards(on bool) (was bool) {
 
 // SetAveragedForwardsAllowed says whether the graph may run averaged
 // forwards (SetAveragedForwards) at all. A graph starts allowed; one that
-// is not keeps every forward on F(2×2, 3×3), does not keep the forwards'
-// F(4×4, 3×3) filters (36·OC·C values per 3×3 layer), and DerivedValues
-// leaves them out: a host that has the memory for the model but not for
-// those filters turns them off. Disallowing turns averaged forwards off
-// and drops every transformed filter of each convolution that could make
-// F(4×4, 3×3) forward ones, its other forms included (the next pass
-// transforms again what it takes). Clone, Freeze, Encode
-// and Decode keep the setting.
+// is not keeps every forward on F(2×2, 3×3) and every stride-2 3×3
+// convolution on im2col, does not keep the forwards' F(4×4, 3×3) filters
+// (36·OC·C values per 3×3 layer) nor the stride-2 phases' (72·OC·C), and
+// DerivedValues leaves them out: a host that has the memory for the model
+// but not for those filters turns them off. Disallowing turns averaged
+// forwards off and drops the phases' filters and every transformed filter
+// of each convolution that could make F(4×4, 3×3) forward ones, its other
+// forms included (the next pass transforms again what it takes). Clone,
+// Freeze, Encode and Decode keep the setting.
 func (g *Graph) SetAveragedForwardsAllowed(ok bool) {
 	if ok || g.noAveraged {
 		g.noAveraged = !ok
