@@ -90,6 +90,10 @@ type Host struct {
 
 	// lastPred is the last prediction, which ResolveClass reuses.
 	lastPred prediction
+	// ahead is the model StartAhead made current, until Start comes, and
+	// aheadNotes what it had to tell the user meanwhile.
+	ahead      string
+	aheadNotes []string
 
 	// Mark, if set, records the start-up's phases by name (the engine
 	// worker makes them performance marks for make bench-web).
