@@ -74,6 +74,7 @@ func Run() {
 	w.yieldOut = mc.Get("port2")
 	mark("se-w-go")
 	w.host.Mark = mark
+	w.host.Warn = func(text string) { js.Global().Get("console").Call("warn", "Saliency Explorer: "+text) }
 	w.self.Set("onmessage", js.FuncOf(w.onMessage))
 	w.self.Call("postMessage", map[string]any{"h": `{"id":0,"kind":"log","text":"engine started"}`, "b": w.array.New()})
 	// The page's engine worker (boot.js passes ?model=, the model the
