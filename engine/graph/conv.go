@@ -31,6 +31,10 @@ type convOp struct {
 	wino     *kernels.WinogradWeights // its transformed filters, made on first use
 	averaged bool                     // Forward's tile size by the batch (Graph.SetAveragedForwards)
 
+	s2    *kernels.Stride2Geom    // a 3×3 stride-2 convolution the phases can run (stride2.go)
+	s2w   *kernels.Stride2Weights // its transformed filters, made on first use
+	s2Gen uint64
+
 	g         window // per group: C is C/G
 	fast      *kernels.ConvGeom
 	depthwise *kernels.ConvGeom // all C channels of a depthwise convolution, if it runs as one
@@ -116,6 +120,7 @@ func (l *convOp) Infer(in []Info) ([]Info, error) {
 	}
 	l.identity = l.fast != nil && g.KH == 1 && g.KW == 1 && g.SH == 1 && g.PT == 0
 	l.winograd, l.wino, l.winoGen = winogradGeom(l.group, oc, g), nil, 0
+	l.s2, l.s2w, l.s2Gen = stride2Geom(l.group, oc, g), nil, 0
 	l.depthwise = nil
 	if l.fast != nil && l.group == c && oc == c {
 		dg := *l.fast
@@ -195,6 +200,11 @@ func (l *convOp) forward(y, x, w, bias []float32, n int, act kernels.Activation,
 		act.Apply(y[:n*l.outSize])
 		return
 	}
+	if l.useStride2(n, averaged) {
+		l.forwardStride2(y, x, bias, n)
+		act.Apply(y[:n*l.outSize])
+		return
+	}
 	if l.depthwise != nil {
 		for e := 0; e < n; e++ {
 			kernels.DepthwiseConvBias(y[e*l.outSize:(e+1)*l.outSize], x[e*l.inSize:(e+1)*l.inSize], w, bias, *l.depthwise, act)
@@ -234,6 +244,13 @@ func (l *convOp) backward(dx, dw, db, dy, x, w []float32) {
 			l.backward(nil, dw, db, dy, x, w)
 		}
 		l.backInputWinograd(dx, dy, w)
+		return
+	}
+	if dx != nil && l.useStride2(l.n, l.averaged) {
+		if dw != nil || db != nil {
+			l.backward(nil, dw, db, dy, x, w)
+		}
+		l.backInputStride2(dx, dy)
 		return
 	}
 	if l.depthwise != nil {

@@ -10,3 +10,13 @@ func UseWinograd(on bool) {
 		winogradRule = func(kernels.WinogradGeom, int) bool { return false }
 	}
 }
+
+// UseStride2Phases makes the eligible stride-2 convolutions follow the
+// kernels' rule in averaged passes (on) or all run as im2col + GEMM (off),
+// for the external benchmarks.
+func UseStride2Phases(on bool) {
+	stride2Rule = kernels.Stride2Geom.Pays
+	if !on {
+		stride2Rule = func(kernels.Stride2Geom, int) bool { return false }
+	}
+}

@@ -74,10 +74,12 @@ func (l *convOp) derivedValues() int64 {
 // the filters adds (36 packed OC×C matrices) when averaged forwards
 // (Graph.SetAveragedForwards) take it: at some batch of up to 64 images
 // that runs as Winograd and for which kernels.WinogradTile picks 4×4
-// tiles. kernels.WinogradValues counts the rest.
+// tiles. kernels.WinogradValues counts the rest. For a stride-2
+// convolution the phases run (stride2.go) it is their filters, both forms
+// (stride2Values).
 func (l *convOp) averagedValues() int64 {
 	if l.oc == 0 || l.winograd == nil {
-		return 0
+		return l.stride2Values()
 	}
 	g := *l.winograd
 	if g.M != 0 {
@@ -102,6 +104,9 @@ func (l *convOp) keptValues() int64 {
 	}
 	if l.wino != nil {
 		n += int64(l.wino.Values())
+	}
+	if l.s2w != nil {
+		n += int64(l.s2w.Values())
 	}
 	return n
 }

@@ -26,7 +26,9 @@ import (
 // never pays the 3×3 convolution keeps only packings (no transform). Each
 // case runs once more on a graph whose averaged forwards are not allowed,
 // where DerivedValues leaves out AveragedValues and the forward's
-// F(4×4, 3×3) filters are never made.
+// F(4×4, 3×3) filters are never made. A 3×3 stride-2 convolution of 64
+// channels takes its phases (stride2.go) in the last, averaged, pass of
+// two images, and DerivedValues counts their filters, both directions'.
 func TestDerivedValues(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	depthwise := Def{
@@ -43,7 +45,7 @@ func TestDerivedValues(t *testing.T) {
 	for name, rule := range rules {
 		saved := winogradRule
 		winogradRule = rule
-		for _, d := range []Def{packDef(t, rng), depthwise} {
+		for _, d := range []Def{packDef(t, rng), depthwise, stride2Def(t, rng, 64, 64, 14)} {
 			for _, allowed := range []bool{true, false} {
 				g, err := Build(d)
 				if err != nil {
@@ -60,6 +62,9 @@ func TestDerivedValues(t *testing.T) {
 				}
 				if d.Name == "pack" && name != "never" && g.AveragedValues() == 0 {
 					t.Fatalf("%s: the 3×3 convolution's averaged forwards count nothing", name)
+				}
+				if d.Name == "stride2" && g.AveragedValues() == 0 {
+					t.Fatalf("%s: the stride-2 convolution's phases count nothing", name)
 				}
 				in, out := g.Input(), g.Classes()
 				for i, n := range []int{1, 2, 3, 2} {

@@ -98,10 +98,12 @@ var _ nn.AveragedForwards = (*Graph)(nil)
 // (and ForwardPrefix and ForwardRest) run each Winograd convolution on the
 // tile size kernels.WinogradTile picks for the batch, as its input gradient
 // does (F(4×4, 3×3) for ResNet-18's 3×3 convolutions in Integrated
-// Gradients' batches of 2), instead of F(2×2, 3×3). Tangents keep
-// F(2×2, 3×3). A graph starts with it off, and so do its Clone and Freeze.
-// On a graph whose averaged forwards are not allowed
-// (SetAveragedForwardsAllowed), turning them on leaves them off.
+// Gradients' batches of 2), instead of F(2×2, 3×3), and the forward and
+// input gradient of each 3×3 stride-2 convolution by its input's phases
+// where that pays (stride2.go). Tangents keep F(2×2, 3×3). A graph starts
+// with it off, and so do its Clone and Freeze. On a graph whose averaged
+// forwards are not allowed (SetAveragedForwardsAllowed), turning them on
+// leaves them off.
 func (g *Graph) SetAveragedForwards(on bool) (was bool) {
 	on = on && !g.noAveraged
 	was, g.averaged = g.averaged, on
@@ -115,14 +117,15 @@ func (g *Graph) SetAveragedForwards(on bool) (was bool) {
 
 // SetAveragedForwardsAllowed says whether the graph may run averaged
 // forwards (SetAveragedForwards) at all. A graph starts allowed; one that
-// is not keeps every forward on F(2×2, 3×3), does not keep the forwards'
-// F(4×4, 3×3) filters (36·OC·C values per 3×3 layer), and DerivedValues
-// leaves them out: a host that has the memory for the model but not for
-// those filters turns them off. Disallowing turns averaged forwards off
-// and drops every transformed filter of each convolution that could make
-// F(4×4, 3×3) forward ones, its other forms included (the next pass
-// transforms again what it takes). Clone, Freeze, Encode
-// and Decode keep the setting.
+// is not keeps every forward on F(2×2, 3×3) and every stride-2 3×3
+// convolution on im2col, does not keep the forwards' F(4×4, 3×3) filters
+// (36·OC·C values per 3×3 layer) nor the stride-2 phases' (72·OC·C), and
+// DerivedValues leaves them out: a host that has the memory for the model
+// but not for those filters turns them off. Disallowing turns averaged
+// forwards off and drops the phases' filters and every transformed filter
+// of each convolution that could make F(4×4, 3×3) forward ones, its other
+// forms included (the next pass transforms again what it takes). Clone,
+// Freeze, Encode and Decode keep the setting.
 func (g *Graph) SetAveragedForwardsAllowed(ok bool) {
 	if ok || g.noAveraged {
 		g.noAveraged = !ok
@@ -133,6 +136,9 @@ func (g *Graph) SetAveragedForwardsAllowed(ok bool) {
 	for _, nd := range g.nodes {
 		if l, ok := nd.Op.(*convOp); ok && l.wino != nil && l.averagedValues() > 0 {
 			l.wino, l.winoGen = nil, 0
+		}
+		if l, ok := nd.Op.(*convOp); ok {
+			l.s2w, l.s2Gen = nil, 0 // made only by averaged passes (stride2.go)
 		}
 	}
 }

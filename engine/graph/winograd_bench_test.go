@@ -82,3 +82,54 @@ func BenchmarkResNet18Winograd(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkResNet18Stride2 times torchvision ResNet-18's forward and input
+// gradient of a logit at Integrated Gradients' batch of 2 with averaged
+// forwards, its three 3×3 stride-2 convolutions by their phases
+// ("phases") and on im2col + GEMM ("im2col"), interleaved pass by pass in
+// one process; it reports the fastest pass of each in ms and their ratio.
+//
+//	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench ResNet18Stride2 -benchtime 10x \
+//	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/graph
+func BenchmarkResNet18Stride2(b *testing.B) {
+	raw, err := os.ReadFile("../../.cache/onnx/resnet18.onnx")
+	if err != nil {
+		b.Skipf("run make onnx-fixtures: %v", err)
+	}
+	m, err := onnxpb.Decode(raw, onnxpb.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	imp, err := onnx.Import(m, onnx.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := imp.Graph
+	defer graph.UseStride2Phases(true)
+	g.SetAveragedForwards(true)
+	const n = 2
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := nntest.Rand(rng, n*3*224*224)
+	d := make([]float32, n*g.Classes())
+	for e := 0; e < n; e++ {
+		d[e*g.Classes()] = 1
+	}
+	pass := func(on bool) time.Duration {
+		graph.UseStride2Phases(on)
+		start := time.Now()
+		g.Forward(x, n, false)
+		g.Backward(d, false)
+		return time.Since(start)
+	}
+	pass(true) // size every buffer, transform the filters
+	pass(false)
+	var tp, ti []time.Duration
+	for b.Loop() {
+		tp = append(tp, pass(true))
+		ti = append(ti, pass(false))
+	}
+	mp, mi := slices.Min(tp).Seconds()*1e3, slices.Min(ti).Seconds()*1e3
+	b.ReportMetric(mp, "phases-ms")
+	b.ReportMetric(mi, "im2col-ms")
+	b.ReportMetric(mp/mi, "ratio")
+}

@@ -88,7 +88,9 @@ type AffinePrefix interface {
 // passes faster, at a larger float32 rounding per layer, for a caller that
 // averages the gradients of many passes (Integrated Gradients' steps,
 // SmoothGrad's samples): graph.Graph runs its 3×3 convolutions' forwards
-// as Winograd F(4×4, 3×3) instead of F(2×2, 3×3) where that is faster.
+// as Winograd F(4×4, 3×3) instead of F(2×2, 3×3) where that is faster,
+// and its 3×3 stride-2 convolutions (forward and input gradient) by their
+// input's phases with Winograd F(4, 2) instead of im2col + GEMM.
 // A single gradient keeps the accurate forwards: the forward's rounding
 // decides which units near a ReLU's or a max-pool's tie pass, and the
 // gradient inherits every such flip, while an average over many passes

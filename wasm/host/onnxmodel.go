@@ -148,12 +148,13 @@ func runMemory(m nn.Trainable) int64 {
 
 // fitAveraged returns need(), an estimate of the memory the graphs gs
 // and the work on them take, made to fit budget if it can: when it does
-// not with their averaged forwards' F(4×4, 3×3) filters
-// (graph.Graph.AveragedValues), which only speed Integrated Gradients and
-// SmoothGrad up, but does without them, it leaves averaged forwards
-// disallowed on the graphs (graph.Graph.SetAveragedForwardsAllowed), so
-// that those methods run F(2×2, 3×3) forwards there and in every copy of
-// the graphs, and returns the estimate without them.
+// not with their averaged forwards' F(4×4, 3×3) and stride-2 phases'
+// filters (graph.Graph.AveragedValues), which only speed Integrated
+// Gradients and SmoothGrad up, but does without them, it leaves averaged
+// forwards disallowed on the graphs (graph.Graph.SetAveragedForwardsAllowed),
+// so that those methods run F(2×2, 3×3) forwards and im2col's stride-2
+// convolutions there and in every copy of the graphs, and returns the
+// estimate without them.
 func fitAveraged(budget int64, need func() int64, gs ...*graph.Graph) int64 {
 	n := need()
 	if n <= budget {

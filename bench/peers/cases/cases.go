@@ -135,6 +135,27 @@ func (b *Bench) Run(name string) error {
 	return fmt.Errorf("cases: unknown case %q", name)
 }
 
+// Slot is a network's input and logits in buffers that stay where they
+// are, for a caller that writes the input and reads the logits in place:
+// the wasm module's exported forward entry, which JavaScript calls without
+// going through syscall/js (../enginewasm).
+type Slot struct {
+	In  []float32 // the input, batch 1 (the network's input size)
+	Out []float32 // the logits of the last Forward
+	net *nn.Network
+}
+
+// NewSlot returns a Slot for b's network with its input set to b's image.
+func (b *Bench) NewSlot() *Slot {
+	return &Slot{In: append([]float32(nil), b.x...), Out: make([]float32, b.Net.Classes()), net: b.Net}
+}
+
+// Forward runs the network on In, batch 1, and copies the logits into Out.
+// Once the network is warm it allocates nothing.
+func (s *Slot) Forward() {
+	copy(s.Out, s.net.Forward(s.In, 1, false))
+}
+
 // Logits returns the logits of the image (a copy).
 func (b *Bench) Logits() []float32 {
 	return append([]float32(nil), b.Net.Forward(b.x, 1, false)...)

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"saliencyexplorer/engine/model"
@@ -103,4 +104,38 @@ func maxRelDiff(got, want []float32) float64 {
 		ref = math.Max(ref, math.Abs(float64(want[i])))
 	}
 	return d / ref
+}
+
+// TestSlotForward checks the buffers the wasm module's exported forward
+// entry works on: Forward reads In and writes the logits into Out, the
+// same values Logits gives, and allocates nothing once warm (an exported
+// entry must not need the scheduler, which a garbage collection could).
+func TestSlotForward(t *testing.T) {
+	for _, spec := range []nn.Spec{model.CrossesCNN(), model.PhantomCNN([]string{"a", "b"})} {
+		t.Run(spec.Name, func(t *testing.T) {
+			b := load(t, spec)
+			s := b.NewSlot()
+			s.Forward()
+			if want := b.Logits(); !slices.Equal(s.Out, want) {
+				t.Fatalf("slot logits %v, want %v", s.Out, want)
+			}
+			first := slices.Clone(s.Out)
+			for i := range s.In {
+				s.In[i] = float32(i%7) / 7
+			}
+			s.Forward()
+			if want := b.Net.Forward(s.In, 1, false); !slices.Equal(s.Out, want) {
+				t.Fatalf("slot logits of another image %v, want %v", s.Out, want)
+			}
+			if slices.Equal(s.Out, first) {
+				t.Fatal("the slot's logits did not change with its input")
+			}
+			if got := b.Logits(); !slices.Equal(got, first) {
+				t.Errorf("writing the slot's input changed the bench's image: logits %v, want %v", got, first)
+			}
+			if n := testing.AllocsPerRun(20, s.Forward); n != 0 {
+				t.Errorf("Slot.Forward allocates %v times a call, want 0", n)
+			}
+		})
+	}
 }

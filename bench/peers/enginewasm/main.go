@@ -16,6 +16,9 @@
 //	loadONNX(name, file)       import an .onnx file (Uint8Array); {input: shape} or {error}
 //	onnxForward(name, x)       set the ONNX model's input (Float32Array), return its logits
 //	onnxRun(name)              one forward pass on that input (for timing)
+//	forwardSlot(name)          {slot, input, inputLength, logits, logitsLength}: the
+//	                           buffers of the exported forward entry (below), as byte
+//	                           offsets into the module's memory and float32 counts, or {error}
 //
 // and, for the data-parallel measurements with several of these modules in
 // worker threads:
@@ -30,6 +33,23 @@
 //
 // Functions that can fail return an error string ("" for success) or an
 // object with an error field.
+//
+// It also has a WebAssembly export (//go:wasmexport, not syscall/js):
+//
+//	forward(slot)              the forward pass, batch 1, of the slot's input into its
+//	                           logits; returns 0, or -1 for an unknown slot
+//
+// The bench's forward case enters through that export (../engine.js's
+// forward writes the image into the slot and copies the logits out): a
+// js.FuncOf call goes through wasm_exec.js's event machinery and the Go
+// scheduler (a dozen calls between JavaScript and Go, a finalizer per
+// js.Value), 0.02–0.04 ms alone and 0.13–0.16 ms right after TensorFlow.js has
+// run, against 0.01 ms for the export (docs/performance.md, "Phantom's
+// forward in bench-peers"). The forward allocates nothing once warm, so
+// the export never needs the scheduler; an export must never wait for
+// JavaScript (a timer, a promise): it would return garbage and leave the
+// module broken.
+//
 // The cases themselves are in package cases, shared with the native run.
 package main
 
@@ -43,7 +63,25 @@ import (
 var (
 	benches = map[string]*cases.Bench{}
 	onnxes  = map[string]*cases.ONNXBench{}
+	slots   []*cases.Slot
 )
+
+// forward is the exported forward entry: see the package comment.
+//
+//go:wasmexport forward
+func forward(slot int32) int32 {
+	if slot < 0 || int(slot) >= len(slots) {
+		return -1
+	}
+	slots[slot].Forward()
+	return 0
+}
+
+// offset returns where xs starts in the module's linear memory (the heap
+// does not move, and slots keeps the buffers alive).
+func offset(xs []float32) int {
+	return int(uintptr(unsafe.Pointer(unsafe.SliceData(xs))))
+}
 
 func bytesOf(v js.Value) []byte {
 	b := make([]byte, v.Get("length").Int())
@@ -215,6 +253,15 @@ func main() {
 	api["onnxRun"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		onnxes[args[0].String()].Run()
 		return ""
+	})
+	api["forwardSlot"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		b, ok := benches[args[0].String()]
+		if !ok {
+			return js.ValueOf(map[string]any{"error": "no network " + args[0].String()})
+		}
+		s := b.NewSlot()
+		slots = append(slots, s)
+		return js.ValueOf(map[string]any{"slot": len(slots) - 1, "input": offset(s.In), "inputLength": len(s.In), "logits": offset(s.Out), "logitsLength": len(s.Out)})
 	})
 	js.Global().Set("seEngine", js.ValueOf(api))
 	select {}

@@ -22,12 +22,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"saliencyexplorer/bench/peers/cases"
@@ -141,13 +139,4 @@ func serve(dir string, nets []struct{ Name, Arch, Weights string }) {
 		}
 		w.Flush()
 	}
-}
-
-// cpuMs returns the process's user + system CPU time in milliseconds.
-func cpuMs() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return math.NaN()
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
 }
