@@ -43,11 +43,36 @@
       note.textContent = "A new version of Saliency Explorer is installed. Reload the page to use it (your masks are kept).";
       document.body.appendChild(note);
     });
-    window.addEventListener("load", function () {
+    // Installing the service worker fetches and stores every file of the
+    // site (app.wasm again, every model and gallery: megabytes). On a first
+    // visit that ran beside the module's compile and the engine's start on
+    // the same cores, so it waits for the first map to be drawn (the
+    // se-first-saliency mark), or swWait after the page's load if no map
+    // comes (issue #12, docs/performance.md).
+    const swWait = 10000;
+    let registered = false;
+    const register = function () {
+      if (registered) {
+        return;
+      }
+      registered = true;
       navigator.serviceWorker.register("sw.js", { updateViaCache: "none" }).catch(function (err) {
         console.info("Saliency Explorer works online only here: " + err);
       });
+    };
+    window.addEventListener("load", function () {
+      setTimeout(register, swWait);
     });
+    if (typeof PerformanceObserver === "function" && (PerformanceObserver.supportedEntryTypes || []).indexOf("mark") >= 0) {
+      new PerformanceObserver(function (list, observer) {
+        if (list.getEntriesByName("se-first-saliency").length > 0) {
+          observer.disconnect();
+          setTimeout(register, 0);
+        }
+      }).observe({ type: "mark" });
+    } else {
+      window.addEventListener("load", register);
+    }
   }
 
   performance.mark("se-boot");
@@ -84,6 +109,15 @@
       fail("The application failed to start: " + err);
     });
 
+  // lastModel returns the model the page used last (ui's keyModel), or "".
+  function lastModel() {
+    try {
+      return window.localStorage.getItem("se.v1.model") || "";
+    } catch (err) {
+      return "";
+    }
+  }
+
   // engineStarter starts the engine worker and returns what the UI uses to
   // take it over and to start another after a crash:
   //
@@ -98,10 +132,13 @@
   // everything in one worker, for comparisons), ?stall-helpers=1 as
   // ?stall=1 (helpers that never answer, for tests), ?test-hooks=1, and
   // module=1: the worker waits for the compiled module instead of
-  // fetching and compiling the binary itself.
+  // fetching and compiling the binary itself, and model=name (below).
   function engineStarter(module) {
     const params = new URLSearchParams(seLoader.search);
-    const q = ["module=1"];
+    // model: the model last used (the page's Init asks for it; empty for
+    // the default): the engine worker fetches its files while the module
+    // is compiled (worker.js).
+    const q = ["module=1", "model=" + encodeURIComponent(lastModel())];
     const k = parseInt(params.get("workers"), 10);
     if (k > 0) {
       q.push("workers=" + k);

@@ -7,6 +7,7 @@
 //   seLoader.url(name)    a URL for <img src> and the like
 //   seLoader.worker(url)  a new engine Worker ("worker.js?workers=1")
 //   seLoader.search       the query string of this page or worker
+//   seLoader.ahead(name)  fetch name now, for the next fetch(name)
 //
 // Served, these are fetch, the name itself, new Worker and location.search.
 // In the single-file build (see server/release) the page holds every file,
@@ -40,8 +41,26 @@
     return w;
   }
   if (!index && !g.seBundle) {
+    const ahead = {}; // name → a Promise of its Response, fetched ahead
     g.seLoader = {
-      fetch: function (name) { return g.fetch(name); },
+      fetch: function (name) {
+        const r = ahead[name];
+        if (!r) {
+          return g.fetch(name);
+        }
+        delete ahead[name];
+        return r.catch(function () { return g.fetch(name); });
+      },
+      // ahead fetches a file that fetch will be asked for soon (once):
+      // worker.js fetches the engine's start-up files while the module is
+      // compiled. It returns the Response's Promise, for a clone's reading.
+      ahead: function (name) {
+        if (!ahead[name]) {
+          ahead[name] = g.fetch(name);
+          ahead[name].catch(function () {});
+        }
+        return ahead[name];
+      },
       url: function (name) { return name; },
       worker: function (url) { return marks(new Worker(url)); },
       search: g.location.search,
@@ -100,6 +119,8 @@
   }
 
   g.seLoader = {
+    // ahead has nothing to gain here: the files are in the page already.
+    ahead: function () { return Promise.reject(new Error("bundled")); },
     fetch: function (name) {
       return ready.then(function () {
         const f = files[clean(name)];

@@ -22,6 +22,41 @@ self.seMark = function (name) {
 };
 self.seMark("se-w-script");
 
+// The engine worker the page starts (boot.js, with ?model=, the model the
+// page's Init will ask for; empty for the site's default) fetches the files
+// its Init reads while the module is compiled and Go starts: the manifest,
+// the model's architecture and weights, its data set's sample gallery and
+// that gallery's sample pack (the names wasm/host reads; Host.Start,
+// Manifest.Default, SamplePackName). The engine's own fetches then take
+// these responses (seLoader.fetch) instead of waiting for each in turn.
+if (new URLSearchParams(seLoader.search).has("model")) {
+  fetchAhead(new URLSearchParams(seLoader.search).get("model"));
+}
+
+function fetchAhead(name) {
+  const dir = "models/";
+  seLoader.ahead(dir + "manifest.json")
+    .then(function (r) { return r.ok ? r.clone().json() : null; })
+    .then(function (m) {
+      const models = (Array.isArray(m) ? m : m && m.models) || [];
+      const e = models.find(function (x) { return x.name === name; }) ||
+        models.find(function (x) { return x.dataset === "phantom" && x.method === "baseline"; }) ||
+        models.find(function (x) { return x.method === "baseline"; }) || models[0];
+      if (!e) {
+        return;
+      }
+      seLoader.ahead(dir + e.arch);
+      seLoader.ahead(dir + e.weights);
+      const g = (m.galleries || []).find(function (x) { return x.dataset === e.dataset && (x.split || "test") === "test"; });
+      if (g) {
+        seLoader.ahead(dir + g.file);
+        seLoader.ahead(dir + g.file.replace(/\.[^./]*$/, "") + ".pack.bin");
+      }
+      self.seMark("se-w-ahead");
+    })
+    .catch(function () {});
+}
+
 // Started with ?module=1 (by the page, see boot.js, or by an engine worker
 // for its helpers), the worker gets the compiled binary as its first
 // message instead of fetching and compiling it.

@@ -76,57 +76,67 @@ func TestBenchWeb(t *testing.T) {
 	warm := os.Getenv("SE_BENCH_WARM") == "1"
 	warmReady, warmFrames := map[string][]float64{}, map[string][]float64{}
 	for i := range runs {
-		for _, s := range sites {
-			ctx, _ := browser(t, 120*time.Second)
-			// The first animation frame after the first map was drawn
-			// (se-first-saliency): the page's own work in the task that
-			// drew it (its render) is over then, whichever build runs.
-			if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		for j, s := range sites {
+			// Each load in a subtest of its own, so that its browser is
+			// closed before the next load: a browser left running went on
+			// with its page's work (the service worker's install, which
+			// fetches and stores every file of the site) during the loads
+			// after it.
+			t.Run(fmt.Sprintf("round%d-site%d", i+1, j+1), func(t *testing.T) {
+				ctx, _ := browser(t, 120*time.Second)
+				// The first animation frame after the first map was drawn
+				// (se-first-saliency): the page's own work in the task that
+				// drew it (its render) is over then, whichever build runs.
+				if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
 				const seFrame = () => {
 					if (performance.getEntriesByName('se-first-saliency').length > 0) { window.seMapFrame = performance.now(); return; }
 					requestAnimationFrame(seFrame);
 				};
 				requestAnimationFrame(seFrame);`}); err != nil {
-				t.Fatal(err)
-			}
-			cpu0 := browserCPU(ctx)
-			if err := chromedp.Do(ctx, chromedp.Navigate(s.origin+"/")); err != nil {
-				t.Fatal(err)
-			}
-			if err := waitJS(ctx, `window.seMapFrame > 0`, 100*time.Second); err != nil {
-				t.Fatalf("%s, run %d: %v", s.name, i, err)
-			}
-			cpu := browserCPU(ctx) - cpu0
-			r, _ := eval[float64](ctx, `performance.getEntriesByName('se-engine-ready')[0].startTime`)
-			f, _ := eval[float64](ctx, `performance.getEntriesByName('se-first-saliency')[0].startTime`)
-			p, _ := eval[float64](ctx, `window.seMapFrame`)
-			// The engine worker's Init, from its request to its Ready.
-			init, _ := eval[float64](ctx, `(() => { const m = n => performance.getEntriesByName(n)[0]; return m('se-w-init') && m('se-w-init-done') ? m('se-w-init-done').startTime - m('se-w-init').startTime : -1; })()`)
-			fmt.Printf("%s, cold load %d: engine ready %6.0f ms, first saliency map %6.0f ms, its frame %6.0f ms (browser CPU time from navigation to a little after it %.0f ms; the worker's Init %.0f ms)\n", s.name, i+1, r, f, p, cpu.Seconds()*1000, init)
-			cpus[s.name] = append(cpus[s.name], cpu.Seconds()*1000)
-			frames[s.name] = append(frames[s.name], p)
-			if s.origin == origin {
-				timeline(t, ctx)
-			}
-			ready[s.name] = append(ready[s.name], r)
-			first[s.name] = append(first[s.name], f)
-			if warm {
-				// A returning visit: the same profile, so the HTTP cache,
-				// the service worker and V8's cache of the compiled module.
-				time.Sleep(2 * time.Second) // the browser writes its caches
+					t.Fatal(err)
+				}
+				cpu0 := browserCPU(ctx)
 				if err := chromedp.Do(ctx, chromedp.Navigate(s.origin+"/")); err != nil {
 					t.Fatal(err)
 				}
 				if err := waitJS(ctx, `window.seMapFrame > 0`, 100*time.Second); err != nil {
-					t.Fatalf("%s, run %d, returning: %v", s.name, i, err)
+					t.Fatalf("%s, run %d: %v", s.name, i, err)
 				}
+				cpu := browserCPU(ctx) - cpu0
 				r, _ := eval[float64](ctx, `performance.getEntriesByName('se-engine-ready')[0].startTime`)
+				f, _ := eval[float64](ctx, `performance.getEntriesByName('se-first-saliency')[0].startTime`)
 				p, _ := eval[float64](ctx, `window.seMapFrame`)
-				fmt.Printf("%s, returning load %d: engine ready %6.0f ms, first map's frame %6.0f ms\n", s.name, i+1, r, p)
-				warmReady[s.name] = append(warmReady[s.name], r)
-				warmFrames[s.name] = append(warmFrames[s.name], p)
-			}
+				// The engine worker's Init, from its request to its Ready.
+				init, _ := eval[float64](ctx, `(() => { const m = n => performance.getEntriesByName(n)[0]; return m('se-w-init') && m('se-w-init-done') ? m('se-w-init-done').startTime - m('se-w-init').startTime : -1; })()`)
+				fmt.Printf("%s, cold load %d: engine ready %6.0f ms, first saliency map %6.0f ms, its frame %6.0f ms (browser CPU time from navigation to a little after it %.0f ms; the worker's Init %.0f ms)\n", s.name, i+1, r, f, p, cpu.Seconds()*1000, init)
+				cpus[s.name] = append(cpus[s.name], cpu.Seconds()*1000)
+				frames[s.name] = append(frames[s.name], p)
+				if s.origin == origin {
+					timeline(t, ctx)
+				}
+				ready[s.name] = append(ready[s.name], r)
+				first[s.name] = append(first[s.name], f)
+				if warm {
+					// A returning visit: the same profile, so the HTTP cache,
+					// the service worker and V8's cache of the compiled module.
+					time.Sleep(2 * time.Second) // the browser writes its caches
+					if err := chromedp.Do(ctx, chromedp.Navigate(s.origin+"/")); err != nil {
+						t.Fatal(err)
+					}
+					if err := waitJS(ctx, `window.seMapFrame > 0`, 100*time.Second); err != nil {
+						t.Fatalf("%s, run %d, returning: %v", s.name, i, err)
+					}
+					r, _ := eval[float64](ctx, `performance.getEntriesByName('se-engine-ready')[0].startTime`)
+					p, _ := eval[float64](ctx, `window.seMapFrame`)
+					fmt.Printf("%s, returning load %d: engine ready %6.0f ms, first map's frame %6.0f ms\n", s.name, i+1, r, p)
+					warmReady[s.name] = append(warmReady[s.name], r)
+					warmFrames[s.name] = append(warmFrames[s.name], p)
+				}
+			})
 		}
+	}
+	if t.Failed() {
+		return
 	}
 	if warm {
 		for _, s := range sites {

@@ -129,7 +129,8 @@ func TestFirstPictureAndThumbnails(t *testing.T) {
 // TestEngineBeforePage: the engine worker, started by boot.js, may have
 // said it started before the page's Go program takes it over (here the
 // page's instantiation is held back 1.5 s); the page then handles that
-// message while it creates its Engine, and must start as usual.
+// message while it creates its Engine, and must start as usual. The
+// worker loads the model meanwhile, without waiting for the page's Init.
 func TestEngineBeforePage(t *testing.T) {
 	origin := serveSite(t)
 	ctx, rec := browser(t, 120*time.Second)
@@ -153,6 +154,12 @@ func TestEngineBeforePage(t *testing.T) {
 	ui, _ := eval[float64](ctx, `performance.getEntriesByName('se-ui-start')[0].startTime`)
 	if started >= ui {
 		t.Errorf("the worker's Go started at %.0f ms, the page's at %.0f ms: the test did not hold the page back", started, ui)
+	}
+	// The worker did not wait for the page's Init to load the model the
+	// page asks for (host.StartAhead).
+	ahead, _ := eval[map[string]float64](ctx, `Object.fromEntries(['se-w-ahead-done', 'se-w-ahead-failed', 'se-w-init'].filter(n => performance.getEntriesByName(n).length).map(n => [n, performance.getEntriesByName(n)[0].startTime]))`)
+	if done, ok := ahead["se-w-ahead-done"]; !ok || done >= ui || ahead["se-w-ahead-failed"] > 0 {
+		t.Errorf("the worker's start ahead ended at %.0f ms (marks %v), the page's Go started at %.0f ms: it waited for the page", done, ahead, ui)
 	}
 	if errs, _ := rec.snapshot(); len(errs) > 0 {
 		t.Errorf("errors on the console: %q", errs)

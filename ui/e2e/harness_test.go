@@ -64,15 +64,37 @@ func chromiumPath(t testing.TB) string {
 type served struct {
 	mu   sync.Mutex
 	reqs []request
+	// noStore, set before the page loads, sends every file with
+	// Cache-Control: no-store, so the browser asks for it each time.
+	noStore bool
 }
 
 func (s *served) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
-		s.reqs = append(s.reqs, request{Method: r.Method, URL: r.URL.Path})
+		s.reqs = append(s.reqs, request{Method: r.Method, URL: r.URL.Path, At: time.Now()})
+		noStore := s.noStore
 		s.mu.Unlock()
+		if noStore {
+			w = noStoreWriter{w}
+		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// noStoreWriter replaces the response's Cache-Control with no-store.
+type noStoreWriter struct{ http.ResponseWriter }
+
+func (w noStoreWriter) WriteHeader(code int) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w noStoreWriter) Write(b []byte) (int, error) {
+	if w.Header().Get("Cache-Control") != "no-store" {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 func (s *served) list() []request {
@@ -121,6 +143,8 @@ func serveFSLogged(t testing.TB, site fs.FS) (string, *served) {
 // request is one network request the page made.
 type request struct {
 	Method, URL string
+	// At is when the server received it (zero in the page's log).
+	At time.Time
 }
 
 // recorder collects console errors, uncaught exceptions and requests.

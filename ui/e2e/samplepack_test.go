@@ -29,6 +29,32 @@ import (
 // gallery file), each thumbnail's picture decoded, and a sample opens with
 // its prediction and map.
 func TestSamplePackGallery(t *testing.T) {
+	_, want := phantomSamples(t)
+	checkPackGallery(t, serveSite(t), want, false)
+}
+
+// TestSamplePackRefused: a sample pack that does not fit its gallery (here
+// cut short) is refused: the page's gallery is the same as with it (the
+// engine makes the samples), and the start-up timeline (the engine
+// worker's se-w-pack-refused mark) says so (the worker writes the reason
+// to the console too).
+func TestSamplePackRefused(t *testing.T) {
+	pack, want := phantomSamples(t)
+	b, err := os.ReadFile(filepath.Join(siteDir, "models", pack))
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin, _ := serveFSLogged(t, overlay{base: os.DirFS(siteDir),
+		files:  map[string][]byte{"models/" + pack: b[:len(b)/2]},
+		hidden: map[string]bool{"models/" + pack + ".gz": true}})
+	checkPackGallery(t, origin, want, true)
+}
+
+// phantomSamples returns the file name of the site's Phantom sample pack
+// and the keys of the gallery's samples, computed here from the gallery
+// file.
+func phantomSamples(t *testing.T) (pack string, keys []string) {
+	t.Helper()
 	dir := filepath.Join(siteDir, "models")
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
@@ -58,8 +84,13 @@ func TestSamplePackGallery(t *testing.T) {
 		sum := sha256.Sum256(protocol.FloatBytes(set.Image(i)))
 		want = append(want, "phantom-"+hex.EncodeToString(sum[:6]))
 	}
+	return host.SamplePackName(g.File), want
+}
 
-	origin := serveSite(t)
+// checkPackGallery loads the site at origin and checks its Phantom gallery
+// against the keys want, and whether the engine refused the sample pack.
+func checkPackGallery(t *testing.T, origin string, want []string, refused bool) {
+	t.Helper()
 	ctx, rec := browser(t, 120*time.Second)
 	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
 		t.Fatal(err)
@@ -82,4 +113,7 @@ func TestSamplePackGallery(t *testing.T) {
 		t.Errorf("%d of the %d thumbnails show a 64×64 picture", n, len(want))
 	}
 	saliencyShown(t, ctx, clickSample(t, ctx, len(want)-1))
+	if got, _ := eval[bool](ctx, `performance.getEntriesByName('se-w-pack-refused').length > 0`); got != refused {
+		t.Errorf("the engine refused the sample pack: %v, want %v", got, refused)
+	}
 }

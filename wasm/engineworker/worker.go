@@ -74,9 +74,33 @@ func Run() {
 	w.yieldOut = mc.Get("port2")
 	mark("se-w-go")
 	w.host.Mark = mark
+	w.host.Warn = func(text string) { js.Global().Get("console").Call("warn", "Saliency Explorer: "+text) }
 	w.self.Set("onmessage", js.FuncOf(w.onMessage))
 	w.self.Call("postMessage", map[string]any{"h": `{"id":0,"kind":"log","text":"engine started"}`, "b": w.array.New()})
+	// The page's engine worker (boot.js passes ?model=, the model the
+	// page's Init will name) loads that model before the Init comes.
+	if q := js.Global().Get("URLSearchParams").New(w.self.Get("seLoader").Get("search")); q.Call("has", "model").Bool() {
+		if err := host.Guard(func() error { return w.host.StartAhead(q.Call("get", "model").String()) }, w.console); err != nil {
+			mark("se-w-ahead-failed") // the Init tries again and reports
+		}
+		mark("se-w-ahead-done")
+	}
 	w.loop()
+}
+
+// warmUp runs the host's warm-up steps (host.WarmUp) after the first
+// Ready, one at a time while no request waits: a request that comes
+// meanwhile waits for one step at most (some tens of milliseconds).
+// Errors are left for the page's own requests to meet and report.
+func (w *worker) warmUp() {
+	for step := range host.WarmUpSteps {
+		w.yield()
+		if len(w.in) > 0 {
+			return
+		}
+		host.Guard(func() error { return w.host.WarmUp(step) }, w.console)
+	}
+	mark("se-w-warm")
 }
 
 // yield lets the JavaScript event loop run once.
@@ -323,6 +347,9 @@ func (w *worker) dispatch(m message) {
 			return
 		}
 		w.ready(h.ID)
+		if !w.mapped {
+			w.warmUp()
+		}
 	case protocol.Select:
 		if h.Select == nil {
 			w.fail(h.ID, errors.New("bad select request"))

@@ -101,11 +101,21 @@ func (h *Host) loadGallery(st Status) {
 	}
 	// The samples' PNGs and keys, made when the site was built; without
 	// them (or if they do not fit) Samples makes them.
-	if b, err := h.fetch(modelsDir + SamplePackName(g.File)); err == nil {
-		ds.pack, _ = decodeSamplePack(b, ds.name, size, min(ds.gallery.Len(), maxSamples))
-		if !ds.pack.fits(ds.name, ds.gallery) {
-			ds.pack = nil
+	// A pack the site has but that does not fit is a fault of the site's
+	// build, not the user's: the samples are made as without one, and the
+	// console (Host.Warn) and the start-up timeline say why.
+	name := SamplePackName(g.File)
+	if b, err := h.fetch(modelsDir + name); err == nil {
+		p, err := decodeSamplePack(b, ds.name, size, min(ds.gallery.Len(), maxSamples))
+		if err == nil && !p.fits(ds.name, ds.gallery) {
+			err = errors.New("its samples are not the gallery's")
 		}
+		if err != nil {
+			h.mark("se-w-pack-refused")
+			h.warn(fmt.Sprintf("the sample pack %s was refused (%v); the samples are made in the browser instead, which is slower", name, err))
+			return
+		}
+		ds.pack = p
 	}
 }
 

@@ -90,10 +90,18 @@ type Host struct {
 
 	// lastPred is the last prediction, which ResolveClass reuses.
 	lastPred prediction
+	// ahead is the model StartAhead made current, until Start comes, and
+	// aheadNotes what it had to tell the user meanwhile.
+	ahead      string
+	aheadNotes []string
 
 	// Mark, if set, records the start-up's phases by name (the engine
 	// worker makes them performance marks for make bench-web).
 	Mark func(name string)
+	// Warn, if set, reports a fault of the site that the engine works
+	// around, such as a sample pack that does not fit its gallery (the
+	// engine worker writes it to the browser's console).
+	Warn func(text string)
 	// splitFrom, if positive, replaces MinSplitStepValues (tests).
 	splitFrom int64
 }
@@ -154,6 +162,13 @@ func New(fetch Fetch) *Host {
 func (h *Host) mark(name string) {
 	if h.Mark != nil {
 		h.Mark(name)
+	}
+}
+
+// warn tells Warn, if set, about a fault of the site.
+func (h *Host) warn(text string) {
+	if h.Warn != nil {
+		h.Warn(text)
 	}
 }
 

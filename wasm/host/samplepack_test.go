@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"saliencyexplorer/engine/data"
@@ -71,9 +72,12 @@ func TestSamplePack(t *testing.T) {
 // shows through), with the same keys, titles and labels as without it; a
 // pack that does not fit the gallery is ignored.
 func TestSamplePackUsed(t *testing.T) {
+	var warned []string // what the last host warned of
 	ready := func(s *site) ([]protocol.Sample, [][]byte) {
 		t.Helper()
 		h := New(s.fetch)
+		warned = nil
+		h.Warn = func(text string) { warned = append(warned, text) }
 		if err := h.Start(context.Background(), protocol.SelectRequest{Model: "phantom-baseline"}, Status{}); err != nil {
 			t.Fatal(err)
 		}
@@ -90,6 +94,17 @@ func TestSamplePackUsed(t *testing.T) {
 	}
 	if len(wantS) != 6 || len(wantB) != 12 {
 		t.Fatalf("%d samples and %d buffers without a pack; want 6 and 12", len(wantS), len(wantB))
+	}
+	if warned != nil { // a site without packs is a site as it may be
+		t.Errorf("without a pack the host warned %q", warned)
+	}
+	// refused checks that the last host warned once that it refused the
+	// pack, for the reason given.
+	refused := func(what, reason string) {
+		t.Helper()
+		if len(warned) != 1 || !strings.Contains(warned[0], "phantom-samples.pack.bin was refused") || !strings.Contains(warned[0], reason) {
+			t.Errorf("%s: the host warned %q; want one warning that it refused phantom-samples.pack.bin (%s)", what, warned, reason)
+		}
 	}
 
 	packed := newSite(t)
@@ -113,6 +128,9 @@ func TestSamplePackUsed(t *testing.T) {
 	if bytes.Equal(gotB[0], wantB[0]) || !slices.EqualFunc(gotB[1:], wantB[1:], bytes.Equal) {
 		t.Errorf("with the pack the first PNG is the engine's own (%v) or another differs: the pack was not used", bytes.Equal(gotB[0], wantB[0]))
 	}
+	if warned != nil {
+		t.Errorf("with a pack that fits the host warned %q", warned)
+	}
 
 	// A pack made for another gallery (one more sample) is not used.
 	other := newSite(t)
@@ -129,6 +147,7 @@ func TestSamplePackUsed(t *testing.T) {
 	if !slices.Equal(gotS, wantS) || !slices.EqualFunc(gotB, wantB, bytes.Equal) {
 		t.Errorf("a pack of another gallery changed the samples: %+v", gotS)
 	}
+	refused("a pack of another gallery", "7 samples")
 
 	// Nor one of a gallery of the same size and count but other images
 	// (another seed): its keys are not the gallery's.
@@ -148,4 +167,14 @@ func TestSamplePackUsed(t *testing.T) {
 	if !slices.Equal(gotS, wantS) || !slices.EqualFunc(gotB, wantB, bytes.Equal) {
 		t.Errorf("a pack of a same-sized gallery of other images changed the samples: %+v", gotS)
 	}
+	refused("a pack of a same-sized gallery", "not the gallery's")
+
+	// A pack cut short.
+	short := newSite(t)
+	short.files["models/phantom-samples.pack.bin"] = b[:len(b)/2]
+	gotS, gotB = ready(short)
+	if !slices.Equal(gotS, wantS) || !slices.EqualFunc(gotB, wantB, bytes.Equal) {
+		t.Errorf("a pack cut short changed the samples: %+v", gotS)
+	}
+	refused("a pack cut short", "cut short")
 }

@@ -66,16 +66,27 @@ func UserMessage(err error) string {
 // manifest's default model. If the site ships no usable model it says so
 // and trains the starter model (StarterEpochs, reporting each batch to
 // st.Progress; ctx stops it).
+//
+// After StartAhead, Start only checks that sel resolves to the model made
+// current then, and selects sel's if not.
 func (h *Host) Start(ctx context.Context, sel protocol.SelectRequest, st Status) error {
 	if h.Ready() {
-		return nil
+		ahead, notes := h.ahead, h.aheadNotes
+		h.ahead, h.aheadNotes = "", nil
+		if ahead == "" {
+			return nil
+		}
+		if sel = h.startSelect(sel); sel.Model == ahead {
+			for _, n := range notes {
+				st.note(n)
+			}
+			return nil
+		}
+		return h.Select(sel, st)
 	}
 	err := h.readManifest()
 	if err == nil {
-		if _, ok := h.cat.Model(sel.Model); !ok {
-			sel = protocol.SelectRequest{Model: h.cat.Default().Name}
-		}
-		err = h.Select(sel, st)
+		err = h.Select(h.startSelect(sel), st)
 	}
 	if err == nil {
 		return nil
@@ -91,6 +102,39 @@ func (h *Host) Start(ctx context.Context, sel protocol.SelectRequest, st Status)
 		}
 		return nil
 	})
+}
+
+// startSelect returns sel if the manifest lists its model, else a request
+// for the manifest's default model.
+func (h *Host) startSelect(sel protocol.SelectRequest) protocol.SelectRequest {
+	if _, ok := h.cat.Model(sel.Model); !ok {
+		return protocol.SelectRequest{Model: h.cat.Default().Name}
+	}
+	return sel
+}
+
+// StartAhead does Start's work before the page asks for it: the engine
+// worker the page starts knows from its query which model the page's Init
+// will name (issue #12: the Init came 60–250 ms after the worker's Go had
+// started, while the page started its own). It reads the manifest and
+// makes that model current (the default if the manifest does not list it),
+// with its data set's gallery; Start passes on what it had to say (a
+// gallery it could not read). Unlike Start it trains no starter model if
+// that fails: Start tries again when the page asks, and reports.
+func (h *Host) StartAhead(name string) error {
+	if h.Ready() {
+		return nil
+	}
+	if err := h.readManifest(); err != nil {
+		return err
+	}
+	sel := h.startSelect(protocol.SelectRequest{Model: name})
+	var notes []string
+	if err := h.Select(sel, Status{Note: func(text string) { notes = append(notes, text) }}); err != nil {
+		return err
+	}
+	h.ahead, h.aheadNotes = sel.Model, notes
+	return nil
 }
 
 // readManifest fetches and parses models/manifest.json.
