@@ -145,9 +145,14 @@ type Slot struct {
 	net *nn.Network
 }
 
-// NewSlot returns a Slot for b's network with its input set to b's image.
+// NewSlot returns a Slot for b's network with its input set to b's image,
+// warm: it runs one forward, so that the network's buffers and packed
+// filters exist before the exported entry calls Forward (an export must not
+// need the scheduler, which a large allocation might).
 func (b *Bench) NewSlot() *Slot {
-	return &Slot{In: append([]float32(nil), b.x...), Out: make([]float32, b.Net.Classes()), net: b.Net}
+	s := &Slot{In: append([]float32(nil), b.x...), Out: make([]float32, b.Net.Classes()), net: b.Net}
+	s.Forward()
+	return s
 }
 
 // Forward runs the network on In, batch 1, and copies the logits into Out.

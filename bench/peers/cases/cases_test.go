@@ -2,6 +2,7 @@ package cases
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -115,7 +116,13 @@ func TestSlotForward(t *testing.T) {
 		t.Run(spec.Name, func(t *testing.T) {
 			b := load(t, spec)
 			s := b.NewSlot()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			s.Forward()
+			runtime.ReadMemStats(&after)
+			if n := after.Mallocs - before.Mallocs; n != 0 {
+				t.Errorf("the first Forward after NewSlot allocates %d times, want 0 (NewSlot warms the network)", n)
+			}
 			if want := b.Logits(); !slices.Equal(s.Out, want) {
 				t.Fatalf("slot logits %v, want %v", s.Out, want)
 			}
