@@ -332,6 +332,11 @@ func stride2Naive(g Stride2Geom, n int, f func(yi, xi, wi int)) {
 	}
 }
 
+// winoS2Rows, when positive, overrides how many rows of tiles one chunk of
+// stride2 covers (winoChunk's choice otherwise), so that tests can run
+// chunks that start and end mid-image.
+var winoS2Rows = 0
+
 // stride2 runs the forward (back false: x → y) or the input gradient
 // (back: dy → dx) chunk by chunk of rows of tiles.
 func stride2(out, in []float32, n int, u []PackedA, g Stride2Geom, back bool) {
@@ -344,6 +349,9 @@ func stride2(out, in []float32, n int, u []PackedA, g Stride2Geom, back bool) {
 	}
 	R := n * g.TH
 	rb := winoChunk(81, max(g.C, g.OC), g.TW, R)
+	if winoS2Rows > 0 {
+		rb = min(winoS2Rows, R)
+	}
 	W9 := 8*g.TW + 1 // padded columns the tiles cover
 	s := getWinoScratch(81*cin*rb*g.TW, 81*cout*rb*g.TW, (9+g.C)*W9)
 	defer putWinoScratch(s)
