@@ -93,7 +93,7 @@ func im2colS2BackInput(dx, dy, w []float32, n, c, oc, h, wd, p int) {
 // block of the shared dimension (260), one to three images, paddings 0, 1
 // and 2, each in chunks of one row of tiles, of three (chunks that start
 // and end mid-image, so the input gradient carries a row between chunks)
-// and of winoChunk's size. Outputs carry NaN guards, a second run from a
+// and of stride2Chunk's size. Outputs carry NaN guards, a second run from a
 // non-zero start must add exactly, and the inputs must come back
 // unchanged. It logs the error of the phases and of im2col + GEMM against
 // the reference; the bound, 2e-5 of the output's scale, is far below what
@@ -164,6 +164,26 @@ func TestStride2Conv(t *testing.T) {
 
 		if !slices.Equal(x, xs) || !slices.Equal(w, ws) || !slices.Equal(dy, dys) {
 			t.Fatalf("%s: an input changed", name)
+		}
+	}
+}
+
+// TestStride2ChunkScratch checks that stride2Chunk keeps the scratch V
+// and M of ResNet-18's stride-2 layers, at 224² and 448² and batches up to
+// 64, within 2^21 values (8 MiB) together, in whole rows of tiles, at
+// least one, and no more than there are.
+func TestStride2ChunkScratch(t *testing.T) {
+	for _, s := range []struct{ c, oc, hw int }{
+		{64, 128, 56}, {128, 256, 28}, {256, 512, 14}, {64, 128, 112}, {128, 256, 56}, {256, 512, 28},
+	} {
+		g := NewStride2Geom(s.c, s.oc, s.hw, s.hw, 1)
+		for _, n := range []int{1, 2, 8, 64} {
+			R := n * g.TH
+			rb := stride2Chunk(g, R)
+			if vals := 81 * (g.C + g.OC) * rb * g.TW; rb < 1 || rb > R || vals > 1<<21 {
+				t.Errorf("%d→%d at %d², n %d: %d rows of %d tiles of %d, V and M %d values, want ≤ %d",
+					s.c, s.oc, s.hw, n, rb, g.TW, R, vals, 1<<21)
+			}
 		}
 	}
 }
