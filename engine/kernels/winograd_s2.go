@@ -403,6 +403,22 @@ func stride2(out, in []float32, n int, u []PackedA, g Stride2Geom, back bool) {
 // c·16nt) and the tile's. Each transform runs in place on these slots, a
 // line (a slot's nt tiles) at a time for every channel (s2Lines).
 
+// s2Slots returns the offsets, in V or M of S = channels·nt values a
+// part-slot, of the lines of channel c's slots that the values of row k of
+// the 9×9 tiles go to (s2Input) or come from (s2GradOut): ev that of even
+// column 0, those of columns 2, 4, 6 and 8 following se apart (slots
+// (k/2, 0…4) of the even-even part for k even, (0…4, k/2) of the odd-even
+// one for k odd); od that of odd column 1, those of 3, 5 and 7 following
+// nt apart (the even-odd part's (k/2, 0…3), the odd-odd one's). Small
+// enough to be inlined; the callers cut the nine lines.
+func s2Slots(k, c, S, nt int) (ev, od, se int) {
+	h := k / 2
+	if k&1 == 0 {
+		return 5*h*S + c*nt, 25*S + 4*h*S + 4*c*nt, S
+	}
+	return 45*S + 4*c*nt + h*nt, 65*S + 16*c*nt + 4*h*nt, 4 * S
+}
+
 // s2Input writes the forward's V for the tiles of rows r0 … r0+nr−1 (over
 // all images) of every channel of x into v. Per channel and row of tiles it
 // copies the nine padded input rows the tiles read into buf (9 rows of
@@ -431,19 +447,13 @@ func s2Input(v, x []float32, r0, nr int, buf []float32, g Stride2Geom) {
 			t0 := r * TW
 			for k := 0; k < 9; k++ {
 				row := rows[k*W9 : (k+1)*W9]
-				var ev, od []float32 // slot (·, 0) of the even and of the odd columns
-				ss, so := S, nt      // steps between their slots
-				if k&1 == 0 {
-					ev, od = v[5*(k/2)*S+c*nt+t0:], v[25*S+4*(k/2)*S+c*4*nt+t0:]
-				} else {
-					ev, od = v[45*S+c*4*nt+(k/2)*nt+t0:], v[65*S+c*16*nt+4*(k/2)*nt+t0:]
-					ss = 4 * S
-				}
 				// One slice per line, each TW long, so that the loop's
 				// stores need no bounds checks.
+				eo, oo, se := s2Slots(k, c, S, nt)
+				ev, od := v[eo+t0:], v[oo+t0:]
 				e0 := ev[:TW]
-				e1, e2, e3, e4 := ev[ss:ss+len(e0)], ev[2*ss:2*ss+len(e0)], ev[3*ss:3*ss+len(e0)], ev[4*ss:4*ss+len(e0)]
-				o0, o1, o2, o3 := od[:len(e0)], od[so:so+len(e0)], od[2*so:2*so+len(e0)], od[3*so:3*so+len(e0)]
+				e1, e2, e3, e4 := ev[se:se+len(e0)], ev[2*se:2*se+len(e0)], ev[3*se:3*se+len(e0)], ev[4*se:4*se+len(e0)]
+				o0, o1, o2, o3 := od[:len(e0)], od[nt:nt+len(e0)], od[2*nt:2*nt+len(e0)], od[3*nt:3*nt+len(e0)]
 				row = row[:8*len(e0)+1]
 				_, _, _, _ = e1[len(e0)-1], e2[len(e0)-1], e3[len(e0)-1], e4[len(e0)-1]
 				_, _, _, _ = o0[len(e0)-1], o1[len(e0)-1], o2[len(e0)-1], o3[len(e0)-1]
@@ -603,17 +613,11 @@ func s2GradOut(dx, m []float32, r0, nr int, buf []float32, g Stride2Geom) {
 			t0 := r * TW
 			for k := 0; k < 9; k++ {
 				row := rows[k*W9 : (k+1)*W9]
-				var ev, od []float32
-				ss, so := S, nt
-				if k&1 == 0 {
-					ev, od = m[5*(k/2)*S+c*nt+t0:], m[25*S+4*(k/2)*S+c*4*nt+t0:]
-				} else {
-					ev, od = m[45*S+c*4*nt+(k/2)*nt+t0:], m[65*S+c*16*nt+4*(k/2)*nt+t0:]
-					ss = 4 * S
-				}
+				eo, oo, se := s2Slots(k, c, S, nt)
+				ev, od := m[eo+t0:], m[oo+t0:]
 				e0 := ev[:TW]
-				e1, e2, e3, e4 := ev[ss:ss+len(e0)], ev[2*ss:2*ss+len(e0)], ev[3*ss:3*ss+len(e0)], ev[4*ss:4*ss+len(e0)]
-				o0, o1, o2, o3 := od[:len(e0)], od[so:so+len(e0)], od[2*so:2*so+len(e0)], od[3*so:3*so+len(e0)]
+				e1, e2, e3, e4 := ev[se:se+len(e0)], ev[2*se:2*se+len(e0)], ev[3*se:3*se+len(e0)], ev[4*se:4*se+len(e0)]
+				o0, o1, o2, o3 := od[:len(e0)], od[nt:nt+len(e0)], od[2*nt:2*nt+len(e0)], od[3*nt:3*nt+len(e0)]
 				row = row[:8*len(e0)+1]
 				_, _, _, _ = e1[len(e0)-1], e2[len(e0)-1], e3[len(e0)-1], e4[len(e0)-1]
 				_, _, _, _ = o0[len(e0)-1], o1[len(e0)-1], o2[len(e0)-1], o3[len(e0)-1]
