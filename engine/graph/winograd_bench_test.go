@@ -67,17 +67,7 @@ func BenchmarkResNet18Winograd(b *testing.B) {
 					}
 					return time.Since(start)
 				}
-				pass(true) // size every buffer, transform the filters
-				pass(false)
-				var tw, ti []time.Duration
-				for b.Loop() {
-					tw = append(tw, pass(true))
-					ti = append(ti, pass(false))
-				}
-				mw, mi := slices.Min(tw).Seconds()*1e3, slices.Min(ti).Seconds()*1e3
-				b.ReportMetric(mw, "rule-ms")
-				b.ReportMetric(mi, "im2col-ms")
-				b.ReportMetric(mi/mw, "speedup")
+				interleaved(b, "rule", pass)
 			})
 		}
 	}
@@ -122,15 +112,23 @@ func BenchmarkResNet18Stride2(b *testing.B) {
 		g.Backward(d, false)
 		return time.Since(start)
 	}
-	pass(true) // size every buffer, transform the filters
+	interleaved(b, "phases", pass)
+}
+
+// interleaved runs pass(true), the path named on, and pass(false), im2col
+// + GEMM, once each to size every buffer and transform the filters, then
+// one after the other per iteration of b, and reports the fastest of each
+// in ms (on-ms, im2col-ms) and im2col / on ("speedup").
+func interleaved(b *testing.B, on string, pass func(on bool) time.Duration) {
+	pass(true)
 	pass(false)
-	var tp, ti []time.Duration
+	var ton, toff []time.Duration
 	for b.Loop() {
-		tp = append(tp, pass(true))
-		ti = append(ti, pass(false))
+		ton = append(ton, pass(true))
+		toff = append(toff, pass(false))
 	}
-	mp, mi := slices.Min(tp).Seconds()*1e3, slices.Min(ti).Seconds()*1e3
-	b.ReportMetric(mp, "phases-ms")
-	b.ReportMetric(mi, "im2col-ms")
-	b.ReportMetric(mi/mp, "speedup")
+	mon, moff := slices.Min(ton).Seconds()*1e3, slices.Min(toff).Seconds()*1e3
+	b.ReportMetric(mon, on+"-ms")
+	b.ReportMetric(moff, "im2col-ms")
+	b.ReportMetric(moff/mon, "speedup")
 }
