@@ -90,9 +90,7 @@ type Stride2Weights struct {
 	OC, C        int
 	fwd, bwd     []PackedA // the 36 forward (OC×C) and input-gradient (C×OC) matrices
 	fwdOK, bwdOK bool      // whether each holds the transform of from
-	from         []float32 // the filters of the last transform
-	src          []float32 // Set's copy of the filters, allocated by it
-	valid        bool      // from holds the filters
+	filterSource
 }
 
 // NewStride2Weights returns an empty transform for OC filters of C×3×3. It
@@ -127,19 +125,10 @@ func (ww *Stride2Weights) Values() int {
 // equal bit by bit to the filters of the last Set). It reports whether it
 // transformed. It panics if w is too short.
 func (ww *Stride2Weights) Set(w []float32) bool {
-	n := ww.OC * ww.C * 9
-	if len(w) < n {
-		panic("kernels: Winograd weights too short")
-	}
-	w = w[:n]
-	if ww.valid && len(ww.src) == n && SameBits(ww.src, w) {
+	if !ww.set(w, ww.OC*ww.C*9) {
 		return false
 	}
-	if len(ww.src) != n {
-		ww.src = make([]float32, n)
-	}
-	copy(ww.src, w)
-	ww.Transform(ww.src)
+	ww.fwdOK, ww.bwdOK = false, false
 	return true
 }
 
@@ -147,11 +136,8 @@ func (ww *Stride2Weights) Set(w []float32) bool {
 // first use, so w must stay unchanged until the next Transform. It panics
 // if w is too short.
 func (ww *Stride2Weights) Transform(w []float32) {
-	if len(w) < ww.OC*ww.C*9 {
-		panic("kernels: Winograd weights too short")
-	}
-	ww.from = w[:ww.OC*ww.C*9]
-	ww.valid, ww.fwdOK, ww.bwdOK = true, false, false
+	ww.transform(w, ww.OC*ww.C*9)
+	ww.fwdOK, ww.bwdOK = false, false
 }
 
 // forms returns the forward's (or with back the input gradient's) packed
