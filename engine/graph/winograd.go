@@ -134,12 +134,14 @@ func (g *Graph) SetAveragedForwardsAllowed(ok bool) {
 	g.SetAveragedForwards(false)
 	g.noAveraged = true
 	for _, nd := range g.nodes {
-		if l, ok := nd.Op.(*convOp); ok && l.wino != nil && l.averagedValues() > 0 {
+		l, ok := nd.Op.(*convOp)
+		if !ok {
+			continue
+		}
+		if l.wino != nil && l.averagedValues() > 0 {
 			l.wino, l.winoGen = nil, 0
 		}
-		if l, ok := nd.Op.(*convOp); ok {
-			l.s2w, l.s2Gen = nil, 0 // made only by averaged passes (stride2.go)
-		}
+		l.s2w, l.s2Gen = nil, 0 // made only by averaged passes (stride2.go)
 	}
 }
 

@@ -68,10 +68,44 @@ type WinogradWeights struct {
 	// fwd[k] and bwd[k] are for tiles of 2k+2: U_ξ, OC×C, and the input
 	// gradient's C×OC (the transposed convolution's position ξ).
 	fwd, bwd     [2][]PackedA
-	fwdOK, bwdOK [2]bool   // whether each holds the transform of from
-	from         []float32 // the filters of the last transform
-	src          []float32 // Set's copy of the filters, allocated by it
-	valid        bool      // from holds the filters
+	fwdOK, bwdOK [2]bool // whether each holds the transform of from
+	filterSource
+}
+
+// filterSource is what WinogradWeights and Stride2Weights keep of their
+// filters: those their forms are made from and Set's copy.
+type filterSource struct {
+	from  []float32 // the filters of the last transform
+	src   []float32 // Set's copy of the filters, allocated by it
+	valid bool      // from holds the filters
+}
+
+// set copies the first n values of w into src and makes them from, unless
+// src already holds them (equal bit by bit) and from is valid; it reports
+// whether it did. It panics if w is too short.
+func (f *filterSource) set(w []float32, n int) bool {
+	if len(w) < n {
+		panic("kernels: Winograd weights too short")
+	}
+	w = w[:n]
+	if f.valid && len(f.src) == n && SameBits(f.src, w) {
+		return false
+	}
+	if len(f.src) != n {
+		f.src = make([]float32, n)
+	}
+	copy(f.src, w)
+	f.transform(f.src, n)
+	return true
+}
+
+// transform makes the first n values of w from. It panics if w is too
+// short.
+func (f *filterSource) transform(w []float32, n int) {
+	if len(w) < n {
+		panic("kernels: Winograd weights too short")
+	}
+	f.from, f.valid = w[:n], true
 }
 
 // NewWinogradWeights returns an empty transform for OC filters of C×3×3.
@@ -133,19 +167,10 @@ func (ww *WinogradWeights) Values() int {
 // the filters of the last Set, compared bit by bit). It reports whether it
 // transformed. It panics if w is too short.
 func (ww *WinogradWeights) Set(w []float32) bool {
-	n := ww.OC * ww.C * 9
-	if len(w) < n {
-		panic("kernels: Winograd weights too short")
-	}
-	w = w[:n]
-	if ww.valid && len(ww.src) == n && SameBits(ww.src, w) {
+	if !ww.set(w, ww.OC*ww.C*9) {
 		return false
 	}
-	if len(ww.src) != n {
-		ww.src = make([]float32, n)
-	}
-	copy(ww.src, w)
-	ww.Transform(ww.src)
+	ww.fwdOK, ww.bwdOK = [2]bool{}, [2]bool{}
 	return true
 }
 
@@ -155,11 +180,8 @@ func (ww *WinogradWeights) Set(w []float32) bool {
 // w must stay unchanged until the next Transform (the graph engine passes
 // its own copy). It panics if w is too short.
 func (ww *WinogradWeights) Transform(w []float32) {
-	if len(w) < ww.OC*ww.C*9 {
-		panic("kernels: Winograd weights too short")
-	}
-	ww.from = w[:ww.OC*ww.C*9]
-	ww.valid, ww.fwdOK, ww.bwdOK = true, [2]bool{}, [2]bool{}
+	ww.transform(w, ww.OC*ww.C*9)
+	ww.fwdOK, ww.bwdOK = [2]bool{}, [2]bool{}
 }
 
 // forms returns U packed for the forward (or, with back, the input

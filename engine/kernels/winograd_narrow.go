@@ -116,11 +116,17 @@ func WinogradConvNarrowBackInput(dx, dy []float32, n int, u *WinogradWeights, g 
 	winogradNarrow(dx, dy, nil, n, u.forms(2, true), back)
 }
 
+// errNarrowGeom is what WinogradConvNarrow and WinogradConvNarrowBackInput
+// panic with on a geometry they do not run.
+const errNarrowGeom = "kernels: WinogradConvNarrow on a geometry it does not run"
+
 // winogradNarrow is WinogradConvNarrow with the transformed filters U, (16
 // packed matrices of OC×C) and g of tiles of 2×2.
 func winogradNarrow(y, x, bias []float32, n int, U []PackedA, g WinogradGeom) {
-	if g.OH%2 != 0 || g.TW%8 != 0 || g.OC%4 != 0 || g.C > kcBlock || n < 0 {
-		panic("kernels: WinogradConvNarrow on a geometry it does not run")
+	// OW a multiple of 16, not only TW of 8: the output pass writes all
+	// of a row's 2·TW columns.
+	if g.OH%2 != 0 || g.OW%16 != 0 || g.OC%4 != 0 || g.C > kcBlock || n < 0 {
+		panic(errNarrowGeom)
 	}
 	if len(x) < n*g.C*g.H*g.W || len(y) < n*g.OC*g.OH*g.OW {
 		panic("kernels: WinogradConvNarrow buffer too short")

@@ -230,3 +230,42 @@ func BenchmarkWinogradNarrow(b *testing.B) {
 		})
 	}
 }
+
+// TestWinogradConvNarrowPanics checks that WinogradConvNarrow and
+// WinogradConvNarrowBackInput refuse, with errNarrowGeom, the geometries
+// outside their contract, among them OW = 15 (eight tiles a row, as for
+// OW = 16, but a row one column short), with buffers long enough for the
+// geometry so that only the guard can stop them.
+func TestWinogradConvNarrowPanics(t *testing.T) {
+	for _, s := range []struct {
+		name             string
+		back             bool
+		c, oc, h, w, pad int
+	}{
+		{"forward OW 15", false, 8, 16, 16, 15, 1},
+		{"forward OH odd", false, 8, 16, 15, 16, 1},
+		{"forward OC 6", false, 8, 6, 16, 16, 1},
+		{"forward C 260", false, 260, 16, 16, 16, 1},
+		{"input gradient W 15", true, 8, 16, 16, 15, 1},
+		{"input gradient H odd", true, 8, 16, 15, 16, 1},
+		{"input gradient C 6", true, 6, 16, 16, 16, 1},
+	} {
+		g := NewWinogradGeom(s.c, s.oc, s.h, s.w, s.pad)
+		u := NewWinogradWeights(s.oc, s.c)
+		u.Set(make([]float32, s.oc*s.c*9))
+		x := make([]float32, s.c*s.h*s.w)
+		y := make([]float32, s.oc*g.OH*g.OW)
+		func() {
+			defer func() {
+				if r := recover(); r != errNarrowGeom {
+					t.Errorf("%s: recover() = %v, want %q", s.name, r, errNarrowGeom)
+				}
+			}()
+			if s.back {
+				WinogradConvNarrowBackInput(x, y, 1, u, g)
+			} else {
+				WinogradConvNarrow(y, x, nil, 1, u, g)
+			}
+		}()
+	}
+}

@@ -90,9 +90,7 @@ type Stride2Weights struct {
 	OC, C        int
 	fwd, bwd     []PackedA // the 36 forward (OC×C) and input-gradient (C×OC) matrices
 	fwdOK, bwdOK bool      // whether each holds the transform of from
-	from         []float32 // the filters of the last transform
-	src          []float32 // Set's copy of the filters, allocated by it
-	valid        bool      // from holds the filters
+	filterSource
 }
 
 // NewStride2Weights returns an empty transform for OC filters of C×3×3. It
@@ -127,19 +125,10 @@ func (ww *Stride2Weights) Values() int {
 // equal bit by bit to the filters of the last Set). It reports whether it
 // transformed. It panics if w is too short.
 func (ww *Stride2Weights) Set(w []float32) bool {
-	n := ww.OC * ww.C * 9
-	if len(w) < n {
-		panic("kernels: Winograd weights too short")
-	}
-	w = w[:n]
-	if ww.valid && len(ww.src) == n && SameBits(ww.src, w) {
+	if !ww.set(w, ww.OC*ww.C*9) {
 		return false
 	}
-	if len(ww.src) != n {
-		ww.src = make([]float32, n)
-	}
-	copy(ww.src, w)
-	ww.Transform(ww.src)
+	ww.fwdOK, ww.bwdOK = false, false
 	return true
 }
 
@@ -147,11 +136,8 @@ func (ww *Stride2Weights) Set(w []float32) bool {
 // first use, so w must stay unchanged until the next Transform. It panics
 // if w is too short.
 func (ww *Stride2Weights) Transform(w []float32) {
-	if len(w) < ww.OC*ww.C*9 {
-		panic("kernels: Winograd weights too short")
-	}
-	ww.from = w[:ww.OC*ww.C*9]
-	ww.valid, ww.fwdOK, ww.bwdOK = true, false, false
+	ww.transform(w, ww.OC*ww.C*9)
+	ww.fwdOK, ww.bwdOK = false, false
 }
 
 // forms returns the forward's (or with back the input gradient's) packed
@@ -332,6 +318,28 @@ func stride2Naive(g Stride2Geom, n int, f func(yi, xi, wi int)) {
 	}
 }
 
+// winoS2Rows, when positive, overrides how many rows of tiles one chunk of
+// stride2 covers (stride2Chunk's choice otherwise), so that tests can run
+// chunks that start and end mid-image.
+var winoS2Rows = 0
+
+// stride2Chunk returns how many of the R rows of tiles stride2 transforms
+// and multiplies at once: about 2^20 / (81·max(C, OC)) tiles, at least one
+// row, so that V and M (81 values per tile and channel) stay about 4 MiB
+// each. Unlike winoChunk it sets no floor of 256 tiles, which for 256 → 512
+// channels made them about 60 MiB together, kept between calls; the narrower
+// products cost nothing measurable: the forward and input gradient of
+// 64 → 128 at 112² (98 tiles a chunk instead of 252), 128 → 256 at 56² and
+// 28² and 256 → 512 at 28² and 14², batches of 2 and 8, ran in 0.93 to
+// 1.00 of the time with wasm SIMD.
+func stride2Chunk(g Stride2Geom, R int) int {
+	if winoS2Rows > 0 {
+		return min(winoS2Rows, R)
+	}
+	tiles := (1 << 20) / (81 * max(g.C, g.OC))
+	return min(max(1, tiles/g.TW), R)
+}
+
 // stride2 runs the forward (back false: x → y) or the input gradient
 // (back: dy → dx) chunk by chunk of rows of tiles.
 func stride2(out, in []float32, n int, u []PackedA, g Stride2Geom, back bool) {
@@ -343,7 +351,7 @@ func stride2(out, in []float32, n int, u []PackedA, g Stride2Geom, back bool) {
 		cin, cout = g.OC, g.C
 	}
 	R := n * g.TH
-	rb := winoChunk(81, max(g.C, g.OC), g.TW, R)
+	rb := stride2Chunk(g, R)
 	W9 := 8*g.TW + 1 // padded columns the tiles cover
 	s := getWinoScratch(81*cin*rb*g.TW, 81*cout*rb*g.TW, (9+g.C)*W9)
 	defer putWinoScratch(s)
@@ -381,6 +389,22 @@ func stride2(out, in []float32, n int, u []PackedA, g Stride2Geom, back bool) {
 // c·16nt) and the tile's. Each transform runs in place on these slots, a
 // line (a slot's nt tiles) at a time for every channel (s2Lines).
 
+// s2Slots returns the offsets, in V or M of S = channels·nt values a
+// part-slot, of the lines of channel c's slots that the values of row k of
+// the 9×9 tiles go to (s2Input) or come from (s2GradOut): ev that of even
+// column 0, those of columns 2, 4, 6 and 8 following se apart (slots
+// (k/2, 0…4) of the even-even part for k even, (0…4, k/2) of the odd-even
+// one for k odd); od that of odd column 1, those of 3, 5 and 7 following
+// nt apart (the even-odd part's (k/2, 0…3), the odd-odd one's). Small
+// enough to be inlined; the callers cut the nine lines.
+func s2Slots(k, c, S, nt int) (ev, od, se int) {
+	h := k / 2
+	if k&1 == 0 {
+		return 5*h*S + c*nt, 25*S + 4*h*S + 4*c*nt, S
+	}
+	return 45*S + 4*c*nt + h*nt, 65*S + 16*c*nt + 4*h*nt, 4 * S
+}
+
 // s2Input writes the forward's V for the tiles of rows r0 … r0+nr−1 (over
 // all images) of every channel of x into v. Per channel and row of tiles it
 // copies the nine padded input rows the tiles read into buf (9 rows of
@@ -409,19 +433,13 @@ func s2Input(v, x []float32, r0, nr int, buf []float32, g Stride2Geom) {
 			t0 := r * TW
 			for k := 0; k < 9; k++ {
 				row := rows[k*W9 : (k+1)*W9]
-				var ev, od []float32 // slot (·, 0) of the even and of the odd columns
-				ss, so := S, nt      // steps between their slots
-				if k&1 == 0 {
-					ev, od = v[5*(k/2)*S+c*nt+t0:], v[25*S+4*(k/2)*S+c*4*nt+t0:]
-				} else {
-					ev, od = v[45*S+c*4*nt+(k/2)*nt+t0:], v[65*S+c*16*nt+4*(k/2)*nt+t0:]
-					ss = 4 * S
-				}
 				// One slice per line, each TW long, so that the loop's
 				// stores need no bounds checks.
+				eo, oo, se := s2Slots(k, c, S, nt)
+				ev, od := v[eo+t0:], v[oo+t0:]
 				e0 := ev[:TW]
-				e1, e2, e3, e4 := ev[ss:ss+len(e0)], ev[2*ss:2*ss+len(e0)], ev[3*ss:3*ss+len(e0)], ev[4*ss:4*ss+len(e0)]
-				o0, o1, o2, o3 := od[:len(e0)], od[so:so+len(e0)], od[2*so:2*so+len(e0)], od[3*so:3*so+len(e0)]
+				e1, e2, e3, e4 := ev[se:se+len(e0)], ev[2*se:2*se+len(e0)], ev[3*se:3*se+len(e0)], ev[4*se:4*se+len(e0)]
+				o0, o1, o2, o3 := od[:len(e0)], od[nt:nt+len(e0)], od[2*nt:2*nt+len(e0)], od[3*nt:3*nt+len(e0)]
 				row = row[:8*len(e0)+1]
 				_, _, _, _ = e1[len(e0)-1], e2[len(e0)-1], e3[len(e0)-1], e4[len(e0)-1]
 				_, _, _, _ = o0[len(e0)-1], o1[len(e0)-1], o2[len(e0)-1], o3[len(e0)-1]
@@ -581,17 +599,11 @@ func s2GradOut(dx, m []float32, r0, nr int, buf []float32, g Stride2Geom) {
 			t0 := r * TW
 			for k := 0; k < 9; k++ {
 				row := rows[k*W9 : (k+1)*W9]
-				var ev, od []float32
-				ss, so := S, nt
-				if k&1 == 0 {
-					ev, od = m[5*(k/2)*S+c*nt+t0:], m[25*S+4*(k/2)*S+c*4*nt+t0:]
-				} else {
-					ev, od = m[45*S+c*4*nt+(k/2)*nt+t0:], m[65*S+c*16*nt+4*(k/2)*nt+t0:]
-					ss = 4 * S
-				}
+				eo, oo, se := s2Slots(k, c, S, nt)
+				ev, od := m[eo+t0:], m[oo+t0:]
 				e0 := ev[:TW]
-				e1, e2, e3, e4 := ev[ss:ss+len(e0)], ev[2*ss:2*ss+len(e0)], ev[3*ss:3*ss+len(e0)], ev[4*ss:4*ss+len(e0)]
-				o0, o1, o2, o3 := od[:len(e0)], od[so:so+len(e0)], od[2*so:2*so+len(e0)], od[3*so:3*so+len(e0)]
+				e1, e2, e3, e4 := ev[se:se+len(e0)], ev[2*se:2*se+len(e0)], ev[3*se:3*se+len(e0)], ev[4*se:4*se+len(e0)]
+				o0, o1, o2, o3 := od[:len(e0)], od[nt:nt+len(e0)], od[2*nt:2*nt+len(e0)], od[3*nt:3*nt+len(e0)]
 				row = row[:8*len(e0)+1]
 				_, _, _, _ = e1[len(e0)-1], e2[len(e0)-1], e3[len(e0)-1], e4[len(e0)-1]
 				_, _, _, _ = o0[len(e0)-1], o1[len(e0)-1], o2[len(e0)-1], o3[len(e0)-1]

@@ -87,17 +87,20 @@ func im2colS2BackInput(dx, dy, w []float32, n, c, oc, h, wd, p int) {
 
 // TestStride2Conv checks Stride2Conv and Stride2ConvBackInput, and their
 // naive references, against the float64 direct stride-2 convolution and
-// its input gradient: maps from the
-// smallest a 3×3 filter fits (with each padding) to partial tiles on either
-// side, odd and even sizes, channel counts that are not multiples of the
-// products' panels and more than one block of the shared dimension (260),
-// one to three images, paddings 0, 1 and 2. Outputs carry NaN guards, a
-// second run from a non-zero start must add exactly, and the inputs must
-// come back unchanged. It logs the error of the phases and of im2col + GEMM
-// against the reference; the bound, 2e-5 of the output's scale, is far
-// below what a wrong transform entry or a lost tile gives (≥ 1e-2).
+// its input gradient: maps from the smallest a 3×3 filter fits (with each
+// padding) to partial tiles on either side, odd and even sizes, channel
+// counts that are not multiples of the products' panels and more than one
+// block of the shared dimension (260), one to three images, paddings 0, 1
+// and 2, each in chunks of one row of tiles, of three (chunks that start
+// and end mid-image, so the input gradient carries a row between chunks)
+// and of stride2Chunk's size. Outputs carry NaN guards, a second run from a
+// non-zero start must add exactly, and the inputs must come back
+// unchanged. It logs the error of the phases and of im2col + GEMM against
+// the reference; the bound, 2e-5 of the output's scale, is far below what
+// a wrong transform entry or a lost tile gives (≥ 1e-2).
 func TestStride2Conv(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
+	defer func(r int) { winoS2Rows = r }(winoS2Rows)
 	cases := []struct{ n, c, oc, h, w, p int }{
 		{1, 1, 1, 3, 3, 0}, {1, 1, 1, 1, 1, 1}, {1, 2, 3, 2, 2, 1}, {1, 1, 2, 1, 2, 2},
 		{1, 3, 5, 7, 7, 1}, {3, 5, 7, 9, 8, 1}, {2, 4, 6, 16, 17, 0}, {1, 6, 3, 18, 9, 2},
@@ -118,12 +121,10 @@ func TestStride2Conv(t *testing.T) {
 		if !u.Set(w) {
 			t.Fatalf("%s: first Set did not transform", name)
 		}
-		want := convS2Ref64(x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
-		got := withGuard(make([]float32, len(y0)), 5)
-		Stride2Conv(got, x, tc.n, u, g)
 		// The kernels' im2col wants the image at least as large as the
 		// filter; on smaller ones the naive kernel stands in for it.
 		small := tc.h < 3 || tc.w < 3
+		want := convS2Ref64(x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
 		ref := withGuard(make([]float32, len(y0)), 5)
 		naive := withGuard(make([]float32, len(y0)), 5)
 		Stride2ConvNaive(naive, x, w, tc.n, g)
@@ -133,26 +134,56 @@ func TestStride2Conv(t *testing.T) {
 		} else {
 			im2colS2(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
 		}
-		checkWinograd(t, name+" forward", got, ref, want)
-		checkAdds(t, name+" forward", y0, got, func(y []float32) { Stride2Conv(y, x, tc.n, u, g) })
-
-		want = convS2BackRef64(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
-		got = withGuard(make([]float32, len(dx0)), 5)
-		Stride2ConvBackInput(got, dy, tc.n, u, g)
-		ref = withGuard(make([]float32, len(dx0)), 5)
+		wantDx := convS2BackRef64(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		refDx := withGuard(make([]float32, len(dx0)), 5)
 		naive = withGuard(make([]float32, len(dx0)), 5)
 		Stride2ConvBackInputNaive(naive, dy, w, tc.n, g)
-		checkWinograd(t, name+" input gradient, naive", naive, naive, want)
+		checkWinograd(t, name+" input gradient, naive", naive, naive, wantDx)
 		if small {
-			copy(ref, naive)
+			copy(refDx, naive)
 		} else {
-			im2colS2BackInput(ref, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+			im2colS2BackInput(refDx, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
 		}
-		checkWinograd(t, name+" input gradient", got, ref, want)
-		checkAdds(t, name+" input gradient", dx0, got, func(dx []float32) { Stride2ConvBackInput(dx, dy, tc.n, u, g) })
+
+		// Chunks of one and of three rows of tiles (which start and end
+		// mid-image where an image has more than one), and the default.
+		for _, rows := range []int{1, 3, 0} {
+			winoS2Rows = rows
+			cname := fmt.Sprintf("%s rows%d", name, rows)
+			got := withGuard(make([]float32, len(y0)), 5)
+			Stride2Conv(got, x, tc.n, u, g)
+			checkWinograd(t, cname+" forward", got, ref, want)
+			checkAdds(t, cname+" forward", y0, got, func(y []float32) { Stride2Conv(y, x, tc.n, u, g) })
+
+			got = withGuard(make([]float32, len(dx0)), 5)
+			Stride2ConvBackInput(got, dy, tc.n, u, g)
+			checkWinograd(t, cname+" input gradient", got, refDx, wantDx)
+			checkAdds(t, cname+" input gradient", dx0, got, func(dx []float32) { Stride2ConvBackInput(dx, dy, tc.n, u, g) })
+		}
+		winoS2Rows = 0
 
 		if !slices.Equal(x, xs) || !slices.Equal(w, ws) || !slices.Equal(dy, dys) {
 			t.Fatalf("%s: an input changed", name)
+		}
+	}
+}
+
+// TestStride2ChunkScratch checks that stride2Chunk keeps the scratch V
+// and M of ResNet-18's stride-2 layers, at 224² and 448² and batches up to
+// 64, within 2^21 values (8 MiB) together, in whole rows of tiles, at
+// least one, and no more than there are.
+func TestStride2ChunkScratch(t *testing.T) {
+	for _, s := range []struct{ c, oc, hw int }{
+		{64, 128, 56}, {128, 256, 28}, {256, 512, 14}, {64, 128, 112}, {128, 256, 56}, {256, 512, 28},
+	} {
+		g := NewStride2Geom(s.c, s.oc, s.hw, s.hw, 1)
+		for _, n := range []int{1, 2, 8, 64} {
+			R := n * g.TH
+			rb := stride2Chunk(g, R)
+			if vals := 81 * (g.C + g.OC) * rb * g.TW; rb < 1 || rb > R || vals > 1<<21 {
+				t.Errorf("%d→%d at %d², n %d: %d rows of %d tiles of %d, V and M %d values, want ≤ %d",
+					s.c, s.oc, s.hw, n, rb, g.TW, R, vals, 1<<21)
+			}
 		}
 	}
 }

@@ -15,16 +15,19 @@ import (
 // Each image is unrolled with im2col into a (C·KH·KW)×(OH·OW) matrix, so the
 // forward is a matrix product; a stride-1 convolution with few filters skips
 // the unrolling where the build has kernels.ConvStride1 (wasm with SIMD),
-// which reads each image where it lies, and a 3×3 one with at least 8
-// channels in and 16 out runs as Winograd F(2×2, 3×3) there
-// (kernels.WinogradConvNarrow; winograd.go for wider layers), as does its
-// input gradient when the same holds of it (kernels.WinogradConvNarrowBackInput). Images with small feature maps are taken
-// several at a time, their im2col matrices side by side, so that every
-// product has about chunkCols columns however small OH·OW is (a narrow
-// product spends more of its time packing and on edge tiles). The column
-// buffer is rebuilt in the backward rather than stored for the whole batch,
-// trading a cheap copy for N times less memory. Buffers are allocated on
-// first use.
+// which reads each image where it lies. In such builds only, a 3×3 one
+// with padding at most 2, 8 to 256 channels in and at least 16 out, OC a
+// multiple of 4, OH even and OW a multiple of 16 runs as Winograd F(2×2,
+// 3×3) (kernels.WinogradConvNarrow, when kernels.WinogradNarrowApplies;
+// winograd.go for wider layers), as does its input gradient when the same
+// holds of it, the output gradient's OC channels in and C out over H×W
+// (kernels.WinogradConvNarrowBackInput). Images with small feature maps
+// are taken several at a time, their im2col matrices side by side, so that
+// every product has about chunkCols columns however small OH·OW is (a
+// narrow product spends more of its time packing and on edge tiles). The
+// column buffer is rebuilt in the backward rather than stored for the
+// whole batch, trading a cheap copy for N times less memory. Buffers are
+// allocated on first use.
 type Conv2D struct {
 	g      kernels.ConvGeom
 	oc     int
