@@ -83,6 +83,11 @@ func Run() {
 		if err := host.Guard(func() error { return w.host.StartAhead(q.Call("get", "model").String()) }, w.console); err != nil {
 			mark("se-w-ahead-failed") // the Init tries again and reports
 		}
+		// What worker.js fetched ahead and the start-up did not take is
+		// not needed: release it (seLoader.endAhead, assets/loader.js).
+		if l := w.self.Get("seLoader"); l.Get("endAhead").Type() == js.TypeFunction {
+			l.Call("endAhead")
+		}
 		mark("se-w-ahead-done")
 	}
 	w.loop()
