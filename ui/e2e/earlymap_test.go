@@ -134,13 +134,7 @@ func TestFirstPictureAndThumbnails(t *testing.T) {
 func TestEngineBeforePage(t *testing.T) {
 	origin := serveSite(t)
 	ctx, rec := browser(t, 120*time.Second)
-	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
-		if (typeof document !== 'undefined') {
-			const inst = WebAssembly.instantiate;
-			WebAssembly.instantiate = (...a) => new Promise(r => setTimeout(r, 1500)).then(() => inst.apply(WebAssembly, a));
-		}`}); err != nil {
-		t.Fatal(err)
-	}
+	holdBackPage(t, ctx, "instantiate", 1500*time.Millisecond)
 	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
 		t.Fatal(err)
 	}

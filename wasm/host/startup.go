@@ -112,6 +112,9 @@ func (h *Host) Start(ctx context.Context, sel protocol.SelectRequest, st Status)
 
 // startSelect returns sel if the manifest lists its model, else a request
 // for the manifest's default model.
+//
+// assets/worker.js (fetchAhead) copies this choice to fetch the engine's
+// start-up files early: change both together.
 func (h *Host) startSelect(sel protocol.SelectRequest) protocol.SelectRequest {
 	if _, ok := h.cat.Model(sel.Model); !ok {
 		return protocol.SelectRequest{Model: h.cat.Default().Name}
