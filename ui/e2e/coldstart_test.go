@@ -198,3 +198,39 @@ func engineFilesAhead(t *testing.T, site fs.FS, last string) {
 		t.Errorf("errors on the console: %q", errs)
 	}
 }
+
+// TestServiceWorkerWithoutMap: a page whose first map does not come (here
+// the page's Go program never starts: its instantiation is held back
+// longer than the test) still registers the service worker, 10 s after
+// the page's load (boot.js's swWait), and not before.
+func TestServiceWorkerWithoutMap(t *testing.T) {
+	origin := serveSite(t)
+	ctx, _ := browser(t, 60*time.Second)
+	holdBackPage(t, ctx, "instantiate", 5*time.Minute)
+	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		if (typeof document !== 'undefined' && navigator.serviceWorker) {
+			const register = navigator.serviceWorker.register.bind(navigator.serviceWorker);
+			navigator.serviceWorker.register = (...a) => { window.seRegisteredAt = performance.now(); return register(...a); };
+		}`}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(ctx, `window.seRegisteredAt !== undefined`, 15*time.Second); err != nil {
+		t.Fatalf("no service worker was registered without a first map: %v", err)
+	}
+	times, err := eval[map[string]float64](ctx, `({registered: seRegisteredAt, load: performance.getEntriesByType('navigation')[0].loadEventStart, maps: performance.getEntriesByName('se-first-saliency').length})`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if times["maps"] != 0 {
+		t.Fatalf("a first map was drawn: the test did not hold the page back (%v)", times)
+	}
+	if wait := times["registered"] - times["load"]; wait < 9900 {
+		t.Errorf("the service worker was registered %.0f ms after the page's load, want 10 s", wait)
+	}
+	if ok, err := eval[bool](ctx, `navigator.serviceWorker.getRegistration().then(r => !!r)`); err != nil || !ok {
+		t.Errorf("the page has no service worker registration (%v)", err)
+	}
+}
