@@ -109,7 +109,9 @@
       fail("The application failed to start: " + err);
     });
 
-  // lastModel returns the model the page used last (ui's keyModel), or "".
+  // lastModel returns the model the page used last, or "": it reads the
+  // key ui/store.go's keyModel names (storagePrefix + "model"); change
+  // both together.
   function lastModel() {
     try {
       return window.localStorage.getItem("se.v1.model") || "";

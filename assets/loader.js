@@ -8,6 +8,8 @@
 //   seLoader.worker(url)  a new engine Worker ("worker.js?workers=1")
 //   seLoader.search       the query string of this page or worker
 //   seLoader.ahead(name)  fetch name now, for the next fetch(name)
+//   seLoader.endAhead()   drop (and abort) what ahead fetched that no
+//                         fetch took; ahead fetches nothing after it
 //
 // Served, these are fetch, the name itself, new Worker and location.search.
 // In the single-file build (see server/release) the page holds every file,
@@ -41,25 +43,43 @@
     return w;
   }
   if (!index && !g.seBundle) {
-    const ahead = {}; // name → a Promise of its Response, fetched ahead
+    // name → {r: a Promise of its Response, fetched ahead; stop: its
+    // AbortController}; null once endAhead was called.
+    let ahead = {};
     g.seLoader = {
       fetch: function (name) {
-        const r = ahead[name];
-        if (!r) {
+        const a = ahead && ahead[name];
+        if (!a) {
           return g.fetch(name);
         }
         delete ahead[name];
-        return r.catch(function () { return g.fetch(name); });
+        return a.r.catch(function () { return g.fetch(name); });
       },
       // ahead fetches a file that fetch will be asked for soon (once):
       // worker.js fetches the engine's start-up files while the module is
       // compiled. It returns the Response's Promise, for a clone's reading.
       ahead: function (name) {
-        if (!ahead[name]) {
-          ahead[name] = g.fetch(name);
-          ahead[name].catch(function () {});
+        if (!ahead) {
+          return Promise.reject(new Error("the start-up is over"));
         }
-        return ahead[name];
+        if (!ahead[name]) {
+          const stop = new AbortController();
+          ahead[name] = { r: g.fetch(name, { signal: stop.signal }), stop: stop };
+          ahead[name].r.catch(function () {});
+        }
+        return ahead[name].r;
+      },
+      // endAhead is called by the engine once its start-up has taken what
+      // it needed (wasm/engineworker, after Host.StartAhead): responses
+      // fetched ahead that no fetch took (a guess worker.js got wrong, or
+      // a file the engine fetched before its guess came) are aborted and
+      // released instead of being kept for the worker's lifetime.
+      endAhead: function () {
+        const left = ahead || {};
+        ahead = null;
+        for (const name in left) {
+          left[name].stop.abort();
+        }
       },
       url: function (name) { return name; },
       worker: function (url) { return marks(new Worker(url)); },
@@ -121,6 +141,7 @@
   g.seLoader = {
     // ahead has nothing to gain here: the files are in the page already.
     ahead: function () { return Promise.reject(new Error("bundled")); },
+    endAhead: function () {},
     fetch: function (name) {
       return ready.then(function () {
         const f = files[clean(name)];

@@ -26,11 +26,42 @@ self.seMark("se-w-script");
 // page's Init will ask for; empty for the site's default) fetches the files
 // its Init reads while the module is compiled and Go starts: the manifest,
 // the model's architecture and weights, its data set's sample gallery and
-// that gallery's sample pack (the names wasm/host reads; Host.Start,
-// Manifest.Default, SamplePackName). The engine's own fetches then take
-// these responses (seLoader.fetch) instead of waiting for each in turn.
+// that gallery's sample pack. The engine's own fetches then take these
+// responses (seLoader.fetch) instead of waiting for each in turn, and the
+// engine drops what it did not take (seLoader.endAhead), so a wrong guess
+// costs a download, never a wrong model.
+//
+// The guess copies the engine's start-up choices; keep it in step with
+// them: model.ParseManifest (a bare list or an object; an entry without a
+// name is named after its arch file; Go's encoding/json matches field
+// names without regard to case), Host.startSelect with Manifest.Model and
+// Manifest.Default (wasm/host/startup.go, engine/model/manifest.go),
+// Manifest.Gallery with GalleryEntry.Holds, and SamplePackName
+// (wasm/host/samplepack.go).
 if (new URLSearchParams(seLoader.search).has("model")) {
   fetchAhead(new URLSearchParams(seLoader.search).get("model"));
+}
+
+// field returns o's member key as Go's encoding/json (v1) reads it into a
+// struct field: the name's case does not matter, and null leaves the
+// field unset (undefined here).
+function field(o, key) {
+  if (!o || typeof o !== "object") {
+    return undefined;
+  }
+  let v;
+  for (const k of Object.keys(o)) {
+    if (k.toLowerCase() === key && o[k] !== null) {
+      v = o[k];
+    }
+  }
+  return v;
+}
+
+// str returns o's member key if it is a string, else "".
+function str(o, key) {
+  const v = field(o, key);
+  return typeof v === "string" ? v : "";
 }
 
 function fetchAhead(name) {
@@ -38,19 +69,35 @@ function fetchAhead(name) {
   seLoader.ahead(dir + "manifest.json")
     .then(function (r) { return r.ok ? r.clone().json() : null; })
     .then(function (m) {
-      const models = (Array.isArray(m) ? m : m && m.models) || [];
+      let models = Array.isArray(m) ? m : field(m, "models");
+      models = (Array.isArray(models) ? models : []).map(function (x) {
+        const arch = str(x, "arch");
+        const n = str(x, "name");
+        return {
+          name: n !== "" ? n : (arch.endsWith(".json") ? arch.slice(0, -5) : arch),
+          dataset: str(x, "dataset"),
+          method: str(x, "method"),
+          arch: arch,
+          weights: str(x, "weights"),
+        };
+      });
       const e = models.find(function (x) { return x.name === name; }) ||
         models.find(function (x) { return x.dataset === "phantom" && x.method === "baseline"; }) ||
         models.find(function (x) { return x.method === "baseline"; }) || models[0];
-      if (!e) {
+      if (!e || e.arch === "" || e.weights === "") {
         return;
       }
       seLoader.ahead(dir + e.arch);
       seLoader.ahead(dir + e.weights);
-      const g = (m.galleries || []).find(function (x) { return x.dataset === e.dataset && (x.split || "test") === "test"; });
-      if (g) {
-        seLoader.ahead(dir + g.file);
-        seLoader.ahead(dir + g.file.replace(/\.[^./]*$/, "") + ".pack.bin");
+      const galleries = Array.isArray(m) ? [] : field(m, "galleries");
+      const g = (Array.isArray(galleries) ? galleries : []).find(function (x) {
+        const split = str(x, "split");
+        return str(x, "dataset") === e.dataset && (split === "" || split === "test");
+      });
+      const file = str(g, "file");
+      if (file !== "") {
+        seLoader.ahead(dir + file);
+        seLoader.ahead(dir + file.replace(/\.[^./]*$/, "") + ".pack.bin");
       }
       self.seMark("se-w-ahead");
     })

@@ -5,7 +5,7 @@ package ui
 const (
 	storagePrefix = "se.v1."
 	keyLast       = storagePrefix + "last." // + data set: the image last viewed with it
-	keyModel      = storagePrefix + "model" // the model last used
+	keyModel      = storagePrefix + "model" // the model last used; assets/boot.js (lastModel) reads it too
 	keyImages     = storagePrefix + "images"
 	keyMaskPrefix = storagePrefix + "mask."
 	keySettings   = storagePrefix + "settings"

@@ -62,7 +62,8 @@ type GalleryEntry struct {
 }
 
 // Holds reports whether the gallery holds images of split (no split
-// named means the test split).
+// named means the test split). assets/worker.js (fetchAhead) copies it
+// for the test split: change both together.
 func (g GalleryEntry) Holds(split string) bool {
 	return g.Split == split || g.Split == "" && split == SplitTest
 }
@@ -72,6 +73,9 @@ func (g GalleryEntry) Holds(split string) bool {
 // that every model names its two files, that no name is listed twice and
 // that no file name leaves the manifest's folder; a model without a name
 // is named after its architecture file.
+//
+// assets/worker.js (fetchAhead) copies this choice to fetch the engine's
+// start-up files early: change both together.
 func ParseManifest(b []byte) (*Manifest, error) {
 	var m Manifest
 	var list []ManifestEntry
@@ -121,6 +125,7 @@ func safeName(f string) bool {
 }
 
 // Model returns the entry named name.
+// assets/worker.js (fetchAhead) copies this lookup: change both together.
 func (m *Manifest) Model(name string) (ManifestEntry, bool) {
 	for _, e := range m.Models {
 		if e.Name == name {
@@ -145,6 +150,9 @@ func (m *Manifest) Gallery(dataset, split string) (GalleryEntry, bool) {
 // Default returns the model shown on first load: the Phantom baseline
 // (the model that reads the laterality marker, which the app's walkthrough
 // starts from), else the first baseline model, else the first model.
+//
+// assets/worker.js (fetchAhead) copies this choice to fetch the engine's
+// start-up files early: change both together.
 func (m *Manifest) Default() ManifestEntry {
 	for _, e := range m.Models {
 		if e.Dataset == "phantom" && e.Method == "baseline" {

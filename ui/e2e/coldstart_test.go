@@ -3,6 +3,10 @@
 package e2e
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,10 +21,11 @@ import (
 	"saliencyexplorer/wasm/host"
 )
 
-// startFiles returns the site's files the engine worker's Init reads on a
-// first visit, as the server sees them: the manifest, the default model's
-// architecture and weights, its data set's sample gallery and sample pack.
-func startFiles(t *testing.T) []string {
+// startFiles returns the site's files the engine worker's Init reads when
+// the page asks for the model name ("" on a first visit: the default), as
+// the server sees them: the manifest, the model's architecture and
+// weights, its data set's sample gallery and sample pack.
+func startFiles(t *testing.T, name string) []string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(siteDir, "models", "manifest.json"))
 	if err != nil {
@@ -31,6 +36,12 @@ func startFiles(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	e := m.Default()
+	if name != "" {
+		var ok bool
+		if e, ok = m.Model(name); !ok {
+			t.Fatalf("the site ships no model %q", name)
+		}
+	}
 	g, ok := m.Gallery(e.Dataset, model.SplitTest)
 	if !ok {
 		t.Fatalf("the site has no %s gallery", e.Dataset)
@@ -45,6 +56,21 @@ func startFiles(t *testing.T) []string {
 	return files
 }
 
+// holdBackPage makes the page's (not a worker's) WebAssembly[fn] (its
+// compile or instantiate) answer d later than it would, from the next
+// navigation on: the engine worker started meanwhile gets ahead of the
+// page's Go program.
+func holdBackPage(t *testing.T, ctx context.Context, fn string, d time.Duration) {
+	t.Helper()
+	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: fmt.Sprintf(`
+		if (typeof document !== 'undefined') {
+			const f = WebAssembly[%[1]q];
+			WebAssembly[%[1]q] = (...a) => f.apply(WebAssembly, a).then(v => new Promise(r => setTimeout(() => r(v), %[2]d)));
+		}`, fn, d.Milliseconds())}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestEngineFilesAhead: on a first visit the engine worker fetches the
 // files its Init reads as soon as its script runs, while the page compiles
 // the module (worker.js, seLoader.ahead), and the engine then takes those
@@ -52,17 +78,80 @@ func startFiles(t *testing.T) []string {
 // install fetches every file of the site, is registered only after the
 // first map is drawn (boot.js; issue #12). The page's compile is held back
 // 1.5 s here, so the Init's own fetches would come after it.
+//
+// A returning user whose last model is not the default (localStorage's
+// se.v1.model, which boot.js passes to the worker) gets that model's files
+// fetched ahead the same way, and not the default's.
 func TestEngineFilesAhead(t *testing.T) {
-	origin, srv := serveSiteLogged(t)
-	srv.noStore = true // a file the engine fetched again would reach the server twice
-	files := startFiles(t)
-	ctx, rec := browser(t, 120*time.Second)
-	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
-		if (typeof document !== 'undefined') {
-			const compile = WebAssembly.compileStreaming;
-			WebAssembly.compileStreaming = (...a) => compile.apply(WebAssembly, a).then(m => new Promise(r => setTimeout(() => r(m), 1500)));
-		}`}); err != nil {
+	site := os.DirFS(siteDir)
+	t.Run("first visit", func(t *testing.T) { engineFilesAhead(t, site, "") })
+	t.Run("returning", func(t *testing.T) { engineFilesAhead(t, site, "crosses-masked") })
+	// A manifest entry without a name is named after its arch file, and
+	// Go reads field names without regard to case: the guess of worker.js
+	// must do as the engine does.
+	t.Run("unnamed entry", func(t *testing.T) {
+		engineFilesAhead(t, unnamedSite(t, "crosses-masked"), "crosses-masked")
+	})
+}
+
+// unnamedSite returns the built site with the manifest entry of the model
+// name listed without its name, its other fields' names capitalized.
+func unnamedSite(t *testing.T, name string) fs.FS {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(siteDir, "models", "manifest.json"))
+	if err != nil {
 		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	models, _ := m["models"].([]any)
+	found := false
+	for i, x := range models {
+		e, _ := x.(map[string]any)
+		if e["name"] != name {
+			continue
+		}
+		if e["arch"] != name+".json" {
+			t.Fatalf("the model %s's arch file is %v, not named after it", name, e["arch"])
+		}
+		found = true
+		caps := map[string]any{}
+		for k, v := range e {
+			if k != "name" {
+				caps[strings.ToUpper(k[:1])+k[1:]] = v
+			}
+		}
+		models[i] = caps
+	}
+	if !found {
+		t.Fatalf("the site ships no model %q", name)
+	}
+	if b, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	if parsed, err := model.ParseManifest(b); err != nil {
+		t.Fatal(err)
+	} else if _, ok := parsed.Model(name); !ok {
+		t.Fatalf("the engine finds no %q in the rewritten manifest", name)
+	}
+	return overlay{base: os.DirFS(siteDir), files: map[string][]byte{"models/manifest.json": b}, hidden: map[string]bool{"models/manifest.json.gz": true}}
+}
+
+// engineFilesAhead is TestEngineFilesAhead on site with the model last
+// used set to last ("": none).
+func engineFilesAhead(t *testing.T, site fs.FS, last string) {
+	origin, srv := serveFSLogged(t, site)
+	srv.noStore = true // a file the engine fetched again would reach the server twice
+	files := startFiles(t, last)
+	ctx, rec := browser(t, 120*time.Second)
+	holdBackPage(t, ctx, "compileStreaming", 1500*time.Millisecond)
+	if last != "" {
+		if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: fmt.Sprintf(`
+			if (typeof document !== 'undefined') localStorage.setItem('se.v1.model', %q);`, last)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
 		t.Fatal(err)
@@ -70,6 +159,9 @@ func TestEngineFilesAhead(t *testing.T) {
 	engineReady(t, ctx, rec)
 	if err := waitJS(ctx, `performance.getEntriesByName('se-first-saliency').length > 0`, 60*time.Second); err != nil {
 		t.Fatalf("no first map: %v (error %q)", err, text(ctx, "[data-testid=error]"))
+	}
+	if got := text(ctx, "[data-testid=model-name]"); last != "" && got != last {
+		t.Errorf("the page shows the model %q, want %q (the model last used)", got, last)
 	}
 	marks, err := eval[map[string]float64](ctx, `Object.fromEntries(['se-compiled', 'se-first-saliency'].map(n => [n, performance.timeOrigin + performance.getEntriesByName(n)[0].startTime]))`)
 	if err != nil {
@@ -95,7 +187,7 @@ func TestEngineFilesAhead(t *testing.T) {
 	}
 	for u := range before {
 		if u == "/sw.js" || strings.HasPrefix(u, "/models/") && !slices.Contains(files, u) {
-			t.Errorf("%s was requested before the first map: the service worker was installed on the first map's way", u)
+			t.Errorf("%s was requested before the first map: not a file of the start-up (a wrong guess ahead, or the service worker installed on the first map's way)", u)
 		}
 	}
 	// The service worker still comes, after the map.
@@ -104,5 +196,41 @@ func TestEngineFilesAhead(t *testing.T) {
 	}
 	if errs, _ := rec.snapshot(); len(errs) > 0 {
 		t.Errorf("errors on the console: %q", errs)
+	}
+}
+
+// TestServiceWorkerWithoutMap: a page whose first map does not come (here
+// the page's Go program never starts: its instantiation is held back
+// longer than the test) still registers the service worker, 10 s after
+// the page's load (boot.js's swWait), and not before.
+func TestServiceWorkerWithoutMap(t *testing.T) {
+	origin := serveSite(t)
+	ctx, _ := browser(t, 60*time.Second)
+	holdBackPage(t, ctx, "instantiate", 5*time.Minute)
+	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		if (typeof document !== 'undefined' && navigator.serviceWorker) {
+			const register = navigator.serviceWorker.register.bind(navigator.serviceWorker);
+			navigator.serviceWorker.register = (...a) => { window.seRegisteredAt = performance.now(); return register(...a); };
+		}`}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(ctx, `window.seRegisteredAt !== undefined`, 15*time.Second); err != nil {
+		t.Fatalf("no service worker was registered without a first map: %v", err)
+	}
+	times, err := eval[map[string]float64](ctx, `({registered: seRegisteredAt, load: performance.getEntriesByType('navigation')[0].loadEventStart, maps: performance.getEntriesByName('se-first-saliency').length})`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if times["maps"] != 0 {
+		t.Fatalf("a first map was drawn: the test did not hold the page back (%v)", times)
+	}
+	if wait := times["registered"] - times["load"]; wait < 9900 {
+		t.Errorf("the service worker was registered %.0f ms after the page's load, want 10 s", wait)
+	}
+	if ok, err := eval[bool](ctx, `navigator.serviceWorker.getRegistration().then(r => !!r)`); err != nil || !ok {
+		t.Errorf("the page has no service worker registration (%v)", err)
 	}
 }

@@ -33,6 +33,7 @@ type worker struct {
 	stepping, stopAfterStep bool
 	hooks                   bool // ?test-hooks=1: honour Crash (tests the page's recovery)
 	mapped                  bool // a saliency request came (the start-up's performance marks end)
+	warmNext                bool // the Init was answered before the first map: handle warms up next
 	// drawFrom is when drawing ahead may start: drawAheadDelay after the
 	// first map's request is answered (zero until then).
 	drawFrom    time.Time
@@ -83,6 +84,11 @@ func Run() {
 		if err := host.Guard(func() error { return w.host.StartAhead(q.Call("get", "model").String()) }, w.console); err != nil {
 			mark("se-w-ahead-failed") // the Init tries again and reports
 		}
+		// What worker.js fetched ahead and the start-up did not take is
+		// not needed: release it (seLoader.endAhead, assets/loader.js).
+		if l := w.self.Get("seLoader"); l.Get("endAhead").Type() == js.TypeFunction {
+			l.Call("endAhead")
+		}
 		mark("se-w-ahead-done")
 	}
 	w.loop()
@@ -93,6 +99,7 @@ func Run() {
 // meanwhile waits for one step at most (some tens of milliseconds).
 // Errors are left for the page's own requests to meet and report.
 func (w *worker) warmUp() {
+	mark("se-w-warming")
 	for step := range host.WarmUpSteps {
 		w.yield()
 		if len(w.in) > 0 {
@@ -303,10 +310,21 @@ func (w *worker) console(text string) {
 	js.Global().Get("console").Call("error", text)
 }
 
-// handle answers one request. A panic while handling it is recovered here,
+// handle answers one request, then warms up if it was the Init (warmUp):
+// after answer has marked the request done, so that the start-up timeline
+// shows the Init as long as it was.
+func (w *worker) handle(m message) {
+	w.answer(m)
+	if w.warmNext {
+		w.warmNext = false
+		w.warmUp()
+	}
+}
+
+// answer answers one request. A panic while handling it is recovered here,
 // at the message boundary: the request is answered with an error and the
 // engine goes on (issue #10).
-func (w *worker) handle(m message) {
+func (w *worker) answer(m message) {
 	if !w.mapped { // the start-up timeline: each request until the first map
 		mark("se-w-" + string(m.h.Kind))
 		defer mark("se-w-" + string(m.h.Kind) + "-done")
@@ -347,9 +365,7 @@ func (w *worker) dispatch(m message) {
 			return
 		}
 		w.ready(h.ID)
-		if !w.mapped {
-			w.warmUp()
-		}
+		w.warmNext = !w.mapped
 	case protocol.Select:
 		if h.Select == nil {
 			w.fail(h.ID, errors.New("bad select request"))

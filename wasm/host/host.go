@@ -90,9 +90,11 @@ type Host struct {
 
 	// lastPred is the last prediction, which ResolveClass reuses.
 	lastPred prediction
-	// ahead is the model StartAhead made current, until Start comes, and
-	// aheadNotes what it had to tell the user meanwhile.
+	// ahead is the model StartAhead made current, until Start comes,
+	// aheadSet its data set, and aheadNotes what it had to tell the user
+	// meanwhile (about aheadSet's gallery).
 	ahead      string
+	aheadSet   *dataset
 	aheadNotes []string
 
 	// Mark, if set, records the start-up's phases by name (the engine

@@ -28,7 +28,7 @@ const samplePackMagic = "saliency-explorer samples 1\n"
 
 // SamplePackName is the file name of the sample pack of a gallery file:
 // its name with ".pack.bin" for its extension (a type the site's server
-// serves).
+// serves). assets/worker.js (fetchAhead) copies it: change both together.
 func SamplePackName(gallery string) string {
 	return strings.TrimSuffix(gallery, path.Ext(gallery)) + ".pack.bin"
 }

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"saliencyexplorer/wasm/protocol"
@@ -10,7 +11,8 @@ import (
 
 // TestStartAhead: StartAhead makes the named (or the default) model current
 // before the page's Init, and Start then keeps it without fetching again,
-// passes on what StartAhead had to say, selects the page's model if the
+// passes on what StartAhead had to say (also when the page names another
+// model of the same data set), selects the page's model if the
 // page names another, and on a site StartAhead could not start from trains
 // the starter model with its note as before.
 func TestStartAhead(t *testing.T) {
@@ -63,6 +65,23 @@ func TestStartAhead(t *testing.T) {
 	}
 	if !rec.saidAny("The sample file phantom-samples.safetensors could not be read") {
 		t.Errorf("Start after StartAhead without the gallery noted %q", rec.notes)
+	}
+
+	// The page picks another model of the data set whose gallery
+	// StartAhead could not read: Select does not read it again, so the
+	// note must still come with Start.
+	s = newSite(t)
+	s.files["models/manifest.json"] = []byte(strings.Replace(testManifest, `"galleries":[`, `"galleries":[{"dataset":"crosses","file":"crosses-samples.safetensors","count":8},`, 1))
+	h = New(s.fetch)
+	if err := h.StartAhead("crosses-masked"); err != nil {
+		t.Fatal(err)
+	}
+	rec = recorder{}
+	if err := h.Start(ctx, protocol.SelectRequest{Model: "crosses-baseline"}, rec.status()); err != nil {
+		t.Fatal(err)
+	}
+	if h.Info().Key != "crosses-baseline" || !rec.saidAny("The sample file crosses-samples.safetensors could not be read") {
+		t.Errorf("Start(crosses-baseline) after StartAhead(crosses-masked) without the gallery: %q, noted %q", h.Info().Key, rec.notes)
 	}
 
 	// The default model's weights missing: StartAhead fails and trains

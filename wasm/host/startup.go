@@ -71,18 +71,24 @@ func UserMessage(err error) string {
 // current then, and selects sel's if not.
 func (h *Host) Start(ctx context.Context, sel protocol.SelectRequest, st Status) error {
 	if h.Ready() {
-		ahead, notes := h.ahead, h.aheadNotes
-		h.ahead, h.aheadNotes = "", nil
+		ahead, set, notes := h.ahead, h.aheadSet, h.aheadNotes
+		h.ahead, h.aheadSet, h.aheadNotes = "", nil, nil
 		if ahead == "" {
 			return nil
 		}
-		if sel = h.startSelect(sel); sel.Model == ahead {
+		if sel = h.startSelect(sel); sel.Model != ahead {
+			if err := h.Select(sel, st); err != nil {
+				return err
+			}
+		}
+		// The notes are about the data set's gallery, which Select does
+		// not read again: they hold for any model of that data set.
+		if h.current() == set {
 			for _, n := range notes {
 				st.note(n)
 			}
-			return nil
 		}
-		return h.Select(sel, st)
+		return nil
 	}
 	err := h.readManifest()
 	if err == nil {
@@ -106,6 +112,9 @@ func (h *Host) Start(ctx context.Context, sel protocol.SelectRequest, st Status)
 
 // startSelect returns sel if the manifest lists its model, else a request
 // for the manifest's default model.
+//
+// assets/worker.js (fetchAhead) copies this choice to fetch the engine's
+// start-up files early: change both together.
 func (h *Host) startSelect(sel protocol.SelectRequest) protocol.SelectRequest {
 	if _, ok := h.cat.Model(sel.Model); !ok {
 		return protocol.SelectRequest{Model: h.cat.Default().Name}
@@ -119,7 +128,8 @@ func (h *Host) startSelect(sel protocol.SelectRequest) protocol.SelectRequest {
 // started, while the page started its own). It reads the manifest and
 // makes that model current (the default if the manifest does not list it),
 // with its data set's gallery; Start passes on what it had to say (a
-// gallery it could not read). Unlike Start it trains no starter model if
+// gallery it could not read) if the model it makes current is of that
+// data set. Unlike Start it trains no starter model if
 // that fails: Start tries again when the page asks, and reports.
 func (h *Host) StartAhead(name string) error {
 	if h.Ready() {
@@ -133,7 +143,7 @@ func (h *Host) StartAhead(name string) error {
 	if err := h.Select(sel, Status{Note: func(text string) { notes = append(notes, text) }}); err != nil {
 		return err
 	}
-	h.ahead, h.aheadNotes = sel.Model, notes
+	h.ahead, h.aheadSet, h.aheadNotes = sel.Model, h.current(), notes
 	return nil
 }
 
