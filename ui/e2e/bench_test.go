@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"saliencyexplorer/engine/data"
@@ -87,14 +86,12 @@ func TestBenchWeb(t *testing.T) {
 				// The first animation frame after the first map was drawn
 				// (se-first-saliency): the page's own work in the task that
 				// drew it (its render) is over then, whichever build runs.
-				if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+				onNewDocument(t, ctx, `
 				const seFrame = () => {
 					if (performance.getEntriesByName('se-first-saliency').length > 0) { window.seMapFrame = performance.now(); return; }
 					requestAnimationFrame(seFrame);
 				};
-				requestAnimationFrame(seFrame);`}); err != nil {
-					t.Fatal(err)
-				}
+				requestAnimationFrame(seFrame);`)
 				cpu0 := browserCPU(ctx)
 				if err := chromedp.Do(ctx, chromedp.Navigate(s.origin+"/")); err != nil {
 					t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"saliencyexplorer/engine/model"
@@ -62,13 +61,11 @@ func startFiles(t *testing.T, name string) []string {
 // page's Go program.
 func holdBackPage(t *testing.T, ctx context.Context, fn string, d time.Duration) {
 	t.Helper()
-	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: fmt.Sprintf(`
+	onNewDocument(t, ctx, fmt.Sprintf(`
 		if (typeof document !== 'undefined') {
 			const f = WebAssembly[%[1]q];
 			WebAssembly[%[1]q] = (...a) => f.apply(WebAssembly, a).then(v => new Promise(r => setTimeout(() => r(v), %[2]d)));
-		}`, fn, d.Milliseconds())}); err != nil {
-		t.Fatal(err)
-	}
+		}`, fn, d.Milliseconds()))
 }
 
 // TestEngineFilesAhead: on a first visit the engine worker fetches the
@@ -148,10 +145,8 @@ func engineFilesAhead(t *testing.T, site fs.FS, last string) {
 	ctx, rec := browser(t, 120*time.Second)
 	holdBackPage(t, ctx, "compileStreaming", 1500*time.Millisecond)
 	if last != "" {
-		if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: fmt.Sprintf(`
-			if (typeof document !== 'undefined') localStorage.setItem('se.v1.model', %q);`, last)}); err != nil {
-			t.Fatal(err)
-		}
+		onNewDocument(t, ctx, fmt.Sprintf(`
+			if (typeof document !== 'undefined') localStorage.setItem('se.v1.model', %q);`, last))
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
 		t.Fatal(err)
@@ -207,13 +202,11 @@ func TestServiceWorkerWithoutMap(t *testing.T) {
 	origin := serveSite(t)
 	ctx, _ := browser(t, 60*time.Second)
 	holdBackPage(t, ctx, "instantiate", 5*time.Minute)
-	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+	onNewDocument(t, ctx, `
 		if (typeof document !== 'undefined' && navigator.serviceWorker) {
 			const register = navigator.serviceWorker.register.bind(navigator.serviceWorker);
 			navigator.serviceWorker.register = (...a) => { window.seRegisteredAt = performance.now(); return register(...a); };
-		}`}); err != nil {
-		t.Fatal(err)
-	}
+		}`)
 	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
 		t.Fatal(err)
 	}

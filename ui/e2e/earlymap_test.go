@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -83,7 +82,7 @@ func TestFirstPictureAndThumbnails(t *testing.T) {
 	// Before the page's scripts: a bitmap that never comes, and per
 	// animation frame, whether the first map was drawn and how many
 	// thumbnails the page holds.
-	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+	onNewDocument(t, ctx, `
 		window.createImageBitmap = () => new Promise(() => {});
 		window.seFrames = [];
 		const frame = () => {
@@ -92,9 +91,7 @@ func TestFirstPictureAndThumbnails(t *testing.T) {
 			if (mapped) seFrames.push(thumbs);
 			if (seFrames.length < 600 && !(mapped && thumbs > 0)) requestAnimationFrame(frame);
 		};
-		requestAnimationFrame(frame);`}); err != nil {
-		t.Fatal(err)
-	}
+		requestAnimationFrame(frame);`)
 	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +207,7 @@ func TestWorkerModuleFirst(t *testing.T) {
 func TestFirstMapOneRender(t *testing.T) {
 	origin := serveSite(t)
 	ctx, rec := browser(t, 120*time.Second)
-	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+	onNewDocument(t, ctx, `
 		if (typeof document !== 'undefined') {
 			window.seInTask = {};     // marks made in the task running now
 			window.seRenderedIn = {}; // marks whose task rendered
@@ -239,9 +236,7 @@ func TestFirstMapOneRender(t *testing.T) {
 					};
 				},
 			});
-		}`}); err != nil {
-		t.Fatal(err)
-	}
+		}`)
 	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +273,7 @@ func TestPanelsAfterFirstMap(t *testing.T) {
 	ctx, rec := browser(t, 120*time.Second)
 	// Per animation frame until the panels show: whether the first map
 	// was drawn, whether any panel is there, and the engine attribute.
-	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+	onNewDocument(t, ctx, `
 		window.seFrames = [];
 		const frame = () => {
 			const mapped = performance.getEntriesByName('se-first-saliency').length > 0;
@@ -288,9 +283,7 @@ func TestPanelsAfterFirstMap(t *testing.T) {
 			seFrames.push({mapped, panels, engine: document.body ? document.body.dataset.engine || '' : '', viewer: r ? r.width + 'x' + r.height : ''});
 			if (seFrames.length < 2000 && panels < 3) requestAnimationFrame(frame);
 		};
-		requestAnimationFrame(frame);`}); err != nil {
-		t.Fatal(err)
-	}
+		requestAnimationFrame(frame);`)
 	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/")); err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -249,6 +250,16 @@ func browserWithProfile(t testing.TB, timeout time.Duration, profile string, ext
 func call[P, R any](ctx context.Context, cmd cdp.Command[P, R], params P) error {
 	_, err := chromedp.Call(ctx, cmd, params)
 	return err
+}
+
+// onNewDocument runs the JavaScript src in every document (and worker
+// global) the page loads from the next navigation on, before its own
+// scripts.
+func onNewDocument(t testing.TB, ctx context.Context, src string) {
+	t.Helper()
+	if err := call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src}); err != nil {
+		t.Fatalf("adding a script to new documents: %v", err)
+	}
 }
 
 // waitJS polls a JavaScript expression until it is truthy.
