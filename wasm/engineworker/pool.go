@@ -93,11 +93,18 @@ func poolSize() int {
 // loader, assets/loader.js, knows it: a bundled worker's blob URL has
 // none), or "".
 func queryParam(name string) string {
+	v, _ := lookupParam(name)
+	return v
+}
+
+// lookupParam returns a parameter of this worker's URL, as queryParam, and
+// whether the URL has it (an empty value included).
+func lookupParam(name string) (string, bool) {
 	q := js.Global().Get("URLSearchParams").New(js.Global().Get("seLoader").Get("search")).Call("get", name)
-	if !q.Truthy() {
-		return ""
+	if q.IsNull() {
+		return "", false
 	}
-	return q.String()
+	return q.String(), true
 }
 
 // live starts the helpers on first use and returns those still working.

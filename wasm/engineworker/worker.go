@@ -80,8 +80,8 @@ func Run() {
 	w.self.Call("postMessage", map[string]any{"h": `{"id":0,"kind":"log","text":"engine started"}`, "b": w.array.New()})
 	// The page's engine worker (boot.js passes ?model=, the model the
 	// page's Init will name) loads that model before the Init comes.
-	if q := js.Global().Get("URLSearchParams").New(w.self.Get("seLoader").Get("search")); q.Call("has", "model").Bool() {
-		if err := host.Guard(func() error { return w.host.StartAhead(q.Call("get", "model").String()) }, w.console); err != nil {
+	if name, ok := lookupParam("model"); ok {
+		if err := host.Guard(func() error { return w.host.StartAhead(name) }, w.console); err != nil {
 			mark("se-w-ahead-failed") // the Init tries again and reports
 		}
 		// What worker.js fetched ahead and the start-up did not take is
