@@ -38,8 +38,9 @@ self.seMark("se-w-script");
 // Manifest.Default (wasm/host/startup.go, engine/model/manifest.go),
 // Manifest.Gallery with GalleryEntry.Holds, and SamplePackName
 // (wasm/host/samplepack.go).
-if (new URLSearchParams(seLoader.search).has("model")) {
-  fetchAhead(new URLSearchParams(seLoader.search).get("model"));
+const query = new URLSearchParams(seLoader.search);
+if (query.has("model")) {
+  fetchAhead(query.get("model"));
 }
 
 // field returns o's member key as Go's encoding/json (v1) reads it into a
@@ -125,7 +126,7 @@ function fatal(msg) {
 }
 
 const go = new Go();
-const instance = new URLSearchParams(seLoader.search).get("module") === "1"
+const instance = query.get("module") === "1"
   ? modulePosted.then(function (m) {
     self.seModule = m;
     return WebAssembly.instantiate(m, go.importObject);
