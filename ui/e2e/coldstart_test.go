@@ -26,14 +26,7 @@ import (
 // weights, its data set's sample gallery and sample pack.
 func startFiles(t *testing.T, name string) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(siteDir, "models", "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.ParseManifest(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := siteManifest(t)
 	e := m.Default()
 	if name != "" {
 		var ok bool
@@ -53,6 +46,21 @@ func startFiles(t *testing.T, name string) []string {
 		files[i] = "/models/" + f
 	}
 	return files
+}
+
+// siteManifest returns the built site's models/manifest.json, parsed as
+// the engine parses it.
+func siteManifest(t *testing.T) *model.Manifest {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(siteDir, "models", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.ParseManifest(b)
+	if err != nil {
+		t.Fatalf("the site's manifest: %v", err)
+	}
+	return m
 }
 
 // holdBackPage makes the page's (not a worker's) WebAssembly[fn] (its

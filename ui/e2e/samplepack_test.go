@@ -56,15 +56,7 @@ func TestSamplePackRefused(t *testing.T) {
 func phantomSamples(t *testing.T) (pack string, keys []string) {
 	t.Helper()
 	dir := filepath.Join(siteDir, "models")
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.ParseManifest(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, ok := m.Gallery("phantom", model.SplitTest)
+	g, ok := siteManifest(t).Gallery("phantom", model.SplitTest)
 	if !ok {
 		t.Skip("the site ships no Phantom gallery (make models)")
 	}
