@@ -149,13 +149,13 @@ func TestEngineBeforePage(t *testing.T) {
 	}
 	// The worker did not wait for the page's Init to load the model the
 	// page asks for (host.StartAhead).
-	ahead, _ := eval[map[string]float64](ctx, `Object.fromEntries(['se-w-ahead-done', 'se-w-ahead-failed', 'se-w-init'].filter(n => performance.getEntriesByName(n).length).map(n => [n, performance.getEntriesByName(n)[0].startTime]))`)
+	ahead, _ := markTimes(ctx, "se-w-ahead-done", "se-w-ahead-failed", "se-w-init")
 	if done, ok := ahead["se-w-ahead-done"]; !ok || done >= ui || ahead["se-w-ahead-failed"] > 0 {
 		t.Errorf("the worker's start ahead ended at %.0f ms (marks %v), the page's Go started at %.0f ms: it waited for the page", done, ahead, ui)
 	}
 	// The timeline shows the Init done before the warm-up that follows it
 	// starts (make bench-web reads the Init's length from it).
-	order, _ := eval[map[string]float64](ctx, `Object.fromEntries(['se-w-init-done', 'se-w-warming'].filter(n => performance.getEntriesByName(n).length).map(n => [n, performance.getEntriesByName(n)[0].startTime]))`)
+	order, _ := markTimes(ctx, "se-w-init-done", "se-w-warming")
 	if done, ok := order["se-w-init-done"]; !ok || order["se-w-warming"] == 0 || done > order["se-w-warming"] {
 		t.Errorf("the worker's marks %v: want se-w-init-done, then se-w-warming", order)
 	}

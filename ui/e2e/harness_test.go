@@ -285,6 +285,17 @@ func eval[T any](ctx context.Context, expr string) (T, error) {
 	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
+// markTimes returns the start times, in milliseconds from navigation, of
+// the page's performance marks of those names it has made (the first of
+// each name); a mark not made is left out.
+func markTimes(ctx context.Context, names ...string) (map[string]float64, error) {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = jsString(n)
+	}
+	return eval[map[string]float64](ctx, `Object.fromEntries([`+strings.Join(quoted, ", ")+`].filter(n => performance.getEntriesByName(n).length).map(n => [n, performance.getEntriesByName(n)[0].startTime]))`)
+}
+
 // alphaCount is a JavaScript expression counting the non-transparent pixels
 // of the canvas with the given data-testid.
 func alphaCount(testid string) string {
