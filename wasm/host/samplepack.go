@@ -70,19 +70,16 @@ func SamplePack(dataset string, gallery []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	b.WriteString(samplePackMagic)
-	b.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(gallery))))
-	b.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(p.keys))))
+	le := binary.LittleEndian
+	b := le.AppendUint32([]byte(samplePackMagic), uint32(len(gallery)))
+	b = le.AppendUint32(b, uint32(len(p.keys)))
 	for i, k := range p.keys {
-		b.Write(binary.LittleEndian.AppendUint16(nil, uint16(len(k))))
-		b.WriteString(k)
+		b = append(le.AppendUint16(b, uint16(len(k))), k...)
 		for _, buf := range p.bufs[2*i : 2*i+2] {
-			b.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(buf))))
-			b.Write(buf)
+			b = append(le.AppendUint32(b, uint32(len(buf))), buf...)
 		}
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 // pngSignature starts every PNG file.
