@@ -63,6 +63,15 @@ func siteManifest(t *testing.T) *model.Manifest {
 	return m
 }
 
+// firstMapDrawn waits for the page's first map (its se-first-saliency
+// mark).
+func firstMapDrawn(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := waitJS(ctx, `performance.getEntriesByName('se-first-saliency').length > 0`, 60*time.Second); err != nil {
+		t.Fatalf("no first map: %v (error %q)", err, text(ctx, "[data-testid=error]"))
+	}
+}
+
 // holdBackPage makes the page's (not a worker's) WebAssembly[fn] (its
 // compile or instantiate) answer d later than it would, from the next
 // navigation on: the engine worker started meanwhile gets ahead of the
@@ -160,10 +169,8 @@ func engineFilesAhead(t *testing.T, site fs.FS, last string) {
 		t.Fatal(err)
 	}
 	engineReady(t, ctx, rec)
-	if err := waitJS(ctx, `performance.getEntriesByName('se-first-saliency').length > 0`, 60*time.Second); err != nil {
-		t.Fatalf("no first map: %v (error %q)", err, text(ctx, "[data-testid=error]"))
-	}
-	if got := text(ctx, "[data-testid=model-name]"); last != "" && got != last {
+	firstMapDrawn(t, ctx)
+	if got := chipName(ctx); last != "" && got != last {
 		t.Errorf("the page shows the model %q, want %q (the model last used)", got, last)
 	}
 	marks, err := eval[map[string]float64](ctx, `Object.fromEntries(['se-compiled', 'se-first-saliency'].map(n => [n, performance.timeOrigin + performance.getEntriesByName(n)[0].startTime]))`)

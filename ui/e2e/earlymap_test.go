@@ -241,9 +241,7 @@ func TestFirstMapOneRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	engineReady(t, ctx, rec)
-	if err := waitJS(ctx, `performance.getEntriesByName('se-first-saliency').length > 0`, 60*time.Second); err != nil {
-		t.Fatalf("no first map: %v (error %q)", err, text(ctx, "[data-testid=error]"))
-	}
+	firstMapDrawn(t, ctx)
 	saliencyShown(t, ctx, activeSample(ctx))
 	got, err := eval[map[string]bool](ctx, `window.seRenderedIn`)
 	if err != nil {
