@@ -64,27 +64,6 @@ func convS2BackRef64(dy, w []float32, n, c, oc, h, wd, p int) []float64 {
 	return dx
 }
 
-// im2colS2 and im2colS2BackInput are the im2col + GEMM path the phases
-// replace (per image), adding into y or dx.
-func im2colS2(y, x, w []float32, n, c, oc, h, wd, p int) {
-	g := NewConvGeom(c, h, wd, 3, 3, 2, p)
-	col := make([]float32, g.Rows()*g.Cols())
-	for e := 0; e < n; e++ {
-		Im2Col(col, x[e*c*h*wd:(e+1)*c*h*wd], g)
-		MatMul(y[e*oc*g.Cols():(e+1)*oc*g.Cols()], w, col, oc, g.Rows(), g.Cols())
-	}
-}
-
-func im2colS2BackInput(dx, dy, w []float32, n, c, oc, h, wd, p int) {
-	g := NewConvGeom(c, h, wd, 3, 3, 2, p)
-	dcol := make([]float32, g.Rows()*g.Cols())
-	for e := 0; e < n; e++ {
-		clear(dcol)
-		MatMulTN(dcol, w, dy[e*oc*g.Cols():(e+1)*oc*g.Cols()], g.Rows(), oc, g.Cols())
-		Col2Im(dx[e*c*h*wd:(e+1)*c*h*wd], dcol, g)
-	}
-}
-
 // TestStride2Conv checks Stride2Conv and Stride2ConvBackInput, and their
 // naive references, against the float64 direct stride-2 convolution and
 // its input gradient: maps from the smallest a 3×3 filter fits (with each
@@ -132,7 +111,7 @@ func TestStride2Conv(t *testing.T) {
 		if small {
 			copy(ref, naive)
 		} else {
-			im2colS2(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+			im2colConv(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 2, tc.p)
 		}
 		wantDx := convS2BackRef64(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
 		refDx := withGuard(make([]float32, len(dx0)), 5)
@@ -142,7 +121,7 @@ func TestStride2Conv(t *testing.T) {
 		if small {
 			copy(refDx, naive)
 		} else {
-			im2colS2BackInput(refDx, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+			im2colConvBackInput(refDx, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 2, tc.p)
 		}
 
 		// Chunks of one and of three rows of tiles (which start and end

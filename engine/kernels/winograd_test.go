@@ -75,9 +75,10 @@ func maxErr(got []float32, want []float64) (abs, rel float64) {
 	return abs, abs / scale
 }
 
-// im2colConv is the im2col + MatMul path (per image), adding into y.
-func im2colConv(y, x, w []float32, n, c, oc, h, wd, p int) {
-	g := NewConvGeom(c, h, wd, 3, 3, 1, p)
+// im2colConv is the im2col + MatMul path of a 3×3 convolution with stride s
+// (per image), adding into y.
+func im2colConv(y, x, w []float32, n, c, oc, h, wd, s, p int) {
+	g := NewConvGeom(c, h, wd, 3, 3, s, p)
 	col := make([]float32, g.Rows()*g.Cols())
 	for e := 0; e < n; e++ {
 		Im2Col(col, x[e*c*h*wd:(e+1)*c*h*wd], g)
@@ -86,8 +87,8 @@ func im2colConv(y, x, w []float32, n, c, oc, h, wd, p int) {
 }
 
 // im2colConvBackInput is the im2col path's input gradient: Wᵀ·dy, col2im.
-func im2colConvBackInput(dx, dy, w []float32, n, c, oc, h, wd, p int) {
-	g := NewConvGeom(c, h, wd, 3, 3, 1, p)
+func im2colConvBackInput(dx, dy, w []float32, n, c, oc, h, wd, s, p int) {
+	g := NewConvGeom(c, h, wd, 3, 3, s, p)
 	dcol := make([]float32, g.Rows()*g.Cols())
 	for e := 0; e < n; e++ {
 		clear(dcol)
@@ -144,7 +145,7 @@ func testWinograd(t *testing.T, rng *rand.Rand, n, c, oc, h, w, p, m int) {
 		got := withGuard(make([]float32, len(y0)), 5)
 		WinogradConv(got, x, tc.n, u, g)
 		ref := withGuard(make([]float32, len(y0)), 5)
-		im2colConv(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		im2colConv(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 1, tc.p)
 		checkWinograd(t, name+" forward", got, ref, want)
 		checkAdds(t, name+" forward", y0, got, func(y []float32) { WinogradConv(y, x, tc.n, u, g) })
 
@@ -153,7 +154,7 @@ func testWinograd(t *testing.T, rng *rand.Rand, n, c, oc, h, w, p, m int) {
 		got = withGuard(make([]float32, len(dx0)), 5)
 		WinogradConvBackInput(got, dy, tc.n, u, g)
 		ref = withGuard(make([]float32, len(dx0)), 5)
-		im2colConvBackInput(ref, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		im2colConvBackInput(ref, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 1, tc.p)
 		checkWinograd(t, name+" input gradient", got, ref, want)
 		checkAdds(t, name+" input gradient", dx0, got, func(dx []float32) { WinogradConvBackInput(dx, dy, tc.n, u, g) })
 
