@@ -75,6 +75,15 @@ func maxErr(got []float32, want []float64) (abs, rel float64) {
 	return abs, abs / scale
 }
 
+// reportMinRatio reports the fastest of each of two interleaved timings in
+// milliseconds, as num-ms and den-ms, and their ratio num/den as ratio.
+func reportMinRatio(b *testing.B, num string, tnum []time.Duration, den string, tden []time.Duration, ratio string) {
+	mn, md := slices.Min(tnum).Seconds()*1e3, slices.Min(tden).Seconds()*1e3
+	b.ReportMetric(mn, num+"-ms")
+	b.ReportMetric(md, den+"-ms")
+	b.ReportMetric(mn/md, ratio)
+}
+
 // im2colConv is the im2col + MatMul path of a 3×3 convolution with stride s
 // (per image), adding into y.
 func im2colConv(y, x, w []float32, n, c, oc, h, wd, s, p int) {
@@ -432,10 +441,7 @@ func benchmarkWinograd(b *testing.B, c, oc, hw, n int, dx bool) {
 		tw = append(tw, t1.Sub(t0))
 		ti = append(ti, time.Since(t1))
 	}
-	mw, mi := slices.Min(tw).Seconds()*1e3, slices.Min(ti).Seconds()*1e3
-	b.ReportMetric(mw, "winograd-ms")
-	b.ReportMetric(mi, "im2col-ms")
-	b.ReportMetric(mi/mw, "speedup")
+	reportMinRatio(b, "im2col", ti, "winograd", tw, "speedup")
 }
 
 // TestWinogradAllocs checks that a warm WinogradConv, input gradient and
@@ -512,8 +518,5 @@ func benchmarkWinograd4(b *testing.B, c, oc, hw, n int, dx bool) {
 		t2 = append(t2, run(u2, g2))
 		t4 = append(t4, run(u4, g4))
 	}
-	m2, m4 := slices.Min(t2).Seconds()*1e3, slices.Min(t4).Seconds()*1e3
-	b.ReportMetric(m2, "f2-ms")
-	b.ReportMetric(m4, "f4-ms")
-	b.ReportMetric(m2/m4, "speedup")
+	reportMinRatio(b, "f2", t2, "f4", t4, "speedup")
 }
