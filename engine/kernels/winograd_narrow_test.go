@@ -72,16 +72,8 @@ func TestWinogradConvNarrow(t *testing.T) {
 					t.Fatalf("%s: error %.3g of the output's scale %.3g", name, worst, scale)
 				}
 			}
-			for i := range x {
-				if !sameBits(x[i], xCopy[i]) {
-					t.Fatalf("%s: x modified at %d", name, i)
-				}
-			}
-			for i := range w {
-				if !sameBits(w[i], wCopy[i]) {
-					t.Fatalf("%s: w modified at %d", name, i)
-				}
-			}
+			checkUnchanged(t, name+": x", x, xCopy)
+			checkUnchanged(t, name+": w", w, wCopy)
 		}
 	}
 
@@ -150,16 +142,8 @@ func TestWinogradConvNarrowBackInput(t *testing.T) {
 			if _, rel := maxErr(got[:len(want)], convBackRef64(dy, w, s.n, s.c, s.oc, s.h, s.w, s.pad)); !(rel <= 2e-5) {
 				t.Fatalf("%s: error %.3g of the gradient's scale", name, rel)
 			}
-			for i := range dy {
-				if !sameBits(dy[i], dyCopy[i]) {
-					t.Fatalf("%s: dy modified at %d", name, i)
-				}
-			}
-			for i := range w {
-				if !sameBits(w[i], wCopy[i]) {
-					t.Fatalf("%s: w modified at %d", name, i)
-				}
-			}
+			checkUnchanged(t, name+": dy", dy, dyCopy)
+			checkUnchanged(t, name+": w", w, wCopy)
 		}
 	}
 }
