@@ -139,7 +139,7 @@ func TestWinogradConvNarrowBackInput(t *testing.T) {
 					t.Fatalf("%s: wrote past dx at %d", name, i)
 				}
 			}
-			if _, rel := maxErr(got[:len(want)], convBackRef64(dy, w, s.n, s.c, s.oc, s.h, s.w, s.pad)); !(rel <= 2e-5) {
+			if _, rel := maxErr(got[:len(want)], convBackRef64(dy, w, s.n, s.c, s.oc, s.h, s.w, 1, s.pad)); !(rel <= 2e-5) {
 				t.Fatalf("%s: error %.3g of the gradient's scale", name, rel)
 			}
 			checkUnchanged(t, name+": dy", dy, dyCopy)
