@@ -83,12 +83,12 @@ func TestStride2Averaged(t *testing.T) {
 		}
 		d := def()
 		wts, bias := d.Initializers[0].Data, d.Initializers[1].Data
-		want := kernelsRef(x, wts, n, c, oc, hw)
+		want := nntest.Conv3x3(x, wts, n, c, oc, hw, hw, 2, 1)
 		for i := range want {
 			want[i] += float64(bias[i/(7*7)%oc])
 		}
 		checkScaled(t, fmt.Sprintf("n=%d: forward", n), y, want)
-		checkScaled(t, fmt.Sprintf("n=%d: input gradient", n), dx, kernelsBackRef(dy, wts, n, c, oc, hw))
+		checkScaled(t, fmt.Sprintf("n=%d: input gradient", n), dx, nntest.Conv3x3BackInput(dy, wts, n, c, oc, hw, hw, 2, 1))
 	}
 	if l.s2w == nil {
 		t.Fatal("no phase filters after averaged passes")
@@ -97,59 +97,6 @@ func TestStride2Averaged(t *testing.T) {
 	if l.s2w != nil {
 		t.Fatal("disallowing averaged forwards kept the phases' filters")
 	}
-}
-
-// kernelsRef and kernelsBackRef are the float64 direct stride-2 convolution
-// (padding 1, no bias) and its input gradient.
-func kernelsRef(x, w []float32, n, c, oc, hw int) []float64 {
-	g := kernels.NewStride2Geom(c, oc, hw, hw, 1)
-	y := make([]float64, n*oc*g.OH*g.OW)
-	for e := 0; e < n; e++ {
-		for o := 0; o < oc; o++ {
-			for i := 0; i < g.OH; i++ {
-				for j := 0; j < g.OW; j++ {
-					var s float64
-					for ci := 0; ci < c; ci++ {
-						for a := 0; a < 3; a++ {
-							for b := 0; b < 3; b++ {
-								ii, jj := 2*i-1+a, 2*j-1+b
-								if ii >= 0 && ii < hw && jj >= 0 && jj < hw {
-									s += float64(w[((o*c+ci)*3+a)*3+b]) * float64(x[((e*c+ci)*hw+ii)*hw+jj])
-								}
-							}
-						}
-					}
-					y[((e*oc+o)*g.OH+i)*g.OW+j] = s
-				}
-			}
-		}
-	}
-	return y
-}
-
-func kernelsBackRef(dy, w []float32, n, c, oc, hw int) []float64 {
-	g := kernels.NewStride2Geom(c, oc, hw, hw, 1)
-	dx := make([]float64, n*c*hw*hw)
-	for e := 0; e < n; e++ {
-		for o := 0; o < oc; o++ {
-			for i := 0; i < g.OH; i++ {
-				for j := 0; j < g.OW; j++ {
-					d := float64(dy[((e*oc+o)*g.OH+i)*g.OW+j])
-					for ci := 0; ci < c; ci++ {
-						for a := 0; a < 3; a++ {
-							for b := 0; b < 3; b++ {
-								ii, jj := 2*i-1+a, 2*j-1+b
-								if ii >= 0 && ii < hw && jj >= 0 && jj < hw {
-									dx[((e*c+ci)*hw+ii)*hw+jj] += d * float64(w[((o*c+ci)*3+a)*3+b])
-								}
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	return dx
 }
 
 // checkScaled fails t unless got is within 2e-5 of max |want| of want.

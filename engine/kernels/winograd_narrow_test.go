@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"saliencyexplorer/engine/nntest"
 )
 
 // TestWinogradConvNarrow checks WinogradConvNarrow against WinogradConv
@@ -57,7 +59,7 @@ func TestWinogradConvNarrow(t *testing.T) {
 				}
 				// Against a float64 direct convolution.
 				var worst, scale float64
-				for i, r := range convRef64(x, w, s.n, s.c, s.oc, s.h, s.w, 1, s.pad) {
+				for i, r := range nntest.Conv3x3(x, w, s.n, s.c, s.oc, s.h, s.w, 1, s.pad) {
 					if withBias {
 						r += float64(bias[i%out/(g.OH*g.OW)])
 					}
@@ -135,7 +137,7 @@ func TestWinogradConvNarrowBackInput(t *testing.T) {
 					t.Fatalf("%s: wrote past dx at %d", name, i)
 				}
 			}
-			if _, rel := maxErr(got[:len(want)], convBackRef64(dy, w, s.n, s.c, s.oc, s.h, s.w, 1, s.pad)); !(rel <= 2e-5) {
+			if _, rel := maxErr(got[:len(want)], nntest.Conv3x3BackInput(dy, w, s.n, s.c, s.oc, s.h, s.w, 1, s.pad)); !(rel <= 2e-5) {
 				t.Fatalf("%s: error %.3g of the gradient's scale", name, rel)
 			}
 			checkUnchanged(t, name+": dy", dy, dyCopy)

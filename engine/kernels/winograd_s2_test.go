@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"saliencyexplorer/engine/nntest"
 )
 
 // TestStride2Conv checks Stride2Conv and Stride2ConvBackInput, and their
@@ -48,7 +50,7 @@ func TestStride2Conv(t *testing.T) {
 		// The kernels' im2col wants the image at least as large as the
 		// filter; on smaller ones the naive kernel stands in for it.
 		small := tc.h < 3 || tc.w < 3
-		want := convRef64(x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 2, tc.p)
+		want := nntest.Conv3x3(x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 2, tc.p)
 		ref := withGuard(make([]float32, len(y0)), 5)
 		naive := withGuard(make([]float32, len(y0)), 5)
 		Stride2ConvNaive(naive, x, w, tc.n, g)
@@ -58,7 +60,7 @@ func TestStride2Conv(t *testing.T) {
 		} else {
 			im2colConv(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 2, tc.p)
 		}
-		wantDx := convBackRef64(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 2, tc.p)
+		wantDx := nntest.Conv3x3BackInput(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 2, tc.p)
 		refDx := withGuard(make([]float32, len(dx0)), 5)
 		naive = withGuard(make([]float32, len(dx0)), 5)
 		Stride2ConvBackInputNaive(naive, dy, w, tc.n, g)
@@ -132,7 +134,7 @@ func TestStride2NaN(t *testing.T) {
 	x[((1*c+1)*h+xr)*wd+xc] = float32(math.NaN())
 	y := make([]float32, n*oc*g.OH*g.OW)
 	Stride2Conv(y, x, n, u, g)
-	want := convRef64(x, w, n, c, oc, h, wd, 2, p)
+	want := nntest.Conv3x3(x, w, n, c, oc, h, wd, 2, p)
 	for i := range y {
 		e, i2, j := i/(oc*g.OH*g.OW), i/g.OW%g.OH, i%g.OW
 		inTile := e == 1 && covers(i2/4, 8, 8, xr+p) && covers(j/4, 8, 8, xc+p)
@@ -146,7 +148,7 @@ func TestStride2NaN(t *testing.T) {
 	dy[(2*g.OH+dr)*g.OW+dc] = float32(math.NaN())
 	dx := make([]float32, n*c*h*wd)
 	Stride2ConvBackInput(dx, dy, n, u, g)
-	wantDx := convBackRef64(dy, w, n, c, oc, h, wd, 2, p)
+	wantDx := nntest.Conv3x3BackInput(dy, w, n, c, oc, h, wd, 2, p)
 	for i := range dx {
 		e, r, col := i/(c*h*wd), i/wd%h, i%wd
 		inTile := e == 0 && covers(dr/4, 8, 8, r+p) && covers(dc/4, 8, 8, col+p)
@@ -179,12 +181,12 @@ func TestStride2WeightsSet(t *testing.T) {
 	}
 	y := make([]float32, len(dy))
 	Stride2Conv(y, x, 1, u, g)
-	if _, rel := maxErr(y, convRef64(x, w, 1, c, oc, h, wd, 2, 1)); rel > 2e-5 {
+	if _, rel := maxErr(y, nntest.Conv3x3(x, w, 1, c, oc, h, wd, 2, 1)); rel > 2e-5 {
 		t.Fatalf("forward after Set: relative error %.2e", rel)
 	}
 	dx := make([]float32, len(x))
 	Stride2ConvBackInput(dx, dy, 1, u, g)
-	if _, rel := maxErr(dx, convBackRef64(dy, w, 1, c, oc, h, wd, 2, 1)); rel > 2e-5 {
+	if _, rel := maxErr(dx, nntest.Conv3x3BackInput(dy, w, 1, c, oc, h, wd, 2, 1)); rel > 2e-5 {
 		t.Fatalf("input gradient after Set: relative error %.2e", rel)
 	}
 	if got, want := u.Values(), Stride2Values(g)+oc*c*9; got != want {

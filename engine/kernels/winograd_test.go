@@ -7,64 +7,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"saliencyexplorer/engine/nntest"
 )
-
-// convRef64 is the float64 direct convolution of n images x (n×C×H×W) with
-// w (OC×C×3×3), stride st, padding p: the reference the fast paths are
-// measured against.
-func convRef64(x, w []float32, n, c, oc, h, wd, st, p int) []float64 {
-	oh, ow := (h+2*p-3)/st+1, (wd+2*p-3)/st+1
-	y := make([]float64, n*oc*oh*ow)
-	for e := 0; e < n; e++ {
-		for o := 0; o < oc; o++ {
-			for i := 0; i < oh; i++ {
-				for j := 0; j < ow; j++ {
-					var s float64
-					for ci := 0; ci < c; ci++ {
-						for ki := 0; ki < 3; ki++ {
-							for kj := 0; kj < 3; kj++ {
-								ii, jj := st*i-p+ki, st*j-p+kj
-								if ii >= 0 && ii < h && jj >= 0 && jj < wd {
-									s += float64(w[((o*c+ci)*3+ki)*3+kj]) * float64(x[((e*c+ci)*h+ii)*wd+jj])
-								}
-							}
-						}
-					}
-					y[((e*oc+o)*oh+i)*ow+j] = s
-				}
-			}
-		}
-	}
-	return y
-}
-
-// convBackRef64 is the float64 input gradient of that convolution:
-// dx[e,c,ii,jj] = Σ dy[e,o,i,j]·w[o,c,ki,kj] over ii = st·i−p+ki,
-// jj = st·j−p+kj.
-func convBackRef64(dy, w []float32, n, c, oc, h, wd, st, p int) []float64 {
-	oh, ow := (h+2*p-3)/st+1, (wd+2*p-3)/st+1
-	dx := make([]float64, n*c*h*wd)
-	for e := 0; e < n; e++ {
-		for o := 0; o < oc; o++ {
-			for i := 0; i < oh; i++ {
-				for j := 0; j < ow; j++ {
-					d := float64(dy[((e*oc+o)*oh+i)*ow+j])
-					for ci := 0; ci < c; ci++ {
-						for ki := 0; ki < 3; ki++ {
-							for kj := 0; kj < 3; kj++ {
-								ii, jj := st*i-p+ki, st*j-p+kj
-								if ii >= 0 && ii < h && jj >= 0 && jj < wd {
-									dx[((e*c+ci)*h+ii)*wd+jj] += d * float64(w[((o*c+ci)*3+ki)*3+kj])
-								}
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	return dx
-}
 
 // maxErr returns the largest |got − want| and that divided by max |want|.
 func maxErr(got []float32, want []float64) (abs, rel float64) {
@@ -151,7 +96,7 @@ func testWinograd(t *testing.T, rng *rand.Rand, n, c, oc, h, w, p, m int) {
 
 		// Forward from zero, measured against the reference; then from y0,
 		// which must give y0 + that result exactly (the kernels add once).
-		want := convRef64(x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 1, tc.p)
+		want := nntest.Conv3x3(x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 1, tc.p)
 		got := withGuard(make([]float32, len(y0)), 5)
 		WinogradConv(got, x, tc.n, u, g)
 		ref := withGuard(make([]float32, len(y0)), 5)
@@ -160,7 +105,7 @@ func testWinograd(t *testing.T, rng *rand.Rand, n, c, oc, h, w, p, m int) {
 		checkAdds(t, name+" forward", y0, got, func(y []float32) { WinogradConv(y, x, tc.n, u, g) })
 
 		// Input gradient, likewise.
-		want = convBackRef64(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 1, tc.p)
+		want = nntest.Conv3x3BackInput(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 1, tc.p)
 		got = withGuard(make([]float32, len(dx0)), 5)
 		WinogradConvBackInput(got, dy, tc.n, u, g)
 		ref = withGuard(make([]float32, len(dx0)), 5)
@@ -299,8 +244,8 @@ func TestWinogradTileByBatch(t *testing.T) {
 			got  []float32
 			want []float64
 		}{
-			{"forward", y, convRef64(x, w, n, c, oc, hw, hw, 1, 1)},
-			{"input gradient", dx, convBackRef64(dy, w, n, c, oc, hw, hw, 1, 1)},
+			{"forward", y, nntest.Conv3x3(x, w, n, c, oc, hw, hw, 1, 1)},
+			{"input gradient", dx, nntest.Conv3x3BackInput(dy, w, n, c, oc, hw, hw, 1, 1)},
 		} {
 			if _, rel := maxErr(r.got, r.want); !(rel <= 2e-5) {
 				t.Errorf("n = %d, %s: relative error %.2e", n, r.what, rel)
@@ -334,7 +279,7 @@ func TestWinogradFirstBackInput(t *testing.T) {
 			if u.bwdOK != want {
 				t.Errorf("%s, input gradient %d: forms made (2×2, 4×4) %v, want %v", round, call+1, u.bwdOK, want)
 			}
-			if _, rel := maxErr(dx, convBackRef64(dy, w, n, c, oc, hw, hw, 1, 1)); !(rel <= 2e-5) {
+			if _, rel := maxErr(dx, nntest.Conv3x3BackInput(dy, w, n, c, oc, hw, hw, 1, 1)); !(rel <= 2e-5) {
 				t.Errorf("%s, input gradient %d: relative error %.2e", round, call+1, rel)
 			}
 		}
