@@ -11,16 +11,16 @@ import (
 	"saliencyexplorer/engine/nntest"
 )
 
-// stride2Def is one 3×3 stride-2 convolution with bias, c channels of
-// hw×hw to oc, padding 1.
-func stride2Def(t *testing.T, rng *rand.Rand, c, oc, hw int) Def {
+// conv3x3Def is one 3×3 convolution with bias, c channels of hw×hw to oc,
+// the given stride, padding 1, named conv3x3s and the stride.
+func conv3x3Def(t *testing.T, rng *rand.Rand, c, oc, hw, stride int) Def {
 	return Def{
-		Name: "stride2", Input: "x", InputShape: []int{c, hw, hw}, Output: "y",
+		Name: fmt.Sprintf("conv3x3s%d", stride), Input: "x", InputShape: []int{c, hw, hw}, Output: "y",
 		Initializers: []Initializer{
 			{Name: "w", Shape: []int{oc, c, 3, 3}, Data: nntest.Rand(rng, oc*c*9)},
 			{Name: "b", Shape: []int{oc}, Data: nntest.Rand(rng, oc)},
 		},
-		Nodes: []Node{{Name: "y", Op: mustOp(t, "Conv", Attrs{"pads": IntsAttr([]int{1, 1, 1, 1}), "strides": IntsAttr([]int{2, 2})}),
+		Nodes: []Node{{Name: "y", Op: mustOp(t, "Conv", Attrs{"pads": IntsAttr([]int{1, 1, 1, 1}), "strides": IntsAttr([]int{stride, stride})}),
 			Inputs: []string{"x", "w", "b"}, Outputs: []string{"y"}}},
 	}
 }
@@ -36,7 +36,7 @@ func stride2Def(t *testing.T, rng *rand.Rand, c, oc, hw int) Def {
 // takes the phases.
 func TestStride2Averaged(t *testing.T) {
 	const c, oc, hw = 64, 64, 14
-	def := func() Def { return stride2Def(t, rand.New(rand.NewPCG(51, 52)), c, oc, hw) }
+	def := func() Def { return conv3x3Def(t, rand.New(rand.NewPCG(51, 52)), c, oc, hw, 2) }
 	g, err := Build(def())
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func TestStride2Gradient(t *testing.T) {
 	for _, hw := range []int{7, 10} {
 		rng := rand.New(rand.NewPCG(55, uint64(hw)))
 		const c, oc, n = 3, 5, 2
-		d := stride2Def(t, rng, c, oc, hw)
+		d := conv3x3Def(t, rng, c, oc, hw, 2)
 		g, err := Build(d)
 		if err != nil {
 			t.Fatal(err)
