@@ -45,7 +45,7 @@ func TestDerivedValues(t *testing.T) {
 	for name, rule := range rules {
 		saved := winogradRule
 		winogradRule = rule
-		for _, d := range []Def{packDef(t, rng), depthwise, stride2Def(t, rng, 64, 64, 14)} {
+		for _, d := range []Def{packDef(t, rng), depthwise, conv3x3Def(t, rng, 64, 64, 14, 2)} {
 			for _, allowed := range []bool{true, false} {
 				g, err := Build(d)
 				if err != nil {
@@ -63,7 +63,7 @@ func TestDerivedValues(t *testing.T) {
 				if d.Name == "pack" && name != "never" && g.AveragedValues() == 0 {
 					t.Fatalf("%s: the 3×3 convolution's averaged forwards count nothing", name)
 				}
-				if d.Name == "stride2" && g.AveragedValues() == 0 {
+				if d.Name == "conv3x3s2" && g.AveragedValues() == 0 {
 					t.Fatalf("%s: the stride-2 convolution's phases count nothing", name)
 				}
 				in, out := g.Input(), g.Classes()

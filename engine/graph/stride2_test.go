@@ -11,16 +11,16 @@ import (
 	"saliencyexplorer/engine/nntest"
 )
 
-// stride2Def is one 3×3 stride-2 convolution with bias, c channels of
-// hw×hw to oc, padding 1.
-func stride2Def(t *testing.T, rng *rand.Rand, c, oc, hw int) Def {
+// conv3x3Def is one 3×3 convolution with bias, c channels of hw×hw to oc,
+// the given stride, padding 1, named conv3x3s and the stride.
+func conv3x3Def(t *testing.T, rng *rand.Rand, c, oc, hw, stride int) Def {
 	return Def{
-		Name: "stride2", Input: "x", InputShape: []int{c, hw, hw}, Output: "y",
+		Name: fmt.Sprintf("conv3x3s%d", stride), Input: "x", InputShape: []int{c, hw, hw}, Output: "y",
 		Initializers: []Initializer{
 			{Name: "w", Shape: []int{oc, c, 3, 3}, Data: nntest.Rand(rng, oc*c*9)},
 			{Name: "b", Shape: []int{oc}, Data: nntest.Rand(rng, oc)},
 		},
-		Nodes: []Node{{Name: "y", Op: mustOp(t, "Conv", Attrs{"pads": IntsAttr([]int{1, 1, 1, 1}), "strides": IntsAttr([]int{2, 2})}),
+		Nodes: []Node{{Name: "y", Op: mustOp(t, "Conv", Attrs{"pads": IntsAttr([]int{1, 1, 1, 1}), "strides": IntsAttr([]int{stride, stride})}),
 			Inputs: []string{"x", "w", "b"}, Outputs: []string{"y"}}},
 	}
 }
@@ -36,7 +36,7 @@ func stride2Def(t *testing.T, rng *rand.Rand, c, oc, hw int) Def {
 // takes the phases.
 func TestStride2Averaged(t *testing.T) {
 	const c, oc, hw = 64, 64, 14
-	def := func() Def { return stride2Def(t, rand.New(rand.NewPCG(51, 52)), c, oc, hw) }
+	def := func() Def { return conv3x3Def(t, rand.New(rand.NewPCG(51, 52)), c, oc, hw, 2) }
 	g, err := Build(def())
 	if err != nil {
 		t.Fatal(err)
@@ -83,12 +83,12 @@ func TestStride2Averaged(t *testing.T) {
 		}
 		d := def()
 		wts, bias := d.Initializers[0].Data, d.Initializers[1].Data
-		want := kernelsRef(x, wts, n, c, oc, hw)
+		want := nntest.Conv3x3(x, wts, n, c, oc, hw, hw, 2, 1)
 		for i := range want {
 			want[i] += float64(bias[i/(7*7)%oc])
 		}
 		checkScaled(t, fmt.Sprintf("n=%d: forward", n), y, want)
-		checkScaled(t, fmt.Sprintf("n=%d: input gradient", n), dx, kernelsBackRef(dy, wts, n, c, oc, hw))
+		checkScaled(t, fmt.Sprintf("n=%d: input gradient", n), dx, nntest.Conv3x3BackInput(dy, wts, n, c, oc, hw, hw, 2, 1))
 	}
 	if l.s2w == nil {
 		t.Fatal("no phase filters after averaged passes")
@@ -97,59 +97,6 @@ func TestStride2Averaged(t *testing.T) {
 	if l.s2w != nil {
 		t.Fatal("disallowing averaged forwards kept the phases' filters")
 	}
-}
-
-// kernelsRef and kernelsBackRef are the float64 direct stride-2 convolution
-// (padding 1, no bias) and its input gradient.
-func kernelsRef(x, w []float32, n, c, oc, hw int) []float64 {
-	g := kernels.NewStride2Geom(c, oc, hw, hw, 1)
-	y := make([]float64, n*oc*g.OH*g.OW)
-	for e := 0; e < n; e++ {
-		for o := 0; o < oc; o++ {
-			for i := 0; i < g.OH; i++ {
-				for j := 0; j < g.OW; j++ {
-					var s float64
-					for ci := 0; ci < c; ci++ {
-						for a := 0; a < 3; a++ {
-							for b := 0; b < 3; b++ {
-								ii, jj := 2*i-1+a, 2*j-1+b
-								if ii >= 0 && ii < hw && jj >= 0 && jj < hw {
-									s += float64(w[((o*c+ci)*3+a)*3+b]) * float64(x[((e*c+ci)*hw+ii)*hw+jj])
-								}
-							}
-						}
-					}
-					y[((e*oc+o)*g.OH+i)*g.OW+j] = s
-				}
-			}
-		}
-	}
-	return y
-}
-
-func kernelsBackRef(dy, w []float32, n, c, oc, hw int) []float64 {
-	g := kernels.NewStride2Geom(c, oc, hw, hw, 1)
-	dx := make([]float64, n*c*hw*hw)
-	for e := 0; e < n; e++ {
-		for o := 0; o < oc; o++ {
-			for i := 0; i < g.OH; i++ {
-				for j := 0; j < g.OW; j++ {
-					d := float64(dy[((e*oc+o)*g.OH+i)*g.OW+j])
-					for ci := 0; ci < c; ci++ {
-						for a := 0; a < 3; a++ {
-							for b := 0; b < 3; b++ {
-								ii, jj := 2*i-1+a, 2*j-1+b
-								if ii >= 0 && ii < hw && jj >= 0 && jj < hw {
-									dx[((e*c+ci)*hw+ii)*hw+jj] += d * float64(w[((o*c+ci)*3+a)*3+b])
-								}
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	return dx
 }
 
 // checkScaled fails t unless got is within 2e-5 of max |want| of want.
@@ -177,7 +124,7 @@ func TestStride2Gradient(t *testing.T) {
 	for _, hw := range []int{7, 10} {
 		rng := rand.New(rand.NewPCG(55, uint64(hw)))
 		const c, oc, n = 3, 5, 2
-		d := stride2Def(t, rng, c, oc, hw)
+		d := conv3x3Def(t, rng, c, oc, hw, 2)
 		g, err := Build(d)
 		if err != nil {
 			t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +13,25 @@ import (
 	"saliencyexplorer/engine/onnx"
 	"saliencyexplorer/engine/onnx/onnxpb"
 )
+
+// loadResNet18 imports torchvision ResNet-18 from the fixture of
+// `make onnx-fixtures`, skipping b when it is missing.
+func loadResNet18(b *testing.B) *graph.Graph {
+	b.Helper()
+	raw, err := os.ReadFile("../../.cache/onnx/resnet18.onnx")
+	if err != nil {
+		b.Skipf("run make onnx-fixtures: %v", err)
+	}
+	m, err := onnxpb.Decode(raw, onnxpb.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	imp, err := onnx.Import(m, onnx.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return imp.Graph
+}
 
 // BenchmarkResNet18Winograd times torchvision ResNet-18 (the fixture of
 // `make onnx-fixtures`) at 224×224 with the 3×3 stride-1 convolutions on
@@ -27,23 +45,7 @@ import (
 //	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench ResNet18Winograd -benchtime 5x \
 //	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/graph
 func BenchmarkResNet18Winograd(b *testing.B) {
-	path, err := filepath.Abs("../../.cache/onnx/resnet18.onnx")
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		b.Skipf("run make onnx-fixtures: %v", err)
-	}
-	m, err := onnxpb.Decode(raw, onnxpb.Limits{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	imp, err := onnx.Import(m, onnx.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	g := imp.Graph
+	g := loadResNet18(b)
 	defer graph.UseWinograd(true)
 	for _, n := range []int{1, 8} {
 		for _, grad := range []bool{false, true} {
@@ -83,19 +85,7 @@ func BenchmarkResNet18Winograd(b *testing.B) {
 //	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,nojsonv2 go test -run '^$' -bench ResNet18Stride2 -benchtime 10x \
 //	    -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./engine/graph
 func BenchmarkResNet18Stride2(b *testing.B) {
-	raw, err := os.ReadFile("../../.cache/onnx/resnet18.onnx")
-	if err != nil {
-		b.Skipf("run make onnx-fixtures: %v", err)
-	}
-	m, err := onnxpb.Decode(raw, onnxpb.Limits{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	imp, err := onnx.Import(m, onnx.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	g := imp.Graph
+	g := loadResNet18(b)
 	defer graph.UseStride2Phases(true)
 	g.SetAveragedForwards(true)
 	const n = 2

@@ -102,21 +102,6 @@ func testWinogradMatchesIm2Col(t *testing.T) {
 	}
 }
 
-// averagedDef is one 3×3 convolution of 64 channels to 64 on 16×16 maps,
-// which the kernels' rule runs as Winograd at any batch, and whose tile
-// size kernels.WinogradTile picks as 4×4 at batch 1 and 2.
-func averagedDef(t *testing.T, rng *rand.Rand) Def {
-	return Def{
-		Name: "averaged", Input: "x", InputShape: []int{64, 16, 16}, Output: "y",
-		Initializers: []Initializer{
-			{Name: "w", Shape: []int{64, 64, 3, 3}, Data: nntest.Rand(rng, 64*64*9)},
-			{Name: "b", Shape: []int{64}, Data: nntest.Rand(rng, 64)},
-		},
-		Nodes: []Node{{Name: "y", Op: mustOp(t, "Conv", Attrs{"pads": IntsAttr([]int{1, 1, 1, 1})}),
-			Inputs: []string{"x", "w", "b"}, Outputs: []string{"y"}}},
-	}
-}
-
 // TestAveragedForwards checks Graph.SetAveragedForwards against graphs
 // built with the tile size forced: while it is on, Forward gives bit for
 // bit what F(4×4, 3×3) gives (the size kernels.WinogradTile picks here),
@@ -125,7 +110,10 @@ func averagedDef(t *testing.T, rng *rand.Rand) Def {
 // Clone, Forward gives F(2×2, 3×3)'s again.
 func TestAveragedForwards(t *testing.T) {
 	build := func() *Graph { // the same weights, new ops (a Def's ops become its graph's)
-		g, err := Build(averagedDef(t, rand.New(rand.NewPCG(31, 32))))
+		// 64 channels to 64 on 16×16 maps, which the kernels' rule runs as
+		// Winograd at any batch, and whose tile size kernels.WinogradTile
+		// picks as 4×4 at batch 1 and 2.
+		g, err := Build(conv3x3Def(t, rand.New(rand.NewPCG(31, 32)), 64, 64, 16, 1))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -49,16 +50,8 @@ func TestConvStride1(t *testing.T) {
 					}
 				}
 			}
-			for i := range x {
-				if !sameBits(x[i], xCopy[i]) {
-					t.Fatalf("%+v: x modified at %d", g, i)
-				}
-			}
-			for i := range w {
-				if !sameBits(w[i], wCopy[i]) {
-					t.Fatalf("%+v: w modified at %d", g, i)
-				}
-			}
+			checkUnchanged(t, fmt.Sprintf("%+v: x", g), x, xCopy)
+			checkUnchanged(t, fmt.Sprintf("%+v: w", g), w, wCopy)
 		}
 	}
 	if ran == 0 && convRuns3 != nil {

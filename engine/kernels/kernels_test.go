@@ -408,6 +408,17 @@ func sameBits(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b) || (math.IsNaN(float64(a)) && math.IsNaN(float64(b)))
 }
 
+// checkUnchanged fails t if got differs from its copy want in any value's
+// bits (any NaN matches any NaN), naming what and the first index.
+func checkUnchanged(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range got {
+		if !sameBits(got[i], want[i]) {
+			t.Fatalf("%s modified at %d", what, i)
+		}
+	}
+}
+
 // TestFill checks every value Fill writes, at lengths around the powers of
 // two its copies double through, and that it writes nothing past dst.
 func TestFill(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 )
@@ -181,10 +180,7 @@ func BenchmarkWinogradFilters(b *testing.B) {
 						pn = winogradPack(pn, w, ch, ch, m, back)
 						tn = append(tn, time.Since(t0))
 					}
-					mr, mn := slices.Min(tr).Seconds()*1e3, slices.Min(tn).Seconds()*1e3
-					b.ReportMetric(mr, "ref-ms")
-					b.ReportMetric(mn, "new-ms")
-					b.ReportMetric(mr/mn, "speedup")
+					reportMinRatio(b, "ref", tr, "new", tn, "speedup")
 				})
 			}
 		}

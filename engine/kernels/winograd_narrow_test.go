@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"saliencyexplorer/engine/nntest"
 )
 
 // TestWinogradConvNarrow checks WinogradConvNarrow against WinogradConv
@@ -55,33 +57,21 @@ func TestWinogradConvNarrow(t *testing.T) {
 						t.Fatalf("%s: wrote past y at %d", name, i)
 					}
 				}
-				// Against a float64 direct convolution, image by image.
-				cg := NewConvGeom(s.c, s.h, s.w, 3, 3, 1, s.pad)
+				// Against a float64 direct convolution.
 				var worst, scale float64
-				for e := 0; e < s.n; e++ {
-					ref := directConv64(x[e*in:(e+1)*in], w, s.oc, cg)
-					for i, r := range ref {
-						if withBias {
-							r += float64(bias[i/(g.OH*g.OW)])
-						}
-						worst = max(worst, math.Abs(float64(got[e*out+i])-r))
-						scale = max(scale, math.Abs(r))
+				for i, r := range nntest.Conv3x3(x, w, s.n, s.c, s.oc, s.h, s.w, 1, s.pad) {
+					if withBias {
+						r += float64(bias[i%out/(g.OH*g.OW)])
 					}
+					worst = max(worst, math.Abs(float64(got[i])-r))
+					scale = max(scale, math.Abs(r))
 				}
 				if !(worst <= 2e-5*scale) {
 					t.Fatalf("%s: error %.3g of the output's scale %.3g", name, worst, scale)
 				}
 			}
-			for i := range x {
-				if !sameBits(x[i], xCopy[i]) {
-					t.Fatalf("%s: x modified at %d", name, i)
-				}
-			}
-			for i := range w {
-				if !sameBits(w[i], wCopy[i]) {
-					t.Fatalf("%s: w modified at %d", name, i)
-				}
-			}
+			checkUnchanged(t, name+": x", x, xCopy)
+			checkUnchanged(t, name+": w", w, wCopy)
 		}
 	}
 
@@ -147,45 +137,13 @@ func TestWinogradConvNarrowBackInput(t *testing.T) {
 					t.Fatalf("%s: wrote past dx at %d", name, i)
 				}
 			}
-			if _, rel := maxErr(got[:len(want)], convBackRef64(dy, w, s.n, s.c, s.oc, s.h, s.w, s.pad)); !(rel <= 2e-5) {
+			if _, rel := maxErr(got[:len(want)], nntest.Conv3x3BackInput(dy, w, s.n, s.c, s.oc, s.h, s.w, 1, s.pad)); !(rel <= 2e-5) {
 				t.Fatalf("%s: error %.3g of the gradient's scale", name, rel)
 			}
-			for i := range dy {
-				if !sameBits(dy[i], dyCopy[i]) {
-					t.Fatalf("%s: dy modified at %d", name, i)
-				}
-			}
-			for i := range w {
-				if !sameBits(w[i], wCopy[i]) {
-					t.Fatalf("%s: w modified at %d", name, i)
-				}
-			}
+			checkUnchanged(t, name+": dy", dy, dyCopy)
+			checkUnchanged(t, name+": w", w, wCopy)
 		}
 	}
-}
-
-// directConv64 is directConv summed in float64.
-func directConv64(img, w []float32, oc int, g ConvGeom) []float64 {
-	out := make([]float64, oc*g.OH*g.OW)
-	for o := 0; o < oc; o++ {
-		for oi := 0; oi < g.OH; oi++ {
-			for oj := 0; oj < g.OW; oj++ {
-				var s float64
-				for c := 0; c < g.C; c++ {
-					for ki := 0; ki < g.KH; ki++ {
-						for kj := 0; kj < g.KW; kj++ {
-							ii, jj := oi*g.Stride-g.Pad+ki, oj*g.Stride-g.Pad+kj
-							if ii >= 0 && ii < g.H && jj >= 0 && jj < g.W {
-								s += float64(w[((o*g.C+c)*g.KH+ki)*g.KW+kj]) * float64(img[(c*g.H+ii)*g.W+jj])
-							}
-						}
-					}
-				}
-				out[(o*g.OH+oi)*g.OW+oj] = s
-			}
-		}
-	}
-	return out
 }
 
 // BenchmarkWinogradNarrow puts WinogradConvNarrow beside ConvStride1 (what

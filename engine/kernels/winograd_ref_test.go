@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 )
@@ -221,10 +220,7 @@ func BenchmarkWinogradInput(b *testing.B) {
 					to = append(to, t1.Sub(t0))
 					tn = append(tn, time.Since(t1))
 				}
-				mo, mn := slices.Min(to).Seconds()*1e3, slices.Min(tn).Seconds()*1e3
-				b.ReportMetric(mo, "rows-ms")
-				b.ReportMetric(mn, "once-ms")
-				b.ReportMetric(mn/mo, "once/rows")
+				reportMinRatio(b, "once", tn, "rows", to, "once/rows")
 			})
 		}
 	}
@@ -362,10 +358,7 @@ func BenchmarkWinogradOutput(b *testing.B) {
 				to = append(to, t1.Sub(t0))
 				tn = append(tn, time.Since(t1))
 			}
-			mo, mn := slices.Min(to).Seconds()*1e3, slices.Min(tn).Seconds()*1e3
-			b.ReportMetric(mo, "rows-ms")
-			b.ReportMetric(mn, "chunk-ms")
-			b.ReportMetric(mn/mo, "chunk/rows")
+			reportMinRatio(b, "chunk", tn, "rows", to, "chunk/rows")
 		})
 	}
 }

@@ -7,83 +7,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"saliencyexplorer/engine/nntest"
 )
-
-// convS2Ref64 is the float64 direct 3×3 stride-2 convolution of n images x
-// (n×C×H×W) with w (OC×C×3×3), padding p: the naive reference.
-func convS2Ref64(x, w []float32, n, c, oc, h, wd, p int) []float64 {
-	oh, ow := (h+2*p-3)/2+1, (wd+2*p-3)/2+1
-	y := make([]float64, n*oc*oh*ow)
-	for e := 0; e < n; e++ {
-		for o := 0; o < oc; o++ {
-			for i := 0; i < oh; i++ {
-				for j := 0; j < ow; j++ {
-					var s float64
-					for ci := 0; ci < c; ci++ {
-						for ki := 0; ki < 3; ki++ {
-							for kj := 0; kj < 3; kj++ {
-								ii, jj := 2*i-p+ki, 2*j-p+kj
-								if ii >= 0 && ii < h && jj >= 0 && jj < wd {
-									s += float64(w[((o*c+ci)*3+ki)*3+kj]) * float64(x[((e*c+ci)*h+ii)*wd+jj])
-								}
-							}
-						}
-					}
-					y[((e*oc+o)*oh+i)*ow+j] = s
-				}
-			}
-		}
-	}
-	return y
-}
-
-// convS2BackRef64 is that convolution's float64 input gradient:
-// dx[e,c,ii,jj] = Σ dy[e,o,i,j]·w[o,c,ki,kj] over ii = 2i−p+ki, jj = 2j−p+kj.
-func convS2BackRef64(dy, w []float32, n, c, oc, h, wd, p int) []float64 {
-	oh, ow := (h+2*p-3)/2+1, (wd+2*p-3)/2+1
-	dx := make([]float64, n*c*h*wd)
-	for e := 0; e < n; e++ {
-		for o := 0; o < oc; o++ {
-			for i := 0; i < oh; i++ {
-				for j := 0; j < ow; j++ {
-					d := float64(dy[((e*oc+o)*oh+i)*ow+j])
-					for ci := 0; ci < c; ci++ {
-						for ki := 0; ki < 3; ki++ {
-							for kj := 0; kj < 3; kj++ {
-								ii, jj := 2*i-p+ki, 2*j-p+kj
-								if ii >= 0 && ii < h && jj >= 0 && jj < wd {
-									dx[((e*c+ci)*h+ii)*wd+jj] += d * float64(w[((o*c+ci)*3+ki)*3+kj])
-								}
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	return dx
-}
-
-// im2colS2 and im2colS2BackInput are the im2col + GEMM path the phases
-// replace (per image), adding into y or dx.
-func im2colS2(y, x, w []float32, n, c, oc, h, wd, p int) {
-	g := NewConvGeom(c, h, wd, 3, 3, 2, p)
-	col := make([]float32, g.Rows()*g.Cols())
-	for e := 0; e < n; e++ {
-		Im2Col(col, x[e*c*h*wd:(e+1)*c*h*wd], g)
-		MatMul(y[e*oc*g.Cols():(e+1)*oc*g.Cols()], w, col, oc, g.Rows(), g.Cols())
-	}
-}
-
-func im2colS2BackInput(dx, dy, w []float32, n, c, oc, h, wd, p int) {
-	g := NewConvGeom(c, h, wd, 3, 3, 2, p)
-	dcol := make([]float32, g.Rows()*g.Cols())
-	for e := 0; e < n; e++ {
-		clear(dcol)
-		MatMulTN(dcol, w, dy[e*oc*g.Cols():(e+1)*oc*g.Cols()], g.Rows(), oc, g.Cols())
-		Col2Im(dx[e*c*h*wd:(e+1)*c*h*wd], dcol, g)
-	}
-}
 
 // TestStride2Conv checks Stride2Conv and Stride2ConvBackInput, and their
 // naive references, against the float64 direct stride-2 convolution and
@@ -124,7 +50,7 @@ func TestStride2Conv(t *testing.T) {
 		// The kernels' im2col wants the image at least as large as the
 		// filter; on smaller ones the naive kernel stands in for it.
 		small := tc.h < 3 || tc.w < 3
-		want := convS2Ref64(x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		want := nntest.Conv3x3(x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 2, tc.p)
 		ref := withGuard(make([]float32, len(y0)), 5)
 		naive := withGuard(make([]float32, len(y0)), 5)
 		Stride2ConvNaive(naive, x, w, tc.n, g)
@@ -132,9 +58,9 @@ func TestStride2Conv(t *testing.T) {
 		if small {
 			copy(ref, naive)
 		} else {
-			im2colS2(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+			im2colConv(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 2, tc.p)
 		}
-		wantDx := convS2BackRef64(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		wantDx := nntest.Conv3x3BackInput(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 2, tc.p)
 		refDx := withGuard(make([]float32, len(dx0)), 5)
 		naive = withGuard(make([]float32, len(dx0)), 5)
 		Stride2ConvBackInputNaive(naive, dy, w, tc.n, g)
@@ -142,7 +68,7 @@ func TestStride2Conv(t *testing.T) {
 		if small {
 			copy(refDx, naive)
 		} else {
-			im2colS2BackInput(refDx, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+			im2colConvBackInput(refDx, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 2, tc.p)
 		}
 
 		// Chunks of one and of three rows of tiles (which start and end
@@ -208,7 +134,7 @@ func TestStride2NaN(t *testing.T) {
 	x[((1*c+1)*h+xr)*wd+xc] = float32(math.NaN())
 	y := make([]float32, n*oc*g.OH*g.OW)
 	Stride2Conv(y, x, n, u, g)
-	want := convS2Ref64(x, w, n, c, oc, h, wd, p)
+	want := nntest.Conv3x3(x, w, n, c, oc, h, wd, 2, p)
 	for i := range y {
 		e, i2, j := i/(oc*g.OH*g.OW), i/g.OW%g.OH, i%g.OW
 		inTile := e == 1 && covers(i2/4, 8, 8, xr+p) && covers(j/4, 8, 8, xc+p)
@@ -222,7 +148,7 @@ func TestStride2NaN(t *testing.T) {
 	dy[(2*g.OH+dr)*g.OW+dc] = float32(math.NaN())
 	dx := make([]float32, n*c*h*wd)
 	Stride2ConvBackInput(dx, dy, n, u, g)
-	wantDx := convS2BackRef64(dy, w, n, c, oc, h, wd, p)
+	wantDx := nntest.Conv3x3BackInput(dy, w, n, c, oc, h, wd, 2, p)
 	for i := range dx {
 		e, r, col := i/(c*h*wd), i/wd%h, i%wd
 		inTile := e == 0 && covers(dr/4, 8, 8, r+p) && covers(dc/4, 8, 8, col+p)
@@ -255,12 +181,12 @@ func TestStride2WeightsSet(t *testing.T) {
 	}
 	y := make([]float32, len(dy))
 	Stride2Conv(y, x, 1, u, g)
-	if _, rel := maxErr(y, convS2Ref64(x, w, 1, c, oc, h, wd, 1)); rel > 2e-5 {
+	if _, rel := maxErr(y, nntest.Conv3x3(x, w, 1, c, oc, h, wd, 2, 1)); rel > 2e-5 {
 		t.Fatalf("forward after Set: relative error %.2e", rel)
 	}
 	dx := make([]float32, len(x))
 	Stride2ConvBackInput(dx, dy, 1, u, g)
-	if _, rel := maxErr(dx, convS2BackRef64(dy, w, 1, c, oc, h, wd, 1)); rel > 2e-5 {
+	if _, rel := maxErr(dx, nntest.Conv3x3BackInput(dy, w, 1, c, oc, h, wd, 2, 1)); rel > 2e-5 {
 		t.Fatalf("input gradient after Set: relative error %.2e", rel)
 	}
 	if got, want := u.Values(), Stride2Values(g)+oc*c*9; got != want {

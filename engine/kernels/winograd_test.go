@@ -7,63 +7,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"saliencyexplorer/engine/nntest"
 )
-
-// convRef64 is the float64 direct convolution of n images x (n×C×H×W) with
-// w (OC×C×3×3), stride 1, padding p: the reference both fast paths are
-// measured against.
-func convRef64(x, w []float32, n, c, oc, h, wd, p int) []float64 {
-	oh, ow := h+2*p-2, wd+2*p-2
-	y := make([]float64, n*oc*oh*ow)
-	for e := 0; e < n; e++ {
-		for o := 0; o < oc; o++ {
-			for i := 0; i < oh; i++ {
-				for j := 0; j < ow; j++ {
-					var s float64
-					for ci := 0; ci < c; ci++ {
-						for ki := 0; ki < 3; ki++ {
-							for kj := 0; kj < 3; kj++ {
-								ii, jj := i-p+ki, j-p+kj
-								if ii >= 0 && ii < h && jj >= 0 && jj < wd {
-									s += float64(w[((o*c+ci)*3+ki)*3+kj]) * float64(x[((e*c+ci)*h+ii)*wd+jj])
-								}
-							}
-						}
-					}
-					y[((e*oc+o)*oh+i)*ow+j] = s
-				}
-			}
-		}
-	}
-	return y
-}
-
-// convBackRef64 is the float64 input gradient of that convolution:
-// dx[e,c,ii,jj] = Σ dy[e,o,i,j]·w[o,c,ki,kj] over ii = i−p+ki, jj = j−p+kj.
-func convBackRef64(dy, w []float32, n, c, oc, h, wd, p int) []float64 {
-	oh, ow := h+2*p-2, wd+2*p-2
-	dx := make([]float64, n*c*h*wd)
-	for e := 0; e < n; e++ {
-		for o := 0; o < oc; o++ {
-			for i := 0; i < oh; i++ {
-				for j := 0; j < ow; j++ {
-					d := float64(dy[((e*oc+o)*oh+i)*ow+j])
-					for ci := 0; ci < c; ci++ {
-						for ki := 0; ki < 3; ki++ {
-							for kj := 0; kj < 3; kj++ {
-								ii, jj := i-p+ki, j-p+kj
-								if ii >= 0 && ii < h && jj >= 0 && jj < wd {
-									dx[((e*c+ci)*h+ii)*wd+jj] += d * float64(w[((o*c+ci)*3+ki)*3+kj])
-								}
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	return dx
-}
 
 // maxErr returns the largest |got − want| and that divided by max |want|.
 func maxErr(got []float32, want []float64) (abs, rel float64) {
@@ -75,9 +21,19 @@ func maxErr(got []float32, want []float64) (abs, rel float64) {
 	return abs, abs / scale
 }
 
-// im2colConv is the im2col + MatMul path (per image), adding into y.
-func im2colConv(y, x, w []float32, n, c, oc, h, wd, p int) {
-	g := NewConvGeom(c, h, wd, 3, 3, 1, p)
+// reportMinRatio reports the fastest of each of two interleaved timings in
+// milliseconds, as num-ms and den-ms, and their ratio num/den as ratio.
+func reportMinRatio(b *testing.B, num string, tnum []time.Duration, den string, tden []time.Duration, ratio string) {
+	mn, md := slices.Min(tnum).Seconds()*1e3, slices.Min(tden).Seconds()*1e3
+	b.ReportMetric(mn, num+"-ms")
+	b.ReportMetric(md, den+"-ms")
+	b.ReportMetric(mn/md, ratio)
+}
+
+// im2colConv is the im2col + MatMul path of a 3×3 convolution with stride s
+// (per image), adding into y.
+func im2colConv(y, x, w []float32, n, c, oc, h, wd, s, p int) {
+	g := NewConvGeom(c, h, wd, 3, 3, s, p)
 	col := make([]float32, g.Rows()*g.Cols())
 	for e := 0; e < n; e++ {
 		Im2Col(col, x[e*c*h*wd:(e+1)*c*h*wd], g)
@@ -86,8 +42,8 @@ func im2colConv(y, x, w []float32, n, c, oc, h, wd, p int) {
 }
 
 // im2colConvBackInput is the im2col path's input gradient: Wᵀ·dy, col2im.
-func im2colConvBackInput(dx, dy, w []float32, n, c, oc, h, wd, p int) {
-	g := NewConvGeom(c, h, wd, 3, 3, 1, p)
+func im2colConvBackInput(dx, dy, w []float32, n, c, oc, h, wd, s, p int) {
+	g := NewConvGeom(c, h, wd, 3, 3, s, p)
 	dcol := make([]float32, g.Rows()*g.Cols())
 	for e := 0; e < n; e++ {
 		clear(dcol)
@@ -140,20 +96,20 @@ func testWinograd(t *testing.T, rng *rand.Rand, n, c, oc, h, w, p, m int) {
 
 		// Forward from zero, measured against the reference; then from y0,
 		// which must give y0 + that result exactly (the kernels add once).
-		want := convRef64(x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		want := nntest.Conv3x3(x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 1, tc.p)
 		got := withGuard(make([]float32, len(y0)), 5)
 		WinogradConv(got, x, tc.n, u, g)
 		ref := withGuard(make([]float32, len(y0)), 5)
-		im2colConv(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		im2colConv(ref, x, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 1, tc.p)
 		checkWinograd(t, name+" forward", got, ref, want)
 		checkAdds(t, name+" forward", y0, got, func(y []float32) { WinogradConv(y, x, tc.n, u, g) })
 
 		// Input gradient, likewise.
-		want = convBackRef64(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		want = nntest.Conv3x3BackInput(dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 1, tc.p)
 		got = withGuard(make([]float32, len(dx0)), 5)
 		WinogradConvBackInput(got, dy, tc.n, u, g)
 		ref = withGuard(make([]float32, len(dx0)), 5)
-		im2colConvBackInput(ref, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, tc.p)
+		im2colConvBackInput(ref, dy, w, tc.n, tc.c, tc.oc, tc.h, tc.w, 1, tc.p)
 		checkWinograd(t, name+" input gradient", got, ref, want)
 		checkAdds(t, name+" input gradient", dx0, got, func(dx []float32) { WinogradConvBackInput(dx, dy, tc.n, u, g) })
 
@@ -288,8 +244,8 @@ func TestWinogradTileByBatch(t *testing.T) {
 			got  []float32
 			want []float64
 		}{
-			{"forward", y, convRef64(x, w, n, c, oc, hw, hw, 1)},
-			{"input gradient", dx, convBackRef64(dy, w, n, c, oc, hw, hw, 1)},
+			{"forward", y, nntest.Conv3x3(x, w, n, c, oc, hw, hw, 1, 1)},
+			{"input gradient", dx, nntest.Conv3x3BackInput(dy, w, n, c, oc, hw, hw, 1, 1)},
 		} {
 			if _, rel := maxErr(r.got, r.want); !(rel <= 2e-5) {
 				t.Errorf("n = %d, %s: relative error %.2e", n, r.what, rel)
@@ -323,7 +279,7 @@ func TestWinogradFirstBackInput(t *testing.T) {
 			if u.bwdOK != want {
 				t.Errorf("%s, input gradient %d: forms made (2×2, 4×4) %v, want %v", round, call+1, u.bwdOK, want)
 			}
-			if _, rel := maxErr(dx, convBackRef64(dy, w, n, c, oc, hw, hw, 1)); !(rel <= 2e-5) {
+			if _, rel := maxErr(dx, nntest.Conv3x3BackInput(dy, w, n, c, oc, hw, hw, 1, 1)); !(rel <= 2e-5) {
 				t.Errorf("%s, input gradient %d: relative error %.2e", round, call+1, rel)
 			}
 		}
@@ -431,10 +387,7 @@ func benchmarkWinograd(b *testing.B, c, oc, hw, n int, dx bool) {
 		tw = append(tw, t1.Sub(t0))
 		ti = append(ti, time.Since(t1))
 	}
-	mw, mi := slices.Min(tw).Seconds()*1e3, slices.Min(ti).Seconds()*1e3
-	b.ReportMetric(mw, "winograd-ms")
-	b.ReportMetric(mi, "im2col-ms")
-	b.ReportMetric(mi/mw, "speedup")
+	reportMinRatio(b, "im2col", ti, "winograd", tw, "speedup")
 }
 
 // TestWinogradAllocs checks that a warm WinogradConv, input gradient and
@@ -511,8 +464,5 @@ func benchmarkWinograd4(b *testing.B, c, oc, hw, n int, dx bool) {
 		t2 = append(t2, run(u2, g2))
 		t4 = append(t4, run(u4, g4))
 	}
-	m2, m4 := slices.Min(t2).Seconds()*1e3, slices.Min(t4).Seconds()*1e3
-	b.ReportMetric(m2, "f2-ms")
-	b.ReportMetric(m4, "f4-ms")
-	b.ReportMetric(m2/m4, "speedup")
+	reportMinRatio(b, "f2", t2, "f4", t4, "speedup")
 }

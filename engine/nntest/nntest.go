@@ -1,6 +1,7 @@
 // Package nntest holds helpers shared by the engine's gradient tests: central
-// finite differences and tensor comparisons that report the worst element
-// (in the spirit of llm.c's check_tensor).
+// finite differences, tensor comparisons that report the worst element
+// (in the spirit of llm.c's check_tensor), and float64 reference 3×3
+// convolutions for the fast kernels' tests.
 package nntest
 
 import (
@@ -123,4 +124,61 @@ func CheckWhere(t testing.TB, name string, got []float32, want []float64, ok []b
 		return
 	}
 	Check(t, name, g, w, tol)
+}
+
+// Conv3x3 returns the float64 direct convolution of n images x (n×C×H×W)
+// with w (OC×C×3×3), stride st, padding p on every side: the reference the
+// fast convolution kernels are measured against.
+func Conv3x3(x, w []float32, n, c, oc, h, wd, st, p int) []float64 {
+	oh, ow := (h+2*p-3)/st+1, (wd+2*p-3)/st+1
+	y := make([]float64, n*oc*oh*ow)
+	for e := 0; e < n; e++ {
+		for o := 0; o < oc; o++ {
+			for i := 0; i < oh; i++ {
+				for j := 0; j < ow; j++ {
+					var s float64
+					for ci := 0; ci < c; ci++ {
+						for ki := 0; ki < 3; ki++ {
+							for kj := 0; kj < 3; kj++ {
+								ii, jj := st*i-p+ki, st*j-p+kj
+								if ii >= 0 && ii < h && jj >= 0 && jj < wd {
+									s += float64(w[((o*c+ci)*3+ki)*3+kj]) * float64(x[((e*c+ci)*h+ii)*wd+jj])
+								}
+							}
+						}
+					}
+					y[((e*oc+o)*oh+i)*ow+j] = s
+				}
+			}
+		}
+	}
+	return y
+}
+
+// Conv3x3BackInput returns Conv3x3's float64 input gradient from dy
+// (n×OC×OH×OW): dx[e,c,ii,jj] = Σ dy[e,o,i,j]·w[o,c,ki,kj] over
+// ii = st·i−p+ki, jj = st·j−p+kj.
+func Conv3x3BackInput(dy, w []float32, n, c, oc, h, wd, st, p int) []float64 {
+	oh, ow := (h+2*p-3)/st+1, (wd+2*p-3)/st+1
+	dx := make([]float64, n*c*h*wd)
+	for e := 0; e < n; e++ {
+		for o := 0; o < oc; o++ {
+			for i := 0; i < oh; i++ {
+				for j := 0; j < ow; j++ {
+					d := float64(dy[((e*oc+o)*oh+i)*ow+j])
+					for ci := 0; ci < c; ci++ {
+						for ki := 0; ki < 3; ki++ {
+							for kj := 0; kj < 3; kj++ {
+								ii, jj := st*i-p+ki, st*j-p+kj
+								if ii >= 0 && ii < h && jj >= 0 && jj < wd {
+									dx[((e*c+ci)*h+ii)*wd+jj] += d * float64(w[((o*c+ci)*3+ki)*3+kj])
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return dx
 }
